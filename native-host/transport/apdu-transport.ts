@@ -1,0 +1,17 @@
+/** A channel to one card that exchanges APDUs. */
+export interface ApduTransport {
+  /** Sends a command APDU and returns the response APDU (data followed by SW1 SW2). */
+  transmit(command: Uint8Array): Promise<Uint8Array>;
+  /** Releases the card (ends exclusive use). */
+  close(): Promise<void>;
+}
+
+/** Anything that answers APDUs like a card: the virtual card's state machine implements it. */
+export interface ApduResponder {
+  /** The card's answer to reset. */
+  atr(): Uint8Array;
+  /** Power-on or reset: the card forgets selected files and verified PINs. */
+  reset(): void;
+  /** Processes one command APDU and returns the response APDU. */
+  process(command: Uint8Array): Uint8Array;
+}

@@ -1,0 +1,104 @@
+/**
+ * Error codes of PROTOCOL.md §8 (client side) and §5 (server-side validation), and the one error
+ * class that carries them across process boundaries (host → extension → page, verifier → HTTP).
+ */
+
+/** Client-side codes, PROTOCOL.md §8. */
+export const CLIENT_ERROR_CODES = [
+  'ERR_HPKI_EXTENSION_UNAVAILABLE',
+  'ERR_HPKI_NATIVE_UNAVAILABLE',
+  'ERR_HPKI_VERSION_MISMATCH',
+  'ERR_HPKI_NO_READER',
+  'ERR_HPKI_NO_CARD',
+  'ERR_HPKI_UNSUPPORTED_CARD',
+  'ERR_HPKI_CARD_CHANGED',
+  'ERR_HPKI_CARD_REMOVED',
+  'ERR_HPKI_PIN_INCORRECT',
+  'ERR_HPKI_PIN_BLOCKED',
+  'ERR_HPKI_USER_CANCELLED',
+  'ERR_HPKI_USER_TIMEOUT',
+  'ERR_HPKI_BUSY',
+  'ERR_HPKI_INSECURE_ORIGIN',
+  'ERR_HPKI_SITE_NOT_ALLOWED',
+  'ERR_HPKI_INVALID_ARGUMENT',
+  'ERR_HPKI_INTERNAL',
+] as const;
+
+/** Server-side validation codes, PROTOCOL.md §5. */
+export const VALIDATION_ERROR_CODES = [
+  'ERR_TOKEN_MALFORMED',
+  'ERR_CHALLENGE_UNKNOWN',
+  'ERR_CHALLENGE_EXPIRED',
+  'ERR_CERT_PURPOSE',
+  'ERR_CERT_POLICY',
+  'ERR_CERT_UNTRUSTED',
+  'ERR_CERT_EXPIRED',
+  'ERR_CERT_NOT_YET_VALID',
+  'ERR_CERT_REVOKED',
+  'ERR_REVOCATION_UNKNOWN',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_ROLE_NOT_ALLOWED',
+] as const;
+
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+export type ValidationErrorCode = (typeof VALIDATION_ERROR_CODES)[number];
+export type ErrorCode = ClientErrorCode | ValidationErrorCode;
+
+const ALL_CODES: ReadonlySet<string> = new Set<string>([...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES]);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && ALL_CODES.has(value);
+}
+
+export function isClientErrorCode(value: unknown): value is ClientErrorCode {
+  return typeof value === 'string' && (CLIENT_ERROR_CODES as readonly string[]).includes(value);
+}
+
+export function isValidationErrorCode(value: unknown): value is ValidationErrorCode {
+  return typeof value === 'string' && (VALIDATION_ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** The JSON form of an error on every wire of PROTOCOL.md. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  /** Only with ERR_HPKI_PIN_INCORRECT: how many PIN tries remain. */
+  retriesLeft?: number;
+}
+
+/**
+ * An error with a protocol code. Messages never contain a PIN or key material: callers build them
+ * from fixed text and public values only.
+ */
+export class HpkiError extends Error {
+  readonly code: ErrorCode;
+  readonly retriesLeft: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { retriesLeft?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HpkiError';
+    this.code = code;
+    this.retriesLeft = options?.retriesLeft;
+  }
+
+  toWire(): WireError {
+    const wire: WireError = { code: this.code, message: this.message };
+    if (this.retriesLeft !== undefined) wire.retriesLeft = this.retriesLeft;
+    return wire;
+  }
+}
+
+/** Rebuilds an HpkiError from its wire form; an unknown code becomes ERR_HPKI_INTERNAL. */
+export function errorFromWire(wire: { code: unknown; message?: unknown; retriesLeft?: unknown }): HpkiError {
+  const message = typeof wire.message === 'string' ? wire.message : 'unknown error';
+  const options = typeof wire.retriesLeft === 'number' ? { retriesLeft: wire.retriesLeft } : undefined;
+  if (!isErrorCode(wire.code)) return new HpkiError('ERR_HPKI_INTERNAL', `${String(wire.code)}: ${message}`);
+  return new HpkiError(wire.code, message, options);
+}
+
+/** Wraps anything thrown into an HpkiError, keeping protocol errors as they are. */
+export function toHpkiError(err: unknown): HpkiError {
+  if (err instanceof HpkiError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new HpkiError('ERR_HPKI_INTERNAL', message, { cause: err });
+}

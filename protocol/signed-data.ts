@@ -1,0 +1,82 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * The content signed for a login (PROTOCOL.md §3), in the manner of a TLS 1.3 CertificateVerify:
+ * 64 spaces, a context string, a zero byte, then three fixed-length hashes.
+ */
+
+export const SIGNATURE_CONTEXT = 'HPKI Login 1.0, client CertificateVerify';
+
+/** DER prefix of DigestInfo { sha256, NULL } before the 32-byte hash (RFC 8017 §9.2 note 1). */
+export const SHA256_DIGEST_INFO_PREFIX = Uint8Array.of(
+  0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+);
+
+export const DIGEST_INFO_LENGTH = SHA256_DIGEST_INFO_PREFIX.length + 32;
+
+const encoder = new TextEncoder();
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function sha256Bytes(data: Uint8Array | string): Uint8Array {
+  return sha256(typeof data === 'string' ? encoder.encode(data) : data);
+}
+
+export interface SignedContentInput {
+  /** The page's origin as the browser serializes it. */
+  origin: string;
+  /** The challenge exactly as the site issued it. */
+  challenge: string;
+  /** The DER of the certificate whose key signs. */
+  certificate: Uint8Array;
+}
+
+export function buildSignedContent(input: SignedContentInput): Uint8Array {
+  return concat([
+    new Uint8Array(64).fill(0x20),
+    encoder.encode(SIGNATURE_CONTEXT),
+    Uint8Array.of(0),
+    sha256Bytes(input.origin),
+    sha256Bytes(input.challenge),
+    sha256Bytes(input.certificate),
+  ]);
+}
+
+/** DigestInfo(SHA-256(content)), what a card that pads itself signs. */
+export function digestInfoSha256(content: Uint8Array): Uint8Array {
+  return concat([SHA256_DIGEST_INFO_PREFIX, sha256Bytes(content)]);
+}
+
+/** True when `block` is exactly a SHA-256 DigestInfo. The card signs anything; the host checks. */
+export function isSha256DigestInfo(block: Uint8Array): boolean {
+  if (block.length !== DIGEST_INFO_LENGTH) return false;
+  return SHA256_DIGEST_INFO_PREFIX.every((b, i) => block[i] === b);
+}
+
+/** EMSA-PKCS1-v1_5 encoding (RFC 8017 §9.2) of a DigestInfo into a block of the key's length. */
+export function emsaPkcs1v15(digestInfo: Uint8Array, keyLengthBytes: number): Uint8Array {
+  const padLength = keyLengthBytes - digestInfo.length - 3;
+  if (padLength < 8) throw new RangeError('key too short for this DigestInfo');
+  return concat([Uint8Array.of(0x00, 0x01), new Uint8Array(padLength).fill(0xff), Uint8Array.of(0x00), digestInfo]);
+}
+
+/**
+ * Extracts the DigestInfo from an EMSA-PKCS1-v1_5 block, or returns undefined when the block is not
+ * exactly `00 01 FF…FF 00 DigestInfo(SHA-256)` with at least 8 bytes of padding.
+ */
+export function parseEmsaPkcs1v15(block: Uint8Array): Uint8Array | undefined {
+  if (block.length < DIGEST_INFO_LENGTH + 11 || block[0] !== 0x00 || block[1] !== 0x01) return undefined;
+  const separator = block.length - DIGEST_INFO_LENGTH - 1;
+  for (let i = 2; i < separator; i++) if (block[i] !== 0xff) return undefined;
+  if (block[separator] !== 0x00) return undefined;
+  const digestInfo = block.subarray(separator + 1);
+  return isSha256DigestInfo(digestInfo) ? digestInfo : undefined;
+}

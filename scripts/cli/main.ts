@@ -1,0 +1,38 @@
+/**
+ * `hpki-login`: one CLI whose subcommands call into the parts (PROTOCOL.md §9). Each subcommand lives
+ * in its own module, loaded only when used, so that `hpki-login host` starts as fast as Node allows.
+ * Exit codes: 0 success (or "valid"), 1 a negative outcome, 2 a usage error.
+ */
+
+export interface Subcommand {
+  /** One line for `hpki-login --help`. */
+  summary: string;
+  load: () => Promise<{ run: (args: string[]) => Promise<number> }>;
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  host: { summary: 'the native messaging host on stdio', load: () => import('./host-command.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(SUBCOMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
+  return `usage: hpki-login <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${HPKI_LOGIN_VERSION}\n`);
+    return 0;
+  }
+  const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (sub === undefined) {
+    process.stderr.write(`hpki-login: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  return (await sub.load()).run(rest);
+}
