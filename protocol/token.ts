@@ -26,7 +26,8 @@ const tokenSchema = z
     format: z.literal(TOKEN_FORMAT),
     algorithm: z.enum(ALLOWED_ALGORITHMS),
     certificate: base64Field,
-    intermediates: z.array(base64Field).max(MAX_INTERMEDIATES),
+    /** Optional on the wire (the shared vectors omit it); absent means none. */
+    intermediates: z.array(base64Field).max(MAX_INTERMEDIATES).default([]),
     signature: base64Field,
   })
   .strict();

@@ -1,0 +1,137 @@
+/**
+ * A minimal strict DER reader: enough to slice X.509 structures (the exact bytes a signature covers,
+ * names for exact comparison) and to walk small values such as the hcRole attribute, without
+ * building an object tree. Only definite, minimally encoded lengths and low tag numbers are
+ * accepted; every read is bounded by its parent, so hostile input fails fast with a DerError.
+ */
+
+export class DerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DerError';
+  }
+}
+
+export const DER_TAG = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  TELETEX_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+/** One TLV: `bytes.subarray(start, end)` is the whole element, `valueStart..end` its contents. */
+export interface DerElement {
+  /** The identifier octet (class, constructed bit and tag number < 31). */
+  tag: number;
+  start: number;
+  valueStart: number;
+  end: number;
+}
+
+/** Reads the element at `offset`, which must end at or before `limit`. */
+export function readElement(bytes: Uint8Array, offset: number, limit: number = bytes.length): DerElement {
+  if (offset + 2 > limit) throw new DerError('truncated element');
+  const tag = bytes[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
+  let length = bytes[offset + 1]!;
+  let valueStart = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0) throw new DerError('indefinite length is not DER');
+    if (count > 4) throw new DerError('length too large');
+    if (valueStart + count > limit) throw new DerError('truncated length');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[valueStart + i]!;
+    if (bytes[valueStart] === 0 || length < 0x80) throw new DerError('length not minimally encoded');
+    valueStart += count;
+  }
+  const end = valueStart + length;
+  if (end > limit) throw new DerError('element longer than its container');
+  return { tag, start: offset, valueStart, end };
+}
+
+/** Reads `bytes` as exactly one element with the given tag: no trailing bytes. */
+export function readSingle(bytes: Uint8Array, tag: number): DerElement {
+  const el = readElement(bytes, 0);
+  if (el.tag !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}, got 0x${el.tag.toString(16)}`);
+  if (el.end !== bytes.length) throw new DerError('trailing bytes after the element');
+  return el;
+}
+
+/** The elements inside a constructed element, in order. */
+export function readChildren(bytes: Uint8Array, parent: DerElement, maxChildren = 100_000): DerElement[] {
+  if ((parent.tag & 0x20) === 0) throw new DerError('not a constructed element');
+  const out: DerElement[] = [];
+  let offset = parent.valueStart;
+  while (offset < parent.end) {
+    if (out.length >= maxChildren) throw new DerError('too many elements');
+    const child = readElement(bytes, offset, parent.end);
+    out.push(child);
+    offset = child.end;
+  }
+  return out;
+}
+
+export function expectTag(el: DerElement | undefined, tag: number, what: string): DerElement {
+  if (el === undefined) throw new DerError(`missing ${what}`);
+  if (el.tag !== tag) throw new DerError(`${what}: unexpected tag 0x${el.tag.toString(16)}`);
+  return el;
+}
+
+export function valueOf(bytes: Uint8Array, el: DerElement): Uint8Array {
+  return bytes.subarray(el.valueStart, el.end);
+}
+
+export function wholeOf(bytes: Uint8Array, el: DerElement): Uint8Array {
+  return bytes.subarray(el.start, el.end);
+}
+
+/** Dotted form of an OBJECT IDENTIFIER's contents. */
+export function decodeOid(value: Uint8Array): string {
+  if (value.length === 0 || value.length > 64) throw new DerError('bad OID length');
+  const arcs: number[] = [];
+  let acc = 0;
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i]!;
+    if (acc === 0 && b === 0x80) throw new DerError('OID arc not minimally encoded');
+    acc = acc * 128 + (b & 0x7f);
+    if (acc > Number.MAX_SAFE_INTEGER / 128) throw new DerError('OID arc too large');
+    if ((b & 0x80) === 0) {
+      arcs.push(acc);
+      acc = 0;
+    } else if (i === value.length - 1) {
+      throw new DerError('truncated OID');
+    }
+  }
+  const first = arcs[0]!;
+  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+/** Contents of a BIT STRING with no unused bits (signatures, keys). */
+export function bitStringBytes(value: Uint8Array): Uint8Array {
+  if (value.length === 0 || value[0] !== 0) throw new DerError('BIT STRING with unused bits');
+  return value.subarray(1);
+}
+
+/** Lowercase hex of an INTEGER's magnitude, without the sign octet (certificate serial numbers). */
+export function integerHex(value: Uint8Array): string {
+  if (value.length === 0) throw new DerError('empty INTEGER');
+  let i = 0;
+  while (i < value.length - 1 && value[i] === 0) i++;
+  let out = '';
+  for (; i < value.length; i++) out += value[i]!.toString(16).padStart(2, '0');
+  return out;
+}
