@@ -1,0 +1,31 @@
+import { X509Certificate, verify } from 'node:crypto';
+import { bytesToHex } from '../../protocol/base64.js';
+import { HpkiError } from '../../protocol/errors.js';
+import type { AuthenticateParams, AuthenticateResult } from '../../protocol/messages.js';
+import { assertSecureOrigin } from '../../protocol/origin.js';
+import { buildSignedContent, digestInfoSha256, sha256Bytes } from '../../protocol/signed-data.js';
+import { encodeToken } from '../../protocol/token.js';
+import type { CardBackend } from '../card/card-token.js';
+import { withCardToken } from './with-token.js';
+
+/**
+ * `authenticate` (PROTOCOL.md §2–§4): the card must still hold the certificate the user saw, the PIN
+ * is presented once, and the signature is checked against the certificate before a token leaves the
+ * host. The params object (and with it the PIN) is not kept beyond this call.
+ */
+export async function runAuthenticate(backend: CardBackend, params: AuthenticateParams): Promise<AuthenticateResult> {
+  const origin = assertSecureOrigin(params.origin);
+  return withCardToken(backend, params.reader, async (token) => {
+    const { certificate, intermediates } = await token.readCertificate();
+    if (bytesToHex(sha256Bytes(certificate)) !== params.certificateSha256) {
+      throw new HpkiError('ERR_HPKI_CARD_CHANGED', 'the card in the reader is not the one shown to the user');
+    }
+    await token.verifyPin(params.pin);
+    const content = buildSignedContent({ origin, challenge: params.challenge, certificate });
+    const signature = await token.sign(digestInfoSha256(content));
+    if (!verify('sha256', content, new X509Certificate(certificate).publicKey, signature)) {
+      throw new HpkiError('ERR_HPKI_INTERNAL', 'the card produced a signature that does not verify');
+    }
+    return { token: encodeToken({ certificate, intermediates, signature }) };
+  });
+}

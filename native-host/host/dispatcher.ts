@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { HpkiError, isClientErrorCode, toHpkiError } from '../../protocol/errors.js';
+import {
+  hostRequestSchema, requestIdSchema, type HostErrorResponse, type HostRequest, type HostResponse, type RequestId,
+} from '../../protocol/messages.js';
+import type { CardBackend } from '../card/card-token.js';
+import { runAuthenticate } from '../commands/authenticate.js';
+import { runGetCertificate } from '../commands/get-certificate.js';
+import { runStatus } from '../commands/status.js';
+
+/**
+ * Turns one decoded message into one response. Requests are validated with the schema first; a
+ * message that fails carries its id back when the id itself is valid. Error messages are built from
+ * schema paths only, never from values, so a PIN can never be echoed.
+ */
+
+function invalid(id: RequestId | null, message: string): HostErrorResponse {
+  return { id, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', message).toWire() };
+}
+
+function idOf(value: unknown): RequestId | null {
+  if (typeof value !== 'object' || value === null || !('id' in value)) return null;
+  const parsed = requestIdSchema.safeParse((value as { id: unknown }).id);
+  return parsed.success ? parsed.data : null;
+}
+
+function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid request';
+  const path = issue.path.join('.');
+  if (issue.code === 'invalid_union_discriminator') return 'unknown command';
+  return `invalid request: ${path === '' ? 'message' : path} (${issue.code})`;
+}
+
+async function execute(request: HostRequest, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+  const backend = await getBackend();
+  switch (request.command) {
+    case 'status':
+      return { id: request.id, result: await runStatus(backend) };
+    case 'get-certificate':
+      return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}) };
+    case 'authenticate':
+      return { id: request.id, result: await runAuthenticate(backend, request.params) };
+  }
+}
+
+/** `getBackend` is called only for a valid request, so bad input never touches the card. */
+export async function dispatch(message: unknown, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+  const parsed = hostRequestSchema.safeParse(message);
+  if (!parsed.success) return invalid(idOf(message), describeIssues(parsed.error));
+  try {
+    return await execute(parsed.data, getBackend);
+  } catch (err) {
+    const error = toHpkiError(err);
+    // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
+    const wire = isClientErrorCode(error.code) ? error : new HpkiError('ERR_HPKI_INTERNAL', error.message);
+    return { id: parsed.data.id, error: wire.toWire() };
+  }
+}

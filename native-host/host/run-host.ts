@@ -1,0 +1,88 @@
+import type { Readable, Writable } from 'node:stream';
+import { HpkiError } from '../../protocol/errors.js';
+import { PROTOCOL_VERSION, type Backend, type HelloMessage, type HostResponse } from '../../protocol/messages.js';
+import type { CardBackend } from '../card/card-token.js';
+import { dispatch } from './dispatcher.js';
+import { createFrameDecoder, encodeFrame } from './framing.js';
+
+/**
+ * The native messaging host's loop (PROTOCOL.md §2): hello first, then requests answered in order,
+ * one at a time, until stdin closes. The backend is created on the first request so the hello goes
+ * out as soon as Node has started.
+ */
+
+export interface HostOptions {
+  input: Readable;
+  output: Writable;
+  backendName: Backend;
+  createBackend: () => Promise<CardBackend>;
+  version: string;
+  /** Diagnostics (stderr in production): never receives message contents. */
+  log?: (line: string) => void;
+}
+
+/** Resolves with the process exit code: 0 after a clean EOF, 1 after an unrecoverable frame. */
+export function runHost(options: HostOptions): Promise<number> {
+  const { input, output } = options;
+  const decoder = createFrameDecoder();
+  let backend: Promise<CardBackend> | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let finished = false;
+
+  const write = (message: HelloMessage | HostResponse): void => {
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(message);
+    } catch {
+      const id = 'id' in message ? message.id : null;
+      frame = encodeFrame({ id, error: new HpkiError('ERR_HPKI_INTERNAL', 'response too large').toWire() });
+    }
+    output.write(frame);
+  };
+
+  const getBackend = (): Promise<CardBackend> => {
+    backend ??= options.createBackend().catch((err: unknown) => {
+      backend = undefined; // a later request may find the service started
+      throw err;
+    });
+    return backend;
+  };
+
+  return new Promise<number>((resolve) => {
+    const finish = (code: number): void => {
+      if (finished) return;
+      finished = true;
+      input.removeAllListeners('data');
+      input.pause();
+      // Let a command that is still talking to the card end (it resets the card), but not for long.
+      const settle = Promise.race([chain, new Promise((r) => setTimeout(r, 500))]);
+      void settle
+        .then(() => backend?.then((b) => b.close()).catch(() => undefined))
+        .then(() => output.write(new Uint8Array(0), () => resolve(code)));
+    };
+
+    write({ hello: { protocol: PROTOCOL_VERSION, version: options.version, backend: options.backendName } });
+
+    input.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
+        if (frame.kind === 'oversized') {
+          options.log?.(`frame of ${frame.length} bytes exceeds the limit; closing`);
+          write({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'message too large').toWire() });
+          finish(1);
+          return;
+        }
+        if (frame.kind === 'malformed') {
+          write({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire() });
+          continue;
+        }
+        const message = frame.value;
+        chain = chain.then(async () => {
+          if (!finished) write(await dispatch(message, getBackend));
+        });
+      }
+    });
+    input.once('end', () => finish(0));
+    input.once('error', () => finish(1));
+    output.once('error', () => finish(1));
+  });
+}
