@@ -1,0 +1,181 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { X509Certificate } from '../../protocol/x509.js';
+import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
+import {
+  VPCD_DEFAULT_PORT, createCardFile, createVirtualCard, loadCardFile, readAuthKeyPair, serveOverVpcd,
+  type VirtualCardTweaks,
+} from '../../native-host/virtual-card/index.js';
+
+/**
+ * `hpki-login mock-card create|serve` (PROTOCOL.md §9): makes virtual HPKI cards from the mock PKI
+ * and serves one to pcscd through vpcd. Exit 0 success, 1 failure, 2 usage error.
+ */
+
+const USAGE = `usage:
+  hpki-login mock-card create --out FILE [--pki DIR] [--name NAME] [--name-ja NAME] [--role ROLE]
+                              [--pin PIN] [--expired | --revoked | --not-yet-valid] [--kind hpki|jpki]
+                              [--crl-base-url URL]
+  hpki-login mock-card serve --card FILE --vpcd [HOST:PORT] [--sign-delay-ms N]
+                             [--blocked-sw 6983|6984] [--forms both|iso|proprietary]
+
+  --pki defaults to ~/.hpki-login/mock-pki (made on first use); --vpcd to 127.0.0.1:${VPCD_DEFAULT_PORT}.
+`;
+
+class UsageError extends Error {}
+
+const DEFAULT_HOLDER = { name: 'Nichii Taro', nameJa: '日医　太郎' } as const;
+const DEFAULT_VPCD = `127.0.0.1:${VPCD_DEFAULT_PORT}`;
+
+function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** `--vpcd` takes an optional value, which parseArgs cannot express: a bare flag means the default. */
+function withVpcdDefault(args: string[]): string[] {
+  return args.map((arg, i) => {
+    const next = args[i + 1];
+    return arg === '--vpcd' && (next === undefined || next.startsWith('-')) ? `--vpcd=${DEFAULT_VPCD}` : arg;
+  });
+}
+
+export function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*))(?::(\d{1,5}))?$/.exec(text);
+  if (match === null) throw new UsageError(`--vpcd wants HOST:PORT, not '${text}'`);
+  const host = match[1] ?? (match[2] === '' || match[2] === undefined ? '127.0.0.1' : match[2]);
+  const port = match[3] === undefined ? VPCD_DEFAULT_PORT : Number(match[3]);
+  if (port < 1 || port > 65535) throw new UsageError(`--vpcd port out of range: ${port}`);
+  return { host, port };
+}
+
+async function create(args: string[]): Promise<number> {
+  const v = parse(args, {
+    out: { type: 'string' },
+    pki: { type: 'string' },
+    name: { type: 'string' },
+    'name-ja': { type: 'string' },
+    role: { type: 'string', default: 'Medical Doctor' },
+    pin: { type: 'string', default: '1234' },
+    expired: { type: 'boolean', default: false },
+    revoked: { type: 'boolean', default: false },
+    'not-yet-valid': { type: 'boolean', default: false },
+    kind: { type: 'string', default: 'hpki' },
+    'crl-base-url': { type: 'string' },
+  });
+  if (v.out === undefined) throw new UsageError('create needs --out FILE');
+  if (v.kind !== 'hpki' && v.kind !== 'jpki') throw new UsageError('--kind is hpki or jpki');
+  if ([v.expired, v['not-yet-valid']].filter(Boolean).length > 1) throw new UsageError('--expired and --not-yet-valid exclude each other');
+  const nameJa = v['name-ja'] ?? (v.name === undefined ? DEFAULT_HOLDER.nameJa : undefined);
+  const out = resolve(v.out);
+  const pkiDir = resolve(v.pki ?? join(homedir(), '.hpki-login', 'mock-pki'));
+  let pki;
+  try {
+    pki = await loadOrCreateMockPki(pkiDir, v['crl-base-url'] === undefined ? {} : { crlBaseUrl: v['crl-base-url'] });
+    await createCardFile(out, {
+      pki,
+      name: v.name ?? DEFAULT_HOLDER.name,
+      // The default Japanese name belongs to the default holder only; --name-ja '' leaves it out.
+      ...(nameJa === undefined || nameJa === '' ? {} : { nameJa }),
+      role: v.role,
+      pin: v.pin,
+      expired: v.expired,
+      revoked: v.revoked,
+      notYetValid: v['not-yet-valid'],
+      kind: v.kind,
+    });
+  } catch (err) {
+    // Bad names, PINs or URLs surface as RangeError/TypeError from the libraries: the user's input.
+    if (err instanceof RangeError || err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
+  }
+  const file = loadCardFile(out);
+  const summary: Record<string, unknown> = { card: out, kind: file.kind, pki: pkiDir };
+  if (file.kind === 'hpki') {
+    const auth = new X509Certificate(new Uint8Array(readAuthKeyPair(file).certificate));
+    summary.holder = file.holder;
+    summary.authCertificate = { serialNumber: auth.serialNumber, subject: auth.subject, notBefore: auth.notBefore, notAfter: auth.notAfter };
+    summary.revoked = v.revoked;
+  }
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+function tweaksFrom(v: { 'sign-delay-ms'?: string | undefined; 'blocked-sw'?: string | undefined; forms?: string | undefined }): VirtualCardTweaks {
+  const tweaks: VirtualCardTweaks = {};
+  if (v['sign-delay-ms'] !== undefined) {
+    const ms = Number(v['sign-delay-ms']);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new UsageError('--sign-delay-ms is 0–600000');
+    tweaks.signDelayMs = ms;
+  }
+  if (v['blocked-sw'] !== undefined) {
+    if (v['blocked-sw'] !== '6983' && v['blocked-sw'] !== '6984') throw new UsageError('--blocked-sw is 6983 or 6984');
+    tweaks.blockedStatusWord = v['blocked-sw'] === '6983' ? 0x6983 : 0x6984;
+  }
+  if (v.forms !== undefined) {
+    if (v.forms !== 'both' && v.forms !== 'iso' && v.forms !== 'proprietary') throw new UsageError('--forms is both, iso or proprietary');
+    tweaks.signingForms = { iso: v.forms !== 'proprietary', proprietary: v.forms !== 'iso' };
+  }
+  return tweaks;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const v = parse(withVpcdDefault(args), {
+    card: { type: 'string' },
+    vpcd: { type: 'string' },
+    'sign-delay-ms': { type: 'string' },
+    'blocked-sw': { type: 'string' },
+    forms: { type: 'string' },
+  });
+  if (v.card === undefined) throw new UsageError('serve needs --card FILE');
+  if (v.vpcd === undefined) throw new UsageError('serve needs --vpcd [HOST:PORT]');
+  const { host, port } = parseHostPort(v.vpcd);
+  const card = createVirtualCard({ path: resolve(v.card) }, tweaksFrom(v));
+  let announced = false;
+  process.stderr.write(`mock-card: connecting to vpcd at ${host}:${port}\n`);
+  const service = serveOverVpcd(card, {
+    host,
+    port,
+    onConnect: () => {
+      if (!announced) process.stdout.write(`mock-card: serving ${resolve(v.card!)} over vpcd at ${host}:${port}\n`);
+      else process.stderr.write('mock-card: reconnected to vpcd\n');
+      announced = true;
+    },
+    onDisconnect: () => process.stderr.write('mock-card: vpcd connection lost, reconnecting\n'),
+  });
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await service.stop();
+  return 0;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === '--help' || action === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    if (action === 'create') return await create(rest);
+    if (action === 'serve') return await serve(rest);
+    throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`hpki-login mock-card: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`hpki-login mock-card: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
