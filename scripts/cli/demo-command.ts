@@ -1,0 +1,126 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isSecureOrigin } from '../../protocol/origin.js';
+import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
+import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
+
+/**
+ * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
+ * regional-network portal on http://localhost:N, trusting the mock PKI in DIR. Runs until SIGINT or
+ * SIGTERM.
+ */
+
+const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]
+  --port N        port on 127.0.0.1 (default 8787; 0 picks a free one)
+  --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
+  --no-browser    only serve the portal
+  --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
+  --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
+`;
+
+export const DEFAULT_DEMO_PORT = 8787;
+
+export function defaultPkiDir(): string {
+  return join(homedir(), '.hpki-login', 'mock-pki');
+}
+
+interface DemoArgs {
+  port: number;
+  pkiDir: string;
+  browser: boolean;
+  redisUrl: string | undefined;
+  origin: string | undefined;
+}
+
+const OPTIONS = {
+  port: { type: 'string' },
+  pki: { type: 'string' },
+  'no-browser': { type: 'boolean' },
+  redis: { type: 'string' },
+  origin: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The parsed arguments, or a usage error ('' for --help). */
+function parseDemoArgs(args: string[]): DemoArgs | string {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
+  try {
+    values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  if (values.help === true) return '';
+  let port = DEFAULT_DEMO_PORT;
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) return `--port: not a port: ${values.port}`;
+    port = Number(values.port);
+  }
+  if (values.origin !== undefined && !isSecureOrigin(values.origin)) {
+    return '--origin must be an https:// origin or http://localhost:N, without a path';
+  }
+  const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) return '--redis must be a redis:// or rediss:// URL';
+  return { port, pkiDir: values.pki ?? defaultPkiDir(), browser: values['no-browser'] !== true, redisUrl, origin: values.origin };
+}
+
+/**
+ * Where the demo gets a browser with the extension and a virtual card, ready to log in. Until that
+ * launch exists, it tells the user how to get there by hand.
+ */
+export async function openDemoBrowser(portal: RunningDemoPortal, pkiDir: string): Promise<void> {
+  const card = join(homedir(), '.hpki-login', 'demo-card.json');
+  process.stdout.write(`
+To log in with a virtual HPKI card:
+  1. make a card:       hpki-login mock-card create --out ${card} --pki ${pkiDir}
+  2. install the host:  hpki-login install-host --browser chrome --backend mock --card ${card}
+  3. load the extension from dist/extension/chrome/ (after npm run build) in Chrome or Chromium
+  4. open ${portal.origin}/ and press 「HPKIログイン」 (the PIN is the one given to mock-card create)
+`);
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  });
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseDemoArgs(args);
+  if (typeof parsed === 'string') {
+    if (parsed !== '') process.stderr.write(`hpki-login demo: ${parsed}\n`);
+    (parsed === '' ? process.stdout : process.stderr).write(USAGE);
+    return parsed === '' ? 0 : 2;
+  }
+  let portal: RunningDemoPortal;
+  try {
+    portal = await startDemoPortal({
+      port: parsed.port,
+      pkiDir: parsed.pkiDir,
+      redisUrl: parsed.redisUrl,
+      origin: parsed.origin,
+      onInternalError: (err) => process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'EADDRINUSE' ? `port ${parsed.port} is in use; choose another with --port` : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`hpki-login demo: ${message}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `${PORTAL_NAME}: ${portal.origin}/\n` +
+      `  listening on http://127.0.0.1:${portal.port}/\n` +
+      `  trusting the mock PKI in ${parsed.pkiDir}\n` +
+      `  challenges kept in ${portal.challengeStore === 'redis' ? 'Redis' : 'memory'}\n` +
+      `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n`,
+  );
+  if (parsed.browser) await openDemoBrowser(portal, parsed.pkiDir);
+  process.stdout.write('Press Ctrl+C to stop.\n');
+  await waitForSignal();
+  await portal.close();
+  return 0;
+}

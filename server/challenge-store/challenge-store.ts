@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { encodeBase64Url } from '../../protocol/base64.js';
+import { HpkiError } from '../../protocol/errors.js';
+
+/** What `take` found for a session: its challenge, nothing, or a challenge whose time is up. */
+export type ChallengeTake = { status: 'ok'; challenge: string } | { status: 'unknown' } | { status: 'expired' };
+
+/**
+ * The pending login challenge of each session (PROTOCOL.md §1.1, §5 step 2): one per session, single
+ * use, at most five minutes old.
+ */
+export interface ChallengeStore {
+  /** A fresh 256-bit base64url challenge (43 chars) bound to the session, replacing any pending one. TTL ≤ 5 min. */
+  issue(sessionId: string): Promise<{ challenge: string; expiresAt: Date }>;
+  /** Atomic get-and-delete: a challenge is taken at most once, across processes for the Redis store. */
+  take(sessionId: string): Promise<ChallengeTake>;
+  close(): Promise<void>;
+}
+
+export const MAX_CHALLENGE_TTL_MS = 5 * 60_000;
+export const DEFAULT_CHALLENGE_TTL_MS = MAX_CHALLENGE_TTL_MS;
+/** Short TTLs are for tests and impatient sites; below this a user could not type a PIN anyway. */
+export const MIN_CHALLENGE_TTL_MS = 100;
+/**
+ * How long a record outlives its challenge, so that a late `take` is told "expired" (the user was
+ * too slow) rather than "unknown" (never issued or already used).
+ */
+export const DEFAULT_EXPIRED_GRACE_MS = 60_000;
+
+/**
+ * Session ids come from this project's cookies or from another framework's session, so the pattern
+ * admits the usual base64, base64url and hex alphabets; the bounds keep store keys small and
+ * refuse ids too short to be secret.
+ */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9._~:+/=-]{16,256}$/;
+
+export function isValidSessionId(value: unknown): value is string {
+  return typeof value === 'string' && SESSION_ID_PATTERN.test(value);
+}
+
+export function assertSessionId(value: unknown): string {
+  if (!isValidSessionId(value)) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'invalid session id');
+  return value;
+}
+
+/** 32 random bytes as unpadded base64url (43 characters): challenges and session ids alike. */
+export function randomBase64Url256(): string {
+  return encodeBase64Url(randomBytes(32));
+}
+
+export function checkTtlMs(ttlMs: number | undefined): number {
+  const ttl = ttlMs ?? DEFAULT_CHALLENGE_TTL_MS;
+  if (!Number.isInteger(ttl) || ttl < MIN_CHALLENGE_TTL_MS || ttl > MAX_CHALLENGE_TTL_MS) {
+    throw new RangeError(`ttlMs must be an integer from ${MIN_CHALLENGE_TTL_MS} to ${MAX_CHALLENGE_TTL_MS}`);
+  }
+  return ttl;
+}
+
+export function checkGraceMs(graceMs: number | undefined): number {
+  const grace = graceMs ?? DEFAULT_EXPIRED_GRACE_MS;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_CHALLENGE_TTL_MS) {
+    throw new RangeError(`graceMs must be an integer from 0 to ${MAX_CHALLENGE_TTL_MS}`);
+  }
+  return grace;
+}
+
+export function storeClosedError(): HpkiError {
+  return new HpkiError('ERR_HPKI_INTERNAL', 'challenge store is closed');
+}

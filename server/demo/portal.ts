@@ -1,0 +1,157 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ChallengeStore } from '../challenge-store/index.js';
+import {
+  type SessionStore,
+  createHpkiRoutes,
+  createMemorySessionStore,
+  createSessionCookie,
+  readBody,
+  send,
+} from '../http/index.js';
+import type { TokenVerifier } from '../verify/index.js';
+import { DEMO_ACCOUNT, PORTAL_NAME, loginPage, messagePage, portalPage } from './pages.js';
+import type { PortalUser } from './portal-user.js';
+import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
+
+/** The roles the demo lets in; the descriptor shows them in the extension's consent window. */
+export const DEMO_ALLOWED_ROLES = ['Medical Doctor', 'Pharmacist'];
+const MAX_FORM_BYTES = 4 * 1024;
+
+export interface DemoPortalHandlerOptions {
+  /** The portal's own origin, e.g. `http://localhost:8787`: what tokens must be signed for. */
+  origin: string;
+  verifier: TokenVerifier;
+  challenges: ChallengeStore;
+  sessions?: SessionStore<PortalUser>;
+  /** Told about unexpected failures. */
+  onInternalError?: (err: unknown) => void;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function isDemoAccount(id: string, password: string): boolean {
+  // Hashing first gives equal lengths for timingSafeEqual.
+  const idOk = timingSafeEqual(digest(id), digest(DEMO_ACCOUNT.id));
+  const passwordOk = timingSafeEqual(digest(password), digest(DEMO_ACCOUNT.password));
+  return idOk && passwordOk;
+}
+
+function html(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  send(res, status, 'text/html; charset=utf-8', body, headers);
+}
+
+function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
+  send(res, 303, 'text/plain; charset=utf-8', `See ${location}\n`, { ...headers, Location: location });
+}
+
+/**
+ * The demo regional-network portal: a password login page that the extension decorates with its
+ * HPKI button, the HPKI routes, and a portal page for whoever logged in.
+ */
+export function createDemoPortalHandler(options: DemoPortalHandlerOptions): RequestListener {
+  const { origin } = options;
+  const sessions = options.sessions ?? createMemorySessionStore<PortalUser>();
+  const cookie = createSessionCookie(origin);
+
+  const startSession = (user: PortalUser, previous: string | undefined): string => {
+    if (previous !== undefined) sessions.destroy(previous);
+    return sessions.create(user);
+  };
+
+  const hpkiRoutes = createHpkiRoutes({
+    origin,
+    verifier: options.verifier,
+    challenges: options.challenges,
+    cookie,
+    redirect: '/portal',
+    startSession: (login, previous) => startSession({ method: 'hpki', login }, previous),
+    descriptor: {
+      hpkiLogin: 1,
+      name: PORTAL_NAME,
+      challengeUrl: '/hpki/challenge',
+      loginUrl: '/hpki/login',
+      button: { selector: '#password-login', position: 'afterend' },
+      roles: DEMO_ALLOWED_ROLES,
+    },
+    onInternalError: options.onInternalError,
+  });
+
+  const currentUser = (req: IncomingMessage): { id: string; user: PortalUser } | undefined => {
+    const id = cookie.read(req.headers);
+    const user = id === undefined ? undefined : sessions.get(id);
+    return id === undefined || user === undefined ? undefined : { id, user };
+  };
+
+  /** Forms post only from the portal's own pages; browsers always say where a form post comes from. */
+  const isCrossSite = (req: IncomingMessage): boolean => {
+    const from = req.headers.origin;
+    return from !== undefined && from !== origin;
+  };
+
+  async function passwordLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const body = await readBody(req, MAX_FORM_BYTES);
+    if (type !== 'application/x-www-form-urlencoded' || body === undefined) {
+      html(res, 400, loginPage({ error: 'フォームの送信内容が正しくありません。' }), { Connection: 'close' });
+      return;
+    }
+    const form = new URLSearchParams(Buffer.from(body).toString('utf8'));
+    const id = form.get('id') ?? '';
+    if (!isDemoAccount(id, form.get('password') ?? '')) {
+      html(res, 401, loginPage({ error: 'IDまたはパスワードが正しくありません。', accountId: id.slice(0, 64) }));
+      return;
+    }
+    const user: PortalUser = { method: 'password', account: DEMO_ACCOUNT.id, displayName: DEMO_ACCOUNT.displayName };
+    redirect(res, '/portal', { 'Set-Cookie': cookie.serialize(startSession(user, cookie.read(req.headers))) });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await hpkiRoutes(req, res)) return;
+    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    const method = req.method ?? 'GET';
+    const key = `${method} ${path}`;
+    if (method === 'POST' && isCrossSite(req)) {
+      html(res, 403, messagePage('送信できません', '別のサイトからの送信は受け付けていません。'));
+      return;
+    }
+    switch (key) {
+      case 'GET /':
+        if (currentUser(req) !== undefined) redirect(res, '/portal');
+        else html(res, 200, loginPage());
+        return;
+      case 'POST /login':
+        return passwordLogin(req, res);
+      case 'GET /portal': {
+        const current = currentUser(req);
+        if (current === undefined) redirect(res, '/');
+        else html(res, 200, portalPage(current.user));
+        return;
+      }
+      case 'POST /logout': {
+        const current = currentUser(req);
+        if (current !== undefined) sessions.destroy(current.id);
+        redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+        return;
+      }
+      case `GET ${STYLESHEET_PATH}`:
+        send(res, 200, 'text/css; charset=utf-8', PORTAL_CSS, { 'Cache-Control': 'public, max-age=3600' });
+        return;
+      case `GET ${FAVICON_PATH}`:
+        send(res, 200, 'image/svg+xml', FAVICON_SVG, { 'Cache-Control': 'public, max-age=86400' });
+        return;
+      default:
+        html(res, 404, messagePage('ページが見つかりません', 'お探しのページは見つかりませんでした。'));
+    }
+  }
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      options.onInternalError?.(err);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
+      else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,154 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
+import { assertSecureOrigin } from '../../protocol/origin.js';
+import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
+import type { LoginResult, TokenVerifier } from '../verify/index.js';
+import { type ErrorBody, errorBody } from './responses.js';
+
+/**
+ * The two HPKI login endpoints of PROTOCOL.md §1.1 as plain functions, free of any HTTP framework, so
+ * that sites on other stacks can call them from their own routes: they take the session id, headers
+ * and raw body, and return the status and JSON to answer with.
+ */
+
+/** Largest `POST loginUrl` body: a token is at most 16 KiB, and JSON escaping may grow it. */
+export const MAX_LOGIN_BODY_BYTES = 32 * 1024;
+
+export interface ChallengeResponseBody {
+  challenge: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
+/** `GET challengeUrl`: a fresh challenge bound to the caller's session, replacing any pending one. */
+export async function issueChallenge(sessionId: string, deps: { challenges: ChallengeStore }): Promise<ChallengeResponseBody> {
+  const { challenge, expiresAt } = await deps.challenges.issue(sessionId);
+  return { challenge, expiresAt: expiresAt.toISOString() };
+}
+
+export interface HpkiLoginDeps {
+  /**
+   * The site's own origin, as browsers serialize it (`https://host[:port]`). Tokens are checked
+   * against this, never against anything in the request, so a token signed for another site fails.
+   */
+  origin: string;
+  /** The project's verifier (createTokenVerifier) or anything of its shape. */
+  verifier: TokenVerifier;
+  challenges: ChallengeStore;
+  /**
+   * Ends the session the challenge belonged to (if any) and starts a new one for the login, returning
+   * the new id: a session id known before login never becomes an authenticated one (no fixation).
+   */
+  startSession: (login: LoginResult, previousSessionId: string | undefined) => string | Promise<string>;
+  /** Where the page goes after login: a same-origin path. Default `/`. */
+  redirect?: string;
+  /** Told about unexpected failures (a bug, an unreachable store); the client only sees ERR_HPKI_INTERNAL. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export interface HpkiLoginRequest {
+  /** The caller's session id, from its cookie; undefined when it has none. */
+  sessionId: string | undefined;
+  /** Request headers with lowercase names, as Node gives them. */
+  headers: IncomingHttpHeaders;
+  /**
+   * The raw body; more than MAX_LOGIN_BODY_BYTES is refused with 413. `null` says the caller stopped
+   * reading a body past that limit.
+   */
+  body: Uint8Array | string | null;
+}
+
+export type HpkiLoginResponse =
+  | { status: 200; json: { redirect: string }; newSessionId: string; login: LoginResult }
+  | { status: 400 | 401 | 403 | 413 | 415 | 500; json: ErrorBody };
+
+const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,511}$/;
+
+/** HTTP status for each refusal: 400 malformed, 401 failed validation, 403 role, 500 our fault. */
+export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
+  if (code === 'ERR_TOKEN_MALFORMED' || code === 'ERR_HPKI_INVALID_ARGUMENT') return 400;
+  if (code === 'ERR_ROLE_NOT_ALLOWED') return 403;
+  return isValidationErrorCode(code) ? 401 : 500;
+}
+
+function refuse(status: 400 | 413 | 415, code: ErrorCode, message: string): HpkiLoginResponse {
+  return { status, json: errorBody(code, message) };
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** `Content-Type: application/json`, optionally with `charset=utf-8` (the only charset we decode). */
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [type, ...params] = value.split(';').map((p) => p.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');
+}
+
+function parseLoginBody(body: Uint8Array | string): { token: unknown } | undefined {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== 'token') return undefined;
+  return { token: (value as { token: unknown }).token };
+}
+
+function byteLength(body: Uint8Array | string): number {
+  return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+}
+
+/**
+ * `POST loginUrl`: checks the request's form (JSON, `X-HPKI-Login: 1`, size), has the verifier
+ * validate the token against the site's origin and the challenge of the caller's session, and on
+ * success starts a fresh session.
+ */
+export async function handleHpkiLogin(request: HpkiLoginRequest, deps: HpkiLoginDeps): Promise<HpkiLoginResponse> {
+  const origin = assertSecureOrigin(deps.origin);
+  const redirect = deps.redirect ?? '/';
+  if (!SAME_ORIGIN_PATH.test(redirect)) throw new RangeError('redirect must be a same-origin path');
+
+  if (!isJsonContentType(header(request.headers, 'content-type'))) {
+    return refuse(415, 'ERR_HPKI_INVALID_ARGUMENT', 'Content-Type must be application/json');
+  }
+  // A custom header makes the request non-simple: another origin cannot send it without a CORS
+  // preflight, which this site never grants.
+  if (header(request.headers, 'x-hpki-login') !== '1') {
+    return refuse(400, 'ERR_HPKI_INVALID_ARGUMENT', 'X-HPKI-Login: 1 header required');
+  }
+  const { body, sessionId } = request;
+  if (body === null || byteLength(body) > MAX_LOGIN_BODY_BYTES) {
+    return refuse(413, 'ERR_TOKEN_MALFORMED', `body larger than ${MAX_LOGIN_BODY_BYTES} bytes`);
+  }
+  const parsed = parseLoginBody(body);
+  if (parsed === undefined) return refuse(400, 'ERR_TOKEN_MALFORMED', 'body must be JSON {"token": …}');
+
+  const takeChallenge = (): Promise<ChallengeTake> =>
+    sessionId !== undefined && isValidSessionId(sessionId) ? deps.challenges.take(sessionId) : Promise.resolve({ status: 'unknown' });
+
+  try {
+    const login = await deps.verifier.verify(parsed.token, { origin, takeChallenge });
+    const newSessionId = await deps.startSession(login, sessionId);
+    return { status: 200, json: { redirect }, newSessionId, login };
+  } catch (err) {
+    if (err instanceof HpkiError) {
+      const status = statusForError(err.code);
+      if (status !== 500) return { status, json: errorBody(err.code, err.message) };
+    }
+    deps.onInternalError?.(err);
+    return { status: 500, json: errorBody('ERR_HPKI_INTERNAL', 'the login could not be checked') };
+  }
+}

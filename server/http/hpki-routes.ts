@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HpkiError } from '../../protocol/errors.js';
+import { type Descriptor, descriptorSchema } from '../../protocol/page-messages.js';
+import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
+import { type HpkiLoginDeps, MAX_LOGIN_BODY_BYTES, handleHpkiLogin, issueChallenge } from './hpki-login.js';
+import { errorBody, readBody, sendJson } from './responses.js';
+import type { SessionCookie } from './session-cookie.js';
+
+export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
+
+export interface HpkiRoutesOptions extends HpkiLoginDeps {
+  /** The site descriptor of PROTOCOL.md §1.1, served at /.well-known/hpki-login. */
+  descriptor: Descriptor;
+  cookie: SessionCookie;
+}
+
+/** Handles the request if it is one of the three HPKI routes and returns true; else returns false. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  sendJson(res, 405, errorBody('ERR_HPKI_INVALID_ARGUMENT', `use ${allow}`), { Allow: allow });
+}
+
+/**
+ * The HPKI routes on `node:http`: the descriptor, the challenge (bound to the session cookie, made
+ * if missing) and the login. The challenge is bound to the cookie's value rather than to a session
+ * record, so processes that share a challenge store (Redis) but not sessions agree on it.
+ */
+export function createHpkiRoutes(options: HpkiRoutesOptions): RouteHandler {
+  const descriptor = descriptorSchema.parse(options.descriptor);
+  const { challengeUrl, loginUrl } = descriptor;
+  const { cookie } = options;
+
+  async function challenge(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let sessionId = cookie.read(req.headers);
+    const headers: Record<string, string> = {};
+    if (sessionId === undefined) {
+      sessionId = randomBase64Url256();
+      headers['Set-Cookie'] = cookie.serialize(sessionId);
+    }
+    try {
+      sendJson(res, 200, await issueChallenge(sessionId, options), headers);
+    } catch (err) {
+      options.onInternalError?.(err);
+      const message = err instanceof HpkiError ? err.message : 'no challenge could be issued';
+      sendJson(res, 503, errorBody('ERR_HPKI_INTERNAL', message));
+    }
+  }
+
+  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
+    const outcome = await handleHpkiLogin({ sessionId: cookie.read(req.headers), headers: req.headers, body: body ?? null }, options);
+    if (outcome.status === 200) {
+      sendJson(res, 200, outcome.json, { 'Set-Cookie': cookie.serialize(outcome.newSessionId) });
+    } else {
+      sendJson(res, outcome.status, outcome.json, body === undefined ? { Connection: 'close' } : {});
+    }
+  }
+
+  async function route(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (path === DESCRIPTOR_PATH) {
+      if (req.method !== 'GET') methodNotAllowed(res, 'GET');
+      // Public and credential-free: any extension context may read it.
+      else sendJson(res, 200, descriptor, { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache' });
+    } else if (path === challengeUrl) {
+      if (req.method !== 'GET') methodNotAllowed(res, 'GET');
+      else await challenge(req, res);
+    } else if (req.method !== 'POST') {
+      // What is left is loginUrl.
+      methodNotAllowed(res, 'POST');
+    } else {
+      await login(req, res);
+    }
+  }
+
+  return async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    if (path !== DESCRIPTOR_PATH && path !== challengeUrl && path !== loginUrl) return false;
+    try {
+      await route(path, req, res);
+    } catch (err) {
+      // A client that vanished mid-body, or a bug: never an unhandled rejection in the server.
+      options.onInternalError?.(err);
+      if (!res.headersSent) sendJson(res, 500, errorBody('ERR_HPKI_INTERNAL', 'internal error'), { Connection: 'close' });
+      else res.destroy();
+    }
+    return true;
+  };
+}

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
+import { HpkiError } from '../../protocol/errors.js';
+import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
+import { createExpiringMap } from '../../server/challenge-store/expiring-map.js';
+
+const SESSION_A = 'session-a-0123456789abcdef';
+const SESSION_B = 'session-b-0123456789abcdef';
+
+function manualClock(start = 1_800_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+describe('memory challenge store', () => {
+  it('issues 43-character base64url challenges that expire after the TTL', async () => {
+    const clock = manualClock();
+    const store = createMemoryChallengeStore({ ttlMs: 60_000, now: clock.now });
+    const { challenge, expiresAt } = await store.issue(SESSION_A);
+    expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(challenge).toMatch(CHALLENGE_PATTERN);
+    expect(expiresAt.getTime()).toBe(clock.now() + 60_000);
+    const other = await store.issue(SESSION_B);
+    expect(other.challenge).not.toBe(challenge);
+  });
+
+  it('gives a challenge back once, then says unknown', async () => {
+    const store = createMemoryChallengeStore();
+    const { challenge } = await store.issue(SESSION_A);
+    expect(await store.take(SESSION_A)).toEqual({ status: 'ok', challenge });
+    expect(await store.take(SESSION_A)).toEqual({ status: 'unknown' });
+  });
+
+  it('lets exactly one of many concurrent takes succeed', async () => {
+    const store = createMemoryChallengeStore();
+    await store.issue(SESSION_A);
+    const takes = await Promise.all(Array.from({ length: 20 }, () => store.take(SESSION_A)));
+    expect(takes.filter((t) => t.status === 'ok')).toHaveLength(1);
+  });
+
+  it('says unknown for a session that never had a challenge, or an id out of pattern', async () => {
+    const store = createMemoryChallengeStore();
+    await store.issue(SESSION_A);
+    expect(await store.take(SESSION_B)).toEqual({ status: 'unknown' });
+    expect(await store.take('short')).toEqual({ status: 'unknown' });
+    expect(await store.take(`${SESSION_A}\n`)).toEqual({ status: 'unknown' });
+    expect(await store.take('x'.repeat(257))).toEqual({ status: 'unknown' });
+  });
+
+  it('refuses to issue for a malformed session id', async () => {
+    const store = createMemoryChallengeStore();
+    for (const bad of ['', 'short', 'has space 0123456789', 'ü'.repeat(20), 'x'.repeat(257)]) {
+      const err = await store.issue(bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HpkiError);
+      expect((err as HpkiError).code).toBe('ERR_HPKI_INVALID_ARGUMENT');
+    }
+  });
+
+  it('says expired after the TTL, for a while, then unknown', async () => {
+    const clock = manualClock();
+    const store = createMemoryChallengeStore({ ttlMs: 60_000, graceMs: 30_000, now: clock.now });
+    await store.issue(SESSION_A);
+    clock.advance(59_999);
+    expect((await store.take(SESSION_A)).status).toBe('ok');
+
+    await store.issue(SESSION_A);
+    clock.advance(60_000);
+    expect(await store.take(SESSION_A)).toEqual({ status: 'expired' });
+    expect(await store.take(SESSION_A)).toEqual({ status: 'unknown' });
+
+    await store.issue(SESSION_A);
+    clock.advance(90_000);
+    expect(await store.take(SESSION_A)).toEqual({ status: 'unknown' });
+  });
+
+  it('replaces a pending challenge with the new one', async () => {
+    const store = createMemoryChallengeStore();
+    const first = await store.issue(SESSION_A);
+    const second = await store.issue(SESSION_A);
+    expect(second.challenge).not.toBe(first.challenge);
+    expect(await store.take(SESSION_A)).toEqual({ status: 'ok', challenge: second.challenge });
+    expect(await store.take(SESSION_A)).toEqual({ status: 'unknown' });
+  });
+
+  it('stays bounded: beyond maxEntries the oldest pending challenges are dropped', async () => {
+    const store = createMemoryChallengeStore({ maxEntries: 3 });
+    const sessions = Array.from({ length: 5 }, (_, i) => `bounded-session-${i}-0123456789`);
+    for (const s of sessions) await store.issue(s);
+    const takes = await Promise.all(sessions.map((s) => store.take(s)));
+    expect(takes.map((t) => t.status)).toEqual(['unknown', 'unknown', 'ok', 'ok', 'ok']);
+  });
+
+  it('makes room from expired records before dropping live ones', async () => {
+    const clock = manualClock();
+    const store = createMemoryChallengeStore({ maxEntries: 2, ttlMs: 1_000, graceMs: 0, now: clock.now });
+    await store.issue(SESSION_A);
+    clock.advance(500);
+    await store.issue(SESSION_B);
+    clock.advance(600); // A is past its drop time, B is not
+    await store.issue('session-c-0123456789abcdef');
+    expect((await store.take(SESSION_B)).status).toBe('ok');
+  });
+
+  it('refuses a TTL above five minutes and non-integer TTLs', () => {
+    expect(() => createMemoryChallengeStore({ ttlMs: 5 * 60_000 + 1 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ ttlMs: 1.5e3 + 0.5 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ ttlMs: 0 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ maxEntries: 0 })).toThrow(RangeError);
+  });
+
+  it('refuses to work once closed', async () => {
+    const store = createMemoryChallengeStore();
+    await store.issue(SESSION_A);
+    await store.close();
+    await expect(store.take(SESSION_A)).rejects.toBeInstanceOf(HpkiError);
+    await expect(store.issue(SESSION_A)).rejects.toBeInstanceOf(HpkiError);
+  });
+});
+
+describe('expiring map', () => {
+  type Op = { kind: 'set'; key: number; value: number } | { kind: 'get' | 'take'; key: number } | { kind: 'tick'; ms: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), key: fc.nat(9), value: fc.integer() }),
+    fc.record({ kind: fc.constantFrom('get' as const, 'take' as const), key: fc.nat(9) }),
+    fc.record({ kind: fc.constant('tick' as const), ms: fc.nat(50) }),
+  );
+
+  it('never exceeds its bound and never returns a value that is stale, replaced or taken', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 200 }), (maxEntries, ops) => {
+        let t = 0;
+        const lifetime = 100;
+        const map = createExpiringMap<number>({ maxEntries, now: () => t });
+        // What the map may still hold: the last value set for a key and when it drops.
+        const model = new Map<number, { value: number; dropAt: number }>();
+        for (const o of ops) {
+          if (o.kind === 'tick') t += o.ms;
+          else if (o.kind === 'set') {
+            map.set(String(o.key), o.value, t + lifetime);
+            model.set(o.key, { value: o.value, dropAt: t + lifetime });
+          } else {
+            const got = o.kind === 'get' ? map.get(String(o.key)) : map.take(String(o.key));
+            const expected = model.get(o.key);
+            if (got !== undefined) {
+              expect(expected).toBeDefined();
+              expect(got).toBe(expected?.value);
+              expect(t).toBeLessThan(expected?.dropAt ?? -1);
+            }
+            if (o.kind === 'take') model.delete(o.key);
+          }
+          expect(map.size).toBeLessThanOrEqual(maxEntries);
+        }
+      }),
+    );
+  });
+
+  it('keeps the most recent entries when full', () => {
+    const map = createExpiringMap<string>({ maxEntries: 2, now: () => 0 });
+    map.set('a', 'A', 10);
+    map.set('b', 'B', 10);
+    map.set('a', 'A2', 10); // refreshes a: b is now the oldest
+    map.set('c', 'C', 10);
+    expect([map.get('a'), map.get('b'), map.get('c')]).toEqual(['A2', undefined, 'C']);
+  });
+});
