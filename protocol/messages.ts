@@ -9,7 +9,7 @@ import type { Token } from './token.js';
  * inferred from them. Every message that crosses a process boundary is parsed with these.
  */
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './version.js';
 export const NATIVE_HOST_NAME = 'jp.hpkilogin.host';
 /** A message from the browser to the host. */
 export const MAX_BROWSER_MESSAGE_BYTES = 8 * 1024;

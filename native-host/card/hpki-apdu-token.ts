@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CardType } from '../../protocol/messages.js';
 import { isSha256DigestInfo, emsaPkcs1v15 } from '../../protocol/signed-data.js';
@@ -38,14 +38,18 @@ function derTotalLength(header: Uint8Array): number | undefined {
   return 2 + count + length;
 }
 
-/** Reads a whole DER-encoded EF: the header first, then 256-byte blocks up to its length. */
+/**
+ * Reads a whole DER-encoded EF in 256-byte blocks. The first block carries the DER header, so the
+ * total length is known without a separate header read (a certificate is always longer than 256
+ * bytes; a shorter file ends the first read with 6282 and its data).
+ */
 async function readDerFile(transport: ApduTransport, fid: number, what: string): Promise<Uint8Array> {
   const selected = await send(transport, selectEf(fid));
   if (selected.sw !== SW.OK) throw cardError(`SELECT ${what}`, selected.sw);
-  const head = await send(transport, readBinary(0, 4));
-  if (head.sw !== SW.OK) throw cardError(`READ BINARY ${what}`, head.sw);
+  const head = await send(transport, readBinary(0, READ_BLOCK));
+  if ((head.sw !== SW.OK && head.sw !== SW.END_OF_FILE) || head.data.length < 4) throw cardError(`READ BINARY ${what}`, head.sw);
   const total = derTotalLength(head.data);
-  if (total === undefined || total > MAX_FILE_LENGTH) {
+  if (total === undefined || total > MAX_FILE_LENGTH || (head.sw === SW.END_OF_FILE && head.data.length < total)) {
     throw new HpkiError('ERR_HPKI_INTERNAL', `${what} on the card is not a DER object of a sensible size`);
   }
   const out = new Uint8Array(total);
@@ -98,10 +102,17 @@ function unsupported(cardType: CardType): HpkiError {
 }
 
 /**
+ * CA certificates already read in this process, keyed by the SHA-256 of the end-entity certificate
+ * they came with: the same end-entity certificate means the same issuer chain, so a second command
+ * on the same card reads only the end-entity certificate again.
+ */
+export type CaCertificateCache = Map<string, Uint8Array[]>;
+
+/**
  * Opens the authentication AP of an HPKI card on `transport`. Anything else (a My Number card, an
  * unknown card) fails with ERR_HPKI_UNSUPPORTED_CARD. The token owns the transport: close() closes it.
  */
-export async function openHpkiToken(transport: ApduTransport): Promise<CardToken> {
+export async function openHpkiToken(transport: ApduTransport, caCache?: CaCertificateCache): Promise<CardToken> {
   const cardType = await detectCardType(transport).catch(async (err: unknown) => {
     await transport.close();
     throw err;
@@ -110,14 +121,18 @@ export async function openHpkiToken(transport: ApduTransport): Promise<CardToken
     await transport.close();
     throw unsupported(cardType);
   }
-  return createHpkiApduToken(transport);
+  // detectCardType left the authentication AP selected.
+  return createHpkiApduToken(transport, caCache);
 }
 
-function createHpkiApduToken(transport: ApduTransport): CardToken {
+function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCache | undefined): CardToken {
   let certificates: CardCertificates | undefined;
+  let apSelected = true;
   let modulusBytes: number | undefined;
 
   async function selectAuthAp(): Promise<void> {
+    if (apSelected) return;
+    apSelected = true;
     const r = await send(transport, selectAid(HPKI_AUTH_AID));
     if (r.sw !== SW.OK) throw cardError('SELECT authentication AP', r.sw);
   }
@@ -163,7 +178,10 @@ function createHpkiApduToken(transport: ApduTransport): CardToken {
       if (certificates !== undefined) return certificates;
       await selectAuthAp();
       const certificate = await readDerFile(transport, FID_CERTIFICATE, 'certificate');
-      certificates = { certificate, intermediates: await readCaCertificates() };
+      const key = createHash('sha256').update(certificate).digest('hex');
+      const intermediates = caCache?.get(key) ?? (await readCaCertificates());
+      caCache?.set(key, intermediates);
+      certificates = { certificate, intermediates };
       return certificates;
     },
 

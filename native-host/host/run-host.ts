@@ -1,9 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { HpkiError } from '../../protocol/errors.js';
-import { PROTOCOL_VERSION, type Backend, type HelloMessage, type HostResponse } from '../../protocol/messages.js';
+import type { Backend, HostResponse } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { dispatch } from './dispatcher.js';
 import { createFrameDecoder, encodeFrame } from './framing.js';
+import { writeHello } from './hello.js';
 
 /**
  * The native messaging host's loop (PROTOCOL.md §2): hello first, then requests answered in order,
@@ -19,6 +20,8 @@ export interface HostOptions {
   version: string;
   /** Diagnostics (stderr in production): never receives message contents. */
   log?: (line: string) => void;
+  /** True when the caller has already written the hello frame (see hello.ts). */
+  helloSent?: boolean;
 }
 
 /** Resolves with the process exit code: 0 after a clean EOF, 1 after an unrecoverable frame. */
@@ -29,13 +32,12 @@ export function runHost(options: HostOptions): Promise<number> {
   let chain: Promise<void> = Promise.resolve();
   let finished = false;
 
-  const write = (message: HelloMessage | HostResponse): void => {
+  const write = (message: HostResponse): void => {
     let frame: Uint8Array;
     try {
       frame = encodeFrame(message);
     } catch {
-      const id = 'id' in message ? message.id : null;
-      frame = encodeFrame({ id, error: new HpkiError('ERR_HPKI_INTERNAL', 'response too large').toWire() });
+      frame = encodeFrame({ id: message.id, error: new HpkiError('ERR_HPKI_INTERNAL', 'response too large').toWire() });
     }
     output.write(frame);
   };
@@ -61,7 +63,7 @@ export function runHost(options: HostOptions): Promise<number> {
         .then(() => output.write(new Uint8Array(0), () => resolve(code)));
     };
 
-    write({ hello: { protocol: PROTOCOL_VERSION, version: options.version, backend: options.backendName } });
+    if (!options.helloSent) writeHello(output, options.backendName, options.version);
 
     input.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {

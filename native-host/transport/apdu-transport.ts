@@ -14,4 +14,6 @@ export interface ApduResponder {
   reset(): void;
   /** Processes one command APDU and returns the response APDU. */
   process(command: Uint8Array): Uint8Array;
+  /** Like process(), but may take the time a real card takes (the virtual card's sign delay). */
+  processAsync?(command: Uint8Array): Promise<Uint8Array>;
 }

@@ -18,7 +18,7 @@ export function createMemoryTransport(card: ApduResponder, options: { reset?: bo
       if (closed) throw new Error('transport closed');
       stats.apdus++;
       stats.bytesSent += command.length;
-      const response = await card.process(command);
+      const response = card.processAsync ? await card.processAsync(command) : card.process(command);
       stats.bytesReceived += response.length;
       return response;
     },

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
-import { detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
+import { detectCardType, openHpkiToken, type CaCertificateCache } from '../card/hpki-apdu-token.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
 import type { ApduTransport } from './apdu-transport.js';
 import { loadPcscFactory, openPcscContext, type OpenContext, type ReaderState } from './pcsc-context.js';
@@ -77,6 +77,7 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   let factory = options.factory;
   const contextFactory = (): PcscFactory => (factory ??= loadPcscFactory());
+  const caCache: CaCertificateCache = new Map();
 
   async function openTransport(state: ReaderState): Promise<ApduTransport> {
     const protocol = await connectWaiting(state.reader, busyTimeoutMs);
@@ -110,7 +111,7 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
       try {
         const state = pickReader(context.readers, reader);
         const transport = owningContext(await openTransport(state), context);
-        return { reader: state.reader.name, token: await openHpkiToken(transport) };
+        return { reader: state.reader.name, token: await openHpkiToken(transport, caCache) };
       } catch (err) {
         context.close();
         throw err;

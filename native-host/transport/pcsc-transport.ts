@@ -29,6 +29,9 @@ export function createPcscTransport(reader: PcscReader, protocol: number): ApduT
                 ? new HpkiError('ERR_HPKI_CARD_REMOVED', 'the card was removed during the operation')
                 : new HpkiError('ERR_HPKI_INTERNAL', `PC/SC transmit failed: ${err.message}`),
             );
+          } else if (response.length < 2) {
+            // pcsclite reports success with an empty answer when the card vanished mid-exchange.
+            reject(new HpkiError('ERR_HPKI_CARD_REMOVED', 'the card stopped answering (removed during the operation)'));
           } else {
             resolve(new Uint8Array(response));
           }

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const root = new URL('../../', import.meta.url);
@@ -7,7 +7,7 @@ const root = new URL('../../', import.meta.url);
 export async function buildCli() {
   const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
   const outdir = new URL('dist/cli/', root).pathname;
-  await rm(outdir, { recursive: true, force: true });
+  // No clean first: tests in other processes may be running the previous build; esbuild overwrites.
   await build({
     absWorkingDir: root.pathname,
     entryPoints: { main: 'scripts/cli/main.ts' },

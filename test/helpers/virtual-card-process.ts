@@ -28,7 +28,7 @@ export async function serveCard(cardFile: string, extra: string[] = [], port = 3
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
-  while (!/connected/i.test(output)) {
+  while (!/serving .* over vpcd/.test(output)) {
     if (child.exitCode !== null) throw new Error(`mock-card serve exited: ${output}`);
     if (Date.now() > deadline) throw new Error(`mock-card serve did not connect: ${output}`);
     await sleep(50);

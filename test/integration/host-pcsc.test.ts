@@ -33,10 +33,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function withCard<T>(name: string, extra: string[], use: (card: ServedCard, file: string) => Promise<T>): Promise<T> {
+async function withCard<T>(name: string, serveOptions: string[], use: (card: ServedCard, file: string) => Promise<T>): Promise<T> {
   const file = join(dir, `${name}.card`);
-  await createCardFile(file, pki, ['--pin', '1234', ...extra]);
-  const card = await serveCard(file);
+  await createCardFile(file, pki, ['--pin', '1234']);
+  const card = await serveCard(file, serveOptions);
   try {
     await waitForCardPresence(VPCD_READER, true);
     return await use(card, file);
@@ -102,7 +102,7 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
     });
   });
 
-  it('15 wrong PINs block the card, and it stays blocked when served again', async () => {
+  it('15 wrong PINs block the card, and it stays blocked when served again', { timeout: 120_000 }, async () => {
     const file = join(dir, 'blocked.card');
     await createCardFile(file, pki, ['--pin', '1234']);
     let card = await serveCard(file);

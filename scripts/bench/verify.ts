@@ -1,0 +1,157 @@
+import { randomBytes, verify as rsaVerify } from 'node:crypto';
+import { encodeBase64Url } from '../../protocol/base64.js';
+import { buildSignedContent } from '../../protocol/signed-data.js';
+import type { Token } from '../../protocol/token.js';
+import type { ChallengeTake } from '../../server/verify/index.js';
+import { createTokenVerifier } from '../../server/verify/index.js';
+import type { TestCert } from '../../test/helpers/test-pki.js';
+import { createTestPki, makeCrl, signLoginToken } from '../../test/helpers/test-pki.js';
+
+/**
+ * `npm run bench:verify`: full token validations per second on one thread (PROTOCOL.md §5, every
+ * step: decode, challenge take, purpose, path, CRL, signature, role) against raw RSA-2048 verifies in
+ * the same run. Warm caches: configured CAs parsed, CA links verified, returning holders'
+ * certificates parsed. Each token is checked against a fresh challenge taken from a store.
+ * Rates are given per second of CPU time as well as of wall time, so that a busy machine (other
+ * processes taking the core away) does not distort the comparison.
+ */
+
+const ORIGIN = 'https://harenet.example.jp';
+const HOLDERS = 16;
+const TOKENS = 1000;
+const ROUNDS = 5;
+const COLD_TOKENS = 300;
+const DAY = 86_400_000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Signed {
+  token: Token;
+  challenge: string;
+}
+
+function signTokens(holders: readonly TestCert[], count: number): Signed[] {
+  return Array.from({ length: count }, (_, i) => {
+    const holder = holders[i % holders.length]!;
+    const challenge = encodeBase64Url(randomBytes(32));
+    return { challenge, token: signLoginToken({ certificate: holder.certificate, privateKey: holder.key.privateKey, origin: ORIGIN, challenge }) };
+  });
+}
+
+/** A challenge store in memory: issue, then take once. */
+function challengeStore(): { issue: (c: string) => string; take: (id: string) => Promise<ChallengeTake> } {
+  const pending = new Map<string, string>();
+  let next = 0;
+  return {
+    issue(challenge) {
+      const id = `s${next++}`;
+      pending.set(id, challenge);
+      return id;
+    },
+    take(id) {
+      const challenge = pending.get(id);
+      pending.delete(id);
+      return Promise.resolve(challenge === undefined ? { status: 'unknown' } : { status: 'ok', challenge });
+    },
+  };
+}
+
+interface Rate {
+  /** Per second of wall time. */
+  perSecond: number;
+  /** Per second of this process's CPU time. */
+  perCpuSecond: number;
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+function rateOf(count: number, wallStart: number, cpuStart: number): Rate {
+  return { perSecond: count / ((performance.now() - wallStart) / 1000), perCpuSecond: count / (cpuSeconds() - cpuStart) };
+}
+
+async function timeVerifications(
+  verifier: ReturnType<typeof createTokenVerifier>,
+  signed: readonly Signed[],
+  rounds: number,
+): Promise<Rate & { latencies: number[] }> {
+  const store = challengeStore();
+  const latencies: number[] = [];
+  const cpuStart = cpuSeconds();
+  const started = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    for (const { token, challenge } of signed) {
+      const session = store.issue(challenge);
+      const t0 = performance.now();
+      await verifier.verify(token, { origin: ORIGIN, takeChallenge: () => store.take(session) });
+      latencies.push(performance.now() - t0);
+    }
+  }
+  return { ...rateOf(latencies.length, started, cpuStart), latencies: latencies.sort((a, b) => a - b) };
+}
+
+function rawRsa(signed: readonly Signed[], holders: readonly TestCert[], rounds: number): Rate {
+  const inputs = signed.map(({ token, challenge }, i) => ({
+    content: buildSignedContent({ origin: ORIGIN, challenge, certificate: holders[i % holders.length]!.certificate }),
+    signature: Buffer.from(token.signature, 'base64'),
+    key: holders[i % holders.length]!.key.publicKey,
+  }));
+  const cpuStart = cpuSeconds();
+  const started = performance.now();
+  let n = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const { content, signature, key } of inputs) {
+      if (!rsaVerify('sha256', content, key, signature)) throw new Error('raw verify failed');
+      n++;
+    }
+  }
+  return rateOf(n, started, cpuStart);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('making a test PKI (RSA-2048)…\n');
+  const pki = createTestPki();
+  const holders = Array.from({ length: HOLDERS }, (_, i) => pki.issueEe({ name: `Holder ${i}` }));
+  const crl = makeCrl({
+    issuer: pki.authCa.name,
+    signingKey: pki.authCa.key,
+    thisUpdate: new Date(pki.now.getTime() - DAY),
+    nextUpdate: new Date(pki.now.getTime() + 3 * DAY),
+    revoked: Array.from({ length: 5000 }, (_, i) => ({ serial: 0x900000 + i, date: pki.now, reason: 1 })),
+  });
+  const options = { anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate], crls: [crl] };
+  const signed = signTokens(holders, TOKENS);
+
+  const verifier = createTokenVerifier(options);
+  await timeVerifications(verifier, signed.slice(0, 300), 1); // warm-up: JIT and caches
+  const warm = await timeVerifications(verifier, signed, ROUNDS);
+  const raw = rawRsa(signed, holders, ROUNDS);
+
+  // Every token from a certificate the verifier has never seen (parsing included).
+  const coldHolders = Array.from({ length: COLD_TOKENS }, () => pki.issueEe({ key: pki.eeKey }));
+  const cold = await timeVerifications(createTokenVerifier(options), signTokens(coldHolders, COLD_TOKENS), 1);
+
+  const ms = (v: number): string => `${v.toFixed(3)} ms`;
+  const rate = (r: Rate): string => `${r.perCpuSecond.toFixed(0).padStart(6)} /s   ${r.perSecond.toFixed(0).padStart(6)} /s`;
+  const rows: [string, string][] = [
+    ['', '  per CPU-s   per wall-s'],
+    ['raw RSA-2048 verify (crypto.verify)', rate(raw)],
+    ['full token validation, warm', `${rate(warm)}   (${((warm.perCpuSecond / raw.perCpuSecond) * 100).toFixed(0)}% of raw per CPU-s)`],
+    ['  latency p50 / p99 (wall)', `${ms(percentile(warm.latencies, 50))} / ${ms(percentile(warm.latencies, 99))}`],
+    ['full token validation, unseen certificate', rate(cold)],
+    ['  latency p50 / p99 (wall)', `${ms(percentile(cold.latencies, 50))} / ${ms(percentile(cold.latencies, 99))}`],
+  ];
+  process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(44)} ${v}`).join('\n')}\n`);
+  process.stdout.write(
+    `\n${warm.latencies.length} warm validations (${HOLDERS} holders, fresh challenge each, CRL of 5000 entries), ${cold.latencies.length} cold; Node ${process.version}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import type { Backend } from '../../protocol/messages.js';
+import type { CardBackend } from '../../native-host/card/card-token.js';
+import { writeHello } from '../../native-host/host/hello.js';
+import './version.js';
+
+/**
+ * `hpki-login host [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]`: the native messaging
+ * host on stdio. Browsers append their own arguments (the caller's origin or manifest path, and on
+ * Windows --parent-window), which are accepted and ignored.
+ */
+
+const BACKENDS: readonly Backend[] = ['pcsc', 'pkcs11', 'mock'];
+
+async function loadBackend(name: Backend, card: string | undefined, module: string | undefined): Promise<CardBackend> {
+  switch (name) {
+    case 'pcsc':
+      return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend();
+    case 'mock':
+      return (await import('../../native-host/transport/memory-backend.js')).createMemoryBackend({ cardPath: card ?? '' });
+    case 'pkcs11':
+      return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: module ?? '' });
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  let values: { backend?: string; card?: string; module?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string' },
+        card: { type: 'string' },
+        module: { type: 'string' },
+        'parent-window': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`hpki-login host: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const backend = (values.backend ?? 'pcsc') as Backend;
+  if (!BACKENDS.includes(backend)) {
+    process.stderr.write(`hpki-login host: --backend must be one of ${BACKENDS.join(', ')}\n`);
+    return 2;
+  }
+  if (backend === 'mock' && values.card === undefined) {
+    process.stderr.write('hpki-login host: --backend mock needs --card FILE\n');
+    return 2;
+  }
+  if (backend === 'pkcs11' && values.module === undefined) {
+    process.stderr.write('hpki-login host: --backend pkcs11 needs --module LIB\n');
+    return 2;
+  }
+  writeHello(process.stdout, backend, HPKI_LOGIN_VERSION);
+  const { runHost } = await import('../../native-host/host/run-host.js');
+  const code = await runHost({
+    helloSent: true,
+    input: process.stdin,
+    output: process.stdout,
+    backendName: backend,
+    createBackend: () => loadBackend(backend, values.card, values.module),
+    version: HPKI_LOGIN_VERSION,
+    log: (line) => process.stderr.write(`hpki-login host: ${line}\n`),
+  });
+  // Native addons keep threads alive; the host's life ends with its port.
+  process.exit(code);
+}
