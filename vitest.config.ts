@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './scripts/test/summary-reporter.mjs'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 30_000,
