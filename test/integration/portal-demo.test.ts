@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IssuedCert, type MockPki, issueHolderCertificates, loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import { buildSignedContent } from '../../protocol/signed-data.js';
 import { type Token, encodeToken } from '../../protocol/token.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { type Portal, challengeFrom, sessionCookieOf, startPortal, stopPortal } from '../helpers/demo-portal.js';
 
 /**
  * Two real `hpki-login demo` processes (the built CLI) sharing one real redis-server and one mock
@@ -16,68 +15,12 @@ import { type RedisServer, startRedis } from '../helpers/redis.js';
  * signatures, checked by the real verifier in the portal processes.
  */
 
-const CLI = fileURLToPath(new URL('../../bin/hpki-login.js', import.meta.url));
-
-interface Portal {
-  /** Where to connect. */
-  url: string;
-  /** What tokens are signed for. */
-  origin: string;
-  process: ChildProcess;
-  stderr: () => string;
-}
-
-async function startPortal(args: string[]): Promise<Portal> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HPKI_LOGIN_REDIS_URL: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`portal did not start: ${stderr}`));
-    }, 30_000);
-    child.once('exit', (code) => reject(new Error(`portal exited with ${code}: ${stderr}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
-      const origin = /: (http:\/\/localhost:\d+)\/\n/.exec(stdout);
-      if (listening?.[1] !== undefined && origin?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ url: listening[1], origin: origin[1], process: child, stderr: () => stderr });
-      }
-    });
-  });
-}
-
-/** Stops the portal as Ctrl+C would and resolves with its exit code. */
-async function stopPortal(portal: Portal): Promise<number | null> {
-  const child = portal.process;
-  if (child.pid === undefined || child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  process.kill(child.pid, 'SIGTERM');
-  return exited;
-}
-
 function tokenFor(holder: IssuedCert, pki: MockPki, origin: string, challenge: string): Token {
   const key = createPrivateKey({ key: Buffer.from(holder.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
   const signature = sign('sha256', buildSignedContent({ origin, challenge, certificate: holder.certificate }), key);
   return encodeToken({ certificate: holder.certificate, intermediates: [pki.authCa.certificate], signature });
 }
 
-function sessionCookieOf(res: Response): string | undefined {
-  return res.headers.getSetCookie().find((c) => c.startsWith('hpki-session='))?.split(';')[0];
-}
-
-async function challengeFrom(portal: Portal, cookie?: string): Promise<{ challenge: string; cookie: string }> {
-  const res = await fetch(`${portal.url}/hpki/challenge`, { headers: cookie === undefined ? {} : { cookie } });
-  expect(res.status).toBe(200);
-  const { challenge } = (await res.json()) as { challenge: string };
-  return { challenge, cookie: sessionCookieOf(res) ?? cookie ?? '' };
-}
 
 interface LoginOutcome {
   status: number;
