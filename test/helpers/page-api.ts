@@ -1,0 +1,32 @@
+import type { Page } from 'playwright-core';
+
+/** What a site's own script does with the page API of PROTOCOL.md §1.2, run inside the page. */
+export interface PageApiAnswer {
+  ack: boolean;
+  answer: { type: string; result?: Record<string, unknown>; error?: { code: string; message: string; retriesLeft?: number } };
+}
+
+export function callPageApi(page: Page, request: Record<string, unknown>, timeoutMs = 60_000): Promise<PageApiAnswer> {
+  return page.evaluate(
+    ({ request, timeoutMs }) =>
+      new Promise<PageApiAnswer>((resolve, reject) => {
+        const id = `t-${Math.random().toString(36).slice(2)}`;
+        let ack = false;
+        const timer = setTimeout(() => reject(new Error(`no answer to ${String(request.action)}`)), timeoutMs);
+        window.addEventListener('message', (event: MessageEvent) => {
+          const data = event.data as { hpkiLogin?: number; id?: string; type?: string } | null;
+          if (event.source !== window || data?.hpkiLogin !== 1 || data.id !== id) return;
+          if (data.type === 'ack') {
+            ack = true;
+            return;
+          }
+          if (data.type === 'result' || data.type === 'error') {
+            clearTimeout(timer);
+            resolve({ ack, answer: data as PageApiAnswer['answer'] });
+          }
+        });
+        window.postMessage({ hpkiLogin: 1, id, ...request }, location.origin);
+      }),
+    { request, timeoutMs },
+  );
+}
