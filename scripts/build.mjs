@@ -3,6 +3,7 @@
 import { buildCli } from './build/cli.mjs';
 
 const parts = { cli: buildCli };
+Object.assign(parts, (await import('./build/extension.mjs')).extensionParts);
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(parts)) {

@@ -1,0 +1,101 @@
+import { HpkiError, toHpkiError } from '../../protocol/errors.js';
+import { translatorFor } from '../shared/catalogs.js';
+import { localizeError } from '../shared/error-text.js';
+import type { Lang } from '../shared/i18n.js';
+import type { RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/runtime-messages.js';
+import { runtimeRequestSchema } from '../shared/runtime-messages.js';
+import type { LoginService } from './login-flow.js';
+import type { NativeConnector } from './native-host.js';
+import type { PinPrompts } from './pin-prompts.js';
+import type { ExtensionIdentity, MessageSenderInfo, SenderKind } from './sender.js';
+import { classifySender, originFromSender } from './sender.js';
+import type { SiteAccess } from './site-access.js';
+import type { SiteIntents } from './site-intents.js';
+import type { SiteRegistry } from './site-registry.js';
+import { overview, pageStatus } from './status.js';
+
+/**
+ * Every runtime message enters here: parsed with the schema, checked against who may send it (a
+ * content script for page actions, the PIN window for PINs, extension pages for settings), handled,
+ * and answered as a value with any error localized for a doctor.
+ */
+
+export interface RouterDeps {
+  self: ExtensionIdentity;
+  extensionVersion: string;
+  loopbackDevelopment: boolean;
+  uiLang: () => Lang;
+  connector: NativeConnector;
+  login: LoginService;
+  prompts: PinPrompts;
+  registry: SiteRegistry;
+  siteAccess: SiteAccess;
+  intents: SiteIntents;
+  helloTimeoutMs?: number;
+}
+
+export type Router = (message: unknown, sender: MessageSenderInfo) => Promise<RuntimeReply<unknown>>;
+
+const PAGE_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-status', 'page-authenticate']);
+const PIN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['pin-open', 'pin-submit', 'pin-cancel']);
+
+function allowed(kind: RuntimeRequest['kind'], sender: SenderKind): boolean {
+  if (PAGE_KINDS.has(kind)) return sender.kind === 'content';
+  if (PIN_KINDS.has(kind)) return sender.kind === 'pin-window';
+  return sender.kind === 'extension-page';
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  const statusDeps = { connector: deps.connector, extensionVersion: deps.extensionVersion, helloTimeoutMs: deps.helloTimeoutMs };
+
+  async function handle(request: RuntimeRequest, sender: SenderKind, info: MessageSenderInfo): Promise<RuntimeAnswerMap[RuntimeRequest['kind']]> {
+    switch (request.kind) {
+      case 'page-status': {
+        await deps.siteAccess.check(originFromSender(info));
+        return pageStatus(statusDeps);
+      }
+      case 'page-authenticate': {
+        if (sender.kind !== 'content') throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'not a content script');
+        const token = await deps.login.authenticate({
+          tabId: sender.tabId,
+          origin: originFromSender(info),
+          challenge: request.challenge,
+          timeoutMs: request.options?.timeoutMs,
+        });
+        return { token };
+      }
+      case 'pin-open':
+        return deps.prompts.model(request.session);
+      case 'pin-submit':
+        return deps.prompts.submit(request.session, request.pin);
+      case 'pin-cancel':
+        deps.prompts.cancel(request.session);
+        return null;
+      case 'overview':
+        return overview({ ...statusDeps, loopbackDevelopment: deps.loopbackDevelopment, sites: () => deps.registry.list() });
+      case 'sites-list':
+        return deps.registry.list();
+      case 'site-intent':
+        deps.intents.note(request.origin);
+        return null;
+      case 'site-enable':
+        return deps.registry.enable(request.origin);
+      case 'site-disable':
+        return deps.registry.disable(request.origin);
+    }
+  }
+
+  return async (message, info) => {
+    const parsed = runtimeRequestSchema.safeParse(message);
+    const requestedLang = parsed.success && parsed.data.kind === 'page-authenticate' ? parsed.data.options?.lang : undefined;
+    const lang = requestedLang ?? deps.uiLang();
+    try {
+      if (!parsed.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request');
+      const sender = classifySender(info, deps.self);
+      if (!allowed(parsed.data.kind, sender)) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `'${parsed.data.kind}' is not accepted from this sender`);
+      return { ok: true, value: await handle(parsed.data, sender, info) };
+    } catch (err) {
+      return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang)) };
+    }
+  };
+}

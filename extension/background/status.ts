@@ -1,0 +1,85 @@
+import { toHpkiError } from '../../protocol/errors.js';
+import type { CardOverview, EnabledSite, Overview, PageStatusResult } from '../shared/runtime-messages.js';
+import { viewCertificate } from './certificate-view.js';
+import type { HostSession, NativeConnector } from './native-host.js';
+import { HELLO_TIMEOUT_MS, openHostSession } from './native-host.js';
+
+/** The page API's `status` and the popup's overview: read-only looks at the host, readers and card. */
+
+export interface StatusDeps {
+  connector: NativeConnector;
+  extensionVersion: string;
+  helloTimeoutMs?: number;
+}
+
+/** PROTOCOL.md §1.2: `host` is null when the native host cannot be reached. */
+export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
+  let host: HostSession;
+  try {
+    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+  } catch (err) {
+    const error = toHpkiError(err);
+    if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE') return { extension: deps.extensionVersion, host: null, readers: [] };
+    throw error;
+  }
+  try {
+    const { readers } = await host.request('status', undefined);
+    return { extension: deps.extensionVersion, host: host.hello.version, readers };
+  } finally {
+    host.close();
+  }
+}
+
+export interface OverviewDeps extends StatusDeps {
+  loopbackDevelopment: boolean;
+  sites(): Promise<EnabledSite[]>;
+}
+
+export async function overview(deps: OverviewDeps): Promise<Overview> {
+  const result: Overview = {
+    extensionVersion: deps.extensionVersion,
+    loopbackDevelopment: deps.loopbackDevelopment,
+    host: null,
+    hostError: null,
+    readers: [],
+    card: null,
+    cardError: null,
+    sites: await deps.sites(),
+  };
+  let host: HostSession;
+  try {
+    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+  } catch (err) {
+    result.hostError = toHpkiError(err).toWire();
+    return result;
+  }
+  try {
+    result.host = { version: host.hello.version, backend: host.hello.backend };
+    result.readers = (await host.request('status', undefined)).readers;
+    if (result.readers.some((r) => r.cardPresent)) {
+      try {
+        result.card = await readCard(host);
+      } catch (err) {
+        result.cardError = toHpkiError(err).toWire();
+      }
+    }
+  } catch (err) {
+    result.hostError = toHpkiError(err).toWire();
+  } finally {
+    host.close();
+  }
+  return result;
+}
+
+async function readCard(host: HostSession): Promise<CardOverview> {
+  const card = await host.request('get-certificate', undefined);
+  const cert = viewCertificate(card.certificate);
+  return {
+    reader: card.reader,
+    cardType: card.cardType,
+    holder: card.holder,
+    issuerName: cert.issuerName,
+    notAfter: cert.notAfter,
+    pinRetriesLeft: card.pinRetriesLeft,
+  };
+}

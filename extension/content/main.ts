@@ -1,0 +1,72 @@
+import browser from 'webextension-polyfill';
+import { HpkiError } from '../../protocol/errors.js';
+import { browserTranslator, langFromTag } from '../shared/i18n.js';
+import { displayError } from '../shared/localized-error.js';
+import { askBackground } from '../shared/runtime-client.js';
+import { createLoginButton, placeLoginButton } from './login-button.js';
+import { createLoginLock } from './login-lock.js';
+import { installPageBridge } from './page-bridge.js';
+import { fetchOwnDescriptor, loginWithDescriptor } from './site-login.js';
+
+/**
+ * The content script: the page API bridge on every page it runs on, and the login button where the
+ * site's descriptor asks for one. It may be injected twice on the same page (the development
+ * build's static loopback script and a registered one); the second copy stops here.
+ */
+
+const marker = globalThis as { hpkiLoginContentScript?: true };
+
+/** The page's fetch, called as a plain function: called as a method of another object it throws. */
+const pageFetch: typeof fetch = (input, init) => fetch(input, init);
+
+async function start(): Promise<void> {
+  const t = browserTranslator(browser.i18n);
+  const uiLang = langFromTag(browser.i18n.getUILanguage());
+  const lock = createLoginLock();
+  const origin = location.origin;
+
+  installPageBridge(
+    window,
+    {
+      status: () => askBackground(browser.runtime, { kind: 'page-status' }),
+      authenticate: (challenge, options) =>
+        askBackground(browser.runtime, options === undefined ? { kind: 'page-authenticate', challenge } : { kind: 'page-authenticate', challenge, options }),
+    },
+    lock,
+    (err, lang) => displayError(err, lang ?? uiLang),
+  );
+
+  const descriptor = await fetchOwnDescriptor(pageFetch, origin);
+  if (descriptor?.button === undefined) return;
+
+  const button = createLoginButton(document, t, () => {
+    if (!lock.tryAcquire()) {
+      button.showError(displayError(new HpkiError('ERR_HPKI_BUSY', 'a login is pending on this page'), uiLang).message);
+      return;
+    }
+    button.showError(null);
+    button.setBusy(true);
+    loginWithDescriptor(descriptor, {
+      fetch: pageFetch,
+      origin,
+      authenticate: (challenge) => askBackground(browser.runtime, { kind: 'page-authenticate', challenge }),
+      navigate: (url) => location.assign(url),
+      t,
+    })
+      .catch((err: unknown) => {
+        const error = displayError(err, uiLang);
+        // A user who cancelled knows it; anything else is explained next to the button.
+        if (error.code !== 'ERR_HPKI_USER_CANCELLED') button.showError(`${t('button_error_prefix')}${error.message}`);
+      })
+      .finally(() => {
+        lock.release();
+        button.setBusy(false);
+      });
+  });
+  await placeLoginButton(document, descriptor.button, button);
+}
+
+if (marker.hpkiLoginContentScript !== true && location.origin !== 'null') {
+  marker.hpkiLoginContentScript = true;
+  void start();
+}

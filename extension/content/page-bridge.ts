@@ -1,0 +1,92 @@
+import { HpkiError } from '../../protocol/errors.js';
+import type { WireError } from '../../protocol/errors.js';
+import type { PageAuthenticateOptions, PageResponse } from '../../protocol/page-messages.js';
+import { pageRequestSchema } from '../../protocol/page-messages.js';
+import type { Lang } from '../shared/i18n.js';
+import type { PageAuthenticateResult, PageStatusResult } from '../shared/runtime-messages.js';
+import type { LoginLock } from './login-lock.js';
+
+/**
+ * The page API of PROTOCOL.md §1.2 on the content-script side. Only messages the page posted to
+ * itself are read (`source` is this window, `origin` is this page's); every request is validated,
+ * acknowledged at once, then answered with a result or a coded error. The origin the background
+ * uses is the browser's, not anything in the message.
+ */
+
+export interface PageMessageEvent {
+  readonly source: unknown;
+  readonly origin: string;
+  readonly data: unknown;
+}
+
+export interface PageWindow {
+  addEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
+  postMessage(message: unknown, targetOrigin: string): void;
+  readonly location: { readonly origin: string };
+}
+
+export interface BridgeBackend {
+  status(): Promise<PageStatusResult>;
+  authenticate(challenge: string, options: PageAuthenticateOptions | undefined): Promise<PageAuthenticateResult>;
+}
+
+/** Turns anything thrown into the error the page sees, in the doctor's words (see localized-error.ts). */
+export type Localize = (err: unknown, lang: Lang | undefined) => WireError;
+
+const MAX_ID_LENGTH = 128;
+
+function isRequestShaped(data: unknown): data is { hpkiLogin: unknown; action: unknown; id?: unknown } {
+  return typeof data === 'object' && data !== null && 'hpkiLogin' in data && 'action' in data && data.hpkiLogin === 1;
+}
+
+export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock: LoginLock, localize: Localize): () => void {
+  const origin = win.location.origin;
+
+  function post(response: PageResponse): void {
+    win.postMessage(response, origin);
+  }
+
+  function postError(id: string, error: WireError): void {
+    const wire: WireError = { code: error.code, message: error.message };
+    if (error.retriesLeft !== undefined) wire.retriesLeft = error.retriesLeft;
+    post({ hpkiLogin: 1, id, type: 'error', error: wire });
+  }
+
+  async function answer(id: string, lang: Lang | undefined, work: () => Promise<PageStatusResult | PageAuthenticateResult>): Promise<void> {
+    try {
+      const result = await work();
+      post({ hpkiLogin: 1, id, type: 'result', result: { ...result } });
+    } catch (err) {
+      postError(id, localize(err, lang));
+    }
+  }
+
+  const listener = (event: PageMessageEvent): void => {
+    if (event.source !== win || event.origin !== origin || origin === 'null') return;
+    const data = event.data;
+    // Responses (ours or another frame's) and unrelated messages share the channel: skip them.
+    if (!isRequestShaped(data)) return;
+    const parsed = pageRequestSchema.safeParse(data);
+    if (!parsed.success) {
+      const id = data.id;
+      if (typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH) postError(id, localize(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request'), undefined));
+      return;
+    }
+    const request = parsed.data;
+    post({ hpkiLogin: 1, id: request.id, type: 'ack' });
+    if (request.action === 'status') {
+      void answer(request.id, undefined, () => backend.status());
+      return;
+    }
+    const lang = request.options?.lang;
+    if (!lock.tryAcquire()) {
+      postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a login is pending on this page'), lang));
+      return;
+    }
+    void answer(request.id, lang, () => backend.authenticate(request.challenge, request.options)).finally(() => lock.release());
+  };
+
+  win.addEventListener('message', listener);
+  return () => win.removeEventListener('message', listener);
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
+import { HpkiError, isErrorCode } from '../../protocol/errors.js';
+import type { Descriptor } from '../../protocol/page-messages.js';
+import { descriptorSchema } from '../../protocol/page-messages.js';
+import type { Token } from '../../protocol/token.js';
+import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/bounded-json.js';
+import { LocalizedError } from '../shared/localized-error.js';
+import { errorMessageKey } from '../shared/error-text.js';
+import type { Translate } from '../shared/i18n.js';
+
+/**
+ * The injected button's login against the site's own endpoints (PROTOCOL.md §1.1): every request
+ * goes to this page's origin with its cookies, redirects are refused rather than followed to
+ * another origin, and the final redirect must be a same-origin path.
+ */
+
+export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
+
+const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,2047}$/;
+
+const challengeAnswerSchema = z.object({ challenge: z.string().regex(CHALLENGE_PATTERN), expiresAt: z.string().max(64) }).passthrough();
+const loginAnswerSchema = z.object({ redirect: z.string().regex(SAME_ORIGIN_PATH) }).passthrough();
+const serverErrorSchema = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(1024) }).passthrough() }).passthrough();
+
+export interface SiteLoginDeps {
+  fetch: typeof fetch;
+  /** This page's origin. */
+  origin: string;
+  /** Asks the background for a token (PIN window and card). */
+  authenticate(challenge: string): Promise<{ token: Token }>;
+  navigate(url: string): void;
+  t: Translate;
+}
+
+function sameOriginUrl(path: string, origin: string): string {
+  const url = new URL(path, origin);
+  if (url.origin !== origin) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'not a same-origin path');
+  return url.href;
+}
+
+/** Reads the site's descriptor; undefined when the site serves none (the page API may still be used). */
+export async function fetchOwnDescriptor(fetchFn: typeof fetch, origin: string): Promise<Descriptor | undefined> {
+  try {
+    const response = await fetchFn(sameOriginUrl(DESCRIPTOR_PATH, origin), {
+      credentials: 'same-origin',
+      redirect: 'error',
+      headers: { Accept: 'application/json' },
+    });
+    if (!response.ok) return undefined;
+    const parsed = descriptorSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error the site's server answered, in the doctor's words when the code is a known one. */
+async function serverError(response: Response, t: Translate): Promise<LocalizedError> {
+  const parsed = serverErrorSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
+  const code = parsed.success ? parsed.data.error.code : undefined;
+  const key = code === undefined ? undefined : errorMessageKey(code);
+  if (code !== undefined && isErrorCode(code) && key !== undefined) return new LocalizedError(code, t(key, ['?']));
+  return new LocalizedError('ERR_HPKI_INTERNAL', t('error_server', [String(response.status)]));
+}
+
+export async function loginWithDescriptor(descriptor: Descriptor, deps: SiteLoginDeps): Promise<void> {
+  const challengeResponse = await deps.fetch(sameOriginUrl(descriptor.challengeUrl, deps.origin), {
+    method: 'GET',
+    credentials: 'same-origin',
+    redirect: 'error',
+    cache: 'no-store',
+    headers: { Accept: 'application/json' },
+  });
+  if (!challengeResponse.ok) throw await serverError(challengeResponse, deps.t);
+  const challenge = challengeAnswerSchema.safeParse(await readBoundedJson(challengeResponse, MAX_SITE_JSON_BYTES));
+  if (!challenge.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the site answered no valid challenge');
+
+  const { token } = await deps.authenticate(challenge.data.challenge);
+
+  const loginResponse = await deps.fetch(sameOriginUrl(descriptor.loginUrl, deps.origin), {
+    method: 'POST',
+    credentials: 'same-origin',
+    redirect: 'error',
+    cache: 'no-store',
+    headers: { 'Content-Type': 'application/json', 'X-HPKI-Login': '1', Accept: 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (!loginResponse.ok) throw await serverError(loginResponse, deps.t);
+  const answer = loginAnswerSchema.safeParse(await readBoundedJson(loginResponse, MAX_SITE_JSON_BYTES));
+  if (!answer.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the site answered no same-origin redirect');
+  deps.navigate(sameOriginUrl(answer.data.redirect, deps.origin));
+}

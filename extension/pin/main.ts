@@ -1,0 +1,56 @@
+import browser from 'webextension-polyfill';
+import { browserTranslator, langFromTag } from '../shared/i18n.js';
+import { localizePage } from '../shared/page-dom.js';
+import { askBackground, wireOf } from '../shared/runtime-client.js';
+import type { PinViewState } from './pin-state.js';
+import { INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
+import type { PinEvent } from './pin-state.js';
+import { findPinElements, renderPin } from './pin-view.js';
+
+/**
+ * The PIN window. The PIN is read from the field, the field is cleared at once, and the only other
+ * copy is the message to the background; nothing here logs or stores it. Enter submits (a form).
+ */
+
+const t = browserTranslator(browser.i18n);
+localizePage(document, t, langFromTag(browser.i18n.getUILanguage()));
+const els = findPinElements(document);
+const session = new URLSearchParams(location.search).get('session') ?? '';
+let state: PinViewState = INITIAL_PIN_STATE;
+
+function dispatch(event: PinEvent): void {
+  state = reducePin(state, event);
+  renderPin(document, els, state, t, new Date());
+  if (state.phase === 'done') window.close();
+}
+
+els.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (state.phase !== 'ready') return;
+  let pin: string | undefined = els.pin.value;
+  els.pin.value = '';
+  if (!pinFormatOk(pin)) {
+    pin = undefined;
+    dispatch({ type: 'invalid-format' });
+    return;
+  }
+  dispatch({ type: 'submitted' });
+  const request = { kind: 'pin-submit', session, pin } as const;
+  pin = undefined;
+  askBackground(browser.runtime, request).then(
+    (outcome) => dispatch({ type: 'answered', outcome }),
+    (err: unknown) => dispatch({ type: 'answered', outcome: { outcome: 'failed', error: wireOf(err) } }),
+  );
+});
+
+els.cancel.addEventListener('click', () => {
+  void askBackground(browser.runtime, { kind: 'pin-cancel', session })
+    .catch(() => undefined)
+    .finally(() => window.close());
+});
+
+askBackground(browser.runtime, { kind: 'pin-open', session }).then(
+  (model) => dispatch({ type: 'loaded', model }),
+  () => dispatch({ type: 'load-failed' }),
+);
+renderPin(document, els, state, t, new Date());

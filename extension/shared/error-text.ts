@@ -1,0 +1,30 @@
+import type { WireError } from '../../protocol/errors.js';
+import { CLIENT_ERROR_CODES, VALIDATION_ERROR_CODES, isErrorCode } from '../../protocol/errors.js';
+import type { MessageKey, Translate } from './i18n.js';
+
+/**
+ * Every error code of PROTOCOL.md §8 (and the server's §5 codes, which the login button shows) has
+ * a sentence a doctor understands; the technical message from the host is kept only where it is
+ * the whole story (ERR_HPKI_INTERNAL).
+ */
+
+export const LOCALIZED_ERROR_CODES = [...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES] as const;
+
+export function errorMessageKey(code: string): MessageKey | undefined {
+  if (!isErrorCode(code)) return undefined;
+  return `error_${code}` as const;
+}
+
+const MAX_DETAIL_LENGTH = 200;
+
+/** The same error, its message replaced by the localized sentence for its code. */
+export function localizeError(error: WireError, t: Translate): WireError {
+  const key = errorMessageKey(error.code);
+  if (key === undefined) return error;
+  let substitutions: string[] = [];
+  if (error.code === 'ERR_HPKI_PIN_INCORRECT') substitutions = [String(error.retriesLeft ?? '?')];
+  if (error.code === 'ERR_HPKI_INTERNAL') substitutions = [error.message.slice(0, MAX_DETAIL_LENGTH)];
+  const localized: WireError = { code: error.code, message: t(key, substitutions) };
+  if (error.retriesLeft !== undefined) localized.retriesLeft = error.retriesLeft;
+  return localized;
+}
