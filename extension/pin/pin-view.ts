@@ -1,5 +1,6 @@
 import { expiryStatus, formatDate } from '../shared/expiry.js';
 import type { Translate } from '../shared/i18n.js';
+import { roleLabel } from '../shared/role-label.js';
 import { requireElement } from '../shared/page-dom.js';
 import type { PinViewState } from './pin-state.js';
 import { canEnterPin } from './pin-state.js';
@@ -52,7 +53,7 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
     els.origin.textContent = model.origin;
     els.holder.textContent = model.holder.nameJa ?? model.holder.name;
     els.holderRomaji.textContent = model.holder.nameJa === undefined ? '' : model.holder.name;
-    els.role.textContent = model.holder.role || unknown;
+    els.role.textContent = model.holder.role ? roleLabel(model.holder.role, t) : unknown;
     els.issuer.textContent = model.issuerName ?? unknown;
     els.expiry.textContent = formatDate(model.notAfter) ?? unknown;
     const expiry = expiryStatus(model.notAfter, now);

@@ -1,6 +1,7 @@
 import { errorMessageKey } from '../shared/error-text.js';
 import { expiryStatus, formatDate } from '../shared/expiry.js';
 import type { Translate } from '../shared/i18n.js';
+import { roleLabel } from '../shared/role-label.js';
 import { element, requireElement } from '../shared/page-dom.js';
 import type { Overview } from '../shared/runtime-messages.js';
 
@@ -29,7 +30,7 @@ export function renderOverview(doc: Document, overview: Overview, t: Translate, 
     const typeKey = card.cardType === 'hpki' ? 'popup_card_hpki' : card.cardType === 'jpki' ? 'popup_card_jpki' : 'popup_card_unknown';
     setText(doc, '#card', t(typeKey), card.cardType !== 'hpki');
     setText(doc, '#holder', card.holder.nameJa === undefined ? card.holder.name : `${card.holder.nameJa} (${card.holder.name})`);
-    setText(doc, '#role', card.holder.role || dash);
+    setText(doc, '#role', card.holder.role ? roleLabel(card.holder.role, t) : dash);
     setText(doc, '#expiry', formatDate(card.notAfter) ?? dash);
   } else {
     const present = overview.readers.some((r) => r.cardPresent);

@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { isSecureOrigin } from '../../protocol/origin.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
 import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
+import { openDemoBrowser } from './demo-browser.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
- * regional-network portal on http://localhost:N, trusting the mock PKI in DIR. Runs until SIGINT or
+ * regional-network portal on http://localhost:N, trusting the mock PKI in DIR, and (unless
+ * --no-browser) Chromium with the extension and a virtual card, ready to log in. Runs until SIGINT or
  * SIGTERM.
  */
 
@@ -64,21 +66,6 @@ function parseDemoArgs(args: string[]): DemoArgs | string {
   return { port, pkiDir: values.pki ?? defaultPkiDir(), browser: values['no-browser'] !== true, redisUrl, origin: values.origin };
 }
 
-/**
- * Where the demo gets a browser with the extension and a virtual card, ready to log in. Until that
- * launch exists, it tells the user how to get there by hand.
- */
-export async function openDemoBrowser(portal: RunningDemoPortal, pkiDir: string): Promise<void> {
-  const card = join(homedir(), '.hpki-login', 'demo-card.json');
-  process.stdout.write(`
-To log in with a virtual HPKI card:
-  1. make a card:       hpki-login mock-card create --out ${card} --pki ${pkiDir}
-  2. install the host:  hpki-login install-host --browser chrome --backend mock --card ${card}
-  3. load the extension from dist/extension/chrome/ (after npm run build) in Chrome or Chromium
-  4. open ${portal.origin}/ and press 「HPKIログイン」 (the PIN is the one given to mock-card create)
-`);
-}
-
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -118,7 +105,7 @@ export async function run(args: string[]): Promise<number> {
       `  challenges kept in ${portal.challengeStore === 'redis' ? 'Redis' : 'memory'}\n` +
       `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n`,
   );
-  if (parsed.browser) await openDemoBrowser(portal, parsed.pkiDir);
+  if (parsed.browser) await openDemoBrowser(portal.origin, parsed.pkiDir);
   process.stdout.write('Press Ctrl+C to stop.\n');
   await waitForSignal();
   await portal.close();

@@ -101,6 +101,7 @@ describe('HPKI login in Chromium with the extension, host and a virtual card ove
     await expect.poll(() => pin.locator('[data-hpki-login="origin"]').textContent()).toContain(portal.origin);
     expect(await pin.locator('[data-hpki-login="holder"]').textContent()).toContain('日医');
     expect(await retriesShown(pin)).toBe(15);
+    expect(await pin.textContent('body')).toContain('医師');
     await pin.screenshot({ path: `${SCREENSHOTS}pin-window.png` });
 
     await pin.locator('input[name="pin"]').fill('9999');

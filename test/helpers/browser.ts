@@ -26,15 +26,20 @@ export interface ExtensionBrowser {
  * in a fresh profile, as a doctor would have it.
  */
 export async function launchWithExtension(options: {
-  hostArgs: string[];
+  /** Options for `install-host` into a fresh profile; omit to use `userDataDir` as it is. */
+  hostArgs?: string[];
+  userDataDir?: string;
   extensionDir?: string;
   /** The browser's UI language, which the extension's _locales follow (default ja). */
   lang?: 'ja' | 'en';
 }): Promise<ExtensionBrowser> {
   const lang = options.lang ?? 'ja';
   const extensionDir = options.extensionDir ?? CHROME_EXTENSION_DIR;
-  const userDataDir = mkdtempSync(join(tmpdir(), 'hpki-chromium-'));
-  await run(process.execPath, [CLI, 'install-host', '--browser', 'chromium', '--user-data-dir', userDataDir, ...options.hostArgs]);
+  const ownProfile = options.userDataDir === undefined;
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'hpki-chromium-'));
+  if (options.hostArgs !== undefined) {
+    await run(process.execPath, [CLI, 'install-host', '--browser', 'chromium', '--user-data-dir', userDataDir, ...options.hostArgs]);
+  }
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -71,7 +76,7 @@ export async function launchWithExtension(options: {
     },
     async close() {
       await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      if (ownProfile) rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }

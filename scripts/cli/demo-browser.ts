@@ -1,0 +1,99 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
+import { createCardFile, loadCardFile } from '../../native-host/virtual-card/index.js';
+
+/**
+ * The browser half of `hpki-login demo`: a virtual card made from the portal's mock PKI, the native
+ * host registered (in-process virtual card, no reader needed) in a Chromium profile of its own, and
+ * Chromium opened on the portal with the development extension. Without a display it prints the same
+ * steps for a person to follow instead.
+ */
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(REPO, 'bin', 'hpki-login.js');
+const EXTENSION_DIR = join(REPO, 'dist', 'extension', 'chrome');
+export const DEMO_PIN = '1234';
+
+const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+export interface DemoBrowserPlan {
+  cardFile: string;
+  profileDir: string;
+  browser: string | undefined;
+  hasDisplay: boolean;
+}
+
+/** The demo card, made on first use; a card locked by 15 wrong PINs is replaced by a fresh one. */
+async function ensureDemoCard(cardFile: string, pkiDir: string, log: (line: string) => void): Promise<void> {
+  if (existsSync(cardFile)) {
+    try {
+      const file = loadCardFile(cardFile);
+      if (file.kind === 'hpki' && file.applications.auth.pin.retriesLeft > 0) return;
+      log(`the demo card was locked by wrong PINs; making a new one`);
+    } catch {
+      log('the demo card could not be read; making a new one');
+    }
+  }
+  const pki = await loadOrCreateMockPki(pkiDir);
+  await createCardFile(cardFile, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: DEMO_PIN });
+}
+
+export function planDemoBrowser(stateDir = join(homedir(), '.hpki-login')): DemoBrowserPlan {
+  return {
+    cardFile: join(stateDir, 'demo.card'),
+    profileDir: join(stateDir, 'demo-chromium-profile'),
+    browser: BROWSERS.find((b) => existsSync(b)),
+    hasDisplay: process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY),
+  };
+}
+
+export async function openDemoBrowser(
+  portalOrigin: string,
+  pkiDir: string,
+  options: { plan?: DemoBrowserPlan; log?: (line: string) => void } = {},
+): Promise<void> {
+  const plan = options.plan ?? planDemoBrowser();
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  await ensureDemoCard(plan.cardFile, pkiDir, log);
+  await run(process.execPath, [
+    CLI, 'install-host', '--browser', 'chromium', '--user-data-dir', plan.profileDir, '--backend', 'mock', '--card', plan.cardFile,
+  ]);
+  const steps = [
+    `virtual HPKI card: ${plan.cardFile} (日医 太郎, 医師; PIN ${DEMO_PIN})`,
+    `native host registered for the Chromium profile ${plan.profileDir}`,
+  ];
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
+    log([...steps, 'the extension is not built: run `npm run build`, then start the demo again'].join('\n'));
+    return;
+  }
+  const args = [
+    `--user-data-dir=${plan.profileDir}`,
+    `--load-extension=${EXTENSION_DIR}`,
+    `--disable-extensions-except=${EXTENSION_DIR}`,
+    '--no-first-run',
+    '--no-default-browser-check',
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    `${portalOrigin}/`,
+  ];
+  if (plan.browser === undefined || !plan.hasDisplay) {
+    log(
+      [
+        ...steps,
+        plan.browser === undefined ? 'no Chromium or Chrome found to open.' : 'no display to open a browser on.',
+        'To log in, start Chromium with this profile and the extension:',
+        `  ${plan.browser ?? 'chromium'} ${args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')}`,
+        `then press 「HPKIログイン」 on ${portalOrigin}/ and enter the PIN ${DEMO_PIN}.`,
+      ].join('\n'),
+    );
+    return;
+  }
+  const child = spawn(plan.browser, args, { stdio: 'ignore', detached: true });
+  child.unref();
+  log([...steps, `opened ${plan.browser} on ${portalOrigin}/ — press 「HPKIログイン」 and enter the PIN ${DEMO_PIN}.`].join('\n'));
+}

@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchWithExtension } from '../helpers/browser.js';
+import { CLI } from '../helpers/native-client.js';
+
+/**
+ * `hpki-login demo` as a newcomer runs it, on a machine without a display: it prints how to open the
+ * browser; following exactly that (the demo's own profile, card and host registration) logs in.
+ */
+
+const home = mkdtempSync(join(tmpdir(), 'hpki-demo-home-'));
+let demo: ChildProcess | undefined;
+
+afterAll(() => {
+  demo?.kill('SIGTERM');
+  rmSync(home, { recursive: true, force: true });
+});
+
+function startDemo(): Promise<string> {
+  const env = { ...process.env, HOME: home, DISPLAY: '', WAYLAND_DISPLAY: '' };
+  demo = spawn(process.execPath, [CLI, 'demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not get ready: ${out}`)), 60_000);
+    demo!.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('Press Ctrl+C')) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    demo!.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    demo!.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
+  });
+}
+
+describe('hpki-login demo without a display', () => {
+  it('prints the steps, and following them logs the doctor in with the virtual card', async () => {
+    const out = await startDemo();
+    expect(out).toContain('no display to open a browser on');
+    const profile = /--user-data-dir=(\S+)/.exec(out)?.[1];
+    const url = /(http:\/\/localhost:\d+\/)\s*$/m.exec(out)?.[1];
+    const pin = /enter the PIN (\d+)/.exec(out)?.[1];
+    expect(profile).toBeDefined();
+    expect(url).toBeDefined();
+    expect(pin).toBe('1234');
+
+    const browser = await launchWithExtension({ userDataDir: profile! });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(url!);
+      await page.locator('[data-hpki-login="button"]').click();
+      const pinWindow = await browser.waitForExtensionPage('pin.html');
+      await pinWindow.locator('input[name="pin"]').fill(pin!);
+      await pinWindow.locator('button[type="submit"]').click();
+      await page.waitForURL(/\/portal/, { timeout: 20_000 });
+      expect(await page.textContent('body')).toContain('ようこそ 日医 太郎 先生');
+    } finally {
+      await browser.close();
+    }
+  });
+});
