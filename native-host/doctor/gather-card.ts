@@ -1,0 +1,89 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { toHpkiError } from '../../protocol/errors.js';
+import { parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
+import type { CardBackend } from '../card/card-token.js';
+import type { CardFacts, PcscdFacts, ReaderFacts } from './card-checks.js';
+
+/** Gathers the card-side facts from this machine; judging them is card-checks.ts's job. */
+
+export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
+
+async function socketExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** Linux: a process whose command name is pcscd (read from /proc, no extra tools needed). */
+async function pcscdProcess(proc: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(proc);
+  } catch {
+    return false;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if ((await readFile(`${proc}/${pid}/comm`, 'utf8')).trim() === 'pcscd') return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
+}
+
+export async function gatherPcscd(options: { socket?: string; proc?: string } = {}): Promise<PcscdFacts> {
+  return { socket: await socketExists(options.socket ?? PCSCD_SOCKET), process: await pcscdProcess(options.proc ?? '/proc') };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+export async function gatherReaders(backend: CardBackend, timeoutMs = 15_000): Promise<ReaderFacts> {
+  try {
+    return { readers: await withTimeout(backend.listReaders(), timeoutMs, 'the reader list') };
+  } catch (err) {
+    const e = toHpkiError(err);
+    return { error: { code: e.code, message: e.message } };
+  }
+}
+
+/** Reads the certificate and PIN counter of the first card (an HPKI card if there is one); no PIN is used. */
+export async function gatherCard(backend: CardBackend, readers: ReaderFacts, timeoutMs = 15_000): Promise<CardFacts | undefined> {
+  if ('error' in readers) return undefined;
+  const withCard = readers.readers.filter((r) => r.cardPresent);
+  const chosen = withCard.find((r) => r.cardType === 'hpki') ?? withCard[0];
+  if (chosen === undefined) return undefined;
+  const facts: CardFacts = { reader: chosen.name, cardType: chosen.cardType ?? 'unknown' };
+  if (facts.cardType !== 'hpki') return facts;
+  try {
+    const { token } = await withTimeout(backend.openToken(chosen.name), timeoutMs, 'the card');
+    try {
+      const { certificate } = await token.readCertificate();
+      facts.certificate = parseHpkiCertificate(certificate);
+      facts.pin = await token.pinStatus();
+    } finally {
+      await token.close();
+    }
+  } catch (err) {
+    const e = toHpkiError(err);
+    facts.error = { code: e.code, message: e.message };
+  }
+  return facts;
+}

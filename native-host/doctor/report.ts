@@ -1,0 +1,22 @@
+import type { Finding, Severity } from './findings.js';
+import { hasErrors } from './findings.js';
+
+/** Doctor output: one line per finding (plus its fix), or one JSON object. */
+
+const MARK: Record<Severity, string> = { ok: '[ok]   ', info: '[info] ', warning: '[warn] ', error: '[error]' };
+
+export function formatText(findings: readonly Finding[]): string {
+  const lines: string[] = [];
+  for (const f of findings) {
+    lines.push(`${MARK[f.severity]} ${f.message.ja} / ${f.message.en}`);
+    if (f.fix !== undefined) lines.push(`        → ${f.fix.ja} / ${f.fix.en}`);
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  lines.push(errors === 0 ? `問題なし (警告 ${warnings}) / no errors (${warnings} warnings)` : `エラー ${errors} 件 / ${errors} errors`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatJson(findings: readonly Finding[]): string {
+  return `${JSON.stringify({ ok: !hasErrors(findings), findings }, null, 2)}\n`;
+}

@@ -1,0 +1,150 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CardBackend } from '../../native-host/card/card-token.js';
+import { checkCard, checkPcscd, checkReaders } from '../../native-host/doctor/card-checks.js';
+import type { Finding } from '../../native-host/doctor/findings.js';
+import { hasErrors } from '../../native-host/doctor/findings.js';
+import { gatherCard, gatherPcscd, gatherReaders } from '../../native-host/doctor/gather-card.js';
+import type { Pkcs11Facts } from '../../native-host/doctor/install-checks.js';
+import { checkManifests, checkPkcs11 } from '../../native-host/doctor/install-checks.js';
+import { formatJson, formatText } from '../../native-host/doctor/report.js';
+import { toHpkiError } from '../../protocol/errors.js';
+import { bundledExtensionIds } from '../install/host-manifest.js';
+import type { BrowserId, TargetOs } from '../install/locations.js';
+import { isBrowserId, isTargetOs } from '../install/locations.js';
+import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';
+
+/**
+ * `hpki-login doctor`: checks pcscd, readers, the card and its certificate, the host manifests and
+ * launchers, and any PKCS#11 module; one line per finding in Japanese and English, or `--json`.
+ * Exit 0 when nothing is an error, 1 otherwise, 2 on a usage error.
+ */
+
+const USAGE = `usage: hpki-login doctor [--json] [--backend pcsc|pkcs11|none] [--module LIB]… [--browser B]…
+         [--user-data-dir DIR] [--home DIR] [--root DIR] [--os linux|darwin|win32]
+`;
+
+export interface DoctorOptions {
+  backend: 'pcsc' | 'pkcs11' | 'none';
+  modules: string[];
+  browsers?: BrowserId[];
+  userDataDir?: string;
+  os: TargetOs;
+  home: string;
+  root?: string;
+  now: Date;
+}
+
+async function pkcs11Facts(module: string): Promise<Pkcs11Facts> {
+  const { createPkcs11Backend } = await import('../../native-host/pkcs11/pkcs11-backend.js');
+  const backend = createPkcs11Backend({ module });
+  try {
+    const readers = await backend.listReaders();
+    return { module, readers: readers.length, cards: readers.filter((r) => r.cardPresent).length };
+  } catch (err) {
+    const e = toHpkiError(err);
+    return { module, error: { code: e.code, message: e.message } };
+  } finally {
+    await backend.close().catch(() => undefined);
+  }
+}
+
+async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefined> {
+  if (options.backend === 'pcsc') return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
+  const module = options.modules[0];
+  if (options.backend === 'pkcs11' && module !== undefined) return (await import('../../native-host/pkcs11/pkcs11-backend.js')).createPkcs11Backend({ module });
+  return undefined;
+}
+
+/** Gathers every fact and runs every check; in the order a user would fix things. */
+export async function collectFindings(options: DoctorOptions): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  let cardPathOpen = true;
+  if (options.backend === 'pcsc' && options.os === 'linux') {
+    const pcscd = checkPcscd(await gatherPcscd());
+    findings.push(...pcscd);
+    // Without pcscd every reader check would only repeat the same error.
+    cardPathOpen = !hasErrors(pcscd);
+  }
+  const backend = cardPathOpen ? await cardBackend(options) : undefined;
+  if (backend !== undefined) {
+    try {
+      const readers = await gatherReaders(backend);
+      findings.push(...checkReaders(readers));
+      findings.push(...checkCard(readers, await gatherCard(backend, readers), options.now));
+    } finally {
+      await backend.close().catch(() => undefined);
+    }
+  }
+  const manifests = await gatherManifestFacts({
+    os: options.os,
+    home: options.home,
+    ...(options.root === undefined ? {} : { root: options.root }),
+    ...(options.browsers === undefined ? {} : { browsers: options.browsers }),
+    ...(options.userDataDir === undefined ? {} : { userDataDir: options.userDataDir }),
+  });
+  findings.push(...checkManifests(manifests, expectedIds(bundledExtensionIds())));
+  const modules = new Set(options.modules);
+  for (const m of manifests) {
+    if (m.launcher === undefined) continue;
+    const module = await launcherModule(m.launcher.path, options.os, options.root);
+    if (module !== undefined) modules.add(module);
+  }
+  for (const module of modules) findings.push(...checkPkcs11(await pkcs11Facts(module)));
+  return findings;
+}
+
+function parse(args: string[]): { options: DoctorOptions; json: boolean } | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'pcsc' },
+        module: { type: 'string', multiple: true },
+        browser: { type: 'string', multiple: true },
+        'user-data-dir': { type: 'string' },
+        home: { type: 'string' },
+        root: { type: 'string' },
+        os: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const v = parsed.values;
+  const backend = v.backend;
+  if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'none') return `unknown backend '${backend}'`;
+  if (backend === 'pkcs11' && (v.module ?? []).length === 0) return '--backend pkcs11 needs --module LIB';
+  const os = v.os ?? process.platform;
+  if (!isTargetOs(os)) return `unknown OS '${os}'`;
+  const browsers: BrowserId[] = [];
+  for (const b of v.browser ?? []) {
+    if (!isBrowserId(b)) return `unknown browser '${b}'`;
+    browsers.push(b);
+  }
+  const options: DoctorOptions = { backend, modules: v.module ?? [], os, home: v.home ?? homedir(), now: new Date() };
+  if (browsers.length > 0) options.browsers = browsers;
+  if (v['user-data-dir'] !== undefined) options.userDataDir = resolve(v['user-data-dir']);
+  if (v.root !== undefined) options.root = resolve(v.root);
+  return { options, json: v.json ?? false };
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const parsed = parse(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`hpki-login doctor: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  const findings = await collectFindings(parsed.options);
+  process.stdout.write(parsed.json ? formatJson(findings) : formatText(findings));
+  return hasErrors(findings) ? 1 : 0;
+}

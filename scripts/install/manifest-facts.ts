@@ -1,0 +1,123 @@
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { ExpectedIds, LauncherFacts, ManifestFacts } from '../../native-host/doctor/install-checks.js';
+import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
+import { localPath } from './apply.js';
+import type { ExtensionIds } from './host-manifest.js';
+import { chromeAllowedOrigins, MAX_MANIFEST_BYTES, parseHostManifest } from './host-manifest.js';
+import { parsePosixLauncher } from './launcher.js';
+import type { BrowserId, TargetOs } from './locations.js';
+import { BROWSERS, installDirectory, manifestFlavor, manifestLocation, pathFor } from './locations.js';
+
+/** Reads the host manifests and launchers installed on this machine, for `hpki-login doctor`. */
+
+export interface ManifestQuery {
+  os: TargetOs;
+  home: string;
+  root?: string;
+  browsers?: BrowserId[];
+  /** Look only in this Chromium profile (`--user-data-dir`). */
+  userDataDir?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function launcherFacts(path: string, os: TargetOs, root: string | undefined): Promise<LauncherFacts> {
+  const local = localPath(path, os, root);
+  const facts: LauncherFacts = { path, exists: false, executable: false, runs: [] };
+  let mode: number;
+  let size: number;
+  try {
+    const s = await stat(local);
+    if (!s.isFile()) return facts;
+    mode = s.mode;
+    size = s.size;
+  } catch {
+    return facts;
+  }
+  facts.exists = true;
+  // Windows has no execute bit; a .cmd is runnable by its extension.
+  facts.executable = os === 'win32' ? /\.(cmd|bat|exe)$/i.test(path) : (mode & 0o111) !== 0;
+  if (os === 'win32' || size > MAX_MANIFEST_BYTES) return facts;
+  const words = parsePosixLauncher(await readFile(local, 'utf8'));
+  if (words === undefined) return facts;
+  const targets = [words[0], words[1]];
+  const card = words.indexOf('--card');
+  if (card >= 0) targets.push(words[card + 1]);
+  for (const t of targets) if (t !== undefined) facts.runs.push({ path: t, exists: await exists(localPath(t, os, root)) });
+  return facts;
+}
+
+/** The PKCS#11 module a launcher we wrote passes to the host, if any. */
+export async function launcherModule(path: string, os: TargetOs, root: string | undefined): Promise<string | undefined> {
+  try {
+    const local = localPath(path, os, root);
+    if ((await lstat(local)).size > MAX_MANIFEST_BYTES) return undefined;
+    const words = parsePosixLauncher(await readFile(local, 'utf8')) ?? [];
+    const i = words.indexOf('--module');
+    return i >= 0 ? words[i + 1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function manifestFacts(browser: BrowserId, scope: ManifestFacts['scope'], path: string, query: ManifestQuery): Promise<ManifestFacts> {
+  const facts: ManifestFacts = { browser, scope, path, flavor: manifestFlavor(browser), state: 'missing' };
+  let text: string;
+  try {
+    const local = localPath(path, query.os, query.root);
+    const s = await stat(local);
+    if (s.size > MAX_MANIFEST_BYTES) {
+      facts.state = 'invalid';
+      return facts;
+    }
+    text = await readFile(local, 'utf8');
+  } catch {
+    return facts;
+  }
+  const manifest = parseHostManifest(text);
+  if (manifest === undefined) {
+    facts.state = 'invalid';
+    return facts;
+  }
+  facts.state = 'present';
+  facts.name = manifest.name;
+  if (manifest.allowed_origins !== undefined) facts.allowedOrigins = manifest.allowed_origins;
+  if (manifest.allowed_extensions !== undefined) facts.allowedExtensions = manifest.allowed_extensions;
+  facts.launcher = await launcherFacts(manifest.path, query.os, query.root);
+  return facts;
+}
+
+export async function gatherManifestFacts(query: ManifestQuery): Promise<ManifestFacts[]> {
+  const out: ManifestFacts[] = [];
+  const browsers = query.browsers ?? [...BROWSERS];
+  for (const browser of browsers) {
+    const base = { browser, os: query.os, home: query.home };
+    if (query.userDataDir !== undefined) {
+      out.push(await manifestFacts(browser, 'profile', posix.join(query.userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`), query));
+      continue;
+    }
+    for (const system of [false, true]) {
+      const scope = system ? 'system' : 'user';
+      const location = manifestLocation({ ...base, system }, NATIVE_HOST_NAME);
+      // On Windows the registry points at the manifest; we look where install-host puts it.
+      const paths =
+        location.kind === 'directories'
+          ? location.dirs.map((d) => posix.join(d, `${NATIVE_HOST_NAME}.json`))
+          : [pathFor(query.os).join(installDirectory({ ...base, system }), `${NATIVE_HOST_NAME}.json`)];
+      for (const path of paths) out.push(await manifestFacts(browser, scope, path, query));
+    }
+  }
+  return out;
+}
+
+export function expectedIds(ids: ExtensionIds): ExpectedIds {
+  return { chromeOrigins: chromeAllowedOrigins(ids), firefoxId: ids.firefox };
+}

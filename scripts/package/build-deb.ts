@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { bundledExtensionIds } from '../install/host-manifest.js';
+import { hostArguments, posixLauncher } from '../install/launcher.js';
+import { BROWSERS } from '../install/locations.js';
+import { planInstall } from '../install/plan.js';
+import { controlFile, postrmScript } from './deb-control.js';
+import { runtimeModules } from './runtime-modules.js';
+
+/**
+ * Builds `dist/hpki-login_<version>_<arch>.deb`: the CLI with its own Node runtime and native addons
+ * under /usr/lib/hpki-login, the host launcher, `/usr/bin/hpki-login`, and the system-wide host
+ * manifests of every supported browser. Needs `npm run build` first (dist/cli).
+ */
+
+export const INSTALL_ROOT = '/usr/lib/hpki-login';
+export const LAUNCHER = `${INSTALL_ROOT}/hpki-login-host`;
+const NODE = `${INSTALL_ROOT}/node`;
+const CLI = `${INSTALL_ROOT}/bin/hpki-login.js`;
+
+const execFileAsync = promisify(execFile);
+const DEB_ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
+
+/** Compiler leftovers of native addons: not needed to load them. */
+function runtimeFile(source: string): boolean {
+  const name = basename(source);
+  return name !== 'obj.target' && name !== '.deps' && !name.endsWith('.map');
+}
+
+async function writeExecutable(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+  await chmod(path, 0o755);
+}
+
+async function stageRuntime(project: string, stage: string): Promise<void> {
+  const lib = join(stage, INSTALL_ROOT);
+  await mkdir(join(lib, 'bin'), { recursive: true });
+  await cp(process.execPath, join(lib, 'node'));
+  await chmod(join(lib, 'node'), 0o755);
+  await cp(join(project, 'bin/hpki-login.js'), join(lib, 'bin/hpki-login.js'));
+  await cp(join(project, 'dist/cli'), join(lib, 'dist/cli'), { recursive: true, filter: runtimeFile });
+  const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; version: string };
+  // The CLI is ESM: Node needs "type": "module" beside it.
+  await writeFile(join(lib, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
+  for (const module of await runtimeModules(project)) {
+    await cp(join(project, module), join(lib, module), { recursive: true, filter: runtimeFile, verbatimSymlinks: true });
+  }
+}
+
+/** Writes the manifests of every browser into the stage; returns their directories. */
+async function stageManifests(stage: string): Promise<string[]> {
+  const dirs = new Set<string>();
+  const written = new Set<string>();
+  for (const browser of BROWSERS) {
+    const plan = planInstall({
+      browser,
+      os: 'linux',
+      system: true,
+      home: '/root',
+      host: { backend: 'pcsc' },
+      runtime: { node: NODE, cli: CLI },
+      ids: bundledExtensionIds(),
+      launcherPath: LAUNCHER,
+    });
+    for (const file of plan.files) {
+      // Brave reads Chrome's directory: the same manifest, written once.
+      if (written.has(file.path)) continue;
+      written.add(file.path);
+      dirs.add(dirname(file.path));
+      await mkdir(join(stage, dirname(file.path)), { recursive: true });
+      await writeFile(join(stage, file.path), file.content);
+      await chmod(join(stage, file.path), file.mode);
+    }
+  }
+  return [...dirs];
+}
+
+async function sizeKiB(dir: string): Promise<number> {
+  const { stdout } = await execFileAsync('du', ['-sk', '--apparent-size', dir]);
+  return Number.parseInt(stdout, 10);
+}
+
+export async function buildDeb(project: string, log: (line: string) => void): Promise<string> {
+  try {
+    await stat(join(project, 'dist/cli/main.js'));
+  } catch {
+    throw new Error('dist/cli is missing: run npm run build first');
+  }
+  const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { version: string };
+  const architecture = DEB_ARCH[process.arch];
+  if (architecture === undefined) throw new Error(`no Debian architecture for ${process.arch}`);
+  const stage = join(project, 'dist/deb-stage');
+  await rm(stage, { recursive: true, force: true });
+
+  await stageRuntime(project, stage);
+  await writeExecutable(join(stage, LAUNCHER), posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }));
+  await writeExecutable(join(stage, '/usr/bin/hpki-login'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
+  const manifestDirs = await stageManifests(stage);
+
+  const control = controlFile({ version: pkg.version, architecture, installedSizeKiB: await sizeKiB(stage) });
+  await mkdir(join(stage, 'DEBIAN'), { recursive: true });
+  await writeFile(join(stage, 'DEBIAN/control'), control);
+  await writeExecutable(join(stage, 'DEBIAN/postrm'), postrmScript(manifestDirs));
+
+  const out = join(project, 'dist', `hpki-login_${pkg.version}_${architecture}.deb`);
+  await rm(out, { force: true });
+  await execFileAsync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, out], { maxBuffer: 16 * 1024 * 1024 });
+  await rm(stage, { recursive: true, force: true });
+  log(`wrote ${out}`);
+  return out;
+}

@@ -1,0 +1,50 @@
+/** The DEBIAN/ control files of the package. */
+
+export interface ControlFields {
+  version: string;
+  architecture: string;
+  installedSizeKiB: number;
+}
+
+export function controlFile(f: ControlFields): string {
+  return [
+    'Package: hpki-login',
+    `Version: ${f.version}`,
+    `Architecture: ${f.architecture}`,
+    'Maintainer: HPKI Login <hpki-login@hpkilogin.jp>',
+    'Section: utils',
+    'Priority: optional',
+    // The Node runtime ships inside; only the C runtime and the PC/SC client library come from the system.
+    'Depends: libc6, libstdc++6, libgcc-s1, libpcsclite1',
+    'Recommends: pcscd',
+    'Suggests: vsmartcard-vpcd, opensc',
+    `Installed-Size: ${f.installedSizeKiB}`,
+    'Description: log into web sites with an HPKI card (医師資格証)',
+    ' The native messaging host (jp.hpkilogin.host) that lets the HPKI Login browser',
+    ' extension read the HPKI card and sign a login challenge, with its own Node.js',
+    ' runtime, registered for Google Chrome, Chromium, Microsoft Edge, Brave and Firefox.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * dpkg removes the files and the directories it created; this also takes away the browsers' manifest
+ * directories when we were their last user, so nothing of ours is left behind.
+ */
+export function postrmScript(manifestDirs: readonly string[]): string {
+  const dirs = [...manifestDirs, ...manifestDirs.map((d) => d.replace(/\/[^/]+$/, '')), '/usr/lib/hpki-login'];
+  const unique = [...new Set(dirs)].map((d) => `'${d}'`).join(' ');
+  return [
+    '#!/bin/sh',
+    'set -e',
+    'case "$1" in',
+    '  remove|purge)',
+    `    for dir in ${unique}; do`,
+    '      rmdir "$dir" 2>/dev/null || true',
+    '    done',
+    '    ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,184 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseHostManifest } from '../../scripts/install/host-manifest.js';
+import type { PcscdHandle } from '../helpers/pcscd.js';
+import { startPcscd, VPCD_READER } from '../helpers/pcscd.js';
+
+/**
+ * The Debian package end to end: build it, `dpkg -i`, let the *installed* host (found through the
+ * installed Chromium manifest, run by its own Node runtime) answer native-messaging frames over a
+ * real pcscd with a virtual card, `dpkg -r`, and check that nothing is left behind.
+ */
+
+const PROJECT = new URL('../../', import.meta.url).pathname;
+const isRoot = process.getuid?.() === 0;
+const tools = ['/usr/bin/dpkg', '/usr/bin/dpkg-deb', '/usr/sbin/pcscd'].every((t) => existsSync(t));
+if (!isRoot) console.warn('deb.test.ts skipped: installing a .deb needs root (run the suite as root, as CI does)');
+if (isRoot && !tools) console.warn('deb.test.ts skipped: dpkg, dpkg-deb or pcscd is missing');
+
+const MANIFEST = '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json';
+const EXTENSION_ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
+
+function installed(): boolean {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('install ok installed');
+  } catch {
+    return false;
+  }
+}
+
+/** dpkg still has a record of the package (installed, or removed with its config-files state). */
+function known(): boolean {
+  try {
+    const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return !status.includes('not-installed');
+  } catch {
+    return false;
+  }
+}
+
+/** Native messaging over a child's stdio: 32-bit little-endian length, then UTF-8 JSON. */
+function framed(child: ChildProcess): { next: (timeoutMs?: number) => Promise<unknown>; send: (message: unknown) => void } {
+  let buffer = Buffer.alloc(0);
+  const waiting: ((m: unknown) => void)[] = [];
+  const queued: unknown[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32LE(0)) {
+      const length = buffer.readUInt32LE(0);
+      const message: unknown = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
+      buffer = buffer.subarray(4 + length);
+      const w = waiting.shift();
+      if (w === undefined) queued.push(message);
+      else w(message);
+    }
+  });
+  return {
+    next: (timeoutMs = 20_000) =>
+      queued.length > 0
+        ? Promise.resolve(queued.shift())
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no message from the host')), timeoutMs);
+            waiting.push((m) => {
+              clearTimeout(timer);
+              resolve(m);
+            });
+          }),
+    send: (message) => {
+      const body = Buffer.from(JSON.stringify(message), 'utf8');
+      const header = Buffer.alloc(4);
+      header.writeUInt32LE(body.length, 0);
+      child.stdin?.write(Buffer.concat([header, body]));
+    },
+  };
+}
+
+describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed host, remove', () => {
+  let deb: string;
+  let shipped: string[];
+  let existedBefore: Set<string>;
+  let work: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'deb-test-'));
+    if (known()) execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
+    execFileSync('npm', ['run', 'package:deb'], { cwd: PROJECT, stdio: 'ignore', timeout: 300_000 });
+    const version = (JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { version: string }).version;
+    deb = join(PROJECT, 'dist', `hpki-login_${version}_amd64.deb`);
+    shipped = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (l.split(/\s+/).slice(5).join(' ').split(' -> ')[0] ?? '').replace(/^\./, '').replace(/\/$/, ''))
+      .filter((p) => p !== '');
+    existedBefore = new Set(shipped.filter((p) => existsSync(p)));
+  }, 360_000);
+
+  afterAll(() => {
+    if (known()) execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ships the runtime, the launcher and a manifest for every browser', () => {
+    for (const path of [
+      '/usr/lib/hpki-login/node',
+      '/usr/lib/hpki-login/hpki-login-host',
+      '/usr/lib/hpki-login/node_modules/pcsclite/build/Release/pcsclite.node',
+      '/usr/lib/hpki-login/node_modules/pkcs11js/build/Release/pkcs11.node',
+      '/usr/bin/hpki-login',
+      '/etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json',
+      '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json',
+      '/etc/opt/edge/native-messaging-hosts/jp.hpkilogin.host.json',
+      '/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
+      '/usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
+    ]) {
+      expect(shipped, path).toContain(path);
+    }
+    expect(shipped.some((p) => p.includes('obj.target'))).toBe(false);
+  });
+
+  it('dpkg -i, then the installed host answers status and get-certificate over pcscd + vpcd', async () => {
+    execFileSync('dpkg', ['-i', deb], { stdio: 'ignore' });
+    expect(installed()).toBe(true);
+    const manifest = parseHostManifest(readFileSync(MANIFEST, 'utf8'));
+    expect(manifest?.path).toBe('/usr/lib/hpki-login/hpki-login-host');
+
+    const pcscd: PcscdHandle = await startPcscd();
+    let serve: ChildProcess | undefined;
+    let host: ChildProcess | undefined;
+    try {
+      const card = join(work, 'doctor.card');
+      execFileSync('/usr/bin/hpki-login', ['mock-card', 'create', '--out', card, '--pki', join(work, 'pki'), '--name', 'Deb Doctor', '--role', 'Medical Doctor', '--pin', '1234'], { stdio: 'ignore', timeout: 120_000 });
+      serve = spawn('/usr/bin/hpki-login', ['mock-card', 'serve', '--card', card, '--vpcd'], { stdio: 'ignore' });
+
+      // Started as a browser starts it: the manifest's path, the caller's origin, no PATH to a Node.
+      host = spawn(manifest?.path ?? '', [EXTENSION_ORIGIN], { env: { PATH: '/nonexistent' }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const port = framed(host);
+      const hello = (await port.next()) as { hello: { protocol: number; backend: string } };
+      expect(hello.hello).toMatchObject({ protocol: 1, backend: 'pcsc' });
+      // The launcher exec'd the packaged runtime, not any Node on the machine.
+      expect(readlinkSync(`/proc/${host.pid}/exe`)).toBe('/usr/lib/hpki-login/node');
+
+      let readers: { name: string; cardPresent: boolean; cardType: string | null }[] = [];
+      for (let id = 1; id < 100 && !readers.some((r) => r.name === VPCD_READER && r.cardPresent); id++) {
+        if (id > 1) await sleep(200);
+        port.send({ id, command: 'status' });
+        readers = ((await port.next()) as { result: { readers: typeof readers } }).result.readers;
+      }
+      expect(readers).toContainEqual({ name: VPCD_READER, cardPresent: true, cardType: 'hpki' });
+
+      port.send({ id: 'cert', command: 'get-certificate', params: { reader: VPCD_READER } });
+      const answer = (await port.next()) as { id: string; result: { certificate: string; holder: { name: string; role: string }; pinRetriesLeft: number } };
+      const cardFile = JSON.parse(readFileSync(card, 'utf8')) as { applications: { auth: { certificate: string } } };
+      expect(answer.id).toBe('cert');
+      expect(answer.result.certificate).toBe(cardFile.applications.auth.certificate);
+      expect(answer.result.holder).toMatchObject({ name: 'Deb Doctor', role: 'Medical Doctor' });
+      expect(answer.result.pinRetriesLeft).toBe(15);
+
+      const exited = new Promise<number | null>((resolve) => host?.once('exit', (code) => resolve(code)));
+      host.stdin?.end();
+      const started = Date.now();
+      expect(await exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      host?.kill('SIGKILL');
+      serve?.kill('SIGTERM');
+      await pcscd.stop();
+    }
+  }, 300_000);
+
+  it('dpkg -r leaves nothing behind', () => {
+    execFileSync('dpkg', ['-r', 'hpki-login'], { stdio: 'ignore' });
+    expect(installed()).toBe(false);
+    const left = shipped.filter((p) => !existedBefore.has(p) && existsSync(p));
+    expect(left).toEqual([]);
+    expect(existsSync('/usr/lib/hpki-login')).toBe(false);
+    expect(existsSync(MANIFEST)).toBe(false);
+    // A package with a postrm stays known to dpkg ("config-files") until purged; purge runs postrm once more.
+    execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
+    expect(known()).toBe(false);
+  });
+});
