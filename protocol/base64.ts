@@ -1,14 +1,22 @@
 /**
  * Strict base64 (standard alphabet, with padding, PROTOCOL.md §4) and base64url (no padding, the
  * challenge of §1.1). Pure, for Node and the browser alike. Non-canonical encodings (stray bits in the
- * last character, missing or extra padding, whitespace) are refused.
+ * last character, missing or extra padding, whitespace) are refused. Servers decode a certificate in
+ * every token, so decoding is a table lookup per character.
  */
 
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-const STD_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const URL_RE = /^[A-Za-z0-9_-]*$/;
+/** Sextet of each ASCII character of an alphabet, -1 for every other character. */
+function sextetTable(alphabet: string): Int8Array {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+}
+
+const STD_SEXTETS = sextetTable(STD);
+const URL_SEXTETS = sextetTable(URL_SAFE);
 
 function encodeWith(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   let out = '';
@@ -28,21 +36,42 @@ function encodeWith(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   return out;
 }
 
-function decodeWith(text: string, alphabet: string): Uint8Array {
-  const body = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
+/**
+ * Decodes the first `length` characters of `text`, none of them padding, or returns undefined for a
+ * character outside the alphabet, a dangling single character, or stray bits in the last character.
+ */
+function decodeBody(text: string, length: number, table: Int8Array): Uint8Array | undefined {
+  const rest = length % 4;
+  if (rest === 1) return undefined;
+  const whole = length - rest;
+  const out = new Uint8Array((whole / 4) * 3 + (rest === 0 ? 0 : rest - 1));
+  const sextet = (i: number): number => {
+    const code = text.charCodeAt(i);
+    return code < 128 ? table[code]! : -1;
+  };
+  let bad = 0;
   let o = 0;
-  for (const ch of body) {
-    acc = (acc << 6) | alphabet.indexOf(ch);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  for (let i = 0; i < whole; i += 4) {
+    const a = sextet(i);
+    const b = sextet(i + 1);
+    const c = sextet(i + 2);
+    const d = sextet(i + 3);
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 0xff;
+    out[o++] = v & 0xff;
   }
-  return out;
+  if (rest >= 2) {
+    const a = sextet(whole);
+    const b = sextet(whole + 1);
+    const c = rest === 3 ? sextet(whole + 2) : 0;
+    bad |= a | b | c;
+    if (rest === 2 ? (b & 0x0f) !== 0 : (c & 0x03) !== 0) return undefined;
+    out[o++] = (a << 2) | (b >> 4);
+    if (rest === 3) out[o] = ((b & 0x0f) << 4) | (c >> 2);
+  }
+  return bad < 0 ? undefined : out;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {
@@ -55,16 +84,16 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 
 /** Decodes canonical padded base64, or returns undefined. */
 export function decodeBase64Strict(text: string): Uint8Array | undefined {
-  if (text.length % 4 !== 0 || !STD_RE.test(text)) return undefined;
-  const bytes = decodeWith(text, STD);
-  return encodeBase64(bytes) === text ? bytes : undefined;
+  const n = text.length;
+  if (n % 4 !== 0) return undefined;
+  // Up to two '=' complete the final group; any other '=' is outside the alphabet and refused.
+  const pad = n > 0 && text.charCodeAt(n - 1) === 0x3d ? (text.charCodeAt(n - 2) === 0x3d ? 2 : 1) : 0;
+  return decodeBody(text, n - pad, STD_SEXTETS);
 }
 
 /** Decodes canonical unpadded base64url, or returns undefined. */
 export function decodeBase64UrlStrict(text: string): Uint8Array | undefined {
-  if (!URL_RE.test(text) || text.length % 4 === 1) return undefined;
-  const bytes = decodeWith(text, URL_SAFE);
-  return encodeBase64Url(bytes) === text ? bytes : undefined;
+  return decodeBody(text, text.length, URL_SEXTETS);
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

@@ -135,3 +135,31 @@ export function integerHex(value: Uint8Array): string {
   for (; i < value.length; i++) out += value[i]!.toString(16).padStart(2, '0');
   return out;
 }
+
+/** UTCTime or GeneralizedTime in the RFC 5280 §4.1.2.5 form (seconds, `Z`, no fractions). */
+export function decodeTime(bytes: Uint8Array, el: DerElement): Date {
+  if (el.end - el.valueStart > 32) throw new DerError('time too long');
+  const text = String.fromCharCode(...valueOf(bytes, el));
+  let match: RegExpExecArray | null;
+  let year: number;
+  if (el.tag === DER_TAG.UTC_TIME) {
+    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+    if (match === null) throw new DerError('bad UTCTime');
+    const yy = Number(match[1]);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+  } else if (el.tag === DER_TAG.GENERALIZED_TIME) {
+    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+    if (match === null) throw new DerError('bad GeneralizedTime');
+    year = Number(match[1]);
+  } else {
+    throw new DerError('expected a time');
+  }
+  const [month, day, hour, minute, second] = match.slice(2).map(Number) as [number, number, number, number, number];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(ms);
+  // Date.UTC rolls over (Feb 30 → Mar 2); a real time round-trips.
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    throw new DerError('time out of range');
+  }
+  return date;
+}

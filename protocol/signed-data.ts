@@ -30,6 +30,9 @@ export function sha256Bytes(data: Uint8Array | string): Uint8Array {
   return sha256(typeof data === 'string' ? encoder.encode(data) : data);
 }
 
+/** A SHA-256 function: the pure one by default; Node code may pass its native one for speed. */
+export type Sha256 = (data: Uint8Array) => Uint8Array;
+
 export interface SignedContentInput {
   /** The page's origin as the browser serializes it. */
   origin: string;
@@ -39,15 +42,25 @@ export interface SignedContentInput {
   certificate: Uint8Array;
 }
 
-export function buildSignedContent(input: SignedContentInput): Uint8Array {
-  return concat([
-    new Uint8Array(64).fill(0x20),
-    encoder.encode(SIGNATURE_CONTEXT),
-    Uint8Array.of(0),
-    sha256Bytes(input.origin),
-    sha256Bytes(input.challenge),
-    sha256Bytes(input.certificate),
-  ]);
+const CONTENT_PREFIX = concat([new Uint8Array(64).fill(0x20), encoder.encode(SIGNATURE_CONTEXT), Uint8Array.of(0)]);
+
+/**
+ * The §3 content from the three SHA-256 values, for callers that already hold some of them (a
+ * server's own origin, a certificate it has seen before).
+ */
+export function signedContentFromHashes(hashes: { origin: Uint8Array; challenge: Uint8Array; certificate: Uint8Array }): Uint8Array {
+  if (hashes.origin.length !== 32 || hashes.challenge.length !== 32 || hashes.certificate.length !== 32) {
+    throw new RangeError('each hash must be 32 bytes');
+  }
+  return concat([CONTENT_PREFIX, hashes.origin, hashes.challenge, hashes.certificate]);
+}
+
+export function buildSignedContent(input: SignedContentInput, hash: Sha256 = sha256): Uint8Array {
+  return signedContentFromHashes({
+    origin: hash(encoder.encode(input.origin)),
+    challenge: hash(encoder.encode(input.challenge)),
+    certificate: hash(input.certificate),
+  });
 }
 
 /** DigestInfo(SHA-256(content)), what a card that pads itself signs. */

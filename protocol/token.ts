@@ -60,6 +60,14 @@ function decodeField(value: string, name: string): Uint8Array {
   return bytes;
 }
 
+/** True when the UTF-8 encoding of `text` is longer than `max` bytes, without encoding it when it can't be. */
+function utf8LengthExceeds(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4).
+  if (text.length * 3 <= max) return false;
+  return new TextEncoder().encode(text).length > max;
+}
+
 /**
  * Step 1 of PROTOCOL.md §5: size, JSON, format, algorithm allowlist, strict base64. Accepts the raw
  * JSON text or an already parsed value (whose size is then measured as its JSON serialization).
@@ -67,7 +75,7 @@ function decodeField(value: string, name: string): Uint8Array {
 export function decodeToken(input: string | unknown): DecodedToken {
   let value: unknown = input;
   const text = typeof input === 'string' ? input : JSON.stringify(input ?? null);
-  if (text === undefined || new TextEncoder().encode(text).length > MAX_TOKEN_BYTES) {
+  if (text === undefined || utf8LengthExceeds(text, MAX_TOKEN_BYTES)) {
     throw malformed(`token larger than ${MAX_TOKEN_BYTES} bytes`);
   }
   if (typeof input === 'string') {

@@ -1,4 +1,5 @@
 import type { AttributeValue, Name } from '@peculiar/asn1-x509';
+import { bytesToHex } from './base64.js';
 
 /**
  * X.500 names as HPKI uses them: display strings, attribute lookup, and the comparison key of
@@ -28,18 +29,12 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   '0.9.2342.19200300.100.1.25': 'DC',
 };
 
-function hex(buffer: ArrayBuffer): string {
-  let out = '';
-  for (const b of new Uint8Array(buffer)) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
 /** The string of an attribute value; values that are not strings come back as `#hex`. */
 export function attributeValueText(value: AttributeValue): string {
   const text =
     value.utf8String ?? value.printableString ?? value.ia5String ?? value.teletexString ?? value.bmpString ?? value.universalString;
   if (text !== undefined) return text;
-  return value.anyValue !== undefined ? `#${hex(value.anyValue)}` : '';
+  return value.anyValue !== undefined ? `#${bytesToHex(new Uint8Array(value.anyValue))}` : '';
 }
 
 /** Values of one attribute type, in name order. */
@@ -75,9 +70,8 @@ export function nameKey(name: Name): string {
   const rdns = name.map((rdn) =>
     rdn
       .map((ava) => {
-        const v = ava.value;
-        const value = v.anyValue !== undefined && attributeValueText(v).startsWith('#') ? attributeValueText(v) : normalizeText(attributeValueText(v));
-        return [ava.type, value];
+        const text = attributeValueText(ava.value);
+        return [ava.type, ava.value.anyValue !== undefined ? text : normalizeText(text)];
       })
       .sort((a, b) => (a[0]! + '\u0000' + a[1]! < b[0]! + '\u0000' + b[1]! ? -1 : 1)),
   );

@@ -74,7 +74,7 @@ describe('HpkiApduToken over the virtual card', () => {
     await t.verifyPin('1234');
     const before = transport.stats.apdus;
     const bad = digestInfoSha256(content);
-    bad[5] ^= 1;
+    bad[5] = (bad[5] ?? 0) ^ 1;
     await expect(t.sign(bad)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
     await expect(t.sign(new Uint8Array(51))).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
     expect(transport.stats.apdus).toBe(before);

@@ -1,0 +1,199 @@
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { HpkiError } from '../../protocol/errors.js';
+import type { PemLabel } from '../../server/cert/pem.js';
+import { readDerObjects } from '../../server/cert/pem.js';
+import type { CertificatePurpose } from '../../server/cert/purpose.js';
+import { MAX_CRL_BYTES } from '../../server/revocation/crl.js';
+import type { CertificateValidatorOptions } from '../../server/verify/certificate-validator.js';
+import { createCertificateValidator } from '../../server/verify/certificate-validator.js';
+import { checkRole } from '../../server/verify/role.js';
+import type { VerificationSummary } from '../../server/verify/summary.js';
+import { summarizeVerification } from '../../server/verify/summary.js';
+
+/**
+ * `hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO]
+ * [--role R…] [--purpose auth|sign|any]` (PROTOCOL.md §9): one JSON object on stdout; exit 0 valid,
+ * 1 invalid, 2 usage error. Revocation is checked only when a --crl is given.
+ */
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Options both verify commands take. */
+export const COMMON_OPTIONS = {
+  anchor: { type: 'string', multiple: true },
+  intermediate: { type: 'string', multiple: true },
+  crl: { type: 'string', multiple: true },
+  at: { type: 'string' },
+  role: { type: 'string', multiple: true },
+  purpose: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface CommonValues {
+  anchor?: string[];
+  intermediate?: string[];
+  crl?: string[];
+  at?: string;
+  role?: string[];
+  purpose?: string;
+}
+
+const MULTI_VALUED: ReadonlySet<string> = new Set(['anchor', 'intermediate', 'crl', 'role']);
+
+/**
+ * parseArgs with one leniency: once the CERT (or TOKEN) positional has been seen, further bare
+ * words right after a repeatable option's value belong to that option, so both
+ * `--crl a.pem --crl b.pem` and `--crl a.pem b.pem` work.
+ */
+export function parseVerifyArgs<E extends Record<string, { type: 'string' }>>(
+  args: string[],
+  extra: E,
+): { values: CommonValues & { help?: boolean } & { [K in keyof E]?: string }; positionals: string[] } {
+  const options = { ...COMMON_OPTIONS, ...extra };
+  const { values, tokens } = parseArgs({ args, allowPositionals: true, options, tokens: true });
+  const out = values as Record<string, unknown>;
+  const positionals: string[] = [];
+  let lastMulti: string | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'option') {
+      lastMulti = MULTI_VALUED.has(token.name) && token.value !== undefined ? token.name : undefined;
+    } else if (token.kind === 'positional') {
+      if (lastMulti !== undefined && positionals.length > 0) {
+        (out[lastMulti] as string[]).push(token.value);
+      } else {
+        positionals.push(token.value);
+        lastMulti = undefined;
+      }
+    } else {
+      lastMulti = undefined;
+    }
+  }
+  return { values: out as CommonValues & { help?: boolean } & { [K in keyof E]?: string }, positionals };
+}
+
+const MAX_CERT_FILE_BYTES = 1024 * 1024;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Reads a file of at most `maxBytes`; a missing or oversized file is a usage error. */
+export async function readInputFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new UsageError(`cannot read ${path}`);
+  }
+  if (size > maxBytes) throw new UsageError(`${path} is larger than ${maxBytes} bytes`);
+  return new Uint8Array(await readFile(path));
+}
+
+async function readObjects(paths: readonly string[], maxBytes: number, label: PemLabel, what: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const path of paths) {
+    const objects = readDerObjects(await readInputFile(path, maxBytes), label);
+    if (objects.length === 0) throw new UsageError(`${path} holds no ${what}`);
+    out.push(...objects);
+  }
+  return out;
+}
+
+export interface TrustInputs {
+  validatorOptions: CertificateValidatorOptions;
+  at: Date;
+  roles: string[] | undefined;
+  purpose: CertificatePurpose | 'any' | undefined;
+}
+
+/** Reads anchors, intermediates and CRLs; checks --at and --purpose. */
+export async function readTrustInputs(values: CommonValues): Promise<TrustInputs> {
+  if (values.anchor === undefined || values.anchor.length === 0) throw new UsageError('at least one --anchor FILE is needed');
+  let at = new Date();
+  if (values.at !== undefined) {
+    at = new Date(values.at);
+    if (!ISO_TIME.test(values.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, not '${values.at}'`);
+  }
+  const purpose = values.purpose;
+  if (purpose !== undefined && purpose !== 'auth' && purpose !== 'sign' && purpose !== 'any') {
+    throw new UsageError('--purpose must be auth, sign or any');
+  }
+  const anchors = await readObjects(values.anchor, MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate');
+  const intermediates = await readObjects(values.intermediate ?? [], MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate');
+  const crls = await readObjects(values.crl ?? [], 2 * MAX_CRL_BYTES, 'X509 CRL', 'CRL');
+  return {
+    validatorOptions: { anchors, intermediates, crls, fetchCrls: false, revocation: crls.length > 0 ? 'fail-closed' : 'off' },
+    at,
+    roles: values.role,
+    purpose,
+  };
+}
+
+export function printSummary(summary: VerificationSummary, message: string | undefined, command: string): number {
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (message !== undefined) process.stderr.write(`hpki-login ${command}: ${message}\n`);
+  return summary.valid ? 0 : 1;
+}
+
+function isParseArgsError(err: unknown): err is Error {
+  return err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+}
+
+export function usageFailure(command: string, err: unknown, usage: string): number {
+  if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
+  process.stderr.write(`hpki-login ${command}: ${err.message}\n${usage}`);
+  return 2;
+}
+
+const USAGE =
+  'usage: hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO] [--role R…] [--purpose auth|sign|any]\n';
+
+export async function run(args: string[]): Promise<number> {
+  let inputs: TrustInputs;
+  let certFile: Uint8Array;
+  try {
+    const { values, positionals } = parseVerifyArgs(args, {});
+    if (values.help === true) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError('exactly one CERT file is needed');
+    inputs = await readTrustInputs(values);
+    certFile = await readInputFile(positionals[0]!, MAX_CERT_FILE_BYTES);
+  } catch (err) {
+    return usageFailure('verify-cert', err, USAGE);
+  }
+
+  let validator;
+  try {
+    validator = createCertificateValidator(inputs.validatorOptions);
+  } catch (err) {
+    return usageFailure('verify-cert', new UsageError(err instanceof Error ? err.message : String(err)), USAGE);
+  }
+  const [eeDer, ...chainDers] = readDerObjects(certFile, 'CERTIFICATE');
+  let certificate;
+  try {
+    if (eeDer === undefined) throw new HpkiError('ERR_TOKEN_MALFORMED', 'no certificate in the CERT file');
+    certificate = validator.parse(eeDer);
+    const supplied = chainDers.map((d) => validator.parse(d));
+    const purpose = inputs.purpose === 'any' ? undefined : inputs.purpose;
+    const validation = await validator.validate(certificate, supplied, { at: inputs.at, ...(purpose ? { purpose } : {}) });
+    let error = validation.error;
+    if (error === undefined && inputs.roles !== undefined) {
+      try {
+        checkRole(certificate.info, inputs.roles);
+      } catch (err) {
+        if (!(err instanceof HpkiError)) throw err;
+        error = err;
+      }
+    }
+    return printSummary(summarizeVerification({ ...validation, error, certificate }), error?.message, 'verify-cert');
+  } catch (err) {
+    if (!(err instanceof HpkiError)) throw err;
+    const facts = { error: err, certificate, path: undefined, revocation: undefined };
+    return printSummary(summarizeVerification(facts), err.message, 'verify-cert');
+  }
+}

@@ -1,0 +1,48 @@
+import type { KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
+import type { AlgorithmIdentifierDer } from '../../protocol/certificate-der.js';
+
+/**
+ * Signatures on certificates and CRLs: RSASSA-PKCS1-v1_5 only (what HPKI CAs use), SHA-256 and its
+ * larger siblings, and SHA-1 for CAs that signed before 2014. Node's synchronous `crypto.verify`
+ * over the exact signed bytes keeps a validation in one tick.
+ */
+
+const RSA_PKCS1_HASHES: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+};
+
+/** Keys below this size are refused wherever they appear. */
+export const MIN_RSA_BITS = 2048;
+
+const DER_NULL = '0500';
+
+function parametersAllowed(parameters: Uint8Array | undefined): boolean {
+  return parameters === undefined || Buffer.from(parameters).toString('hex') === DER_NULL;
+}
+
+/** True when `key` is an RSA public key of at least MIN_RSA_BITS bits. */
+export function isAcceptableRsaKey(key: KeyObject | undefined): key is KeyObject {
+  if (key === undefined || key.asymmetricKeyType !== 'rsa') return false;
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  return bits !== undefined && bits >= MIN_RSA_BITS;
+}
+
+/** Verifies `signature` over `data` with the algorithm named in the signed object. */
+export function verifySignedData(
+  data: Uint8Array,
+  algorithm: AlgorithmIdentifierDer,
+  signature: Uint8Array,
+  key: KeyObject | undefined,
+): boolean {
+  const hash = RSA_PKCS1_HASHES[algorithm.oid];
+  if (hash === undefined || !parametersAllowed(algorithm.parameters) || !isAcceptableRsaKey(key)) return false;
+  try {
+    return verify(hash, data, key, signature);
+  } catch {
+    return false;
+  }
+}

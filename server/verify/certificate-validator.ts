@@ -1,0 +1,120 @@
+import { HpkiError } from '../../protocol/errors.js';
+import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import { validatePath } from '../cert/path-validation.js';
+import type { CertificatePurpose } from '../cert/purpose.js';
+import { checkPurpose } from '../cert/purpose.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import { createTrustStore } from '../cert/trust-store.js';
+import type { ParsedCrl } from '../revocation/crl.js';
+import type { CrlFetcher } from '../revocation/crl-fetcher.js';
+import { createCrlFetcher } from '../revocation/crl-fetcher.js';
+import { createCrlStore } from '../revocation/crl-store.js';
+import type { CrlProvider, PathRevocation } from '../revocation/revocation-check.js';
+import { checkPathRevocation } from '../revocation/revocation-check.js';
+
+/**
+ * Steps 3–5 of PROTOCOL.md §5 for one end-entity certificate: purpose and policy, the RFC 5280
+ * path, revocation. Shared by the token verifier and the `verify-cert` command, which also wants
+ * the path and revocation details when the answer is no.
+ */
+
+export type RevocationMode = 'fail-closed' | 'soft-fail' | 'off';
+
+export interface CertificateValidatorOptions {
+  /** DER trust anchors. */
+  anchors: readonly Uint8Array[];
+  /** Configured CA certificates (token-supplied ones are added per validation). */
+  intermediates?: readonly Uint8Array[];
+  /** DER CRLs from files (CA CRLs and ARLs). */
+  crls?: readonly Uint8Array[];
+  /** Also fetch the end entity's CRLDP URIs over HTTP. */
+  fetchCrls?: boolean;
+  /** The fetcher to use when fetchCrls is true (shared across verifiers, custom limits). */
+  crlFetcher?: CrlFetcher;
+  /** Default fail-closed. */
+  revocation?: RevocationMode;
+}
+
+export interface CertificateCheck {
+  at: Date;
+  /** Checked first when given (§5 step 3). */
+  purpose?: CertificatePurpose;
+  policyArcs?: readonly string[];
+}
+
+export interface CertificateValidation {
+  /** Undefined when the certificate passed every step asked for. */
+  error: HpkiError | undefined;
+  /** End entity first, trust anchor last, when a path was built. */
+  path: ParsedCertificate[] | undefined;
+  /** Undefined when revocation was not checked (mode off, or an earlier step failed). */
+  revocation: PathRevocation | undefined;
+}
+
+export interface CertificateValidator {
+  readonly trust: TrustStore;
+  /** Parses a certificate that came with a token (cached); bad DER → ERR_TOKEN_MALFORMED. */
+  parse(der: Uint8Array): ParsedCertificate;
+  validate(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck): Promise<CertificateValidation>;
+}
+
+/** How many CRLDP URIs of one certificate are fetched at most. */
+const MAX_FETCHED_URIS = 3;
+
+export function createCertificateValidator(options: CertificateValidatorOptions): CertificateValidator {
+  const trust = createTrustStore({ anchors: options.anchors, ...(options.intermediates ? { intermediates: options.intermediates } : {}) });
+  const store = createCrlStore(options.crls ?? []);
+  const mode = options.revocation ?? 'fail-closed';
+  const fetcher = options.fetchCrls ? (options.crlFetcher ?? createCrlFetcher()) : undefined;
+
+  const provider: CrlProvider = {
+    crlsFor(cert, endEntity) {
+      const configured = store.byIssuerOf(cert);
+      if (fetcher === undefined || !endEntity) return configured;
+      const uris = cert.crlDistributionPoints.filter((dp) => !dp.partial).flatMap((dp) => dp.uris).slice(0, MAX_FETCHED_URIS);
+      return Promise.all(uris.map((u) => fetcher.get(u))).then((fetched) => [
+        ...configured,
+        ...fetched.filter((c): c is ParsedCrl => c !== undefined),
+      ]);
+    },
+    signedBy: store.signedBy,
+  };
+
+  return {
+    trust,
+    parse: (der) => trust.parse(der),
+    async validate(ee, supplied, check) {
+      const fail = (error: HpkiError, path?: ParsedCertificate[], revocation?: PathRevocation): CertificateValidation => ({
+        error,
+        path,
+        revocation,
+      });
+      if (check.purpose !== undefined) {
+        try {
+          checkPurpose(ee.info, check.purpose, check.policyArcs);
+        } catch (err) {
+          if (err instanceof HpkiError) return fail(err);
+          throw err;
+        }
+      }
+      const built = validatePath(ee, supplied, trust, check.at);
+      if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
+      if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
+
+      const revocation = await checkPathRevocation(built.path, provider, check.at);
+      if (revocation.status === 'revoked') {
+        const which = revocation.certificates.find((c) => c.status === 'revoked');
+        return fail(new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`), built.path, revocation);
+      }
+      if (revocation.status === 'unknown' && mode === 'fail-closed') {
+        const which = revocation.certificates.find((c) => c.status === 'unknown');
+        return fail(
+          new HpkiError('ERR_REVOCATION_UNKNOWN', `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`),
+          built.path,
+          revocation,
+        );
+      }
+      return { error: undefined, path: built.path, revocation };
+    },
+  };
+}

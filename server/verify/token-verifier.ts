@@ -1,0 +1,182 @@
+import { verify as verifySignature } from 'node:crypto';
+import { HpkiError } from '../../protocol/errors.js';
+import { signedContentFromHashes } from '../../protocol/signed-data.js';
+import type { DecodedToken } from '../../protocol/token.js';
+import { decodeToken } from '../../protocol/token.js';
+import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
+import type { PathRevocation } from '../revocation/revocation-check.js';
+import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
+import { createCertificateValidator } from './certificate-validator.js';
+import { nodeSha256 } from './node-sha256.js';
+import { checkRole } from './role.js';
+
+/**
+ * The relying party's token check, exactly in the order of PROTOCOL.md §5: (1) token shape,
+ * (2) the session's challenge, taken only once the token parsed, (3) purpose and policy, (4) path,
+ * (5) revocation, (6) the signature over the §3 content rebuilt from the server's own origin and the
+ * stored challenge, (7) hcRole, (8) the result.
+ */
+
+import type { ChallengeTake } from '../challenge-store/challenge-store.js';
+
+export type { ChallengeTake };
+
+export interface VerifierOptions extends CertificateValidatorOptions {
+  /** Default ['Medical Doctor']. */
+  allowedRoles?: string[];
+  /** Default ['1.2.392.100495.1.5.1.2']. */
+  authPolicyArcs?: string[];
+  now?: () => Date;
+}
+
+export interface LoginResult {
+  /** Lowercase hex SHA-256 of the certificate's DER. */
+  certificateSha256: string;
+  /** Lowercase hex of the serial number's octets. */
+  serialNumber: string;
+  /** Issuer CN. */
+  issuer: string;
+  /** ISO 8601. */
+  notAfter: string;
+  holder: { name: string; nameJa?: string; id: string };
+  hcRole: string;
+}
+
+export interface VerifyContext {
+  /** The site's own origin (configuration, never the request). */
+  origin: string;
+  /** Atomic get-and-delete of the session's challenge; called once, after step 1. */
+  takeChallenge: () => Promise<ChallengeTake>;
+}
+
+export interface TokenVerifier {
+  /** PROTOCOL.md §5. `takeChallenge` is called once, after step 1, and only then (so a malformed token does not burn the challenge). */
+  verify(token: unknown, context: VerifyContext): Promise<LoginResult>;
+}
+
+/** Everything learned while verifying, for tools that explain a refusal. */
+export interface TokenReport {
+  result: LoginResult | undefined;
+  error: HpkiError | undefined;
+  certificate: ParsedCertificate | undefined;
+  path: ParsedCertificate[] | undefined;
+  revocation: PathRevocation | undefined;
+}
+
+export interface DetailedTokenVerifier extends TokenVerifier {
+  verifyWithReport(token: unknown, context: VerifyContext): Promise<TokenReport>;
+}
+
+function decodeStep(token: unknown, validator: CertificateValidator): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
+  try {
+    const decoded = decodeToken(token);
+    return { decoded, ee: validator.parse(decoded.certificate), supplied: decoded.intermediates.map((der) => validator.parse(der)) };
+  } catch (err) {
+    if (err instanceof HpkiError && err.code === 'ERR_TOKEN_MALFORMED') throw err;
+    throw new HpkiError('ERR_TOKEN_MALFORMED', 'token could not be decoded', { cause: err });
+  }
+}
+
+async function challengeStep(context: VerifyContext): Promise<string> {
+  const taken = await context.takeChallenge();
+  if (taken.status === 'expired') throw new HpkiError('ERR_CHALLENGE_EXPIRED', 'the login challenge has expired');
+  if (taken.status !== 'ok' || typeof taken.challenge !== 'string') {
+    throw new HpkiError('ERR_CHALLENGE_UNKNOWN', 'no login challenge is pending for this session');
+  }
+  return taken.challenge;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * SHA-256 of the origins a verifier checks against. A site verifies against its own origin (or a
+ * few), so each is hashed once; the bound keeps a misuse with many origins from growing it.
+ */
+function createOriginHashes(): (origin: string) => Uint8Array {
+  const hashes = new Map<string, Uint8Array>();
+  return (origin) => {
+    let hash = hashes.get(origin);
+    if (hash === undefined) {
+      hash = nodeSha256(encoder.encode(origin));
+      if (hashes.size >= 16) hashes.clear();
+      hashes.set(origin, hash);
+    }
+    return hash;
+  };
+}
+
+function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string): void {
+  const key = ee.publicKey;
+  if (!ee.acceptableKey || key === undefined) {
+    throw new HpkiError('ERR_SIGNATURE_INVALID', 'certificate key is not an RSA key of 2048 bits or more');
+  }
+  // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
+  const content = signedContentFromHashes({
+    origin: originHash,
+    challenge: nodeSha256(encoder.encode(challenge)),
+    certificate: Buffer.from(ee.sha256, 'hex'),
+  });
+  let ok = false;
+  try {
+    ok = verifySignature('sha256', content, key, decoded.signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new HpkiError('ERR_SIGNATURE_INVALID', 'signature does not verify for this origin and challenge');
+}
+
+function loginResult(ee: ParsedCertificate, hcRole: string): LoginResult {
+  const info = ee.info;
+  // The holder id is what sites key accounts on; the HPKI profile always has one.
+  if (info.holderId === undefined || info.holderId === '') {
+    throw new HpkiError('ERR_CERT_POLICY', 'certificate has no holder id (subject serialNumber)');
+  }
+  const holder: LoginResult['holder'] = { name: info.subjectName, id: info.holderId };
+  if (info.nameJa !== undefined) holder.nameJa = info.nameJa;
+  return {
+    certificateSha256: ee.sha256,
+    serialNumber: info.serialNumberHex,
+    issuer: info.issuerName,
+    notAfter: info.notAfter.toISOString(),
+    holder,
+    hcRole,
+  };
+}
+
+export function createTokenVerifier(options: VerifierOptions): DetailedTokenVerifier {
+  const validator = createCertificateValidator(options);
+  const allowedRoles = options.allowedRoles ?? ['Medical Doctor'];
+  const policyArcs = options.authPolicyArcs ?? DEFAULT_AUTH_POLICY_ARCS;
+  const now = options.now ?? (() => new Date());
+  const originHash = createOriginHashes();
+
+  const verifyWithReport = async (token: unknown, context: VerifyContext): Promise<TokenReport> => {
+    const report: TokenReport = { result: undefined, error: undefined, certificate: undefined, path: undefined, revocation: undefined };
+    try {
+      const { decoded, ee, supplied } = decodeStep(token, validator);
+      report.certificate = ee;
+      const challenge = await challengeStep(context);
+      const validation = await validator.validate(ee, supplied, { at: now(), purpose: 'auth', policyArcs });
+      report.path = validation.path;
+      report.revocation = validation.revocation;
+      if (validation.error !== undefined) throw validation.error;
+      signatureStep(ee, decoded, originHash(context.origin), challenge);
+      report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
+    } catch (err) {
+      if (!(err instanceof HpkiError)) throw err;
+      report.error = err;
+    }
+    return report;
+  };
+
+  return {
+    verifyWithReport,
+    async verify(token, context) {
+      const report = await verifyWithReport(token, context);
+      if (report.error !== undefined) throw report.error;
+      if (report.result === undefined) throw new HpkiError('ERR_HPKI_INTERNAL', 'verification ended without a result');
+      return report.result;
+    },
+  };
+}
