@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes as concat } from './bytes.js';
 
 /**
  * The content signed for a login (PROTOCOL.md §3), in the manner of a TLS 1.3 CertificateVerify:
@@ -15,16 +16,6 @@ export const SHA256_DIGEST_INFO_PREFIX = Uint8Array.of(
 export const DIGEST_INFO_LENGTH = SHA256_DIGEST_INFO_PREFIX.length + 32;
 
 const encoder = new TextEncoder();
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 export function sha256Bytes(data: Uint8Array | string): Uint8Array {
   return sha256(typeof data === 'string' ? encoder.encode(data) : data);

@@ -1,3 +1,5 @@
+import { concatBytes } from '../../protocol/bytes.js';
+
 /**
  * HPKI card APDUs (HPKI-CARD.md §2) as named constants and builders, and one table from status word to
  * meaning. The driver speaks only through these.
@@ -82,25 +84,19 @@ export function parseResponse(response: Uint8Array): ResponseApdu {
   return { data: response.subarray(0, n - 2), sw: (response[n - 2]! << 8) | response[n - 1]! };
 }
 
-function concatBytes(...parts: (Uint8Array | number[])[]): Uint8Array {
-  const arrays = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let o = 0;
-  for (const a of arrays) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
+/** Header bytes, data, trailer bytes: an APDU. */
+function apdu(...parts: (Uint8Array | number[])[]): Uint8Array {
+  return concatBytes(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
 }
 
 /** SELECT by DF name (AID), asking for the FCI. */
 export function selectAid(aid: Uint8Array, p2 = 0x00): Uint8Array {
-  return concatBytes([0x00, 0xa4, 0x04, p2, aid.length], aid, [0x00]);
+  return apdu([0x00, 0xa4, 0x04, p2, aid.length], aid, [0x00]);
 }
 
 /** SELECT by AID without FCI (the JPKI probe). */
 export function selectAidNoFci(aid: Uint8Array): Uint8Array {
-  return concatBytes([0x00, 0xa4, 0x04, 0x0c, aid.length], aid);
+  return apdu([0x00, 0xa4, 0x04, 0x0c, aid.length], aid);
 }
 
 /** SELECT EF by file identifier, no FCI. */
@@ -120,7 +116,7 @@ export function verifyStatus(): Uint8Array {
 }
 
 export function verifyPin(pin: Uint8Array): Uint8Array {
-  return concatBytes([0x00, 0x20, 0x00, PIN_REFERENCE, pin.length], pin);
+  return apdu([0x00, 0x20, 0x00, PIN_REFERENCE, pin.length], pin);
 }
 
 /** MSE:SET for digital signature with the AP's private key 000C. */
@@ -130,10 +126,10 @@ export function mseSetSigningKey(): Uint8Array {
 
 /** PSO: COMPUTE DIGITAL SIGNATURE over a host-padded block, extended Lc and Le. */
 export function psoComputeSignature(block: Uint8Array): Uint8Array {
-  return concatBytes([0x00, 0x2a, 0x9e, 0x9a, 0x00, (block.length >> 8) & 0xff, block.length & 0xff], block, [0x00, 0x00]);
+  return apdu([0x00, 0x2a, 0x9e, 0x9a, 0x00, (block.length >> 8) & 0xff, block.length & 0xff], block, [0x00, 0x00]);
 }
 
 /** The proprietary JPKI-style signing command: the card pads the DigestInfo itself. */
 export function proprietarySign(digestInfo: Uint8Array): Uint8Array {
-  return concatBytes([0x80, 0x2a, 0x00, 0x80, digestInfo.length], digestInfo, [0x00]);
+  return apdu([0x80, 0x2a, 0x00, 0x80, digestInfo.length], digestInfo, [0x00]);
 }

@@ -1,3 +1,5 @@
+import { concatBytes } from '../../protocol/bytes.js';
+
 /**
  * A few DER building blocks for the structures that no library encodes the way real HPKI material
  * does (hcRole inside subjectDirectoryAttributes, PKCS#15 directory files). Encoding only: everything
@@ -7,15 +9,7 @@
 /** Bytes backed by a plain ArrayBuffer, as WebCrypto and the X.509 classes take them. */
 export type Bytes = Uint8Array<ArrayBuffer>;
 
-export function concatBytes(parts: readonly Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
+export { concatBytes };
 
 /** DER definite length octets (X.690 §8.1.3): short form below 128, else the minimal long form. */
 export function derLength(length: number): Bytes {

@@ -3,6 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { buildSignedContent } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
 import { encodeToken } from '../../protocol/token.js';
+import { concatBytes as concat } from '../../protocol/bytes.js';
 
 /**
  * A small DER writer and certificate/CRL issuer for unit tests of the verifier: it can produce the
@@ -10,16 +11,6 @@ import { encodeToken } from '../../protocol/token.js';
  * length limits, old hash algorithms, odd CRL scopes). Keys are Node KeyObjects; signatures are
  * RSASSA-PKCS1-v1_5.
  */
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function lengthBytes(n: number): Uint8Array {
   if (n < 0x80) return Uint8Array.of(n);
