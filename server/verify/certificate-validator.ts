@@ -11,6 +11,7 @@ import { createCrlFetcher } from '../revocation/crl-fetcher.js';
 import { createCrlStore } from '../revocation/crl-store.js';
 import type { CrlProvider, PathRevocation } from '../revocation/revocation-check.js';
 import { checkPathRevocation } from '../revocation/revocation-check.js';
+import { createValidationCache } from './validation-cache.js';
 
 /**
  * Steps 3–5 of PROTOCOL.md §5 for one end-entity certificate: purpose and policy, the RFC 5280
@@ -33,6 +34,11 @@ export interface CertificateValidatorOptions {
   crlFetcher?: CrlFetcher;
   /** Default fail-closed. */
   revocation?: RevocationMode;
+  /**
+   * How long a successful validation of the same certificate is reused, in ms (default 60 s; 0
+   * turns it off). See validation-cache.ts for what that trades.
+   */
+  validationCacheMs?: number;
 }
 
 export interface CertificateCheck {
@@ -66,6 +72,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
   const store = createCrlStore(options.crls ?? []);
   const mode = options.revocation ?? 'fail-closed';
   const fetcher = options.fetchCrls ? (options.crlFetcher ?? createCrlFetcher()) : undefined;
+  const cache = createValidationCache(options.validationCacheMs);
 
   const provider: CrlProvider = {
     crlsFor(cert, endEntity) {
@@ -84,37 +91,49 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     trust,
     parse: (der) => trust.parse(der),
     async validate(ee, supplied, check) {
-      const fail = (error: HpkiError, path?: ParsedCertificate[], revocation?: PathRevocation): CertificateValidation => ({
-        error,
-        path,
-        revocation,
-      });
-      if (check.purpose !== undefined) {
-        try {
-          checkPurpose(ee.info, check.purpose, check.policyArcs);
-        } catch (err) {
-          if (err instanceof HpkiError) return fail(err);
-          throw err;
-        }
-      }
-      const built = validatePath(ee, supplied, trust, check.at);
-      if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
-      if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
-
-      const revocation = await checkPathRevocation(built.path, provider, check.at);
-      if (revocation.status === 'revoked') {
-        const which = revocation.certificates.find((c) => c.status === 'revoked');
-        return fail(new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`), built.path, revocation);
-      }
-      if (revocation.status === 'unknown' && mode === 'fail-closed') {
-        const which = revocation.certificates.find((c) => c.status === 'unknown');
-        return fail(
-          new HpkiError('ERR_REVOCATION_UNKNOWN', `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`),
-          built.path,
-          revocation,
-        );
-      }
-      return { error: undefined, path: built.path, revocation };
+      const cached = cache.get(ee, supplied, check);
+      if (cached !== undefined) return cached;
+      const validation = await validateAfresh(ee, supplied, check);
+      cache.put(ee, supplied, check, validation);
+      return validation;
     },
   };
+
+  async function validateAfresh(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): Promise<CertificateValidation> {
+    const fail = (error: HpkiError, path?: ParsedCertificate[], revocation?: PathRevocation): CertificateValidation => ({
+      error,
+      path,
+      revocation,
+    });
+    if (check.purpose !== undefined) {
+      try {
+        checkPurpose(ee.info, check.purpose, check.policyArcs);
+      } catch (err) {
+        if (err instanceof HpkiError) return fail(err);
+        throw err;
+      }
+    }
+    const built = validatePath(ee, supplied, trust, check.at);
+    if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
+    if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
+
+    const revocation = await checkPathRevocation(built.path, provider, check.at);
+    if (revocation.status === 'revoked') {
+      const which = revocation.certificates.find((c) => c.status === 'revoked');
+      return fail(new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`), built.path, revocation);
+    }
+    if (revocation.status === 'unknown' && mode === 'fail-closed') {
+      const which = revocation.certificates.find((c) => c.status === 'unknown');
+      return fail(
+        new HpkiError('ERR_REVOCATION_UNKNOWN', `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`),
+        built.path,
+        revocation,
+      );
+    }
+    return { error: undefined, path: built.path, revocation };
+  }
 }
