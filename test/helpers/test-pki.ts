@@ -4,6 +4,7 @@ import { buildSignedContent } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
 import { encodeToken } from '../../protocol/token.js';
 import { concatBytes as concat } from '../../protocol/bytes.js';
+import { derLength, objectIdentifier } from '../../native-host/mock-pki/der.js';
 
 /**
  * A small DER writer and certificate/CRL issuer for unit tests of the verifier: it can produce the
@@ -12,19 +13,13 @@ import { concatBytes as concat } from '../../protocol/bytes.js';
  * RSASSA-PKCS1-v1_5.
  */
 
-function lengthBytes(n: number): Uint8Array {
-  if (n < 0x80) return Uint8Array.of(n);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
-}
-
 const text = new TextEncoder();
 
 export const der = {
   tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
+    // Not the mock PKI's tlv(): spreading a 50,000-entry CRL into a second call overflows the stack.
     const body = concat(contents);
-    return concat([Uint8Array.of(tag), lengthBytes(body.length), body]);
+    return concat([Uint8Array.of(tag), derLength(body.length), body]);
   },
   seq: (...c: Uint8Array[]): Uint8Array => der.tlv(0x30, ...c),
   set: (...c: Uint8Array[]): Uint8Array => der.tlv(0x31, ...c),
@@ -46,17 +41,7 @@ export const der = {
     if (bytes[0]! & 0x80) bytes = concat([Uint8Array.of(0), bytes]);
     return der.tlv(0x02, bytes);
   },
-  oid(dotted: string): Uint8Array {
-    const arcs = dotted.split('.').map(Number);
-    const out: number[] = [];
-    const first = arcs[0]! * 40 + arcs[1]!;
-    for (const arc of [first, ...arcs.slice(2)]) {
-      const chunk: number[] = [arc & 0x7f];
-      for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
-      out.push(...chunk);
-    }
-    return der.tlv(0x06, Uint8Array.from(out));
-  },
+  oid: (dotted: string): Uint8Array => objectIdentifier(dotted),
   time(date: Date): Uint8Array {
     const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const year = date.getUTCFullYear();
