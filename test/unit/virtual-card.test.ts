@@ -8,25 +8,8 @@ import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/in
 import {
   createCardFile, createVirtualCard, loadCardFile, type CardFile, type VirtualCard,
 } from '../../native-host/virtual-card/index.js';
+import { AUTH_AID, SIGN_AID, PIN, hexOf, send, sw, hexLen, selectAid, selectEf, verifyPin } from '../helpers/card-apdu.js';
 
-const AUTH_AID = 'e828bd080fa000000391000000000002';
-const SIGN_AID = 'e828bd080fa000000391000000000001';
-const PIN = '1234';
-
-const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-function send(card: VirtualCard, command: string | Uint8Array): { sw: string; data: Uint8Array } {
-  const response = card.process(typeof command === 'string' ? bytes(command) : command);
-  expect(response.length).toBeGreaterThanOrEqual(2);
-  return { sw: hexOf(response.subarray(-2)), data: response.subarray(0, -2) };
-}
-const sw = (card: VirtualCard, command: string | Uint8Array): string => send(card, command).sw;
-
-const hexLen = (n: number): string => n.toString(16).padStart(2, '0');
-const selectAid = (aid: string, p2 = '00'): string => `00a404${p2}${hexLen(aid.length / 2)}${aid}00`;
-const selectEf = (fid: string): string => `00a4020c02${fid}`;
-const verifyPin = (pin: string): string => `00200088${hexLen(pin.length)}${Buffer.from(pin).toString('hex')}`;
 
 let dir: string;
 let pki: MockPki;
