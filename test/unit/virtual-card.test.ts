@@ -10,7 +10,6 @@ import {
 } from '../../native-host/virtual-card/index.js';
 import { AUTH_AID, SIGN_AID, PIN, hexOf, send, sw, hexLen, selectAid, selectEf, verifyPin } from '../helpers/card-apdu.js';
 
-
 let dir: string;
 let pki: MockPki;
 let data: CardFile;
