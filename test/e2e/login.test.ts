@@ -65,6 +65,16 @@ async function openLoginPage(): Promise<Page> {
   return page;
 }
 
+/**
+ * Clicks the PIN window's cancel button and waits for the window to close. The click itself may
+ * report the page closing under it; the window closing is what is checked.
+ */
+async function cancelPinWindow(pin: Page): Promise<void> {
+  const closed = pin.waitForEvent('close', { timeout: 10_000 });
+  await pin.locator('[data-hpki-login="cancel"]').click().catch(() => undefined);
+  await closed;
+}
+
 function retriesShown(pin: Page): Promise<number> {
   return pin
     .locator('[data-hpki-login="retries"]')
@@ -122,9 +132,7 @@ describe('HPKI login in Chromium with the extension, host and a virtual card ove
     const page = await openLoginPage();
     await page.locator('[data-hpki-login="button"]').click();
     const pin = await browser.waitForExtensionPage('pin.html');
-    const closed = pin.waitForEvent('close');
-    await pin.locator('[data-hpki-login="cancel"]').click();
-    await closed;
+    await cancelPinWindow(pin);
     expect(new URL(page.url()).pathname).toBe('/');
     await page.close();
   });
@@ -157,7 +165,7 @@ describe('HPKI login in Chromium with the extension, host and a virtual card ove
     const second = await page.evaluate(async () => ((await (await fetch('/hpki/challenge')).json()) as { challenge: string }).challenge);
     const cancelled = callPageApi(page, { action: 'authenticate', challenge: second });
     const pin2 = await browser.waitForExtensionPage('pin.html');
-    await pin2.locator('[data-hpki-login="cancel"]').click();
+    await cancelPinWindow(pin2);
     expect((await cancelled).answer).toMatchObject({ type: 'error', error: { code: 'ERR_HPKI_USER_CANCELLED' } });
     await page.close();
   });
