@@ -1,4 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
+import { concatBytes } from '../../protocol/bytes.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CardType } from '../../protocol/messages.js';
 import { isSha256DigestInfo, emsaPkcs1v15 } from '../../protocol/signed-data.js';
@@ -22,8 +23,7 @@ function cardError(step: string, sw: number): HpkiError {
 }
 
 async function send(transport: ApduTransport, command: Uint8Array): Promise<ResponseApdu> {
-  const response = parseResponse(await transport.transmit(command));
-  return response;
+  return parseResponse(await transport.transmit(command));
 }
 
 /** Length of a DER object from its first bytes (tag + definite length), or undefined. */
@@ -76,14 +76,7 @@ async function readRawFile(transport: ApduTransport, fid: number): Promise<Uint8
     length += block.data.length;
     if (block.sw === SW.END_OF_FILE || block.data.length < READ_BLOCK) break;
   }
-  if (chunks.length === 0) return undefined;
-  const out = new Uint8Array(length);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 0 ? undefined : concatBytes(chunks);
 }
 
 /** Which kind of card answers: HPKI (auth AP selectable), My Number (JPKI AP), or something else. */
@@ -121,21 +114,13 @@ export async function openHpkiToken(transport: ApduTransport, caCache?: CaCertif
     await transport.close();
     throw unsupported(cardType);
   }
-  // detectCardType left the authentication AP selected.
+  // detectCardType left the authentication AP selected; selecting EFs inside it keeps it selected.
   return createHpkiApduToken(transport, caCache);
 }
 
 function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCache | undefined): CardToken {
   let certificates: CardCertificates | undefined;
-  let apSelected = true;
   let modulusBytes: number | undefined;
-
-  async function selectAuthAp(): Promise<void> {
-    if (apSelected) return;
-    apSelected = true;
-    const r = await send(transport, selectAid(HPKI_AUTH_AID));
-    if (r.sw !== SW.OK) throw cardError('SELECT authentication AP', r.sw);
-  }
 
   async function readCaCertificates(): Promise<Uint8Array[]> {
     const cdf = await readRawFile(transport, FID_CDF);
@@ -176,7 +161,6 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
 
     async readCertificate() {
       if (certificates !== undefined) return certificates;
-      await selectAuthAp();
       const certificate = await readDerFile(transport, FID_CERTIFICATE, 'certificate');
       const key = createHash('sha256').update(certificate).digest('hex');
       const intermediates = caCache?.get(key) ?? (await readCaCertificates());
