@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import type { VirtualCard } from '../../native-host/virtual-card/index.js';
+import { X509Certificate } from 'node:crypto';
+import { createVirtualCard, type CardFile, type VirtualCard } from '../../native-host/virtual-card/index.js';
 
 /** APDUs written as hex for the virtual card's tests, and a way to send them and read the status word. */
 
@@ -21,3 +22,17 @@ export const hexLen = (n: number): string => n.toString(16).padStart(2, '0');
 export const selectAid = (aid: string, p2 = '00'): string => `00a404${p2}${hexLen(aid.length / 2)}${aid}00`;
 export const selectEf = (fid: string): string => `00a4020c02${fid}`;
 export const verifyPin = (pin: string): string => `00200088${hexLen(pin.length)}${Buffer.from(pin).toString('hex')}`;
+
+/** The authentication certificate of an HPKI card file. */
+export function authCertificate(data: CardFile): X509Certificate {
+  if (data.kind !== 'hpki') throw new Error('fixture is an HPKI card');
+  return new X509Certificate(Buffer.from(data.applications.auth.certificate, 'base64'));
+}
+
+/** A fresh card from `data` with the auth AP selected and, unless told otherwise, its PIN verified. */
+export function authReady(data: CardFile, options: { verified?: boolean } = {}): VirtualCard {
+  const card = createVirtualCard({ data });
+  expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
+  if (options.verified ?? true) expect(sw(card, verifyPin(PIN))).toBe('9000');
+  return card;
+}

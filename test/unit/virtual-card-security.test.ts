@@ -11,7 +11,7 @@ import {
 } from '../../native-host/virtual-card/index.js';
 import { CARD_FILE_FORMAT, makePinRecord } from '../../native-host/virtual-card/card-file.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
-import { AUTH_AID, SIGN_AID, PIN, bytes, hexOf, send, sw, selectAid, selectEf, verifyPin } from '../helpers/card-apdu.js';
+import { AUTH_AID, SIGN_AID, PIN, bytes, hexOf, send, sw, selectAid, selectEf, verifyPin, authCertificate, authReady } from '../helpers/card-apdu.js';
 
 const MSE = '002241b604840200 0c';
 
@@ -31,25 +31,12 @@ let content: Uint8Array;
 let digestInfo: Uint8Array;
 let block: Uint8Array;
 
-function authCertificate(): X509Certificate {
-  if (data.kind !== 'hpki') throw new Error('fixture is an HPKI card');
-  return new X509Certificate(Buffer.from(data.applications.auth.certificate, 'base64'));
-}
-
-/** A fresh card with the auth AP selected and, unless told otherwise, its PIN verified. */
-function authReady(options: { verified?: boolean } = {}): VirtualCard {
-  const card = createVirtualCard({ data });
-  expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
-  if (options.verified ?? true) expect(sw(card, verifyPin(PIN))).toBe('9000');
-  return card;
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'virtual-card-security-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
   await createCardFile(join(dir, 'doctor.card'), { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: PIN });
   data = loadCardFile(join(dir, 'doctor.card'));
-  content = buildSignedContent({ origin: 'https://harenet.example.jp', challenge: 'c'.repeat(43), certificate: authCertificate().raw });
+  content = buildSignedContent({ origin: 'https://harenet.example.jp', challenge: 'c'.repeat(43), certificate: authCertificate(data).raw });
   digestInfo = digestInfoSha256(content);
   block = emsaPkcs1v15(digestInfo, 256);
 });
@@ -58,13 +45,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('virtual HPKI card: PIN', () => {
   it('reports the counter with VERIFY without data, 63CF on a fresh card, consuming nothing', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, '00200088')).toBe('63cf');
     expect(sw(card, '00200088')).toBe('63cf');
   });
 
   it('counts a wrong PIN down (63Cx) and resets the counter to 15 on success', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, verifyPin('9999'))).toBe('63ce');
     expect(sw(card, verifyPin('99999'))).toBe('63cd');
     expect(sw(card, '00200088')).toBe('63cd');
@@ -85,14 +72,14 @@ describe('virtual HPKI card: PIN', () => {
   });
 
   it('keeps a separate PIN object per AP', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, verifyPin('0000'))).toBe('63ce');
     expect(sw(card, selectAid(SIGN_AID))).toBe('9000');
     expect(sw(card, '00200088')).toBe('63cf');
   });
 
   it('refuses a PIN reference other than 88 and P1 other than 00 (6A86), and over-long PIN data (6700)', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, '00200081')).toBe('6a86');
     expect(sw(card, '00200188')).toBe('6a86');
     expect(sw(card, verifyPin('x'.repeat(17)))).toBe('6700');
@@ -102,16 +89,16 @@ describe('virtual HPKI card: PIN', () => {
 
 describe('virtual HPKI card: signing', () => {
   const verifies = (signature: Uint8Array): boolean =>
-    verifySignature('sha256', content, authCertificate().publicKey, signature);
+    verifySignature('sha256', content, authCertificate(data).publicKey, signature);
 
   it('accepts MSE:SET with tag 84 and with tag 81 naming key 000C', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, MSE)).toBe('9000');
     expect(sw(card, '002241b604810200 0c')).toBe('9000');
   });
 
   it('refuses MSE:SET for other FIDs (6981 existing, 6A82 unknown), other tags (6A80), other P1/P2 (6A86)', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, '002241b604840200 16')).toBe('6981');
     expect(sw(card, '002241b6048402 1234')).toBe('6a82');
     expect(sw(card, '002241b604830200 0c')).toBe('6a80');
@@ -120,18 +107,18 @@ describe('virtual HPKI card: signing', () => {
   });
 
   it('signs a host-padded block with PSO:CDS (extended Lc/Le): the signature verifies over the content', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, MSE)).toBe('9000');
     const r = send(card, psoExtended(block));
     expect(r.sw).toBe('9000');
     expect(r.data).toHaveLength(256);
     expect(verifies(r.data)).toBe(true);
-    const recovered = publicDecrypt({ key: authCertificate().publicKey, padding: constants.RSA_NO_PADDING }, r.data);
+    const recovered = publicDecrypt({ key: authCertificate(data).publicKey, padding: constants.RSA_NO_PADDING }, r.data);
     expect(hexOf(recovered)).toBe(hexOf(block));
   });
 
   it('signs the same block sent by command chaining (CLA 10)', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, MSE)).toBe('9000');
     const first = Uint8Array.from([0x10, 0x2a, 0x9e, 0x9a, 0x80, ...block.subarray(0, 128)]);
     const last = Uint8Array.from([0x00, 0x2a, 0x9e, 0x9a, 0x80, ...block.subarray(128), 0x00]);
@@ -144,11 +131,11 @@ describe('virtual HPKI card: signing', () => {
   });
 
   it('answers 6884 to chaining of anything but PSO', () => {
-    expect(sw(authReady(), '10a4020c020016')).toBe('6884');
+    expect(sw(authReady(data), '10a4020c020016')).toBe('6884');
   });
 
   it('refuses a malformed padding block with 6A80 and a block of the wrong length with 6700', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, MSE)).toBe('9000');
     const badFill = block.slice();
     badFill[100] = 0xfe;
@@ -163,18 +150,18 @@ describe('virtual HPKI card: signing', () => {
   });
 
   it('answers 6982 to signing without a verified PIN, and 6985 without MSE', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, MSE)).toBe('9000');
     expect(sw(card, psoExtended(block))).toBe('6982');
     expect(sw(card, selectEf('000c'))).toBe('9000');
     expect(sw(card, proprietarySign(digestInfo))).toBe('6982');
-    const verified = authReady();
+    const verified = authReady(data);
     expect(sw(verified, psoExtended(block))).toBe('6985');
     expect(sw(verified, '002a9e9c00')).toBe('6a86');
   });
 
   it('signs a DigestInfo with the card-padded form (SELECT EF 000C, 80 2A 00 80): same signature as form A', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, selectEf('000c'))).toBe('9000');
     const r = send(card, proprietarySign(digestInfo));
     expect(r.sw).toBe('9000');
@@ -184,7 +171,7 @@ describe('virtual HPKI card: signing', () => {
   });
 
   it('needs EF 000C selected for the card-padded form (6985) and P1P2 00 80 (6A86)', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, proprietarySign(digestInfo))).toBe('6985');
     expect(sw(card, selectEf('000c'))).toBe('9000');
     expect(sw(card, Uint8Array.from([0x80, 0x2a, 0x9e, 0x9a, digestInfo.length, ...digestInfo, 0x00]))).toBe('6a86');
@@ -201,14 +188,14 @@ describe('virtual HPKI card: signing', () => {
     const signCert = data.kind === 'hpki' ? new X509Certificate(Buffer.from(data.applications.sign.certificate, 'base64')) : undefined;
     expect(verifySignature('sha256', content, signCert!.publicKey, signature.data)).toBe(true);
     expect(sw(card, psoExtended(block))).toBe('6982');
-    const auth = authReady();
+    const auth = authReady(data);
     expect(sw(auth, MSE)).toBe('9000');
     expect(sw(auth, psoExtended(block))).toBe('9000');
     expect(sw(auth, psoExtended(block))).toBe('9000');
   });
 
   it('forgets the auth PIN on reset and when another AP is selected', () => {
-    const card = authReady();
+    const card = authReady(data);
     card.reset();
     expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
     expect(sw(card, MSE)).toBe('9000');

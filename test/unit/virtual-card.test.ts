@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,24 +7,11 @@ import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/in
 import {
   createCardFile, createVirtualCard, loadCardFile, type CardFile, type VirtualCard,
 } from '../../native-host/virtual-card/index.js';
-import { AUTH_AID, SIGN_AID, PIN, hexOf, send, sw, hexLen, selectAid, selectEf, verifyPin } from '../helpers/card-apdu.js';
+import { AUTH_AID, SIGN_AID, PIN, hexOf, send, sw, hexLen, selectAid, selectEf, authCertificate, authReady } from '../helpers/card-apdu.js';
 
 let dir: string;
 let pki: MockPki;
 let data: CardFile;
-
-function authCertificate(): X509Certificate {
-  if (data.kind !== 'hpki') throw new Error('fixture is an HPKI card');
-  return new X509Certificate(Buffer.from(data.applications.auth.certificate, 'base64'));
-}
-
-/** A fresh card with the auth AP selected and, unless told otherwise, its PIN verified. */
-function authReady(options: { verified?: boolean } = {}): VirtualCard {
-  const card = createVirtualCard({ data });
-  expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
-  if (options.verified ?? true) expect(sw(card, verifyPin(PIN))).toBe('9000');
-  return card;
-}
 
 function readWholeEf(card: VirtualCard, fid: string): Uint8Array {
   expect(sw(card, selectEf(fid))).toBe('9000');
@@ -87,14 +73,14 @@ describe('virtual HPKI card: selection', () => {
   });
 
   it('answers 6A82 to an unknown AID (and the JPKI AID) and keeps the current AP', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, selectAid('a000000003000000'))).toBe('6a82');
     expect(sw(card, '00a4040c0ad392f000260100000001')).toBe('6a82');
     expect(hexOf(send(card, '00b0960004').data).slice(0, 4)).toBe('3082');
   });
 
   it('answers 6A82 to an unknown FID and 6700 to a FID of the wrong length', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, selectEf('1234'))).toBe('6a82');
     expect(sw(card, '00a4020c0100')).toBe('6700');
     expect(sw(createVirtualCard({ data }), selectEf('0016'))).toBe('6a82');
@@ -103,7 +89,7 @@ describe('virtual HPKI card: selection', () => {
 
 describe('virtual HPKI card: files', () => {
   it('reads EF.OD at short EF 11, pointing to AODF 0001, PrKDF 0002, PuKDF 0003, CDF 0004, DODF 0005', () => {
-    const r = send(authReady({ verified: false }), '00b0910000');
+    const r = send(authReady(data, { verified: false }), '00b0910000');
     expect(r.sw).toBe('9000');
     const found: [number, string][] = [];
     for (let offset = 0; offset < r.data.length; ) {
@@ -117,7 +103,7 @@ describe('virtual HPKI card: files', () => {
   });
 
   it('lists the EE certificate at 0016 and the CA certificates at 0017 (issuing CA) and 0018 (root) in the CDF', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     const cdf = readWholeEf(card, '0004');
     const entries: { label: string; fid: string; authority: boolean }[] = [];
     for (let offset = 0; offset < cdf.length && cdf[offset] !== 0; ) {
@@ -139,7 +125,7 @@ describe('virtual HPKI card: files', () => {
   });
 
   it('reads the certificate at 0016 by offset in 256-byte blocks, header first', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, selectEf('0016'))).toBe('9000');
     const head = send(card, '00b0000004');
     expect(head.sw).toBe('9000');
@@ -148,24 +134,24 @@ describe('virtual HPKI card: files', () => {
     const total = ((head.data[2]! << 8) | head.data[3]!) + 4;
     const ef = readWholeEf(card, '0016');
     expect(ef.length).toBeGreaterThanOrEqual(total);
-    expect(hexOf(ef.subarray(0, total))).toBe(hexOf(authCertificate().raw));
+    expect(hexOf(ef.subarray(0, total))).toBe(hexOf(authCertificate(data).raw));
     expect(ef.subarray(total).every((b) => b === 0)).toBe(true);
   });
 
   it('reads with extended Le (00 00 00): the whole EF at once', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, selectEf('0016'))).toBe('9000');
     const r = send(card, '00b00000000000');
     expect(r.sw).toBe('9000');
-    expect(hexOf(derPrefix(r.data))).toBe(hexOf(authCertificate().raw));
+    expect(hexOf(derPrefix(r.data))).toBe(hexOf(authCertificate(data).raw));
     expect(hexOf(r.data)).toBe(hexOf(readWholeEf(card, '0016')));
   });
 
   it('reads by short EF identifier (P1 = 80|SFI) with an 8-bit offset', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     const r = send(card, '00b0961004');
     expect(r.sw).toBe('9000');
-    expect(hexOf(r.data)).toBe(hexOf(authCertificate().raw.subarray(0x10, 0x14)));
+    expect(hexOf(r.data)).toBe(hexOf(authCertificate(data).raw.subarray(0x10, 0x14)));
     // The SFI read made 0016 the current EF.
     expect(hexOf(send(card, '00b0000002').data)).toBe('3082');
     expect(sw(card, '00b09e0004')).toBe('6a82');
@@ -173,7 +159,7 @@ describe('virtual HPKI card: files', () => {
   });
 
   it('warns 6282 when an explicit Le runs past the end, and answers 6B00 beyond it', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     const od = send(card, '00b0910000').data;
     const r = send(card, `00b00000${hexLen(od.length + 5)}`);
     expect(r.sw).toBe('6282');
@@ -182,14 +168,14 @@ describe('virtual HPKI card: files', () => {
   });
 
   it('keeps the private key at 000C unreadable (6982), by FID and by SFI', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, selectEf('000c'))).toBe('9000');
     expect(sw(card, '00b0000000')).toBe('6982');
     expect(sw(card, '00b08c0000')).toBe('6982');
   });
 
   it('answers 6986 to READ BINARY without a current EF, and 6700 without Le', () => {
-    const card = authReady({ verified: false });
+    const card = authReady(data, { verified: false });
     expect(sw(card, '00b0000004')).toBe('6986');
     expect(sw(card, selectEf('0016'))).toBe('9000');
     expect(sw(card, '00b00000')).toBe('6700');
@@ -208,7 +194,7 @@ describe('virtual HPKI card: status words and reset', () => {
   });
 
   it('forgets the selection on reset', () => {
-    const card = authReady();
+    const card = authReady(data);
     expect(sw(card, selectEf('0016'))).toBe('9000');
     card.reset();
     expect(sw(card, '00b0000004')).toBe('6986');
