@@ -122,6 +122,22 @@ describe('decodeHcRole', () => {
 describe('bad input', () => {
   const good = readSharedPemDer('test-vectors', 'ee.pem');
 
+  /** A small self-signed certificate carrying the given extensions. */
+  function selfSigned(extensions: Uint8Array[]): Uint8Array {
+    const key = generateTestKey(1024);
+    const name = encodeName([[OID.cn, 'x']]);
+    return makeCertificate({
+      serial: 1,
+      issuer: name,
+      subject: name,
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+      subjectKey: key,
+      signingKey: key,
+      extensions,
+    });
+  }
+
   it('refuses empty, PEM text, trailing bytes and truncation with ERR_TOKEN_MALFORMED', () => {
     expectMalformed(() => parseHpkiCertificate(new Uint8Array(0)));
     expectMalformed(() => parseHpkiCertificate(new TextEncoder().encode(readShared('test-vectors', 'ee.pem'))));
@@ -139,34 +155,12 @@ describe('bad input', () => {
     const ber = Uint8Array.from(good);
     ber[1] = 0x80;
     expectMalformed(() => parseHpkiCertificate(ber));
-    const key = generateTestKey(1024);
-    const name = encodeName([[OID.cn, 'x']]);
-    const dup = makeCertificate({
-      serial: 1,
-      issuer: name,
-      subject: name,
-      notBefore: new Date('2020-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
-      subjectKey: key,
-      signingKey: key,
-      extensions: [ext.keyUsage([0]), ext.keyUsage([1])],
-    });
+    const dup = selfSigned([ext.keyUsage([0]), ext.keyUsage([1])]);
     expectMalformed(() => parseHpkiCertificate(dup));
   });
 
   it('refuses a malformed known extension', () => {
-    const key = generateTestKey(1024);
-    const name = encodeName([[OID.cn, 'x']]);
-    const cert = makeCertificate({
-      serial: 1,
-      issuer: name,
-      subject: name,
-      notBefore: new Date('2020-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
-      subjectKey: key,
-      signingKey: key,
-      extensions: [ext.make('2.5.29.15', true, Uint8Array.of(0x04, 0x01, 0x00))],
-    });
+    const cert = selfSigned([ext.make('2.5.29.15', true, Uint8Array.of(0x04, 0x01, 0x00))]);
     expectMalformed(() => parseHpkiCertificate(cert));
   });
 
