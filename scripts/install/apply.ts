@@ -44,7 +44,8 @@ const receiptSchema = z
   .strict();
 type Receipt = z.infer<typeof receiptSchema>;
 
-async function exists(path: string): Promise<boolean> {
+/** True when something (a link included, unfollowed) is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;

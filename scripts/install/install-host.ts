@@ -1,8 +1,7 @@
-import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ExtensionIds } from './host-manifest.js';
 import { chromeAllowedOrigins } from './host-manifest.js';
-import { applyInstall, applyUninstall, localPath, removeEmptyDirs } from './apply.js';
+import { applyInstall, applyUninstall, exists, localPath, removeEmptyDirs } from './apply.js';
 import type { BrowserId } from './locations.js';
 import { BROWSERS, manifestFlavor, manifestLocation } from './locations.js';
 import type { InstallOptions } from './options.js';
@@ -14,15 +13,6 @@ import { judgeSandbox, presenceProbes } from './sandboxed-browsers.js';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 
 /** `install-host` / `uninstall-host` for one or more browsers: detect, judge, plan, apply. */
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function existing(paths: string[]): Promise<string[]> {
   const found: string[] = [];
