@@ -43,6 +43,15 @@ function listSlots(module: Pkcs11Module): Slot[] {
   });
 }
 
+/** The slots, with a PKCS#11 failure turned into a protocol error. */
+function slotsOf(module: Pkcs11Module): Slot[] {
+  try {
+    return listSlots(module);
+  } catch (err) {
+    throw pkcs11Error(err, 'C_GetSlotList');
+  }
+}
+
 function pinFlagBits(): { countLow: number; finalTry: number; locked: number } {
   const lib = pkcs11js();
   return { countLow: lib.CKF_USER_PIN_COUNT_LOW, finalTry: lib.CKF_USER_PIN_FINAL_TRY, locked: lib.CKF_USER_PIN_LOCKED };
@@ -153,12 +162,7 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
     name: 'pkcs11',
     async listReaders(): Promise<ReaderStatus[]> {
       const m = loaded();
-      let slots: Slot[];
-      try {
-        slots = listSlots(m);
-      } catch (err) {
-        throw pkcs11Error(err, 'C_GetSlotList');
-      }
+      const slots = slotsOf(m);
       return slots.map((slot) => {
         if (!slot.tokenPresent) return { name: slot.name, cardPresent: false, cardType: null };
         try {
@@ -172,12 +176,7 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
     },
     async openToken(reader?: string): Promise<{ reader: string; token: CardToken }> {
       const m = loaded();
-      let slots: Slot[];
-      try {
-        slots = listSlots(m);
-      } catch (err) {
-        throw pkcs11Error(err, 'C_GetSlotList');
-      }
+      const slots = slotsOf(m);
       if (slots.length === 0) throw new HpkiError('ERR_HPKI_NO_READER', 'the PKCS#11 module reports no slot');
       const candidates = reader === undefined ? slots : slots.filter((s) => s.name === reader);
       if (candidates.length === 0) throw new HpkiError('ERR_HPKI_NO_READER', `no reader named ${reader}`);
