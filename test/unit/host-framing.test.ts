@@ -106,6 +106,14 @@ describe('host loop', () => {
     expect(messages[1]).toEqual({ id: 1, result: { readers: [{ name: 'Counting Reader', cardPresent: true, cardType: 'hpki' }] } });
     expect(messages[2]).toEqual({ id: 2, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) });
   });
+  it('answers a malformed frame in its place, after the requests before it', async () => {
+    const both = new Uint8Array([...frame({ id: 1, command: 'status' }), ...rawFrame(new TextEncoder().encode('{x'))]);
+    const { messages } = await runWith([both]);
+    expect(messages.slice(1)).toEqual([
+      { id: 1, result: expect.any(Object) },
+      { id: null, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) },
+    ]);
+  });
   it('answers an oversized frame and exits non-zero', async () => {
     const { code, messages } = await runWith([rawFrame(new Uint8Array(10), 1 << 20), frame({ id: 1, command: 'status' })]);
     expect(code).toBe(1);
