@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHostManifest } from '../../scripts/install/host-manifest.js';
 import type { PcscdHandle } from '../helpers/pcscd.js';
 import { startPcscd, VPCD_READER } from '../helpers/pcscd.js';
+import { startNativeHost, type NativeClient } from '../helpers/native-client.js';
 
 /**
  * The Debian package end to end: build it, `dpkg -i`, let the *installed* host (found through the
@@ -39,42 +40,6 @@ function known(): boolean {
   } catch {
     return false;
   }
-}
-
-/** Native messaging over a child's stdio: 32-bit little-endian length, then UTF-8 JSON. */
-function framed(child: ChildProcess): { next: (timeoutMs?: number) => Promise<unknown>; send: (message: unknown) => void } {
-  let buffer = Buffer.alloc(0);
-  const waiting: ((m: unknown) => void)[] = [];
-  const queued: unknown[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32LE(0)) {
-      const length = buffer.readUInt32LE(0);
-      const message: unknown = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
-      buffer = buffer.subarray(4 + length);
-      const w = waiting.shift();
-      if (w === undefined) queued.push(message);
-      else w(message);
-    }
-  });
-  return {
-    next: (timeoutMs = 20_000) =>
-      queued.length > 0
-        ? Promise.resolve(queued.shift())
-        : new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no message from the host')), timeoutMs);
-            waiting.push((m) => {
-              clearTimeout(timer);
-              resolve(m);
-            });
-          }),
-    send: (message) => {
-      const body = Buffer.from(JSON.stringify(message), 'utf8');
-      const header = Buffer.alloc(4);
-      header.writeUInt32LE(body.length, 0);
-      child.stdin?.write(Buffer.concat([header, body]));
-    },
-  };
 }
 
 describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed host, remove', () => {
@@ -128,43 +93,41 @@ describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed hos
 
     const pcscd: PcscdHandle = await startPcscd();
     let serve: ChildProcess | undefined;
-    let host: ChildProcess | undefined;
+    let host: NativeClient | undefined;
     try {
       const card = join(work, 'doctor.card');
       execFileSync('/usr/bin/hpki-login', ['mock-card', 'create', '--out', card, '--pki', join(work, 'pki'), '--name', 'Deb Doctor', '--role', 'Medical Doctor', '--pin', '1234'], { stdio: 'ignore', timeout: 120_000 });
       serve = spawn('/usr/bin/hpki-login', ['mock-card', 'serve', '--card', card, '--vpcd'], { stdio: 'ignore' });
 
       // Started as a browser starts it: the manifest's path, the caller's origin, no PATH to a Node.
-      host = spawn(manifest?.path ?? '', [EXTENSION_ORIGIN], { env: { PATH: '/nonexistent' }, stdio: ['pipe', 'pipe', 'inherit'] });
-      const port = framed(host);
-      const hello = (await port.next()) as { hello: { protocol: number; backend: string } };
+      host = startNativeHost(manifest?.path ?? '', [EXTENSION_ORIGIN], { PATH: '/nonexistent' });
+      const hello = (await host.hello) as { hello: { protocol: number; backend: string } };
       expect(hello.hello).toMatchObject({ protocol: 1, backend: 'pcsc' });
       // The launcher exec'd the packaged runtime, not any Node on the machine.
-      expect(readlinkSync(`/proc/${host.pid}/exe`)).toBe('/usr/lib/hpki-login/node');
+      expect(readlinkSync(`/proc/${host.process.pid}/exe`)).toBe('/usr/lib/hpki-login/node');
 
       let readers: { name: string; cardPresent: boolean; cardType: string | null }[] = [];
       for (let id = 1; id < 100 && !readers.some((r) => r.name === VPCD_READER && r.cardPresent); id++) {
         if (id > 1) await sleep(200);
-        port.send({ id, command: 'status' });
-        readers = ((await port.next()) as { result: { readers: typeof readers } }).result.readers;
+        readers = ((await host.request({ id, command: 'status' })) as { result: { readers: typeof readers } }).result.readers;
       }
       expect(readers).toContainEqual({ name: VPCD_READER, cardPresent: true, cardType: 'hpki' });
 
-      port.send({ id: 'cert', command: 'get-certificate', params: { reader: VPCD_READER } });
-      const answer = (await port.next()) as { id: string; result: { certificate: string; holder: { name: string; role: string }; pinRetriesLeft: number } };
+      const answer = (await host.request({ id: 'cert', command: 'get-certificate', params: { reader: VPCD_READER } })) as {
+        id: string;
+        result: { certificate: string; holder: { name: string; role: string }; pinRetriesLeft: number };
+      };
       const cardFile = JSON.parse(readFileSync(card, 'utf8')) as { applications: { auth: { certificate: string } } };
       expect(answer.id).toBe('cert');
       expect(answer.result.certificate).toBe(cardFile.applications.auth.certificate);
       expect(answer.result.holder).toMatchObject({ name: 'Deb Doctor', role: 'Medical Doctor' });
       expect(answer.result.pinRetriesLeft).toBe(15);
 
-      const exited = new Promise<number | null>((resolve) => host?.once('exit', (code) => resolve(code)));
-      host.stdin?.end();
       const started = Date.now();
-      expect(await exited).toBe(0);
+      expect(await host.close()).toBe(0);
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {
-      host?.kill('SIGKILL');
+      host?.process.kill('SIGKILL');
       serve?.kill('SIGTERM');
       await pcscd.stop();
     }
