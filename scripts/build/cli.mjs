@@ -16,7 +16,7 @@ export async function buildCli() {
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     sourcemap: 'linked',
     packages: 'external',
     define: { HPKI_LOGIN_VERSION: JSON.stringify(pkg.version) },

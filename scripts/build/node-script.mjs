@@ -16,7 +16,7 @@ export async function bundleNodeScript(entry, outfile) {
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     packages: 'external',
     logLevel: 'warning',
   });
