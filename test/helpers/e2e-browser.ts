@@ -1,0 +1,62 @@
+/**
+ * What an end-to-end scenario needs from a browser with the extension, whatever drives it: Chromium
+ * through Playwright, Firefox through puppeteer over WebDriver BiDi. Scenarios are written once
+ * against this and run in both browsers.
+ */
+
+export type BrowserName = 'chromium' | 'firefox';
+
+export interface E2ePage {
+  goto(url: string): Promise<void>;
+  /** The document's own `location.href` (BiDi reports extension windows as about:blank). */
+  href(): Promise<string>;
+  waitForSelector(selector: string, timeoutMs?: number): Promise<void>;
+  click(selector: string): Promise<void>;
+  /** A click that may close the page under it (the PIN window closes itself): not an error then. */
+  clickClosing(selector: string): Promise<void>;
+  /** Replaces the input's value, as typing would. */
+  fill(selector: string, value: string): Promise<void>;
+  /** Types into the input and presses Enter; the page may close under it. */
+  submitWithEnter(selector: string, value: string): Promise<void>;
+  text(selector: string): Promise<string>;
+  inputValue(selector: string): Promise<string>;
+  count(selector: string): Promise<number>;
+  /** Runs `fn` in the page; its argument crosses to the page as JSON. */
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  waitForPath(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  waitForClose(timeoutMs?: number): Promise<void>;
+  screenshot(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface E2eBrowser {
+  name: BrowserName;
+  newPage(): Promise<E2ePage>;
+  /** The next extension page whose path is `path` (e.g. the PIN window, `pin.html`). */
+  waitForExtensionPage(path: string, timeoutMs?: number): Promise<E2ePage>;
+  /** Opens an extension page in a tab (Chromium only: BiDi will not navigate to moz-extension://). */
+  openExtensionPage?(path: string): Promise<E2ePage>;
+  clearCookies(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Options for `hpki-login install-host` into the browser's fresh profile (or redirected home). */
+  hostArgs: string[];
+  /** The store flavour instead of the development build (no loopback development). */
+  store?: boolean;
+  lang?: 'ja' | 'en';
+}
+
+export type Launcher = (options: LaunchOptions) => Promise<E2eBrowser>;
+
+/** Polls `check` until it gives a value, or fails after `timeoutMs`. */
+export async function pollFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
