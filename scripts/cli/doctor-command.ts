@@ -8,6 +8,7 @@ import { hasErrors } from '../../native-host/doctor/findings.js';
 import { gatherCard, gatherPcscd, gatherReaders } from '../../native-host/doctor/gather-card.js';
 import type { Pkcs11Facts } from '../../native-host/doctor/install-checks.js';
 import { checkManifests, checkPkcs11 } from '../../native-host/doctor/install-checks.js';
+import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { formatJson, formatText } from '../../native-host/doctor/report.js';
 import { toHpkiError } from '../../protocol/errors.js';
 import { bundledExtensionIds } from '../install/host-manifest.js';
@@ -59,7 +60,7 @@ async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefi
 
 /** Gathers every fact and runs every check; in the order a user would fix things. */
 export async function collectFindings(options: DoctorOptions): Promise<Finding[]> {
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...checkRuntime({ version: process.versions.node, path: process.execPath }, options.now)];
   let cardPathOpen = true;
   if (options.backend === 'pcsc' && options.os === 'linux') {
     const pcscd = checkPcscd(await gatherPcscd());

@@ -35,10 +35,39 @@ async function writeExecutable(path: string, text: string): Promise<void> {
   await chmod(path, 0o755);
 }
 
-async function stageRuntime(project: string, stage: string): Promise<void> {
+/** The Node runtime the package ships, and the version it says it ships. */
+export interface BundledNode {
+  path: string;
+  version: string;
+}
+
+/**
+ * The pinned Node of .node-version (official build, from the npm registry's node-<os>-<arch>
+ * package), never whatever Node runs the packager: a doctor's machine gets a supported runtime.
+ * The native addons must load in it, or the package would install a host that cannot start.
+ */
+export async function pinnedNode(project: string): Promise<BundledNode> {
+  const { stdout } = await execFileAsync('bash', [join(project, 'scripts/runtime.sh'), 'pinned-node-dir'], { cwd: project });
+  const dir = stdout.trim().split('\n').pop() ?? '';
+  const path = join(dir, 'bin/node');
+  const pinned = (await readFile(join(project, '.node-version'), 'utf8')).trim();
+  const { stdout: version } = await execFileAsync(path, ['-p', 'process.versions.node']);
+  if (version.trim() !== pinned) throw new Error(`${path} is Node ${version.trim()}, not the pinned ${pinned}`);
+  for (const addon of ['pcsclite/build/Release/pcsclite.node', 'pkcs11js/build/Release/pkcs11.node']) {
+    const file = join(project, 'node_modules', addon);
+    try {
+      await execFileAsync(path, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`]);
+    } catch {
+      throw new Error(`${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`);
+    }
+  }
+  return { path, version: pinned };
+}
+
+async function stageRuntime(project: string, stage: string, node: BundledNode): Promise<void> {
   const lib = join(stage, INSTALL_ROOT);
   await mkdir(join(lib, 'bin'), { recursive: true });
-  await cp(process.execPath, join(lib, 'node'));
+  await cp(node.path, join(lib, 'node'));
   await chmod(join(lib, 'node'), 0o755);
   await cp(join(project, 'bin/hpki-login.js'), join(lib, 'bin/hpki-login.js'));
   await cp(join(project, 'dist/cli'), join(lib, 'dist/cli'), { recursive: true, filter: runtimeFile });
@@ -95,12 +124,14 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   const stage = join(project, 'dist/deb-stage');
   await rm(stage, { recursive: true, force: true });
 
-  await stageRuntime(project, stage);
+  const node = await pinnedNode(project);
+  log(`bundling Node.js ${node.version}`);
+  await stageRuntime(project, stage, node);
   await writeExecutable(join(stage, LAUNCHER), posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }));
   await writeExecutable(join(stage, '/usr/bin/hpki-login'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
   const manifestDirs = await stageManifests(stage);
 
-  const control = controlFile({ version: pkg.version, architecture, installedSizeKiB: await sizeKiB(stage) });
+  const control = controlFile({ version: pkg.version, architecture, nodeVersion: node.version, installedSizeKiB: await sizeKiB(stage) });
   await mkdir(join(stage, 'DEBIAN'), { recursive: true });
   await writeFile(join(stage, 'DEBIAN/control'), control);
   await writeExecutable(join(stage, 'DEBIAN/postrm'), postrmScript(manifestDirs));

@@ -3,6 +3,8 @@
 export interface ControlFields {
   version: string;
   architecture: string;
+  /** The Node.js version shipped inside, e.g. 24.22.3. */
+  nodeVersion: string;
   installedSizeKiB: number;
 }
 
@@ -19,10 +21,13 @@ export function controlFile(f: ControlFields): string {
     'Recommends: pcscd',
     'Suggests: vsmartcard-vpcd, opensc',
     `Installed-Size: ${f.installedSizeKiB}`,
+    // Read with `dpkg-query -W -f='${Bundled-Node}' hpki-login`: which runtime a machine got.
+    `Bundled-Node: ${f.nodeVersion}`,
     'Description: log into web sites with an HPKI card (医師資格証)',
     ' The native messaging host (jp.hpkilogin.host) that lets the HPKI Login browser',
-    ' extension read the HPKI card and sign a login challenge, with its own Node.js',
-    ' runtime, registered for Google Chrome, Chromium, Microsoft Edge, Brave and Firefox.',
+    ' extension read the HPKI card and sign a login challenge, with its own runtime',
+    ` (Node.js ${f.nodeVersion}), registered for Google Chrome, Chromium,`,
+    ' Microsoft Edge, Brave and Firefox.',
     '',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,22 @@ describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed hos
     expect(shipped.some((p) => p.includes('obj.target'))).toBe(false);
   });
 
+  it('bundles the pinned Node 24 of .node-version, says so in its metadata, and it runs', () => {
+    const pinned = readFileSync(join(PROJECT, '.node-version'), 'utf8').trim();
+    expect(pinned).toMatch(/^24\./);
+    expect(execFileSync('dpkg-deb', ['-f', deb, 'Bundled-Node'], { encoding: 'utf8' }).trim()).toBe(pinned);
+    const unpacked = join(work, 'unpacked');
+    execFileSync('dpkg-deb', ['-x', deb, unpacked]);
+    const version = execFileSync(join(unpacked, 'usr/lib/hpki-login/node'), ['--version'], { encoding: 'utf8' }).trim();
+    expect(version).toBe(`v${pinned}`);
+    // Its addons load in it: the host starts and says hello from the unpacked tree.
+    const addons = execFileSync(join(unpacked, 'usr/lib/hpki-login/node'), ['-e', "require('pcsclite'); require('pkcs11js'); console.log('ok')"], {
+      cwd: join(unpacked, 'usr/lib/hpki-login'),
+      encoding: 'utf8',
+    });
+    expect(addons.trim()).toBe('ok');
+  });
+
   it('dpkg -i, then the installed host answers status and get-certificate over pcscd + vpcd', async () => {
     execFileSync('dpkg', ['-i', deb], { stdio: 'ignore' });
     expect(installed()).toBe(true);
@@ -126,6 +142,14 @@ describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed hos
       const started = Date.now();
       expect(await host.close()).toBe(0);
       expect(Date.now() - started).toBeLessThan(1500);
+
+      // doctor, run by the installed package, names its own runtime as supported.
+      const doctor = spawnSync('/usr/bin/hpki-login', ['doctor', '--json'], { encoding: 'utf8', timeout: 60_000 });
+      const report = JSON.parse(doctor.stdout) as { findings: { id: string; message: { en: string } }[] };
+      const runtime = report.findings.find((f) => f.id.startsWith('runtime.'));
+      expect(runtime?.id).toBe('runtime.supported');
+      expect(runtime?.message.en).toContain(`(/usr/lib/hpki-login/node)`);
+      expect(runtime?.message.en).toMatch(/Node\.js 24\./);
     } finally {
       host?.process.kill('SIGKILL');
       serve?.kill('SIGTERM');
