@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+
 /**
  * Error codes of PROTOCOL.md §8 (client side) and §5 (server-side validation), and the one error
  * class that carries them across process boundaries (host → extension → page, verifier → HTTP).
@@ -58,13 +60,38 @@ export function isValidationErrorCode(value: unknown): value is ValidationErrorC
   return typeof value === 'string' && (VALIDATION_ERROR_CODES as readonly string[]).includes(value);
 }
 
-/** The JSON form of an error on every wire of PROTOCOL.md. */
-export interface WireError {
-  code: ErrorCode;
-  message: string;
-  /** Only with ERR_HPKI_PIN_INCORRECT: how many PIN tries remain. */
-  retriesLeft?: number;
-}
+/** The longest error message on any wire; longer text is cut, never refused. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;
+/** The card's PIN counter never exceeds this (HPKI-CARD.md §3). */
+export const MAX_PIN_RETRIES = 15;
+
+type OtherErrorCode = Exclude<ErrorCode, 'ERR_HPKI_PIN_INCORRECT'>;
+const OTHER_ERROR_CODES = [...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES].filter(
+  (code): code is OtherErrorCode => code !== 'ERR_HPKI_PIN_INCORRECT',
+);
+
+const errorMessage = z.string().check(z.maxLength(MAX_ERROR_MESSAGE_LENGTH));
+
+/**
+ * The JSON form of an error on every wire of PROTOCOL.md (host → extension, extension → page, server →
+ * page): `retriesLeft` is there exactly when the code is ERR_HPKI_PIN_INCORRECT.
+ */
+export const wireErrorSchema = z.union([
+  z.strictObject({
+    code: z.literal('ERR_HPKI_PIN_INCORRECT'),
+    /** What the doctor is told; built from fixed text and public values, never a PIN. */
+    message: errorMessage,
+    /** How many PIN tries remain before the card locks. */
+    retriesLeft: z.int().check(z.minimum(0), z.maximum(MAX_PIN_RETRIES)),
+  }),
+  z.strictObject({
+    /** A code of PROTOCOL.md §8 or §5. */
+    code: z.enum(OTHER_ERROR_CODES),
+    /** What went wrong, for people; never a PIN or key material. */
+    message: errorMessage,
+  }),
+]);
+export type WireError = z.infer<typeof wireErrorSchema>;
 
 /**
  * An error with a protocol code. Messages never contain a PIN or key material: callers build them
@@ -82,13 +109,27 @@ export class HpkiError extends Error {
   }
 
   toWire(): WireError {
-    const wire: WireError = { code: this.code, message: this.message };
-    if (this.retriesLeft !== undefined) wire.retriesLeft = this.retriesLeft;
-    return wire;
+    const message = this.message.slice(0, MAX_ERROR_MESSAGE_LENGTH);
+    if (this.code === 'ERR_HPKI_PIN_INCORRECT') {
+      // A wrong PIN always says how many tries are left; a count that was not known is reported as 0 rather than omitted.
+      return { code: this.code, message, retriesLeft: this.retriesLeft ?? 0 };
+    }
+    return { code: this.code, message };
   }
 }
 
-/** Rebuilds an HpkiError from its wire form; an unknown code becomes ERR_HPKI_INTERNAL. */
+/**
+ * For sites' scripts: whether `err` is an HPKI Login error, optionally of one code. With
+ * `ERR_HPKI_PIN_INCORRECT` the narrowed error's `retriesLeft` is a number.
+ */
+export function isHpkiError(err: unknown): err is HpkiError;
+export function isHpkiError(err: unknown, code: 'ERR_HPKI_PIN_INCORRECT'): err is HpkiError & { code: 'ERR_HPKI_PIN_INCORRECT'; retriesLeft: number };
+export function isHpkiError<C extends ErrorCode>(err: unknown, code: C): err is HpkiError & { code: C };
+export function isHpkiError(err: unknown, code?: ErrorCode): boolean {
+  return err instanceof HpkiError && (code === undefined || err.code === code);
+}
+
+/** Rebuilds an HpkiError from a wire error that may not follow the schema; an unknown code becomes ERR_HPKI_INTERNAL. */
 export function errorFromWire(wire: { code: unknown; message?: unknown; retriesLeft?: unknown }): HpkiError {
   const message = typeof wire.message === 'string' ? wire.message : 'unknown error';
   const options = typeof wire.retriesLeft === 'number' ? { retriesLeft: wire.retriesLeft } : undefined;

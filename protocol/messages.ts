@@ -1,12 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN, PIN_PATTERN } from './challenge.js';
-import type { WireError } from './errors.js';
-import { CLIENT_ERROR_CODES } from './errors.js';
-import type { Token } from './token.js';
+import { MAX_PIN_RETRIES, wireErrorSchema } from './errors.js';
+import { MAX_ORIGIN_LENGTH } from './origin.js';
+import { base64Field, MAX_INTERMEDIATES, tokenSchema } from './token.js';
 
 /**
- * Messages between the extension and the native host (PROTOCOL.md §2), as schemas and the types
- * inferred from them. Every message that crosses a process boundary is parsed with these.
+ * Messages between the extension and the native host (PROTOCOL.md §2): one schema per message, every
+ * type inferred from its schema. Every message that crosses the process boundary is parsed with
+ * these, on both sides.
  */
 
 export { PROTOCOL_VERSION } from './version.js';
@@ -15,45 +16,66 @@ export const NATIVE_HOST_NAME = 'jp.hpkilogin.host';
 export const MAX_BROWSER_MESSAGE_BYTES = 8 * 1024;
 /** A message from the host to the browser. */
 export const MAX_HOST_MESSAGE_BYTES = 64 * 1024;
+/** The longest PC/SC reader name accepted or sent. */
+export const MAX_READER_NAME_LENGTH = 256;
+/** The most readers one `status` lists. */
+export const MAX_READERS = 32;
 
-const readerName = z.string().min(1).max(256);
+const readerName = z.string().check(z.minLength(1), z.maxLength(MAX_READER_NAME_LENGTH));
+/** Lowercase hex SHA-256 of a certificate's DER. */
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+/** Names, roles and issuer names read from a certificate, for display. */
+const displayText = z.string().check(z.maxLength(256));
 
 /** A request id: echoed back unchanged so the caller can pair answers. */
-export const requestIdSchema = z.union([z.string().max(128), z.number().int().safe()]);
+export const requestIdSchema = z.union([z.string().check(z.maxLength(128)), z.int()]);
 export type RequestId = z.infer<typeof requestIdSchema>;
 
-const emptyParams = z.object({}).strict();
+/** What kind of card sits in a reader: an HPKI card, a My Number card (JPKI), or something else. */
+export const cardTypeSchema = z.enum(['hpki', 'jpki', 'unknown']);
+export type CardType = z.infer<typeof cardTypeSchema>;
 
-export const statusRequestSchema = z
-  .object({ id: requestIdSchema, command: z.literal('status'), params: emptyParams.optional() })
-  .strict();
+export const backendSchema = z.enum(['pcsc', 'pkcs11', 'mock']);
+export type Backend = z.infer<typeof backendSchema>;
 
-export const getCertificateRequestSchema = z
-  .object({
-    id: requestIdSchema,
-    command: z.literal('get-certificate'),
-    params: z.object({ reader: readerName.optional() }).strict().optional(),
-  })
-  .strict();
+// ── requests ────────────────────────────────────────────────────────────────────────────────────
 
-export const authenticateParamsSchema = z
-  .object({
-    /** The page's origin, taken by the extension from the browser's sender information. */
-    origin: z.string().min(1).max(2048),
-    /** The site's challenge, as issued. */
-    challenge: z.string().regex(CHALLENGE_PATTERN),
-    /** The PIN typed in the extension's own window. Never logged or echoed. */
-    pin: z.string().regex(PIN_PATTERN),
-    /** Lowercase hex SHA-256 of the certificate the user saw in the PIN window. */
-    certificateSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    reader: readerName.optional(),
-  })
-  .strict();
+export const statusRequestSchema = z.strictObject({
+  id: requestIdSchema,
+  command: z.literal('status'),
+  params: z.optional(z.strictObject({})),
+});
+
+export const getCertificateParamsSchema = z.strictObject({
+  /** The reader to use; without it, the one reader that holds a card. */
+  reader: z.optional(readerName),
+});
+
+export const getCertificateRequestSchema = z.strictObject({
+  id: requestIdSchema,
+  command: z.literal('get-certificate'),
+  params: z.optional(getCertificateParamsSchema),
+});
+
+export const authenticateParamsSchema = z.strictObject({
+  /** The page's origin, taken by the extension from the browser's sender information. */
+  origin: z.string().check(z.minLength(1), z.maxLength(MAX_ORIGIN_LENGTH)),
+  /** The site's challenge, as issued. */
+  challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
+  /** The PIN typed in the extension's own window. Never logged or echoed. */
+  pin: z.string().check(z.regex(PIN_PATTERN)),
+  /** Lowercase hex SHA-256 of the certificate the user saw in the PIN window. */
+  certificateSha256: sha256Hex,
+  /** The reader the certificate was read from. */
+  reader: z.optional(readerName),
+});
 export type AuthenticateParams = z.infer<typeof authenticateParamsSchema>;
 
-export const authenticateRequestSchema = z
-  .object({ id: requestIdSchema, command: z.literal('authenticate'), params: authenticateParamsSchema })
-  .strict();
+export const authenticateRequestSchema = z.strictObject({
+  id: requestIdSchema,
+  command: z.literal('authenticate'),
+  params: authenticateParamsSchema,
+});
 
 export const hostRequestSchema = z.discriminatedUnion('command', [
   statusRequestSchema,
@@ -63,42 +85,59 @@ export const hostRequestSchema = z.discriminatedUnion('command', [
 export type HostRequest = z.infer<typeof hostRequestSchema>;
 export type HostCommand = HostRequest['command'];
 
-export type CardType = 'hpki' | 'jpki' | 'unknown';
+// ── results ─────────────────────────────────────────────────────────────────────────────────────
 
-export interface ReaderStatus {
-  name: string;
-  cardPresent: boolean;
-  cardType: CardType | null;
-}
+export const readerStatusSchema = z.strictObject({
+  /** The PC/SC reader name (or the PKCS#11 slot description). */
+  name: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)),
+  cardPresent: z.boolean(),
+  /** Null when no card is present. */
+  cardType: z.nullable(cardTypeSchema),
+});
+export type ReaderStatus = z.infer<typeof readerStatusSchema>;
 
-export interface StatusResult {
-  readers: ReaderStatus[];
-}
+export const statusResultSchema = z.strictObject({
+  readers: z.array(readerStatusSchema).check(z.maxLength(MAX_READERS)),
+});
+export type StatusResult = z.infer<typeof statusResultSchema>;
 
-export interface Holder {
+export const holderSchema = z.strictObject({
   /** Romaji name from the certificate's CN. */
-  name: string;
+  name: displayText,
   /** Japanese name from the SAN dirName, when present. */
-  nameJa?: string;
-  /** The hcRole, e.g. "Medical Doctor". */
-  role: string;
-}
+  nameJa: z.optional(displayText),
+  /** The hcRole, e.g. "Medical Doctor" ("" when the certificate has none). */
+  role: displayText,
+});
+export type Holder = z.infer<typeof holderSchema>;
 
-export interface GetCertificateResult {
-  reader: string;
-  cardType: CardType;
+export const getCertificateResultSchema = z.strictObject({
+  /** The reader the certificate was read from; pass it back to `authenticate`. */
+  reader: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)),
+  cardType: cardTypeSchema,
   /** Standard base64 DER of the authentication certificate. */
-  certificate: string;
+  certificate: base64Field,
+  /** Lowercase hex SHA-256 of the certificate's DER: `authenticate` sends it back. */
+  certificateSha256: sha256Hex,
+  /** The issuing CA's common name (its whole DN when it has none), for display. */
+  issuer: displayText,
+  /** The certificate's notAfter, ISO time, for display. */
+  notAfter: z.iso.datetime(),
   /** Standard base64 DER of the CA certificates read from the card, nearest first. */
-  intermediates: string[];
-  holder: Holder;
-  pinRetriesLeft: number;
-  pinMaxRetries: number;
-}
+  intermediates: z.array(base64Field).check(z.maxLength(MAX_INTERMEDIATES)),
+  holder: holderSchema,
+  /** PIN tries left before the card locks. */
+  pinRetriesLeft: z.int().check(z.minimum(0), z.maximum(MAX_PIN_RETRIES)),
+  /** The card's PIN try limit. */
+  pinMaxRetries: z.int().check(z.minimum(1), z.maximum(MAX_PIN_RETRIES)),
+});
+export type GetCertificateResult = z.infer<typeof getCertificateResultSchema>;
 
-export interface AuthenticateResult {
-  token: Token;
-}
+export const authenticateResultSchema = z.strictObject({
+  /** The login token of PROTOCOL.md §4. */
+  token: tokenSchema,
+});
+export type AuthenticateResult = z.infer<typeof authenticateResultSchema>;
 
 export interface HostResultMap {
   status: StatusResult;
@@ -106,98 +145,47 @@ export interface HostResultMap {
   authenticate: AuthenticateResult;
 }
 
-export type Backend = 'pcsc' | 'pkcs11' | 'mock';
+const resultSchemas: { [C in HostCommand]: z.ZodMiniType<HostResultMap[C]> } = {
+  status: statusResultSchema,
+  'get-certificate': getCertificateResultSchema,
+  authenticate: authenticateResultSchema,
+};
 
-export interface HelloMessage {
-  hello: { protocol: number; version: string; backend: Backend };
-}
+// ── host → browser frames ───────────────────────────────────────────────────────────────────────
+
+export const helloSchema = z.strictObject({
+  hello: z.strictObject({
+    /** The protocol version the host speaks (PROTOCOL_VERSION). */
+    protocol: z.int(),
+    /** The host's own version (semver). */
+    version: z.string().check(z.maxLength(64)),
+    backend: backendSchema,
+  }),
+});
+export type HelloMessage = z.infer<typeof helloSchema>;
+
+export const hostErrorResponseSchema = z.strictObject({
+  /** The request's id; null when the request was too malformed to carry one. */
+  id: z.nullable(requestIdSchema),
+  error: wireErrorSchema,
+});
+export type HostErrorResponse = z.infer<typeof hostErrorResponseSchema>;
 
 export interface HostResultResponse<C extends HostCommand = HostCommand> {
   id: RequestId;
   result: HostResultMap[C];
 }
 
-export interface HostErrorResponse {
-  id: RequestId | null;
-  error: WireError;
-}
-
 export type HostResponse = HostResultResponse | HostErrorResponse;
 
-const wireErrorSchema = z
-  .object({
-    code: z.enum(CLIENT_ERROR_CODES),
-    message: z.string().max(1024),
-    retriesLeft: z.number().int().min(0).max(15).optional(),
-  })
-  .strict();
-
-const holderSchema = z
-  .object({ name: z.string().max(256), nameJa: z.string().max(256).optional(), role: z.string().max(256) })
-  .strict();
-
-const b64 = z.string().max(16 * 1024);
-
-const resultSchemas = {
-  status: z
-    .object({
-      readers: z
-        .array(
-          z
-            .object({
-              name: z.string().max(256),
-              cardPresent: z.boolean(),
-              cardType: z.enum(['hpki', 'jpki', 'unknown']).nullable(),
-            })
-            .strict(),
-        )
-        .max(32),
-    })
-    .strict(),
-  'get-certificate': z
-    .object({
-      reader: z.string().max(256),
-      cardType: z.enum(['hpki', 'jpki', 'unknown']),
-      certificate: b64,
-      intermediates: z.array(b64).max(4),
-      holder: holderSchema,
-      pinRetriesLeft: z.number().int().min(0).max(15),
-      pinMaxRetries: z.number().int().min(1).max(15),
-    })
-    .strict(),
-  authenticate: z
-    .object({
-      token: z
-        .object({
-          format: z.literal('hpki-login:1'),
-          algorithm: z.literal('RS256'),
-          certificate: b64,
-          intermediates: z.array(b64).max(4),
-          signature: b64,
-        })
-        .strict(),
-    })
-    .strict(),
-} as const;
-
-export const helloSchema = z
-  .object({
-    hello: z
-      .object({ protocol: z.number().int(), version: z.string().max(64), backend: z.enum(['pcsc', 'pkcs11', 'mock']) })
-      .strict(),
-  })
-  .strict();
-
-export const hostErrorResponseSchema = z.object({ id: requestIdSchema.nullable(), error: wireErrorSchema }).strict();
+const resultEnvelopeSchema = z.strictObject({ id: requestIdSchema, result: z.unknown() });
 
 /** Parses the host's answer to a request of the given command (used by the extension). */
-export function parseHostResponse<C extends HostCommand>(
-  command: C,
-  value: unknown,
-): { id: RequestId; result: HostResultMap[C] } | { id: RequestId | null; error: WireError } | undefined {
+export function parseHostResponse<C extends HostCommand>(command: C, value: unknown): HostResultResponse<C> | HostErrorResponse | undefined {
   const asError = hostErrorResponseSchema.safeParse(value);
   if (asError.success) return asError.data;
-  const asResult = z.object({ id: requestIdSchema, result: resultSchemas[command] }).strict().safeParse(value);
-  if (asResult.success) return asResult.data as { id: RequestId; result: HostResultMap[C] };
-  return undefined;
+  const envelope = resultEnvelopeSchema.safeParse(value);
+  if (!envelope.success) return undefined;
+  const result = resultSchemas[command].safeParse(envelope.data.result);
+  return result.success ? { id: envelope.data.id, result: result.data } : undefined;
 }

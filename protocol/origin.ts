@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { HpkiError } from './errors.js';
 
 /**
@@ -7,7 +8,16 @@ import { HpkiError } from './errors.js';
  */
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
-const MAX_ORIGIN_LENGTH = 2048;
+/** The longest origin accepted anywhere. */
+export const MAX_ORIGIN_LENGTH = 2048;
+/** The longest same-origin path (descriptor URLs, the login's redirect). */
+export const MAX_SAME_ORIGIN_PATH_LENGTH = 2048;
+
+/**
+ * A path on the page's own origin: starts with one `/` (not `//`, which would name another host),
+ * no white space or backslash (which browsers read as `/`).
+ */
+export const sameOriginPathSchema = z.string().check(z.regex(new RegExp(`^/(?!/)[^\\s\\\\]{0,${MAX_SAME_ORIGIN_PATH_LENGTH - 1}}$`)));
 
 export function isLoopbackOrigin(origin: string): boolean {
   const url = parseSerializedOrigin(origin);

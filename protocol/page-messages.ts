@@ -1,62 +1,106 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from './challenge.js';
+import { wireErrorSchema } from './errors.js';
+import { readerStatusSchema, MAX_READERS } from './messages.js';
+import { sameOriginPathSchema } from './origin.js';
+import { MAX_USER_TIMEOUT_MS, MIN_USER_TIMEOUT_MS } from './timeouts.js';
+import { tokenSchema } from './token.js';
 
-/** Messages between a site's page and the content script (PROTOCOL.md §1.2). */
+/**
+ * A site's side of the protocol: the messages between its page and the content script (§1.2), and
+ * the descriptor, challenge and login answers of its server (§1.1). One schema each, types inferred.
+ */
 
-const messageId = z.string().min(1).max(128);
+const messageId = z.string().check(z.minLength(1), z.maxLength(128));
 
-export const pageAuthenticateOptionsSchema = z
-  .object({
-    /** How long the user has to type the PIN, 10 s to 10 min. */
-    timeoutMs: z.number().int().min(10_000).max(600_000).optional(),
-    lang: z.enum(['ja', 'en']).optional(),
-  })
-  .strict();
+export const pageAuthenticateOptionsSchema = z.strictObject({
+  /** How long the user has to type the PIN. */
+  timeoutMs: z.optional(z.int().check(z.minimum(MIN_USER_TIMEOUT_MS), z.maximum(MAX_USER_TIMEOUT_MS))),
+  /** The PIN window's language, when the page wants one other than the browser's. */
+  lang: z.optional(z.enum(['ja', 'en'])),
+});
 export type PageAuthenticateOptions = z.infer<typeof pageAuthenticateOptionsSchema>;
 
 export const pageRequestSchema = z.discriminatedUnion('action', [
-  z.object({ hpkiLogin: z.literal(1), id: messageId, action: z.literal('status') }).strict(),
-  z
-    .object({
-      hpkiLogin: z.literal(1),
-      id: messageId,
-      action: z.literal('authenticate'),
-      challenge: z.string().regex(CHALLENGE_PATTERN),
-      options: pageAuthenticateOptionsSchema.optional(),
-    })
-    .strict(),
+  z.strictObject({
+    hpkiLogin: z.literal(1),
+    /** Chosen by the page; echoed in every answer. */
+    id: messageId,
+    action: z.literal('status'),
+  }),
+  z.strictObject({
+    hpkiLogin: z.literal(1),
+    id: messageId,
+    action: z.literal('authenticate'),
+    /** The challenge the page got from its own server. */
+    challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
+    options: z.optional(pageAuthenticateOptionsSchema),
+  }),
 ]);
 export type PageRequest = z.infer<typeof pageRequestSchema>;
 
+/** `status` for the page: versions and readers. */
+export const pageStatusResultSchema = z.strictObject({
+  /** The extension's version. */
+  extension: z.string().check(z.maxLength(64)),
+  /** The native host's version, or null when it is not installed or failed to start. */
+  host: z.nullable(z.string().check(z.maxLength(64))),
+  readers: z.array(readerStatusSchema).check(z.maxLength(MAX_READERS)),
+});
+export type PageStatusResult = z.infer<typeof pageStatusResultSchema>;
+
+export const pageAuthenticateResultSchema = z.strictObject({ token: tokenSchema });
+export type PageAuthenticateResult = z.infer<typeof pageAuthenticateResultSchema>;
+
 export const pageResponseSchema = z.discriminatedUnion('type', [
-  z.object({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('ack') }).strict(),
-  z.object({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('result'), result: z.record(z.unknown()) }).strict(),
-  z
-    .object({
-      hpkiLogin: z.literal(1),
-      id: messageId,
-      type: z.literal('error'),
-      error: z.object({ code: z.string().max(64), message: z.string().max(1024), retriesLeft: z.number().int().optional() }).strict(),
-    })
-    .strict(),
+  /** Sent at once: the extension is there. */
+  z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('ack') }),
+  /** The action's result; its shape is the action's (pageStatusResultSchema, pageAuthenticateResultSchema). */
+  z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('result'), result: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('error'), error: wireErrorSchema }),
 ]);
 export type PageResponse = z.infer<typeof pageResponseSchema>;
 
 /** The site descriptor of PROTOCOL.md §1.1. */
-export const descriptorSchema = z
-  .object({
-    hpkiLogin: z.literal(1),
-    name: z.string().min(1).max(128),
-    challengeUrl: z.string().regex(/^\/(?!\/)[^\s\\]{0,511}$/),
-    loginUrl: z.string().regex(/^\/(?!\/)[^\s\\]{0,511}$/),
-    button: z
-      .object({
-        selector: z.string().min(1).max(256),
-        position: z.enum(['beforebegin', 'afterbegin', 'beforeend', 'afterend']),
-      })
-      .strict()
-      .optional(),
-    roles: z.array(z.string().max(128)).max(32).optional(),
-  })
-  .passthrough();
+export const descriptorSchema = z.looseObject({
+  hpkiLogin: z.literal(1),
+  /** The site's own name for itself: shown as the site's words, never as proof of who it is. */
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** Where to GET a challenge: a path on the site's own origin. */
+  challengeUrl: sameOriginPathSchema,
+  /** Where to POST the token: a path on the site's own origin. */
+  loginUrl: sameOriginPathSchema,
+  /** Where the content script inserts the button. */
+  button: z.optional(
+    z.strictObject({
+      selector: z.string().check(z.minLength(1), z.maxLength(256)),
+      /** An `insertAdjacentElement` position. */
+      position: z.enum(['beforebegin', 'afterbegin', 'beforeend', 'afterend']),
+    }),
+  ),
+  /** The hcRoles the site accepts; informative, for the PIN window. */
+  roles: z.optional(z.array(z.string().check(z.maxLength(128))).check(z.maxLength(32))),
+});
 export type Descriptor = z.infer<typeof descriptorSchema>;
+
+/** `GET challengeUrl` → 200. */
+export const challengeAnswerSchema = z.looseObject({
+  challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
+  /** ISO time after which the server refuses the challenge. */
+  expiresAt: z.string().check(z.maxLength(64)),
+});
+export type ChallengeAnswer = z.infer<typeof challengeAnswerSchema>;
+
+/** `POST loginUrl` body. */
+export const loginRequestSchema = z.strictObject({
+  /** The token as the extension returned it; the server decodes it itself (§5 step 1). */
+  token: z.unknown(),
+});
+
+/** `POST loginUrl` → 200: where the page goes next. */
+export const loginAnswerSchema = z.looseObject({ redirect: sameOriginPathSchema });
+export type LoginAnswer = z.infer<typeof loginAnswerSchema>;
+
+/** Any 4xx/5xx of a site's HPKI routes. */
+export const siteErrorAnswerSchema = z.looseObject({ error: wireErrorSchema });
+export type SiteErrorAnswer = z.infer<typeof siteErrorAnswerSchema>;

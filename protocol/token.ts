@@ -1,36 +1,28 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeBase64Strict, encodeBase64 } from './base64.js';
 import { HpkiError } from './errors.js';
-
-/** The login token of PROTOCOL.md §4. */
-export interface Token {
-  format: 'hpki-login:1';
-  algorithm: 'RS256';
-  /** Standard base64 (padded) of the end-entity certificate's DER. */
-  certificate: string;
-  /** Standard base64 of the issuing CA certificates' DER, nearest first. */
-  intermediates: string[];
-  /** Standard base64 of the RSASSA-PKCS1-v1_5 SHA-256 signature over the §3 content. */
-  signature: string;
-}
 
 export const TOKEN_FORMAT = 'hpki-login:1';
 export const ALLOWED_ALGORITHMS = ['RS256'] as const;
 export const MAX_TOKEN_BYTES = 16 * 1024;
 export const MAX_INTERMEDIATES = 4;
 
-const base64Field = z.string().min(4).max(MAX_TOKEN_BYTES);
+/** A standard base64 (padded) field of DER or signature bytes; strictness is checked on decoding. */
+export const base64Field = z.string().check(z.minLength(4), z.maxLength(MAX_TOKEN_BYTES));
 
-const tokenSchema = z
-  .object({
-    format: z.literal(TOKEN_FORMAT),
-    algorithm: z.enum(ALLOWED_ALGORITHMS),
-    certificate: base64Field,
-    /** Optional on the wire (the shared vectors omit it); absent means none. */
-    intermediates: z.array(base64Field).max(MAX_INTERMEDIATES).default([]),
-    signature: base64Field,
-  })
-  .strict();
+/** The login token of PROTOCOL.md §4. */
+export const tokenSchema = z.strictObject({
+  format: z.literal(TOKEN_FORMAT),
+  /** The signature algorithm; only the allowlisted RS256. */
+  algorithm: z.enum(ALLOWED_ALGORITHMS),
+  /** Standard base64 of the end-entity certificate's DER. */
+  certificate: base64Field,
+  /** Standard base64 of the issuing CA certificates' DER, nearest first; optional on the wire (the shared vectors omit it), absent means none. */
+  intermediates: z._default(z.array(base64Field).check(z.maxLength(MAX_INTERMEDIATES)), []),
+  /** Standard base64 of the RSASSA-PKCS1-v1_5 SHA-256 signature over the §3 content. */
+  signature: base64Field,
+});
+export type Token = z.infer<typeof tokenSchema>;
 
 /** A token with its fields decoded. */
 export interface DecodedToken {

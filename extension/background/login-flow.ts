@@ -1,9 +1,9 @@
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { Token } from '../../protocol/token.js';
-import { viewCertificate } from './certificate-view.js';
 import type { NativeConnector } from './native-host.js';
-import { HELLO_TIMEOUT_MS, openHostSession } from './native-host.js';
+import { DEFAULT_USER_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
+import { openHostSession } from './native-host.js';
 import type { PinPrompt, PinPrompts } from './pin-prompts.js';
 import type { SiteAccess } from './site-access.js';
 
@@ -13,7 +13,6 @@ import type { SiteAccess } from './site-access.js';
  * the window open), and the token. One login per tab at a time.
  */
 
-export const DEFAULT_USER_TIMEOUT_MS = 120_000;
 
 export interface LoginRequest {
   tabId: number;
@@ -42,19 +41,18 @@ export function createLoginService(deps: LoginDeps): LoginService {
 
   async function run(request: LoginRequest, origin: string): Promise<Token> {
     const site = await deps.siteAccess.check(origin);
-    const host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    const host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
     let prompt: PinPrompt | undefined;
     try {
       const card = await host.request('get-certificate', undefined);
       if (card.cardType !== 'hpki') throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card is a ${card.cardType} card`);
-      const cert = viewCertificate(card.certificate);
       prompt = await deps.prompts.open(
         {
           siteName: site.name,
           origin,
           holder: card.holder,
-          issuerName: cert.issuerName,
-          notAfter: cert.notAfter,
+          issuerName: card.issuer,
+          notAfter: card.notAfter,
           retriesLeft: card.pinRetriesLeft,
           maxRetries: card.pinMaxRetries,
           roles: site.roles,
@@ -76,7 +74,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
             origin,
             challenge: request.challenge,
             pin: submission.takePin(),
-            certificateSha256: cert.sha256,
+            certificateSha256: card.certificateSha256,
           });
           submission.reply({ outcome: 'done' });
           return token;

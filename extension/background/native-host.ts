@@ -1,6 +1,8 @@
 import type { ClientErrorCode } from '../../protocol/errors.js';
 import { HpkiError, errorFromWire } from '../../protocol/errors.js';
 import type { AuthenticateParams, HelloMessage, HostCommand, HostResultMap, RequestId } from '../../protocol/messages.js';
+// A command touches the card for a few seconds at most: its limit only catches a wedged host.
+import { HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import {
   MAX_BROWSER_MESSAGE_BYTES,
   MAX_HOST_MESSAGE_BYTES,
@@ -29,9 +31,6 @@ export interface NativeConnector {
   readonly lastError?: { message?: string } | null | undefined;
 }
 
-export const HELLO_TIMEOUT_MS = 5_000;
-/** A command touches the card for a few seconds at most; this only catches a wedged host. */
-export const COMMAND_TIMEOUT_MS = 60_000;
 
 export interface HostParamsMap {
   status: undefined;
@@ -67,7 +66,7 @@ function jsonSize(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
 }
 
-export function openHostSession(connector: NativeConnector, helloTimeoutMs = HELLO_TIMEOUT_MS): Promise<HostSession> {
+export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOST_HELLO_TIMEOUT_MS): Promise<HostSession> {
   return new Promise<HostSession>((resolveSession, rejectSession) => {
     let port: NativePort;
     try {
@@ -153,7 +152,7 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HEL
         if (hello === undefined) throw new Error('no hello yet');
         return hello;
       },
-      request<C extends HostCommand>(command: C, params: HostParamsMap[C], timeoutMs = COMMAND_TIMEOUT_MS): Promise<HostResultMap[C]> {
+      request<C extends HostCommand>(command: C, params: HostParamsMap[C], timeoutMs = HOST_COMMAND_TIMEOUT_MS): Promise<HostResultMap[C]> {
         return new Promise<HostResultMap[C]>((resolve, reject) => {
           if (closed) {
             reject(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', 'the native host session is closed'));

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HpkiError } from '../../protocol/errors.js';
-import { isLoopbackOrigin, isSecureOrigin } from '../../protocol/origin.js';
+import { MAX_ORIGIN_LENGTH, isLoopbackOrigin, isSecureOrigin } from '../../protocol/origin.js';
 import type { EnabledSite } from '../shared/runtime-messages.js';
 import { matchPatternForOrigin } from '../shared/site-pattern.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
@@ -51,8 +51,8 @@ const SCRIPT_ID_PREFIX = 'site:';
 const MAX_SITES = 200;
 
 const storedSitesSchema = z
-  .array(z.object({ origin: z.string().max(2048), name: z.string().max(128) }).strict())
-  .max(MAX_SITES);
+  .array(z.strictObject({ origin: z.string().check(z.maxLength(MAX_ORIGIN_LENGTH)), name: z.string().check(z.maxLength(128)) }))
+  .check(z.maxLength(MAX_SITES));
 
 export function scriptIdForOrigin(origin: string): string {
   return `${SCRIPT_ID_PREFIX}${origin}`;

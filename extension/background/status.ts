@@ -1,8 +1,9 @@
 import { toHpkiError } from '../../protocol/errors.js';
-import type { CardOverview, EnabledSite, Overview, PageStatusResult } from '../shared/runtime-messages.js';
-import { viewCertificate } from './certificate-view.js';
+import type { PageStatusResult } from '../../protocol/page-messages.js';
+import type { CardOverview, EnabledSite, Overview } from '../shared/runtime-messages.js';
 import type { HostSession, NativeConnector } from './native-host.js';
-import { HELLO_TIMEOUT_MS, openHostSession } from './native-host.js';
+import { HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
+import { openHostSession } from './native-host.js';
 
 /** The page API's `status` and the popup's overview: read-only looks at the host, readers and card. */
 
@@ -16,7 +17,7 @@ export interface StatusDeps {
 export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
   let host: HostSession;
   try {
-    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
   } catch (err) {
     const error = toHpkiError(err);
     if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE') return { extension: deps.extensionVersion, host: null, readers: [] };
@@ -48,7 +49,7 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
   };
   let host: HostSession;
   try {
-    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
   } catch (err) {
     result.hostError = toHpkiError(err).toWire();
     return result;
@@ -73,13 +74,12 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
 
 async function readCard(host: HostSession): Promise<CardOverview> {
   const card = await host.request('get-certificate', undefined);
-  const cert = viewCertificate(card.certificate);
   return {
     reader: card.reader,
     cardType: card.cardType,
     holder: card.holder,
-    issuerName: cert.issuerName,
-    notAfter: cert.notAfter,
+    issuerName: card.issuer,
+    notAfter: card.notAfter,
     pinRetriesLeft: card.pinRetriesLeft,
   };
 }

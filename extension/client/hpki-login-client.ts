@@ -1,10 +1,16 @@
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { isValidChallenge } from '../../protocol/challenge.js';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { HpkiError, errorFromWire } from '../../protocol/errors.js';
+import { HpkiError, errorFromWire, isHpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
-import type { PageRequest } from '../../protocol/page-messages.js';
-import { pageAuthenticateOptionsSchema, pageResponseSchema } from '../../protocol/page-messages.js';
+import type { PageAuthenticateResult, PageRequest, PageStatusResult } from '../../protocol/page-messages.js';
+import {
+  pageAuthenticateOptionsSchema,
+  pageAuthenticateResultSchema,
+  pageResponseSchema,
+  pageStatusResultSchema,
+} from '../../protocol/page-messages.js';
+import { DEFAULT_USER_TIMEOUT_MS, PAGE_ACK_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
 
 /**
@@ -15,22 +21,16 @@ import type { Token } from '../../protocol/token.js';
  * extension is taken to be absent: `ERR_HPKI_EXTENSION_UNAVAILABLE`.
  */
 
-export { HpkiError };
+export { HpkiError, isHpkiError };
 export type { ErrorCode, ReaderStatus, Token };
 
-export const ACK_TIMEOUT_MS = 1_000;
+export const ACK_TIMEOUT_MS = PAGE_ACK_TIMEOUT_MS;
 /** Beyond the user's own time for the PIN: the card, the host and the browser. */
 const RESULT_GRACE_MS = 60_000;
 const STATUS_RESULT_MS = 30_000;
-const DEFAULT_USER_TIMEOUT_MS = 120_000;
 
-export interface HpkiLoginStatus {
-  /** The extension's version. */
-  extension: string;
-  /** The native host's version, or null when it is not installed or did not start. */
-  host: string | null;
-  readers: ReaderStatus[];
-}
+/** What `status()` gives: the extension's and the host's versions, and the readers. */
+export type HpkiLoginStatus = PageStatusResult;
 
 export interface AuthenticateOptions {
   /** How long the user has to enter the PIN, 10 000 – 600 000 ms (default 120 000). */
@@ -39,10 +39,8 @@ export interface AuthenticateOptions {
   lang?: 'ja' | 'en';
 }
 
-export interface AuthenticateResult {
-  /** The login token (PROTOCOL.md §4), to POST to the site's server as `{"token": …}`. */
-  token: Token;
-}
+/** What `authenticate()` gives: the login token (PROTOCOL.md §4), to POST to the site's server as `{"token": …}`. */
+export type AuthenticateResult = PageAuthenticateResult;
 
 export interface ClientMessageEvent {
   readonly source: unknown;
@@ -68,26 +66,14 @@ export interface HpkiLoginClient {
   authenticate(challenge: string, options?: AuthenticateOptions): Promise<AuthenticateResult>;
 }
 
-const statusSchema = z.object({
-  extension: z.string().max(64),
-  host: z.string().max(64).nullable(),
-  readers: z
-    .array(z.object({ name: z.string().max(256), cardPresent: z.boolean(), cardType: z.enum(['hpki', 'jpki', 'unknown']).nullable() }))
-    .max(32),
-});
-
-const base64 = z.string().max(16 * 1024);
-const authenticateSchema = z.object({
-  token: z
-    .object({
-      format: z.literal('hpki-login:1'),
-      algorithm: z.literal('RS256'),
-      certificate: base64,
-      intermediates: z.array(base64).max(4),
-      signature: base64,
-    })
-    .strict(),
-});
+/** The `error` of an answer to `id` whose error does not follow the schema, if it is one. */
+function unknownErrorOf(data: unknown, id: string): { code: unknown; message?: unknown } | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const answer = data as { hpkiLogin?: unknown; id?: unknown; type?: unknown; error?: unknown };
+  if (answer.hpkiLogin !== 1 || answer.id !== id || answer.type !== 'error') return undefined;
+  if (typeof answer.error !== 'object' || answer.error === null || !('code' in answer.error)) return undefined;
+  return answer.error;
+}
 
 function newId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -104,7 +90,7 @@ function defaultWindow(): ClientWindow {
 export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginClient {
   const ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS;
 
-  function call<T>(request: PageRequest, resultSchema: z.ZodType<T>, resultTimeoutMs: number): Promise<T> {
+  function call<T>(request: PageRequest, resultSchema: z.ZodMiniType<T>, resultTimeoutMs: number): Promise<T> {
     const win = options.window ?? defaultWindow();
     const origin = win.location.origin;
     return new Promise<T>((resolve, reject) => {
@@ -121,7 +107,13 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
       function listener(event: ClientMessageEvent): void {
         if (event.source !== win || event.origin !== origin) return;
         const parsed = pageResponseSchema.safeParse(event.data);
-        if (!parsed.success || parsed.data.id !== request.id) return;
+        if (!parsed.success) {
+          // An error this library does not know (a newer extension's code) still ends the call, as ERR_HPKI_INTERNAL.
+          const unknownError = unknownErrorOf(event.data, request.id);
+          if (unknownError !== undefined) finish(errorFromWire(unknownError));
+          return;
+        }
+        if (parsed.data.id !== request.id) return;
         const response = parsed.data;
         if (response.type === 'ack') {
           if (acked) return;
@@ -148,7 +140,7 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
 
   return {
     status() {
-      return call({ hpkiLogin: 1, id: newId(), action: 'status' }, statusSchema, STATUS_RESULT_MS);
+      return call({ hpkiLogin: 1, id: newId(), action: 'status' }, pageStatusResultSchema, STATUS_RESULT_MS);
     },
 
     authenticate(challenge, authOptions) {
@@ -159,7 +151,7 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
       if (!parsedOptions.success) return Promise.reject(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'invalid options'));
       const request: PageRequest = { hpkiLogin: 1, id: newId(), action: 'authenticate', challenge };
       if (authOptions !== undefined) request.options = parsedOptions.data;
-      return call(request, authenticateSchema, (parsedOptions.data.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS) + RESULT_GRACE_MS);
+      return call(request, pageAuthenticateResultSchema, (parsedOptions.data.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS) + RESULT_GRACE_MS);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { WireError } from '../../protocol/errors.js';
 import type { PageAuthenticateOptions, PageResponse } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
 import type { Lang } from '../shared/i18n.js';
-import type { PageAuthenticateResult, PageStatusResult } from '../shared/runtime-messages.js';
+import type { PageAuthenticateResult, PageStatusResult } from '../../protocol/page-messages.js';
 import type { LoginLock } from './login-lock.js';
 
 /**
@@ -48,8 +48,11 @@ export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock:
   }
 
   function postError(id: string, error: WireError): void {
-    const wire: WireError = { code: error.code, message: error.message };
-    if (error.retriesLeft !== undefined) wire.retriesLeft = error.retriesLeft;
+    // Rebuilt field by field: nothing else the error object may carry reaches the page.
+    const wire: WireError =
+      error.code === 'ERR_HPKI_PIN_INCORRECT'
+        ? { code: error.code, message: error.message, retriesLeft: error.retriesLeft }
+        : { code: error.code, message: error.message };
     post({ hpkiLogin: 1, id, type: 'error', error: wire });
   }
 

@@ -1,8 +1,6 @@
-import { z } from 'zod';
-import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
-import { HpkiError, isErrorCode } from '../../protocol/errors.js';
+import { HpkiError } from '../../protocol/errors.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
-import { descriptorSchema } from '../../protocol/page-messages.js';
+import { challengeAnswerSchema, descriptorSchema, loginAnswerSchema, siteErrorAnswerSchema } from '../../protocol/page-messages.js';
 import type { Token } from '../../protocol/token.js';
 import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/bounded-json.js';
 import { LocalizedError } from '../shared/localized-error.js';
@@ -17,11 +15,6 @@ import type { Translate } from '../shared/i18n.js';
 
 export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
 
-const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,2047}$/;
-
-const challengeAnswerSchema = z.object({ challenge: z.string().regex(CHALLENGE_PATTERN), expiresAt: z.string().max(64) }).passthrough();
-const loginAnswerSchema = z.object({ redirect: z.string().regex(SAME_ORIGIN_PATH) }).passthrough();
-const serverErrorSchema = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(1024) }).passthrough() }).passthrough();
 
 export interface SiteLoginDeps {
   fetch: typeof fetch;
@@ -57,10 +50,10 @@ export async function fetchOwnDescriptor(fetchFn: typeof fetch, origin: string):
 
 /** An error the site's server answered, in the doctor's words when the code is a known one. */
 async function serverError(response: Response, t: Translate): Promise<LocalizedError> {
-  const parsed = serverErrorSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
+  const parsed = siteErrorAnswerSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
   const code = parsed.success ? parsed.data.error.code : undefined;
   const key = code === undefined ? undefined : errorMessageKey(code);
-  if (code !== undefined && isErrorCode(code) && key !== undefined) return new LocalizedError(code, t(key, ['?']));
+  if (code !== undefined && key !== undefined) return new LocalizedError(code, t(key, ['?']));
   return new LocalizedError('ERR_HPKI_INTERNAL', t('error_server', [String(response.status)]));
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isLoopbackOrigin, isSecureOrigin } from '../../protocol/origin.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
 import { descriptorSchema } from '../../protocol/page-messages.js';
@@ -48,7 +48,7 @@ export async function siteOffer(deps: OfferDeps): Promise<SiteOffer> {
   } catch {
     return { kind: 'none' };
   }
-  const asString = z.string().max(MAX_DESCRIPTOR_CHARS).safeParse(text);
+  const asString = z.string().check(z.maxLength(MAX_DESCRIPTOR_CHARS)).safeParse(text);
   if (!asString.success) return { kind: 'none' };
   let json: unknown;
   try {

@@ -21,10 +21,9 @@ const MAX_DETAIL_LENGTH = 200;
 export function localizeError(error: WireError, t: Translate): WireError {
   const key = errorMessageKey(error.code);
   if (key === undefined) return error;
-  let substitutions: string[] = [];
-  if (error.code === 'ERR_HPKI_PIN_INCORRECT') substitutions = [String(error.retriesLeft ?? '?')];
-  if (error.code === 'ERR_HPKI_INTERNAL') substitutions = [error.message.slice(0, MAX_DETAIL_LENGTH)];
-  const localized: WireError = { code: error.code, message: t(key, substitutions) };
-  if (error.retriesLeft !== undefined) localized.retriesLeft = error.retriesLeft;
-  return localized;
+  if (error.code === 'ERR_HPKI_PIN_INCORRECT') {
+    return { code: error.code, message: t(key, [String(error.retriesLeft)]), retriesLeft: error.retriesLeft };
+  }
+  const substitutions = error.code === 'ERR_HPKI_INTERNAL' ? [error.message.slice(0, MAX_DETAIL_LENGTH)] : [];
+  return { code: error.code, message: t(key, substitutions) };
 }

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
-import type { WireError } from '../../protocol/errors.js';
-import type { Holder, ReaderStatus } from '../../protocol/messages.js';
-import { pageAuthenticateOptionsSchema } from '../../protocol/page-messages.js';
-import type { Token } from '../../protocol/token.js';
+import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
+import { type WireError, wireErrorSchema } from '../../protocol/errors.js';
+import type { CardType, Holder, ReaderStatus } from '../../protocol/messages.js';
+import { type PageAuthenticateResult, type PageStatusResult, pageAuthenticateOptionsSchema } from '../../protocol/page-messages.js';
 
 /**
  * Messages inside the extension (content script, PIN window, popup, options → background). Nothing
@@ -11,35 +11,33 @@ import type { Token } from '../../protocol/token.js';
  * parsed with `runtimeRequestSchema` on arrival, since a compromised renderer can send anything.
  */
 
-const sessionId = z.string().uuid();
-const siteOrigin = z.string().min(1).max(2048);
+const sessionId = z.uuid();
+const siteOrigin = z.string().check(z.minLength(1), z.maxLength(MAX_ORIGIN_LENGTH));
 
 export const runtimeRequestSchema = z.discriminatedUnion('kind', [
   /** Content script: the page API's `status`. */
-  z.object({ kind: z.literal('page-status') }).strict(),
+  z.strictObject({ kind: z.literal('page-status') }),
   /** Content script: a login for its tab (button or page API). */
-  z
-    .object({
-      kind: z.literal('page-authenticate'),
-      challenge: z.string().regex(CHALLENGE_PATTERN),
-      options: pageAuthenticateOptionsSchema.optional(),
-    })
-    .strict(),
+  z.strictObject({
+    kind: z.literal('page-authenticate'),
+    challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
+    options: z.optional(pageAuthenticateOptionsSchema),
+  }),
   /** PIN window: what to show. */
-  z.object({ kind: z.literal('pin-open'), session: sessionId }).strict(),
+  z.strictObject({ kind: z.literal('pin-open'), session: sessionId }),
   /** PIN window: the PIN the user typed. */
-  z.object({ kind: z.literal('pin-submit'), session: sessionId, pin: z.string().max(64) }).strict(),
+  z.strictObject({ kind: z.literal('pin-submit'), session: sessionId, pin: z.string().check(z.maxLength(64)) }),
   /** PIN window: the cancel button. */
-  z.object({ kind: z.literal('pin-cancel'), session: sessionId }).strict(),
+  z.strictObject({ kind: z.literal('pin-cancel'), session: sessionId }),
   /** Popup: host, readers, card, sites. */
-  z.object({ kind: z.literal('overview') }).strict(),
+  z.strictObject({ kind: z.literal('overview') }),
   /** Popup and options: the enabled sites. */
-  z.object({ kind: z.literal('sites-list') }).strict(),
+  z.strictObject({ kind: z.literal('sites-list') }),
   /** Popup: about to ask for a site's permission (the popup may close while the browser asks). */
-  z.object({ kind: z.literal('site-intent'), origin: siteOrigin }).strict(),
+  z.strictObject({ kind: z.literal('site-intent'), origin: siteOrigin }),
   /** Popup and options: enable a site whose host permission was just granted. */
-  z.object({ kind: z.literal('site-enable'), origin: siteOrigin }).strict(),
-  z.object({ kind: z.literal('site-disable'), origin: siteOrigin }).strict(),
+  z.strictObject({ kind: z.literal('site-enable'), origin: siteOrigin }),
+  z.strictObject({ kind: z.literal('site-disable'), origin: siteOrigin }),
 ]);
 export type RuntimeRequest = z.infer<typeof runtimeRequestSchema>;
 export type RuntimeRequestKind = RuntimeRequest['kind'];
@@ -47,24 +45,15 @@ export type RuntimeRequestKind = RuntimeRequest['kind'];
 /** Every answer of the background: errors travel as values, since a rejected promise loses its code. */
 export type RuntimeReply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
-export interface PageStatusResult {
-  extension: string;
-  host: string | null;
-  readers: ReaderStatus[];
-}
-
-export interface PageAuthenticateResult {
-  token: Token;
-}
-
 /** What the PIN window shows. */
 export interface PinWindowModel {
   siteName: string;
   origin: string;
   holder: Holder;
-  issuerName: string | null;
-  /** ISO time, or null when the certificate could not be read for display. */
-  notAfter: string | null;
+  /** The issuing CA's name, as the host read it from the certificate. */
+  issuerName: string;
+  /** The certificate's notAfter, ISO time, as the host read it. */
+  notAfter: string;
   retriesLeft: number;
   maxRetries: number;
   /** The roles the site's descriptor names (informative, PROTOCOL.md §1.1). */
@@ -84,10 +73,10 @@ export interface EnabledSite {
 
 export interface CardOverview {
   reader: string;
-  cardType: 'hpki' | 'jpki' | 'unknown';
+  cardType: CardType;
   holder: Holder;
-  issuerName: string | null;
-  notAfter: string | null;
+  issuerName: string;
+  notAfter: string;
   pinRetriesLeft: number;
 }
 
@@ -116,10 +105,8 @@ export interface RuntimeAnswerMap {
   'site-disable': EnabledSite[];
 }
 
-const wireErrorShape = z.object({ code: z.string().max(64), message: z.string().max(2048), retriesLeft: z.number().int().optional() });
-
 /** Checks the envelope of an answer; the value's shape is the background's own promise. */
 export const runtimeReplySchema = z.union([
   z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: wireErrorShape }),
+  z.object({ ok: z.literal(false), error: wireErrorSchema }),
 ]);

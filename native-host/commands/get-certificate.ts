@@ -1,18 +1,31 @@
-import { encodeBase64 } from '../../protocol/base64.js';
-import { parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
+import { bytesToHex, encodeBase64 } from '../../protocol/base64.js';
+import { decodeCertificate } from '../../protocol/certificate-der.js';
+import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import type { GetCertificateResult, Holder } from '../../protocol/messages.js';
+import { sha256Bytes } from '../../protocol/signed-data.js';
+import { ATTR, lastAttribute, nameToString } from '../../protocol/x500-name.js';
 import type { CardBackend } from '../card/card-token.js';
 import { withCardToken } from './with-token.js';
 
-export function holderFromCertificate(der: Uint8Array): Holder {
-  const info = parseHpkiCertificate(der);
+/**
+ * What the PIN window and the popup show about the card's certificate. The host reads it so the
+ * extension parses no certificate (PROTOCOL.md §2).
+ */
+export function describeCardCertificate(der: Uint8Array): Pick<GetCertificateResult, 'holder' | 'certificateSha256' | 'issuer' | 'notAfter'> {
+  const cert = decodeCertificate(der);
+  const info = describeCertificate(cert);
   const holder: Holder = { name: info.subjectName, role: info.hcRole ?? '' };
   if (info.nameJa !== undefined) holder.nameJa = info.nameJa;
-  return holder;
+  return {
+    holder,
+    certificateSha256: bytesToHex(sha256Bytes(der)),
+    issuer: lastAttribute(cert.issuer, ATTR.commonName) ?? nameToString(cert.issuer),
+    notAfter: info.notAfter.toISOString(),
+  };
 }
 
 /** `get-certificate`: the authentication certificate, its holder and the PIN counter. Needs no PIN. */
-export async function runGetCertificate(backend: CardBackend, params: { reader?: string }): Promise<GetCertificateResult> {
+export async function runGetCertificate(backend: CardBackend, params: { reader?: string | undefined }): Promise<GetCertificateResult> {
   return withCardToken(backend, params.reader, async (token, reader) => {
     const { certificate, intermediates } = await token.readCertificate();
     const pin = await token.pinStatus();
@@ -20,8 +33,8 @@ export async function runGetCertificate(backend: CardBackend, params: { reader?:
       reader,
       cardType: token.cardType,
       certificate: encodeBase64(certificate),
+      ...describeCardCertificate(certificate),
       intermediates: intermediates.map(encodeBase64),
-      holder: holderFromCertificate(certificate),
       pinRetriesLeft: pin.retriesLeft,
       pinMaxRetries: pin.maxRetries,
     };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { HpkiError, isClientErrorCode, toHpkiError } from '../../protocol/errors.js';
 import {
   hostRequestSchema, requestIdSchema, type HostErrorResponse, type HostRequest, type HostResponse, type RequestId,
@@ -24,11 +24,11 @@ function idOf(value: unknown): RequestId | null {
   return parsed.success ? parsed.data : null;
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'invalid request';
   const path = issue.path.join('.');
-  if (issue.code === 'invalid_union_discriminator') return 'unknown command';
+  if (issue.code === 'invalid_union' && path === 'command') return 'unknown command';
   return `invalid request: ${path === '' ? 'message' : path} (${issue.code})`;
 }
 

@@ -67,7 +67,8 @@ async function buildBrowser(browser, flavour, outdir, version) {
   const { build } = await import('esbuild');
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await build({
+  // Minified, with linked source maps so that a stack trace (or a store reviewer) can read the source.
+  const result = await build({
     absWorkingDir: rootPath,
     entryPoints: ENTRIES,
     outdir,
@@ -75,11 +76,16 @@ async function buildBrowser(browser, flavour, outdir, version) {
     format: 'iife',
     platform: 'browser',
     target: TARGETS[browser],
-    sourcemap: flavour === 'development' ? 'linked' : false,
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
     define: { HPKI_EXTENSION_FLAVOUR: JSON.stringify(flavour) },
     legalComments: 'eof',
     logLevel: 'warning',
   });
+  // What went into each bundle, outside the extension folder (it is not shipped): tests read it.
+  await mkdir(new URL('dist/meta/', root), { recursive: true });
+  await writeFile(new URL(`dist/meta/extension-${flavour}-${browser}.json`, root), JSON.stringify(result.metafile));
   for (const page of PAGES) await cp(new URL(page, root), `${outdir}/${page.split('/').pop()}`);
   await cp(new URL('extension/_locales/', root), `${outdir}/_locales/`, { recursive: true });
   await mkdir(`${outdir}/icons`, { recursive: true });
@@ -126,7 +132,7 @@ async function emitClientDeclarations() {
 async function buildClient() {
   const { build } = await import('esbuild');
   await rm(new URL(CLIENT_TYPES_DIR, root), { recursive: true, force: true });
-  await build({
+  const result = await build({
     absWorkingDir: rootPath,
     entryPoints: [CLIENT_SOURCE],
     outfile: new URL('dist/hpki-login-client.js', root).pathname,
@@ -134,10 +140,14 @@ async function buildClient() {
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
+    // Readable, not minified: sites vendor this one file and review it; their own build minifies it.
     sourcemap: 'linked',
+    metafile: true,
     legalComments: 'eof',
     logLevel: 'warning',
   });
+  await mkdir(new URL('dist/meta/', root), { recursive: true });
+  await writeFile(new URL('dist/meta/client.json', root), JSON.stringify(result.metafile));
   await emitClientDeclarations();
   await writeFile(
     new URL('dist/hpki-login-client.d.ts', root),

@@ -60,7 +60,7 @@ async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefi
 
 /** Gathers every fact and runs every check; in the order a user would fix things. */
 export async function collectFindings(options: DoctorOptions): Promise<Finding[]> {
-  const findings: Finding[] = [...checkRuntime({ version: process.versions.node, path: process.execPath }, options.now)];
+  const findings: Finding[] = [];
   let cardPathOpen = true;
   if (options.backend === 'pcsc' && options.os === 'linux') {
     const pcscd = checkPcscd(await gatherPcscd());
@@ -93,6 +93,8 @@ export async function collectFindings(options: DoctorOptions): Promise<Finding[]
     if (module !== undefined) modules.add(module);
   }
   for (const module of modules) findings.push(...checkPkcs11(await pkcs11Facts(module)));
+  // Last, with the installation: the runtime that runs this very command (the .deb's own Node, or a checkout's).
+  findings.push(...checkRuntime({ version: process.versions.node, path: process.execPath }, options.now));
   return findings;
 }
 

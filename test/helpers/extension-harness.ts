@@ -1,4 +1,5 @@
 import { expect, vi } from 'vitest';
+import { describeCardCertificate } from '../../native-host/commands/get-certificate.js';
 import { encodeBase64 } from '../../protocol/base64.js';
 import type { WireError } from '../../protocol/errors.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
@@ -103,6 +104,8 @@ export function certificateAnswer(retries = 15): HostAnswer {
       reader: 'Virtual PCD 00 00',
       cardType: 'hpki',
       certificate: encodeBase64(EE_DER),
+      // What the real host reports about this certificate (issuer, notAfter, SHA-256), beside the holder.
+      ...describeCardCertificate(EE_DER),
       intermediates: [encodeBase64(CA_DER)],
       holder: { name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor' },
       pinRetriesLeft: retries,

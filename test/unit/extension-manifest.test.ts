@@ -32,12 +32,10 @@ const manifestSchema = z
   .passthrough();
 type Manifest = z.infer<typeof manifestSchema>;
 
-const composeSchema = z.function().args(z.object({ browser: z.string(), flavour: z.string(), version: z.string() })).returns(z.unknown());
-
 async function compose(browser: 'chrome' | 'firefox', flavour: 'development' | 'store'): Promise<Manifest> {
   const mod: unknown = await import(buildModulePath);
-  const fn = composeSchema.parse(z.object({ composeManifest: z.function() }).parse(mod).composeManifest);
-  return manifestSchema.parse(fn({ browser, flavour, version: '1.2.3' }));
+  const compose = z.object({ composeManifest: z.custom<(args: { browser: string; flavour: string; version: string }) => unknown>((v) => typeof v === 'function') }).parse(mod).composeManifest;
+  return manifestSchema.parse(compose({ browser, flavour, version: '1.2.3' }));
 }
 
 const ids = z
