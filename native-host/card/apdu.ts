@@ -1,77 +1,10 @@
 import { concatBytes } from '../../protocol/bytes.js';
+import { FID_PRIVATE_KEY, PIN_REFERENCE } from './constants.js';
 
 /**
- * HPKI card APDUs (HPKI-CARD.md §2) as named constants and builders, and one table from status word to
- * meaning. The driver speaks only through these.
+ * HPKI card APDUs (HPKI-CARD.md §2) as builders. The driver speaks only through these; the identifiers
+ * are in constants.ts, the status words in status-words.ts.
  */
-
-export const HPKI_RID = Uint8Array.of(0xe8, 0x28, 0xbd, 0x08, 0x0f);
-export const HPKI_SIGN_AID = Uint8Array.of(0xe8, 0x28, 0xbd, 0x08, 0x0f, 0xa0, 0, 0, 0x03, 0x91, 0, 0, 0, 0, 0, 0x01);
-export const HPKI_AUTH_AID = Uint8Array.of(0xe8, 0x28, 0xbd, 0x08, 0x0f, 0xa0, 0, 0, 0x03, 0x91, 0, 0, 0, 0, 0, 0x02);
-/** My Number card (JPKI) AP: not an HPKI card, recognised to say so. */
-export const JPKI_AID = Uint8Array.of(0xd3, 0x92, 0xf0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01);
-
-export const FID_CERTIFICATE = 0x0016;
-export const FID_PRIVATE_KEY = 0x000c;
-export const FID_CDF = 0x0004;
-/** VERIFY reference of each AP's PIN. */
-export const PIN_REFERENCE = 0x88;
-export const MAX_PIN_RETRIES = 15;
-/** The largest file the driver reads: certificates are 1–2 kB; this bounds a hostile card. */
-export const MAX_FILE_LENGTH = 8 * 1024;
-/** READ BINARY block size that every card supports (short Le = 00). */
-export const READ_BLOCK = 256;
-
-export const SW = {
-  OK: 0x9000,
-  END_OF_FILE: 0x6282,
-  WRONG_LENGTH: 0x6700,
-  SECURITY_NOT_SATISFIED: 0x6982,
-  AUTH_METHOD_BLOCKED: 0x6983,
-  REFERENCE_DATA_UNUSABLE: 0x6984,
-  CONDITIONS_NOT_SATISFIED: 0x6985,
-  WRONG_DATA: 0x6a80,
-  FUNCTION_NOT_SUPPORTED: 0x6a81,
-  FILE_NOT_FOUND: 0x6a82,
-  WRONG_P1P2: 0x6a86,
-  INS_NOT_SUPPORTED: 0x6d00,
-  CLA_NOT_SUPPORTED: 0x6e00,
-} as const;
-
-const SW_MEANING: ReadonlyMap<number, string> = new Map([
-  [SW.OK, 'success'],
-  [SW.END_OF_FILE, 'end of file reached before Le bytes'],
-  [SW.WRONG_LENGTH, 'wrong length'],
-  [SW.SECURITY_NOT_SATISFIED, 'security status not satisfied (PIN not verified)'],
-  [SW.AUTH_METHOD_BLOCKED, 'authentication method blocked (PIN locked)'],
-  [SW.REFERENCE_DATA_UNUSABLE, 'reference data not usable (PIN locked)'],
-  [SW.CONDITIONS_NOT_SATISFIED, 'conditions of use not satisfied'],
-  [SW.WRONG_DATA, 'incorrect data'],
-  [SW.FUNCTION_NOT_SUPPORTED, 'function not supported'],
-  [SW.FILE_NOT_FOUND, 'file or application not found'],
-  [SW.WRONG_P1P2, 'incorrect P1/P2'],
-  [SW.INS_NOT_SUPPORTED, 'instruction not supported'],
-  [SW.CLA_NOT_SUPPORTED, 'class not supported'],
-]);
-
-export function describeStatusWord(sw: number): string {
-  const hex = sw.toString(16).toUpperCase().padStart(4, '0');
-  if ((sw & 0xfff0) === 0x63c0) return `${hex}: wrong PIN, ${sw & 0x0f} tries left`;
-  return `${hex}: ${SW_MEANING.get(sw) ?? 'unknown status'}`;
-}
-
-/** Tries left when `sw` is 63Cx, else undefined. */
-export function retriesFromStatus(sw: number): number | undefined {
-  return (sw & 0xfff0) === 0x63c0 ? sw & 0x0f : undefined;
-}
-
-/** Status words after which a driver falls back from the ISO signing form to the proprietary one. */
-export const SIGN_FALLBACK_STATUS: ReadonlySet<number> = new Set([
-  SW.INS_NOT_SUPPORTED,
-  SW.CLA_NOT_SUPPORTED,
-  SW.FUNCTION_NOT_SUPPORTED,
-  SW.WRONG_P1P2,
-]);
 
 export interface ResponseApdu {
   data: Uint8Array;

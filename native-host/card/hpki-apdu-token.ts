@@ -5,11 +5,11 @@ import type { CardType } from '../../protocol/messages.js';
 import { isSha256DigestInfo, emsaPkcs1v15 } from '../../protocol/signed-data.js';
 import type { ApduTransport } from '../transport/apdu-transport.js';
 import {
-  FID_CDF, FID_CERTIFICATE, FID_PRIVATE_KEY, HPKI_AUTH_AID, JPKI_AID, MAX_FILE_LENGTH, MAX_PIN_RETRIES, READ_BLOCK,
-  SIGN_FALLBACK_STATUS, SW, describeStatusWord, mseSetSigningKey, parseResponse, proprietarySign,
-  psoComputeSignature, readBinary, retriesFromStatus, selectAid, selectAidNoFci, selectEf, verifyPin, verifyStatus,
-  type ResponseApdu,
+  mseSetSigningKey, parseResponse, proprietarySign, psoComputeSignature, readBinary, selectAid, selectAidNoFci, selectEf,
+  verifyPin, verifyStatus, type ResponseApdu,
 } from './apdu.js';
+import { FID_CDF, FID_CERTIFICATE, FID_PRIVATE_KEY, HPKI_AUTH_AID, JPKI_AID, MAX_FILE_LENGTH, MAX_PIN_RETRIES, READ_BLOCK } from './constants.js';
+import { SIGN_FALLBACK_STATUS, SW, checkStatusWord, describeStatusWord, meansPinBlocked } from './status-words.js';
 import type { CardCertificates, CardToken, PinStatus } from './card-token.js';
 import { certificateFidsFromCdf } from './pkcs15-cdf.js';
 
@@ -171,11 +171,9 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
 
     async pinStatus(): Promise<PinStatus> {
       const r = await send(transport, verifyStatus());
-      const left = retriesFromStatus(r.sw);
-      if (left !== undefined) return { retriesLeft: left, maxRetries: MAX_PIN_RETRIES };
-      if (r.sw === SW.AUTH_METHOD_BLOCKED || r.sw === SW.REFERENCE_DATA_UNUSABLE) {
-        return { retriesLeft: 0, maxRetries: MAX_PIN_RETRIES };
-      }
+      const checked = checkStatusWord(r.sw);
+      if (checked.kind === 'retries') return { retriesLeft: checked.retriesLeft, maxRetries: MAX_PIN_RETRIES };
+      if (meansPinBlocked(checked)) return { retriesLeft: 0, maxRetries: MAX_PIN_RETRIES };
       // 9000: already verified in this session, so the counter is full.
       if (r.sw === SW.OK) return { retriesLeft: MAX_PIN_RETRIES, maxRetries: MAX_PIN_RETRIES };
       throw cardError('VERIFY (retry counter)', r.sw);
@@ -190,12 +188,12 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
         bytes.fill(0);
       }
       if (r.sw === SW.OK) return;
-      const left = retriesFromStatus(r.sw);
-      if (left === 0 || r.sw === SW.AUTH_METHOD_BLOCKED || r.sw === SW.REFERENCE_DATA_UNUSABLE) {
+      const checked = checkStatusWord(r.sw);
+      if (meansPinBlocked(checked)) {
         throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked after too many wrong attempts', { retriesLeft: 0 });
       }
-      if (left !== undefined) {
-        throw new HpkiError('ERR_HPKI_PIN_INCORRECT', `wrong PIN, ${left} tries left`, { retriesLeft: left });
+      if (checked.kind === 'retries') {
+        throw new HpkiError('ERR_HPKI_PIN_INCORRECT', `wrong PIN, ${checked.retriesLeft} tries left`, { retriesLeft: checked.retriesLeft });
       }
       throw cardError('VERIFY', r.sw);
     },
@@ -205,8 +203,7 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
       const keyLength = await signingKeyLength();
       let r = await signIso(digestInfo, keyLength);
       if (SIGN_FALLBACK_STATUS.has(r.sw)) r = await signProprietary(digestInfo);
-      if (r.sw === SW.SECURITY_NOT_SATISFIED) throw cardError('to sign without a verified PIN', r.sw);
-      if (r.sw !== SW.OK) throw cardError('signing', r.sw);
+      if (r.sw !== SW.OK) throw cardError(r.sw === SW.SECURITY_NOT_SATISFIED ? 'to sign without a verified PIN' : 'signing', r.sw);
       if (r.data.length !== keyLength) throw new HpkiError('ERR_HPKI_INTERNAL', 'the card returned a signature of the wrong length');
       return r.data.slice();
     },
