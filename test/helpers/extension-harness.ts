@@ -3,16 +3,12 @@ import { describeCardCertificate } from '../../native-host/commands/get-certific
 import { encodeBase64 } from '../../protocol/base64.js';
 import type { WireError } from '../../protocol/errors.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
-import { createLoginService } from '../../extension/background/login-flow.js';
+import { createBackground } from '../../extension/background/create-background.js';
 import type { NativeConnector, NativePort } from '../../extension/background/native-host.js';
-import { createPinPrompts } from '../../extension/background/pin-prompts.js';
 import type { WindowsApi } from '../../extension/background/pin-prompts.js';
-import { createRouter } from '../../extension/background/router.js';
 import type { MessageSenderInfo } from '../../extension/background/sender.js';
-import { createSiteAccess } from '../../extension/background/site-access.js';
-import { createSiteIntents } from '../../extension/background/site-intents.js';
 import type { ContentScriptRegistration, ScriptingApi } from '../../extension/background/site-registry.js';
-import { SITES_KEY, createSiteRegistry } from '../../extension/background/site-registry.js';
+import { SITES_KEY } from '../../extension/background/site-registry.js';
 import type { RuntimeReply } from '../../extension/shared/runtime-messages.js';
 import { readSharedPemDer } from './shared.js';
 
@@ -207,7 +203,13 @@ export function harness(options: HarnessOptions = {}) {
     return options.descriptors?.[origin];
   };
   const loopbackDevelopment = options.loopbackDevelopment ?? true;
-  const registry = createSiteRegistry({
+  const windows = fakeWindows();
+  let session = 0;
+  const { router, login, registry } = createBackground({
+    self: { id: EXT_ID, baseUrl: BASE },
+    extensionVersion: '0.1.0',
+    loopbackDevelopment,
+    uiLang: () => options.uiLang ?? 'ja',
     storage: {
       async get(key) {
         return { [key]: store[key] };
@@ -218,29 +220,11 @@ export function harness(options: HarnessOptions = {}) {
     },
     scripting,
     permissions,
-    fetchDescriptor,
-    loopbackDevelopment,
-  });
-  const siteAccess = createSiteAccess({ registry, permissions, fetchDescriptor, loopbackDevelopment });
-  const windows = fakeWindows();
-  let session = 0;
-  const prompts = createPinPrompts({
     windows,
-    pageUrl: (s) => `${BASE}pin.html?session=${s}`,
-    newSessionId: () => `00000000-0000-4000-8000-${String(++session).padStart(12, '0')}`,
-  });
-  const login = createLoginService({ connector, siteAccess, prompts });
-  const router = createRouter({
-    self: { id: EXT_ID, baseUrl: BASE },
-    extensionVersion: '0.1.0',
-    loopbackDevelopment,
-    uiLang: () => options.uiLang ?? 'ja',
     connector,
-    login,
-    prompts,
-    registry,
-    siteAccess,
-    intents: createSiteIntents(registry),
+    fetchDescriptor,
+    pinPageUrl: (s) => `${BASE}pin.html?session=${s}`,
+    newSessionId: () => `00000000-0000-4000-8000-${String(++session).padStart(12, '0')}`,
   });
 
   const fromPage = (url: string, tabId = 1, extra: Partial<MessageSenderInfo> = {}): MessageSenderInfo => ({

@@ -1,0 +1,55 @@
+import type { Lang } from '../shared/i18n.js';
+import type { FetchDescriptor } from './descriptor-fetch.js';
+import { createLoginService } from './login-flow.js';
+import type { NativeConnector } from './native-host.js';
+import { type WindowsApi, createPinPrompts } from './pin-prompts.js';
+import { createRouter } from './router.js';
+import type { ExtensionIdentity } from './sender.js';
+import { createSiteAccess } from './site-access.js';
+import { createSiteIntents } from './site-intents.js';
+import { type PermissionsApi, type ScriptingApi, type StorageArea, createSiteRegistry } from './site-registry.js';
+
+/**
+ * The background's parts, wired together: what `main.ts` runs over the browser's APIs and what the
+ * tests run over fakes of them, so both exercise the same wiring.
+ */
+
+export interface BackgroundDeps {
+  self: ExtensionIdentity;
+  extensionVersion: string;
+  loopbackDevelopment: boolean;
+  uiLang: () => Lang;
+  storage: StorageArea;
+  scripting: ScriptingApi;
+  permissions: PermissionsApi;
+  windows: WindowsApi;
+  connector: NativeConnector;
+  fetchDescriptor: FetchDescriptor;
+  /** The PIN window's URL for a session. */
+  pinPageUrl(session: string): string;
+  newSessionId(): string;
+}
+
+export function createBackground(deps: BackgroundDeps) {
+  const { loopbackDevelopment, fetchDescriptor, permissions } = deps;
+  const registry = createSiteRegistry({ storage: deps.storage, scripting: deps.scripting, permissions, fetchDescriptor, loopbackDevelopment });
+  const siteAccess = createSiteAccess({ registry, permissions, fetchDescriptor, loopbackDevelopment });
+  const prompts = createPinPrompts({ windows: deps.windows, pageUrl: deps.pinPageUrl, newSessionId: deps.newSessionId });
+  const login = createLoginService({ connector: deps.connector, siteAccess, prompts });
+  const intents = createSiteIntents(registry);
+  const router = createRouter({
+    self: deps.self,
+    extensionVersion: deps.extensionVersion,
+    loopbackDevelopment,
+    uiLang: deps.uiLang,
+    connector: deps.connector,
+    login,
+    prompts,
+    registry,
+    siteAccess,
+    intents,
+  });
+  return { router, login, prompts, registry, siteAccess, intents };
+}
+
+export type Background = ReturnType<typeof createBackground>;
