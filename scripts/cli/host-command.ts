@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Backend } from '../../protocol/messages.js';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { writeHello } from '../../native-host/host/hello.js';
-import './version.js';
+import { cliVersion } from './version.js';
 
 /**
  * `hpki-login host [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]`: the native messaging
@@ -53,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('hpki-login host: --backend pkcs11 needs --module LIB\n');
     return 2;
   }
-  writeHello(process.stdout, backend, HPKI_LOGIN_VERSION);
+  writeHello(process.stdout, backend, cliVersion());
   const { runHost } = await import('../../native-host/host/run-host.js');
   const code = await runHost({
     helloSent: true,
@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
     output: process.stdout,
     backendName: backend,
     createBackend: () => loadBackend(backend, values.card, values.module),
-    version: HPKI_LOGIN_VERSION,
+    version: cliVersion(),
     log: (line) => process.stderr.write(`hpki-login host: ${line}\n`),
   });
   // Native addons keep threads alive; the host's life ends with its port.

@@ -3,6 +3,7 @@
  * in its own module, loaded only when used, so that `hpki-login host` starts as fast as Node allows.
  * Exit codes: 0 success (or "valid"), 1 a negative outcome, 2 a usage error.
  */
+import { cliVersion } from './version.js';
 
 export interface Subcommand {
   /** One line for `hpki-login --help`. */
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`${HPKI_LOGIN_VERSION}\n`);
+    process.stdout.write(`${cliVersion()}\n`);
     return 0;
   }
   const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;

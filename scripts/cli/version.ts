@@ -1,6 +1,7 @@
-declare global {
-  /** Replaced at build time by esbuild with package.json's version. */
-  // eslint-disable-next-line no-var
-  var HPKI_LOGIN_VERSION: string;
+/** Replaced at build time by esbuild (`define`) with package.json's version. */
+declare const HPKI_LOGIN_VERSION: string;
+
+/** The CLI's and the host's version (read when asked: only the built CLI defines it). */
+export function cliVersion(): string {
+  return HPKI_LOGIN_VERSION;
 }
-export {};

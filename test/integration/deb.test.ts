@@ -8,6 +8,7 @@ import { parseHostManifest } from '../../scripts/install/host-manifest.js';
 import type { PcscdHandle } from '../helpers/pcscd.js';
 import { startPcscd, VPCD_READER } from '../helpers/pcscd.js';
 import { startNativeHost, type NativeClient } from '../helpers/native-client.js';
+import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
  * The Debian package end to end: build it, `dpkg -i`, let the *installed* host (found through the
@@ -16,10 +17,7 @@ import { startNativeHost, type NativeClient } from '../helpers/native-client.js'
  */
 
 const PROJECT = new URL('../../', import.meta.url).pathname;
-const isRoot = process.getuid?.() === 0;
-const tools = ['/usr/bin/dpkg', '/usr/bin/dpkg-deb', '/usr/sbin/pcscd'].every((t) => existsSync(t));
-if (!isRoot) console.warn('deb.test.ts skipped: installing a .deb needs root (run the suite as root, as CI does)');
-if (isRoot && !tools) console.warn('deb.test.ts skipped: dpkg, dpkg-deb or pcscd is missing');
+const ready = systemToolsPresent('deb.test.ts', ['/usr/bin/dpkg', '/usr/bin/dpkg-deb', '/usr/sbin/pcscd'], true);
 
 const MANIFEST = '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json';
 const EXTENSION_ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
@@ -42,7 +40,7 @@ function known(): boolean {
   }
 }
 
-describe.skipIf(!isRoot || !tools)('the .deb: install, talk to the installed host, remove', () => {
+describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove', () => {
   let deb: string;
   let shipped: string[];
   let existedBefore: Set<string>;

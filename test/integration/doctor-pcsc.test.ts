@@ -12,13 +12,14 @@ import type { DoctorOptions } from '../../scripts/cli/doctor-command.js';
 import { collectFindings, run } from '../../scripts/cli/doctor-command.js';
 import type { PcscdHandle } from '../helpers/pcscd.js';
 import { killAllPcscd, startPcscd, VPCD_READER, withPcscdLock } from '../helpers/pcscd.js';
+import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
  * `hpki-login doctor` against a real pcscd with the vpcd driver and the virtual card: each
  * situation a user can be in is produced for real and must give its finding.
  */
 
-const hasPcscd = existsSync('/usr/sbin/pcscd');
+const hasPcscd = systemToolsPresent('doctor-pcsc.test.ts', ['/usr/sbin/pcscd']);
 let work: string;
 const cards: Record<'doctor' | 'myNumber' | 'expired', string> = { doctor: '', myNumber: '', expired: '' };
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { verify, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,13 +12,14 @@ import { createPkcs11Backend } from '../../native-host/pkcs11/pkcs11-backend.js'
 import type { AuthKeyPair, ExportedToken } from '../../native-host/pkcs11/softhsm-export.js';
 import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/softhsm-export.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
+import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
  * The PKCS#11 backend against a real SoftHSM2 token holding the shared test vectors' doctor
  * certificate and key, with the JAHIS labels a vendor HPKI module uses.
  */
 
-const available = existsSync(SOFTHSM2_MODULE);
+const available = systemToolsPresent('pkcs11-softhsm.test.ts', [SOFTHSM2_MODULE, '/usr/bin/softhsm2-util']);
 const PIN = '1234';
 
 interface Vector {
