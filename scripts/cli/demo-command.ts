@@ -5,6 +5,8 @@ import { isSecureOrigin } from '../../protocol/origin.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
 import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
 import { openDemoBrowser } from './demo-browser.js';
+import { trustMockPki } from './mock-pki-trust.js';
+import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -84,15 +86,20 @@ export async function run(args: string[]): Promise<number> {
     return parsed === '' ? 0 : 2;
   }
   let portal: RunningDemoPortal;
+  const onInternalError = (err: unknown): void => {
+    process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  };
+  const trust = await trustMockPki(parsed.pkiDir, { allowedRoles: DEMO_ALLOWED_ROLES, onRefreshError: onInternalError });
   try {
     portal = await startDemoPortal({
       port: parsed.port,
-      pkiDir: parsed.pkiDir,
+      verifier: trust.verifier,
       redisUrl: parsed.redisUrl,
       origin: parsed.origin,
-      onInternalError: (err) => process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`),
+      onInternalError,
     });
   } catch (err) {
+    trust.close();
     const code = (err as NodeJS.ErrnoException).code;
     const message = code === 'EADDRINUSE' ? `port ${parsed.port} is in use; choose another with --port` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`hpki-login demo: ${message}\n`);
@@ -109,5 +116,6 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write('Press Ctrl+C to stop.\n');
   await waitForSignal();
   await portal.close();
+  trust.close();
   return 0;
 }

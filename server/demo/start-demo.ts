@@ -2,16 +2,16 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { type ChallengeStore, createMemoryChallengeStore, createRedisChallengeStore } from '../challenge-store/index.js';
-import { DEMO_ALLOWED_ROLES, createDemoPortalHandler } from './portal.js';
-import { trustMockPki } from './mock-pki-trust.js';
+import type { TokenVerifier } from '../verify/index.js';
+import { createDemoPortalHandler } from './portal.js';
 
 export interface DemoPortalOptions {
   /** TCP port; 0 picks a free one. */
   port: number;
   /** Interface to listen on. Default 127.0.0.1: the demo is for this machine only. */
   host?: string;
-  /** The mock PKI to trust, made on first use. */
-  pkiDir: string;
+  /** Checks the tokens (the caller decides what it trusts: the mock PKI for the demo). */
+  verifier: TokenVerifier;
   /** Challenges in Redis (shared by several portal processes) instead of this process's memory. */
   redisUrl?: string;
   /**
@@ -43,7 +43,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** Starts the demo portal and resolves once it accepts connections. */
 export async function startDemoPortal(options: DemoPortalOptions): Promise<RunningDemoPortal> {
   if (options.origin !== undefined) assertSecureOrigin(options.origin);
-  const trust = await trustMockPki(options.pkiDir, { allowedRoles: DEMO_ALLOWED_ROLES, onRefreshError: options.onInternalError });
   const challenges: ChallengeStore =
     options.redisUrl === undefined ? createMemoryChallengeStore() : createRedisChallengeStore({ url: options.redisUrl });
   // The handler needs the origin, which may depend on the port the system picks; it is set as soon
@@ -59,18 +58,16 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
     await challenges.take('startup-probe-0000000000000000');
     port = await listen(server, options.port, options.host ?? '127.0.0.1');
   } catch (err) {
-    trust.close();
     await challenges.close();
     throw err;
   }
   const origin = options.origin ?? `http://localhost:${port}`;
-  handler = createDemoPortalHandler({ origin, verifier: trust.verifier, challenges, onInternalError: options.onInternalError });
+  handler = createDemoPortalHandler({ origin, verifier: options.verifier, challenges, onInternalError: options.onInternalError });
   return {
     origin,
     port,
     challengeStore: options.redisUrl === undefined ? 'memory' : 'redis',
     async close() {
-      trust.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
