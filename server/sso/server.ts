@@ -66,13 +66,14 @@ export function checkIssuer(issuer: string): string {
 
 export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
   const issuer = checkIssuer(options.issuer);
+  const issuerUrl = new URL(issuer);
   const { clients, store, providerName, onInternalError } = options;
   const records = createSsoRecords(store);
   let jwks = options.keys.jwks;
 
   const build = (keys: PrivateJwks): Provider => {
     const provider = new Provider(issuer, providerConfiguration({ providerName, clients, jwks: keys, store, records, allowPrivateNetwork: options.allowPrivateNetwork }));
-    // Behind a TLS proxy the process speaks plain HTTP; the proxy's X-Forwarded-Proto says https.
+    // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.
     provider.proxy = issuer.startsWith('https:');
     provider.on('server_error', (_ctx, err) => onInternalError?.(err));
     provider.on('backchannel.error', (_ctx, err, client) => options.onNotice?.(`back-channel logout to ${client.clientId} failed: ${err.message}`));
@@ -114,6 +115,12 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     }
     if (await hpkiRoutes(req, res)) return;
     if (await interactionRoutes(req, res)) return;
+    // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
+    // whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
+    req.headers.host = issuerUrl.host;
+    delete req.headers['x-forwarded-host'];
+    if (issuerUrl.protocol === 'https:') req.headers['x-forwarded-proto'] = 'https';
+    else delete req.headers['x-forwarded-proto'];
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (value !== undefined) res.setHeader(name, value);
     res.setHeader('Content-Security-Policy', PROVIDER_CSP);
     // Discovery and JWKS are fetched by clients' servers and browsers' scripts alike.
@@ -146,7 +153,6 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   };
   if (keysPath !== undefined) watchFile(keysPath, { interval: 1_000 }, reload);
 
-  const issuerUrl = new URL(issuer);
   const defaultPort = issuerUrl.port === '' ? (issuerUrl.protocol === 'https:' ? 443 : 80) : Number(issuerUrl.port);
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuerUrl.hostname);
   let port: number;
