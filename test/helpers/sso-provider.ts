@@ -56,7 +56,12 @@ export async function stopSso(sso: SsoProcess): Promise<number | null> {
   const child = sso.process;
   if (child.pid === undefined || child.exitCode !== null) return child.exitCode;
   child.removeAllListeners('exit');
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (code === null) process.stderr.write(`sso ended by ${signal}: ${sso.stderr()}\n`);
+      resolve(code);
+    }),
+  );
   process.kill(child.pid, 'SIGTERM');
   return exited;
 }
