@@ -17,8 +17,11 @@ import type { SsoStore } from './store.js';
 /** The OpenID Provider over HPKI on `node:http` (PROTOCOL.md §10): one process of an issuer. */
 
 export interface SsoServerOptions {
-  /** The public issuer: an origin (`https://sso.example.jp`, or a loopback origin for development). */
-  issuer: string;
+  /**
+   * The public issuer: an origin (`https://sso.example.jp`, or a loopback origin for development),
+   * or made from the port this process got (`port: 0`, for the demo and tests).
+   */
+  issuer: string | ((port: number) => string);
   /** Where to listen; default the issuer's port. 0 picks a free one (then the issuer must say where). */
   port?: number;
   /** Interface to listen on. Default 127.0.0.1 for loopback issuers, else all interfaces. */
@@ -64,8 +67,26 @@ export function checkIssuer(issuer: string): string {
   return assertSecureOrigin(url.origin);
 }
 
+const isLoopbackHost = (url: URL): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
 export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
-  const issuer = checkIssuer(options.issuer);
+  // Requests wait for the handler, which needs the issuer, which may need the port: listen first.
+  let dispatch: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+    if (dispatch !== undefined) dispatch(req, res);
+    else res.writeHead(503, { Connection: 'close' }).end();
+  });
+  const fixed = typeof options.issuer === 'string' ? new URL(checkIssuer(options.issuer)) : undefined;
+  const listenPort = options.port ?? (fixed === undefined ? 0 : fixed.port === '' ? (fixed.protocol === 'https:' ? 443 : 80) : Number(fixed.port));
+  await options.store.probe();
+  const port = await listen(server, listenPort, options.host ?? (fixed === undefined || isLoopbackHost(fixed) ? '127.0.0.1' : '0.0.0.0'));
+  let issuer: string;
+  try {
+    issuer = typeof options.issuer === 'string' ? checkIssuer(options.issuer) : checkIssuer(options.issuer(port));
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   const issuerUrl = new URL(issuer);
   const { clients, store, providerName, onInternalError } = options;
   const records = createSsoRecords(store);
@@ -129,13 +150,13 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     await callback(req, res);
   }
 
-  const server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+  dispatch = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       onInternalError?.(err);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
       else res.destroy();
     });
-  });
+  };
 
   const keysPath = options.keys.path;
   const reload = (): void => {
@@ -153,16 +174,6 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   };
   if (keysPath !== undefined) watchFile(keysPath, { interval: 1_000 }, reload);
 
-  const defaultPort = issuerUrl.port === '' ? (issuerUrl.protocol === 'https:' ? 443 : 80) : Number(issuerUrl.port);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuerUrl.hostname);
-  let port: number;
-  try {
-    await store.probe();
-    port = await listen(server, options.port ?? defaultPort, options.host ?? (loopback ? '127.0.0.1' : '0.0.0.0'));
-  } catch (err) {
-    if (keysPath !== undefined) unwatchFile(keysPath, reload);
-    throw err;
-  }
   return {
     issuer,
     port,
