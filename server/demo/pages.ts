@@ -49,7 +49,7 @@ export function loginPage(options: { error?: string; accountId?: string; sso?: b
   const sso =
     options.sso === true
       ? `<p class="divider">地域の他のサービスと共通のログイン</p>
-<form method="get" action="/sso/login" class="sso-login"><button type="submit" class="sso" data-demo="sso-login">医療認証基盤でログイン</button></form>
+<p class="sso-login"><a class="sso" href="/sso/login" data-demo="sso-login">医療認証基盤でログイン</a></p>
 <p class="hint">医療認証基盤（デモ）にHPKIカードで一度ログインすると、医師資格証ポータル（デモ）など他のサービスにもPINなしで入れます。</p>`
       : '';
   const error = options.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;
@@ -125,6 +125,27 @@ ${patientTable()}
 </section>`,
     user,
   );
+}
+
+/**
+ * After the service's own logout: on to the provider's end-session endpoint. A page of its own (a
+ * meta refresh, plus a link) because the logout form's redirects stay under `form-action 'self'`.
+ */
+export function leavingPage(endSessionUrl: string): string {
+  const url = escapeHtml(endSessionUrl);
+  return `<!doctype html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${url}">
+<title>ログアウト</title>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
+</head>
+<body>
+<main><div class="card"><p>医療認証基盤からもログアウトしています…</p><p><a href="${url}">進まないときはこちら</a></p></div></main>
+</body>
+</html>
+`;
 }
 
 /** A page that only says something: not found, refused. */

@@ -10,11 +10,12 @@ import {
   send,
 } from '../http/index.js';
 import type { TokenVerifier } from '../verify/index.js';
-import { DEMO_ACCOUNT, PORTAL_NAME, loginPage, messagePage, portalPage } from './pages.js';
+import { DEMO_ACCOUNT, PORTAL_NAME, leavingPage, loginPage, messagePage, portalPage } from './pages.js';
 import type { PortalUser } from './portal-user.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { type OidcRp, createOidcRp } from './oidc-rp.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
+import { isCrossSitePost } from './cross-site.js';
 
 /** How a demo service reaches the demo's OpenID provider. */
 export interface DemoSsoClient {
@@ -122,10 +123,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   };
 
   /** Forms post only from the portal's own pages; browsers always say where a form post comes from. */
-  const isCrossSite = (req: IncomingMessage): boolean => {
-    const from = req.headers.origin;
-    return from !== undefined && from !== origin;
-  };
+  const isCrossSite = (req: IncomingMessage): boolean => isCrossSitePost(req, origin);
 
   async function passwordLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -172,8 +170,11 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
         const current = currentUser(req);
         if (current !== undefined) index.destroy(current.id);
         // Signed in through SSO: end the provider's session too, which logs out the other services.
-        const next = current?.user.method === 'sso' && sso !== undefined ? await sso.endSessionUrl(current.user.sso) : '/';
-        redirect(res, next, { 'Set-Cookie': cookie.serializeCleared() });
+        if (current?.user.method === 'sso' && sso !== undefined) {
+          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso)), { 'Set-Cookie': cookie.serializeCleared() });
+        } else {
+          redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+        }
         return;
       }
       case `GET ${STYLESHEET_PATH}`:

@@ -49,7 +49,7 @@ export function recordsLoginPage(error?: string): string {
 <h2>ログイン</h2>
 ${alert}
 <p>このサービスには、地域の医療認証基盤（HPKIカード）でログインします。</p>
-<form method="get" action="/sso/login" class="sso-login"><button type="submit" class="sso" data-demo="sso-login">医療認証基盤でログイン</button></form>
+<p class="sso-login"><a class="sso" href="/sso/login" data-demo="sso-login">医療認証基盤でログイン</a></p>
 <p class="hint">すでに はれやか医療ネット などに医療認証基盤でログインしていれば、PINの入力なしで入れます。</p>
 </div>`,
     false,

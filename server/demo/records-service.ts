@@ -2,10 +2,11 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { createMemorySessionStore, createSessionCookie, send } from '../http/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { type SsoUser, createOidcRp } from './oidc-rp.js';
-import { messagePage } from './pages.js';
+import { leavingPage, messagePage } from './pages.js';
 import type { DemoSsoClient } from './portal.js';
 import { recordsLoginPage, recordsPage } from './records-pages.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
+import { isCrossSitePost } from './cross-site.js';
 
 /**
  * 医師資格証ポータル（デモ）: a second service that logs in only through the demo's OpenID provider,
@@ -54,7 +55,7 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
     if (await rp.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://path.invalid');
     const key = `${req.method ?? 'GET'} ${url.pathname}`;
-    if (req.method === 'POST' && req.headers.origin !== undefined && req.headers.origin !== origin) {
+    if (req.method === 'POST' && isCrossSitePost(req, origin)) {
       html(res, 403, messagePage('送信できません', '別のサイトからの送信は受け付けていません。'));
       return;
     }
@@ -73,8 +74,9 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
       case 'POST /logout': {
         const user = current(req);
         if (user !== undefined) index.destroy(user.id);
-        const next = user === undefined ? '/' : await rp.endSessionUrl(user.user);
-        return redirect(res, next, { 'Set-Cookie': cookie.serializeCleared() });
+        if (user === undefined) return redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+        // The provider's session ends too; the other services hear of it over the back channel.
+        return send(res, 200, 'text/html; charset=utf-8', leavingPage(await rp.endSessionUrl(user.user)), { 'Set-Cookie': cookie.serializeCleared() });
       }
       case `GET ${STYLESHEET_PATH}`:
         return send(res, 200, 'text/css; charset=utf-8', PORTAL_CSS, { 'Cache-Control': 'public, max-age=3600' });

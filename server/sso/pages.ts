@@ -16,7 +16,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 }
 
-function layout(providerName: string, title: string, body: string, head = ''): string {
+function layout(providerName: string, title: string, body: string): string {
   return `<!doctype html>
 <html lang="ja">
 <head>
@@ -24,7 +24,7 @@ function layout(providerName: string, title: string, body: string, head = ''): s
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} | ${escapeHtml(providerName)}</title>
 <link rel="stylesheet" href="${SSO_STYLESHEET_PATH}">
-${head}</head>
+</head>
 <body>
 <header class="sso-header"><h1>${escapeHtml(providerName)}</h1><p lang="en">HPKI single sign-on</p></header>
 <main>
@@ -101,9 +101,10 @@ export function logoutPage(providerName: string, form: string, auto: boolean): s
     return layout(
       providerName,
       'ログアウト',
+      // The script follows the form it submits.
       `<section class="card"><h2>ログアウトしています… <span lang="en">Signing out…</span></h2>${withLogout}
-<noscript><button type="submit" form="op.logoutForm">ログアウト <span lang="en">Sign out</span></button></noscript></section>`,
-      `<script>${LOGOUT_SCRIPT}</script>\n`,
+<noscript><button type="submit" form="op.logoutForm">ログアウト <span lang="en">Sign out</span></button></noscript></section>
+<script>${LOGOUT_SCRIPT}</script>`,
     );
   }
   return layout(
