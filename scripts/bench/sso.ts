@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CookieBrowser, createCookieBrowser } from '../../test/helpers/cookie-browser.js';
+import { spawn } from 'node:child_process';
+import { CLI } from '../../test/helpers/native-client.js';
+import { startRedis } from '../../test/helpers/redis.js';
+import { openCard } from '../../test/helpers/sso-card.js';
+import { freePort, startSso, stopSso } from '../../test/helpers/sso-provider.js';
+import { createCardFile } from '../../test/helpers/virtual-card-process.js';
+import { ms, percentile } from './stats.js';
+
+/**
+ * `npm run bench:sso`: full authorization-code logins per second through the OpenID provider — two
+ * `hpki-login sso` processes behind one issuer sharing a real Redis, each login's requests
+ * alternating between them — beside the direct HPKI login of the demo portal, in the same run.
+ * The card step (the host signing the challenge) is done ahead with the mock backend, so both
+ * figures are server time: for SSO, authorization request → login page → token POST → code →
+ * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
+ */
+
+const LOGINS = Number(process.env.BENCH_SSO_LOGINS ?? 200);
+const CONCURRENCY = 4;
+const WARM_UP = 20;
+const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+const REDIRECT = 'http://localhost:9301/cb';
+
+/** `hpki-login demo --no-sso --no-browser` (the test helper for it needs the test runner). */
+async function startDemo(pki: string): Promise<{ origin: string; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', '--no-sso', '--pki', pki], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (out.includes('Press Ctrl+C')) resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  const origin = /: (http:\/\/localhost:\d+)\//.exec(out)?.[1];
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+  if (origin === undefined || url === undefined) throw new Error(`demo printed no address: ${out}`);
+  return {
+    origin,
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Prepared {
+  browser: CookieBrowser;
+  token: unknown;
+}
+
+function b64url(bytes: Buffer): string {
+  return bytes.toString('base64url');
+}
+
+async function challengeOf(browser: CookieBrowser, origin: string): Promise<string> {
+  const res = await browser.fetch(`${origin}/hpki/challenge`);
+  return ((await res.json()) as { challenge: string }).challenge;
+}
+
+async function postToken(browser: CookieBrowser, origin: string, token: unknown): Promise<string> {
+  const res = await browser.fetch(`${origin}/hpki/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hpki-login': '1' },
+    body: JSON.stringify({ token }),
+  });
+  const json = (await res.json()) as { redirect?: string; error?: unknown };
+  if (res.status !== 200 || json.redirect === undefined) throw new Error(`login refused: ${JSON.stringify(json)}`);
+  return json.redirect;
+}
+
+/** One SSO login from the authorization request to the token response. */
+async function ssoLogin(issuer: string, tokenUrl: () => string, p: Prepared): Promise<void> {
+  const verifier = b64url(randomBytes(32));
+  const state = b64url(randomBytes(16));
+  const auth = new URL(`${issuer}/auth`);
+  auth.search = new URLSearchParams({
+    client_id: 'bench',
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'openid profile hpki',
+    state,
+    code_challenge: b64url(createHash('sha256').update(verifier).digest()),
+    code_challenge_method: 'S256',
+  }).toString();
+  const page = (await p.browser.navigate(auth.href, { stayOn: [issuer] })).at(-1);
+  if (page?.status !== 200) throw new Error(`no login page: ${page?.status} ${page?.url}`);
+  const redirect = await postToken(p.browser, issuer, p.token);
+  const callback = new URL((await p.browser.navigate(`${issuer}${redirect}`, { stayOn: [issuer] })).at(-1)!.url);
+  const code = callback.searchParams.get('code');
+  if (code === null || callback.searchParams.get('state') !== state) throw new Error(`no code: ${callback.href}`);
+  const res = await fetch(tokenUrl(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`bench:${SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString(),
+  });
+  const tokens = (await res.json()) as { id_token?: string };
+  if (tokens.id_token === undefined) throw new Error(`no ID token: ${JSON.stringify(tokens)}`);
+}
+
+async function directLogin(origin: string, p: Prepared): Promise<void> {
+  const redirect = await postToken(p.browser, origin, p.token);
+  const page = (await p.browser.navigate(`${origin}${redirect}`)).at(-1);
+  if (page?.status !== 200 || !page.body.includes('ようこそ')) throw new Error('portal page missing');
+}
+
+/** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
+async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>): Promise<{ latencies: number[]; perSecond: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < prepared.length) {
+        const p = prepared[next++]!;
+        const t0 = performance.now();
+        await run(p);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { latencies: latencies.sort((x, y) => x - y), perSecond: prepared.length / seconds };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hpki-bench-sso-'));
+  const redis = await startRedis();
+  const pki = join(dir, 'pki');
+  await createCardFile(join(dir, 'doctor.card'), pki, ['--holder-id', 'BENCH-0001']);
+  const card = await openCard(join(dir, 'doctor.card'));
+  const issuer = `http://localhost:${await freePort()}`;
+  await writeFile(join(dir, 'clients.json'), JSON.stringify([{ client_id: 'bench', client_secret: SECRET, redirect_uris: [REDIRECT] }]));
+  const common = ['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki, '--redis', redis.url, '--keys', join(dir, 'keys.json')];
+  const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
+  const portal = await startDemo(pki);
+  try {
+    const total = WARM_UP + LOGINS;
+    process.stdout.write(`signing ${2 * total} tokens ahead with the mock backend…\n`);
+    let turn = 0;
+    const alternate = (): string => (turn++ % 2 === 0 ? a.url : b.url);
+    const prepareSso = async (): Promise<Prepared> => {
+      const browser = createCookieBrowser();
+      browser.route(issuer, alternate);
+      return { browser, token: await card.token(issuer, await challengeOf(browser, issuer)) };
+    };
+    const prepareDirect = async (): Promise<Prepared> => {
+      const browser = createCookieBrowser();
+      browser.route(portal.origin, portal.url);
+      return { browser, token: await card.token(portal.origin, await challengeOf(browser, portal.origin)) };
+    };
+    const ssoPrepared: Prepared[] = [];
+    const directPrepared: Prepared[] = [];
+    for (let i = 0; i < total; i++) {
+      ssoPrepared.push(await prepareSso());
+      directPrepared.push(await prepareDirect());
+    }
+    const tokenUrl = (): string => `${alternate()}/token`;
+    // Warm both paths (JIT, connections, the verifier's caches) before measuring.
+    await measure(ssoPrepared.splice(0, WARM_UP), (p) => ssoLogin(issuer, tokenUrl, p));
+    await measure(directPrepared.splice(0, WARM_UP), (p) => directLogin(portal.origin, p));
+    const sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
+    const direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
+    const line = (label: string, r: { latencies: number[]; perSecond: number }): string =>
+      `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
+    process.stdout.write(
+      `\n${LOGINS} logins each, ${CONCURRENCY} at a time, on this machine's cores shared by the processes and this client\n` +
+        `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
+        `${line('direct portal login: token POST → portal page', direct)}\n` +
+        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n`,
+    );
+  } finally {
+    await card.close();
+    await Promise.all([stopSso(a), stopSso(b), portal.stop()]);
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

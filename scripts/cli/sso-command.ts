@@ -1,0 +1,210 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type SsoClient, ssoClientsFileSchema } from '../../protocol/sso.js';
+import { loadOrCreateKeys, rotateKeys } from '../../server/sso/keys.js';
+import { createMemorySsoStore } from '../../server/sso/memory-store.js';
+import { createRedisSsoStore } from '../../server/sso/redis-store.js';
+import { type RunningSsoServer, checkIssuer, ephemeralKeys, startSsoServer } from '../../server/sso/server.js';
+import type { SsoStore } from '../../server/sso/store.js';
+import { type DetailedTokenVerifier, createTokenVerifier } from '../../server/verify/index.js';
+import { defaultPkiDir } from './demo-command.js';
+import { trustMockPki } from './mock-pki-trust.js';
+import { UsageError, readTrustInputs } from './verify-cert-command.js';
+
+/**
+ * `hpki-login sso …` (PROTOCOL.md §10): the OpenID Provider whose only login is the HPKI card, and
+ * `hpki-login sso rotate-keys --keys FILE`. Runs until SIGINT or SIGTERM. Exit 0, 1 failure, 2 usage.
+ */
+
+const USAGE = `usage:
+  hpki-login sso --issuer URL --clients FILE [--port N] [--host ADDR] [--name NAME]
+                 [--pki DIR | --anchor FILE… [--intermediate FILE…] [--crl FILE…]]
+                 [--redis URL] [--keys FILE] [--allow-private-network]
+  hpki-login sso rotate-keys --keys FILE
+
+  --issuer URL             the public issuer, an origin (https://…, or http://localhost:N)
+  --clients FILE           JSON array of client metadata, with optional hpki_allowed_roles
+  --port N                 where this process listens (default: the issuer's port)
+  --host ADDR              interface (default 127.0.0.1 for a loopback issuer, else 0.0.0.0)
+  --name NAME              the provider's name on its pages and in the PIN window
+  --pki DIR                trust the mock PKI in DIR (development; default ~/.hpki-login/mock-pki)
+  --anchor/--intermediate/--crl FILE   the HPKI trust (PEM or DER); CRLs also fetched from CRLDPs, fail closed
+  --redis URL              every piece of state in Redis (also HPKI_LOGIN_REDIS_URL): any number of processes
+  --keys FILE              private JWKS (0600), made when absent; needed with --redis
+  --allow-private-network  let back-channel logout reach loopback and private addresses
+`;
+
+export const DEFAULT_PROVIDER_NAME = 'HPKIログイン 認証基盤';
+const MAX_CLIENTS_FILE_BYTES = 1024 * 1024;
+
+const OPTIONS = {
+  issuer: { type: 'string' },
+  clients: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  name: { type: 'string' },
+  pki: { type: 'string' },
+  anchor: { type: 'string', multiple: true },
+  intermediate: { type: 'string', multiple: true },
+  crl: { type: 'string', multiple: true },
+  redis: { type: 'string' },
+  keys: { type: 'string' },
+  'allow-private-network': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
+
+function parse(args: string[]): Values {
+  try {
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export async function readClientsFile(path: string): Promise<SsoClient[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`);
+  if (info.size > MAX_CLIENTS_FILE_BYTES) throw new UsageError(`--clients: ${path} is larger than 1 MiB`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    throw new UsageError(`--clients: ${path} is not JSON`);
+  }
+  const parsed = ssoClientsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--clients: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+  }
+  return parsed.data;
+}
+
+interface Trust {
+  verifier: DetailedTokenVerifier;
+  describe: string;
+  close(): void;
+}
+
+async function trustFrom(values: Values, onError: (err: unknown) => void): Promise<Trust> {
+  if (values.pki !== undefined && values.anchor !== undefined) throw new UsageError('--pki and --anchor exclude each other');
+  if (values.anchor === undefined) {
+    if (values.intermediate !== undefined || values.crl !== undefined) throw new UsageError('--intermediate and --crl go with --anchor');
+    const dir = resolve(values.pki ?? defaultPkiDir());
+    const trust = await trustMockPki(dir, { allowedRoles: 'any', onRefreshError: onError });
+    return { ...trust, describe: `the mock PKI in ${dir} (development)` };
+  }
+  const inputs = await readTrustInputs(values);
+  const verifier = createTokenVerifier({ ...inputs.validatorOptions, fetchCrls: true, revocation: 'fail-closed', allowedRoles: 'any' });
+  return { verifier, describe: `${values.anchor.length} anchor(s), revocation fail-closed`, close: () => undefined };
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+  });
+}
+
+const say = (line: string): void => void process.stderr.write(`hpki-login sso: ${line}\n`);
+
+async function serve(args: string[]): Promise<number> {
+  const values = parse(args);
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.issuer === undefined) throw new UsageError('--issuer URL is needed');
+  if (values.clients === undefined) throw new UsageError('--clients FILE is needed');
+  let issuer: string;
+  try {
+    issuer = checkIssuer(values.issuer);
+  } catch (err) {
+    throw new UsageError(`--issuer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) throw new UsageError(`--port: not a port: ${values.port}`);
+    port = Number(values.port);
+  }
+  const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
+  if (redisUrl !== undefined && values.keys === undefined) {
+    throw new UsageError('--redis shares the state of several processes, which must share their keys too: give --keys FILE');
+  }
+  const clients = await readClientsFile(values.clients);
+  const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
+  const keysPath = values.keys === undefined ? undefined : resolve(values.keys);
+  const keys = keysPath === undefined ? { jwks: ephemeralKeys(), created: true } : await loadOrCreateKeys(keysPath);
+  const store: SsoStore = redisUrl === undefined ? createMemorySsoStore() : createRedisSsoStore({ url: redisUrl });
+
+  let running: RunningSsoServer;
+  try {
+    running = await startSsoServer({
+      issuer,
+      ...(port === undefined ? {} : { port }),
+      ...(values.host === undefined ? {} : { host: values.host }),
+      providerName: values.name ?? DEFAULT_PROVIDER_NAME,
+      clients,
+      verifier: trust.verifier,
+      store,
+      keys: { jwks: keys.jwks, ...(keysPath === undefined ? {} : { path: keysPath }) },
+      allowPrivateNetwork: values['allow-private-network'] === true,
+      onInternalError: (err) => say(err instanceof Error ? err.message : String(err)),
+      onNotice: say,
+    });
+  } catch (err) {
+    trust.close();
+    await store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    say(code === 'EADDRINUSE' ? 'the port is in use; choose another with --port' : err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+  process.stdout.write(
+    `HPKI SSO provider: ${running.issuer}\n` +
+      `  listening on http://${values.host ?? '127.0.0.1'}:${running.port}/\n` +
+      `  clients: ${clients.map((c) => c.client_id).join(', ')}\n` +
+      `  trusting ${trust.describe}\n` +
+      (store.kind === 'redis'
+        ? '  state kept in Redis: every process of this issuer may serve any request\n'
+        : '  state kept in memory: this process only (one process per issuer; use --redis for more)\n') +
+      (keysPath === undefined
+        ? `  keys: ephemeral (kid ${running.signingKid()}); tokens die with this process (use --keys FILE)\n`
+        : `  keys: ${keysPath}${keys.created ? ' (created)' : ''}, signing kid ${running.signingKid()}\n`) +
+      (values['allow-private-network'] === true ? '  back-channel logout may reach loopback and private addresses\n' : '') +
+      'Press Ctrl+C to stop.\n',
+  );
+  await waitForSignal();
+  await running.close();
+  trust.close();
+  await store.close();
+  return 0;
+}
+
+async function rotate(args: string[]): Promise<number> {
+  const values = parse(args);
+  if (values.keys === undefined) throw new UsageError('rotate-keys needs --keys FILE');
+  const { newKid, kids } = await rotateKeys(resolve(values.keys));
+  process.stdout.write(`${JSON.stringify({ keys: resolve(values.keys), signingKid: newKid, kids })}\n`);
+  return 0;
+}
+
+export async function run(args: string[]): Promise<number> {
+  try {
+    if (args[0] === 'rotate-keys') return await rotate(args.slice(1));
+    return await serve(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      say(err.message);
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    say(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+}

@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { HpkiError } from '../../protocol/errors.js';
+import { HPKI_ACR, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
+import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
+import { type RouteHandler, type SessionCookie, type StartedSession, send } from '../http/index.js';
+import type { SsoLogin } from './login-proof.js';
+import { loginPage, messagePage } from './pages.js';
+import { BINDING_GRACE_SECONDS, type SsoRecords, browserKey, ssoLoginSchema } from './records.js';
+
+/**
+ * The provider's interaction, as an HPKI-login site (PROTOCOL.md §10):
+ * 1. `GET /interaction/:uid` (oidc-provider sent the browser here, with its interaction cookie):
+ *    the login page, and a binding of the browser's HPKI session cookie to this interaction.
+ * 2. The extension runs §1.1 against this origin: `GET /hpki/challenge` (challenge bound to that
+ *    cookie), `POST /hpki/login` (token checked by the project's verifier), where `startSession`
+ *    below takes the binding, keeps what the login proved for the interaction, issues a new HPKI
+ *    cookie and answers the redirect `/interaction/:uid/login`.
+ * 3. `GET /interaction/:uid/login` with both cookies: the proof is taken, the client's roles are
+ *    checked, and oidc-provider finishes the interaction (the browser goes on to the client).
+ * A proof is usable only by the browser that holds both the interaction cookie of its uid and the
+ * HPKI cookie it was issued with.
+ */
+
+export interface InteractionDeps {
+  /** The provider currently serving (it is rebuilt when the keys change). */
+  provider: () => Provider;
+  records: SsoRecords;
+  clients: readonly SsoClient[];
+  cookie: SessionCookie;
+  providerName: string;
+  onInternalError?: (err: unknown) => void;
+}
+
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{8,64})(?:\/(login|abort))?$/;
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** `startSession` of the HPKI login route: see step 2 above. */
+export function ssoStartSession(records: SsoRecords): (login: SsoLogin, previous: string | undefined) => Promise<StartedSession> {
+  return async (login, previous) => {
+    const binding = previous === undefined ? undefined : await records.takeBinding(previous);
+    if (binding === undefined) {
+      throw new HpkiError('ERR_CHALLENGE_UNKNOWN', 'no sign-in is pending in this browser: start again at the service');
+    }
+    if (binding.interactionExpiresAt <= nowSeconds()) {
+      throw new HpkiError('ERR_CHALLENGE_EXPIRED', 'the sign-in request has expired: start again at the service');
+    }
+    const sessionId = randomBase64Url256();
+    await records.putProof(binding.uid, { login: ssoLoginSchema.parse(login), browser: browserKey(sessionId), authTime: nowSeconds() });
+    return { sessionId, redirect: `/interaction/${binding.uid}/login` };
+  };
+}
+
+function html(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  send(res, status, 'text/html; charset=utf-8', body, headers);
+}
+
+export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
+  const { records, clients, cookie, providerName } = deps;
+  const clientOf = (id: unknown): SsoClient | undefined => clients.find((c) => c.client_id === id);
+
+  const refuse = (res: ServerResponse, status: number, title: string, message: string, english: string): void =>
+    html(res, status, messagePage(providerName, title, message, english));
+
+  const notThisBrowser = (res: ServerResponse): void =>
+    refuse(
+      res,
+      400,
+      'ログインを続けられません',
+      'このログインの期限が切れたか、別のブラウザで始められたものです。ログインしようとしたサービスに戻って、やり直してください。',
+      'This sign-in has expired or was started in another browser. Go back to the service and start again.',
+    );
+
+  const finish = (req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void> =>
+    deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+
+  async function showLogin(req: IncomingMessage, res: ServerResponse, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+    const client = clientOf(details.params['client_id']);
+    const { reasons } = details.prompt;
+    if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
+      await finish(req, res, { error: 'access_denied', error_description: "the signed-in holder's role is not admitted by this service" });
+      return;
+    }
+    let sessionId = cookie.read(req.headers);
+    const headers: Record<string, string> = {};
+    if (sessionId === undefined) {
+      sessionId = randomBase64Url256();
+      headers['Set-Cookie'] = cookie.serialize(sessionId);
+    }
+    const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
+    await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
+    const again = reasons.some((r) => r === 'login_prompt' || r === 'max_age') && details.session?.accountId !== undefined;
+    html(
+      res,
+      200,
+      loginPage({ providerName, clientName: client?.client_name ?? String(details.params['client_id']), abortPath: `/interaction/${uid}/abort`, again }),
+      headers,
+    );
+  }
+
+  async function completeLogin(req: IncomingMessage, res: ServerResponse, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+    const sessionId = cookie.read(req.headers);
+    const proof = await records.takeProof(uid);
+    if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
+      notThisBrowser(res);
+      return;
+    }
+    const { login, authTime } = proof;
+    const allowed = clientOf(details.params['client_id'])?.hpki_allowed_roles;
+    if (allowed !== undefined && !allowed.includes(login.hcRole)) {
+      await finish(req, res, { error: 'access_denied', error_description: `this service does not admit the role '${login.hcRole}'` });
+      return;
+    }
+    await records.putAccount({ login, authTime });
+    // remember: false — the provider's session cookie ends with the browser (shared workstations).
+    await finish(req, res, { login: { accountId: login.sub, acr: HPKI_ACR, amr: [...HPKI_AMR], ts: authTime, remember: false } });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, uid: string, step: string | undefined): Promise<void> {
+    let details;
+    try {
+      details = await deps.provider().interactionDetails(req, res);
+    } catch {
+      notThisBrowser(res);
+      return;
+    }
+    if (details.uid !== uid) {
+      notThisBrowser(res);
+      return;
+    }
+    if (details.prompt.name !== 'login') {
+      // Consent is given by the operator's registration (loadExistingGrant); nothing else is asked.
+      refuse(res, 400, 'ログインを続けられません', `想定していない確認です（${details.prompt.name}）。`, `Unexpected prompt: ${details.prompt.name}.`);
+      return;
+    }
+    if (step === undefined) await showLogin(req, res, uid, details);
+    else if (step === 'login') await completeLogin(req, res, uid, details);
+    else await finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });
+  }
+
+  return async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    const match = INTERACTION_PATH.exec(path);
+    if (match === null) return path === '/interaction' || path.startsWith('/interaction/') ? (notThisBrowser(res), true) : false;
+    if (req.method !== 'GET') {
+      send(res, 405, 'text/plain; charset=utf-8', 'use GET\n', { Allow: 'GET' });
+      return true;
+    }
+    try {
+      await route(req, res, match[1]!, match[2]);
+    } catch (err) {
+      deps.onInternalError?.(err);
+      if (!res.headersSent) refuse(res, 500, 'エラー', 'ログインを処理できませんでした。', 'The sign-in could not be processed.');
+      else res.destroy();
+    }
+    return true;
+  };
+}

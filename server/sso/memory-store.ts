@@ -1,0 +1,122 @@
+import type { AdapterPayload } from 'oidc-provider';
+import { createMemoryChallengeStore } from '../challenge-store/index.js';
+import { GRANTABLE_MODELS, type SsoAdapter, type SsoStore, alreadyConsumed, storeFull, ttlSeconds } from './store.js';
+
+export interface MemorySsoStoreOptions {
+  /** Records kept at most (all models together); when full, new ones are refused. Default 100 000. */
+  maxRecords?: number;
+  /** Pending HPKI challenges kept at most; when full, new ones are refused. Default 10 000. */
+  maxChallenges?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  payload: AdapterPayload;
+  expiresAt: number;
+}
+
+/**
+ * The provider's state in this process's memory: one process only (a second process would not see
+ * these sessions or codes). Bounded, and full means "refuse new", never "drop a live record": an
+ * anonymous flood may delay new sign-ins but cannot end anybody's session or pending login.
+ */
+export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoStore {
+  const maxRecords = options.maxRecords ?? 100_000;
+  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+  const now = options.now ?? Date.now;
+  const records = new Map<string, Entry>();
+  /** Secondary keys (session uid, user code) → primary key, and grant id → member keys. */
+  const indexes = new Map<string, string>();
+  const grants = new Map<string, Set<string>>();
+  let lastSweep = 0;
+
+  const live = (key: string): Entry | undefined => {
+    const entry = records.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= now()) {
+      records.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+
+  function sweep(): void {
+    const at = now();
+    lastSweep = at;
+    for (const [key, entry] of records) if (entry.expiresAt <= at) records.delete(key);
+    for (const [key, target] of indexes) if (!records.has(target)) indexes.delete(key);
+    for (const [grantId, members] of grants) {
+      for (const member of members) if (!records.has(member)) members.delete(member);
+      if (members.size === 0) grants.delete(grantId);
+    }
+  }
+
+  function makeRoom(key: string): void {
+    if (records.has(key) || records.size < maxRecords) return;
+    // A full sweep is O(n); at most once a second keeps a flood from making every insert pay it.
+    if (now() - lastSweep >= 1_000) sweep();
+    if (records.size >= maxRecords) throw storeFull();
+  }
+
+  function adapter(model: string): SsoAdapter {
+    const keyOf = (id: string): string => `${model}:${id}`;
+    const find = async (id: string): Promise<AdapterPayload | undefined> => {
+      const entry = live(keyOf(id));
+      return entry === undefined ? undefined : structuredClone(entry.payload);
+    };
+    const byIndex = async (index: string): Promise<AdapterPayload | undefined> => {
+      const target = indexes.get(index);
+      const entry = target === undefined ? undefined : live(target);
+      return entry === undefined ? undefined : structuredClone(entry.payload);
+    };
+    return {
+      async upsert(id, payload, expiresIn) {
+        const key = keyOf(id);
+        makeRoom(key);
+        const expiresAt = now() + ttlSeconds(expiresIn) * 1000;
+        records.set(key, { payload: structuredClone(payload), expiresAt });
+        if (model === 'Session' && typeof payload.uid === 'string') indexes.set(`uid:${payload.uid}`, key);
+        if (typeof payload.userCode === 'string') indexes.set(`userCode:${payload.userCode}`, key);
+        if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
+          const members = grants.get(payload.grantId) ?? new Set<string>();
+          members.add(key);
+          grants.set(payload.grantId, members);
+        }
+      },
+      find,
+      findByUid: (uid) => byIndex(`uid:${uid}`),
+      findByUserCode: (userCode) => byIndex(`userCode:${userCode}`),
+      async consume(id) {
+        const entry = live(keyOf(id));
+        if (entry === undefined || entry.payload.consumed !== undefined) throw alreadyConsumed();
+        entry.payload.consumed = Math.floor(now() / 1000);
+      },
+      async destroy(id) {
+        records.delete(keyOf(id));
+      },
+      async revokeByGrantId(grantId) {
+        for (const member of grants.get(grantId) ?? []) records.delete(member);
+        grants.delete(grantId);
+      },
+      async take(id) {
+        const entry = live(keyOf(id));
+        records.delete(keyOf(id));
+        return entry?.payload;
+      },
+    };
+  }
+
+  const challenges = createMemoryChallengeStore({ maxEntries: options.maxChallenges ?? 10_000, whenFull: 'refuse', now });
+  return {
+    kind: 'memory',
+    adapter,
+    challenges,
+    probe: async () => undefined,
+    async close() {
+      records.clear();
+      indexes.clear();
+      grants.clear();
+      await challenges.close();
+    },
+  };
+}

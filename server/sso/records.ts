@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import { z } from 'zod';
+import type { SsoLogin } from './login-proof.js';
+import type { SsoStore } from './store.js';
+
+/**
+ * The provider's own short records, kept through the same store as oidc-provider's models:
+ * - a **binding**: which interaction (pending authorization request) a browser's HPKI session is
+ *   logging into, written when the login page is shown;
+ * - a **proof**: what a card login just proved, for the interaction it completes, taken once;
+ * - an **account**: what the latest card login of a `sub` proved, for the claims of its tokens.
+ * Everything read back is parsed again: Redis is outside the process.
+ */
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const ssoLoginSchema = z
+  .object({
+    certificateSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    serialNumber: z.string().regex(/^[0-9a-f]{1,80}$/),
+    issuer: z.string().max(1024),
+    notAfter: z.string().datetime(),
+    holder: z.object({ name: z.string().max(1024), nameJa: z.string().max(1024).optional(), id: text(256) }),
+    hcRole: text(128),
+    sub: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    issuerDn: z.string().max(4096),
+  })
+  // Stripped, not strict: fields a newer verifier adds to its result are left out of the records.
+  .strip();
+
+const bindingSchema = z.object({ uid: text(128), interactionExpiresAt: z.number().int() }).strict();
+const proofSchema = z.object({ login: ssoLoginSchema, browser: z.string().length(43), authTime: z.number().int() }).strict();
+const accountSchema = z.object({ login: ssoLoginSchema, authTime: z.number().int() }).strict();
+
+export type Binding = z.infer<typeof bindingSchema>;
+export type Proof = z.infer<typeof proofSchema>;
+export type Account = z.infer<typeof accountSchema>;
+
+/** A proof is for the redirect right after the login POST: the browser follows it at once. */
+export const PROOF_TTL_SECONDS = 120;
+/** Accounts outlive the longest session and token of a login (see provider-config.ts). */
+export const ACCOUNT_TTL_SECONDS = 24 * 60 * 60;
+/** A binding is remembered this long after its interaction expired, so a late login is told "expired". */
+export const BINDING_GRACE_SECONDS = 60;
+
+/** Store keys name a browser by a hash of its session cookie, never by the cookie itself. */
+export function browserKey(sessionId: string): string {
+  return createHash('sha256').update(sessionId, 'utf8').digest('base64url');
+}
+
+function parse<T>(schema: z.ZodType<T>, payload: AdapterPayload | undefined | void): T | undefined {
+  if (payload === undefined || payload === null) return undefined;
+  const parsed = schema.safeParse(payload);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export interface SsoRecords {
+  bind(sessionId: string, binding: Binding, ttlSeconds: number): Promise<void>;
+  takeBinding(sessionId: string): Promise<Binding | undefined>;
+  putProof(uid: string, proof: Proof): Promise<void>;
+  takeProof(uid: string): Promise<Proof | undefined>;
+  putAccount(account: Account): Promise<void>;
+  account(sub: string): Promise<Account | undefined>;
+}
+
+export function createSsoRecords(store: SsoStore): SsoRecords {
+  const bindings = store.adapter('HpkiBinding');
+  const proofs = store.adapter('HpkiProof');
+  const accounts = store.adapter('HpkiAccount');
+  return {
+    bind: (sessionId, binding, ttl) => bindings.upsert(browserKey(sessionId), { ...binding }, ttl),
+    takeBinding: async (sessionId) => parse(bindingSchema, await bindings.take(browserKey(sessionId))),
+    putProof: (uid, proof) => proofs.upsert(uid, { ...proof }, PROOF_TTL_SECONDS),
+    takeProof: async (uid) => parse(proofSchema, await proofs.take(uid)),
+    putAccount: (account) => accounts.upsert(account.login.sub, { ...account }, ACCOUNT_TTL_SECONDS),
+    account: async (sub) => parse(accountSchema, await accounts.find(sub)),
+  };
+}

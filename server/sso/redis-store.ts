@@ -1,0 +1,143 @@
+import { Redis } from 'ioredis';
+import type { AdapterPayload } from 'oidc-provider';
+import { createRedisChallengeStore } from '../challenge-store/index.js';
+import { GRANTABLE_MODELS, type SsoAdapter, type SsoStore, alreadyConsumed, storeFull, ttlSeconds } from './store.js';
+
+export interface RedisSsoStoreOptions {
+  /** `redis://…` or `rediss://…`. Never logged: it may hold a password. */
+  url: string;
+  /** Prefix of every key. Default `hpki-login:sso:`. */
+  keyPrefix?: string;
+  /** Per-command timeout, so a stalled Redis fails a request instead of hanging it. Default 2 s. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Every record is a hash `{p: <payload JSON>, c: <consumed at>}` under `<prefix>m:<Model>:<id>`
+ * with the model's own TTL. Keeping "consumed" apart from the payload lets one HSETNX decide, for
+ * all processes at once, which exchange of a code (or refresh token) is the first: the others get
+ * invalid_grant. Indexes: `uid:<session uid>` → id, `code:<user code>` → id, and a set per grant
+ * `grant:<grantId>` of member keys that lives as long as its longest member.
+ */
+
+/** -1: no such record; 1: consumed now; 0: consumed before. */
+const CONSUME = `if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HSETNX', KEYS[1], 'c', ARGV[1])`;
+
+/** Deletes every member of a grant and the grant's set, in one step. */
+const REVOKE = `local members = redis.call('SMEMBERS', KEYS[1])
+for _, key in ipairs(members) do redis.call('DEL', key) end
+redis.call('DEL', KEYS[1])
+return #members`;
+
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
+const MODEL_PATTERN = /^[A-Za-z]{1,64}$/;
+
+function parsePayload(text: unknown): AdapterPayload | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as AdapterPayload) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Redis with `maxmemory-policy noeviction` answers a write it has no room for with OOM: refuse, never evict. */
+function isOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && /^OOM\b/.test(err.message);
+}
+
+export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
+  const prefix = options.keyPrefix ?? 'hpki-login:sso:';
+  if (!KEY_PREFIX_PATTERN.test(prefix)) throw new RangeError('keyPrefix: up to 64 of [A-Za-z0-9._:-]');
+  const redis = new Redis(options.url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
+  });
+  // The failing command carries the error; without a listener ioredis would print the URL.
+  redis.on('error', () => undefined);
+
+  async function write<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (isOutOfMemory(err)) throw storeFull();
+      throw err;
+    }
+  }
+
+  function adapter(model: string): SsoAdapter {
+    if (!MODEL_PATTERN.test(model)) throw new RangeError(`not a model name: ${model}`);
+    const keyOf = (id: string): string => `${prefix}m:${model}:${id}`;
+
+    async function read(key: string): Promise<AdapterPayload | undefined> {
+      const [text, consumed] = await redis.hmget(key, 'p', 'c');
+      const payload = parsePayload(text);
+      if (payload !== undefined && consumed !== null && consumed !== undefined) payload.consumed = Number(consumed);
+      return payload;
+    }
+    async function byIndex(index: string): Promise<AdapterPayload | undefined> {
+      const id = await redis.get(`${prefix}${index}`);
+      return id === null ? undefined : read(keyOf(id));
+    }
+
+    return {
+      async upsert(id, payload, expiresIn) {
+        const key = keyOf(id);
+        const ttlMs = ttlSeconds(expiresIn) * 1000;
+        const { consumed, ...rest } = payload;
+        // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
+        const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
+        if (consumed !== undefined && consumed !== null && consumed !== false) multi.hset(key, 'c', String(consumed));
+        multi.pexpire(key, ttlMs);
+        if (model === 'Session' && typeof payload.uid === 'string') multi.set(`${prefix}uid:${payload.uid}`, id, 'PX', ttlMs);
+        if (typeof payload.userCode === 'string') multi.set(`${prefix}code:${payload.userCode}`, id, 'PX', ttlMs);
+        if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
+          const grantKey = `${prefix}grant:${payload.grantId}`;
+          // NX gives a new set its TTL, GT lengthens it for a longer-lived member (Redis ≥ 7).
+          multi.sadd(grantKey, key).pexpire(grantKey, ttlMs, 'NX').pexpire(grantKey, ttlMs, 'GT');
+        }
+        const replies = await write(() => multi.exec());
+        const failed = replies?.find(([err]) => err !== null)?.[0];
+        if (failed) throw isOutOfMemory(failed) ? storeFull() : failed;
+      },
+      find: (id) => read(keyOf(id)),
+      findByUid: (uid) => byIndex(`uid:${uid}`),
+      findByUserCode: (userCode) => byIndex(`code:${userCode}`),
+      async consume(id) {
+        const outcome = await redis.eval(CONSUME, 1, keyOf(id), String(Math.floor(Date.now() / 1000)));
+        if (outcome !== 1) throw alreadyConsumed();
+      },
+      async destroy(id) {
+        await redis.del(keyOf(id));
+      },
+      async revokeByGrantId(grantId) {
+        await redis.eval(REVOKE, 1, `${prefix}grant:${grantId}`);
+      },
+      async take(id) {
+        const key = keyOf(id);
+        const replies = await redis.multi().hget(key, 'p').del(key).exec();
+        const [reply] = replies ?? [];
+        if (reply === undefined || reply[0] !== null) throw reply?.[0] ?? new Error('Redis MULTI failed');
+        return parsePayload(reply[1]);
+      },
+    };
+  }
+
+  const challenges = createRedisChallengeStore({ url: options.url, keyPrefix: `${prefix}challenge:` });
+  return {
+    kind: 'redis',
+    adapter,
+    challenges,
+    async probe() {
+      await redis.ping();
+      await challenges.take('startup-probe-0000000000000000');
+    },
+    async close() {
+      await challenges.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { unwatchFile, watchFile } from 'node:fs';
+import Provider from 'oidc-provider';
+import { assertSecureOrigin } from '../../protocol/origin.js';
+import type { SsoClient } from '../../protocol/sso.js';
+import { SECURITY_HEADERS, createHpkiRoutes, createSessionCookie, send } from '../http/index.js';
+import type { DetailedTokenVerifier } from '../verify/index.js';
+import { createInteractionRoutes, ssoStartSession } from './interactions.js';
+import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
+import { createSsoVerifier } from './login-proof.js';
+import { LOGIN_SLOT_ID, SSO_CSS, SSO_STYLESHEET_PATH } from './pages.js';
+import { PROVIDER_CSP, providerConfiguration } from './provider-config.js';
+import { createSsoRecords } from './records.js';
+import type { SsoStore } from './store.js';
+
+/** The OpenID Provider over HPKI on `node:http` (PROTOCOL.md §10): one process of an issuer. */
+
+export interface SsoServerOptions {
+  /**
+   * The public issuer: an origin (`https://sso.example.jp`, or a loopback origin for development),
+   * or made from the port this process got (`port: 0`, for the demo and tests).
+   */
+  issuer: string | ((port: number) => string);
+  /** Where to listen; default the issuer's port. 0 picks a free one (then the issuer must say where). */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1 for loopback issuers, else all interfaces. */
+  host?: string;
+  /** Shown on the pages and in the PIN window (the descriptor's `name`). */
+  providerName: string;
+  clients: readonly SsoClient[];
+  /** The project's verifier; it must admit every role (`allowedRoles: 'any'`): roles are per client. */
+  verifier: DetailedTokenVerifier;
+  store: SsoStore;
+  /** The keys, and the file they came from (reread when it changes, after `rotate-keys`). */
+  keys: { jwks: PrivateJwks; path?: string };
+  allowPrivateNetwork: boolean;
+  onInternalError?: (err: unknown) => void;
+  /** One line about something an operator should know (a key reload, a failed back-channel message). */
+  onNotice?: (line: string) => void;
+}
+
+export interface RunningSsoServer {
+  issuer: string;
+  port: number;
+  /** The kid that signs now. */
+  signingKid(): string;
+  close(): Promise<void>;
+}
+
+export const SSO_COOKIE_NAME = 'hpki-sso';
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** An issuer is an origin here: the HPKI descriptor of §1.1 belongs to the whole origin. */
+export function checkIssuer(issuer: string): string {
+  const url = new URL(issuer);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') throw new RangeError('the issuer must be an origin, without a path');
+  return assertSecureOrigin(url.origin);
+}
+
+const isLoopbackHost = (url: URL): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
+  // Requests wait for the handler, which needs the issuer, which may need the port: listen first.
+  let dispatch: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+    if (dispatch !== undefined) dispatch(req, res);
+    else res.writeHead(503, { Connection: 'close' }).end();
+  });
+  const fixed = typeof options.issuer === 'string' ? new URL(checkIssuer(options.issuer)) : undefined;
+  const listenPort = options.port ?? (fixed === undefined ? 0 : fixed.port === '' ? (fixed.protocol === 'https:' ? 443 : 80) : Number(fixed.port));
+  await options.store.probe();
+  const port = await listen(server, listenPort, options.host ?? (fixed === undefined || isLoopbackHost(fixed) ? '127.0.0.1' : '0.0.0.0'));
+  let issuer: string;
+  try {
+    issuer = typeof options.issuer === 'string' ? checkIssuer(options.issuer) : checkIssuer(options.issuer(port));
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const issuerUrl = new URL(issuer);
+  const { clients, store, providerName, onInternalError } = options;
+  const records = createSsoRecords(store);
+  let jwks = options.keys.jwks;
+
+  const build = (keys: PrivateJwks): Provider => {
+    const provider = new Provider(issuer, providerConfiguration({ providerName, clients, jwks: keys, store, records, allowPrivateNetwork: options.allowPrivateNetwork }));
+    // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.
+    provider.proxy = issuer.startsWith('https:');
+    provider.on('server_error', (_ctx, err) => onInternalError?.(err));
+    provider.on('backchannel.error', (_ctx, err, client) => options.onNotice?.(`back-channel logout to ${client.clientId} failed: ${err.message}`));
+    return provider;
+  };
+  let provider = build(jwks);
+  let callback = provider.callback();
+
+  const cookie = createSessionCookie(issuer, { name: SSO_COOKIE_NAME });
+  const hpkiRoutes = createHpkiRoutes({
+    origin: issuer,
+    verifier: createSsoVerifier(options.verifier),
+    challenges: store.challenges,
+    cookie,
+    startSession: ssoStartSession(records),
+    descriptor: {
+      hpkiLogin: 1,
+      name: providerName,
+      challengeUrl: '/hpki/challenge',
+      loginUrl: '/hpki/login',
+      button: { selector: `#${LOGIN_SLOT_ID}`, position: 'beforeend' },
+    },
+    ...(onInternalError === undefined ? {} : { onInternalError }),
+  });
+  const interactionRoutes = createInteractionRoutes({
+    provider: () => provider,
+    records,
+    clients,
+    cookie,
+    providerName,
+    ...(onInternalError === undefined ? {} : { onInternalError }),
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    if (path === SSO_STYLESHEET_PATH && req.method === 'GET') {
+      send(res, 200, 'text/css; charset=utf-8', SSO_CSS, { 'Cache-Control': 'public, max-age=3600' });
+      return;
+    }
+    if (await hpkiRoutes(req, res)) return;
+    if (await interactionRoutes(req, res)) return;
+    // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
+    // whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
+    req.headers.host = issuerUrl.host;
+    delete req.headers['x-forwarded-host'];
+    if (issuerUrl.protocol === 'https:') req.headers['x-forwarded-proto'] = 'https';
+    else delete req.headers['x-forwarded-proto'];
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (value !== undefined) res.setHeader(name, value);
+    res.setHeader('Content-Security-Policy', PROVIDER_CSP);
+    // Discovery and JWKS are fetched by clients' servers and browsers' scripts alike.
+    if (path !== '/.well-known/openid-configuration' && path !== '/jwks') res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    else res.removeHeader('Cross-Origin-Resource-Policy');
+    await callback(req, res);
+  }
+
+  dispatch = (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      onInternalError?.(err);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
+      else res.destroy();
+    });
+  };
+
+  const keysPath = options.keys.path;
+  const reload = (): void => {
+    if (keysPath === undefined) return;
+    readKeysFile(keysPath).then(
+      (next) => {
+        if (next.keys.map((k) => k.kid).join() === jwks.keys.map((k) => k.kid).join()) return;
+        jwks = next;
+        provider = build(next);
+        callback = provider.callback();
+        options.onNotice?.(`keys reloaded from ${keysPath}: ${next.keys[0]!.kid} signs`);
+      },
+      (err: unknown) => options.onNotice?.(`keys not reloaded: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+  if (keysPath !== undefined) watchFile(keysPath, { interval: 1_000 }, reload);
+
+  return {
+    issuer,
+    port,
+    signingKid: () => jwks.keys[0]!.kid,
+    async close() {
+      if (keysPath !== undefined) unwatchFile(keysPath, reload);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Keys for a process without `--keys`: made now, gone with the process. */
+export function ephemeralKeys(): PrivateJwks {
+  return { keys: [generateSigningKey()] };
+}

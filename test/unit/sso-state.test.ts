@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Name } from '@peculiar/asn1-x509';
+import { createHash } from 'node:crypto';
+import { encodeName, OID } from '../helpers/test-pki.js';
+import { deriveSub } from '../../server/sso/sub.js';
+import { createMemorySsoStore } from '../../server/sso/memory-store.js';
+
+/** The sub derivation of docs/sso.md, and the memory store's bounds (full: refuse, never evict). */
+
+const name = (spec: ReadonlyArray<readonly [string, string]>): Name => AsnConvert.parse(encodeName(spec), Name);
+const JMA = [[OID.c, 'JP'], [OID.o, 'Japan Medical Association'], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+
+describe('sub', () => {
+  it('is SHA-256 of the context, the issuer key and the holder id, as base64url', () => {
+    const sub = deriveSub(name(JMA), 'A1234567');
+    const key = JSON.stringify([[['2.5.4.6', 'jp']], [['2.5.4.10', 'japan medical association']], [['2.5.4.3', 'hpki-01-medicaldoctorca-forauthentication']]]);
+    const expected = createHash('sha256').update(`hpki-login sub 1\u0000${key}\u0000A1234567`).digest('base64url');
+    expect(sub).toBe(expected);
+    expect(sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('stays when the CA re-encodes or re-cases its name; changes with the holder id or the CA', () => {
+    const sub = deriveSub(name(JMA), 'A1234567');
+    const recased = [[OID.c, 'JP'], [OID.o, 'JAPAN  Medical Association '], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+    expect(deriveSub(name(recased), 'A1234567')).toBe(sub);
+    expect(deriveSub(name(JMA), 'A1234568')).not.toBe(sub);
+    const medis = [[OID.c, 'JP'], [OID.o, 'MEDIS-DC'], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+    expect(deriveSub(name(medis), 'A1234567')).not.toBe(sub);
+    expect(() => deriveSub(name(JMA), '')).toThrow(RangeError);
+  });
+});
+
+describe('memory SSO store', () => {
+  it('refuses new records when full, keeps the live ones, and makes room as they expire', async () => {
+    let now = 1_000_000;
+    const store = createMemorySsoStore({ maxRecords: 3, now: () => now });
+    const sessions = store.adapter('Session');
+    await sessions.upsert('a', { uid: 'ua' }, 60);
+    await sessions.upsert('b', { uid: 'ub' }, 60);
+    await store.adapter('Interaction').upsert('c', { returnTo: 'x' }, 5);
+    await expect(sessions.upsert('d', { uid: 'ud' }, 60)).rejects.toMatchObject({ error: 'temporarily_unavailable', statusCode: 503 });
+    expect(await sessions.find('a')).toMatchObject({ uid: 'ua' });
+    expect(await sessions.findByUid('ub')).toMatchObject({ uid: 'ub' });
+    await sessions.upsert('a', { uid: 'ua', accountId: 'x' }, 60);
+    now += 6_000;
+    await sessions.upsert('d', { uid: 'ud' }, 60);
+    expect(await store.adapter('Interaction').find('c')).toBeUndefined();
+    await store.close();
+  });
+
+  it('consumes a code once, revokes a grant whole, takes a record once', async () => {
+    const store = createMemorySsoStore();
+    const codes = store.adapter('AuthorizationCode');
+    await codes.upsert('code1', { grantId: 'g1' }, 60);
+    await store.adapter('AccessToken').upsert('at1', { grantId: 'g1' }, 60);
+    await codes.consume('code1');
+    expect((await codes.find('code1'))?.consumed).toEqual(expect.any(Number));
+    await expect(codes.consume('code1')).rejects.toMatchObject({ error: 'invalid_grant' });
+    await store.adapter('AuthorizationCode').revokeByGrantId('g1');
+    expect(await codes.find('code1')).toBeUndefined();
+    expect(await store.adapter('AccessToken').find('at1')).toBeUndefined();
+    const proofs = store.adapter('HpkiProof');
+    await proofs.upsert('p', { uid: 'x' }, 60);
+    expect(await proofs.take('p')).toMatchObject({ uid: 'x' });
+    expect(await proofs.take('p')).toBeUndefined();
+    await store.close();
+  });
+
+  it('refuses new HPKI challenges when full instead of dropping pending ones', async () => {
+    const store = createMemorySsoStore({ maxChallenges: 2 });
+    const first = await store.challenges.issue('session-aaaaaaaaaaaaaaaa');
+    await store.challenges.issue('session-bbbbbbbbbbbbbbbb');
+    await expect(store.challenges.issue('session-cccccccccccccccc')).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
+    expect(await store.challenges.take('session-aaaaaaaaaaaaaaaa')).toEqual({ status: 'ok', challenge: first.challenge });
+    await store.close();
+  });
+});
