@@ -125,6 +125,8 @@ export interface CreateCardFileOptions {
   nameJa?: string;
   role: string;
   pin: string;
+  /** The subject serialNumber (holder id); a renewed card of the same holder keeps it. Default: made from the serial. */
+  holderId?: string;
   expired?: boolean;
   notYetValid?: boolean;
   revoked?: boolean;
@@ -142,6 +144,7 @@ export async function createCardFile(path: string, options: CreateCardFileOption
     name: options.name,
     role: options.role,
     ...(options.nameJa === undefined ? {} : { nameJa: options.nameJa }),
+    ...(options.holderId === undefined ? {} : { id: options.holderId }),
     ...(options.expired === undefined ? {} : { expired: options.expired }),
     ...(options.notYetValid === undefined ? {} : { notYetValid: options.notYetValid }),
     ...(options.revoked === undefined ? {} : { revoked: options.revoked }),

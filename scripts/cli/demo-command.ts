@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isSecureOrigin } from '../../protocol/origin.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
-import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
+import { RECORDS_NAME } from '../../server/demo/records-pages.js';
+import { type RunningDemoPortal, SSO_PROVIDER_NAME, startDemoPortal } from '../../server/demo/start-demo.js';
 import { openDemoBrowser } from './demo-browser.js';
+import { trustMockPki } from './mock-pki-trust.js';
+import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -13,10 +16,12 @@ import { openDemoBrowser } from './demo-browser.js';
  * SIGTERM.
  */
 
-const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]
-  --port N        port on 127.0.0.1 (default 8787; 0 picks a free one)
+const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--no-sso] [--redis URL] [--origin URL]
+  --port N        port on 127.0.0.1 (default 8787; the SSO provider and the second service take N+1 and N+2;
+                  0 picks free ones)
   --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
   --no-browser    only serve the portal
+  --no-sso        without the OpenID provider and the second service
   --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
   --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
 `;
@@ -31,6 +36,7 @@ interface DemoArgs {
   port: number;
   pkiDir: string;
   browser: boolean;
+  sso: boolean;
   redisUrl: string | undefined;
   origin: string | undefined;
 }
@@ -39,6 +45,7 @@ const OPTIONS = {
   port: { type: 'string' },
   pki: { type: 'string' },
   'no-browser': { type: 'boolean' },
+  'no-sso': { type: 'boolean' },
   redis: { type: 'string' },
   origin: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -63,7 +70,7 @@ function parseDemoArgs(args: string[]): DemoArgs | string {
   }
   const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) return '--redis must be a redis:// or rediss:// URL';
-  return { port, pkiDir: values.pki ?? defaultPkiDir(), browser: values['no-browser'] !== true, redisUrl, origin: values.origin };
+  return { port, pkiDir: values.pki ?? defaultPkiDir(), browser: values['no-browser'] !== true, sso: values['no-sso'] !== true, redisUrl, origin: values.origin };
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -84,15 +91,27 @@ export async function run(args: string[]): Promise<number> {
     return parsed === '' ? 0 : 2;
   }
   let portal: RunningDemoPortal;
+  const onInternalError = (err: unknown): void => {
+    process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  };
+  const trust = await trustMockPki(parsed.pkiDir, { allowedRoles: DEMO_ALLOWED_ROLES, onRefreshError: onInternalError });
+  const ssoTrust = parsed.sso ? await trustMockPki(parsed.pkiDir, { allowedRoles: 'any', onRefreshError: onInternalError }) : undefined;
+  const closeTrust = (): void => {
+    trust.close();
+    ssoTrust?.close();
+  };
   try {
     portal = await startDemoPortal({
       port: parsed.port,
-      pkiDir: parsed.pkiDir,
+      verifier: trust.verifier,
+      ...(ssoTrust === undefined ? {} : { ssoVerifier: ssoTrust.verifier }),
+      onNotice: (line) => process.stderr.write(`hpki-login demo: ${line}\n`),
       redisUrl: parsed.redisUrl,
       origin: parsed.origin,
-      onInternalError: (err) => process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`),
+      onInternalError,
     });
   } catch (err) {
+    closeTrust();
     const code = (err as NodeJS.ErrnoException).code;
     const message = code === 'EADDRINUSE' ? `port ${parsed.port} is in use; choose another with --port` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`hpki-login demo: ${message}\n`);
@@ -103,11 +122,16 @@ export async function run(args: string[]): Promise<number> {
       `  listening on http://127.0.0.1:${portal.port}/\n` +
       `  trusting the mock PKI in ${parsed.pkiDir}\n` +
       `  challenges kept in ${portal.challengeStore === 'redis' ? 'Redis' : 'memory'}\n` +
-      `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n`,
+      `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n` +
+      (portal.sso === undefined
+        ? ''
+        : `${SSO_PROVIDER_NAME} (OpenID provider): ${portal.sso.issuer}/.well-known/openid-configuration\n` +
+          `${RECORDS_NAME} (logs in only through the provider): ${portal.sso.recordsOrigin}\n`),
   );
   if (parsed.browser) await openDemoBrowser(portal.origin, parsed.pkiDir);
   process.stdout.write('Press Ctrl+C to stop.\n');
   await waitForSignal();
   await portal.close();
+  closeTrust();
   return 0;
 }

@@ -15,7 +15,7 @@ import {
 
 const USAGE = `usage:
   hpki-login mock-card create --out FILE [--pki DIR] [--name NAME] [--name-ja NAME] [--role ROLE]
-                              [--pin PIN] [--expired | --revoked | --not-yet-valid] [--kind hpki|jpki]
+                              [--holder-id ID] [--pin PIN] [--expired | --revoked | --not-yet-valid] [--kind hpki|jpki]
                               [--crl-base-url URL]
   hpki-login mock-card serve --card FILE --vpcd [HOST:PORT] [--sign-delay-ms N]
                              [--blocked-sw 6983|6984] [--forms both|iso|proprietary]
@@ -60,6 +60,7 @@ async function create(args: string[]): Promise<number> {
     name: { type: 'string' },
     'name-ja': { type: 'string' },
     role: { type: 'string', default: 'Medical Doctor' },
+    'holder-id': { type: 'string' },
     pin: { type: 'string', default: '1234' },
     expired: { type: 'boolean', default: false },
     revoked: { type: 'boolean', default: false },
@@ -82,6 +83,7 @@ async function create(args: string[]): Promise<number> {
       // The default Japanese name belongs to the default holder only; --name-ja '' leaves it out.
       ...(nameJa === undefined || nameJa === '' ? {} : { nameJa }),
       role: v.role,
+      ...(v['holder-id'] === undefined ? {} : { holderId: v['holder-id'] }),
       pin: v.pin,
       expired: v.expired,
       revoked: v.revoked,

@@ -8,8 +8,11 @@
 export interface ExpiringMap<V> {
   /** The value, unless absent or past its drop time (then it is removed). */
   get(key: string): V | undefined;
-  /** Sets or replaces the value, moving it to the young end. */
-  set(key: string, value: V, dropAt: number): void;
+  /**
+   * Sets or replaces the value, moving it to the young end. When the map is full of live entries,
+   * the oldest makes room, or (`whenFull: 'refuse'`) nothing is set and false is returned.
+   */
+  set(key: string, value: V, dropAt: number): boolean;
   /** Removes and returns the value (undefined when absent or past its drop time). */
   take(key: string): V | undefined;
   delete(key: string): void;
@@ -17,8 +20,11 @@ export interface ExpiringMap<V> {
   readonly size: number;
 }
 
-export function createExpiringMap<V>(options: { maxEntries: number; now: () => number }): ExpiringMap<V> {
+export type WhenFull = 'evict-oldest' | 'refuse';
+
+export function createExpiringMap<V>(options: { maxEntries: number; now: () => number; whenFull?: WhenFull }): ExpiringMap<V> {
   const { maxEntries, now } = options;
+  const refuse = options.whenFull === 'refuse';
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
   const entries = new Map<string, { value: V; dropAt: number }>();
 
@@ -42,14 +48,16 @@ export function createExpiringMap<V>(options: { maxEntries: number; now: () => n
   return {
     get: (key) => live(key)?.value,
     set(key, value, dropAt) {
-      entries.delete(key);
+      const replacing = entries.delete(key);
       purgeExpired(now());
+      if (refuse && !replacing && entries.size >= maxEntries) return false;
       while (entries.size >= maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done === true) break;
         entries.delete(oldest.value);
       }
       entries.set(key, { value, dropAt });
+      return true;
     },
     take(key) {
       const entry = live(key);

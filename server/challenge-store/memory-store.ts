@@ -8,13 +8,19 @@ import {
   randomBase64Url256,
   storeClosedError,
 } from './challenge-store.js';
-import { createExpiringMap } from './expiring-map.js';
+import { type WhenFull, createExpiringMap } from './expiring-map.js';
+import { HpkiError } from '../../protocol/errors.js';
 
 export interface MemoryChallengeStoreOptions {
   /** Lifetime of a challenge, at most 5 minutes (the default). */
   ttlMs?: number;
-  /** Pending challenges kept at most; the oldest is dropped to make room. Default 10 000. */
+  /** Pending challenges kept at most. Default 10 000. */
   maxEntries?: number;
+  /**
+   * When that many are pending: drop the oldest (default), or refuse the new one so that nobody's
+   * pending login is lost to a flood of anonymous challenges (`issue` then fails with ERR_HPKI_INTERNAL).
+   */
+  whenFull?: WhenFull;
   /** How long an expired challenge is remembered so `take` can say "expired". Default 60 s. */
   graceMs?: number;
   /** Clock in milliseconds since the epoch. */
@@ -29,6 +35,7 @@ export function createMemoryChallengeStore(options: MemoryChallengeStoreOptions 
   const pending = createExpiringMap<{ challenge: string; expiresAt: number }>({
     maxEntries: options.maxEntries ?? 10_000,
     now,
+    ...(options.whenFull === undefined ? {} : { whenFull: options.whenFull }),
   });
   let closed = false;
 
@@ -38,7 +45,9 @@ export function createMemoryChallengeStore(options: MemoryChallengeStoreOptions 
       assertSessionId(sessionId);
       const challenge = randomBase64Url256();
       const expiresAt = now() + ttlMs;
-      pending.set(sessionId, { challenge, expiresAt }, expiresAt + graceMs);
+      if (!pending.set(sessionId, { challenge, expiresAt }, expiresAt + graceMs)) {
+        throw new HpkiError('ERR_HPKI_INTERNAL', 'too many logins are pending; try again shortly');
+      }
       return { challenge, expiresAt: new Date(expiresAt) };
     },
     async take(sessionId): Promise<ChallengeTake> {

@@ -97,5 +97,9 @@ th, td { text-align: left; padding: 0.55rem 0.6rem; border-bottom: 1px solid var
 th { background: #eef3f7; font-weight: 600; }
 tbody tr:hover { background: #f7fafc; }
 .kana { display: block; color: var(--muted); font-size: 0.8rem; }
+.sso-login a.sso { display: block; text-align: center; text-decoration: none; border-radius: 6px; padding: 0.6rem 1.2rem;
+  background: #23507a; color: #fff; font-weight: 600; }
+.sso-login a.sso:hover { background: #1a3d5e; }
+body.records .site-header { background: #5a3e8c; }
 .site-footer { text-align: center; color: var(--muted); font-size: 0.8rem; padding: 1.5rem; }
 `;

@@ -1,5 +1,5 @@
 import { DEMO_PATIENTS } from './patients.js';
-import { type PortalUser, displayName, honorific, roleLabel } from './portal-user.js';
+import { type PortalUser, claim, displayName, honorific, roleLabel } from './portal-user.js';
 import { FAVICON_PATH, STYLESHEET_PATH } from './assets.js';
 
 export const PORTAL_NAME = 'はれやか医療ネット（デモ）';
@@ -45,7 +45,13 @@ ${body}
  * (the descriptor's `button`), so that element is the whole password form: whatever the extension
  * inserts lands outside the form and cannot submit it.
  */
-export function loginPage(options: { error?: string; accountId?: string } = {}): string {
+export function loginPage(options: { error?: string; accountId?: string; sso?: boolean } = {}): string {
+  const sso =
+    options.sso === true
+      ? `<p class="divider">地域の他のサービスと共通のログイン</p>
+<p class="sso-login"><a class="sso" href="/sso/login" data-demo="sso-login">医療認証基盤でログイン</a></p>
+<p class="hint">医療認証基盤（デモ）にHPKIカードで一度ログインすると、医師資格証ポータル（デモ）など他のサービスにもPINなしで入れます。</p>`
+      : '';
   const error = options.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;
   return layout(
     'ログイン',
@@ -62,6 +68,7 @@ ${error}
 </form>
 <p class="divider">医師資格証（HPKIカード）をお持ちの方</p>
 <p class="hint">HPKI Login 拡張機能を入れたブラウザでは、上のフォームのすぐ下に「HPKIログイン」ボタンが表示されます。カードをリーダーに置いてボタンを押し、PINを入力してください。</p>
+${sso}
 </div>`,
   );
 }
@@ -70,7 +77,14 @@ const DATE_FORMAT = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', y
 
 function profile(user: PortalUser): string {
   const rows: [string, string][] =
-    user.method === 'hpki'
+    user.method === 'sso'
+      ? [
+          ['資格', roleLabel(claim(user.sso, 'hpki_role') ?? '—')],
+          ['ログイン方法', '医療認証基盤（HPKIカード）'],
+          ['証明書の有効期限', DATE_FORMAT.format(new Date(claim(user.sso, 'hpki_not_after') ?? 0))],
+          ['資格者ID', claim(user.sso, 'hpki_holder_id') ?? '—'],
+        ]
+      : user.method === 'hpki'
       ? [
           ['資格', roleLabel(user.login.hcRole)],
           ['ログイン方法', 'HPKIカード（医師資格証）'],
@@ -111,6 +125,27 @@ ${patientTable()}
 </section>`,
     user,
   );
+}
+
+/**
+ * After the service's own logout: on to the provider's end-session endpoint. A page of its own (a
+ * meta refresh, plus a link) because the logout form's redirects stay under `form-action 'self'`.
+ */
+export function leavingPage(endSessionUrl: string): string {
+  const url = escapeHtml(endSessionUrl);
+  return `<!doctype html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${url}">
+<title>ログアウト</title>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
+</head>
+<body>
+<main><div class="card"><p>医療認証基盤からもログアウトしています…</p><p><a href="${url}">進まないときはこちら</a></p></div></main>
+</body>
+</html>
+`;
 }
 
 /** A page that only says something: not found, refused. */

@@ -10,9 +10,20 @@ import {
   send,
 } from '../http/index.js';
 import type { TokenVerifier } from '../verify/index.js';
-import { DEMO_ACCOUNT, PORTAL_NAME, loginPage, messagePage, portalPage } from './pages.js';
+import { DEMO_ACCOUNT, PORTAL_NAME, leavingPage, loginPage, messagePage, portalPage } from './pages.js';
 import type { PortalUser } from './portal-user.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
+import { type OidcRp, createOidcRp } from './oidc-rp.js';
+import { createSsoSessionIndex } from './sso-sessions.js';
+import { isCrossSitePost } from './cross-site.js';
+
+/** How a demo service reaches the demo's OpenID provider. */
+export interface DemoSsoClient {
+  /** The provider's issuer, once it listens. */
+  issuer: () => string | undefined;
+  clientId: string;
+  clientSecret: string;
+}
 
 /** The roles the demo lets in; the descriptor shows them in the extension's consent window. */
 export const DEMO_ALLOWED_ROLES = ['Medical Doctor', 'Pharmacist'];
@@ -24,6 +35,8 @@ export interface DemoPortalHandlerOptions {
   verifier: TokenVerifier;
   challenges: ChallengeStore;
   sessions?: SessionStore<PortalUser>;
+  /** 「医療認証基盤でログイン」 through the demo's OpenID provider, when it runs. */
+  sso?: DemoSsoClient;
   /** Told about unexpected failures. */
   onInternalError?: (err: unknown) => void;
 }
@@ -43,6 +56,18 @@ function html(res: ServerResponse, status: number, body: string, headers: Record
   send(res, status, 'text/html; charset=utf-8', body, headers);
 }
 
+const SSO_ERRORS: Readonly<Record<string, string>> = {
+  access_denied: 'このサービスは、あなたの資格ではご利用になれないか、ログインが取り消されました。',
+  login_required: '医療認証基盤にログインしていません。',
+};
+
+/** The message for `?sso_error=…`, the code the provider sent back (never echoed as it came). */
+function ssoError(req: IncomingMessage): { error?: string } {
+  const code = new URL(req.url ?? '/', 'http://path.invalid').searchParams.get('sso_error');
+  if (code === null) return {};
+  return { error: Object.hasOwn(SSO_ERRORS, code) ? SSO_ERRORS[code]! : '医療認証基盤でのログインに失敗しました。' };
+}
+
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
   send(res, 303, 'text/plain; charset=utf-8', `See ${location}\n`, { ...headers, Location: location });
 }
@@ -56,10 +81,22 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   const sessions = options.sessions ?? createMemorySessionStore<PortalUser>();
   const cookie = createSessionCookie(origin);
 
-  const startSession = (user: PortalUser, previous: string | undefined): string => {
-    if (previous !== undefined) sessions.destroy(previous);
-    return sessions.create(user);
-  };
+  const index = createSsoSessionIndex(sessions);
+  const startSession = (user: PortalUser, previous: string | undefined): string =>
+    index.start(user.method === 'sso' ? user.sso : undefined, user, previous);
+
+  const sso: OidcRp | undefined =
+    options.sso === undefined
+      ? undefined
+      : createOidcRp({
+          origin,
+          ...options.sso,
+          scope: 'openid profile hpki',
+          cookiePrefix: 'harenet',
+          startSession: (user, req) => cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
+          endSessions: (match) => index.end(match),
+          ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
+        });
 
   const hpkiRoutes = createHpkiRoutes({
     origin,
@@ -86,10 +123,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   };
 
   /** Forms post only from the portal's own pages; browsers always say where a form post comes from. */
-  const isCrossSite = (req: IncomingMessage): boolean => {
-    const from = req.headers.origin;
-    return from !== undefined && from !== origin;
-  };
+  const isCrossSite = (req: IncomingMessage): boolean => isCrossSitePost(req, origin);
 
   async function passwordLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -110,6 +144,8 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await hpkiRoutes(req, res)) return;
+    // Before the cross-site check: the provider's back-channel POST carries no Origin of ours.
+    if (sso !== undefined && (await sso.handle(req, res))) return;
     const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;
@@ -120,7 +156,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
     switch (key) {
       case 'GET /':
         if (currentUser(req) !== undefined) redirect(res, '/portal');
-        else html(res, 200, loginPage());
+        else html(res, 200, loginPage({ sso: sso !== undefined, ...ssoError(req) }));
         return;
       case 'POST /login':
         return passwordLogin(req, res);
@@ -132,8 +168,13 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
       }
       case 'POST /logout': {
         const current = currentUser(req);
-        if (current !== undefined) sessions.destroy(current.id);
-        redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+        if (current !== undefined) index.destroy(current.id);
+        // Signed in through SSO: end the provider's session too, which logs out the other services.
+        if (current?.user.method === 'sso' && sso !== undefined) {
+          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso)), { 'Set-Cookie': cookie.serializeCleared() });
+        } else {
+          redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+        }
         return;
       }
       case `GET ${STYLESHEET_PATH}`:

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
-import type { LoginResult, TokenVerifier } from '../verify/index.js';
+import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { type ErrorBody, errorBody } from './responses.js';
 
 /**
@@ -26,20 +26,30 @@ export async function issueChallenge(sessionId: string, deps: { challenges: Chal
   return { challenge, expiresAt: expiresAt.toISOString() };
 }
 
-export interface HpkiLoginDeps {
+/** What `startSession` may answer: the new session id, or the id and where this login goes next. */
+export type StartedSession = string | { sessionId: string; redirect: string };
+
+/** The verifier's part that the login route needs: `createTokenVerifier()`, or a wrapper returning more. */
+export interface LoginVerifier<L extends LoginResult = LoginResult> {
+  verify(token: unknown, context: VerifyContext): Promise<L>;
+}
+
+export interface HpkiLoginDeps<L extends LoginResult = LoginResult> {
   /**
    * The site's own origin, as browsers serialize it (`https://host[:port]`). Tokens are checked
    * against this, never against anything in the request, so a token signed for another site fails.
    */
   origin: string;
   /** The project's verifier (createTokenVerifier) or anything of its shape. */
-  verifier: TokenVerifier;
+  verifier: LoginVerifier<L>;
   challenges: ChallengeStore;
   /**
    * Ends the session the challenge belonged to (if any) and starts a new one for the login, returning
    * the new id: a session id known before login never becomes an authenticated one (no fixation).
+   * It may also name where this login goes (a same-origin path), overriding `redirect`; an HpkiError
+   * it throws is answered like a refused token.
    */
-  startSession: (login: LoginResult, previousSessionId: string | undefined) => string | Promise<string>;
+  startSession: (login: L, previousSessionId: string | undefined) => StartedSession | Promise<StartedSession>;
   /** Where the page goes after login: a same-origin path. Default `/`. */
   redirect?: string;
   /** Told about unexpected failures (a bug, an unreachable store); the client only sees ERR_HPKI_INTERNAL. */
@@ -58,8 +68,8 @@ export interface HpkiLoginRequest {
   body: Uint8Array | string | null;
 }
 
-export type HpkiLoginResponse =
-  | { status: 200; json: { redirect: string }; newSessionId: string; login: LoginResult }
+export type HpkiLoginResponse<L extends LoginResult = LoginResult> =
+  | { status: 200; json: { redirect: string }; newSessionId: string; login: L }
   | { status: 400 | 401 | 403 | 413 | 415 | 500; json: ErrorBody };
 
 const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,511}$/;
@@ -71,7 +81,7 @@ export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
   return isValidationErrorCode(code) ? 401 : 500;
 }
 
-function refuse(status: 400 | 413 | 415, code: ErrorCode, message: string): HpkiLoginResponse {
+function refuse(status: 400 | 413 | 415, code: ErrorCode, message: string): { status: 400 | 413 | 415; json: ErrorBody } {
   return { status, json: errorBody(code, message) };
 }
 
@@ -116,7 +126,7 @@ function byteLength(body: Uint8Array | string): number {
  * validate the token against the site's origin and the challenge of the caller's session, and on
  * success starts a fresh session.
  */
-export async function handleHpkiLogin(request: HpkiLoginRequest, deps: HpkiLoginDeps): Promise<HpkiLoginResponse> {
+export async function handleHpkiLogin<L extends LoginResult>(request: HpkiLoginRequest, deps: HpkiLoginDeps<L>): Promise<HpkiLoginResponse<L>> {
   const origin = assertSecureOrigin(deps.origin);
   const redirect = deps.redirect ?? '/';
   if (!SAME_ORIGIN_PATH.test(redirect)) throw new RangeError('redirect must be a same-origin path');
@@ -141,8 +151,10 @@ export async function handleHpkiLogin(request: HpkiLoginRequest, deps: HpkiLogin
 
   try {
     const login = await deps.verifier.verify(parsed.token, { origin, takeChallenge });
-    const newSessionId = await deps.startSession(login, sessionId);
-    return { status: 200, json: { redirect }, newSessionId, login };
+    const started = await deps.startSession(login, sessionId);
+    if (typeof started === 'string') return { status: 200, json: { redirect }, newSessionId: started, login };
+    if (!SAME_ORIGIN_PATH.test(started.redirect)) throw new RangeError('startSession: redirect must be a same-origin path');
+    return { status: 200, json: { redirect: started.redirect }, newSessionId: started.sessionId, login };
   } catch (err) {
     if (err instanceof HpkiError) {
       const status = statusForError(err.code);

@@ -5,10 +5,11 @@ import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import { type HpkiLoginDeps, MAX_LOGIN_BODY_BYTES, handleHpkiLogin, issueChallenge } from './hpki-login.js';
 import { errorBody, readBody, sendJson } from './responses.js';
 import type { SessionCookie } from './session-cookie.js';
+import type { LoginResult } from '../verify/index.js';
 
 export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
 
-export interface HpkiRoutesOptions extends HpkiLoginDeps {
+export interface HpkiRoutesOptions<L extends LoginResult = LoginResult> extends HpkiLoginDeps<L> {
   /** The site descriptor of PROTOCOL.md §1.1, served at /.well-known/hpki-login. */
   descriptor: Descriptor;
   cookie: SessionCookie;
@@ -26,7 +27,7 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
  * if missing) and the login. The challenge is bound to the cookie's value rather than to a session
  * record, so processes that share a challenge store (Redis) but not sessions agree on it.
  */
-export function createHpkiRoutes(options: HpkiRoutesOptions): RouteHandler {
+export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptions<L>): RouteHandler {
   const descriptor = descriptorSchema.parse(options.descriptor);
   const { challengeUrl, loginUrl } = descriptor;
   const { cookie } = options;

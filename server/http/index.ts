@@ -3,6 +3,8 @@ export {
   type HpkiLoginDeps,
   type HpkiLoginRequest,
   type HpkiLoginResponse,
+  type LoginVerifier,
+  type StartedSession,
   MAX_LOGIN_BODY_BYTES,
   handleHpkiLogin,
   issueChallenge,

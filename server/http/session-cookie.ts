@@ -14,14 +14,19 @@ export interface SessionCookie {
   serializeCleared(): string;
 }
 
+const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /**
  * The session cookie of PROTOCOL.md §1.1: HttpOnly, SameSite=Lax, Path=/, and Secure unless the
  * site is served on a loopback origin (browsers drop Secure cookies over plain http). A secure cookie
  * gets the `__Host-` prefix, which browsers only accept from a secure origin without Domain.
+ * `name` (default `hpki-session`) keeps apart sites that share a host: cookies ignore the port.
  */
-export function createSessionCookie(origin: string): SessionCookie {
+export function createSessionCookie(origin: string, options: { name?: string } = {}): SessionCookie {
   const secure = !isLoopbackOrigin(origin);
-  const name = secure ? '__Host-hpki-session' : 'hpki-session';
+  const baseName = options.name ?? 'hpki-session';
+  if (!COOKIE_NAME.test(baseName)) throw new RangeError('cookie name: 1–64 of [A-Za-z0-9_-]');
+  const name = secure ? `__Host-${baseName}` : baseName;
   const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 
   return {

@@ -23,8 +23,8 @@ import type { ChallengeTake } from '../challenge-store/challenge-store.js';
 export type { ChallengeTake };
 
 export interface VerifierOptions extends CertificateValidatorOptions {
-  /** Default ['Medical Doctor']. */
-  allowedRoles?: string[];
+  /** Default ['Medical Doctor']; `'any'` for a caller that decides on the role itself. */
+  allowedRoles?: string[] | 'any';
   /** Default ['1.2.392.100495.1.5.1.2']. */
   authPolicyArcs?: string[];
   now?: () => Date;

@@ -13,6 +13,8 @@ export interface Portal {
   origin: string;
   process: ChildProcess;
   stderr: () => string;
+  /** Everything printed at start (the SSO provider's and the second service's addresses). */
+  stdout: () => string;
 }
 
 export async function startPortal(args: string[]): Promise<Portal> {
@@ -33,9 +35,9 @@ export async function startPortal(args: string[]): Promise<Portal> {
       stdout += chunk.toString('utf8');
       const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
       const origin = /: (http:\/\/localhost:\d+)\/\n/.exec(stdout);
-      if (listening?.[1] !== undefined && origin?.[1] !== undefined) {
+      if (listening?.[1] !== undefined && origin?.[1] !== undefined && stdout.includes('Press Ctrl+C')) {
         clearTimeout(timer);
-        resolve({ url: listening[1], origin: origin[1], process: child, stderr: () => stderr });
+        resolve({ url: listening[1], origin: origin[1], process: child, stderr: () => stderr, stdout: () => stdout });
       }
     });
   });
