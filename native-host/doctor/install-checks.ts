@@ -1,5 +1,6 @@
 import type { Finding } from './findings.js';
 import { finding } from './findings.js';
+import { text } from './texts.js';
 
 /** Checks of the installation: host manifests per browser, their launchers, the PKCS#11 module. */
 
@@ -32,60 +33,30 @@ export interface ExpectedIds {
 
 export type Pkcs11Facts = { module: string; readers: number; cards: number } | { module: string; error: { code: string; message: string } };
 
-const REINSTALL = (browser: string): { ja: string; en: string } => ({
-  ja: `hpki-login install-host --browser ${browser} を実行し直してください。`,
-  en: `Run hpki-login install-host --browser ${browser} again.`,
-});
-
 function checkLauncher(m: ManifestFacts, launcher: LauncherFacts): Finding[] {
-  if (!launcher.exists) {
-    return [finding('launcher.missing', 'error', { ja: `${m.path} が指す起動スクリプト ${launcher.path} がありません。`, en: `The launcher ${launcher.path} named by ${m.path} does not exist.` }, REINSTALL(m.browser))];
-  }
+  const reinstall = text('fix.reinstall-host', { browser: m.browser });
+  if (!launcher.exists) return [finding('launcher.missing', 'error', text('launcher.missing', { manifest: m.path, launcher: launcher.path }), reinstall)];
   if (!launcher.executable) {
-    return [
-      finding(
-        'launcher.not-executable',
-        'error',
-        { ja: `起動スクリプト ${launcher.path} に実行権限がありません。`, en: `The launcher ${launcher.path} is not executable.` },
-        { ja: `chmod 755 '${launcher.path}' を実行するか、install-host をやり直してください。`, en: `Run chmod 755 '${launcher.path}', or install-host again.` },
-      ),
-    ];
+    return [finding('launcher.not-executable', 'error', text('launcher.not-executable', { launcher: launcher.path }), text('fix.chmod-launcher', { launcher: launcher.path }))];
   }
   const gone = launcher.runs.filter((r) => !r.exists);
   if (gone.length > 0) {
-    const list = gone.map((r) => r.path).join(', ');
-    return [finding('launcher.target-missing', 'error', { ja: `起動スクリプト ${launcher.path} が起動するファイルがありません: ${list}`, en: `The launcher ${launcher.path} starts files that no longer exist: ${list}` }, REINSTALL(m.browser))];
+    const files = gone.map((r) => r.path).join(', ');
+    return [finding('launcher.target-missing', 'error', text('launcher.target-missing', { launcher: launcher.path, files }), reinstall)];
   }
-  return [finding('launcher.ok', 'ok', { ja: `起動スクリプト ${launcher.path} は実行できます。`, en: `The launcher ${launcher.path} is executable.` })];
+  return [finding('launcher.ok', 'ok', text('launcher.ok', { launcher: launcher.path }))];
 }
 
 function checkAllowed(m: ManifestFacts, expected: ExpectedIds): Finding[] {
+  const reinstall = text('fix.reinstall-host', { browser: m.browser });
   if (m.flavor === 'firefox') {
     if (m.allowedExtensions?.includes(expected.firefoxId) === true) return [];
-    return [
-      finding('manifest.firefox-id', 'error', { ja: `${m.path} は拡張機能 ${expected.firefoxId} を許可していません。`, en: `${m.path} does not allow the extension ${expected.firefoxId}.` }, REINSTALL(m.browser)),
-    ];
+    return [finding('manifest.firefox-id', 'error', text('manifest.firefox-id', { path: m.path, id: expected.firefoxId }), reinstall)];
   }
-  if (expected.chromeOrigins.length === 0) {
-    return [
-      finding(
-        'ids.unset',
-        'warning',
-        { ja: 'manifests/extension-ids.json に Chrome 拡張機能 ID がありません。', en: 'manifests/extension-ids.json lists no Chrome extension id.' },
-        { ja: '拡張機能 ID を登録したビルドを使ってください。', en: 'Use a build whose extension-ids.json has the extension ids.' },
-      ),
-    ];
-  }
+  if (expected.chromeOrigins.length === 0) return [finding('ids.unset', 'warning', text('ids.unset'), text('fix.use-build-with-ids'))];
   const missing = expected.chromeOrigins.filter((o) => !(m.allowedOrigins ?? []).includes(o));
   if (missing.length === 0) return [];
-  return [
-    finding(
-      'manifest.ids-missing',
-      'warning',
-      { ja: `${m.path} は次の拡張機能を許可していません: ${missing.join(', ')}`, en: `${m.path} does not allow: ${missing.join(', ')}` },
-      REINSTALL(m.browser),
-    ),
-  ];
+  return [finding('manifest.ids-missing', 'warning', text('manifest.ids-missing', { path: m.path, missing: missing.join(', ') }), reinstall)];
 }
 
 export function checkManifests(manifests: readonly ManifestFacts[], expected: ExpectedIds): Finding[] {
@@ -94,47 +65,37 @@ export function checkManifests(manifests: readonly ManifestFacts[], expected: Ex
   for (const browser of browsers) {
     const mine = manifests.filter((m) => m.browser === browser);
     if (mine.every((m) => m.state === 'missing')) {
-      out.push(finding('manifest.missing', 'info', { ja: `${browser} 用のネイティブホストは未登録です。`, en: `The native host is not installed for ${browser}.` }, { ja: `${browser} を使う場合: hpki-login install-host --browser ${browser}`, en: `If you use ${browser}: hpki-login install-host --browser ${browser}` }));
+      out.push(finding('manifest.missing', 'info', text('manifest.missing', { browser }), text('fix.install-host-for-browser', { browser })));
       continue;
     }
+    const reinstall = text('fix.reinstall-host', { browser });
     for (const m of mine) {
+      const { path } = m;
       if (m.state === 'missing') continue;
       if (m.state === 'invalid') {
-        out.push(finding('manifest.invalid', 'error', { ja: `${m.path} はネイティブホストのマニフェストとして読めません。`, en: `${m.path} is not a readable native host manifest.` }, REINSTALL(browser)));
+        out.push(finding('manifest.invalid', 'error', text('manifest.invalid', { path }), reinstall));
         continue;
       }
       if (m.name !== 'jp.hpkilogin.host') {
-        out.push(finding('manifest.wrong-name', 'error', { ja: `${m.path} の name が jp.hpkilogin.host ではありません。`, en: `${m.path} does not name jp.hpkilogin.host.` }, REINSTALL(browser)));
+        out.push(finding('manifest.wrong-name', 'error', text('manifest.wrong-name', { path }), reinstall));
         continue;
       }
-      out.push(finding('manifest.present', 'ok', { ja: `${browser} のホスト登録: ${m.path}`, en: `${browser} host manifest: ${m.path}` }));
+      out.push(finding('manifest.present', 'ok', text('manifest.present', { browser, path })));
       out.push(...checkAllowed(m, expected));
       if (m.launcher !== undefined) out.push(...checkLauncher(m, m.launcher));
     }
   }
   if (manifests.length > 0 && manifests.every((m) => m.state === 'missing')) {
-    out.push(
-      finding(
-        'manifest.none',
-        'error',
-        { ja: 'どのブラウザにもネイティブホストが登録されていません。拡張機能はカードを使えません。', en: 'The native host is not installed for any browser: the extension cannot reach the card.' },
-        { ja: 'hpki-login install-host --browser <ブラウザ> を実行してください。', en: 'Run hpki-login install-host --browser <browser>.' },
-      ),
-    );
+    out.push(finding('manifest.none', 'error', text('manifest.none'), text('fix.install-host')));
   }
   return out;
 }
 
 export function checkPkcs11(facts: Pkcs11Facts): Finding[] {
+  const { module } = facts;
   if ('error' in facts) {
-    return [
-      finding(
-        'pkcs11.error',
-        'error',
-        { ja: `PKCS#11 モジュール ${facts.module} を使えません (${facts.error.code}): ${facts.error.message}`, en: `The PKCS#11 module ${facts.module} cannot be used (${facts.error.code}): ${facts.error.message}` },
-        { ja: 'モジュールのパスと、ベンダーのドライバーのインストールを確認してください。', en: "Check the module path and that the vendor's driver is installed." },
-      ),
-    ];
+    const { code, message } = facts.error;
+    return [finding('pkcs11.error', 'error', text('pkcs11.error', { module, code, message }), text('fix.check-pkcs11-module'))];
   }
-  return [finding('pkcs11.ok', 'ok', { ja: `PKCS#11 モジュール ${facts.module}: スロット ${facts.readers}、カード ${facts.cards}`, en: `PKCS#11 module ${facts.module}: ${facts.readers} slots, ${facts.cards} cards` })];
+  return [finding('pkcs11.ok', 'ok', text('pkcs11.ok', { module, slots: facts.readers, cards: facts.cards }))];
 }
