@@ -1,8 +1,11 @@
-import type { Finding } from './findings.js';
-import { finding } from './findings.js';
-import { text } from './texts.js';
+import type { Finding } from '../../native-host/doctor/findings.js';
+import { finding } from '../../native-host/doctor/findings.js';
+import { text } from '../../native-host/doctor/texts.js';
 
-/** Checks of the installation: host manifests per browser, their launchers, the PKCS#11 module. */
+/**
+ * `hpki-login doctor`'s checks of the installation: host manifests per browser, their launchers, the
+ * PKCS#11 module. Beside the install code that writes what they judge; manifest-facts.ts gathers the facts.
+ */
 
 export interface LauncherFacts {
   path: string;
