@@ -1,5 +1,6 @@
 import type { Finding, Severity } from './findings.js';
 import { hasErrors } from './findings.js';
+import { text } from './texts.js';
 
 /** Doctor output: one line per finding (plus its fix), or one JSON object. */
 
@@ -13,7 +14,8 @@ export function formatText(findings: readonly Finding[]): string {
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
-  lines.push(errors === 0 ? `問題なし (警告 ${warnings}) / no errors (${warnings} warnings)` : `エラー ${errors} 件 / ${errors} errors`);
+  const summary = errors === 0 ? text('summary.no-errors', { warnings }) : text('summary.errors', { errors });
+  lines.push(`${summary.ja} / ${summary.en}`);
   return `${lines.join('\n')}\n`;
 }
 

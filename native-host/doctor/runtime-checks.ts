@@ -1,5 +1,6 @@
 import type { Finding } from './findings.js';
 import { finding } from './findings.js';
+import { text } from './texts.js';
 
 /**
  * The Node.js runtime the host runs on. A host that handles a doctor's credentials must not run on
@@ -30,19 +31,12 @@ export interface RuntimeFacts {
 export function checkRuntime(facts: RuntimeFacts, now: Date): Finding[] {
   const major = Number.parseInt(facts.version, 10);
   const eol = NODE_END_OF_LIFE[major];
-  const where = `Node.js ${facts.version} (${facts.path})`;
+  const runtime = `Node.js ${facts.version} (${facts.path})`;
   const ended = eol === undefined ? major < OLDEST_LISTED : now.getTime() >= Date.parse(`${eol}T00:00:00Z`);
   if (ended) {
     const since = eol === undefined ? '' : ` (${eol})`;
-    return [
-      finding(
-        'runtime.end-of-life',
-        'warning',
-        { ja: `実行環境 ${where} はサポートが終了しています${since}。セキュリティ修正が提供されません。`, en: `The runtime ${where} is end-of-life${since}: it gets no security fixes.` },
-        { ja: '最新の hpki-login パッケージ (Node.js 24 LTS 同梱) に更新してください。', en: 'Update to the latest hpki-login package (it bundles Node.js 24 LTS).' },
-      ),
-    ];
+    return [finding('runtime.end-of-life', 'warning', text('runtime.end-of-life', { runtime, since }), text('fix.update-package'))];
   }
-  const until = eol === undefined ? '' : eol;
-  return [finding('runtime.supported', 'ok', { ja: `実行環境: ${where}、サポート期限 ${until || '未定'}`, en: `Runtime: ${where}, supported${until ? ` until ${until}` : ''}` })];
+  const message = eol === undefined ? text('runtime.supported.until-unknown', { runtime }) : text('runtime.supported', { runtime, until: eol });
+  return [finding('runtime.supported', 'ok', message)];
 }

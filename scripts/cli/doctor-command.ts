@@ -6,12 +6,12 @@ import { checkCard, checkPcscd, checkReaders } from '../../native-host/doctor/ca
 import type { Finding } from '../../native-host/doctor/findings.js';
 import { hasErrors } from '../../native-host/doctor/findings.js';
 import { gatherCard, gatherPcscd, gatherReaders } from '../../native-host/doctor/gather-card.js';
-import type { Pkcs11Facts } from '../../native-host/doctor/install-checks.js';
-import { checkManifests, checkPkcs11 } from '../../native-host/doctor/install-checks.js';
 import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { formatJson, formatText } from '../../native-host/doctor/report.js';
 import { toHpkiError } from '../../protocol/errors.js';
 import { bundledExtensionIds } from '../install/host-manifest.js';
+import type { Pkcs11Facts } from '../install/install-checks.js';
+import { checkManifests, checkPkcs11 } from '../install/install-checks.js';
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';

@@ -1,6 +1,6 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ExpectedIds, LauncherFacts, ManifestFacts } from '../../native-host/doctor/install-checks.js';
+import type { ExpectedIds, LauncherFacts, ManifestFacts } from './install-checks.js';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 import { localPath } from './apply.js';
 import type { ExtensionIds } from './host-manifest.js';
