@@ -126,14 +126,88 @@ export function bitStringBytes(value: Uint8Array): Uint8Array {
   return value.subarray(1);
 }
 
-/** Lowercase hex of an INTEGER's magnitude, without the sign octet (certificate serial numbers). */
+/** A BIT STRING's contents: its octets and how many bits of the last one are unused (DER: zero). */
+export function decodeBitString(value: Uint8Array): { bytes: Uint8Array; unusedBits: number } {
+  const unusedBits = value[0];
+  if (unusedBits === undefined || unusedBits > 7) throw new DerError('bad BIT STRING');
+  if (value.length === 1 && unusedBits !== 0) throw new DerError('empty BIT STRING with unused bits');
+  const last = value[value.length - 1]!;
+  if (value.length > 1 && (last & ((1 << unusedBits) - 1)) !== 0) throw new DerError('BIT STRING unused bits not zero');
+  return { bytes: value.subarray(1), unusedBits };
+}
+
+/**
+ * A named bit list (KeyUsage, ReasonFlags) as a mask: bit n of the ASN.1 list is `1 << n`. Bits
+ * set beyond `maxBits` are refused, so a value can never carry a meaning this code does not know.
+ */
+export function decodeNamedBits(value: Uint8Array, maxBits: number): number {
+  const { bytes, unusedBits } = decodeBitString(value);
+  if (bytes.length > 8) throw new DerError('named bit list too long');
+  let mask = 0;
+  for (let n = 0; n < bytes.length * 8 - unusedBits; n++) {
+    if ((bytes[n >> 3]! & (0x80 >> (n & 7))) === 0) continue;
+    if (n >= maxBits) throw new DerError('named bit list sets an undefined bit');
+    mask |= 1 << n;
+  }
+  return mask;
+}
+
+/** DER BOOLEAN contents: one octet, 0x00 or 0xFF (X.690 §11.1). */
+export function decodeBoolean(value: Uint8Array): boolean {
+  if (value.length !== 1 || (value[0] !== 0 && value[0] !== 0xff)) throw new DerError('bad BOOLEAN');
+  return value[0] === 0xff;
+}
+
+/**
+ * An INTEGER's contents as lowercase hex of its two's complement octets, after checking that they
+ * are minimal (DER). Equal values have equal keys and different values different ones, sign
+ * included: `00 ff` (+255) and `ff` (−1) never meet.
+ */
+export function integerKey(value: Uint8Array): string {
+  if (value.length === 0) throw new DerError('empty INTEGER');
+  if (value.length > 1 && ((value[0] === 0 && value[1]! < 0x80) || (value[0] === 0xff && value[1]! >= 0x80))) {
+    throw new DerError('INTEGER not minimally encoded');
+  }
+  let out = '';
+  for (let i = 0; i < value.length; i++) out += (value[i]! < 16 ? '0' : '') + value[i]!.toString(16);
+  return out;
+}
+
+/** An INTEGER's value (minimal encoding checked). */
+export function decodeBigInteger(value: Uint8Array): bigint {
+  const hex = integerKey(value);
+  const unsigned = BigInt(`0x${hex}`);
+  return (value[0]! & 0x80) === 0 ? unsigned : unsigned - (1n << BigInt(value.length * 8));
+}
+
+/** A non-negative INTEGER that fits a JavaScript number (path lengths, skip counts). */
+export function decodeSmallCount(value: Uint8Array, what: string): number {
+  const n = decodeBigInteger(value);
+  if (n < 0n || n > 1_000_000n) throw new DerError(`${what} out of range`);
+  return Number(n);
+}
+
+/**
+ * Lowercase hex of an INTEGER's magnitude, without the sign octet (how certificate serial numbers
+ * are shown); a negative value gets a leading `-`. For display only: compare with integerKey.
+ */
 export function integerHex(value: Uint8Array): string {
   if (value.length === 0) throw new DerError('empty INTEGER');
+  if ((value[0]! & 0x80) !== 0) {
+    const magnitude = (-decodeBigInteger(value)).toString(16);
+    return `-${magnitude.length % 2 ? '0' : ''}${magnitude}`;
+  }
   let i = 0;
   while (i < value.length - 1 && value[i] === 0) i++;
   let out = '';
   for (; i < value.length; i++) out += value[i]!.toString(16).padStart(2, '0');
   return out;
+}
+
+/** IA5String (and other ASCII-only string types) contents. */
+export function decodeAscii(value: Uint8Array, what: string): string {
+  for (let i = 0; i < value.length; i++) if (value[i]! > 0x7f) throw new DerError(`${what}: not ASCII`);
+  return String.fromCharCode(...value);
 }
 
 /** UTCTime or GeneralizedTime in the RFC 5280 §4.1.2.5 form (seconds, `Z`, no fractions). */

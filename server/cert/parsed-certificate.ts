@@ -2,23 +2,32 @@ import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey } from 'node:crypto';
 import type { DecodedCertificate } from '../../protocol/certificate-der.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
-import type { BasicConstraintsValue, DistributionPointNames, KeyUsageBits } from '../../protocol/certificate-extensions.js';
+import type { BasicConstraintsValue, KeyUsageBits, NameConstraintsValue } from '../../protocol/certificate-extensions.js';
 import {
   EXT,
-  decodeAuthorityKeyIdentifier,
+  decodeAuthorityKeyIdentifierValue,
   decodeBasicConstraints,
-  decodeCrlDistributionPoints,
+  decodeExtendedKeyUsage,
+  decodeKeyUsageMask,
+  decodeNameConstraints,
   decodeSubjectKeyIdentifier,
+  keyUsageBits,
 } from '../../protocol/certificate-extensions.js';
+import type { DistributionPoint } from '../../protocol/distribution-points.js';
+import { decodeCrlDistributionPoints } from '../../protocol/distribution-points.js';
 import { HpkiError } from '../../protocol/errors.js';
+import type { GeneralName } from '../../protocol/general-names.js';
+import { decodeGeneralNames } from '../../protocol/general-names.js';
 import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
-import { isAcceptableRsaKey } from './signature.js';
+import { PROCESSED_EXTENSIONS, certificateProfileProblems } from './certificate-profile.js';
 
 /**
  * A certificate decoded once with everything path validation and revocation need, so that CA
- * certificates (and recently seen end-entity certificates) are never parsed twice.
+ * certificates (and recently seen end-entity certificates) are never parsed twice. Every extension
+ * the verifier recognizes is decoded here, critical or not (RFC 5280 §4.2: a recognized extension
+ * must be processed), and a malformed one makes the certificate malformed.
  */
 export interface ParsedCertificate {
   decoded: DecodedCertificate;
@@ -31,33 +40,24 @@ export interface ParsedCertificate {
   /** subject and issuer match (RFC 5280 "self-issued"). */
   selfIssued: boolean;
   keyUsage: KeyUsageBits | undefined;
+  /** All nine KeyUsage bits (`1 << KEY_USAGE_BIT.x`), when the extension is present. */
+  keyUsageMask: number | undefined;
   basicConstraints: BasicConstraintsValue | undefined;
+  isCa: boolean;
   subjectKeyId: string | undefined;
   authorityKeyId: string | undefined;
-  crlDistributionPoints: DistributionPointNames[];
+  subjectAltNames: GeneralName[] | undefined;
+  nameConstraints: NameConstraintsValue | undefined;
+  extKeyUsage: string[] | undefined;
+  /** Empty when the certificate has no CRLDP extension. */
+  crlDistributionPoints: DistributionPoint[];
   /** Critical extensions this verifier does not process: their presence makes a path untrusted. */
   unknownCriticalExtensions: string[];
-  /** The subject public key, or undefined when Node cannot import it. */
-  publicKey: KeyObject | undefined;
-  /** The key is RSA of at least MIN_RSA_BITS: usable for the signatures this verifier accepts. */
-  acceptableKey: boolean;
+  /** RFC 5280 §4 rules the certificate breaks (certificate-profile.ts); any makes a path untrusted. */
+  profileProblems: string[];
+  /** The subject public key, imported on first use (never for a key the key policy refuses). */
+  readonly publicKey: KeyObject | undefined;
 }
-
-/**
- * Extensions whose semantics the verifier implements (or that carry no constraint, like SKI), so
- * that being critical is fine. certificatePolicies is here on purpose: HPKI marks it critical, and
- * the EE policy is checked as a separate purpose step (HPKI-CARD.md §7).
- */
-const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
-  EXT.keyUsage,
-  EXT.basicConstraints,
-  EXT.certificatePolicies,
-  EXT.subjectKeyIdentifier,
-  EXT.authorityKeyIdentifier,
-  EXT.subjectAltName,
-  EXT.subjectDirectoryAttributes,
-  EXT.crlDistributionPoints,
-]);
 
 function extension<T>(decoded: DecodedCertificate, oid: string, decode: (value: Uint8Array) => T): T | undefined {
   const ext = decoded.extensions.get(oid);
@@ -81,14 +81,17 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Decodes a DER certificate; bad DER → HpkiError ERR_TOKEN_MALFORMED. */
+/** Decodes a DER certificate; bad DER or a malformed recognized extension → HpkiError ERR_TOKEN_MALFORMED. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const decoded = decodeCertificate(der);
   const info = describeCertificate(decoded);
   const subjectKey = nameKey(decoded.subject);
   const issuerKey = nameKey(decoded.issuer);
-  const publicKey = importKey(decoded.subjectPublicKeyInfo);
-  return {
+  const keyUsageMask = extension(decoded, EXT.keyUsage, decodeKeyUsageMask);
+  const basicConstraints = extension(decoded, EXT.basicConstraints, decodeBasicConstraints);
+  let publicKey: KeyObject | undefined;
+  let imported = false;
+  const parsed: ParsedCertificate = {
     decoded,
     info,
     sha256: sha256Hex(der),
@@ -96,22 +99,33 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     issuerKey,
     subjectText: nameToString(decoded.subject),
     selfIssued: subjectKey === issuerKey,
-    keyUsage: info.keyUsage,
-    basicConstraints: extension(decoded, EXT.basicConstraints, decodeBasicConstraints),
+    keyUsage: keyUsageMask === undefined ? undefined : keyUsageBits(keyUsageMask),
+    keyUsageMask,
+    basicConstraints,
+    isCa: basicConstraints?.ca === true,
     subjectKeyId: extension(decoded, EXT.subjectKeyIdentifier, decodeSubjectKeyIdentifier),
-    authorityKeyId: extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifier),
+    authorityKeyId: extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifierValue)?.keyId,
+    subjectAltNames: extension(decoded, EXT.subjectAltName, (v) => decodeGeneralNames(v, 'subjectAltName')),
+    nameConstraints: extension(decoded, EXT.nameConstraints, decodeNameConstraints),
+    extKeyUsage: extension(decoded, EXT.extKeyUsage, decodeExtendedKeyUsage),
     crlDistributionPoints: extension(decoded, EXT.crlDistributionPoints, decodeCrlDistributionPoints) ?? [],
-    unknownCriticalExtensions: [...decoded.extensions.values()]
-      .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
-      .map((e) => e.oid),
-    publicKey,
-    acceptableKey: isAcceptableRsaKey(publicKey),
+    unknownCriticalExtensions: [...decoded.extensions.values()].filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid)).map((e) => e.oid),
+    profileProblems: [],
+    get publicKey() {
+      if (!imported) {
+        publicKey = importKey(decoded.subjectPublicKeyInfo);
+        imported = true;
+      }
+      return publicKey;
+    },
   };
+  parsed.profileProblems = certificateProfileProblems(parsed, (oid, decode) => extension(decoded, oid, decode));
+  return parsed;
 }
 
 /**
- * A bounded cache of parsed certificates keyed by their DER (least recently used out first).
- * Parsing costs about a millisecond; a returning holder's certificate costs a map lookup.
+ * A bounded cache of parsed certificates keyed by their DER (least recently used out first), so a
+ * returning holder's certificate costs a map lookup.
  */
 export interface CertificateCache {
   get(der: Uint8Array): ParsedCertificate;

@@ -3,6 +3,8 @@ import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { DecodedToken } from '../../protocol/token.js';
 import { decodeToken } from '../../protocol/token.js';
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { keyPolicyProblem } from '../cert/key-policy.js';
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
 import type { PathRevocation } from '../revocation/revocation-check.js';
@@ -106,11 +108,11 @@ function createOriginHashes(): (origin: string) => Uint8Array {
   };
 }
 
-function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string): void {
-  const key = ee.publicKey;
-  if (!ee.acceptableKey || key === undefined) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', 'certificate key is not an RSA key of 2048 bits or more');
-  }
+function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string, keyPolicy: KeyPolicy): void {
+  // The path step refused a key outside the policy already; this keeps the step safe on its own.
+  const keyProblem = keyPolicyProblem(ee.decoded, keyPolicy);
+  const key = keyProblem === undefined ? ee.publicKey : undefined;
+  if (key === undefined) throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${keyProblem ?? 'it does not import'}`);
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = signedContentFromHashes({
     origin: originHash,
@@ -161,7 +163,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
       report.path = validation.path;
       report.revocation = validation.revocation;
       if (validation.error !== undefined) throw validation.error;
-      signatureStep(ee, decoded, originHash(context.origin), challenge);
+      signatureStep(ee, decoded, originHash(context.origin), challenge, validator.keyPolicy);
       report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
     } catch (err) {
       if (!(err instanceof HpkiError)) throw err;
