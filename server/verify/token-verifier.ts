@@ -8,7 +8,7 @@ import { keyPolicyProblem } from '../cert/key-policy.js';
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
 import type { PathRevocation } from '../revocation/revocation-check.js';
-import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
+import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { nodeSha256 } from './node-sha256.js';
 import { checkRole } from './role.js';
@@ -68,6 +68,8 @@ export interface TokenReport {
 
 export interface DetailedTokenVerifier extends TokenVerifier {
   verifyWithReport(token: unknown, context: VerifyContext): Promise<TokenReport>;
+  /** Configured intermediates and CRLs that could not be read and were left out. */
+  readonly skipped: SkippedInputs;
 }
 
 function decodeStep(token: unknown, validator: CertificateValidator): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
@@ -174,6 +176,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
 
   return {
     verifyWithReport,
+    skipped: validator.skipped,
     async verify(token, context) {
       const report = await verifyWithReport(token, context);
       if (report.error !== undefined) throw report.error;
