@@ -3,6 +3,7 @@ import {
   DER_TAG,
   DerError,
   bitStringBytes,
+  checkMinimalInteger,
   decodeBitString,
   decodeBoolean,
   decodeOid,
@@ -17,7 +18,7 @@ import {
 } from './der.js';
 import { HpkiError } from './errors.js';
 import type { DistinguishedName } from './x500-name.js';
-import { readName } from './x500-name.js';
+import { readName, readSharedName } from './x500-name.js';
 
 /**
  * The skeleton of an X.509 certificate (RFC 5280 §4.1), read strictly: one DER SEQUENCE with
@@ -122,7 +123,7 @@ function readRsaKey(bits: Uint8Array): RsaKeyFacts | undefined {
     if (extra !== undefined) return undefined;
     const n = valueOf(bits, expectTag(modulus, DER_TAG.INTEGER, 'modulus'));
     const e = valueOf(bits, expectTag(exponent, DER_TAG.INTEGER, 'publicExponent'));
-    integerKey(n);
+    checkMinimalInteger(n);
     const eHex = integerKey(e);
     if ((n[0]! & 0x80) !== 0 || (e[0]! & 0x80) !== 0) return undefined;
     return { modulusBits: magnitudeBits(n), exponent: BigInt(`0x${eHex}`) };
@@ -212,7 +213,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     serialNotPositive: (serial[0]! & 0x80) !== 0 || (serial.length === 1 && serial[0] === 0),
     signatureAlgorithm,
     signature,
-    issuer: readName(der, issuerEl),
+    issuer: readSharedName(der, issuerEl),
     issuerDer,
     subject: readName(der, subjectEl),
     subjectDer,

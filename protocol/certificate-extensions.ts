@@ -51,6 +51,23 @@ export const EXT = {
 
 export const ANY_POLICY = '2.5.29.32.0';
 
+/**
+ * A decoder that remembers its result per extension value (the same Uint8Array of a decoded
+ * certificate), because the holder description, the path and the profile rules each read some of
+ * the same extensions. Results are shared: callers never modify them.
+ */
+export function memoizedDecoder<T>(decode: (value: Uint8Array) => T): (value: Uint8Array) => T {
+  const results = new WeakMap<Uint8Array, { result: T }>();
+  return (value) => {
+    let known = results.get(value);
+    if (known === undefined) {
+      known = { result: decode(value) };
+      results.set(value, known);
+    }
+    return known.result;
+  };
+}
+
 export interface KeyUsageBits {
   digitalSignature: boolean;
   nonRepudiation: boolean;
@@ -72,9 +89,7 @@ export const KEY_USAGE_BIT = {
 } as const;
 
 /** The KeyUsage BIT STRING as a mask of all nine bits (`1 << KEY_USAGE_BIT.x`). */
-export function decodeKeyUsageMask(value: Uint8Array): number {
-  return decodeNamedBits(valueOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9);
-}
+export const decodeKeyUsageMask = memoizedDecoder((value: Uint8Array): number => decodeNamedBits(valueOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9));
 
 export function keyUsageBits(mask: number): KeyUsageBits {
   const bit = (n: number): boolean => (mask & (1 << n)) !== 0;
@@ -95,7 +110,7 @@ export interface BasicConstraintsValue {
   pathLen: number | undefined;
 }
 
-export function decodeBasicConstraints(value: Uint8Array): BasicConstraintsValue {
+export const decodeBasicConstraints = memoizedDecoder((value: Uint8Array): BasicConstraintsValue => {
   const fields = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 3);
   let ca = false;
   let pathLen: number | undefined;
@@ -107,7 +122,7 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraintsValue
   if (fields[i]?.tag === DER_TAG.INTEGER) pathLen = decodeSmallCount(valueOf(value, fields[i++]!), 'pathLenConstraint');
   if (i !== fields.length) throw new DerError('bad BasicConstraints');
   return { ca, pathLen };
-}
+});
 
 export interface PolicyInformation {
   oid: string;
@@ -115,7 +130,7 @@ export interface PolicyInformation {
   qualifiers: string[];
 }
 
-export function decodePolicyInformation(value: Uint8Array): PolicyInformation[] {
+export const decodePolicyInformation = memoizedDecoder((value: Uint8Array): PolicyInformation[] => {
   const policies = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 32).map((info) => {
     const [oid, qualifiers, extra] = readChildren(value, expectTag(info, DER_TAG.SEQUENCE, 'PolicyInformation'), 3);
     if (extra !== undefined) throw new DerError('PolicyInformation: trailing data');
@@ -131,7 +146,7 @@ export function decodePolicyInformation(value: Uint8Array): PolicyInformation[] 
   });
   if (policies.length === 0) throw new DerError('certificatePolicies is empty');
   return policies;
-}
+});
 
 /** The policy OIDs of certificatePolicies. */
 export function decodeCertificatePolicies(value: Uint8Array): string[] {

@@ -98,9 +98,19 @@ export function wholeOf(bytes: Uint8Array, el: DerElement): Uint8Array {
   return bytes.subarray(el.start, el.end);
 }
 
-/** Dotted form of an OBJECT IDENTIFIER's contents. */
-export function decodeOid(value: Uint8Array): string {
-  if (value.length === 0 || value.length > 64) throw new DerError('bad OID length');
+const latin1 = new TextDecoder('latin1');
+
+/** Lowercase two-digit hex of every octet value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of `bytes`. */
+export function hexOf(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
+  return out;
+}
+
+function decodeOidUncached(value: Uint8Array): string {
   const arcs: number[] = [];
   let acc = 0;
   for (let i = 0; i < value.length; i++) {
@@ -118,6 +128,36 @@ export function decodeOid(value: Uint8Array): string {
   const first = arcs[0]!;
   const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
   return [...head, ...arcs.slice(1)].join('.');
+}
+
+// The same few dozen OIDs (attribute types, extensions, algorithms) fill every certificate: decode
+// each once. Bounded, so odd OIDs from hostile input cannot grow it.
+const oidCache = new Map<number | string, string>();
+const MAX_CACHED_OIDS = 2048;
+
+/** A cache key for short contents: a number for up to six octets (most OIDs here), else the octets as a string. */
+function contentsKey(value: Uint8Array): number | string {
+  if (value.length <= 6) {
+    let n = value.length;
+    for (let i = 0; i < value.length; i++) n = n * 256 + value[i]!;
+    return n;
+  }
+  let s = '';
+  for (let i = 0; i < value.length; i++) s += String.fromCharCode(value[i]!);
+  return s;
+}
+
+/** Dotted form of an OBJECT IDENTIFIER's contents. */
+export function decodeOid(value: Uint8Array): string {
+  if (value.length === 0 || value.length > 64) throw new DerError('bad OID length');
+  const key = contentsKey(value);
+  let oid = oidCache.get(key);
+  if (oid === undefined) {
+    oid = decodeOidUncached(value);
+    if (oidCache.size >= MAX_CACHED_OIDS) oidCache.clear();
+    oidCache.set(key, oid);
+  }
+  return oid;
 }
 
 /** Contents of a BIT STRING with no unused bits (signatures, keys). */
@@ -164,13 +204,16 @@ export function decodeBoolean(value: Uint8Array): boolean {
  * included: `00 ff` (+255) and `ff` (−1) never meet.
  */
 export function integerKey(value: Uint8Array): string {
+  checkMinimalInteger(value);
+  return hexOf(value);
+}
+
+/** Throws unless INTEGER contents are non-empty and minimally encoded (DER, X.690 §8.3.2). */
+export function checkMinimalInteger(value: Uint8Array): void {
   if (value.length === 0) throw new DerError('empty INTEGER');
   if (value.length > 1 && ((value[0] === 0 && value[1]! < 0x80) || (value[0] === 0xff && value[1]! >= 0x80))) {
     throw new DerError('INTEGER not minimally encoded');
   }
-  let out = '';
-  for (let i = 0; i < value.length; i++) out += (value[i]! < 16 ? '0' : '') + value[i]!.toString(16);
-  return out;
 }
 
 /** An INTEGER's value (minimal encoding checked). */
@@ -206,32 +249,50 @@ export function integerHex(value: Uint8Array): string {
 
 /** IA5String (and other ASCII-only string types) contents. */
 export function decodeAscii(value: Uint8Array, what: string): string {
-  for (let i = 0; i < value.length; i++) if (value[i]! > 0x7f) throw new DerError(`${what}: not ASCII`);
-  return String.fromCharCode(...value);
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i]!;
+    if (b > 0x7f) throw new DerError(`${what}: not ASCII`);
+    // Short strings (most names) are cheaper built here than through a decoder call.
+    if (value.length <= 64) out += String.fromCharCode(b);
+  }
+  return value.length <= 64 ? out : latin1.decode(value);
 }
 
 /** UTCTime or GeneralizedTime in the RFC 5280 §4.1.2.5 form (seconds, `Z`, no fractions). */
 export function decodeTime(bytes: Uint8Array, el: DerElement): Date {
-  if (el.end - el.valueStart > 32) throw new DerError('time too long');
-  const text = String.fromCharCode(...valueOf(bytes, el));
-  let match: RegExpExecArray | null;
+  const length = el.end - el.valueStart;
+  let at = el.valueStart;
+  // Read digit pairs straight from the octets: no string, no regular expression.
+  const digits = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      const d = bytes[at++]! - 0x30;
+      if (d < 0 || d > 9) throw new DerError('bad time digit');
+      v = v * 10 + d;
+    }
+    return v;
+  };
   let year: number;
   if (el.tag === DER_TAG.UTC_TIME) {
-    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-    if (match === null) throw new DerError('bad UTCTime');
-    const yy = Number(match[1]);
+    if (length !== 13) throw new DerError('bad UTCTime');
+    const yy = digits(2);
     year = yy >= 50 ? 1900 + yy : 2000 + yy;
   } else if (el.tag === DER_TAG.GENERALIZED_TIME) {
-    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-    if (match === null) throw new DerError('bad GeneralizedTime');
-    year = Number(match[1]);
+    if (length !== 15) throw new DerError('bad GeneralizedTime');
+    year = digits(4);
   } else {
     throw new DerError('expected a time');
   }
-  const [month, day, hour, minute, second] = match.slice(2).map(Number) as [number, number, number, number, number];
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  const date = new Date(ms);
-  // Date.UTC rolls over (Feb 30 → Mar 2); a real time round-trips.
+  const month = digits(2);
+  const day = digits(2);
+  const hour = digits(2);
+  const minute = digits(2);
+  const second = digits(2);
+  if (bytes[at] !== 0x5a) throw new DerError('time not in Zulu');
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  // Date.UTC rolls over (Feb 30 → Mar 2); a real time round-trips. Years below 100 are not mapped to 19xx.
+  if (year < 100) date.setUTCFullYear(year);
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
     throw new DerError('time out of range');
   }

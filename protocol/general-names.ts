@@ -64,9 +64,17 @@ export function readGeneralNames(bytes: Uint8Array, el: DerElement, what = 'Gene
   return names;
 }
 
-/** Decodes a GeneralNames value (SAN, IAN, certificateIssuer). */
+// The SAN is read by the holder description and by the path; once per value is enough.
+const decodedNames = new WeakMap<Uint8Array, GeneralName[]>();
+
+/** Decodes a GeneralNames value (SAN, IAN, certificateIssuer). The result is shared: do not modify it. */
 export function decodeGeneralNames(der: Uint8Array, what = 'GeneralNames'): GeneralName[] {
-  return readGeneralNames(der, readSingle(der, DER_TAG.SEQUENCE), what);
+  let names = decodedNames.get(der);
+  if (names === undefined) {
+    names = readGeneralNames(der, readSingle(der, DER_TAG.SEQUENCE), what);
+    decodedNames.set(der, names);
+  }
+  return names;
 }
 
 /**

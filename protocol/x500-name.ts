@@ -110,6 +110,24 @@ export function readName(bytes: Uint8Array, el: DerElement): DistinguishedName {
   );
 }
 
+// Issuer names repeat across every certificate of a CA: each distinct DER is decoded once. Bounded,
+// so a stream of odd names cannot grow it.
+const sharedNames = new Map<string, DistinguishedName>();
+const MAX_SHARED_NAMES = 512;
+
+/** readName for names many certificates share (issuers): the same frozen object for the same DER. */
+export function readSharedName(bytes: Uint8Array, el: DerElement): DistinguishedName {
+  let key = '';
+  for (let i = el.start; i < el.end; i++) key += String.fromCharCode(bytes[i]!);
+  let name = sharedNames.get(key);
+  if (name === undefined) {
+    name = Object.freeze(readName(bytes, el));
+    if (sharedNames.size >= MAX_SHARED_NAMES) sharedNames.clear();
+    sharedNames.set(key, name);
+  }
+  return name;
+}
+
 /** Decodes a Name from its DER. */
 export function decodeName(der: Uint8Array): DistinguishedName {
   return readName(der, readSingle(der, DER_TAG.SEQUENCE));
@@ -163,9 +181,16 @@ export function rdnKey(rdn: RelativeDistinguishedName): string {
   return JSON.stringify(keys);
 }
 
+const nameKeys = new WeakMap<DistinguishedName, string>();
+
 /** Comparison key: equal keys mean the names match under RFC 5280 §7.1 rules as simplified above. */
 export function nameKey(name: DistinguishedName): string {
-  return `[${name.map(rdnKey).join(',')}]`;
+  let key = nameKeys.get(name);
+  if (key === undefined) {
+    key = `[${name.map(rdnKey).join(',')}]`;
+    nameKeys.set(name, key);
+  }
+  return key;
 }
 
 /** RFC 5280 §7.1: `name` is within the subtree `base` when base's RDNs are its leading RDNs. */

@@ -20,8 +20,10 @@ import type { GeneralName } from '../../protocol/general-names.js';
 import { decodeGeneralNames } from '../../protocol/general-names.js';
 import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
+import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
 import { PROCESSED_EXTENSIONS, certificateProfileProblems } from './certificate-profile.js';
+import type { VerificationKey } from './signature.js';
 
 /**
  * A certificate decoded once with everything path validation and revocation need, so that CA
@@ -34,9 +36,11 @@ export interface ParsedCertificate {
   info: HpkiCertificateInfo;
   /** Lowercase hex SHA-256 of the DER: identity of this exact certificate. */
   sha256: string;
-  subjectKey: string;
+  /** Name keys (x500-name.ts nameKey): computed on first use for the subject. */
+  readonly subjectKey: string;
   issuerKey: string;
-  subjectText: string;
+  /** The subject as `C=JP, O=…, CN=…`, made on first use (messages, the CLI). */
+  readonly subjectText: string;
   /** subject and issuer match (RFC 5280 "self-issued"). */
   selfIssued: boolean;
   keyUsage: KeyUsageBits | undefined;
@@ -57,6 +61,12 @@ export interface ParsedCertificate {
   profileProblems: string[];
   /** The subject public key, imported on first use (never for a key the key policy refuses). */
   readonly publicKey: KeyObject | undefined;
+  /**
+   * The key for one signature check. The first time it is the DER itself: importing a KeyObject
+   * costs more than it saves for a key used once, as an unseen end entity's is. From the second
+   * use on (CAs, returning holders) it is the imported KeyObject.
+   */
+  verificationKey(): VerificationKey | undefined;
 }
 
 function extension<T>(decoded: DecodedCertificate, oid: string, decode: (value: Uint8Array) => T): T | undefined {
@@ -77,6 +87,17 @@ function importKey(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
+function sameShape(a: DistinguishedName, b: DistinguishedName): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const ra = a[i]!;
+    const rb = b[i]!;
+    if (ra.length !== rb.length) return false;
+    if (ra.length === 1 && ra[0]!.type !== rb[0]!.type) return false;
+  }
+  return true;
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -85,20 +106,29 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const decoded = decodeCertificate(der);
   const info = describeCertificate(decoded);
-  const subjectKey = nameKey(decoded.subject);
   const issuerKey = nameKey(decoded.issuer);
+  let subjectKey: string | undefined;
+  let subjectText: string | undefined;
   const keyUsageMask = extension(decoded, EXT.keyUsage, decodeKeyUsageMask);
   const basicConstraints = extension(decoded, EXT.basicConstraints, decodeBasicConstraints);
   let publicKey: KeyObject | undefined;
   let imported = false;
+  let uses = 0;
   const parsed: ParsedCertificate = {
     decoded,
     info,
     sha256: sha256Hex(der),
-    subjectKey,
+    get subjectKey() {
+      subjectKey ??= nameKey(decoded.subject);
+      return subjectKey;
+    },
     issuerKey,
-    subjectText: nameToString(decoded.subject),
-    selfIssued: subjectKey === issuerKey,
+    get subjectText() {
+      subjectText ??= nameToString(decoded.subject);
+      return subjectText;
+    },
+    // Names whose RDNs differ in number or attribute types never match, whatever the values.
+    selfIssued: sameShape(decoded.subject, decoded.issuer) && nameKey(decoded.subject) === issuerKey,
     keyUsage: keyUsageMask === undefined ? undefined : keyUsageBits(keyUsageMask),
     keyUsageMask,
     basicConstraints,
@@ -117,6 +147,11 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
         imported = true;
       }
       return publicKey;
+    },
+    verificationKey() {
+      if (imported || uses++ > 0) return this.publicKey;
+      const spki = decoded.subjectPublicKeyInfo;
+      return { key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' };
     },
   };
   parsed.profileProblems = certificateProfileProblems(parsed, (oid, decode) => extension(decoded, oid, decode));

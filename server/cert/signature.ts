@@ -27,15 +27,23 @@ export function isSupportedSignatureAlgorithm(algorithm: AlgorithmIdentifierDer)
   return RSA_PKCS1_HASHES[algorithm.oid] !== undefined && parametersAllowed(algorithm.parameters);
 }
 
+/** A KeyObject, or a DER SubjectPublicKeyInfo that crypto.verify imports for one use. */
+export type VerificationKey = KeyObject | { key: Buffer; format: 'der'; type: 'spki' };
+
+function isRsa(key: VerificationKey): boolean {
+  // DER keys come only from certificates whose key the key policy accepted as RSA.
+  return 'asymmetricKeyType' in key ? key.asymmetricKeyType === 'rsa' : true;
+}
+
 /** Verifies `signature` over `data` with the algorithm named in the signed object. */
 export function verifySignedData(
   data: Uint8Array,
   algorithm: AlgorithmIdentifierDer,
   signature: Uint8Array,
-  key: KeyObject | undefined,
+  key: VerificationKey | undefined,
 ): boolean {
   const hash = RSA_PKCS1_HASHES[algorithm.oid];
-  if (hash === undefined || !parametersAllowed(algorithm.parameters) || key === undefined || key.asymmetricKeyType !== 'rsa') return false;
+  if (hash === undefined || !parametersAllowed(algorithm.parameters) || key === undefined || !isRsa(key)) return false;
   try {
     return verify(hash, data, key, signature);
   } catch {

@@ -113,7 +113,7 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
       if (budget.remaining <= 0) return 'budget';
       budget.remaining--;
       const d = cert.decoded;
-      const ok = verifySignedData(d.tbs, d.signatureAlgorithm, d.signature, issuer.publicKey);
+      const ok = verifySignedData(d.tbs, d.signatureAlgorithm, d.signature, issuer.verificationKey());
       if (signatures.size >= MAX_SIGNATURE_CACHE) signatures.clear();
       signatures.set(key, ok);
       return ok ? 'yes' : 'no';

@@ -32,7 +32,7 @@ export function createCrlSignatureCache(): CrlSignatureCache {
       if (known !== undefined) return known ? 'yes' : 'no';
       if (budget.remaining <= 0) return 'budget';
       budget.remaining--;
-      const ok = verifySignedData(crl.tbs, crl.signatureAlgorithm, crl.signature, signer.publicKey);
+      const ok = verifySignedData(crl.tbs, crl.signatureAlgorithm, crl.signature, signer.verificationKey());
       if (results.size >= MAX_CACHED) results.clear();
       results.set(key, ok);
       return ok ? 'yes' : 'no';

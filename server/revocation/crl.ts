@@ -5,7 +5,7 @@ import type { DerElement } from '../../protocol/der.js';
 import { DER_TAG, DerError, bitStringBytes, decodeTime, expectTag, readChildren, readSingle, valueOf, wholeOf } from '../../protocol/der.js';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
-import { nameKey, nameToString, readName } from '../../protocol/x500-name.js';
+import { nameKey, nameToString, readSharedName } from '../../protocol/x500-name.js';
 import { crlExtensionFacts } from './crl-extensions.js';
 import { readEntries } from './crl-entries.js';
 import type { RevokedEntry } from './crl-entries.js';
@@ -101,7 +101,7 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
   const inner = readAlgorithm(der, fields[i++], 'signature');
   if (!sameAlgorithm(inner, signatureAlgorithm)) throw new DerError('inner and outer signature algorithms differ');
   const issuerEl = expectTag(fields[i++], DER_TAG.SEQUENCE, 'issuer');
-  const issuer = readName(der, issuerEl);
+  const issuer = readSharedName(der, issuerEl);
   const issuerKey = nameKey(issuer);
   const thisUpdateEl = fields[i++];
   if (!isTime(thisUpdateEl)) throw new DerError('bad thisUpdate');

@@ -113,7 +113,7 @@ function createOriginHashes(): (origin: string) => Uint8Array {
 function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string, keyPolicy: KeyPolicy): void {
   // The path step refused a key outside the policy already; this keeps the step safe on its own.
   const keyProblem = keyPolicyProblem(ee.decoded, keyPolicy);
-  const key = keyProblem === undefined ? ee.publicKey : undefined;
+  const key = keyProblem === undefined ? ee.verificationKey() : undefined;
   if (key === undefined) throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${keyProblem ?? 'it does not import'}`);
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = signedContentFromHashes({
