@@ -144,7 +144,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     });
     if (check.purpose !== undefined) {
       try {
-        checkPurpose(ee.info, check.purpose, check.policyArcs);
+        checkPurpose(ee.info, check.purpose, check.policyArcs, ee.extKeyUsage);
       } catch (err) {
         if (err instanceof HpkiError) return fail(err);
         throw err;
