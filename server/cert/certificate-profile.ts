@@ -45,6 +45,8 @@ export const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
   EXT.extKeyUsage,
   EXT.policyMappings,
   EXT.inhibitAnyPolicy,
+  // Recognized to be refused with its own reason (certificateProfileProblems), not as unknown.
+  EXT.policyConstraints,
   EXT.authorityInfoAccess,
   EXT.subjectInfoAccess,
 ]);

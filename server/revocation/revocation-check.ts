@@ -140,12 +140,15 @@ async function certificateStatus(path: readonly ParsedCertificate[], i: number, 
   const problems: string[] = [];
   for (const dp of [...cert.crlDistributionPoints, issuerDistributionPoint(cert)]) {
     for (const crl of completes) {
-      if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
-      inScope = true;
+      // A list of the issuer that cannot be used leaves the status unknown (§5.2, §5.2.5), whatever
+      // scope its broken extensions claim.
       if (crl.unusable !== undefined) {
+        inScope = true;
         problems.push(crl.unusable);
         continue;
       }
+      if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
+      inScope = true;
       const signer = await signerOf(crl);
       if ('problem' in signer) {
         problems.push(signer.problem);
