@@ -10,6 +10,7 @@ import { createCrlSignatureCache } from '../../server/revocation/crl-issuer.js';
 import { createCrlStore } from '../../server/revocation/crl-store.js';
 import { createTrustStore } from '../../server/cert/trust-store.js';
 import { createSignatureBudget } from '../../server/cert/signature.js';
+import { createCertificateValidator } from '../../server/verify/index.js';
 import type { CrlProvider } from '../../server/revocation/revocation-check.js';
 import { checkPathRevocation } from '../../server/revocation/revocation-check.js';
 import { readSharedPemDer } from '../helpers/shared.js';
@@ -231,5 +232,33 @@ describe('built CRLs', () => {
       const withRarl = await run([crlOf(), rarl]);
       expect(withRarl.certificates.map((c) => c.status)).toEqual(['good', 'not-checked', 'good']);
     });
+  });
+});
+
+describe('HPKI CA renewal (key rollover under the same name)', () => {
+  it('certificates issued with the old key stay good against CRLs signed with the new key, and revocable', async () => {
+    const pki = createTestPki({ now: new Date('2030-06-01T00:00:00Z') });
+    const name = 'HPKI-01-TestAuthCA-forAuthentication-forIndividual';
+    // The renewed CA: same name, new key, issued by the root; end entities of the old key remain.
+    const renewed = pki.issueCa({ issuer: pki.root, name, key: generateTestKey() });
+    const oldEe = pki.issueEe({ serial: 0x5001 });
+    const crl = (revoked: number[]) =>
+      makeCrl({
+        issuer: pki.authCa.name,
+        signingKey: renewed.key,
+        thisUpdate: new Date(pki.now.getTime() - DAY),
+        nextUpdate: new Date(pki.now.getTime() + 3 * DAY),
+        revoked: revoked.map((serial) => ({ serial, date: pki.now, reason: 1 })),
+        extensions: [ext.aki(renewed.key.keyId), crlExt.number(2)],
+      });
+    const outcome = async (crls: Uint8Array[], intermediates: Uint8Array[]) => {
+      const v = createCertificateValidator({ anchors: [pki.root.certificate], intermediates, crls, validationCacheMs: 0 });
+      const r = await v.validate(v.parse(oldEe.certificate), [], { at: pki.now });
+      return r.error?.code ?? r.revocation?.status;
+    };
+    expect(await outcome([crl([])], [pki.authCa.certificate, renewed.certificate])).toBe('good');
+    expect(await outcome([crl([0x5001])], [pki.authCa.certificate, renewed.certificate])).toBe('ERR_CERT_REVOKED');
+    // Without the renewed CA's certificate nothing known verifies the new lists: fail closed.
+    expect(await outcome([crl([])], [pki.authCa.certificate])).toBe('ERR_REVOCATION_UNKNOWN');
   });
 });
