@@ -9,6 +9,7 @@ import {
   decodeSmallCount,
   expectTag,
   integerKey,
+  memoizedDecoder,
   readChildren,
   readSingle,
   valueOf,
@@ -50,23 +51,6 @@ export const EXT = {
 } as const;
 
 export const ANY_POLICY = '2.5.29.32.0';
-
-/**
- * A decoder that remembers its result per extension value (the same Uint8Array of a decoded
- * certificate), because the holder description, the path and the profile rules each read some of
- * the same extensions. Results are shared: callers never modify them.
- */
-export function memoizedDecoder<T>(decode: (value: Uint8Array) => T): (value: Uint8Array) => T {
-  const results = new WeakMap<Uint8Array, { result: T }>();
-  return (value) => {
-    let known = results.get(value);
-    if (known === undefined) {
-      known = { result: decode(value) };
-      results.set(value, known);
-    }
-    return known.result;
-  };
-}
 
 export interface KeyUsageBits {
   digitalSignature: boolean;
@@ -164,7 +148,7 @@ export interface AuthorityKeyIdentifierValue {
   serialKey: string | undefined;
 }
 
-export function decodeAuthorityKeyIdentifierValue(value: Uint8Array): AuthorityKeyIdentifierValue {
+export const decodeAuthorityKeyIdentifierValue = memoizedDecoder((value: Uint8Array): AuthorityKeyIdentifierValue => {
   const fields = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 4);
   const out: AuthorityKeyIdentifierValue = { keyId: undefined, issuer: undefined, serialKey: undefined };
   let i = 0;
@@ -173,7 +157,7 @@ export function decodeAuthorityKeyIdentifierValue(value: Uint8Array): AuthorityK
   if (fields[i]?.tag === 0x82) out.serialKey = integerKey(valueOf(value, fields[i++]!));
   if (i !== fields.length) throw new DerError('bad AuthorityKeyIdentifier');
   return out;
-}
+});
 
 /** The keyIdentifier [0] of authorityKeyIdentifier, as lowercase hex, when present. */
 export function decodeAuthorityKeyIdentifier(value: Uint8Array): string | undefined {
@@ -283,7 +267,7 @@ export function decodeAccessDescriptions(value: Uint8Array): AccessDescription[]
 }
 
 /** SubjectDirectoryAttributes ::= SEQUENCE SIZE (1..MAX) OF Attribute: the attribute types. */
-export function decodeSubjectDirectoryAttributeTypes(value: Uint8Array): string[] {
+export const decodeSubjectDirectoryAttributeTypes = memoizedDecoder((value: Uint8Array): string[] => {
   const out = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 32).map((attr) => {
     const [type, values, extra] = readChildren(value, expectTag(attr, DER_TAG.SEQUENCE, 'Attribute'), 3);
     if (extra !== undefined) throw new DerError('Attribute: trailing data');
@@ -292,4 +276,4 @@ export function decodeSubjectDirectoryAttributeTypes(value: Uint8Array): string[
   });
   if (out.length === 0) throw new DerError('SubjectDirectoryAttributes is empty');
   return out;
-}
+});

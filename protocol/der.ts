@@ -98,7 +98,7 @@ export function wholeOf(bytes: Uint8Array, el: DerElement): Uint8Array {
   return bytes.subarray(el.start, el.end);
 }
 
-const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
 
 /** Lowercase two-digit hex of every octet value. */
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
@@ -132,31 +132,51 @@ function decodeOidUncached(value: Uint8Array): string {
 
 // The same few dozen OIDs (attribute types, extensions, algorithms) fill every certificate: decode
 // each once. Bounded, so odd OIDs from hostile input cannot grow it.
-const oidCache = new Map<number | string, string>();
+const oidCache = new Map<number, { octets: Uint8Array; oid: string }>();
 const MAX_CACHED_OIDS = 2048;
 
-/** A cache key for short contents: a number for up to six octets (most OIDs here), else the octets as a string. */
-function contentsKey(value: Uint8Array): number | string {
-  if (value.length <= 6) {
-    let n = value.length;
-    for (let i = 0; i < value.length; i++) n = n * 256 + value[i]!;
-    return n;
-  }
-  let s = '';
-  for (let i = 0; i < value.length; i++) s += String.fromCharCode(value[i]!);
-  return s;
+/** FNV-1a over `bytes[start, end)`: a cheap, allocation-free hash for the decoders' caches. */
+export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h >>> 0) + (end - start) * 2 ** 32;
+}
+
+/** Whether `a` equals `b[start, end)`. */
+export function sameOctets(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
+}
+
+/**
+ * A decoder that remembers its result per extension value *content*: the holder description, the
+ * path and the profile rules read some of the same extensions, and the end entities of one CA
+ * carry byte-identical policies, key usage, AKI, CRLDP and hcRole values. Bounded; results are
+ * shared, so callers never modify them.
+ */
+export function memoizedDecoder<T>(decode: (value: Uint8Array) => T, maxEntries = 256): (value: Uint8Array) => T {
+  const results = new Map<number, { value: Uint8Array; result: T }>();
+  return (value) => {
+    const key = hashBytes(value);
+    const known = results.get(key);
+    if (known !== undefined && sameOctets(known.value, value, 0, value.length)) return known.result;
+    const result = decode(value);
+    if (results.size >= maxEntries) results.clear();
+    results.set(key, { value: value.slice(), result });
+    return result;
+  };
 }
 
 /** Dotted form of an OBJECT IDENTIFIER's contents. */
 export function decodeOid(value: Uint8Array): string {
   if (value.length === 0 || value.length > 64) throw new DerError('bad OID length');
-  const key = contentsKey(value);
-  let oid = oidCache.get(key);
-  if (oid === undefined) {
-    oid = decodeOidUncached(value);
-    if (oidCache.size >= MAX_CACHED_OIDS) oidCache.clear();
-    oidCache.set(key, oid);
-  }
+  const key = hashBytes(value);
+  const known = oidCache.get(key);
+  if (known !== undefined && sameOctets(known.octets, value, 0, value.length)) return known.oid;
+  const oid = decodeOidUncached(value);
+  if (oidCache.size >= MAX_CACHED_OIDS) oidCache.clear();
+  oidCache.set(key, { octets: value.slice(), oid });
   return oid;
 }
 
@@ -249,14 +269,9 @@ export function integerHex(value: Uint8Array): string {
 
 /** IA5String (and other ASCII-only string types) contents. */
 export function decodeAscii(value: Uint8Array, what: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const b = value[i]!;
-    if (b > 0x7f) throw new DerError(`${what}: not ASCII`);
-    // Short strings (most names) are cheaper built here than through a decoder call.
-    if (value.length <= 64) out += String.fromCharCode(b);
-  }
-  return value.length <= 64 ? out : latin1.decode(value);
+  for (let i = 0; i < value.length; i++) if (value[i]! > 0x7f) throw new DerError(`${what}: not ASCII`);
+  // ASCII is UTF-8, and the UTF-8 decoder is the native fast one.
+  return utf8.decode(value);
 }
 
 /** UTCTime or GeneralizedTime in the RFC 5280 §4.1.2.5 form (seconds, `Z`, no fractions). */

@@ -1,5 +1,5 @@
 import type { DerElement } from './der.js';
-import { DER_TAG, DerError, decodeAscii, decodeOid, expectTag, readChildren, readSingle, valueOf, wholeOf } from './der.js';
+import { DER_TAG, DerError, decodeAscii, decodeOid, expectTag, hashBytes, readChildren, readSingle, sameOctets, valueOf, wholeOf } from './der.js';
 import { bytesToHex } from './base64.js';
 
 /**
@@ -112,19 +112,17 @@ export function readName(bytes: Uint8Array, el: DerElement): DistinguishedName {
 
 // Issuer names repeat across every certificate of a CA: each distinct DER is decoded once. Bounded,
 // so a stream of odd names cannot grow it.
-const sharedNames = new Map<string, DistinguishedName>();
+const sharedNames = new Map<number, { der: Uint8Array; name: DistinguishedName }>();
 const MAX_SHARED_NAMES = 512;
 
 /** readName for names many certificates share (issuers): the same frozen object for the same DER. */
 export function readSharedName(bytes: Uint8Array, el: DerElement): DistinguishedName {
-  let key = '';
-  for (let i = el.start; i < el.end; i++) key += String.fromCharCode(bytes[i]!);
-  let name = sharedNames.get(key);
-  if (name === undefined) {
-    name = Object.freeze(readName(bytes, el));
-    if (sharedNames.size >= MAX_SHARED_NAMES) sharedNames.clear();
-    sharedNames.set(key, name);
-  }
+  const key = hashBytes(bytes, el.start, el.end);
+  const known = sharedNames.get(key);
+  if (known !== undefined && sameOctets(known.der, bytes, el.start, el.end)) return known.name;
+  const name = Object.freeze(readName(bytes, el));
+  if (sharedNames.size >= MAX_SHARED_NAMES) sharedNames.clear();
+  sharedNames.set(key, { der: bytes.slice(el.start, el.end), name });
   return name;
 }
 

@@ -102,8 +102,11 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Decodes a DER certificate; bad DER or a malformed recognized extension → HpkiError ERR_TOKEN_MALFORMED. */
-export function parseCertificate(der: Uint8Array): ParsedCertificate {
+/**
+ * Decodes a DER certificate; bad DER or a malformed recognized extension → HpkiError
+ * ERR_TOKEN_MALFORMED. `sha256` is the DER's hash when the caller already has it.
+ */
+export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der)): ParsedCertificate {
   const decoded = decodeCertificate(der);
   const info = describeCertificate(decoded);
   const issuerKey = nameKey(decoded.issuer);
@@ -117,7 +120,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const parsed: ParsedCertificate = {
     decoded,
     info,
-    sha256: sha256Hex(der),
+    sha256,
     get subjectKey() {
       subjectKey ??= nameKey(decoded.subject);
       return subjectKey;
@@ -171,15 +174,15 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
   const entries = new Map<string, ParsedCertificate>();
   return {
     get(der) {
-      // The DER itself as the key: cheaper than hashing it, and exact.
-      const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+      // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
+      const key = sha256Hex(der);
       const hit = entries.get(key);
       if (hit !== undefined) {
         entries.delete(key);
         entries.set(key, hit);
         return hit;
       }
-      const parsed = parseCertificate(der.slice());
+      const parsed = parseCertificate(der.slice(), key);
       entries.set(key, parsed);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
       return parsed;

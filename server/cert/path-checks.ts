@@ -11,8 +11,25 @@ import type { ParsedCertificate } from './parsed-certificate.js';
 
 export type PathErrorCode = 'ERR_CERT_UNTRUSTED' | 'ERR_CERT_EXPIRED' | 'ERR_CERT_NOT_YET_VALID';
 
+// CA certificates are checked on every validation: remember each answer per key policy.
+const remembered = new WeakMap<KeyPolicy, WeakMap<ParsedCertificate, { problem: string | undefined }>>();
+
 /** Why `cert` cannot be used at all (as end entity or CA), or undefined. */
 export function certificateProblem(cert: ParsedCertificate, keyPolicy: KeyPolicy): string | undefined {
+  let byCert = remembered.get(keyPolicy);
+  if (byCert === undefined) {
+    byCert = new WeakMap();
+    remembered.set(keyPolicy, byCert);
+  }
+  let known = byCert.get(cert);
+  if (known === undefined) {
+    known = { problem: findCertificateProblem(cert, keyPolicy) };
+    byCert.set(cert, known);
+  }
+  return known.problem;
+}
+
+function findCertificateProblem(cert: ParsedCertificate, keyPolicy: KeyPolicy): string | undefined {
   if (cert.unknownCriticalExtensions.length > 0) {
     return `${cert.subjectText} has unsupported critical extension ${cert.unknownCriticalExtensions.join(', ')}`;
   }

@@ -86,11 +86,10 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
   const cache: CertificateCache = createCertificateCache(options.certificateCacheSize ?? 1024);
 
   const named = (subjectKey: string, supplied: readonly ParsedCertificate[], accept: (c: ParsedCertificate) => boolean): ParsedCertificate[] => {
-    const seen = new Set<string>();
+    // A handful of candidates at most: a list scan is cheaper than a Set.
     const out: ParsedCertificate[] = [];
     const add = (c: ParsedCertificate): void => {
-      if (seen.has(c.sha256) || c.subjectKey !== subjectKey || !accept(c)) return;
-      seen.add(c.sha256);
+      if (c.subjectKey !== subjectKey || !accept(c) || out.some((o) => o.sha256 === c.sha256)) return;
       out.push(c);
     };
     for (const c of anchorIndex.get(subjectKey) ?? []) add(c);

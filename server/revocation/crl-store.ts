@@ -23,9 +23,13 @@ const NONE: readonly ParsedCrl[] = Object.freeze([]);
 export function crlIssuerKeys(cert: ParsedCertificate): string[] {
   const keys = [cert.issuerKey];
   for (const dp of cert.crlDistributionPoints) {
-    for (const n of dp.crlIssuer ?? []) if (n.kind === 'directoryName') keys.push(nameKey(n.name));
+    for (const n of dp.crlIssuer ?? []) {
+      if (n.kind !== 'directoryName') continue;
+      const key = nameKey(n.name);
+      if (!keys.includes(key)) keys.push(key);
+    }
   }
-  return [...new Set(keys)];
+  return keys;
 }
 
 export function createCrlStore(ders: readonly Uint8Array[] = [], maxBytes?: number): CrlStore {

@@ -105,11 +105,28 @@ function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly Par
   return { entry: lookup(base), current };
 }
 
+/**
+ * One certificate's answer. Subject and detail are only read when something explains a refusal, so
+ * they are made then (the display name of an unseen certificate is otherwise never built).
+ */
+function answer(cert: ParsedCertificate, status: CertificateRevocationStatus, detail: string | (() => string)): CertificateRevocation {
+  let text = typeof detail === 'string' ? detail : undefined;
+  return {
+    get subject() {
+      return cert.subjectText;
+    },
+    status,
+    get detail() {
+      text ??= typeof detail === 'string' ? detail : detail();
+      return text;
+    },
+  };
+}
+
 async function certificateStatus(path: readonly ParsedCertificate[], i: number, required: boolean, ctx: Context): Promise<CertificateRevocation> {
   const cert = path[i]!;
-  const subject = cert.subjectText;
-  const absent = (detail: string): CertificateRevocation => ({ subject, status: required ? 'unknown' : 'not-checked', detail });
-  if (ctx.inProgress.has(cert.sha256)) return { subject, status: 'not-checked', detail: 'its status is being established by the enclosing check' };
+  const absent = (detail: string): CertificateRevocation => answer(cert, required ? 'unknown' : 'not-checked', detail);
+  if (ctx.inProgress.has(cert.sha256)) return answer(cert, 'not-checked', 'its status is being established by the enclosing check');
   const found = ctx.provider.crlsFor(cert, required && ctx.depth === 0);
   const crls = Array.isArray(found) ? (found as readonly ParsedCrl[]) : await found;
   if (crls.length === 0) return absent('no CRL of its issuer');
@@ -159,7 +176,8 @@ async function certificateStatus(path: readonly ParsedCertificate[], i: number, 
       const read = readList(cert, crl, own, ctx.at);
       // A hold is only as good as the list that says it; other revocations are final.
       if (read.entry !== undefined && (read.current !== undefined || isIrreversible(read.entry))) {
-        return { subject, status: 'revoked', detail: revokedDetail(read.entry) };
+        const entry = read.entry;
+        return answer(cert, 'revoked', () => revokedDetail(entry));
       }
       if (read.current === undefined) {
         problems.push('only stale CRLs (past nextUpdate)');
@@ -169,10 +187,13 @@ async function certificateStatus(path: readonly ParsedCertificate[], i: number, 
       evidence = read.current;
     }
   }
-  if (mask === ALL_REASONS && evidence !== undefined) return { subject, status: 'good', detail: `not on the CRL of ${evidence.thisUpdate.toISOString()}` };
+  if (mask === ALL_REASONS && evidence !== undefined) {
+    const list = evidence;
+    return answer(cert, 'good', () => `not on the CRL of ${list.thisUpdate.toISOString()}`);
+  }
   if (!inScope) return absent('no CRL of its issuer covers it (distribution point)');
   const detail = mask !== 0 ? 'its current CRLs do not cover every revocation reason' : (problems.find((p) => p.startsWith('only stale')) ?? problems[0] ?? 'no usable CRL');
-  return { subject, status: 'unknown', detail };
+  return answer(cert, 'unknown', detail);
 }
 
 /** A CRL signer outside the validated path must not be revoked itself (§6.3.3 f: its path is validated). */
@@ -190,7 +211,7 @@ async function checkPath(path: readonly ParsedCertificate[], targetRequired: boo
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;
     if (i === path.length - 1 && !cert.selfIssued) {
-      certificates.push({ subject: cert.subjectText, status: 'not-checked', detail: 'trust anchor without a known issuer' });
+      certificates.push(answer(cert, 'not-checked', 'trust anchor without a known issuer'));
       continue;
     }
     certificates.push(await certificateStatus(path, i, targetRequired && i === 0, ctx));
