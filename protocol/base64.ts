@@ -96,9 +96,11 @@ export function decodeBase64UrlStrict(text: string): Uint8Array | undefined {
   return decodeBody(text, text.length, URL_SEXTETS);
 }
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 

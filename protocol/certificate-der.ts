@@ -1,13 +1,30 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
 import type { DerElement } from './der.js';
-import { DER_TAG, DerError, bitStringBytes, decodeOid, decodeTime, expectTag, integerHex, readChildren, readSingle, valueOf, wholeOf } from './der.js';
+import {
+  DER_TAG,
+  DerError,
+  bitStringBytes,
+  checkMinimalInteger,
+  decodeBitString,
+  decodeBoolean,
+  decodeOid,
+  decodeTime,
+  expectTag,
+  integerHex,
+  integerKey,
+  readChildren,
+  readSingle,
+  valueOf,
+  wholeOf,
+} from './der.js';
 import { HpkiError } from './errors.js';
+import type { DistinguishedName } from './x500-name.js';
+import { readName, readSharedName } from './x500-name.js';
 
 /**
  * The skeleton of an X.509 certificate (RFC 5280 §4.1), read strictly: one DER SEQUENCE with
- * nothing after it, the exact TBS bytes the issuer signed, names both as DER (exact comparison) and
- * decoded with @peculiar/asn1-x509, and the extensions by OID (duplicates refused, §4.2).
+ * nothing after it, the exact TBS bytes the issuer signed, names both as DER and decoded (by hand,
+ * see x500-name.ts), the RSA key's size and exponent, and the extensions by OID (duplicates and an
+ * empty list refused, §4.2; unique identifiers only from v2, extensions only in v3, §4.1.2.8–9).
  */
 
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
@@ -25,23 +42,42 @@ export interface AlgorithmIdentifierDer {
   parameters: Uint8Array | undefined;
 }
 
+/** What the verifier's key policy needs to know about an RSA public key, read from the DER. */
+export interface RsaKeyFacts {
+  modulusBits: number;
+  exponent: bigint;
+}
+
+export const RSA_ENCRYPTION_OID = '1.2.840.113549.1.1.1';
+
 export interface DecodedCertificate {
   der: Uint8Array;
   /** The exact TBSCertificate bytes the signature covers. */
   tbs: Uint8Array;
   version: number;
+  /** Lowercase hex of the serial's magnitude (`-` first when negative): for display. */
   serialNumberHex: string;
+  /** The serial's DER INTEGER contents as hex: for comparison (sign included). */
+  serialKey: string;
+  /** The serial's INTEGER contents were negative or zero (RFC 5280 §4.1.2.2 wants positive). */
+  serialNotPositive: boolean;
   signatureAlgorithm: AlgorithmIdentifierDer;
   signature: Uint8Array;
-  issuer: Name;
+  issuer: DistinguishedName;
   issuerDer: Uint8Array;
-  subject: Name;
+  subject: DistinguishedName;
   subjectDer: Uint8Array;
   notBefore: Date;
   notAfter: Date;
   /** DER SubjectPublicKeyInfo, ready for `crypto.createPublicKey({ format: 'der', type: 'spki' })`. */
   subjectPublicKeyInfo: Uint8Array;
   publicKeyAlgorithm: string;
+  /** The key algorithm's parameters (DER), when present. */
+  publicKeyParameters: Uint8Array | undefined;
+  /** Set for rsaEncryption keys whose RSAPublicKey parses. */
+  rsaKey: RsaKeyFacts | undefined;
+  issuerUniqueId: boolean;
+  subjectUniqueId: boolean;
   extensions: ReadonlyMap<string, CertificateExtension>;
 }
 
@@ -61,11 +97,6 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** Decodes a Name from its DER with @peculiar/asn1-x509. */
-export function decodeName(der: Uint8Array): Name {
-  return AsnConvert.parse(der.slice(), Name);
-}
-
 function readExtensions(bytes: Uint8Array, wrapper: DerElement): Map<string, CertificateExtension> {
   const [list, extra] = readChildren(bytes, wrapper, 2);
   if (extra !== undefined) throw new DerError('extensions: trailing data');
@@ -73,7 +104,32 @@ function readExtensions(bytes: Uint8Array, wrapper: DerElement): Map<string, Cer
   for (const ext of readChildren(bytes, expectTag(list, DER_TAG.SEQUENCE, 'extensions'), 64)) {
     out.set(...readExtension(bytes, ext, out));
   }
+  if (out.size === 0) throw new DerError('extensions: empty list');
   return out;
+}
+
+/** Bit length of a positive INTEGER's magnitude. */
+function magnitudeBits(value: Uint8Array): number {
+  let i = 0;
+  while (i < value.length - 1 && value[i] === 0) i++;
+  const first = value[i]!;
+  return (value.length - i - 1) * 8 + (first === 0 ? 0 : 32 - Math.clz32(first));
+}
+
+/** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, both positive. */
+function readRsaKey(bits: Uint8Array): RsaKeyFacts | undefined {
+  try {
+    const [modulus, exponent, extra] = readChildren(bits, readSingle(bits, DER_TAG.SEQUENCE), 3);
+    if (extra !== undefined) return undefined;
+    const n = valueOf(bits, expectTag(modulus, DER_TAG.INTEGER, 'modulus'));
+    const e = valueOf(bits, expectTag(exponent, DER_TAG.INTEGER, 'publicExponent'));
+    checkMinimalInteger(n);
+    const eHex = integerKey(e);
+    if ((n[0]! & 0x80) !== 0 || (e[0]! & 0x80) !== 0) return undefined;
+    return { modulusBits: magnitudeBits(n), exponent: BigInt(`0x${eHex}`) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** One Extension SEQUENCE; also used for CRL extensions, which share the syntax. */
@@ -87,9 +143,9 @@ export function readExtension(
   let critical = false;
   let next = 1;
   if (fields[1]?.tag === DER_TAG.BOOLEAN) {
-    const v = valueOf(bytes, fields[1]);
-    if (v.length !== 1) throw new DerError('bad BOOLEAN');
-    critical = v[0] !== 0;
+    critical = decodeBoolean(valueOf(bytes, fields[1]));
+    // DEFAULT FALSE is never encoded in DER (X.690 §11.5).
+    if (!critical) throw new DerError('extension: DEFAULT critical FALSE encoded');
     next = 2;
   }
   const value = valueOf(bytes, expectTag(fields[next], DER_TAG.OCTET_STRING, 'extnValue'));
@@ -117,7 +173,9 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     i = 1;
   }
   const serial = valueOf(der, expectTag(fields[i++], DER_TAG.INTEGER, 'serialNumber'));
+  // Users must handle 20 octets (§4.1.2.2); a positive 20-octet value may need a 21st sign octet.
   if (serial.length > 21) throw new DerError('serial number too long');
+  const serialKey = integerKey(serial);
   const innerAlgorithm = readAlgorithm(der, fields[i++], 'signature');
   if (innerAlgorithm.oid !== signatureAlgorithm.oid || !sameBytes(innerAlgorithm.parameters, signatureAlgorithm.parameters)) {
     throw new DerError('inner and outer signature algorithms differ');
@@ -127,10 +185,16 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   if (validity.length !== 2) throw new DerError('bad validity');
   const subjectEl = expectTag(fields[i++], DER_TAG.SEQUENCE, 'subject');
   const spkiEl = expectTag(fields[i++], DER_TAG.SEQUENCE, 'subjectPublicKeyInfo');
-  const [keyAlg] = readChildren(der, spkiEl, 3);
-  const publicKeyAlgorithm = readAlgorithm(der, keyAlg, 'subjectPublicKeyInfo.algorithm').oid;
-  if (fields[i]?.tag === 0x81) i++;
-  if (fields[i]?.tag === 0x82) i++;
+  const [keyAlg, keyBits, keyExtra] = readChildren(der, spkiEl, 3);
+  if (keyExtra !== undefined) throw new DerError('subjectPublicKeyInfo: trailing data');
+  const keyAlgorithm = readAlgorithm(der, keyAlg, 'subjectPublicKeyInfo.algorithm');
+  const keyBitString = decodeBitString(valueOf(der, expectTag(keyBits, DER_TAG.BIT_STRING, 'subjectPublicKey')));
+  const rsaKey = keyAlgorithm.oid === RSA_ENCRYPTION_OID && keyBitString.unusedBits === 0 ? readRsaKey(keyBitString.bytes) : undefined;
+  const issuerUniqueId = fields[i]?.tag === 0x81;
+  if (issuerUniqueId) decodeBitString(valueOf(der, fields[i++]!));
+  const subjectUniqueId = fields[i]?.tag === 0x82;
+  if (subjectUniqueId) decodeBitString(valueOf(der, fields[i++]!));
+  if ((issuerUniqueId || subjectUniqueId) && version < 2) throw new DerError('unique identifiers need version 2 or 3');
   let extensions = new Map<string, CertificateExtension>();
   if (fields[i]?.tag === 0xa3) {
     if (version !== 3) throw new DerError('extensions need version 3');
@@ -145,16 +209,22 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     tbs: wholeOf(der, tbsSeq),
     version,
     serialNumberHex: integerHex(serial),
+    serialKey,
+    serialNotPositive: (serial[0]! & 0x80) !== 0 || (serial.length === 1 && serial[0] === 0),
     signatureAlgorithm,
     signature,
-    issuer: decodeName(issuerDer),
+    issuer: readSharedName(der, issuerEl),
     issuerDer,
-    subject: decodeName(subjectDer),
+    subject: readName(der, subjectEl),
     subjectDer,
     notBefore: decodeTime(der, validity[0]!),
     notAfter: decodeTime(der, validity[1]!),
     subjectPublicKeyInfo: wholeOf(der, spkiEl),
-    publicKeyAlgorithm,
+    publicKeyAlgorithm: keyAlgorithm.oid,
+    publicKeyParameters: keyAlgorithm.parameters,
+    rsaKey,
+    issuerUniqueId,
+    subjectUniqueId,
     extensions,
   };
 }

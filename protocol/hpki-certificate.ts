@@ -9,7 +9,7 @@ import {
   decodeSubjectAltDirectoryNames,
 } from './certificate-extensions.js';
 import type { DerElement } from './der.js';
-import { DER_TAG, DerError, decodeOid, expectTag, readChildren, readSingle, valueOf } from './der.js';
+import { DER_TAG, DerError, decodeOid, expectTag, memoizedDecoder, readChildren, readSingle, valueOf } from './der.js';
 import { HpkiError } from './errors.js';
 import { ATTR, lastAttribute } from './x500-name.js';
 
@@ -73,7 +73,9 @@ function roleFromActor(bytes: Uint8Array, actor: DerElement): string | undefined
  * no hcRole, when it is malformed, or when the certificate names more than one distinct role (the
  * profile allows one; an ambiguous role must not pass a role check).
  */
-export function decodeHcRole(extnValue: Uint8Array): string | undefined {
+export const decodeHcRole: (extnValue: Uint8Array) => string | undefined = memoizedDecoder(readHcRole);
+
+function readHcRole(extnValue: Uint8Array): string | undefined {
   try {
     const roles = new Set<string>();
     const seq = readSingle(extnValue, DER_TAG.SEQUENCE);

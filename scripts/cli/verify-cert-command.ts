@@ -5,7 +5,7 @@ import type { PemLabel } from '../../server/cert/pem.js';
 import { readDerObjects } from '../../server/cert/pem.js';
 import type { CertificatePurpose } from '../../server/cert/purpose.js';
 import { MAX_CRL_BYTES } from '../../server/revocation/crl.js';
-import type { CertificateValidatorOptions } from '../../server/verify/certificate-validator.js';
+import type { CertificateValidatorOptions, SkippedInputs } from '../../server/verify/certificate-validator.js';
 import { createCertificateValidator } from '../../server/verify/certificate-validator.js';
 import { checkRole } from '../../server/verify/role.js';
 import type { VerificationSummary } from '../../server/verify/summary.js';
@@ -92,12 +92,19 @@ export async function readInputFile(path: string, maxBytes: number): Promise<Uin
   return new Uint8Array(await readFile(path));
 }
 
-async function readObjects(paths: readonly string[], maxBytes: number, label: PemLabel, what: string): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
+interface FileObjects {
+  ders: Uint8Array[];
+  /** Where each object came from: the file, and the block number when the file has several. */
+  sources: string[];
+}
+
+async function readObjects(paths: readonly string[], maxBytes: number, label: PemLabel, what: string): Promise<FileObjects> {
+  const out: FileObjects = { ders: [], sources: [] };
   for (const path of paths) {
     const objects = readDerObjects(await readInputFile(path, maxBytes), label);
     if (objects.length === 0) throw new UsageError(`${path} holds no ${what}`);
-    out.push(...objects);
+    out.ders.push(...objects);
+    out.sources.push(...objects.map((_, i) => (objects.length === 1 ? path : `${path} (block ${i + 1})`)));
   }
   return out;
 }
@@ -107,6 +114,8 @@ export interface TrustInputs {
   at: Date;
   roles: string[] | undefined;
   purpose: CertificatePurpose | 'any' | undefined;
+  /** File (and block) of each configured intermediate and CRL, to name the ones the validator skips. */
+  sources: { intermediates: string[]; crls: string[] };
 }
 
 /** Reads anchors, intermediates and CRLs; checks --at and --purpose. */
@@ -125,11 +134,27 @@ export async function readTrustInputs(values: CommonValues): Promise<TrustInputs
   const intermediates = await readObjects(values.intermediate ?? [], MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate');
   const crls = await readObjects(values.crl ?? [], 2 * MAX_CRL_BYTES, 'X509 CRL', 'CRL');
   return {
-    validatorOptions: { anchors, intermediates, crls, fetchCrls: false, revocation: crls.length > 0 ? 'fail-closed' : 'off' },
+    validatorOptions: {
+      anchors: anchors.ders,
+      intermediates: intermediates.ders,
+      crls: crls.ders,
+      fetchCrls: false,
+      revocation: crls.ders.length > 0 ? 'fail-closed' : 'off',
+    },
     at,
     roles: values.role,
     purpose,
+    sources: { intermediates: intermediates.sources, crls: crls.sources },
   };
+}
+
+/**
+ * Tells on stderr which --intermediate and --crl inputs the validator could not read: they are
+ * left out (a broken CRL is no CRL) rather than failing the whole run as a usage error.
+ */
+export function reportSkipped(skipped: SkippedInputs, sources: TrustInputs['sources'], command: string): void {
+  for (const s of skipped.intermediates) process.stderr.write(`hpki-login ${command}: ignored --intermediate ${sources.intermediates[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`);
+  for (const s of skipped.crls) process.stderr.write(`hpki-login ${command}: ignored --crl ${sources.crls[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`);
 }
 
 export function printSummary(summary: VerificationSummary, message: string | undefined, command: string): number {
@@ -173,6 +198,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (err) {
     return usageFailure('verify-cert', new UsageError(err instanceof Error ? err.message : String(err)), USAGE);
   }
+  reportSkipped(validator.skipped, inputs.sources, 'verify-cert');
   const [eeDer, ...chainDers] = readDerObjects(certFile, 'CERTIFICATE');
   let certificate;
   try {

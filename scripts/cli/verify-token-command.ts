@@ -2,7 +2,7 @@ import { MAX_TOKEN_BYTES } from '../../protocol/token.js';
 import { createTokenVerifier } from '../../server/verify/token-verifier.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
 import type { TrustInputs } from './verify-cert-command.js';
-import { UsageError, parseVerifyArgs, printSummary, readInputFile, readTrustInputs, usageFailure } from './verify-cert-command.js';
+import { UsageError, parseVerifyArgs, printSummary, readInputFile, readTrustInputs, reportSkipped, usageFailure } from './verify-cert-command.js';
 
 /**
  * `hpki-login verify-token TOKEN.json --challenge S --origin O --anchor FILE… [--intermediate FILE…]
@@ -50,6 +50,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (err) {
     return usageFailure('verify-token', new UsageError(err instanceof Error ? err.message : String(err)), USAGE);
   }
+  reportSkipped(verifier.skipped, inputs.sources, 'verify-token');
   const report = await verifier.verifyWithReport(tokenText, {
     origin,
     takeChallenge: () => Promise.resolve({ status: 'ok', challenge }),

@@ -2,62 +2,72 @@ import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey } from 'node:crypto';
 import type { DecodedCertificate } from '../../protocol/certificate-der.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
-import type { BasicConstraintsValue, DistributionPointNames, KeyUsageBits } from '../../protocol/certificate-extensions.js';
+import type { BasicConstraintsValue, KeyUsageBits, NameConstraintsValue } from '../../protocol/certificate-extensions.js';
 import {
   EXT,
-  decodeAuthorityKeyIdentifier,
+  decodeAuthorityKeyIdentifierValue,
   decodeBasicConstraints,
-  decodeCrlDistributionPoints,
+  decodeExtendedKeyUsage,
+  decodeKeyUsageMask,
+  decodeNameConstraints,
   decodeSubjectKeyIdentifier,
+  keyUsageBits,
 } from '../../protocol/certificate-extensions.js';
+import type { DistributionPoint } from '../../protocol/distribution-points.js';
+import { decodeCrlDistributionPoints } from '../../protocol/distribution-points.js';
 import { HpkiError } from '../../protocol/errors.js';
+import type { GeneralName } from '../../protocol/general-names.js';
+import { decodeGeneralNames } from '../../protocol/general-names.js';
 import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
+import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
-import { isAcceptableRsaKey } from './signature.js';
+import { PROCESSED_EXTENSIONS, certificateProfileProblems } from './certificate-profile.js';
+import type { VerificationKey } from './signature.js';
 
 /**
  * A certificate decoded once with everything path validation and revocation need, so that CA
- * certificates (and recently seen end-entity certificates) are never parsed twice.
+ * certificates (and recently seen end-entity certificates) are never parsed twice. Every extension
+ * the verifier recognizes is decoded here, critical or not (RFC 5280 §4.2: a recognized extension
+ * must be processed), and a malformed one makes the certificate malformed.
  */
 export interface ParsedCertificate {
   decoded: DecodedCertificate;
   info: HpkiCertificateInfo;
   /** Lowercase hex SHA-256 of the DER: identity of this exact certificate. */
   sha256: string;
-  subjectKey: string;
+  /** Name keys (x500-name.ts nameKey): computed on first use for the subject. */
+  readonly subjectKey: string;
   issuerKey: string;
-  subjectText: string;
+  /** The subject as `C=JP, O=…, CN=…`, made on first use (messages, the CLI). */
+  readonly subjectText: string;
   /** subject and issuer match (RFC 5280 "self-issued"). */
   selfIssued: boolean;
   keyUsage: KeyUsageBits | undefined;
+  /** All nine KeyUsage bits (`1 << KEY_USAGE_BIT.x`), when the extension is present. */
+  keyUsageMask: number | undefined;
   basicConstraints: BasicConstraintsValue | undefined;
+  isCa: boolean;
   subjectKeyId: string | undefined;
   authorityKeyId: string | undefined;
-  crlDistributionPoints: DistributionPointNames[];
+  subjectAltNames: GeneralName[] | undefined;
+  nameConstraints: NameConstraintsValue | undefined;
+  extKeyUsage: string[] | undefined;
+  /** Empty when the certificate has no CRLDP extension. */
+  crlDistributionPoints: DistributionPoint[];
   /** Critical extensions this verifier does not process: their presence makes a path untrusted. */
   unknownCriticalExtensions: string[];
-  /** The subject public key, or undefined when Node cannot import it. */
-  publicKey: KeyObject | undefined;
-  /** The key is RSA of at least MIN_RSA_BITS: usable for the signatures this verifier accepts. */
-  acceptableKey: boolean;
+  /** RFC 5280 §4 rules the certificate breaks (certificate-profile.ts); any makes a path untrusted. */
+  profileProblems: string[];
+  /** The subject public key, imported on first use (never for a key the key policy refuses). */
+  readonly publicKey: KeyObject | undefined;
+  /**
+   * The key for one signature check. The first time it is the DER itself: importing a KeyObject
+   * costs more than it saves for a key used once, as an unseen end entity's is. From the second
+   * use on (CAs, returning holders) it is the imported KeyObject.
+   */
+  verificationKey(): VerificationKey | undefined;
 }
-
-/**
- * Extensions whose semantics the verifier implements (or that carry no constraint, like SKI), so
- * that being critical is fine. certificatePolicies is here on purpose: HPKI marks it critical, and
- * the EE policy is checked as a separate purpose step (HPKI-CARD.md §7).
- */
-const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
-  EXT.keyUsage,
-  EXT.basicConstraints,
-  EXT.certificatePolicies,
-  EXT.subjectKeyIdentifier,
-  EXT.authorityKeyIdentifier,
-  EXT.subjectAltName,
-  EXT.subjectDirectoryAttributes,
-  EXT.crlDistributionPoints,
-]);
 
 function extension<T>(decoded: DecodedCertificate, oid: string, decode: (value: Uint8Array) => T): T | undefined {
   const ext = decoded.extensions.get(oid);
@@ -77,41 +87,83 @@ function importKey(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
+function sameShape(a: DistinguishedName, b: DistinguishedName): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const ra = a[i]!;
+    const rb = b[i]!;
+    if (ra.length !== rb.length) return false;
+    if (ra.length === 1 && ra[0]!.type !== rb[0]!.type) return false;
+  }
+  return true;
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Decodes a DER certificate; bad DER → HpkiError ERR_TOKEN_MALFORMED. */
-export function parseCertificate(der: Uint8Array): ParsedCertificate {
+/**
+ * Decodes a DER certificate; bad DER or a malformed recognized extension → HpkiError
+ * ERR_TOKEN_MALFORMED. `sha256` is the DER's hash when the caller already has it.
+ */
+export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der)): ParsedCertificate {
   const decoded = decodeCertificate(der);
   const info = describeCertificate(decoded);
-  const subjectKey = nameKey(decoded.subject);
   const issuerKey = nameKey(decoded.issuer);
-  const publicKey = importKey(decoded.subjectPublicKeyInfo);
-  return {
+  let subjectKey: string | undefined;
+  let subjectText: string | undefined;
+  const keyUsageMask = extension(decoded, EXT.keyUsage, decodeKeyUsageMask);
+  const basicConstraints = extension(decoded, EXT.basicConstraints, decodeBasicConstraints);
+  let publicKey: KeyObject | undefined;
+  let imported = false;
+  let uses = 0;
+  const parsed: ParsedCertificate = {
     decoded,
     info,
-    sha256: sha256Hex(der),
-    subjectKey,
+    sha256,
+    get subjectKey() {
+      subjectKey ??= nameKey(decoded.subject);
+      return subjectKey;
+    },
     issuerKey,
-    subjectText: nameToString(decoded.subject),
-    selfIssued: subjectKey === issuerKey,
-    keyUsage: info.keyUsage,
-    basicConstraints: extension(decoded, EXT.basicConstraints, decodeBasicConstraints),
+    get subjectText() {
+      subjectText ??= nameToString(decoded.subject);
+      return subjectText;
+    },
+    // Names whose RDNs differ in number or attribute types never match, whatever the values.
+    selfIssued: sameShape(decoded.subject, decoded.issuer) && nameKey(decoded.subject) === issuerKey,
+    keyUsage: keyUsageMask === undefined ? undefined : keyUsageBits(keyUsageMask),
+    keyUsageMask,
+    basicConstraints,
+    isCa: basicConstraints?.ca === true,
     subjectKeyId: extension(decoded, EXT.subjectKeyIdentifier, decodeSubjectKeyIdentifier),
-    authorityKeyId: extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifier),
+    authorityKeyId: extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifierValue)?.keyId,
+    subjectAltNames: extension(decoded, EXT.subjectAltName, (v) => decodeGeneralNames(v, 'subjectAltName')),
+    nameConstraints: extension(decoded, EXT.nameConstraints, decodeNameConstraints),
+    extKeyUsage: extension(decoded, EXT.extKeyUsage, decodeExtendedKeyUsage),
     crlDistributionPoints: extension(decoded, EXT.crlDistributionPoints, decodeCrlDistributionPoints) ?? [],
-    unknownCriticalExtensions: [...decoded.extensions.values()]
-      .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
-      .map((e) => e.oid),
-    publicKey,
-    acceptableKey: isAcceptableRsaKey(publicKey),
+    unknownCriticalExtensions: [...decoded.extensions.values()].filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid)).map((e) => e.oid),
+    profileProblems: [],
+    get publicKey() {
+      if (!imported) {
+        publicKey = importKey(decoded.subjectPublicKeyInfo);
+        imported = true;
+      }
+      return publicKey;
+    },
+    verificationKey() {
+      if (imported || uses++ > 0) return this.publicKey;
+      const spki = decoded.subjectPublicKeyInfo;
+      return { key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' };
+    },
   };
+  parsed.profileProblems = certificateProfileProblems(parsed, (oid, decode) => extension(decoded, oid, decode));
+  return parsed;
 }
 
 /**
- * A bounded cache of parsed certificates keyed by their DER (least recently used out first).
- * Parsing costs about a millisecond; a returning holder's certificate costs a map lookup.
+ * A bounded cache of parsed certificates keyed by their DER (least recently used out first), so a
+ * returning holder's certificate costs a map lookup.
  */
 export interface CertificateCache {
   get(der: Uint8Array): ParsedCertificate;
@@ -122,15 +174,15 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
   const entries = new Map<string, ParsedCertificate>();
   return {
     get(der) {
-      // The DER itself as the key: cheaper than hashing it, and exact.
-      const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+      // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
+      const key = sha256Hex(der);
       const hit = entries.get(key);
       if (hit !== undefined) {
         entries.delete(key);
         entries.set(key, hit);
         return hit;
       }
-      const parsed = parseCertificate(der.slice());
+      const parsed = parseCertificate(der.slice(), key);
       entries.set(key, parsed);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
       return parsed;

@@ -1,52 +1,41 @@
+import type { KeyPolicy } from './key-policy.js';
+import { HPKI_KEY_POLICY } from './key-policy.js';
+import type { PathErrorCode } from './path-checks.js';
+import { certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
+import type { SignatureBudget } from './signature.js';
+import { createSignatureBudget } from './signature.js';
 import type { TrustStore } from './trust-store.js';
 
 /**
  * RFC 5280 path validation for HPKI (PROTOCOL.md §5 step 4): the path is built from the end entity
  * up to a configured anchor by name chaining (normalized names, AKI/SKI when both are present)
- * through configured or token-supplied CA certificates, then checked: every signature, CA flag,
- * keyCertSign and pathLen of issuers, no unknown critical extension, and every certificate valid at
- * the given time. Policies are not processed here (no explicit-policy requirement): the HPKI EE
- * policy is not in its CA's policy set, so the purpose step checks it instead.
+ * through configured, then token-supplied CA certificates, and checked: the key policy and the
+ * certificate profile of every certificate before its key is used, CA flag and keyCertSign of
+ * issuers, signatures, then on the complete path pathLen, name constraints and every validity
+ * period. The first path that passes wins. Policies are not processed (no explicit-policy
+ * requirement): the HPKI EE policy is not in its CA's policy set, so the purpose step checks it.
  */
+
+export type { PathErrorCode } from './path-checks.js';
 
 /** At most this many certificates above the end entity, the anchor included. */
 export const MAX_PATH_DEPTH = 5;
-/** Bound on candidate issuers tried, whatever a token supplies. */
+/** Signature checks one path building may spend: one per certificate of the longest path, plus two wrong turns. */
+export const MAX_PATH_SIGNATURE_CHECKS = MAX_PATH_DEPTH + 2;
+/** Bound on candidate issuers looked at, whatever a token supplies. */
 const MAX_CANDIDATES_TRIED = 64;
-
-export type PathErrorCode = 'ERR_CERT_UNTRUSTED' | 'ERR_CERT_EXPIRED' | 'ERR_CERT_NOT_YET_VALID';
 
 export type PathResult =
   | { ok: true; /** End entity first, trust anchor last. */ path: ParsedCertificate[] }
   | { ok: false; code: PathErrorCode; message: string; /** The structurally sound path whose dates failed. */ path?: ParsedCertificate[] };
 
-function issuerProblem(candidate: ParsedCertificate, chainBelow: readonly ParsedCertificate[]): string | undefined {
-  if (candidate.basicConstraints?.ca !== true) return `${candidate.subjectText} is not a CA certificate`;
-  if (candidate.keyUsage !== undefined && !candidate.keyUsage.keyCertSign) return `${candidate.subjectText} may not sign certificates`;
-  if (candidate.unknownCriticalExtensions.length > 0) {
-    return `${candidate.subjectText} has unsupported critical extension ${candidate.unknownCriticalExtensions.join(', ')}`;
-  }
-  const pathLen = candidate.basicConstraints.pathLen;
-  if (pathLen !== undefined) {
-    const intermediatesBelow = chainBelow.slice(1).filter((c) => !c.selfIssued).length;
-    if (intermediatesBelow > pathLen) return `${candidate.subjectText} allows ${pathLen} CA certificates below it`;
-  }
-  return undefined;
-}
-
-function dateProblem(path: readonly ParsedCertificate[], at: Date): { code: PathErrorCode; message: string } | undefined {
-  const t = at.getTime();
-  for (const cert of path) {
-    const { notBefore, notAfter } = cert.decoded;
-    if (t < notBefore.getTime()) {
-      return { code: 'ERR_CERT_NOT_YET_VALID', message: `${cert.subjectText} is valid only from ${notBefore.toISOString()}` };
-    }
-    if (t > notAfter.getTime()) {
-      return { code: 'ERR_CERT_EXPIRED', message: `${cert.subjectText} expired at ${notAfter.toISOString()}` };
-    }
-  }
-  return undefined;
+export interface PathOptions {
+  keyPolicy?: KeyPolicy;
+  /** Shared with the caller to bound several path buildings together; default MAX_PATH_SIGNATURE_CHECKS. */
+  budget?: SignatureBudget;
+  /** Accept only paths that end at this anchor (a CRL issuer's path must end where the certificate's did, §6.3.3 f). */
+  anchor?: ParsedCertificate;
 }
 
 export function validatePath(
@@ -54,13 +43,17 @@ export function validatePath(
   supplied: readonly ParsedCertificate[],
   store: TrustStore,
   at: Date,
+  options: PathOptions = {},
 ): PathResult {
-  if (ee.unknownCriticalExtensions.length > 0) {
-    return { ok: false, code: 'ERR_CERT_UNTRUSTED', message: `unsupported critical extension ${ee.unknownCriticalExtensions.join(', ')}` };
-  }
-  const complete: ParsedCertificate[][] = [];
+  const keyPolicy = options.keyPolicy ?? HPKI_KEY_POLICY;
+  const own = certificateProblem(ee, keyPolicy);
+  if (own !== undefined) return { ok: false, code: 'ERR_CERT_UNTRUSTED', message: own };
+  const budget = options.budget ?? createSignatureBudget(MAX_PATH_SIGNATURE_CHECKS);
+  let found: ParsedCertificate[] | undefined;
+  let dated: { code: PathErrorCode; message: string; path: ParsedCertificate[] } | undefined;
   let reason = `no issuer found for ${ee.decoded.issuer.length === 0 ? 'an empty issuer' : ee.info.issuerName || 'the issuer'}`;
   let tried = 0;
+  let stopped = false;
 
   const extend = (chain: ParsedCertificate[]): void => {
     const cert = chain[chain.length - 1]!;
@@ -69,31 +62,44 @@ export function validatePath(
       return;
     }
     for (const candidate of store.issuerCandidates(cert, supplied)) {
-      if (complete.length > 0 && dateProblem(complete[0]!, at) === undefined) return;
-      if (++tried > MAX_CANDIDATES_TRIED) return;
+      if (found !== undefined || stopped) return;
+      if (++tried > MAX_CANDIDATES_TRIED) {
+        reason = 'too many candidate issuers';
+        stopped = true;
+        return;
+      }
       if (chain.some((c) => c.sha256 === candidate.sha256)) continue;
-      const problem = issuerProblem(candidate, chain);
+      const isAnchor = store.isAnchor(candidate);
+      if (isAnchor && options.anchor !== undefined && candidate.sha256 !== options.anchor.sha256) continue;
+      const problem = issuerProblem(candidate, keyPolicy);
       if (problem !== undefined) {
         reason = problem;
         continue;
       }
-      if (!store.signedBy(cert, candidate)) {
+      const signed = store.signedBy(cert, candidate, budget);
+      if (signed === 'budget') {
+        reason = 'too many signature checks for one validation';
+        stopped = true;
+        return;
+      }
+      if (signed === 'no') {
         reason = `signature of ${cert.subjectText} does not verify with the key of ${candidate.subjectText}`;
         continue;
       }
       const next = [...chain, candidate];
-      if (store.isAnchor(candidate)) {
-        if (dateProblem(next, at) === undefined) complete.unshift(next);
-        else complete.push(next);
-      } else {
+      if (!isAnchor) {
         extend(next);
+        continue;
       }
+      const failure = completePathProblem(next, at);
+      if (failure === undefined) found = next;
+      else if (failure.code === 'ERR_CERT_UNTRUSTED') reason = failure.message;
+      else dated ??= { ...failure, path: next };
     }
   };
   extend([ee]);
 
-  const best = complete[0];
-  if (best === undefined) return { ok: false, code: 'ERR_CERT_UNTRUSTED', message: reason };
-  const dates = dateProblem(best, at);
-  return dates === undefined ? { ok: true, path: best } : { ok: false, ...dates, path: best };
+  if (found !== undefined) return { ok: true, path: found };
+  if (dated !== undefined) return { ok: false, ...dated };
+  return { ok: false, code: 'ERR_CERT_UNTRUSTED', message: reason };
 }

@@ -16,8 +16,24 @@ export function policyInArcs(policy: string, arcs: readonly string[]): boolean {
   return arcs.some((arc) => policy === arc || policy.startsWith(`${arc}.`));
 }
 
-/** Throws ERR_CERT_PURPOSE or ERR_CERT_POLICY when the certificate does not fit the purpose. */
-export function checkPurpose(info: HpkiCertificateInfo, purpose: CertificatePurpose, policyArcs?: readonly string[]): void {
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/**
+ * Extended key usages that fit each purpose (RFC 5280 §4.2.1.12: with the extension present, the
+ * certificate is for the purposes it lists only). HPKI end entities carry none.
+ */
+const PURPOSE_KEY_USAGES: Readonly<Record<CertificatePurpose, readonly string[]>> = {
+  // id-kp-clientAuth: a login is TLS-style client authentication.
+  auth: [ANY_EXTENDED_KEY_USAGE, '1.3.6.1.5.5.7.3.2'],
+  // id-kp-emailProtection, id-kp-documentSigning (RFC 9336), and the two document-signing arcs in use before it.
+  sign: [ANY_EXTENDED_KEY_USAGE, '1.3.6.1.5.5.7.3.4', '1.3.6.1.5.5.7.3.36', '1.3.6.1.4.1.311.10.3.12', '1.2.840.113583.1.1.5'],
+};
+
+/**
+ * Throws ERR_CERT_PURPOSE or ERR_CERT_POLICY when the certificate does not fit the purpose.
+ * `extKeyUsage` is the certificate's extendedKeyUsage, when it has one.
+ */
+export function checkPurpose(info: HpkiCertificateInfo, purpose: CertificatePurpose, policyArcs?: readonly string[], extKeyUsage?: readonly string[]): void {
   const ku = info.keyUsage;
   const usable = !info.isCa && (purpose === 'auth' ? ku?.digitalSignature === true : ku?.nonRepudiation === true);
   if (!usable) {
@@ -27,6 +43,9 @@ export function checkPurpose(info: HpkiCertificateInfo, purpose: CertificatePurp
         ? 'certificate is not an authentication certificate (digitalSignature key usage needed)'
         : 'certificate is not a signing certificate (nonRepudiation key usage needed)',
     );
+  }
+  if (extKeyUsage !== undefined && !extKeyUsage.some((k) => PURPOSE_KEY_USAGES[purpose].includes(k))) {
+    throw new HpkiError('ERR_CERT_PURPOSE', `certificate's extended key usage (${extKeyUsage.join(', ')}) does not include ${purpose === 'auth' ? 'client authentication' : 'signing'}`);
   }
   const arcs = policyArcs ?? (purpose === 'auth' ? DEFAULT_AUTH_POLICY_ARCS : DEFAULT_SIGN_POLICY_ARCS);
   if (!info.policies.some((p) => policyInArcs(p, arcs))) {

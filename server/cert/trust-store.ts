@@ -1,5 +1,6 @@
 import type { CertificateCache, ParsedCertificate } from './parsed-certificate.js';
 import { createCertificateCache, parseCertificate } from './parsed-certificate.js';
+import type { SignatureBudget } from './signature.js';
 import { verifySignedData } from './signature.js';
 
 /**
@@ -10,13 +11,30 @@ import { verifySignedData } from './signature.js';
 export interface TrustStore {
   readonly anchors: readonly ParsedCertificate[];
   readonly intermediates: readonly ParsedCertificate[];
+  /** Configured intermediates that could not be parsed, skipped (the rest still works). */
+  readonly skippedIntermediates: readonly SkippedInput[];
   isAnchor(cert: ParsedCertificate): boolean;
-  /** Possible issuers of `cert`: anchors first, then configured, then `supplied` certificates. */
+  /**
+   * Possible issuers of `cert`: anchors first, then configured intermediates, then `supplied`
+   * certificates (a token's), so that a token cannot make the verifier try its own CAs before
+   * the ones the operator configured.
+   */
   issuerCandidates(cert: ParsedCertificate, supplied: readonly ParsedCertificate[]): ParsedCertificate[];
-  /** Whether `issuer`'s key verifies `cert`'s signature; cached. */
-  signedBy(cert: ParsedCertificate, issuer: ParsedCertificate): boolean;
+  /** Certificates whose subject has this name key, in the same order as issuerCandidates. */
+  certificatesNamed(subjectKey: string, supplied: readonly ParsedCertificate[]): ParsedCertificate[];
+  /**
+   * Whether `issuer`'s key verifies `cert`'s signature; cached. An uncached check spends one unit of
+   * `budget`; with none left the answer is 'budget' and nothing is verified.
+   */
+  signedBy(cert: ParsedCertificate, issuer: ParsedCertificate, budget: SignatureBudget): 'yes' | 'no' | 'budget';
   /** Parses (or finds) a certificate that arrived with a token. */
   parse(der: Uint8Array): ParsedCertificate;
+}
+
+export interface SkippedInput {
+  /** 0-based position in the option's list. */
+  index: number;
+  reason: string;
 }
 
 export interface TrustStoreOptions {
@@ -28,12 +46,8 @@ export interface TrustStoreOptions {
 
 const MAX_SIGNATURE_CACHE = 16_384;
 
-function parseConfigured(der: Uint8Array, what: string): ParsedCertificate {
-  try {
-    return parseCertificate(der);
-  } catch (err) {
-    throw new Error(`${what} is not a valid DER certificate`, { cause: err });
-  }
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function index(certs: readonly ParsedCertificate[]): Map<string, ParsedCertificate[]> {
@@ -48,40 +62,60 @@ function keyIdsAgree(cert: ParsedCertificate, issuer: ParsedCertificate): boolea
 
 export function createTrustStore(options: TrustStoreOptions): TrustStore {
   if (options.anchors.length === 0) throw new Error('at least one trust anchor is needed');
-  const anchors = options.anchors.map((der, i) => parseConfigured(der, `trust anchor #${i + 1}`));
-  const intermediates = (options.intermediates ?? []).map((der, i) => parseConfigured(der, `intermediate #${i + 1}`));
+  const anchors = options.anchors.map((der, i) => {
+    try {
+      return parseCertificate(der);
+    } catch (err) {
+      // An anchor is the root of all trust: a broken one is a configuration error, not a skip.
+      throw new Error(`trust anchor #${i + 1} is not a valid DER certificate: ${errorText(err)}`, { cause: err });
+    }
+  });
+  const skippedIntermediates: SkippedInput[] = [];
+  const intermediates: ParsedCertificate[] = [];
+  (options.intermediates ?? []).forEach((der, i) => {
+    try {
+      intermediates.push(parseCertificate(der));
+    } catch (err) {
+      skippedIntermediates.push({ index: i, reason: errorText(err) });
+    }
+  });
   const anchorHashes = new Set(anchors.map((a) => a.sha256));
   const anchorIndex = index(anchors);
   const intermediateIndex = index(intermediates);
   const signatures = new Map<string, boolean>();
   const cache: CertificateCache = createCertificateCache(options.certificateCacheSize ?? 1024);
 
+  const named = (subjectKey: string, supplied: readonly ParsedCertificate[], accept: (c: ParsedCertificate) => boolean): ParsedCertificate[] => {
+    // A handful of candidates at most: a list scan is cheaper than a Set.
+    const out: ParsedCertificate[] = [];
+    const add = (c: ParsedCertificate): void => {
+      if (c.subjectKey !== subjectKey || !accept(c) || out.some((o) => o.sha256 === c.sha256)) return;
+      out.push(c);
+    };
+    for (const c of anchorIndex.get(subjectKey) ?? []) add(c);
+    for (const c of intermediateIndex.get(subjectKey) ?? []) add(c);
+    for (const c of supplied) add(c);
+    return out;
+  };
+
   return {
     anchors,
     intermediates,
+    skippedIntermediates,
     isAnchor: (cert) => anchorHashes.has(cert.sha256),
-    issuerCandidates(cert, supplied) {
-      const seen = new Set<string>();
-      const out: ParsedCertificate[] = [];
-      const add = (c: ParsedCertificate): void => {
-        if (seen.has(c.sha256) || c.subjectKey !== cert.issuerKey || !keyIdsAgree(cert, c)) return;
-        seen.add(c.sha256);
-        out.push(c);
-      };
-      for (const c of anchorIndex.get(cert.issuerKey) ?? []) add(c);
-      for (const c of intermediateIndex.get(cert.issuerKey) ?? []) add(c);
-      for (const c of supplied) add(c);
-      return out;
-    },
-    signedBy(cert, issuer) {
+    issuerCandidates: (cert, supplied) => named(cert.issuerKey, supplied, (c) => keyIdsAgree(cert, c)),
+    certificatesNamed: (subjectKey, supplied) => named(subjectKey, supplied, () => true),
+    signedBy(cert, issuer, budget) {
       const key = `${cert.sha256}>${issuer.sha256}`;
       const known = signatures.get(key);
-      if (known !== undefined) return known;
+      if (known !== undefined) return known ? 'yes' : 'no';
+      if (budget.remaining <= 0) return 'budget';
+      budget.remaining--;
       const d = cert.decoded;
-      const ok = verifySignedData(d.tbs, d.signatureAlgorithm, d.signature, issuer.publicKey);
+      const ok = verifySignedData(d.tbs, d.signatureAlgorithm, d.signature, issuer.verificationKey());
       if (signatures.size >= MAX_SIGNATURE_CACHE) signatures.clear();
       signatures.set(key, ok);
-      return ok;
+      return ok ? 'yes' : 'no';
     },
     parse: (der) => cache.get(der),
   };

@@ -1,9 +1,12 @@
 import type { ParsedCrl } from './crl.js';
-import { CrlFormatError, MAX_CRL_BYTES, isCrlFresh, parseCrl } from './crl.js';
-import { decodePemBlocks } from '../cert/pem.js';
+import { MAX_CRL_BYTES, isCrlFresh, parseCrl } from './crl.js';
+import { downloadCrl, isFetchableCrlUrl } from './crl-download.js';
+
+export { isFetchableCrlUrl } from './crl-download.js';
 
 /**
- * CRLs fetched from CRLDP URIs over HTTP(S): bounded size and time, one cache entry per URL,
+ * CRLs fetched from CRLDP URIs over HTTP(S) (crl-download.ts: bounded size and time, no
+ * redirects, no link-local targets unless allowed), one cache entry per URL,
  * refreshed on a schedule (`refreshIntervalMs`, HPKI CAs publish daily) and ahead of nextUpdate,
  * served while a refresh runs in the background. Failures never throw to the verifier: it simply
  * has no current CRL, and fails closed or soft as configured. A fetched CRL is trusted only after
@@ -23,6 +26,8 @@ export interface CrlFetcherOptions {
   retryAfterFailureMs?: number;
   /** Distinct URLs kept. Default 256. */
   maxEntries?: number;
+  /** Also fetch from link-local and unspecified addresses (169.254/16, fe80::/10). Default false. */
+  allowLinkLocal?: boolean;
   now?: () => Date;
   /** Told about failed fetches (the verifier itself only sees "no CRL"). */
   onError?: (url: string, error: Error) => void;
@@ -44,51 +49,6 @@ interface Entry {
   pending: Promise<void> | undefined;
 }
 
-/** Only http(s) URLs are fetched; HPKI CRLDPs are plain http (the CRL is signed). */
-export function isFetchableCrlUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
-}
-
-/** GETs a CRL body (DER or PEM) of at most `maxBytes` within `timeoutMs`. */
-export async function downloadCrl(url: string, options: { timeoutMs: number; maxBytes: number }): Promise<Uint8Array> {
-  if (!isFetchableCrlUrl(url)) throw new CrlFormatError(`not an http(s) CRL URL: ${url}`);
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  const response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'application/pkix-crl, */*' } });
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`HTTP ${response.status} from ${url}`);
-  }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > options.maxBytes) {
-    await response.body?.cancel();
-    throw new CrlFormatError(`CRL at ${url} is larger than ${options.maxBytes} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body?.getReader();
-  if (reader === undefined) throw new Error(`empty response from ${url}`);
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > options.maxBytes) {
-      await reader.cancel();
-      throw new CrlFormatError(`CRL at ${url} is larger than ${options.maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const body = Buffer.concat(chunks);
-  const pem = decodePemBlocks(body, 'X509 CRL');
-  const first = pem[0];
-  if (pem.length > 0 && first !== undefined) return first;
-  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-}
-
 export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? MAX_CRL_BYTES;
@@ -96,6 +56,7 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
   const ahead = options.refreshBeforeNextUpdateMs ?? 60 * 60_000;
   const retry = options.retryAfterFailureMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 256;
+  const allowLinkLocal = options.allowLinkLocal === true;
   const now = options.now ?? (() => new Date());
   const entries = new Map<string, Entry>();
 
@@ -107,7 +68,7 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
   const refresh = (url: string, entry: Entry): Promise<void> => {
     entry.pending ??= (async () => {
       try {
-        const crl = parseCrl(await downloadCrl(url, { timeoutMs, maxBytes }), maxBytes);
+        const crl = parseCrl(await downloadCrl(url, { timeoutMs, maxBytes, allowLinkLocal }), maxBytes);
         const t = now().getTime();
         // A replayed older list must not replace a newer one.
         if (entry.crl === undefined || crl.thisUpdate.getTime() >= entry.crl.thisUpdate.getTime()) entry.crl = crl;

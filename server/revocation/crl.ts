@@ -1,30 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { Name } from '@peculiar/asn1-x509';
 import type { AlgorithmIdentifierDer, CertificateExtension } from '../../protocol/certificate-der.js';
-import { decodeName, readAlgorithm, readExtension } from '../../protocol/certificate-der.js';
-import type { IssuingDistributionPointValue } from '../../protocol/certificate-extensions.js';
-import { EXT, decodeAuthorityKeyIdentifier, decodeIssuingDistributionPoint } from '../../protocol/certificate-extensions.js';
+import { readAlgorithm, readExtension } from '../../protocol/certificate-der.js';
 import type { DerElement } from '../../protocol/der.js';
-import {
-  DER_TAG,
-  DerError,
-  bitStringBytes,
-  decodeTime,
-  expectTag,
-  integerHex,
-  readChildren,
-  readSingle,
-  valueOf,
-  wholeOf,
-} from '../../protocol/der.js';
-import { nameKey, nameToString } from '../../protocol/x500-name.js';
+import { DER_TAG, DerError, bitStringBytes, decodeTime, expectTag, readChildren, readSingle, valueOf, wholeOf } from '../../protocol/der.js';
+import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
+import type { DistinguishedName } from '../../protocol/x500-name.js';
+import { nameKey, nameToString, readSharedName } from '../../protocol/x500-name.js';
+import { crlExtensionFacts } from './crl-extensions.js';
+import { readEntries } from './crl-entries.js';
+import type { RevokedEntry } from './crl-entries.js';
 
 /**
  * X.509 CRLs (RFC 5280 §5) read strictly with the project's DER reader, which walks a list of a
- * hundred thousand entries in milliseconds. A CRL that parses but cannot be relied on (a delta
- * CRL, an indirect CRL, an unknown critical extension) is kept with `unusable` set, so callers can
- * say why they ignored it.
+ * hundred thousand entries in milliseconds. What cannot be read is a CrlFormatError; a CRL that
+ * reads but breaks a rule that decides what it says (an unknown critical extension, a delta
+ * indicator that is not critical, removeFromCRL in a complete CRL, …) is kept with `unusable`
+ * set, so that callers can say why they ignored it.
  */
+
+export type { RevokedEntry } from './crl-entries.js';
 
 export const MAX_CRL_BYTES = 8 * 1024 * 1024;
 
@@ -35,38 +29,43 @@ export class CrlFormatError extends Error {
   }
 }
 
-export interface RevokedEntry {
-  serialNumberHex: string;
-  revocationDate: Date;
-  /** CRLReason code, when given. */
-  reason: number | undefined;
-}
-
 export interface ParsedCrl {
   sha256: string;
   /** The exact TBSCertList bytes the signature covers. */
   tbs: Uint8Array;
   signatureAlgorithm: AlgorithmIdentifierDer;
   signature: Uint8Array;
-  issuer: Name;
+  version: 1 | 2;
+  issuer: DistinguishedName;
   issuerKey: string;
   issuerText: string;
   thisUpdate: Date;
   nextUpdate: Date | undefined;
-  revoked: ReadonlyMap<string, RevokedEntry>;
+  /** cRLNumber, when present. */
+  crlNumber: bigint | undefined;
+  /** A delta CRL's BaseCRLNumber (deltaCRLIndicator); undefined for a complete CRL. */
+  deltaBase: bigint | undefined;
   issuingDistributionPoint: IssuingDistributionPointValue | undefined;
   authorityKeyId: string | undefined;
+  /** Entries of certificates issued by the CRL's own issuer, by serial key (DER INTEGER hex). */
+  revoked: ReadonlyMap<string, RevokedEntry>;
+  /** Every entry by certificate issuer (name key), then serial key: indirect CRLs list other issuers. */
+  entriesByIssuer: ReadonlyMap<string, ReadonlyMap<string, RevokedEntry>>;
   /** Why the CRL must not be used, or undefined when it may. */
   unusable: string | undefined;
 }
 
-/** CRL extensions understood here; any other critical one makes the CRL unusable. */
-const KNOWN_CRL_EXTENSIONS: ReadonlySet<string> = new Set([EXT.authorityKeyIdentifier, EXT.cRLNumber, EXT.issuingDistributionPoint]);
-const KNOWN_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([EXT.cRLReason, EXT.invalidityDate]);
+const NO_ENTRIES: ReadonlyMap<string, RevokedEntry> = new Map();
+
+/** The CRL's entry for a certificate of `issuerKey` with `serialKey`, if any (§5.3.3). */
+export function findEntry(crl: ParsedCrl, issuerKey: string, serialKey: string): RevokedEntry | undefined {
+  return crl.entriesByIssuer.get(issuerKey)?.get(serialKey);
+}
 
 function readExtensionList(bytes: Uint8Array, list: DerElement): Map<string, CertificateExtension> {
   const out = new Map<string, CertificateExtension>();
   for (const el of readChildren(bytes, expectTag(list, DER_TAG.SEQUENCE, 'extensions'), 64)) out.set(...readExtension(bytes, el, out));
+  if (out.size === 0) throw new DerError('crlExtensions: empty list');
   return out;
 }
 
@@ -74,36 +73,10 @@ function isTime(el: DerElement | undefined): el is DerElement {
   return el !== undefined && (el.tag === DER_TAG.UTC_TIME || el.tag === DER_TAG.GENERALIZED_TIME);
 }
 
-interface EntriesResult {
-  revoked: Map<string, RevokedEntry>;
-  unusable: string | undefined;
-}
-
-function readEntries(bytes: Uint8Array, list: DerElement): EntriesResult {
-  const revoked = new Map<string, RevokedEntry>();
-  let unusable: string | undefined;
-  for (const entry of readChildren(bytes, list, 2_000_000)) {
-    const [serialEl, dateEl, extsEl, extra] = readChildren(bytes, expectTag(entry, DER_TAG.SEQUENCE, 'revoked entry'), 4);
-    if (extra !== undefined) throw new DerError('revoked entry: trailing data');
-    const serialNumberHex = integerHex(valueOf(bytes, expectTag(serialEl, DER_TAG.INTEGER, 'userCertificate')));
-    if (!isTime(dateEl)) throw new DerError('revoked entry: bad revocationDate');
-    let reason: number | undefined;
-    if (extsEl !== undefined) {
-      const exts = readExtensionList(bytes, extsEl);
-      for (const e of exts.values()) {
-        if (e.oid === EXT.certificateIssuer) unusable = 'indirect CRL entries are not supported';
-        else if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.oid)) unusable = `unsupported critical entry extension ${e.oid}`;
-      }
-      const reasonExt = exts.get(EXT.cRLReason);
-      if (reasonExt !== undefined) {
-        const value = valueOf(reasonExt.value, readSingle(reasonExt.value, 0x0a));
-        if (value.length !== 1) throw new DerError('bad CRLReason');
-        reason = value[0];
-      }
-    }
-    revoked.set(serialNumberHex, { serialNumberHex, revocationDate: decodeTime(bytes, dateEl), reason });
-  }
-  return { revoked, unusable };
+function sameAlgorithm(a: AlgorithmIdentifierDer, b: AlgorithmIdentifierDer): boolean {
+  const pa = a.parameters;
+  const pb = b.parameters;
+  return a.oid === b.oid && (pa === undefined || pb === undefined ? pa === pb : Buffer.from(pa).equals(Buffer.from(pb)));
 }
 
 function decodeUnchecked(der: Uint8Array): ParsedCrl {
@@ -112,24 +85,30 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
   if (extra !== undefined) throw new DerError('CRL: trailing fields');
   const tbsSeq = expectTag(tbsEl, DER_TAG.SEQUENCE, 'tbsCertList');
   const signatureAlgorithm = readAlgorithm(der, algEl, 'signatureAlgorithm');
+  // §5.1.1.3: the signature is a whole number of octets; unused bits mean a broken CRL.
   const signature = bitStringBytes(valueOf(der, expectTag(sigEl, DER_TAG.BIT_STRING, 'signature')));
 
   const fields = readChildren(der, tbsSeq, 8);
   let i = 0;
+  let version: 1 | 2 = 1;
   if (fields[0]?.tag === DER_TAG.INTEGER) {
     const v = valueOf(der, fields[0]);
+    // §5.1.2.1: if present, version MUST be v2.
     if (v.length !== 1 || v[0] !== 1) throw new DerError('unsupported CRL version');
+    version = 2;
     i = 1;
   }
   const inner = readAlgorithm(der, fields[i++], 'signature');
-  if (inner.oid !== signatureAlgorithm.oid) throw new DerError('inner and outer signature algorithms differ');
+  if (!sameAlgorithm(inner, signatureAlgorithm)) throw new DerError('inner and outer signature algorithms differ');
   const issuerEl = expectTag(fields[i++], DER_TAG.SEQUENCE, 'issuer');
+  const issuer = readSharedName(der, issuerEl);
+  const issuerKey = nameKey(issuer);
   const thisUpdateEl = fields[i++];
   if (!isTime(thisUpdateEl)) throw new DerError('bad thisUpdate');
   let nextUpdate: Date | undefined;
   if (isTime(fields[i])) nextUpdate = decodeTime(der, fields[i++]!);
-  let entries: EntriesResult = { revoked: new Map(), unusable: undefined };
-  if (fields[i]?.tag === DER_TAG.SEQUENCE) entries = readEntries(der, fields[i++]!);
+  let entries: ReturnType<typeof readEntries> | undefined;
+  if (fields[i]?.tag === DER_TAG.SEQUENCE) entries = readEntries(der, fields[i++]!, issuerKey);
   let extensions = new Map<string, CertificateExtension>();
   if (fields[i]?.tag === 0xa0) {
     const [list, trailing] = readChildren(der, fields[i++]!, 2);
@@ -137,35 +116,37 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
     extensions = readExtensionList(der, list);
   }
   if (i !== fields.length) throw new DerError('tbsCertList: unexpected fields');
+  // §5.1.2.1, §5.1.2.7: extensions (of the CRL or of an entry) need version 2.
+  if (version === 1 && (extensions.size > 0 || entries?.hasExtensions === true)) throw new DerError('extensions in a version 1 CRL');
 
-  let unusable = entries.unusable;
-  if (extensions.has(EXT.deltaCRLIndicator)) unusable = 'delta CRLs are not supported';
-  for (const e of extensions.values()) {
-    if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.oid) && e.oid !== EXT.deltaCRLIndicator) unusable = `unsupported critical CRL extension ${e.oid}`;
-  }
-  const idpExt = extensions.get(EXT.issuingDistributionPoint);
-  const issuingDistributionPoint = idpExt === undefined ? undefined : decodeIssuingDistributionPoint(idpExt.value);
-  if (issuingDistributionPoint?.indirectCRL) unusable = 'indirect CRLs are not supported';
-  if (issuingDistributionPoint?.onlySomeReasons) unusable = 'CRLs limited to some reasons are not supported';
-  if (issuingDistributionPoint?.onlyContainsAttributeCerts) unusable = 'attribute certificate CRL';
-  const akiExt = extensions.get(EXT.authorityKeyIdentifier);
+  const facts = crlExtensionFacts(extensions);
+  const idp = facts.issuingDistributionPoint;
+  const problems: string[] = [...facts.problems];
+  if (issuer.length === 0) problems.push('§5.1.2.3: empty issuer name');
+  if (entries?.count === 0) problems.push('§5.1.2.6: an empty revokedCertificates list must be absent');
+  if (entries?.problem !== undefined) problems.push(entries.problem);
+  if (entries?.hasCertificateIssuer === true && idp?.indirectCRL !== true) problems.push('§5.3.3: certificateIssuer entry extension in a CRL that is not indirect');
+  if (entries?.hasRemoveFromCrl === true && facts.deltaBase === undefined) problems.push('§5.3.1: removeFromCRL in a complete CRL');
 
-  const issuerDer = wholeOf(der, issuerEl);
-  const issuer = decodeName(issuerDer);
+  const byIssuer = entries?.byIssuer ?? new Map<string, Map<string, RevokedEntry>>();
   return {
     sha256: createHash('sha256').update(der).digest('hex'),
     tbs: wholeOf(der, tbsSeq),
     signatureAlgorithm,
     signature,
+    version,
     issuer,
-    issuerKey: nameKey(issuer),
+    issuerKey,
     issuerText: nameToString(issuer),
     thisUpdate: decodeTime(der, thisUpdateEl),
     nextUpdate,
-    revoked: entries.revoked,
-    issuingDistributionPoint,
-    authorityKeyId: akiExt === undefined ? undefined : decodeAuthorityKeyIdentifier(akiExt.value),
-    unusable,
+    crlNumber: facts.crlNumber,
+    deltaBase: facts.deltaBase,
+    issuingDistributionPoint: idp,
+    authorityKeyId: facts.authorityKeyId,
+    revoked: byIssuer.get(issuerKey) ?? NO_ENTRIES,
+    entriesByIssuer: byIssuer,
+    unusable: problems.length === 0 ? undefined : problems.map((p) => `RFC 5280 ${p}`).join('; '),
   };
 }
 

@@ -1,14 +1,27 @@
+import { ALL_REASONS } from '../../protocol/distribution-points.js';
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { HPKI_KEY_POLICY } from '../cert/key-policy.js';
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import type { ParsedCrl } from './crl.js';
-import { isCrlFresh } from './crl.js';
-import { crlCoversCertificate } from './crl-scope.js';
+import type { SignatureBudget } from '../cert/signature.js';
+import { createSignatureBudget } from '../cert/signature.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import type { ParsedCrl, RevokedEntry } from './crl.js';
+import { findEntry, isCrlFresh } from './crl.js';
+import { CRL_REASON } from './crl-entries.js';
+import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
+import { createCrlSignatureCache, findCrlSigner } from './crl-issuer.js';
+import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
 
 /**
- * Revocation of a validated path by CRL (PROTOCOL.md §5 step 5). The end entity needs a current
- * CRL from its issuer; a CA certificate is checked only when CRLs of its issuer that cover it (the
- * MHLW ARLs) were configured or fetched. A CRL counts when its issuer name matches, the issuing CA's
- * key verifies it, its scope covers the certificate, it is usable, and it was issued by `at`
- * (a list from the future says nothing about that moment).
+ * Revocation of a validated path by CRL (PROTOCOL.md §5 step 5, RFC 5280 §6.3). For each
+ * certificate, each of its distribution points (and the issuer's own, for CRLs named in none) is
+ * matched with the CRLs of its issuer or cRLIssuer; a CRL counts when it is in scope, usable,
+ * issued by `at`, signed by a valid CRL issuer of the same anchor (crl-issuer.ts), and current
+ * itself or through a current delta CRL merged with it. The certificate is good once the current
+ * lists together cover every reason. A revocation found in any authentic list that covers the
+ * certificate is final even when that list is stale, except a hold, which only a current list
+ * proves. The end entity needs an answer; a CA certificate is checked when CRLs of its issuer
+ * cover it (the MHLW ARLs), and is otherwise "not checked".
  */
 
 export type CertificateRevocationStatus = 'good' | 'revoked' | 'unknown' | 'not-checked';
@@ -30,68 +43,200 @@ export interface PathRevocation {
 export interface CrlProvider {
   /** Synchronous when nothing needs fetching, which keeps a warm validation off the microtask queue. */
   crlsFor(cert: ParsedCertificate, endEntity: boolean): readonly ParsedCrl[] | Promise<readonly ParsedCrl[]>;
-  signedBy(crl: ParsedCrl, issuer: ParsedCertificate): boolean;
 }
 
-function checkOne(
-  cert: ParsedCertificate,
-  issuer: ParsedCertificate,
-  crls: readonly ParsedCrl[],
-  at: Date,
-  signedBy: CrlProvider['signedBy'],
-  required: boolean,
-): CertificateRevocation {
-  const subject = cert.subjectText;
-  if (crls.length === 0) {
-    const detail = 'no CRL of its issuer';
-    return required ? { subject, status: 'unknown', detail } : { subject, status: 'not-checked', detail };
+export interface RevocationOptions {
+  /** Where CRL signers are looked for (anchors, configured intermediates). */
+  store: TrustStore;
+  /** Token-supplied certificates, also candidates for CRL signers. */
+  supplied?: readonly ParsedCertificate[];
+  keyPolicy?: KeyPolicy;
+  signatures?: CrlSignatureCache;
+  budget?: SignatureBudget;
+}
+
+/** Signature checks the revocation step of one validation may spend beyond cached ones. */
+export const MAX_REVOCATION_SIGNATURE_CHECKS = 16;
+/** How deep CRL signers' own paths are checked for revocation (a CRL signer of a CRL signer …). */
+const MAX_SIGNER_DEPTH = 2;
+
+interface Context {
+  provider: CrlProvider;
+  at: Date;
+  store: TrustStore;
+  supplied: readonly ParsedCertificate[];
+  keyPolicy: KeyPolicy;
+  signatures: CrlSignatureCache;
+  budget: SignatureBudget;
+  depth: number;
+  inProgress: ReadonlySet<string>;
+}
+
+const HOLD = CRL_REASON.certificateHold;
+
+function isIrreversible(entry: RevokedEntry): boolean {
+  return entry.reason !== HOLD && entry.reason !== CRL_REASON.removeFromCRL;
+}
+
+function revokedDetail(entry: RevokedEntry): string {
+  return `revoked at ${entry.revocationDate.toISOString()}${entry.reason === undefined ? '' : ` (reason ${entry.reason})`}`;
+}
+
+interface ListReading {
+  /** The entry that revokes the certificate, if one does. */
+  entry: RevokedEntry | undefined;
+  /** The current list the answer rests on: the newest current delta, or the base itself; undefined when both are stale. */
+  current: ParsedCrl | undefined;
+}
+
+/**
+ * What a complete CRL and its authentic deltas say about `cert` (§6.3.3 i–k): the newest current
+ * delta first (removeFromCRL there releases a hold), then the base. An irreversible revocation
+ * in any of them wins over everything else.
+ */
+function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly ParsedCrl[], at: Date): ListReading {
+  const lookup = (crl: ParsedCrl): RevokedEntry | undefined => findEntry(crl, cert.issuerKey, cert.decoded.serialKey);
+  const delta = deltas.filter((d) => isCrlFresh(d, at)).reduce<ParsedCrl | undefined>((best, d) => (best === undefined || d.thisUpdate > best.thisUpdate ? d : best), undefined);
+  const current = delta ?? (isCrlFresh(base, at) ? base : undefined);
+  const final = [base, ...deltas].map(lookup).find((e): e is RevokedEntry => e !== undefined && isIrreversible(e));
+  if (final !== undefined) return { entry: final, current };
+  const listed = delta === undefined ? undefined : lookup(delta);
+  if (listed !== undefined) return { entry: listed.reason === CRL_REASON.removeFromCRL ? undefined : listed, current };
+  return { entry: lookup(base), current };
+}
+
+/**
+ * One certificate's answer. Subject and detail are only read when something explains a refusal, so
+ * they are made then (the display name of an unseen certificate is otherwise never built).
+ */
+function answer(cert: ParsedCertificate, status: CertificateRevocationStatus, detail: string | (() => string)): CertificateRevocation {
+  let text = typeof detail === 'string' ? detail : undefined;
+  return {
+    get subject() {
+      return cert.subjectText;
+    },
+    status,
+    get detail() {
+      text ??= typeof detail === 'string' ? detail : detail();
+      return text;
+    },
+  };
+}
+
+async function certificateStatus(path: readonly ParsedCertificate[], i: number, required: boolean, ctx: Context): Promise<CertificateRevocation> {
+  const cert = path[i]!;
+  const absent = (detail: string): CertificateRevocation => answer(cert, required ? 'unknown' : 'not-checked', detail);
+  if (ctx.inProgress.has(cert.sha256)) return answer(cert, 'not-checked', 'its status is being established by the enclosing check');
+  const found = ctx.provider.crlsFor(cert, required && ctx.depth === 0);
+  const crls = Array.isArray(found) ? (found as readonly ParsedCrl[]) : await found;
+  if (crls.length === 0) return absent('no CRL of its issuer');
+  const t = ctx.at.getTime();
+  const issued = crls.filter((c) => c.thisUpdate.getTime() <= t);
+  if (issued.length === 0) return absent('its CRLs were issued after the validation time');
+  const completes = issued.filter((c) => c.deltaBase === undefined);
+  const deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
+  if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
+
+  const signers = new Map<string, Promise<SignerResult>>();
+  const signerOf = (crl: ParsedCrl): Promise<SignerResult> => {
+    let result = signers.get(crl.sha256);
+    if (result === undefined) {
+      result = findCrlSigner(crl, i, {
+        ...ctx,
+        path,
+        signerPathRevocationProblem: (signerPath) => signerRevocationProblem(signerPath, cert, ctx),
+      });
+      signers.set(crl.sha256, result);
+    }
+    return result;
+  };
+
+  let mask = 0;
+  let inScope = false;
+  let evidence: ParsedCrl | undefined;
+  const problems: string[] = [];
+  for (const dp of [...cert.crlDistributionPoints, issuerDistributionPoint(cert)]) {
+    for (const crl of completes) {
+      // A list of the issuer that cannot be used leaves the status unknown (§5.2, §5.2.5), whatever
+      // scope its broken extensions claim.
+      if (crl.unusable !== undefined) {
+        inScope = true;
+        problems.push(crl.unusable);
+        continue;
+      }
+      if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
+      inScope = true;
+      const signer = await signerOf(crl);
+      if ('problem' in signer) {
+        problems.push(signer.problem);
+        continue;
+      }
+      // §6.3.3 c, h: a delta must share the base's scope and be signed by the same key.
+      const own = deltas.filter((d) => deltaApplies(d, crl) && ctx.signatures.verify(d, signer.signer, ctx.budget) === 'yes');
+      const read = readList(cert, crl, own, ctx.at);
+      // A hold is only as good as the list that says it; other revocations are final.
+      if (read.entry !== undefined && (read.current !== undefined || isIrreversible(read.entry))) {
+        const entry = read.entry;
+        return answer(cert, 'revoked', () => revokedDetail(entry));
+      }
+      if (read.current === undefined) {
+        problems.push('only stale CRLs (past nextUpdate)');
+        continue;
+      }
+      mask |= interimReasons(crl, dp);
+      evidence = read.current;
+    }
   }
-  const t = at.getTime();
-  const applicable = crls.filter(
-    (crl) => crl.unusable === undefined && crl.thisUpdate.getTime() <= t && crlCoversCertificate(crl, cert) && signedBy(crl, issuer),
-  );
-  const hit = applicable.map((crl) => crl.revoked.get(cert.decoded.serialNumberHex)).find((e) => e !== undefined);
-  if (hit !== undefined) {
-    return { subject, status: 'revoked', detail: `revoked at ${hit.revocationDate.toISOString()}${hit.reason === undefined ? '' : ` (reason ${hit.reason})`}` };
+  if (mask === ALL_REASONS && evidence !== undefined) {
+    const list = evidence;
+    return answer(cert, 'good', () => `not on the CRL of ${list.thisUpdate.toISOString()}`);
   }
-  const fresh = applicable.find((crl) => isCrlFresh(crl, at));
-  if (fresh !== undefined) return { subject, status: 'good', detail: `not on the CRL of ${fresh.thisUpdate.toISOString()}` };
-  if (applicable.length > 0) return { subject, status: 'unknown', detail: 'only stale CRLs (past nextUpdate)' };
-  const detail = whyNoCrlApplies(cert, issuer, crls, at, signedBy);
-  return required ? { subject, status: 'unknown', detail } : { subject, status: 'not-checked', detail };
+  if (!inScope) return absent('no CRL of its issuer covers it (distribution point)');
+  const detail = mask !== 0 ? 'its current CRLs do not cover every revocation reason' : (problems.find((p) => p.startsWith('only stale')) ?? problems[0] ?? 'no usable CRL');
+  return answer(cert, 'unknown', detail);
 }
 
-function whyNoCrlApplies(
-  cert: ParsedCertificate,
-  issuer: ParsedCertificate,
-  crls: readonly ParsedCrl[],
-  at: Date,
-  signedBy: CrlProvider['signedBy'],
-): string {
-  const unusable = crls.find((crl) => crl.unusable !== undefined);
-  if (unusable?.unusable !== undefined) return unusable.unusable;
-  const inScope = crls.filter((crl) => crlCoversCertificate(crl, cert));
-  if (inScope.length === 0) return 'no CRL of its issuer covers it (distribution point)';
-  if (inScope.every((crl) => crl.thisUpdate.getTime() > at.getTime())) return 'its CRLs were issued after the validation time';
-  if (!inScope.some((crl) => signedBy(crl, issuer))) return 'its CRLs are not signed by the issuing CA';
-  return 'no usable CRL';
+/** A CRL signer outside the validated path must not be revoked itself (§6.3.3 f: its path is validated). */
+async function signerRevocationProblem(signerPath: readonly ParsedCertificate[], checking: ParsedCertificate, ctx: Context): Promise<string | undefined> {
+  if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
+  // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
+  const inProgress = new Set(ctx.inProgress).add(checking.sha256);
+  const result = await checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress });
+  const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
+  return bad === undefined ? undefined : `${bad.subject} is ${bad.status === 'revoked' ? bad.detail : `of unknown status (${bad.detail})`}`;
 }
 
-/** `path` is end entity first, trust anchor last (a self-signed anchor is its own issuer). */
-export async function checkPathRevocation(path: readonly ParsedCertificate[], provider: CrlProvider, at: Date): Promise<PathRevocation> {
+async function checkPath(path: readonly ParsedCertificate[], targetRequired: boolean, ctx: Context): Promise<PathRevocation> {
   const certificates: CertificateRevocation[] = [];
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;
-    const issuer = path[i + 1] ?? (cert.selfIssued ? cert : undefined);
-    if (issuer === undefined) {
-      certificates.push({ subject: cert.subjectText, status: 'not-checked', detail: 'trust anchor without a known issuer' });
+    if (i === path.length - 1 && !cert.selfIssued) {
+      certificates.push(answer(cert, 'not-checked', 'trust anchor without a known issuer'));
       continue;
     }
-    const found = provider.crlsFor(cert, i === 0);
-    const crls = Array.isArray(found) ? (found as readonly ParsedCrl[]) : await found;
-    certificates.push(checkOne(cert, issuer, crls, at, provider.signedBy, i === 0));
+    certificates.push(await certificateStatus(path, i, targetRequired && i === 0, ctx));
   }
   const statuses = certificates.map((c) => c.status);
   const status = statuses.includes('revoked') ? 'revoked' : statuses.includes('unknown') ? 'unknown' : 'good';
   return { status, certificates };
+}
+
+/** `path` is end entity first, trust anchor last (a self-signed anchor is its own issuer). */
+export function checkPathRevocation(
+  path: readonly ParsedCertificate[],
+  provider: CrlProvider,
+  at: Date,
+  options: RevocationOptions,
+): Promise<PathRevocation> {
+  return checkPath(path, true, {
+    provider,
+    at,
+    store: options.store,
+    supplied: options.supplied ?? [],
+    keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
+    signatures: options.signatures ?? createCrlSignatureCache(),
+    budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
+    depth: 0,
+    inProgress: new Set(),
+  });
 }

@@ -3,11 +3,14 @@ import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { validatePath } from '../cert/path-validation.js';
 import type { CertificatePurpose } from '../cert/purpose.js';
 import { checkPurpose } from '../cert/purpose.js';
-import type { TrustStore } from '../cert/trust-store.js';
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { HPKI_KEY_POLICY, checkKeyPolicy } from '../cert/key-policy.js';
+import type { SkippedInput, TrustStore } from '../cert/trust-store.js';
 import { createTrustStore } from '../cert/trust-store.js';
 import type { ParsedCrl } from '../revocation/crl.js';
 import type { CrlFetcher } from '../revocation/crl-fetcher.js';
 import { createCrlFetcher } from '../revocation/crl-fetcher.js';
+import { createCrlSignatureCache } from '../revocation/crl-issuer.js';
 import { createCrlStore } from '../revocation/crl-store.js';
 import type { CrlProvider, PathRevocation } from '../revocation/revocation-check.js';
 import { checkPathRevocation } from '../revocation/revocation-check.js';
@@ -39,6 +42,12 @@ export interface CertificateValidatorOptions {
    * turns it off). See validation-cache.ts for what that trades.
    */
   validationCacheMs?: number;
+  /**
+   * Which keys may appear on a path and in the end entity. Default HPKI_KEY_POLICY (RSA
+   * 2048–4096 bits, e = 65537), what every real HPKI certificate has; other PKIs and test suites
+   * with other keys pass their own.
+   */
+  keyPolicy?: KeyPolicy;
 }
 
 export interface CertificateCheck {
@@ -57,8 +66,18 @@ export interface CertificateValidation {
   revocation: PathRevocation | undefined;
 }
 
+/** Inputs the validator could not read and left out (the rest still works). */
+export interface SkippedInputs {
+  /** Positions in `intermediates`. */
+  intermediates: readonly SkippedInput[];
+  /** Positions in `crls`. */
+  crls: readonly SkippedInput[];
+}
+
 export interface CertificateValidator {
   readonly trust: TrustStore;
+  readonly keyPolicy: Readonly<KeyPolicy>;
+  readonly skipped: SkippedInputs;
   /** Parses a certificate that came with a token (cached); bad DER → ERR_TOKEN_MALFORMED. */
   parse(der: Uint8Array): ParsedCertificate;
   validate(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck): Promise<CertificateValidation>;
@@ -67,28 +86,42 @@ export interface CertificateValidator {
 /** How many CRLDP URIs of one certificate are fetched at most. */
 const MAX_FETCHED_URIS = 3;
 
+/** The http(s) URIs of a certificate's distribution points, at most MAX_FETCHED_URIS. */
+function distributionPointUris(cert: ParsedCertificate): string[] {
+  const uris: string[] = [];
+  for (const dp of cert.crlDistributionPoints) {
+    if (dp.name?.kind !== 'fullName') continue;
+    for (const n of dp.name.names) if (n.kind === 'uniformResourceIdentifier' && /^https?:/i.test(n.value)) uris.push(n.value);
+  }
+  return [...new Set(uris)].slice(0, MAX_FETCHED_URIS);
+}
+
 export function createCertificateValidator(options: CertificateValidatorOptions): CertificateValidator {
+  const keyPolicy = options.keyPolicy === undefined ? HPKI_KEY_POLICY : checkKeyPolicy(options.keyPolicy);
   const trust = createTrustStore({ anchors: options.anchors, ...(options.intermediates ? { intermediates: options.intermediates } : {}) });
   const store = createCrlStore(options.crls ?? []);
   const mode = options.revocation ?? 'fail-closed';
   const fetcher = options.fetchCrls ? (options.crlFetcher ?? createCrlFetcher()) : undefined;
   const cache = createValidationCache(options.validationCacheMs);
+  const signatures = createCrlSignatureCache();
 
   const provider: CrlProvider = {
     crlsFor(cert, endEntity) {
-      const configured = store.byIssuerOf(cert);
+      const configured = store.relevantTo(cert);
       if (fetcher === undefined || !endEntity) return configured;
-      const uris = cert.crlDistributionPoints.filter((dp) => !dp.partial).flatMap((dp) => dp.uris).slice(0, MAX_FETCHED_URIS);
+      const uris = distributionPointUris(cert);
+      if (uris.length === 0) return configured;
       return Promise.all(uris.map((u) => fetcher.get(u))).then((fetched) => [
         ...configured,
         ...fetched.filter((c): c is ParsedCrl => c !== undefined),
       ]);
     },
-    signedBy: store.signedBy,
   };
 
   return {
     trust,
+    keyPolicy,
+    skipped: { intermediates: trust.skippedIntermediates, crls: store.rejected },
     parse: (der) => trust.parse(der),
     async validate(ee, supplied, check) {
       const cached = cache.get(ee, supplied, check);
@@ -111,17 +144,17 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     });
     if (check.purpose !== undefined) {
       try {
-        checkPurpose(ee.info, check.purpose, check.policyArcs);
+        checkPurpose(ee.info, check.purpose, check.policyArcs, ee.extKeyUsage);
       } catch (err) {
         if (err instanceof HpkiError) return fail(err);
         throw err;
       }
     }
-    const built = validatePath(ee, supplied, trust, check.at);
+    const built = validatePath(ee, supplied, trust, check.at, { keyPolicy });
     if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
     if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
 
-    const revocation = await checkPathRevocation(built.path, provider, check.at);
+    const revocation = await checkPathRevocation(built.path, provider, check.at, { store: trust, supplied, keyPolicy, signatures });
     if (revocation.status === 'revoked') {
       const which = revocation.certificates.find((c) => c.status === 'revoked');
       return fail(new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`), built.path, revocation);

@@ -16,6 +16,8 @@ export {
   type CertificateValidator,
   type CertificateValidatorOptions,
   type RevocationMode,
+  type SkippedInputs,
 } from './certificate-validator.js';
+export { HPKI_KEY_POLICY, type KeyPolicy } from '../cert/key-policy.js';
 export { checkRole } from './role.js';
 export { createCrlFetcher, type CrlFetcher, type CrlFetcherOptions } from '../revocation/crl-fetcher.js';

@@ -3,10 +3,12 @@ import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { DecodedToken } from '../../protocol/token.js';
 import { decodeToken } from '../../protocol/token.js';
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { keyPolicyProblem } from '../cert/key-policy.js';
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
 import type { PathRevocation } from '../revocation/revocation-check.js';
-import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
+import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { nodeSha256 } from './node-sha256.js';
 import { checkRole } from './role.js';
@@ -66,6 +68,8 @@ export interface TokenReport {
 
 export interface DetailedTokenVerifier extends TokenVerifier {
   verifyWithReport(token: unknown, context: VerifyContext): Promise<TokenReport>;
+  /** Configured intermediates and CRLs that could not be read and were left out. */
+  readonly skipped: SkippedInputs;
 }
 
 function decodeStep(token: unknown, validator: CertificateValidator): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
@@ -106,11 +110,11 @@ function createOriginHashes(): (origin: string) => Uint8Array {
   };
 }
 
-function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string): void {
-  const key = ee.publicKey;
-  if (!ee.acceptableKey || key === undefined) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', 'certificate key is not an RSA key of 2048 bits or more');
-  }
+function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string, keyPolicy: KeyPolicy): void {
+  // The path step refused a key outside the policy already; this keeps the step safe on its own.
+  const keyProblem = keyPolicyProblem(ee.decoded, keyPolicy);
+  const key = keyProblem === undefined ? ee.verificationKey() : undefined;
+  if (key === undefined) throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${keyProblem ?? 'it does not import'}`);
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = signedContentFromHashes({
     origin: originHash,
@@ -161,7 +165,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
       report.path = validation.path;
       report.revocation = validation.revocation;
       if (validation.error !== undefined) throw validation.error;
-      signatureStep(ee, decoded, originHash(context.origin), challenge);
+      signatureStep(ee, decoded, originHash(context.origin), challenge, validator.keyPolicy);
       report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
     } catch (err) {
       if (!(err instanceof HpkiError)) throw err;
@@ -172,6 +176,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
 
   return {
     verifyWithReport,
+    skipped: validator.skipped,
     async verify(token, context) {
       const report = await verifyWithReport(token, context);
       if (report.error !== undefined) throw report.error;

@@ -97,8 +97,22 @@ function toTestKey(privateKey: KeyObject): TestKey {
   return { privateKey, publicKey, spki, keyId: new Uint8Array(createHash('sha1').update(spki).digest()) };
 }
 
-export function generateTestKey(bits = 2048): TestKey {
-  return toTestKey(generateKeyPairSync('rsa', { modulusLength: bits }).privateKey);
+export function generateTestKey(bits = 2048, publicExponent = 65537): TestKey {
+  return toTestKey(generateKeyPairSync('rsa', { modulusLength: bits, publicExponent }).privateKey);
+}
+
+/**
+ * A subject key with `base`'s modulus and another public exponent, as a hostile certificate can
+ * carry (Node will not generate exponents this large). Only its SPKI is meaningful: it can be put
+ * in a certificate, never sign anything.
+ */
+export function withPublicExponent(base: TestKey, exponent: bigint): TestKey {
+  const n = Buffer.from(base.publicKey.export({ format: 'jwk' }).n ?? '', 'base64url');
+  let hex = exponent.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  const rsaPublicKey = der.seq(der.int(n.toString('hex')), der.int(hex));
+  const spki = der.seq(der.seq(der.oid(OID.rsa), der.null()), der.bitString(rsaPublicKey));
+  return { ...base, spki, keyId: new Uint8Array(createHash('sha1').update(spki).digest()) };
 }
 
 export function testKeyFromPem(pem: string): TestKey {

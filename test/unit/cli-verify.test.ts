@@ -173,6 +173,56 @@ describe('verify-token', () => {
   });
 });
 
+describe('verify-cert on NIST PKITS cases (the whole suite runs through the library in pkits.test.ts)', () => {
+  interface PkitsCase {
+    section: string;
+    valid: boolean;
+    ee: string;
+    intermediates: string[];
+    crls: string[];
+    outOfProfile?: string;
+  }
+  const suite = JSON.parse(readShared('pkits', 'cases.json')) as { anchor: string; at: string; cases: PkitsCase[] };
+  const P = (file: string): string => sharedPath('pkits', file);
+  const argsOf = (c: PkitsCase): string[] => [
+    'verify-cert', P(c.ee), '--anchor', P(suite.anchor),
+    ...c.intermediates.flatMap((f) => ['--intermediate', P(f)]),
+    ...c.crls.flatMap((f) => ['--crl', P(f)]),
+    '--at', suite.at,
+  ];
+  // Signatures, a DSA refusal, negative serials, separate CRL keys, key rollover, name
+  // constraints, an indirect CRL and delta CRLs, among them the corrupted inputs of 4.1.2 and 4.4.4.
+  const sample = ['4.1.1', '4.1.2', '4.1.4', '4.4.4', '4.4.14', '4.4.15', '4.4.19', '4.4.21', '4.5.3', '4.5.6', '4.13.21', '4.14.29', '4.15.2', '4.15.4'];
+
+  it.each(sample)('%s', async (section) => {
+    const c = suite.cases.find((x) => x.section === section)!;
+    const r = await cli(...argsOf(c));
+    if (c.outOfProfile !== undefined) {
+      // DSA: outside the RSA-only profile, refused as untrusted with the reason.
+      expect([r.code, r.json?.error]).toEqual([1, 'ERR_CERT_UNTRUSTED']);
+      expect(r.stderr).toMatch(/not RSA/);
+      return;
+    }
+    expect(r.json?.valid, r.stderr).toBe(c.valid);
+    expect(r.code).toBe(c.valid ? 0 : 1);
+    if (c.valid) expect(r.json?.revocation).toBe('good');
+  });
+
+  it('a CRL whose signature has unused bits is ignored and named on stderr: no CRL, exit 1, not a usage error', async () => {
+    const c = suite.cases.find((x) => x.section === '4.4.4')!;
+    const r = await cli(...argsOf(c));
+    expect([r.code, r.json?.error]).toEqual([1, 'ERR_REVOCATION_UNKNOWN']);
+    expect(r.stderr).toMatch(/ignored --crl .*BadCRLSignatureCACRL\.crl: CRL is not valid DER: BIT STRING with unused bits/);
+  });
+
+  it('a corrupted intermediate is ignored and named on stderr: no path, exit 1', async () => {
+    const c = suite.cases.find((x) => x.section === '4.1.2')!;
+    const r = await cli(...argsOf(c));
+    expect([r.code, r.json?.error]).toEqual([1, 'ERR_CERT_UNTRUSTED']);
+    expect(r.stderr).toMatch(/ignored --intermediate .*BadSignedCACert\.crt: certificate is not valid DER/);
+  });
+});
+
 describe('usage errors exit 2', () => {
   it.each([
     ['no arguments', ['verify-cert']],

@@ -2,6 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LookupAddress } from 'node:dns';
+import { createGuardedLookup, forbiddenAddressProblem } from '../../server/revocation/crl-download.js';
 import { createCrlFetcher } from '../../server/revocation/crl-fetcher.js';
 import type { TestPki } from '../helpers/test-pki.js';
 import { createTestPki, makeCrl, toPem } from '../helpers/test-pki.js';
@@ -160,5 +162,55 @@ describe('CRL fetching over HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     stop();
     expect(hits.get('/timer.crl')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not follow redirects: the target of a 302 is never asked', async () => {
+    const target = serve('/moved-here.crl', () => crlAt(pki.now));
+    routes.set('/redirect.crl', (_req, res) => void res.writeHead(302, { location: target }).end());
+    const errors: string[] = [];
+    const fetcher = createCrlFetcher({ onError: (_u, e) => errors.push(e.message) });
+    expect(await fetcher.get(`${base}/redirect.crl`)).toBeUndefined();
+    expect(errors[0]).toMatch(/HTTP 302 .*redirects are not followed/);
+    expect(hits.get('/moved-here.crl')).toBeUndefined();
+  });
+
+  it('bounds a download that trickles in by time, from connect to last byte', async () => {
+    routes.set('/trickle.crl', (_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write(new Uint8Array(16)), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const errors: string[] = [];
+    const fetcher = createCrlFetcher({ timeoutMs: 300, onError: (_u, e) => errors.push(e.message) });
+    const started = Date.now();
+    expect(await fetcher.get(`${base}/trickle.crl`)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(errors).toEqual([expect.stringMatching(/trickle\.crl took longer than 300 ms/)]);
+  });
+
+  it('refuses link-local and unspecified targets, literal or resolved, unless allowed', async () => {
+    const errors: string[] = [];
+    const fetcher = createCrlFetcher({ onError: (_u, e) => errors.push(e.message) });
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/x.crl', 'http://[::ffff:169.254.1.1]/x.crl', 'http://0.0.0.0/x.crl']) {
+      expect(await fetcher.get(url)).toBeUndefined();
+    }
+    expect(errors).toHaveLength(4);
+    for (const e of errors) expect(e).toMatch(/link-local or unspecified/);
+    expect(forbiddenAddressProblem('127.0.0.1')).toBeUndefined();
+    expect(forbiddenAddressProblem('10.1.2.3')).toBeUndefined();
+    // A name is refused when any of its addresses is forbidden (no choosing the good one).
+    const answers = (addresses: string[]) => (_host: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) =>
+      cb(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    const outcome = (addresses: string[]): Promise<string> =>
+      new Promise((resolve) => createGuardedLookup(answers(addresses))('crl.example.jp', {}, (err, address) => resolve(err === null ? String(address) : err.message)));
+    expect(await outcome(['192.0.2.10'])).toBe('192.0.2.10');
+    expect(await outcome(['192.0.2.10', '169.254.169.254'])).toMatch(/refusing crl.example.jp: 169.254.169.254 is a link-local/);
+    expect(await outcome(['fe80::1'])).toMatch(/link-local/);
+  });
+
+  it('fetches by name from a loopback server (loopback is not link-local)', async () => {
+    const url = serve('/by-name.crl', () => crlAt(pki.now)).replace('127.0.0.1', 'localhost');
+    const fetcher = createCrlFetcher();
+    expect((await fetcher.get(url))?.thisUpdate).toEqual(pki.now);
   });
 });

@@ -1,11 +1,16 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import { nameToString } from '../../protocol/x500-name.js';
 import type { ParsedCertificate } from '../../server/cert/parsed-certificate.js';
 import { parseCertificate } from '../../server/cert/parsed-certificate.js';
 import { CrlFormatError, isCrlFresh, parseCrl } from '../../server/revocation/crl.js';
 import { crlCoversCertificate } from '../../server/revocation/crl-scope.js';
+import { createCrlSignatureCache } from '../../server/revocation/crl-issuer.js';
 import { createCrlStore } from '../../server/revocation/crl-store.js';
+import { createTrustStore } from '../../server/cert/trust-store.js';
+import { createSignatureBudget } from '../../server/cert/signature.js';
+import { createCertificateValidator } from '../../server/verify/index.js';
 import type { CrlProvider } from '../../server/revocation/revocation-check.js';
 import { checkPathRevocation } from '../../server/revocation/revocation-check.js';
 import { readSharedPemDer } from '../helpers/shared.js';
@@ -15,6 +20,8 @@ import { createTestPki, crlExt, der, ext, generateTestKey, makeCrl } from '../he
 const DAY = 86_400_000;
 const ref = (file: string): Uint8Array => readSharedPemDer('hpki-reference', file);
 const refCert = (file: string): ParsedCertificate => parseCertificate(ref(file));
+const idpDirNames = (idp: IssuingDistributionPointValue | undefined): string[] =>
+  idp?.name?.kind === 'fullName' ? idp.name.names.flatMap((n) => (n.kind === 'directoryName' ? [nameToString(n.name)] : [])) : [];
 
 describe('parseCrl on real HPKI lists', () => {
   it('reads the MEDIS signing CA CRL of 2022-09-28', () => {
@@ -22,8 +29,10 @@ describe('parseCrl on real HPKI lists', () => {
     expect(crl.issuerText).toBe('C=JP, O=MEDIS, OU=MEDIS HPKI CA, CN=HPKI-01-MedisSignCA2-forNonRepudiation');
     expect(crl.thisUpdate.toISOString()).toBe('2022-09-28T18:00:00.000Z');
     expect(crl.nextUpdate?.toISOString()).toBe('2022-10-02T18:00:00.000Z');
-    expect(crl.revoked.get('dd')?.revocationDate.toISOString()).toBe('2019-01-17T01:14:57.000Z');
-    expect(crl.revoked.get('dd')?.reason).toBe(5);
+    // Keys are the serial's DER INTEGER contents: 0xdd is positive, so it carries a 00 sign octet.
+    expect(crl.revoked.get('00dd')?.revocationDate.toISOString()).toBe('2019-01-17T01:14:57.000Z');
+    expect(crl.revoked.get('00dd')?.reason).toBe(5);
+    expect(crl.revoked.has('dd')).toBe(false);
     expect(crl.revoked.has('0103')).toBe(true);
     expect(crl.revoked.has('015e')).toBe(false); // kagurazaka
     expect(crl.issuingDistributionPoint).toBeUndefined();
@@ -36,11 +45,11 @@ describe('parseCrl on real HPKI lists', () => {
     expect(sarl.unusable).toBeUndefined();
     expect(sarl.revoked.size).toBe(0);
     expect(sarl.issuingDistributionPoint?.onlyContainsCACerts).toBe(true);
-    expect(sarl.issuingDistributionPoint?.dirNames.map(nameToString)).toEqual([
+    expect(idpDirNames(sarl.issuingDistributionPoint)).toEqual([
       'C=JP, O=Ministry of Health\\, Labour and Welfare, OU=Director-General for Policy Planning and Evaluation, OU=MHLW HPKI Root CA V2, CN=SARL',
     ]);
     const rarl = parseCrl(ref('mhlw-rarl-2017-04-25.pem'));
-    expect(rarl.issuingDistributionPoint?.dirNames.map(nameToString)[0]).toMatch(/CN=RARL$/);
+    expect(idpDirNames(rarl.issuingDistributionPoint)[0]).toMatch(/CN=RARL$/);
   });
 
   it('reads the vectors CRL: serial 1004 revoked for keyCompromise', () => {
@@ -94,14 +103,17 @@ describe('built CRLs', () => {
     root = parseCertificate(pki.root.certificate);
   });
 
-  it('marks delta CRLs, unknown critical extensions and indirect entries unusable', () => {
-    expect(parseCrl(crlOf({ extensions: [ext.make('2.5.29.27', true, der.int(1))] })).unusable).toMatch(/delta/);
+  it('reads delta CRLs and reason-partitioned CRLs; marks unknown critical extensions and stray indirect entries unusable', () => {
+    const delta = parseCrl(crlOf({ extensions: [crlExt.number(7), ext.make('2.5.29.27', true, der.int(5))] }));
+    expect([delta.unusable, delta.deltaBase, delta.crlNumber]).toEqual([undefined, 5n, 7n]);
+    expect(parseCrl(crlOf({ extensions: [ext.make('2.5.29.27', true, der.int(1))] })).unusable).toMatch(/delta CRL without cRLNumber/);
     expect(parseCrl(crlOf({ extensions: [ext.make('1.2.3.4', true, der.null())] })).unusable).toMatch(/critical CRL extension/);
     expect(parseCrl(crlOf({ extensions: [ext.make('1.2.3.4', false, der.null())] })).unusable).toBeUndefined();
     const indirect = ext.make('2.5.29.29', true, der.seq(der.explicit(4, pki.root.name)));
-    expect(parseCrl(crlOf({ revoked: [{ serial: 1, date: pki.now, extraEntryExtensions: [indirect] }] })).unusable).toMatch(/indirect/);
-    const reasons = ext.make('2.5.29.28', true, der.seq(der.tlv(0x83, Uint8Array.of(7, 0x80))));
-    expect(parseCrl(crlOf({ extensions: [reasons] })).unusable).toMatch(/some reasons/);
+    expect(parseCrl(crlOf({ revoked: [{ serial: 1, date: pki.now, extraEntryExtensions: [indirect] }] })).unusable).toMatch(/not indirect/);
+    const keyCompromiseOnly = ext.make('2.5.29.28', true, der.seq(der.tlv(0x83, Uint8Array.of(6, 0x40))));
+    const partitioned = parseCrl(crlOf({ extensions: [keyCompromiseOnly] }));
+    expect([partitioned.unusable, partitioned.issuingDistributionPoint?.onlySomeReasons]).toEqual([undefined, 2]);
   });
 
   it('honours onlyContainsCACerts / onlyContainsUserCerts', () => {
@@ -116,13 +128,16 @@ describe('built CRLs', () => {
     expect(crlCoversCertificate(parseCrl(userOnlyArl), ca)).toBe(false);
   });
 
-  it('accepts a CRL signature only from the issuing CA key with the matching name', () => {
-    const store = createCrlStore();
+  it('accepts a CRL signature only from the key that made it', () => {
+    const cache = createCrlSignatureCache();
+    const budget = createSignatureBudget(10);
     const good = parseCrl(crlOf());
-    expect(store.signedBy(good, ca)).toBe(true);
-    expect(store.signedBy(good, root)).toBe(false);
-    const otherKey = parseCrl(crlOf({ signingKey: generateTestKey() }));
-    expect(store.signedBy(otherKey, ca)).toBe(false);
+    expect(cache.verify(good, ca, budget)).toBe('yes');
+    expect(cache.verify(good, root, budget)).toBe('no');
+    expect(cache.verify(parseCrl(crlOf({ signingKey: generateTestKey() })), ca, budget)).toBe('no');
+    expect(budget.remaining).toBe(7);
+    expect(cache.verify(good, ca, budget)).toBe('yes');
+    expect(budget.remaining).toBe(7);
   });
 
   it('parses a list of 50 000 entries quickly and finds a serial in it', () => {
@@ -132,7 +147,7 @@ describe('built CRLs', () => {
     const crl = parseCrl(bytes);
     const ms = performance.now() - started;
     expect(crl.revoked.size).toBe(50_000);
-    expect(crl.revoked.has((0x100000 + 31_337).toString(16))).toBe(true);
+    expect(crl.revoked.has((0x100000 + 31_337).toString(16).padStart(6, '0'))).toBe(true);
     expect(ms).toBeLessThan(2_000);
   });
 
@@ -159,9 +174,10 @@ describe('built CRLs', () => {
   describe('checkPathRevocation', () => {
     const providerOf = (ders: Uint8Array[]): CrlProvider => {
       const store = createCrlStore(ders);
-      return { crlsFor: (cert) => Promise.resolve(store.byIssuerOf(cert)), signedBy: store.signedBy };
+      return { crlsFor: (cert) => Promise.resolve(store.relevantTo(cert)) };
     };
-    const run = (ders: Uint8Array[], at: Date = pki.now) => checkPathRevocation([ee, ca, root], providerOf(ders), at);
+    const run = (ders: Uint8Array[], at: Date = pki.now) =>
+      checkPathRevocation([ee, ca, root], providerOf(ders), at, { store: createTrustStore({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate] }) });
 
     it('good with a current CRL; CAs without lists of their issuer are not checked', async () => {
       const result = await run([crlOf()]);
@@ -199,7 +215,7 @@ describe('built CRLs', () => {
           revoked: revoked.map((serial) => ({ serial, date: pki.now })),
           extensions: [crlExt.idp({ dirName: pki.sarlName, onlyCa: true })],
         });
-      const caSerial = parseInt(ca.decoded.serialNumberHex, 16);
+      const caSerial = Number.parseInt(ca.decoded.serialNumberHex, 16);
       const fresh = await run([crlOf(), arl([], new Date(pki.now.getTime() + DAY))]);
       expect(fresh.certificates.map((c) => c.status)).toEqual(['good', 'good', 'not-checked']);
       expect((await run([crlOf(), arl([caSerial], new Date(pki.now.getTime() + DAY))])).status).toBe('revoked');
@@ -216,5 +232,33 @@ describe('built CRLs', () => {
       const withRarl = await run([crlOf(), rarl]);
       expect(withRarl.certificates.map((c) => c.status)).toEqual(['good', 'not-checked', 'good']);
     });
+  });
+});
+
+describe('HPKI CA renewal (key rollover under the same name)', () => {
+  it('certificates issued with the old key stay good against CRLs signed with the new key, and revocable', async () => {
+    const pki = createTestPki({ now: new Date('2030-06-01T00:00:00Z') });
+    const name = 'HPKI-01-TestAuthCA-forAuthentication-forIndividual';
+    // The renewed CA: same name, new key, issued by the root; end entities of the old key remain.
+    const renewed = pki.issueCa({ issuer: pki.root, name, key: generateTestKey() });
+    const oldEe = pki.issueEe({ serial: 0x5001 });
+    const crl = (revoked: number[]) =>
+      makeCrl({
+        issuer: pki.authCa.name,
+        signingKey: renewed.key,
+        thisUpdate: new Date(pki.now.getTime() - DAY),
+        nextUpdate: new Date(pki.now.getTime() + 3 * DAY),
+        revoked: revoked.map((serial) => ({ serial, date: pki.now, reason: 1 })),
+        extensions: [ext.aki(renewed.key.keyId), crlExt.number(2)],
+      });
+    const outcome = async (crls: Uint8Array[], intermediates: Uint8Array[]) => {
+      const v = createCertificateValidator({ anchors: [pki.root.certificate], intermediates, crls, validationCacheMs: 0 });
+      const r = await v.validate(v.parse(oldEe.certificate), [], { at: pki.now });
+      return r.error?.code ?? r.revocation?.status;
+    };
+    expect(await outcome([crl([])], [pki.authCa.certificate, renewed.certificate])).toBe('good');
+    expect(await outcome([crl([0x5001])], [pki.authCa.certificate, renewed.certificate])).toBe('ERR_CERT_REVOKED');
+    // Without the renewed CA's certificate nothing known verifies the new lists: fail closed.
+    expect(await outcome([crl([])], [pki.authCa.certificate])).toBe('ERR_REVOCATION_UNKNOWN');
   });
 });

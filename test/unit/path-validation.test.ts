@@ -68,6 +68,7 @@ describe('path building', () => {
       notAfter: new Date(pki.now.getTime() + DAY),
       subjectKey: pki.eeKey,
       signingKey: spareKey,
+      extensions: [ext.aki(pki.authCa.key.keyId)],
     });
     const result = validate({ certificate: forged, key: pki.eeKey, name: new Uint8Array() });
     expectCode(result, 'ERR_CERT_UNTRUSTED');

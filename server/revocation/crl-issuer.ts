@@ -1,0 +1,115 @@
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { certificateProblem } from '../cert/path-checks.js';
+import { validatePath } from '../cert/path-validation.js';
+import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import type { SignatureBudget } from '../cert/signature.js';
+import { verifySignedData } from '../cert/signature.js';
+import type { TrustStore } from '../cert/trust-store.js';
+import type { ParsedCrl } from './crl.js';
+
+/**
+ * Who signed a CRL (RFC 5280 §6.3.3 f–g): any certificate of the CRL issuer's name that the
+ * verifier knows (the path's own, then anchors, configured and token-supplied certificates) whose
+ * key verifies the CRL, that may sign CRLs, whose key the key policy accepts, and whose own path
+ * ends at the same trust anchor and is not revoked. That covers CA key rollover (self-issued
+ * old-with-new and new-with-old certificates) and separate CRL-signing keys, which HPKI CAs use
+ * when they renew.
+ */
+
+export interface CrlSignatureCache {
+  /** Whether `signer`'s key verifies `crl`; cached, and uncached checks spend the budget. */
+  verify(crl: ParsedCrl, signer: ParsedCertificate, budget: SignatureBudget): 'yes' | 'no' | 'budget';
+}
+
+const MAX_CACHED = 4096;
+
+export function createCrlSignatureCache(): CrlSignatureCache {
+  const results = new Map<string, boolean>();
+  return {
+    verify(crl, signer, budget) {
+      const key = `${crl.sha256}>${signer.sha256}`;
+      const known = results.get(key);
+      if (known !== undefined) return known ? 'yes' : 'no';
+      if (budget.remaining <= 0) return 'budget';
+      budget.remaining--;
+      const ok = verifySignedData(crl.tbs, crl.signatureAlgorithm, crl.signature, signer.verificationKey());
+      if (results.size >= MAX_CACHED) results.clear();
+      results.set(key, ok);
+      return ok ? 'yes' : 'no';
+    },
+  };
+}
+
+/** What finding a CRL's signer needs; `signerRevoked` checks the signer's own path (recursion bounded by the caller). */
+export interface CrlIssuerContext {
+  store: TrustStore;
+  supplied: readonly ParsedCertificate[];
+  keyPolicy: KeyPolicy;
+  at: Date;
+  budget: SignatureBudget;
+  signatures: CrlSignatureCache;
+  /** The validated path (end entity first, anchor last) the certificate under check belongs to. */
+  path: readonly ParsedCertificate[];
+  /** Why the signer's own path (signer first) is unusable because of revocation, or undefined. */
+  signerPathRevocationProblem: (signerPath: readonly ParsedCertificate[]) => Promise<string | undefined>;
+}
+
+export type SignerResult = { signer: ParsedCertificate } | { problem: string };
+
+function candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): ParsedCertificate[] {
+  const seen = new Set<string>();
+  const out: ParsedCertificate[] = [];
+  const add = (c: ParsedCertificate): void => {
+    if (c.subjectKey !== crl.issuerKey || seen.has(c.sha256)) return;
+    seen.add(c.sha256);
+    out.push(c);
+  };
+  // The certificates above it on its own path first; the anchor may sign the list that covers itself.
+  for (let j = position + 1; j < ctx.path.length; j++) add(ctx.path[j]!);
+  if (position === ctx.path.length - 1) add(ctx.path[position]!);
+  for (const c of ctx.store.certificatesNamed(crl.issuerKey, ctx.supplied)) add(c);
+  return out;
+}
+
+function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy: KeyPolicy): string | undefined {
+  if (candidate.keyUsage === undefined) return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3)`;
+  if (!candidate.keyUsage.cRLSign) return `${candidate.subjectText} may not sign CRLs`;
+  if (crl.authorityKeyId !== undefined && candidate.subjectKeyId !== undefined && crl.authorityKeyId !== candidate.subjectKeyId) {
+    return `${candidate.subjectText} has another key identifier`;
+  }
+  return certificateProblem(candidate, keyPolicy);
+}
+
+/**
+ * The certificate that signed `crl`, for the certificate at `position` of `ctx.path`. Cheap checks
+ * and the signer's own path come before the CRL signature, which may cover megabytes.
+ */
+export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Promise<SignerResult> {
+  let problem = `no certificate of ${crl.issuerText} verifies the CRL`;
+  const anchor = ctx.path[ctx.path.length - 1]!;
+  for (const candidate of candidatesFor(crl, position, ctx)) {
+    const unfit = cannotSignCrls(candidate, crl, ctx.keyPolicy);
+    if (unfit !== undefined) {
+      problem = unfit;
+      continue;
+    }
+    const inPath = ctx.path.findIndex((c) => c.sha256 === candidate.sha256) > position || candidate.sha256 === anchor.sha256;
+    if (!inPath) {
+      const built = validatePath(candidate, ctx.supplied, ctx.store, ctx.at, { keyPolicy: ctx.keyPolicy, budget: ctx.budget, anchor });
+      if (!built.ok) {
+        problem = `the CRL signer ${candidate.subjectText} has no valid path: ${built.message}`;
+        continue;
+      }
+      const revoked = await ctx.signerPathRevocationProblem(built.path);
+      if (revoked !== undefined) {
+        problem = `the CRL signer ${candidate.subjectText}: ${revoked}`;
+        continue;
+      }
+    }
+    const signed = ctx.signatures.verify(crl, candidate, ctx.budget);
+    if (signed === 'budget') return { problem: 'too many signature checks for one validation' };
+    if (signed === 'yes') return { signer: candidate };
+    problem = `the CRL does not verify with the key of ${candidate.subjectText}`;
+  }
+  return { problem };
+}
