@@ -162,7 +162,8 @@ export function nameToString(name: DistinguishedName): string {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-function normalizeText(text: string): string {
+/** RFC 5280 §7.1 matching form of a string value: NFKC, trimmed, inner spaces collapsed, lowercased. */
+export function normalizeText(text: string): string {
   // NFKC leaves printable ASCII as it is; skipping it keeps the common case cheap.
   const folded = PRINTABLE_ASCII.test(text) ? text : text.normalize('NFKC');
   return folded.trim().replace(/\s+/g, ' ').toLowerCase();

@@ -45,6 +45,9 @@ export async function trustMockPki(
     verifier: {
       verify: (token, context) => current.verify(token, context),
       verifyWithReport: (token, context) => current.verifyWithReport(token, context),
+      get skipped() {
+        return current.skipped;
+      },
     },
     close: () => clearInterval(timer),
   };

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
 import { createHash } from 'node:crypto';
 import { encodeName, OID } from '../helpers/test-pki.js';
 import { deriveSub } from '../../server/sso/sub.js';
+import { type DistinguishedName, decodeName } from '../../protocol/x500-name.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
 
 /** The sub derivation of docs/sso.md, and the memory store's bounds (full: refuse, never evict). */
 
-const name = (spec: ReadonlyArray<readonly [string, string]>): Name => AsnConvert.parse(encodeName(spec), Name);
+const name = (spec: ReadonlyArray<readonly [string, string]>): DistinguishedName => decodeName(encodeName(spec));
 const JMA = [[OID.c, 'JP'], [OID.o, 'Japan Medical Association'], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
 
 describe('sub', () => {
