@@ -50,6 +50,8 @@ export const launchChromium: Launcher = async (options) => {
     name: 'chromium',
     newPage: async () => chromiumPage(await browser.context.newPage()),
     waitForExtensionPage: async (path, timeoutMs) => chromiumPage(await browser.waitForExtensionPage(path, timeoutMs)),
+    openExtensionPages: async (path) =>
+      browser.context.pages().filter((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${browser.extensionId}/${path}`)).length,
     openExtensionPage: async (path) => {
       const page = await browser.context.newPage();
       await page.goto(`chrome-extension://${browser.extensionId}/${path}`);

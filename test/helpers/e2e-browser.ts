@@ -34,6 +34,8 @@ export interface E2eBrowser {
   newPage(): Promise<E2ePage>;
   /** The next extension page whose path is `path` (e.g. the PIN window, `pin.html`). */
   waitForExtensionPage(path: string, timeoutMs?: number): Promise<E2ePage>;
+  /** How many extension pages whose path is `path` are open now. */
+  openExtensionPages(path: string): Promise<number>;
   /** Opens an extension page in a tab (Chromium only: BiDi will not navigate to moz-extension://). */
   openExtensionPage?(path: string): Promise<E2ePage>;
   clearCookies(): Promise<void>;

@@ -107,14 +107,15 @@ export function firefoxPage(page: Page): E2ePage {
   };
 }
 
-/** The page whose own location is the extension page `path`, among the open ones. */
-async function findExtensionPage(browser: Browser, path: string, seen: Set<Page>): Promise<Page | undefined> {
+/** The open pages whose own location is the extension page `path`, leaving out those in `seen`. */
+async function extensionPages(browser: Browser, path: string, seen: ReadonlySet<Page>): Promise<Page[]> {
+  const found: Page[] = [];
   for (const page of await browser.pages()) {
     if (page.isClosed() || seen.has(page)) continue;
     const href = await within(page.evaluate(() => location.href).catch(() => undefined), 1_000);
-    if (href?.startsWith('moz-extension://') && new URL(href).pathname === `/${path}`) return page;
+    if (href?.startsWith('moz-extension://') && new URL(href).pathname === `/${path}`) found.push(page);
   }
-  return undefined;
+  return found;
 }
 
 export const launchFirefox: Launcher = async (options) => {
@@ -141,10 +142,11 @@ export const launchFirefox: Launcher = async (options) => {
       return firefoxPage(page);
     },
     waitForExtensionPage: async (path, timeoutMs = 15_000) => {
-      const page = await pollFor(`extension page ${path}`, () => findExtensionPage(browser, path, handedOut), timeoutMs);
+      const page = await pollFor(`extension page ${path}`, async () => (await extensionPages(browser, path, handedOut))[0], timeoutMs);
       handedOut.add(page);
       return firefoxPage(page);
     },
+    openExtensionPages: async (path) => (await extensionPages(browser, path, new Set())).length,
     clearCookies: async () => {
       const context = browser.defaultBrowserContext();
       await context.deleteCookie(...(await context.cookies()));
