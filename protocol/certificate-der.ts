@@ -1,9 +1,9 @@
 import type { DerElement } from './der.js';
 import {
-  DER_TAG,
-  DerError,
   bitStringBytes,
   checkMinimalInteger,
+  DER_TAG,
+  DerError,
   decodeBitString,
   decodeBoolean,
   decodeOid,
@@ -177,7 +177,10 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   if (serial.length > 21) throw new DerError('serial number too long');
   const serialKey = integerKey(serial);
   const innerAlgorithm = readAlgorithm(der, fields[i++], 'signature');
-  if (innerAlgorithm.oid !== signatureAlgorithm.oid || !sameBytes(innerAlgorithm.parameters, signatureAlgorithm.parameters)) {
+  if (
+    innerAlgorithm.oid !== signatureAlgorithm.oid ||
+    !sameBytes(innerAlgorithm.parameters, signatureAlgorithm.parameters)
+  ) {
     throw new DerError('inner and outer signature algorithms differ');
   }
   const issuerEl = expectTag(fields[i++], DER_TAG.SEQUENCE, 'issuer');
@@ -189,7 +192,10 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   if (keyExtra !== undefined) throw new DerError('subjectPublicKeyInfo: trailing data');
   const keyAlgorithm = readAlgorithm(der, keyAlg, 'subjectPublicKeyInfo.algorithm');
   const keyBitString = decodeBitString(valueOf(der, expectTag(keyBits, DER_TAG.BIT_STRING, 'subjectPublicKey')));
-  const rsaKey = keyAlgorithm.oid === RSA_ENCRYPTION_OID && keyBitString.unusedBits === 0 ? readRsaKey(keyBitString.bytes) : undefined;
+  const rsaKey =
+    keyAlgorithm.oid === RSA_ENCRYPTION_OID && keyBitString.unusedBits === 0
+      ? readRsaKey(keyBitString.bytes)
+      : undefined;
   const issuerUniqueId = fields[i]?.tag === 0x81;
   if (issuerUniqueId) decodeBitString(valueOf(der, fields[i++]!));
   const subjectUniqueId = fields[i]?.tag === 0x82;

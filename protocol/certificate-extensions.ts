@@ -73,7 +73,9 @@ export const KEY_USAGE_BIT = {
 } as const;
 
 /** The KeyUsage BIT STRING as a mask of all nine bits (`1 << KEY_USAGE_BIT.x`). */
-export const decodeKeyUsageMask = memoizedDecoder((value: Uint8Array): number => decodeNamedBits(valueOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9));
+export const decodeKeyUsageMask = memoizedDecoder((value: Uint8Array): number =>
+  decodeNamedBits(valueOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9),
+);
 
 export function keyUsageBits(mask: number): KeyUsageBits {
   const bit = (n: number): boolean => (mask & (1 << n)) !== 0;
@@ -170,7 +172,9 @@ export function decodeSubjectAltDirectoryNames(value: Uint8Array): Distinguished
 }
 
 function oidList(value: Uint8Array, what: string): string[] {
-  const oids = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((el) => decodeOid(valueOf(value, expectTag(el, DER_TAG.OID, what))));
+  const oids = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((el) =>
+    decodeOid(valueOf(value, expectTag(el, DER_TAG.OID, what))),
+  );
   if (oids.length === 0) throw new DerError(`${what} list is empty`);
   return oids;
 }
@@ -225,7 +229,10 @@ export function decodePolicyMappings(value: Uint8Array): [string, string][] {
   const pairs = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((pair): [string, string] => {
     const [from, to, extra] = readChildren(value, expectTag(pair, DER_TAG.SEQUENCE, 'policy mapping'), 3);
     if (extra !== undefined) throw new DerError('policy mapping: trailing data');
-    return [decodeOid(valueOf(value, expectTag(from, DER_TAG.OID, 'issuerDomainPolicy'))), decodeOid(valueOf(value, expectTag(to, DER_TAG.OID, 'subjectDomainPolicy')))];
+    return [
+      decodeOid(valueOf(value, expectTag(from, DER_TAG.OID, 'issuerDomainPolicy'))),
+      decodeOid(valueOf(value, expectTag(to, DER_TAG.OID, 'subjectDomainPolicy'))),
+    ];
   });
   if (pairs.length === 0) throw new DerError('PolicyMappings is empty');
   return pairs;
@@ -240,8 +247,10 @@ export function decodePolicyConstraints(value: Uint8Array): PolicyConstraintsVal
   const fields = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 3);
   const out: PolicyConstraintsValue = { requireExplicitPolicy: undefined, inhibitPolicyMapping: undefined };
   let i = 0;
-  if (fields[i]?.tag === 0x80) out.requireExplicitPolicy = decodeSmallCount(valueOf(value, fields[i++]!), 'requireExplicitPolicy');
-  if (fields[i]?.tag === 0x81) out.inhibitPolicyMapping = decodeSmallCount(valueOf(value, fields[i++]!), 'inhibitPolicyMapping');
+  if (fields[i]?.tag === 0x80)
+    out.requireExplicitPolicy = decodeSmallCount(valueOf(value, fields[i++]!), 'requireExplicitPolicy');
+  if (fields[i]?.tag === 0x81)
+    out.inhibitPolicyMapping = decodeSmallCount(valueOf(value, fields[i++]!), 'inhibitPolicyMapping');
   if (i !== fields.length) throw new DerError('PolicyConstraints: unexpected fields');
   return out;
 }
@@ -260,7 +269,10 @@ export function decodeAccessDescriptions(value: Uint8Array): AccessDescription[]
   const out = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 32).map((d) => {
     const [method, location, extra] = readChildren(value, expectTag(d, DER_TAG.SEQUENCE, 'AccessDescription'), 3);
     if (location === undefined || extra !== undefined) throw new DerError('bad AccessDescription');
-    return { method: decodeOid(valueOf(value, expectTag(method, DER_TAG.OID, 'accessMethod'))), location: readGeneralName(value, location) };
+    return {
+      method: decodeOid(valueOf(value, expectTag(method, DER_TAG.OID, 'accessMethod'))),
+      location: readGeneralName(value, location),
+    };
   });
   if (out.length === 0) throw new DerError('access descriptions are empty');
   return out;

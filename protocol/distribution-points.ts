@@ -1,5 +1,15 @@
 import type { DerElement } from './der.js';
-import { DER_TAG, DerError, decodeBoolean, decodeNamedBits, expectTag, memoizedDecoder, readChildren, readSingle, valueOf } from './der.js';
+import {
+  DER_TAG,
+  DerError,
+  decodeBoolean,
+  decodeNamedBits,
+  expectTag,
+  memoizedDecoder,
+  readChildren,
+  readSingle,
+  valueOf,
+} from './der.js';
 import type { GeneralName } from './general-names.js';
 import { readGeneralNames } from './general-names.js';
 import type { RelativeDistinguishedName } from './x500-name.js';
@@ -76,7 +86,9 @@ function readDistributionPoint(bytes: Uint8Array, el: DerElement): DistributionP
 
 /** CRLDistributionPoints (and FreshestCRL, same syntax): SEQUENCE SIZE (1..MAX) OF DistributionPoint. */
 export const decodeCrlDistributionPoints = memoizedDecoder((value: Uint8Array): DistributionPoint[] => {
-  const points = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 32).map((p) => readDistributionPoint(value, p));
+  const points = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 32).map((p) =>
+    readDistributionPoint(value, p),
+  );
   if (points.length === 0) throw new DerError('CRLDistributionPoints is empty');
   return points;
 });

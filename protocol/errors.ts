@@ -123,7 +123,10 @@ export class HpkiError extends Error {
  * `ERR_HPKI_PIN_INCORRECT` the narrowed error's `retriesLeft` is a number.
  */
 export function isHpkiError(err: unknown): err is HpkiError;
-export function isHpkiError(err: unknown, code: 'ERR_HPKI_PIN_INCORRECT'): err is HpkiError & { code: 'ERR_HPKI_PIN_INCORRECT'; retriesLeft: number };
+export function isHpkiError(
+  err: unknown,
+  code: 'ERR_HPKI_PIN_INCORRECT',
+): err is HpkiError & { code: 'ERR_HPKI_PIN_INCORRECT'; retriesLeft: number };
 export function isHpkiError<C extends ErrorCode>(err: unknown, code: C): err is HpkiError & { code: C };
 export function isHpkiError(err: unknown, code?: ErrorCode): boolean {
   return err instanceof HpkiError && (code === undefined || err.code === code);

@@ -1,6 +1,16 @@
 import { bytesToHex } from './base64.js';
 import type { DerElement } from './der.js';
-import { DER_TAG, DerError, decodeAscii, decodeOid, expectTag, readChildren, readSingle, valueOf, wholeOf } from './der.js';
+import {
+  DER_TAG,
+  DerError,
+  decodeAscii,
+  decodeOid,
+  expectTag,
+  readChildren,
+  readSingle,
+  valueOf,
+  wholeOf,
+} from './der.js';
 import type { DistinguishedName } from './x500-name.js';
 import { nameKey, readName } from './x500-name.js';
 
@@ -31,7 +41,11 @@ export function readGeneralName(bytes: Uint8Array, el: DerElement): GeneralName 
     case 0xa0: {
       const [typeId, wrapped, extra] = readChildren(bytes, el, 3);
       if (wrapped?.tag !== 0xa0 || extra !== undefined) throw new DerError('bad otherName');
-      return { kind: 'otherName', typeId: decodeOid(valueOf(bytes, expectTag(typeId, DER_TAG.OID, 'otherName type-id'))), der: wholeOf(bytes, el) };
+      return {
+        kind: 'otherName',
+        typeId: decodeOid(valueOf(bytes, expectTag(typeId, DER_TAG.OID, 'otherName type-id'))),
+        der: wholeOf(bytes, el),
+      };
     }
     case 0x81:
       return { kind: 'rfc822Name', value: decodeAscii(value, 'rfc822Name') };

@@ -181,7 +181,10 @@ export type HostResponse = HostResultResponse | HostErrorResponse;
 const resultEnvelopeSchema = z.strictObject({ id: requestIdSchema, result: z.unknown() });
 
 /** Parses the host's answer to a request of the given command (used by the extension). */
-export function parseHostResponse<C extends HostCommand>(command: C, value: unknown): HostResultResponse<C> | HostErrorResponse | undefined {
+export function parseHostResponse<C extends HostCommand>(
+  command: C,
+  value: unknown,
+): HostResultResponse<C> | HostErrorResponse | undefined {
   const asError = hostErrorResponseSchema.safeParse(value);
   if (asError.success) return asError.data;
   const envelope = resultEnvelopeSchema.safeParse(value);

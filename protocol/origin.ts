@@ -17,7 +17,9 @@ export const MAX_SAME_ORIGIN_PATH_LENGTH = 2048;
  * A path on the page's own origin: starts with one `/` (not `//`, which would name another host),
  * no white space or backslash (which browsers read as `/`).
  */
-export const sameOriginPathSchema = z.string().check(z.regex(new RegExp(`^/(?!/)[^\\s\\\\]{0,${MAX_SAME_ORIGIN_PATH_LENGTH - 1}}$`)));
+export const sameOriginPathSchema = z
+  .string()
+  .check(z.regex(new RegExp(`^/(?!/)[^\\s\\\\]{0,${MAX_SAME_ORIGIN_PATH_LENGTH - 1}}$`)));
 
 export function isLoopbackOrigin(origin: string): boolean {
   const url = parseSerializedOrigin(origin);

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from './challenge.js';
 import { wireErrorSchema } from './errors.js';
-import { readerStatusSchema, MAX_READERS } from './messages.js';
+import { MAX_READERS, readerStatusSchema } from './messages.js';
 import { sameOriginPathSchema } from './origin.js';
 import { MAX_USER_TIMEOUT_MS, MIN_USER_TIMEOUT_MS } from './timeouts.js';
 import { tokenSchema } from './token.js';
@@ -56,7 +56,12 @@ export const pageResponseSchema = z.discriminatedUnion('type', [
   /** Sent at once: the extension is there. */
   z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('ack') }),
   /** The action's result; its shape is the action's (pageStatusResultSchema, pageAuthenticateResultSchema). */
-  z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('result'), result: z.record(z.string(), z.unknown()) }),
+  z.strictObject({
+    hpkiLogin: z.literal(1),
+    id: messageId,
+    type: z.literal('result'),
+    result: z.record(z.string(), z.unknown()),
+  }),
   z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('error'), error: wireErrorSchema }),
 ]);
 export type PageResponse = z.infer<typeof pageResponseSchema>;

@@ -10,7 +10,25 @@ export const SIGNATURE_CONTEXT = 'HPKI Login 1.0, client CertificateVerify';
 
 /** DER prefix of DigestInfo { sha256, NULL } before the 32-byte hash (RFC 8017 §9.2 note 1). */
 export const SHA256_DIGEST_INFO_PREFIX = Uint8Array.of(
-  0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+  0x30,
+  0x31,
+  0x30,
+  0x0d,
+  0x06,
+  0x09,
+  0x60,
+  0x86,
+  0x48,
+  0x01,
+  0x65,
+  0x03,
+  0x04,
+  0x02,
+  0x01,
+  0x05,
+  0x00,
+  0x04,
+  0x20,
 );
 
 export const DIGEST_INFO_LENGTH = SHA256_DIGEST_INFO_PREFIX.length + 32;
@@ -39,7 +57,11 @@ const CONTENT_PREFIX = concat([new Uint8Array(64).fill(0x20), encoder.encode(SIG
  * The §3 content from the three SHA-256 values, for callers that already hold some of them (a
  * server's own origin, a certificate it has seen before).
  */
-export function signedContentFromHashes(hashes: { origin: Uint8Array; challenge: Uint8Array; certificate: Uint8Array }): Uint8Array {
+export function signedContentFromHashes(hashes: {
+  origin: Uint8Array;
+  challenge: Uint8Array;
+  certificate: Uint8Array;
+}): Uint8Array {
   if (hashes.origin.length !== 32 || hashes.challenge.length !== 32 || hashes.certificate.length !== 32) {
     throw new RangeError('each hash must be 32 bytes');
   }

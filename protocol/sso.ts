@@ -40,7 +40,9 @@ export const ssoClientSchema = z
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'client_id: 1–128 of [A-Za-z0-9._~-]'),
     client_name: z.string().min(1).max(128).optional(),
     client_secret: z.string().min(32, 'client_secret: at least 32 characters').max(512).optional(),
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none']).optional(),
+    token_endpoint_auth_method: z
+      .enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'])
+      .optional(),
     redirect_uris: z.array(z.string().url().max(2048)).min(1).max(32),
     post_logout_redirect_uris: z.array(z.string().url().max(2048)).max(32).optional(),
     backchannel_logout_uri: z.string().url().max(2048).optional(),
@@ -56,4 +58,6 @@ export const ssoClientsFileSchema = z
   .array(ssoClientSchema)
   .min(1)
   .max(1000)
-  .refine((clients) => new Set(clients.map((c) => c.client_id)).size === clients.length, { message: 'client_id values must be unique' });
+  .refine((clients) => new Set(clients.map((c) => c.client_id)).size === clients.length, {
+    message: 'client_id values must be unique',
+  });

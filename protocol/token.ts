@@ -32,7 +32,11 @@ export interface DecodedToken {
   signature: Uint8Array;
 }
 
-export function encodeToken(parts: { certificate: Uint8Array; intermediates: readonly Uint8Array[]; signature: Uint8Array }): Token {
+export function encodeToken(parts: {
+  certificate: Uint8Array;
+  intermediates: readonly Uint8Array[];
+  signature: Uint8Array;
+}): Token {
   return {
     format: TOKEN_FORMAT,
     algorithm: 'RS256',

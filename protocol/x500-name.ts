@@ -1,6 +1,18 @@
-import type { DerElement } from './der.js';
-import { DER_TAG, DerError, decodeAscii, decodeOid, expectTag, hashBytes, readChildren, readSingle, sameOctets, valueOf, wholeOf } from './der.js';
 import { bytesToHex } from './base64.js';
+import type { DerElement } from './der.js';
+import {
+  DER_TAG,
+  DerError,
+  decodeAscii,
+  decodeOid,
+  expectTag,
+  hashBytes,
+  readChildren,
+  readSingle,
+  sameOctets,
+  valueOf,
+  wholeOf,
+} from './der.js';
 
 /**
  * X.500 names as HPKI uses them: decoding, display strings, attribute lookup, and the comparison
@@ -93,7 +105,12 @@ function readAttribute(bytes: Uint8Array, el: DerElement): NameAttribute {
   const [typeEl, valueEl, extra] = readChildren(bytes, expectTag(el, DER_TAG.SEQUENCE, 'AttributeTypeAndValue'), 3);
   if (valueEl === undefined || extra !== undefined) throw new DerError('bad AttributeTypeAndValue');
   const type = decodeOid(valueOf(bytes, expectTag(typeEl, DER_TAG.OID, 'attribute type')));
-  return { type, tag: valueEl.tag, text: stringValue(valueEl.tag, valueOf(bytes, valueEl)), der: wholeOf(bytes, valueEl) };
+  return {
+    type,
+    tag: valueEl.tag,
+    text: stringValue(valueEl.tag, valueOf(bytes, valueEl)),
+    der: wholeOf(bytes, valueEl),
+  };
 }
 
 /** The attributes of an RDN element: a SET, or an IMPLICIT tag of one (nameRelativeToCRLIssuer). */
@@ -156,7 +173,9 @@ function escapeValue(text: string): string {
 /** `C=JP, O=…, CN=…` in the certificate's order (the form `openssl -nameopt oneline` prints). */
 export function nameToString(name: DistinguishedName): string {
   return name
-    .map((rdn) => rdn.map((ava) => `${SHORT_NAMES[ava.type] ?? ava.type}=${escapeValue(attributeValueText(ava))}`).join(' + '))
+    .map((rdn) =>
+      rdn.map((ava) => `${SHORT_NAMES[ava.type] ?? ava.type}=${escapeValue(attributeValueText(ava))}`).join(' + '),
+    )
     .join(', ');
 }
 

@@ -2,12 +2,12 @@ import type { Lang } from '../shared/i18n.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 import { createLoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';
-import { type WindowsApi, createPinPrompts } from './pin-prompts.js';
+import { createPinPrompts, type WindowsApi } from './pin-prompts.js';
 import { createRouter } from './router.js';
 import type { ExtensionIdentity } from './sender.js';
 import { createSiteAccess } from './site-access.js';
 import { createSiteIntents } from './site-intents.js';
-import { type PermissionsApi, type ScriptingApi, type StorageArea, createSiteRegistry } from './site-registry.js';
+import { createSiteRegistry, type PermissionsApi, type ScriptingApi, type StorageArea } from './site-registry.js';
 
 /**
  * The background's parts, wired together: what `main.ts` runs over the browser's APIs and what the
@@ -32,9 +32,19 @@ export interface BackgroundDeps {
 
 export function createBackground(deps: BackgroundDeps) {
   const { loopbackDevelopment, fetchDescriptor, permissions } = deps;
-  const registry = createSiteRegistry({ storage: deps.storage, scripting: deps.scripting, permissions, fetchDescriptor, loopbackDevelopment });
+  const registry = createSiteRegistry({
+    storage: deps.storage,
+    scripting: deps.scripting,
+    permissions,
+    fetchDescriptor,
+    loopbackDevelopment,
+  });
   const siteAccess = createSiteAccess({ registry, permissions, fetchDescriptor, loopbackDevelopment });
-  const prompts = createPinPrompts({ windows: deps.windows, pageUrl: deps.pinPageUrl, newSessionId: deps.newSessionId });
+  const prompts = createPinPrompts({
+    windows: deps.windows,
+    pageUrl: deps.pinPageUrl,
+    newSessionId: deps.newSessionId,
+  });
   const login = createLoginService({ connector: deps.connector, siteAccess, prompts });
   const intents = createSiteIntents(registry);
   const router = createRouter({

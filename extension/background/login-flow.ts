@@ -1,8 +1,8 @@
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
+import { DEFAULT_USER_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
 import type { NativeConnector } from './native-host.js';
-import { DEFAULT_USER_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import { openHostSession } from './native-host.js';
 import type { PinPrompt, PinPrompts } from './pin-prompts.js';
 import type { SiteAccess } from './site-access.js';
@@ -12,7 +12,6 @@ import type { SiteAccess } from './site-access.js';
  * `get-certificate`, the PIN window, `authenticate` for each PIN the user submits (a wrong PIN keeps
  * the window open), and the token. One login per tab at a time.
  */
-
 
 export interface LoginRequest {
   tabId: number;
@@ -45,7 +44,8 @@ export function createLoginService(deps: LoginDeps): LoginService {
     let prompt: PinPrompt | undefined;
     try {
       const card = await host.request('get-certificate', undefined);
-      if (card.cardType !== 'hpki') throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card is a ${card.cardType} card`);
+      if (card.cardType !== 'hpki')
+        throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card is a ${card.cardType} card`);
       prompt = await deps.prompts.open(
         {
           siteName: site.name,
@@ -89,7 +89,9 @@ export function createLoginService(deps: LoginDeps): LoginService {
             submission.reply({ outcome: 'blocked' });
             prompt.finish(true);
             prompt = undefined;
-            throw error.code === 'ERR_HPKI_PIN_BLOCKED' ? error : new HpkiError('ERR_HPKI_PIN_BLOCKED', 'no PIN tries left');
+            throw error.code === 'ERR_HPKI_PIN_BLOCKED'
+              ? error
+              : new HpkiError('ERR_HPKI_PIN_BLOCKED', 'no PIN tries left');
           }
           submission.reply({ outcome: 'failed', error: error.toWire() });
           throw error;

@@ -1,16 +1,22 @@
 import type { ClientErrorCode } from '../../protocol/errors.js';
-import { HpkiError, errorFromWire } from '../../protocol/errors.js';
-import type { AuthenticateParams, HelloMessage, HostCommand, HostResultMap, RequestId } from '../../protocol/messages.js';
-// A command touches the card for a few seconds at most: its limit only catches a wedged host.
-import { HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
+import { errorFromWire, HpkiError } from '../../protocol/errors.js';
+import type {
+  AuthenticateParams,
+  HelloMessage,
+  HostCommand,
+  HostResultMap,
+  RequestId,
+} from '../../protocol/messages.js';
 import {
+  helloSchema,
   MAX_BROWSER_MESSAGE_BYTES,
   MAX_HOST_MESSAGE_BYTES,
   NATIVE_HOST_NAME,
   PROTOCOL_VERSION,
-  helloSchema,
   parseHostResponse,
 } from '../../protocol/messages.js';
+// A command touches the card for a few seconds at most: its limit only catches a wedged host.
+import { HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 
 /**
  * One native messaging port to the host (PROTOCOL.md §2): connect, wait for the hello, then send
@@ -30,7 +36,6 @@ export interface NativeConnector {
   /** Chrome reports why a native port closed here rather than on the port. */
   readonly lastError?: { message?: string } | null | undefined;
 }
-
 
 export interface HostParamsMap {
   status: undefined;
@@ -66,13 +71,21 @@ function jsonSize(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
 }
 
-export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOST_HELLO_TIMEOUT_MS): Promise<HostSession> {
+export function openHostSession(
+  connector: NativeConnector,
+  helloTimeoutMs = HOST_HELLO_TIMEOUT_MS,
+): Promise<HostSession> {
   return new Promise<HostSession>((resolveSession, rejectSession) => {
     let port: NativePort;
     try {
       port = connector.connectNative(NATIVE_HOST_NAME);
     } catch (err) {
-      rejectSession(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `cannot start the native host: ${err instanceof Error ? err.message : String(err)}`));
+      rejectSession(
+        hostError(
+          'ERR_HPKI_NATIVE_UNAVAILABLE',
+          `cannot start the native host: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
       return;
     }
 
@@ -81,7 +94,10 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
     let nextId = 1;
     const queue: Pending[] = [];
 
-    const helloTimer = setTimeout(() => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `no hello from the native host within ${helloTimeoutMs} ms`)), helloTimeoutMs);
+    const helloTimer = setTimeout(
+      () => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `no hello from the native host within ${helloTimeoutMs} ms`)),
+      helloTimeoutMs,
+    );
 
     function fail(err: HpkiError): void {
       if (closed) return;
@@ -103,7 +119,12 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
       clearTimeout(helloTimer);
       const protocol = announcedProtocol(value);
       if (typeof protocol === 'number' && protocol !== PROTOCOL_VERSION) {
-        fail(hostError('ERR_HPKI_VERSION_MISMATCH', `native host speaks protocol ${protocol}, the extension ${PROTOCOL_VERSION}`));
+        fail(
+          hostError(
+            'ERR_HPKI_VERSION_MISMATCH',
+            `native host speaks protocol ${protocol}, the extension ${PROTOCOL_VERSION}`,
+          ),
+        );
         return;
       }
       const parsed = helloSchema.safeParse(value);
@@ -144,7 +165,12 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
 
     port.onDisconnect.addListener((p) => {
       const reason = p.error?.message ?? connector.lastError?.message ?? 'the native host exited';
-      fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', hello === undefined ? `native host unavailable: ${reason}` : `native host stopped: ${reason}`));
+      fail(
+        hostError(
+          'ERR_HPKI_NATIVE_UNAVAILABLE',
+          hello === undefined ? `native host unavailable: ${reason}` : `native host stopped: ${reason}`,
+        ),
+      );
     });
 
     const session: HostSession = {
@@ -152,7 +178,11 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
         if (hello === undefined) throw new Error('no hello yet');
         return hello;
       },
-      request<C extends HostCommand>(command: C, params: HostParamsMap[C], timeoutMs = HOST_COMMAND_TIMEOUT_MS): Promise<HostResultMap[C]> {
+      request<C extends HostCommand>(
+        command: C,
+        params: HostParamsMap[C],
+        timeoutMs = HOST_COMMAND_TIMEOUT_MS,
+      ): Promise<HostResultMap[C]> {
         return new Promise<HostResultMap[C]>((resolve, reject) => {
           if (closed) {
             reject(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', 'the native host session is closed'));
@@ -161,11 +191,22 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
           const id = nextId++;
           const message = params === undefined ? { id, command } : { id, command, params };
           if (jsonSize(message) > MAX_BROWSER_MESSAGE_BYTES) {
-            reject(hostError('ERR_HPKI_INVALID_ARGUMENT', `request '${command}' is larger than ${MAX_BROWSER_MESSAGE_BYTES} bytes`));
+            reject(
+              hostError(
+                'ERR_HPKI_INVALID_ARGUMENT',
+                `request '${command}' is larger than ${MAX_BROWSER_MESSAGE_BYTES} bytes`,
+              ),
+            );
             return;
           }
           const timer = setTimeout(
-            () => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `the native host did not answer '${command}' within ${timeoutMs} ms`)),
+            () =>
+              fail(
+                hostError(
+                  'ERR_HPKI_NATIVE_UNAVAILABLE',
+                  `the native host did not answer '${command}' within ${timeoutMs} ms`,
+                ),
+              ),
             timeoutMs,
           );
           // The answer's shape is checked against `command` by parseHostResponse before resolving.
@@ -173,7 +214,12 @@ export function openHostSession(connector: NativeConnector, helloTimeoutMs = HOS
           try {
             port.postMessage(message);
           } catch (err) {
-            fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `cannot write to the native host: ${err instanceof Error ? err.message : String(err)}`));
+            fail(
+              hostError(
+                'ERR_HPKI_NATIVE_UNAVAILABLE',
+                `cannot write to the native host: ${err instanceof Error ? err.message : String(err)}`,
+              ),
+            );
           }
         });
       },

@@ -9,7 +9,13 @@ import type { PinSubmitOutcome, PinWindowModel } from '../shared/runtime-message
  */
 
 export interface WindowsApi {
-  create(data: { url: string; type: 'popup'; width: number; height: number; focused: boolean }): Promise<{ id?: number }>;
+  create(data: {
+    url: string;
+    type: 'popup';
+    width: number;
+    height: number;
+    focused: boolean;
+  }): Promise<{ id?: number }>;
   remove(windowId: number): Promise<void>;
   onRemoved: { addListener(callback: (windowId: number) => void): void };
 }
@@ -95,7 +101,10 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
   function startTimer(session: Session): void {
     stopTimer(session);
     session.timer = setTimer(() => {
-      end(session, new HpkiError('ERR_HPKI_USER_TIMEOUT', `no PIN entered within ${Math.round(session.timeoutMs / 1000)} s`));
+      end(
+        session,
+        new HpkiError('ERR_HPKI_USER_TIMEOUT', `no PIN entered within ${Math.round(session.timeoutMs / 1000)} s`),
+      );
       closeWindow(session);
     }, session.timeoutMs);
   }
@@ -156,11 +165,19 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
       };
       sessions.set(session.id, session);
       try {
-        const created = await deps.windows.create({ url: deps.pageUrl(session.id), type: 'popup', ...PIN_WINDOW_SIZE, focused: true });
+        const created = await deps.windows.create({
+          url: deps.pageUrl(session.id),
+          type: 'popup',
+          ...PIN_WINDOW_SIZE,
+          focused: true,
+        });
         session.windowId = created.id;
       } catch (err) {
         sessions.delete(session.id);
-        throw new HpkiError('ERR_HPKI_INTERNAL', `cannot open the PIN window: ${err instanceof Error ? err.message : String(err)}`);
+        throw new HpkiError(
+          'ERR_HPKI_INTERNAL',
+          `cannot open the PIN window: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       startTimer(session);
 
@@ -186,7 +203,10 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
           if (!keepOpen) closeWindow(session);
         },
         cancel(code) {
-          end(session, new HpkiError(code, code === 'ERR_HPKI_USER_CANCELLED' ? 'the login was cancelled' : 'the login timed out'));
+          end(
+            session,
+            new HpkiError(code, code === 'ERR_HPKI_USER_CANCELLED' ? 'the login was cancelled' : 'the login timed out'),
+          );
           closeWindow(session);
         },
       };
@@ -199,10 +219,16 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     submit(id, pin) {
       const session = lookup(id);
       if (session.finished || session.ended !== undefined) {
-        return Promise.resolve({ outcome: 'failed', error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'this login has ended' } });
+        return Promise.resolve({
+          outcome: 'failed',
+          error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'this login has ended' },
+        });
       }
       if (session.inFlight) {
-        return Promise.resolve({ outcome: 'failed', error: { code: 'ERR_HPKI_BUSY', message: 'a PIN is already being checked' } });
+        return Promise.resolve({
+          outcome: 'failed',
+          error: { code: 'ERR_HPKI_BUSY', message: 'a PIN is already being checked' },
+        });
       }
       session.inFlight = true;
       stopTimer(session);

@@ -46,9 +46,17 @@ function allowed(kind: RuntimeRequest['kind'], sender: SenderKind): boolean {
 }
 
 export function createRouter(deps: RouterDeps): Router {
-  const statusDeps = { connector: deps.connector, extensionVersion: deps.extensionVersion, helloTimeoutMs: deps.helloTimeoutMs };
+  const statusDeps = {
+    connector: deps.connector,
+    extensionVersion: deps.extensionVersion,
+    helloTimeoutMs: deps.helloTimeoutMs,
+  };
 
-  async function handle(request: RuntimeRequest, sender: SenderKind, info: MessageSenderInfo): Promise<RuntimeAnswerMap[RuntimeRequest['kind']]> {
+  async function handle(
+    request: RuntimeRequest,
+    sender: SenderKind,
+    info: MessageSenderInfo,
+  ): Promise<RuntimeAnswerMap[RuntimeRequest['kind']]> {
     switch (request.kind) {
       case 'page-status': {
         await deps.siteAccess.check(originFromSender(info));
@@ -72,7 +80,11 @@ export function createRouter(deps: RouterDeps): Router {
         deps.prompts.cancel(request.session);
         return null;
       case 'overview':
-        return overview({ ...statusDeps, loopbackDevelopment: deps.loopbackDevelopment, sites: () => deps.registry.list() });
+        return overview({
+          ...statusDeps,
+          loopbackDevelopment: deps.loopbackDevelopment,
+          sites: () => deps.registry.list(),
+        });
       case 'sites-list':
         return deps.registry.list();
       case 'site-intent':
@@ -87,12 +99,14 @@ export function createRouter(deps: RouterDeps): Router {
 
   return async (message, info) => {
     const parsed = runtimeRequestSchema.safeParse(message);
-    const requestedLang = parsed.success && parsed.data.kind === 'page-authenticate' ? parsed.data.options?.lang : undefined;
+    const requestedLang =
+      parsed.success && parsed.data.kind === 'page-authenticate' ? parsed.data.options?.lang : undefined;
     const lang = requestedLang ?? deps.uiLang();
     try {
       if (!parsed.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request');
       const sender = classifySender(info, deps.self);
-      if (!allowed(parsed.data.kind, sender)) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `'${parsed.data.kind}' is not accepted from this sender`);
+      if (!allowed(parsed.data.kind, sender))
+        throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `'${parsed.data.kind}' is not accepted from this sender`);
       return { ok: true, value: await handle(parsed.data, sender, info) };
     } catch (err) {
       return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang)) };

@@ -36,7 +36,8 @@ export function classifySender(sender: MessageSenderInfo, self: ExtensionIdentit
   }
   const tabId = sender.tab?.id;
   // Only the top frame of a tab: a site's login must not be driven from a framed third party.
-  if (tabId === undefined || tabId < 0 || (sender.frameId !== undefined && sender.frameId !== 0)) return { kind: 'unknown' };
+  if (tabId === undefined || tabId < 0 || (sender.frameId !== undefined && sender.frameId !== 0))
+    return { kind: 'unknown' };
   return { kind: 'content', tabId };
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { HpkiError } from '../../protocol/errors.js';
-import { MAX_ORIGIN_LENGTH, isLoopbackOrigin, isSecureOrigin } from '../../protocol/origin.js';
+import { isLoopbackOrigin, isSecureOrigin, MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
 import type { EnabledSite } from '../shared/runtime-messages.js';
 import { matchPatternForOrigin } from '../shared/site-pattern.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
@@ -51,7 +51,12 @@ const SCRIPT_ID_PREFIX = 'site:';
 const MAX_SITES = 200;
 
 const storedSitesSchema = z
-  .array(z.strictObject({ origin: z.string().check(z.maxLength(MAX_ORIGIN_LENGTH)), name: z.string().check(z.maxLength(128)) }))
+  .array(
+    z.strictObject({
+      origin: z.string().check(z.maxLength(MAX_ORIGIN_LENGTH)),
+      name: z.string().check(z.maxLength(128)),
+    }),
+  )
   .check(z.maxLength(MAX_SITES));
 
 export function scriptIdForOrigin(origin: string): string {
@@ -113,11 +118,13 @@ export function createSiteRegistry(deps: SiteRegistryDeps): SiteRegistry {
     },
 
     async enable(origin) {
-      if (!isSecureOrigin(origin)) throw new HpkiError('ERR_HPKI_INSECURE_ORIGIN', 'only https:// sites can be enabled');
+      if (!isSecureOrigin(origin))
+        throw new HpkiError('ERR_HPKI_INSECURE_ORIGIN', 'only https:// sites can be enabled');
       if (isLoopbackOrigin(origin) && !deps.loopbackDevelopment) {
         throw new HpkiError('ERR_HPKI_SITE_NOT_ALLOWED', 'loopback development is off in this build');
       }
-      if (!(await granted(origin))) throw new HpkiError('ERR_HPKI_SITE_NOT_ALLOWED', 'the browser has not granted access to this site');
+      if (!(await granted(origin)))
+        throw new HpkiError('ERR_HPKI_SITE_NOT_ALLOWED', 'the browser has not granted access to this site');
       const sites = await read();
       if (!sites.some((s) => s.origin === origin)) {
         if (sites.length >= MAX_SITES) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `at most ${MAX_SITES} sites`);
@@ -154,7 +161,9 @@ export function createSiteRegistry(deps: SiteRegistryDeps): SiteRegistry {
       const stale = registered.map((s) => s.id).filter((id) => id.startsWith(SCRIPT_ID_PREFIX) && !wanted.has(id));
       if (stale.length > 0) await scripting.unregisterContentScripts({ ids: stale });
       const present = new Set(registered.map((s) => s.id));
-      const missing = sites.filter((s) => wanted.has(scriptIdForOrigin(s.origin)) && !present.has(scriptIdForOrigin(s.origin)));
+      const missing = sites.filter(
+        (s) => wanted.has(scriptIdForOrigin(s.origin)) && !present.has(scriptIdForOrigin(s.origin)),
+      );
       if (missing.length > 0) await scripting.registerContentScripts(missing.map((s) => registrationFor(s.origin)));
     },
   };

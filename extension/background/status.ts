@@ -1,8 +1,8 @@
 import { toHpkiError } from '../../protocol/errors.js';
 import type { PageStatusResult } from '../../protocol/page-messages.js';
+import { HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { CardOverview, EnabledSite, Overview } from '../shared/runtime-messages.js';
 import type { HostSession, NativeConnector } from './native-host.js';
-import { HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import { openHostSession } from './native-host.js';
 
 /** The page API's `status` and the popup's overview: read-only looks at the host, readers and card. */
@@ -20,7 +20,8 @@ export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
     host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
   } catch (err) {
     const error = toHpkiError(err);
-    if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE') return { extension: deps.extensionVersion, host: null, readers: [] };
+    if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE')
+      return { extension: deps.extensionVersion, host: null, readers: [] };
     throw error;
   }
   try {

@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import { isValidChallenge } from '../../protocol/challenge.js';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { HpkiError, errorFromWire, isHpkiError } from '../../protocol/errors.js';
+import { errorFromWire, HpkiError, isHpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
 import type { PageAuthenticateResult, PageRequest, PageStatusResult } from '../../protocol/page-messages.js';
 import {
@@ -21,8 +21,8 @@ import type { Token } from '../../protocol/token.js';
  * extension is taken to be absent: `ERR_HPKI_EXTENSION_UNAVAILABLE`.
  */
 
-export { HpkiError, isHpkiError };
 export type { ErrorCode, ReaderStatus, Token };
+export { HpkiError, isHpkiError };
 
 export const ACK_TIMEOUT_MS = PAGE_ACK_TIMEOUT_MS;
 /** Beyond the user's own time for the PIN: the card, the host and the browser. */
@@ -95,7 +95,10 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
     const origin = win.location.origin;
     return new Promise<T>((resolve, reject) => {
       let acked = false;
-      let timer = setTimeout(() => finish(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the HPKI Login extension did not answer')), ackTimeoutMs);
+      let timer = setTimeout(
+        () => finish(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the HPKI Login extension did not answer')),
+        ackTimeoutMs,
+      );
 
       function finish(outcome: HpkiError | { value: T }): void {
         clearTimeout(timer);
@@ -130,7 +133,11 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
           return;
         }
         const result = resultSchema.safeParse(response.result);
-        finish(result.success ? { value: result.data } : new HpkiError('ERR_HPKI_INTERNAL', 'malformed result from the extension'));
+        finish(
+          result.success
+            ? { value: result.data }
+            : new HpkiError('ERR_HPKI_INTERNAL', 'malformed result from the extension'),
+        );
       }
 
       win.addEventListener('message', listener);
@@ -145,13 +152,19 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
 
     authenticate(challenge, authOptions) {
       if (!isValidChallenge(challenge)) {
-        return Promise.reject(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the challenge must be 43–128 base64url characters'));
+        return Promise.reject(
+          new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the challenge must be 43–128 base64url characters'),
+        );
       }
       const parsedOptions = pageAuthenticateOptionsSchema.safeParse(authOptions ?? {});
       if (!parsedOptions.success) return Promise.reject(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'invalid options'));
       const request: PageRequest = { hpkiLogin: 1, id: newId(), action: 'authenticate', challenge };
       if (authOptions !== undefined) request.options = parsedOptions.data;
-      return call(request, pageAuthenticateResultSchema, (parsedOptions.data.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS) + RESULT_GRACE_MS);
+      return call(
+        request,
+        pageAuthenticateResultSchema,
+        (parsedOptions.data.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS) + RESULT_GRACE_MS,
+      );
     },
   };
 }
@@ -162,7 +175,10 @@ export function status(options?: ClientOptions): Promise<HpkiLoginStatus> {
 }
 
 /** `authenticate(challenge, options)` against the current window. */
-export function authenticate(challenge: string, options?: AuthenticateOptions & ClientOptions): Promise<AuthenticateResult> {
+export function authenticate(
+  challenge: string,
+  options?: AuthenticateOptions & ClientOptions,
+): Promise<AuthenticateResult> {
   const { window: win, ackTimeoutMs, ...authOptions } = options ?? {};
   const clientOptions: ClientOptions = {};
   if (win !== undefined) clientOptions.window = win;

@@ -84,7 +84,11 @@ const PLACEMENT_WAIT_MS = 10_000;
  * Inserts the button where the descriptor says. Pages that render late get a short grace period;
  * an invalid selector or a missing anchor leaves the page as it is (the page API still works).
  */
-export function placeLoginButton(doc: Document, placement: NonNullable<Descriptor['button']>, button: LoginButton): Promise<boolean> {
+export function placeLoginButton(
+  doc: Document,
+  placement: NonNullable<Descriptor['button']>,
+  button: LoginButton,
+): Promise<boolean> {
   const tryInsert = (): boolean | undefined => {
     let anchor: Element | null;
     try {

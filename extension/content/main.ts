@@ -30,7 +30,12 @@ async function start(): Promise<void> {
     {
       status: () => askBackground(browser.runtime, { kind: 'page-status' }),
       authenticate: (challenge, options) =>
-        askBackground(browser.runtime, options === undefined ? { kind: 'page-authenticate', challenge } : { kind: 'page-authenticate', challenge, options }),
+        askBackground(
+          browser.runtime,
+          options === undefined
+            ? { kind: 'page-authenticate', challenge }
+            : { kind: 'page-authenticate', challenge, options },
+        ),
     },
     lock,
     (err, lang) => displayError(err, lang ?? uiLang),

@@ -1,9 +1,13 @@
-import { HpkiError } from '../../protocol/errors.js';
 import type { WireError } from '../../protocol/errors.js';
-import type { PageAuthenticateOptions, PageResponse } from '../../protocol/page-messages.js';
+import { HpkiError } from '../../protocol/errors.js';
+import type {
+  PageAuthenticateOptions,
+  PageAuthenticateResult,
+  PageResponse,
+  PageStatusResult,
+} from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
 import type { Lang } from '../shared/i18n.js';
-import type { PageAuthenticateResult, PageStatusResult } from '../../protocol/page-messages.js';
 import type { LoginLock } from './login-lock.js';
 
 /**
@@ -40,7 +44,12 @@ function isRequestShaped(data: unknown): data is { hpkiLogin: unknown; action: u
   return typeof data === 'object' && data !== null && 'hpkiLogin' in data && 'action' in data && data.hpkiLogin === 1;
 }
 
-export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock: LoginLock, localize: Localize): () => void {
+export function installPageBridge(
+  win: PageWindow,
+  backend: BridgeBackend,
+  lock: LoginLock,
+  localize: Localize,
+): () => void {
   const origin = win.location.origin;
 
   function post(response: PageResponse): void {
@@ -56,7 +65,11 @@ export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock:
     post({ hpkiLogin: 1, id, type: 'error', error: wire });
   }
 
-  async function answer(id: string, lang: Lang | undefined, work: () => Promise<PageStatusResult | PageAuthenticateResult>): Promise<void> {
+  async function answer(
+    id: string,
+    lang: Lang | undefined,
+    work: () => Promise<PageStatusResult | PageAuthenticateResult>,
+  ): Promise<void> {
     try {
       const result = await work();
       post({ hpkiLogin: 1, id, type: 'result', result: { ...result } });
@@ -73,7 +86,8 @@ export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock:
     const parsed = pageRequestSchema.safeParse(data);
     if (!parsed.success) {
       const id = data.id;
-      if (typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH) postError(id, localize(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request'), undefined));
+      if (typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH)
+        postError(id, localize(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request'), undefined));
       return;
     }
     const request = parsed.data;
@@ -87,7 +101,9 @@ export function installPageBridge(win: PageWindow, backend: BridgeBackend, lock:
       postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a login is pending on this page'), lang));
       return;
     }
-    void answer(request.id, lang, () => backend.authenticate(request.challenge, request.options)).finally(() => lock.release());
+    void answer(request.id, lang, () => backend.authenticate(request.challenge, request.options)).finally(() =>
+      lock.release(),
+    );
   };
 
   win.addEventListener('message', listener);

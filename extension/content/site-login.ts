@@ -1,11 +1,16 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
-import { challengeAnswerSchema, descriptorSchema, loginAnswerSchema, siteErrorAnswerSchema } from '../../protocol/page-messages.js';
+import {
+  challengeAnswerSchema,
+  descriptorSchema,
+  loginAnswerSchema,
+  siteErrorAnswerSchema,
+} from '../../protocol/page-messages.js';
 import type { Token } from '../../protocol/token.js';
 import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/bounded-json.js';
-import { LocalizedError } from '../shared/localized-error.js';
 import { errorMessageKey } from '../shared/error-text.js';
 import type { Translate } from '../shared/i18n.js';
+import { LocalizedError } from '../shared/localized-error.js';
 
 /**
  * The injected button's login against the site's own endpoints (PROTOCOL.md §1.1): every request
@@ -14,7 +19,6 @@ import type { Translate } from '../shared/i18n.js';
  */
 
 export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
-
 
 export interface SiteLoginDeps {
   fetch: typeof fetch;

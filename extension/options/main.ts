@@ -1,8 +1,8 @@
 import browser from 'webextension-polyfill';
 import type { MessageKey } from '../shared/i18n.js';
 import { browserTranslator, langFromTag } from '../shared/i18n.js';
-import { element, localizePage, requireElement } from '../shared/page-dom.js';
 import { displayError } from '../shared/localized-error.js';
+import { element, localizePage, requireElement } from '../shared/page-dom.js';
 import { askBackground } from '../shared/runtime-client.js';
 import type { EnabledSite } from '../shared/runtime-messages.js';
 import { matchPatternForOrigin, parseSiteInput } from '../shared/site-pattern.js';
@@ -19,7 +19,9 @@ const list = requireElement(document, '#sites', HTMLUListElement);
 const form = requireElement(document, '#add-site', HTMLFormElement);
 const input = requireElement(document, '#site-input', HTMLInputElement);
 const notice = requireElement(document, '#options-notice', HTMLDivElement);
-requireElement(document, '#loopback', HTMLParagraphElement).textContent = t(loopbackDevelopment ? 'options_loopback_on' : 'options_loopback_off');
+requireElement(document, '#loopback', HTMLParagraphElement).textContent = t(
+  loopbackDevelopment ? 'options_loopback_on' : 'options_loopback_off',
+);
 
 function say(key: MessageKey | null, text?: string): void {
   notice.replaceChildren();
@@ -38,7 +40,10 @@ function render(sites: EnabledSite[]): void {
   }
   list.replaceChildren(
     ...sites.map((site) => {
-      const remove = element(document, 'button', { text: t('options_remove'), attrs: { type: 'button', 'data-origin': site.origin } });
+      const remove = element(document, 'button', {
+        text: t('options_remove'),
+        attrs: { type: 'button', 'data-origin': site.origin },
+      });
       remove.addEventListener('click', () => {
         askBackground(browser.runtime, { kind: 'site-disable', origin: site.origin }).then(render, sayError);
       });
@@ -62,19 +67,16 @@ form.addEventListener('submit', (event) => {
   }
   const origin = parsed.origin;
   // Asked first thing in the click's task: browsers grant permissions only from a user gesture.
-  browser.permissions.request({ origins: [matchPatternForOrigin(origin)] }).then(
-    (granted) => {
-      if (!granted) {
-        say('options_permission_denied');
-        return;
-      }
-      askBackground(browser.runtime, { kind: 'site-enable', origin }).then((sites) => {
-        input.value = '';
-        render(sites);
-      }, sayError);
-    },
-    sayError,
-  );
+  browser.permissions.request({ origins: [matchPatternForOrigin(origin)] }).then((granted) => {
+    if (!granted) {
+      say('options_permission_denied');
+      return;
+    }
+    askBackground(browser.runtime, { kind: 'site-enable', origin }).then((sites) => {
+      input.value = '';
+      render(sites);
+    }, sayError);
+  }, sayError);
 });
 
 askBackground(browser.runtime, { kind: 'sites-list' }).then(render, sayError);

@@ -2,9 +2,8 @@ import browser from 'webextension-polyfill';
 import { browserTranslator, langFromTag } from '../shared/i18n.js';
 import { localizePage } from '../shared/page-dom.js';
 import { askBackground, wireOf } from '../shared/runtime-client.js';
-import type { PinViewState } from './pin-state.js';
+import type { PinEvent, PinViewState } from './pin-state.js';
 import { INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
-import type { PinEvent } from './pin-state.js';
 import { findPinElements, renderPin } from './pin-view.js';
 
 /**

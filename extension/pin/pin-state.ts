@@ -1,7 +1,7 @@
 import { isValidPinFormat } from '../../protocol/challenge.js';
+import { errorMessageKey } from '../shared/error-text.js';
 import type { MessageKey } from '../shared/i18n.js';
 import type { PinSubmitOutcome, PinWindowModel } from '../shared/runtime-messages.js';
-import { errorMessageKey } from '../shared/error-text.js';
 
 /**
  * What the PIN window shows, as a pure function of what has happened: loaded, submitted, answered.
@@ -76,14 +76,21 @@ export function reducePin(state: PinViewState, event: PinEvent): PinViewState {
   switch (event.type) {
     case 'loaded': {
       const retriesLeft = event.model.retriesLeft;
-      if (retriesLeft <= 0) return { phase: 'blocked', model: event.model, retriesLeft: 0, notices: blockedNotices(event.model) };
+      if (retriesLeft <= 0)
+        return { phase: 'blocked', model: event.model, retriesLeft: 0, notices: blockedNotices(event.model) };
       return { phase: 'ready', model: event.model, retriesLeft, notices: retryNotices(retriesLeft, false) };
     }
     case 'load-failed':
       return { ...state, phase: 'gone', notices: [{ key: 'pin_session_gone', substitutions: [], tone: 'info' }] };
     case 'invalid-format':
       if (state.phase !== 'ready') return state;
-      return { ...state, notices: [{ key: 'pin_format_invalid', substitutions: [], tone: 'error' }, ...retryNotices(state.retriesLeft ?? 0, false)] };
+      return {
+        ...state,
+        notices: [
+          { key: 'pin_format_invalid', substitutions: [], tone: 'error' },
+          ...retryNotices(state.retriesLeft ?? 0, false),
+        ],
+      };
     case 'submitted':
       if (state.phase !== 'ready') return state;
       return { ...state, phase: 'submitting', notices: [{ key: 'pin_checking', substitutions: [], tone: 'info' }] };
@@ -97,7 +104,12 @@ function answered(state: PinViewState, outcome: PinSubmitOutcome): PinViewState 
     case 'done':
       return { ...state, phase: 'done', notices: [] };
     case 'retry':
-      return { ...state, phase: 'ready', retriesLeft: outcome.retriesLeft, notices: retryNotices(outcome.retriesLeft, true) };
+      return {
+        ...state,
+        phase: 'ready',
+        retriesLeft: outcome.retriesLeft,
+        notices: retryNotices(outcome.retriesLeft, true),
+      };
     case 'blocked':
       return { ...state, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(state.model) };
     case 'failed': {

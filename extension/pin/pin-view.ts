@@ -1,7 +1,7 @@
 import { expiryStatus, formatDate } from '../shared/expiry.js';
 import type { Translate } from '../shared/i18n.js';
-import { roleLabel } from '../shared/role-label.js';
 import { requireElement } from '../shared/page-dom.js';
+import { roleLabel } from '../shared/role-label.js';
 import type { PinViewState } from './pin-state.js';
 import { canEnterPin } from './pin-state.js';
 
@@ -59,7 +59,11 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
     const expiry = expiryStatus(model.notAfter, now);
     els.expiryNotice.hidden = expiry.state !== 'expired' && expiry.state !== 'soon';
     els.expiryNotice.textContent =
-      expiry.state === 'expired' ? t('pin_expired') : expiry.state === 'soon' ? t('pin_expiry_soon', [String(expiry.daysLeft)]) : '';
+      expiry.state === 'expired'
+        ? t('pin_expired')
+        : expiry.state === 'soon'
+          ? t('pin_expiry_soon', [String(expiry.daysLeft)])
+          : '';
   }
   if (state.retriesLeft !== null) {
     els.retries.textContent = t('pin_retries_value', [String(state.retriesLeft)]);

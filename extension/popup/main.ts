@@ -25,7 +25,11 @@ function renderOffer(offer: SiteOffer, tabId: number): void {
     return;
   }
   if (offer.kind !== 'offer') return;
-  const button = element(document, 'button', { className: 'primary', text: t('popup_enable_site'), attrs: { type: 'button' } });
+  const button = element(document, 'button', {
+    className: 'primary',
+    text: t('popup_enable_site'),
+    attrs: { type: 'button' },
+  });
   button.addEventListener('click', () => {
     // Told first: Firefox may close this popup while it shows the permission prompt.
     void askBackground(browser.runtime, { kind: 'site-intent', origin: offer.origin }).catch(() => undefined);
@@ -55,7 +59,11 @@ async function checkCurrentTab(sites: EnabledSite[]): Promise<void> {
     tabUrl: tab.url,
     enabledOrigins: sites.map((s) => s.origin),
     readInTab: async (path, maxChars) => {
-      const [injection] = await browser.scripting.executeScript({ target: { tabId }, func: readDescriptorInPage, args: [path, maxChars] });
+      const [injection] = await browser.scripting.executeScript({
+        target: { tabId },
+        func: readDescriptorInPage,
+        args: [path, maxChars],
+      });
       return injection?.result;
     },
   });

@@ -1,5 +1,5 @@
 import type { WireError } from '../../protocol/errors.js';
-import { CLIENT_ERROR_CODES, VALIDATION_ERROR_CODES, isErrorCode } from '../../protocol/errors.js';
+import { CLIENT_ERROR_CODES, isErrorCode, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
 import type { MessageKey, Translate } from './i18n.js';
 
 /**

@@ -3,7 +3,11 @@
 export const EXPIRY_WARNING_DAYS = 60;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type ExpiryStatus = { state: 'unknown' } | { state: 'expired' } | { state: 'soon'; daysLeft: number } | { state: 'ok'; daysLeft: number };
+export type ExpiryStatus =
+  | { state: 'unknown' }
+  | { state: 'expired' }
+  | { state: 'soon'; daysLeft: number }
+  | { state: 'ok'; daysLeft: number };
 
 export function expiryStatus(notAfterIso: string | null, now: Date): ExpiryStatus {
   if (notAfterIso === null) return { state: 'unknown' };

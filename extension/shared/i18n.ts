@@ -48,7 +48,8 @@ export interface I18nApi {
 }
 
 export function browserTranslator(i18n: I18nApi): Translate {
-  return (key, substitutions) => i18n.getMessage(key, substitutions === undefined ? undefined : [...substitutions]) || key;
+  return (key, substitutions) =>
+    i18n.getMessage(key, substitutions === undefined ? undefined : [...substitutions]) || key;
 }
 
 /** `ja` unless the language tag is English; the extension speaks only these two. */

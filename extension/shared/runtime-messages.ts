@@ -1,9 +1,13 @@
 import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
-import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
 import { type WireError, wireErrorSchema } from '../../protocol/errors.js';
 import type { CardType, Holder, ReaderStatus } from '../../protocol/messages.js';
-import { type PageAuthenticateResult, type PageStatusResult, pageAuthenticateOptionsSchema } from '../../protocol/page-messages.js';
+import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
+import {
+  type PageAuthenticateResult,
+  type PageStatusResult,
+  pageAuthenticateOptionsSchema,
+} from '../../protocol/page-messages.js';
 
 /**
  * Messages inside the extension (content script, PIN window, popup, options → background). Nothing

@@ -10,9 +10,7 @@ export function matchPatternForOrigin(origin: string): string {
   return `${url.protocol}//${url.hostname}/*`;
 }
 
-export type SiteInputResult =
-  | { ok: true; origin: string }
-  | { ok: false; reason: 'invalid' | 'loopback-off' };
+export type SiteInputResult = { ok: true; origin: string } | { ok: false; reason: 'invalid' | 'loopback-off' };
 
 /** What the user typed in the options page, reduced to an origin the extension may enable. */
 export function parseSiteInput(text: string, loopbackDevelopment: boolean): SiteInputResult {

@@ -1,17 +1,35 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { concatBytes } from '../../protocol/bytes.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CardType } from '../../protocol/messages.js';
-import { isSha256DigestInfo, emsaPkcs1v15 } from '../../protocol/signed-data.js';
+import { emsaPkcs1v15, isSha256DigestInfo } from '../../protocol/signed-data.js';
 import type { ApduTransport } from '../transport/apdu-transport.js';
 import {
-  mseSetSigningKey, parseResponse, proprietarySign, psoComputeSignature, readBinary, selectAid, selectAidNoFci, selectEf,
-  verifyPin, verifyStatus, type ResponseApdu,
+  mseSetSigningKey,
+  parseResponse,
+  proprietarySign,
+  psoComputeSignature,
+  type ResponseApdu,
+  readBinary,
+  selectAid,
+  selectAidNoFci,
+  selectEf,
+  verifyPin,
+  verifyStatus,
 } from './apdu.js';
-import { FID_CDF, FID_CERTIFICATE, FID_PRIVATE_KEY, HPKI_AUTH_AID, JPKI_AID, MAX_FILE_LENGTH, MAX_PIN_RETRIES, READ_BLOCK } from './constants.js';
-import { SIGN_FALLBACK_STATUS, SW, checkStatusWord, describeStatusWord, meansPinBlocked } from './status-words.js';
 import type { CardCertificates, CardToken, PinStatus } from './card-token.js';
+import {
+  FID_CDF,
+  FID_CERTIFICATE,
+  FID_PRIVATE_KEY,
+  HPKI_AUTH_AID,
+  JPKI_AID,
+  MAX_FILE_LENGTH,
+  MAX_PIN_RETRIES,
+  READ_BLOCK,
+} from './constants.js';
 import { certificateFidsFromCdf } from './pkcs15-cdf.js';
+import { checkStatusWord, describeStatusWord, meansPinBlocked, SIGN_FALLBACK_STATUS, SW } from './status-words.js';
 
 /**
  * The HPKI card driver over raw APDUs (HPKI-CARD.md §2), for the authentication AP. It keeps the
@@ -47,7 +65,8 @@ async function readDerFile(transport: ApduTransport, fid: number, what: string):
   const selected = await send(transport, selectEf(fid));
   if (selected.sw !== SW.OK) throw cardError(`SELECT ${what}`, selected.sw);
   const head = await send(transport, readBinary(0, READ_BLOCK));
-  if ((head.sw !== SW.OK && head.sw !== SW.END_OF_FILE) || head.data.length < 4) throw cardError(`READ BINARY ${what}`, head.sw);
+  if ((head.sw !== SW.OK && head.sw !== SW.END_OF_FILE) || head.data.length < 4)
+    throw cardError(`READ BINARY ${what}`, head.sw);
   const total = derTotalLength(head.data);
   if (total === undefined || total > MAX_FILE_LENGTH || (head.sw === SW.END_OF_FILE && head.data.length < total)) {
     throw new HpkiError('ERR_HPKI_INTERNAL', `${what} on the card is not a DER object of a sensible size`);
@@ -190,10 +209,14 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
       if (r.sw === SW.OK) return;
       const checked = checkStatusWord(r.sw);
       if (meansPinBlocked(checked)) {
-        throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked after too many wrong attempts', { retriesLeft: 0 });
+        throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked after too many wrong attempts', {
+          retriesLeft: 0,
+        });
       }
       if (checked.kind === 'retries') {
-        throw new HpkiError('ERR_HPKI_PIN_INCORRECT', `wrong PIN, ${checked.retriesLeft} tries left`, { retriesLeft: checked.retriesLeft });
+        throw new HpkiError('ERR_HPKI_PIN_INCORRECT', `wrong PIN, ${checked.retriesLeft} tries left`, {
+          retriesLeft: checked.retriesLeft,
+        });
       }
       throw cardError('VERIFY', r.sw);
     },
@@ -203,8 +226,10 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
       const keyLength = await signingKeyLength();
       let r = await signIso(digestInfo, keyLength);
       if (SIGN_FALLBACK_STATUS.has(r.sw)) r = await signProprietary(digestInfo);
-      if (r.sw !== SW.OK) throw cardError(r.sw === SW.SECURITY_NOT_SATISFIED ? 'to sign without a verified PIN' : 'signing', r.sw);
-      if (r.data.length !== keyLength) throw new HpkiError('ERR_HPKI_INTERNAL', 'the card returned a signature of the wrong length');
+      if (r.sw !== SW.OK)
+        throw cardError(r.sw === SW.SECURITY_NOT_SATISFIED ? 'to sign without a verified PIN' : 'signing', r.sw);
+      if (r.data.length !== keyLength)
+        throw new HpkiError('ERR_HPKI_INTERNAL', 'the card returned a signature of the wrong length');
       return r.data.slice();
     },
 

@@ -1,4 +1,4 @@
-import { DerError, readChildren, readElement, type DerElement } from '../../protocol/der.js';
+import { type DerElement, DerError, readChildren, readElement } from '../../protocol/der.js';
 
 /**
  * Minimal reading of a PKCS#15 certificate directory file (CDF): the file identifiers of the

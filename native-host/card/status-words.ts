@@ -20,11 +20,36 @@ export const STATUS_WORDS = [
   { sw: 0x9000, name: 'OK', meaning: 'success', code: undefined },
   { sw: 0x6282, name: 'END_OF_FILE', meaning: 'end of file reached before Le bytes', code: undefined },
   { sw: 0x6700, name: 'WRONG_LENGTH', meaning: 'wrong length', code: 'ERR_HPKI_INTERNAL' },
-  { sw: 0x6981, name: 'INCOMPATIBLE_WITH_FILE', meaning: 'command incompatible with the file structure', code: 'ERR_HPKI_INTERNAL' },
-  { sw: 0x6982, name: 'SECURITY_NOT_SATISFIED', meaning: 'security status not satisfied (PIN not verified)', code: 'ERR_HPKI_INTERNAL' },
-  { sw: 0x6983, name: 'AUTH_METHOD_BLOCKED', meaning: 'authentication method blocked (PIN locked)', code: 'ERR_HPKI_PIN_BLOCKED' },
-  { sw: 0x6984, name: 'REFERENCE_DATA_BLOCKED', meaning: 'reference data not usable (PIN locked, JAHIS C.3.4)', code: 'ERR_HPKI_PIN_BLOCKED' },
-  { sw: 0x6985, name: 'CONDITIONS_NOT_SATISFIED', meaning: 'conditions of use not satisfied', code: 'ERR_HPKI_INTERNAL' },
+  {
+    sw: 0x6981,
+    name: 'INCOMPATIBLE_WITH_FILE',
+    meaning: 'command incompatible with the file structure',
+    code: 'ERR_HPKI_INTERNAL',
+  },
+  {
+    sw: 0x6982,
+    name: 'SECURITY_NOT_SATISFIED',
+    meaning: 'security status not satisfied (PIN not verified)',
+    code: 'ERR_HPKI_INTERNAL',
+  },
+  {
+    sw: 0x6983,
+    name: 'AUTH_METHOD_BLOCKED',
+    meaning: 'authentication method blocked (PIN locked)',
+    code: 'ERR_HPKI_PIN_BLOCKED',
+  },
+  {
+    sw: 0x6984,
+    name: 'REFERENCE_DATA_BLOCKED',
+    meaning: 'reference data not usable (PIN locked, JAHIS C.3.4)',
+    code: 'ERR_HPKI_PIN_BLOCKED',
+  },
+  {
+    sw: 0x6985,
+    name: 'CONDITIONS_NOT_SATISFIED',
+    meaning: 'conditions of use not satisfied',
+    code: 'ERR_HPKI_INTERNAL',
+  },
   { sw: 0x6986, name: 'NO_CURRENT_EF', meaning: 'command not allowed (no current EF)', code: 'ERR_HPKI_INTERNAL' },
   { sw: 0x6a80, name: 'WRONG_DATA', meaning: 'incorrect data', code: 'ERR_HPKI_INTERNAL' },
   { sw: 0x6a81, name: 'FUNCTION_NOT_SUPPORTED', meaning: 'function not supported', code: 'ERR_HPKI_INTERNAL' },
@@ -40,7 +65,9 @@ type Entry = (typeof STATUS_WORDS)[number];
 export type StatusWordName = Entry['name'];
 
 /** Status words by name, for the driver's comparisons (`SW.OK`, `SW.END_OF_FILE`…). */
-export const SW = Object.fromEntries(STATUS_WORDS.map((e) => [e.name, e.sw])) as { readonly [E in Entry as E['name']]: E['sw'] };
+export const SW = Object.fromEntries(STATUS_WORDS.map((e) => [e.name, e.sw])) as {
+  readonly [E in Entry as E['name']]: E['sw'];
+};
 
 const BY_SW: ReadonlyMap<number, StatusWordEntry> = new Map(STATUS_WORDS.map((e) => [e.sw, e]));
 
@@ -81,4 +108,9 @@ export function describeStatusWord(sw: number): string {
 }
 
 /** Status words after which the driver falls back from the ISO signing form to the proprietary one. */
-export const SIGN_FALLBACK_STATUS: ReadonlySet<number> = new Set([SW.INS_NOT_SUPPORTED, SW.CLA_NOT_SUPPORTED, SW.FUNCTION_NOT_SUPPORTED, SW.WRONG_P1P2]);
+export const SIGN_FALLBACK_STATUS: ReadonlySet<number> = new Set([
+  SW.INS_NOT_SUPPORTED,
+  SW.CLA_NOT_SUPPORTED,
+  SW.FUNCTION_NOT_SUPPORTED,
+  SW.WRONG_P1P2,
+]);

@@ -1,4 +1,4 @@
-import { X509Certificate, verify } from 'node:crypto';
+import { verify, X509Certificate } from 'node:crypto';
 import { bytesToHex } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { AuthenticateParams, AuthenticateResult } from '../../protocol/messages.js';

@@ -11,7 +11,9 @@ import { withCardToken } from './with-token.js';
  * What the PIN window and the popup show about the card's certificate. The host reads it so the
  * extension parses no certificate (PROTOCOL.md §2).
  */
-export function describeCardCertificate(der: Uint8Array): Pick<GetCertificateResult, 'holder' | 'certificateSha256' | 'issuer' | 'notAfter'> {
+export function describeCardCertificate(
+  der: Uint8Array,
+): Pick<GetCertificateResult, 'holder' | 'certificateSha256' | 'issuer' | 'notAfter'> {
   const cert = decodeCertificate(der);
   const info = describeCertificate(cert);
   const holder: Holder = { name: info.subjectName, role: info.hcRole ?? '' };
@@ -25,7 +27,10 @@ export function describeCardCertificate(der: Uint8Array): Pick<GetCertificateRes
 }
 
 /** `get-certificate`: the authentication certificate, its holder and the PIN counter. Needs no PIN. */
-export async function runGetCertificate(backend: CardBackend, params: { reader?: string | undefined }): Promise<GetCertificateResult> {
+export async function runGetCertificate(
+  backend: CardBackend,
+  params: { reader?: string | undefined },
+): Promise<GetCertificateResult> {
   return withCardToken(backend, params.reader, async (token, reader) => {
     const { certificate, intermediates } = await token.readCertificate();
     const pin = await token.pinStatus();

@@ -42,9 +42,12 @@ export function checkPcscd(facts: PcscdFacts): Finding[] {
 export function checkReaders(facts: ReaderFacts): Finding[] {
   if ('error' in facts) {
     const { code, message } = facts.error;
-    return [finding('readers.unavailable', 'error', text('readers.unavailable', { code, message }), text('fix.start-pcscd'))];
+    return [
+      finding('readers.unavailable', 'error', text('readers.unavailable', { code, message }), text('fix.start-pcscd')),
+    ];
   }
-  if (facts.readers.length === 0) return [finding('readers.none', 'error', text('readers.none'), text('fix.plug-in-reader'))];
+  if (facts.readers.length === 0)
+    return [finding('readers.none', 'error', text('readers.none'), text('fix.plug-in-reader'))];
   const names = facts.readers.map((r) => r.name).join(', ');
   return [finding('readers.found', 'ok', text('readers.found', { names }))];
 }
@@ -54,12 +57,21 @@ export function checkCard(readers: ReaderFacts, card: CardFacts | undefined, now
   if ('error' in readers || readers.readers.length === 0) return [];
   if (card === undefined) return [finding('card.none', 'warning', text('card.none'), text('fix.insert-card'))];
   const { reader } = card;
-  if (card.cardType === 'jpki') return [finding('card.my-number', 'error', text('card.my-number', { reader }), text('fix.insert-hpki-card'))];
-  if (card.cardType === 'unknown') return [finding('card.unknown', 'error', text('card.unknown', { reader }), text('fix.reinsert-card'))];
+  if (card.cardType === 'jpki')
+    return [finding('card.my-number', 'error', text('card.my-number', { reader }), text('fix.insert-hpki-card'))];
+  if (card.cardType === 'unknown')
+    return [finding('card.unknown', 'error', text('card.unknown', { reader }), text('fix.reinsert-card'))];
   const out = [finding('card.hpki', 'ok', text('card.hpki', { reader }))];
   if (card.certificate === undefined) {
     const detail = card.error === undefined ? '' : ` (${card.error.code}: ${card.error.message})`;
-    out.push(finding('certificate.unreadable', 'error', text('certificate.unreadable', { detail }), text('fix.reinsert-or-contact-issuer')));
+    out.push(
+      finding(
+        'certificate.unreadable',
+        'error',
+        text('certificate.unreadable', { detail }),
+        text('fix.reinsert-or-contact-issuer'),
+      ),
+    );
     return out;
   }
   out.push(...checkCertificate(card.certificate, now));
@@ -71,15 +83,36 @@ export function checkCertificate(cert: HpkiCertificateInfo, now: Date): Finding[
   const who = `${cert.subjectName}${cert.nameJa === undefined ? '' : ` (${cert.nameJa})`}${cert.hcRole === undefined ? '' : `, ${cert.hcRole}`}`;
   const until = cert.notAfter.toISOString().slice(0, 10);
   if (now.getTime() > cert.notAfter.getTime()) {
-    return [finding('certificate.expired', 'error', text('certificate.expired', { who, until }), text('fix.renew-certificate'))];
+    return [
+      finding(
+        'certificate.expired',
+        'error',
+        text('certificate.expired', { who, until }),
+        text('fix.renew-certificate'),
+      ),
+    ];
   }
   if (now.getTime() < cert.notBefore.getTime()) {
     const from = cert.notBefore.toISOString().slice(0, 10);
-    return [finding('certificate.not-yet-valid', 'error', text('certificate.not-yet-valid', { who, from }), text('fix.check-clock'))];
+    return [
+      finding(
+        'certificate.not-yet-valid',
+        'error',
+        text('certificate.not-yet-valid', { who, from }),
+        text('fix.check-clock'),
+      ),
+    ];
   }
   const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
   if (days < EXPIRY_WARNING_DAYS) {
-    return [finding('certificate.expires-soon', 'warning', text('certificate.expires-soon', { who, days, until }), text('fix.renew-certificate'))];
+    return [
+      finding(
+        'certificate.expires-soon',
+        'warning',
+        text('certificate.expires-soon', { who, days, until }),
+        text('fix.renew-certificate'),
+      ),
+    ];
   }
   return [finding('certificate.valid', 'ok', text('certificate.valid', { who, until }))];
 }

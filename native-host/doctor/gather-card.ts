@@ -36,7 +36,10 @@ async function pcscdProcess(proc: string): Promise<boolean> {
 }
 
 export async function gatherPcscd(options: { socket?: string; proc?: string } = {}): Promise<PcscdFacts> {
-  return { socket: await socketExists(options.socket ?? PCSCD_SOCKET), process: await pcscdProcess(options.proc ?? '/proc') };
+  return {
+    socket: await socketExists(options.socket ?? PCSCD_SOCKET),
+    process: await pcscdProcess(options.proc ?? '/proc'),
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -65,7 +68,11 @@ export async function gatherReaders(backend: CardBackend, timeoutMs = 15_000): P
 }
 
 /** Reads the certificate and PIN counter of the first card (an HPKI card if there is one); no PIN is used. */
-export async function gatherCard(backend: CardBackend, readers: ReaderFacts, timeoutMs = 15_000): Promise<CardFacts | undefined> {
+export async function gatherCard(
+  backend: CardBackend,
+  readers: ReaderFacts,
+  timeoutMs = 15_000,
+): Promise<CardFacts | undefined> {
   if ('error' in readers) return undefined;
   const withCard = readers.readers.filter((r) => r.cardPresent);
   const chosen = withCard.find((r) => r.cardType === 'hpki') ?? withCard[0];

@@ -35,8 +35,18 @@ export function checkRuntime(facts: RuntimeFacts, now: Date): Finding[] {
   const ended = eol === undefined ? major < OLDEST_LISTED : now.getTime() >= Date.parse(`${eol}T00:00:00Z`);
   if (ended) {
     const since = eol === undefined ? '' : ` (${eol})`;
-    return [finding('runtime.end-of-life', 'warning', text('runtime.end-of-life', { runtime, since }), text('fix.update-package'))];
+    return [
+      finding(
+        'runtime.end-of-life',
+        'warning',
+        text('runtime.end-of-life', { runtime, since }),
+        text('fix.update-package'),
+      ),
+    ];
   }
-  const message = eol === undefined ? text('runtime.supported.until-unknown', { runtime }) : text('runtime.supported', { runtime, until: eol });
+  const message =
+    eol === undefined
+      ? text('runtime.supported.until-unknown', { runtime })
+      : text('runtime.supported', { runtime, until: eol });
   return [finding('runtime.supported', 'ok', message)];
 }

@@ -1,7 +1,12 @@
 import type * as z from 'zod/mini';
 import { HpkiError, isClientErrorCode, toHpkiError } from '../../protocol/errors.js';
 import {
-  hostRequestSchema, requestIdSchema, type HostErrorResponse, type HostRequest, type HostResponse, type RequestId,
+  type HostErrorResponse,
+  type HostRequest,
+  type HostResponse,
+  hostRequestSchema,
+  type RequestId,
+  requestIdSchema,
 } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';

@@ -76,7 +76,10 @@ export function runHost(options: HostOptions): Promise<number> {
         // Every answer goes through the chain, so answers leave in the order their frames came.
         const answer =
           frame.kind === 'malformed'
-            ? async (): Promise<HostResponse> => ({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire() })
+            ? async (): Promise<HostResponse> => ({
+                id: null,
+                error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire(),
+              })
             : (): Promise<HostResponse> => dispatch(frame.value, getBackend);
         chain = chain.then(async () => {
           if (!finished) write(await answer());

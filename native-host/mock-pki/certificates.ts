@@ -1,11 +1,26 @@
 import {
-  AuthorityKeyIdentifierExtension, BasicConstraintsExtension, CertificatePolicyExtension,
-  CRLDistributionPointsExtension, Extension, KeyUsageFlags, KeyUsagesExtension, Name,
-  SubjectKeyIdentifierExtension, X509Certificate, X509CertificateGenerator,
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  CertificatePolicyExtension,
+  CRLDistributionPointsExtension,
+  Extension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  Name,
+  SubjectKeyIdentifierExtension,
+  type X509Certificate,
+  X509CertificateGenerator,
 } from '../../protocol/x509.js';
 import { RSA_SHA256 } from './keys.js';
 import {
-  AUTH_CA_NAME, OID, POLICY, ROOT_NAME, SIGN_CA_NAME, endEntityName, hcRoleExtensionValue, japaneseNameAltName,
+  AUTH_CA_NAME,
+  endEntityName,
+  hcRoleExtensionValue,
+  japaneseNameAltName,
+  OID,
+  POLICY,
+  ROOT_NAME,
+  SIGN_CA_NAME,
 } from './profile.js';
 
 /**
@@ -96,7 +111,10 @@ export async function createEndEntityCertificate(
   const subject = new Name(endEntityName(spec.name, spec.id));
   const extensions: Extension[] = [
     ...(await keyIdentifiers(publicKey, issuer.certificate)),
-    new KeyUsagesExtension(spec.purpose === 'auth' ? KeyUsageFlags.digitalSignature : KeyUsageFlags.nonRepudiation, true),
+    new KeyUsagesExtension(
+      spec.purpose === 'auth' ? KeyUsageFlags.digitalSignature : KeyUsageFlags.nonRepudiation,
+      true,
+    ),
   ];
   if (spec.nameJa !== undefined) {
     extensions.push(new Extension(OID.subjectAltName, false, japaneseNameAltName(spec.nameJa, spec.id)));
@@ -117,4 +135,3 @@ export async function createEndEntityCertificate(
     extensions,
   });
 }
-

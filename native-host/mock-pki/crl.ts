@@ -1,5 +1,9 @@
 import {
-  AuthorityKeyIdentifierExtension, Extension, SubjectKeyIdentifierExtension, X509CrlGenerator, X509CrlReason,
+  AuthorityKeyIdentifierExtension,
+  Extension,
+  SubjectKeyIdentifierExtension,
+  X509CrlGenerator,
+  X509CrlReason,
 } from '../../protocol/x509.js';
 import type { Issuer } from './certificates.js';
 import { integer } from './der.js';

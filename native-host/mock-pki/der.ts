@@ -53,7 +53,7 @@ export function objectIdentifier(dotted: string): Bytes {
   const out: number[] = [];
   for (const arc of [first * 40 + second, ...rest]) {
     const base128: number[] = [arc % 128];
-    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) base128.unshift(0x80 | n % 128);
+    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) base128.unshift(0x80 | (n % 128));
     out.push(...base128);
   }
   return tlv(0x06, Uint8Array.from(out));
@@ -67,7 +67,7 @@ export function namedBits(bits: readonly number[]): Bytes {
   if (bits.length === 0) return Uint8Array.of(0x03, 0x01, 0x00);
   const highest = Math.max(...bits);
   const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
-  for (const bit of bits) bytes[Math.floor(bit / 8)]! |= 0x80 >> bit % 8;
+  for (const bit of bits) bytes[Math.floor(bit / 8)]! |= 0x80 >> (bit % 8);
   const unused = 7 - (highest % 8);
   return tlv(0x03, Uint8Array.of(unused), bytes);
 }

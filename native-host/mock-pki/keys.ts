@@ -14,7 +14,13 @@ export function generateRsaKeyPair(): Promise<CryptoKeyPair> {
 }
 
 export function importSigningKey(pkcs8: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('pkcs8', new Uint8Array(pkcs8), { name: RSA_SHA256.name, hash: RSA_SHA256.hash }, false, ['sign']);
+  return crypto.subtle.importKey(
+    'pkcs8',
+    new Uint8Array(pkcs8),
+    { name: RSA_SHA256.name, hash: RSA_SHA256.hash },
+    false,
+    ['sign'],
+  );
 }
 
 export async function exportPkcs8(key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
@@ -22,7 +28,10 @@ export async function exportPkcs8(key: CryptoKey): Promise<Uint8Array<ArrayBuffe
 }
 
 export function toPem(label: string, der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 

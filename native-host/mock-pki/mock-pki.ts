@@ -2,14 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from '../../protocol/x509.js';
 import {
-  createEndEntityCertificate, createIssuingCaCertificate, createRootCertificate, type CaKind, type Issuer,
+  type CaKind,
+  createEndEntityCertificate,
+  createIssuingCaCertificate,
+  createRootCertificate,
+  type Issuer,
   type Validity,
 } from './certificates.js';
 import { createCrl } from './crl.js';
 import { exportPkcs8, fromPem, generateRsaKeyPair, importSigningKey, toPem } from './keys.js';
 import { CRL_VALIDITY_MS, DEFAULT_CRL_BASE_URL, PRINTABLE_STRING } from './profile.js';
 import {
-  FILES, FIRST_END_ENTITY_SERIAL, readState, serialHex, withDirLock, writeFileAtomic, writeState, type PkiState,
+  FILES,
+  FIRST_END_ENTITY_SERIAL,
+  type PkiState,
+  readState,
+  serialHex,
+  withDirLock,
+  writeFileAtomic,
+  writeState,
 } from './store.js';
 
 /**
@@ -64,24 +75,40 @@ function normalizeBaseUrl(url: string): string {
 }
 
 async function issuerOf(issued: IssuedCert): Promise<Issuer> {
-  return { certificate: new X509Certificate(new Uint8Array(issued.certificate)), signingKey: await importSigningKey(issued.privateKeyPkcs8) };
+  return {
+    certificate: new X509Certificate(new Uint8Array(issued.certificate)),
+    signingKey: await importSigningKey(issued.privateKeyPkcs8),
+  };
 }
 
 async function createPki(dir: string, crlBaseUrl: string): Promise<PkiState> {
   const now = Date.now();
   const caStart = wholeSeconds(now - CA_BACKDATE_MS);
-  const [rootKeys, authKeys, signKeys] = await Promise.all([generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair()]);
-  const root = await createRootCertificate(rootKeys, { notBefore: caStart, notAfter: wholeSeconds(now + 20 * YEAR_MS) });
+  const [rootKeys, authKeys, signKeys] = await Promise.all([
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+  ]);
+  const root = await createRootCertificate(rootKeys, {
+    notBefore: caStart,
+    notAfter: wholeSeconds(now + 20 * YEAR_MS),
+  });
   const rootIssuer: Issuer = { certificate: root, signingKey: rootKeys.privateKey };
   const caValidity: Validity = { notBefore: caStart, notAfter: wholeSeconds(now + 10 * YEAR_MS) };
   const authCa = await createIssuingCaCertificate('auth', rootIssuer, authKeys.publicKey, caValidity);
   const signCa = await createIssuingCaCertificate('sign', rootIssuer, signKeys.publicKey, caValidity);
-  const certificates: [string, X509Certificate][] = [[FILES.root, root], [FILES.authCa, authCa], [FILES.signCa, signCa]];
+  const certificates: [string, X509Certificate][] = [
+    [FILES.root, root],
+    [FILES.authCa, authCa],
+    [FILES.signCa, signCa],
+  ];
   for (const [file, cert] of certificates) {
     await writeFileAtomic(join(dir, file), toPem('CERTIFICATE', new Uint8Array(cert.rawData)));
   }
   const keys: [string, CryptoKey][] = [
-    [FILES.rootKey, rootKeys.privateKey], [FILES.authCaKey, authKeys.privateKey], [FILES.signCaKey, signKeys.privateKey],
+    [FILES.rootKey, rootKeys.privateKey],
+    [FILES.authCaKey, authKeys.privateKey],
+    [FILES.signCaKey, signKeys.privateKey],
   ];
   for (const [file, key] of keys) {
     await writeFileAtomic(join(dir, file), toPem('PRIVATE KEY', await exportPkcs8(key)), 0o600);
@@ -144,7 +171,8 @@ function checkHolder(holder: HolderSpec): void {
   if (holder.id !== undefined && (holder.id.length > 64 || !PRINTABLE_STRING.test(holder.id))) {
     throw new RangeError('id must be 1–64 PrintableString characters');
   }
-  if (holder.expired === true && holder.notYetValid === true) throw new RangeError('expired and notYetValid exclude each other');
+  if (holder.expired === true && holder.notYetValid === true)
+    throw new RangeError('expired and notYetValid exclude each other');
 }
 
 /** Issues an auth and a signing certificate for one holder; `revoked` records both serials as revoked in the PKI state. */

@@ -70,7 +70,9 @@ export function endEntityName(name: string, id: string): JsonNameParams {
  * `HCActor ::= SEQUENCE { codedData [0] EXPLICIT SET { [0] EXPLICIT OID, [2] EXPLICIT UTF8String } }`.
  */
 export function hcRoleExtensionValue(role: string): Bytes {
-  const actor = sequence(explicit(0, set(explicit(0, objectIdentifier(OID.hpkiRoleTable)), explicit(2, utf8String(role)))));
+  const actor = sequence(
+    explicit(0, set(explicit(0, objectIdentifier(OID.hpkiRoleTable)), explicit(2, utf8String(role)))),
+  );
   return sequence(sequence(objectIdentifier(OID.hcRole), set(set(actor))));
 }
 

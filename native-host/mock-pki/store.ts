@@ -41,7 +41,11 @@ const stateSchema = z
   .object({
     version: z.literal(1),
     crlBaseUrl: z.string().url().max(2048),
-    nextSerial: z.number().int().min(FIRST_END_ENTITY_SERIAL).max(2 ** 48),
+    nextSerial: z
+      .number()
+      .int()
+      .min(FIRST_END_ENTITY_SERIAL)
+      .max(2 ** 48),
     revoked: z.array(revokedSchema).max(100_000),
   })
   .strict();

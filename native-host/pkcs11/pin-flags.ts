@@ -24,6 +24,12 @@ export interface PinFlagBits {
 
 export function pinStatusFromFlags(flags: number, bits: PinFlagBits): PinStatus {
   const retriesLeft =
-    (flags & bits.locked) !== 0 ? 0 : (flags & bits.finalTry) !== 0 ? 1 : (flags & bits.countLow) !== 0 ? COUNT_LOW_RETRIES : HPKI_MAX_PIN_RETRIES;
+    (flags & bits.locked) !== 0
+      ? 0
+      : (flags & bits.finalTry) !== 0
+        ? 1
+        : (flags & bits.countLow) !== 0
+          ? COUNT_LOW_RETRIES
+          : HPKI_MAX_PIN_RETRIES;
   return { retriesLeft, maxRetries: HPKI_MAX_PIN_RETRIES };
 }

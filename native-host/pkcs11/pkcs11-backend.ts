@@ -39,7 +39,11 @@ function listSlots(module: Pkcs11Module): Slot[] {
     // Two identical readers get distinct names, as PC/SC does.
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
-    return { handle, name: count === 1 ? base : `${base} (${count})`, tokenPresent: (info.flags & CKF_TOKEN_PRESENT) !== 0 };
+    return {
+      handle,
+      name: count === 1 ? base : `${base} (${count})`,
+      tokenPresent: (info.flags & CKF_TOKEN_PRESENT) !== 0,
+    };
   });
 }
 
@@ -54,7 +58,11 @@ function slotsOf(module: Pkcs11Module): Slot[] {
 
 function pinFlagBits(): { countLow: number; finalTry: number; locked: number } {
   const lib = pkcs11js();
-  return { countLow: lib.CKF_USER_PIN_COUNT_LOW, finalTry: lib.CKF_USER_PIN_FINAL_TRY, locked: lib.CKF_USER_PIN_LOCKED };
+  return {
+    countLow: lib.CKF_USER_PIN_COUNT_LOW,
+    finalTry: lib.CKF_USER_PIN_FINAL_TRY,
+    locked: lib.CKF_USER_PIN_LOCKED,
+  };
 }
 
 function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects: AuthObjects): CardToken {
@@ -98,18 +106,24 @@ function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects:
           if (retriesLeft === 0) throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked');
           throw new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft });
         }
-        if (code === lib.CKR_PIN_LEN_RANGE) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the PIN length is outside what the card accepts');
+        if (code === lib.CKR_PIN_LEN_RANGE)
+          throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the PIN length is outside what the card accepts');
         throw pkcs11Error(err, 'C_Login');
       }
     },
     async sign(digestInfo: Uint8Array): Promise<Uint8Array> {
       live();
       // The card signs whatever it is given: only a SHA-256 DigestInfo may reach it.
-      if (!isSha256DigestInfo(digestInfo)) throw new HpkiError('ERR_HPKI_INTERNAL', 'refusing to sign anything but a SHA-256 DigestInfo');
+      if (!isSha256DigestInfo(digestInfo))
+        throw new HpkiError('ERR_HPKI_INTERNAL', 'refusing to sign anything but a SHA-256 DigestInfo');
       if (!loggedIn) throw new HpkiError('ERR_HPKI_INTERNAL', 'sign() before a verified PIN');
       try {
         const key = findPrivateKey(module, session, objects.endEntity);
-        if (key === undefined) throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', 'the card holds no private key for its authentication certificate');
+        if (key === undefined)
+          throw new HpkiError(
+            'ERR_HPKI_UNSUPPORTED_CARD',
+            'the card holds no private key for its authentication certificate',
+          );
         module.C_SignInit(session, { mechanism: lib.CKM_RSA_PKCS }, key);
         const signature = await module.C_SignAsync(session, Buffer.from(digestInfo), Buffer.alloc(MAX_SIGNATURE_BYTES));
         return new Uint8Array(signature);

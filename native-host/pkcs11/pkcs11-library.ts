@@ -42,7 +42,9 @@ export function openModule(path: string): Pkcs11Module {
   } catch (err) {
     if (ckrCode(err) !== lib.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
       module.close();
-      throw new HpkiError('ERR_HPKI_INTERNAL', `PKCS#11 module ${path} failed to initialise (${ckrName(err)})`, { cause: err });
+      throw new HpkiError('ERR_HPKI_INTERNAL', `PKCS#11 module ${path} failed to initialise (${ckrName(err)})`, {
+        cause: err,
+      });
     }
   }
   return module;
@@ -59,7 +61,8 @@ export function closeModule(module: Pkcs11Module): void {
 
 /** The CKR_* value of a pkcs11js error, or undefined for anything else. */
 export function ckrCode(err: unknown): number | undefined {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'number' && /^CKR_/.test(err.message)) return err.code;
+  if (err instanceof Error && 'code' in err && typeof err.code === 'number' && /^CKR_/.test(err.message))
+    return err.code;
   return undefined;
 }
 

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { HpkiError } from '../../protocol/errors.js';
 import { X509Certificate } from '../../protocol/x509.js';
 import { JAHIS_LABELS } from './hpki-objects.js';
+import { pkcs11Error } from './pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { closeModule, openModule, pkcs11js, trimPadded } from './pkcs11-library.js';
-import { pkcs11Error } from './pkcs11-errors.js';
 
 /**
  * Puts a card's authentication certificate, key and CA certificates into a fresh SoftHSM2 token
@@ -56,12 +56,17 @@ function b64url(value: string | undefined): Buffer {
 
 function findSlot(module: Pkcs11Module, label: string): { handle: Handle; reader: string } {
   for (const handle of module.C_GetSlotList(true)) {
-    if (trimPadded(module.C_GetTokenInfo(handle).label) === label) return { handle, reader: trimPadded(module.C_GetSlotInfo(handle).slotDescription) };
+    if (trimPadded(module.C_GetTokenInfo(handle).label) === label)
+      return { handle, reader: trimPadded(module.C_GetSlotInfo(handle).slotDescription) };
   }
   throw new HpkiError('ERR_HPKI_INTERNAL', `SoftHSM token '${label}' not found after initialisation`);
 }
 
-function certificateTemplate(der: Uint8Array, label: string, id: Buffer): Parameters<Pkcs11Module['C_CreateObject']>[1] {
+function certificateTemplate(
+  der: Uint8Array,
+  label: string,
+  id: Buffer,
+): Parameters<Pkcs11Module['C_CreateObject']>[1] {
   const lib = pkcs11js();
   const cert = new X509Certificate(new Uint8Array(der));
   return [
@@ -79,7 +84,9 @@ function certificateTemplate(der: Uint8Array, label: string, id: Buffer): Parame
 
 function importObjects(module: Pkcs11Module, session: Handle, pair: AuthKeyPair, jahis: boolean): void {
   const lib = pkcs11js();
-  const jwk = createPrivateKey({ key: Buffer.from(pair.privateKeyPkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+  const jwk = createPrivateKey({ key: Buffer.from(pair.privateKeyPkcs8), format: 'der', type: 'pkcs8' }).export({
+    format: 'jwk',
+  });
   if (jwk.kty !== 'RSA') throw new HpkiError('ERR_HPKI_INTERNAL', 'the key is not an RSA private key');
   const id = randomBytes(8);
   const common = [
@@ -110,7 +117,10 @@ function importObjects(module: Pkcs11Module, session: Handle, pair: AuthKeyPair,
     { type: lib.CKA_LABEL, value: jahis ? 'Public key of HPKI' : 'auth key' },
     { type: lib.CKA_VERIFY, value: true },
   ]);
-  module.C_CreateObject(session, certificateTemplate(pair.certificate, jahis ? JAHIS_LABELS.endEntity : 'auth certificate', id));
+  module.C_CreateObject(
+    session,
+    certificateTemplate(pair.certificate, jahis ? JAHIS_LABELS.endEntity : 'auth certificate', id),
+  );
   for (const der of pair.caCertificates) {
     const cert = new X509Certificate(new Uint8Array(der));
     const root = cert.subject === cert.issuer;
@@ -126,14 +136,24 @@ export async function exportToPkcs11Token(pair: AuthKeyPair, options: ExportOpti
   const tokens = join(options.dir, 'tokens');
   const conf = join(options.dir, 'softhsm2.conf');
   await mkdir(tokens, { recursive: true, mode: 0o700 });
-  await writeFile(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+  await writeFile(
+    conf,
+    `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+  );
   const env = { ...process.env, SOFTHSM2_CONF: conf };
   try {
-    await execFileAsync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', options.pin, '--so-pin', soPin], { env });
+    await execFileAsync(
+      'softhsm2-util',
+      ['--init-token', '--free', '--label', label, '--pin', options.pin, '--so-pin', soPin],
+      { env },
+    );
   } catch (err) {
     // execFile's error repeats the command line, PIN included: keep only the tool's own words.
     const stderr = err instanceof Error && 'stderr' in err && typeof err.stderr === 'string' ? err.stderr.trim() : '';
-    throw new HpkiError('ERR_HPKI_INTERNAL', `softhsm2-util --init-token failed: ${stderr.replaceAll(options.pin, '****')}`);
+    throw new HpkiError(
+      'ERR_HPKI_INTERNAL',
+      `softhsm2-util --init-token failed: ${stderr.replaceAll(options.pin, '****')}`,
+    );
   }
   // SoftHSM reads SOFTHSM2_CONF when it is initialised, so the variable must be in this process.
   const previous = process.env.SOFTHSM2_CONF;

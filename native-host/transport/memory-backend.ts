@@ -1,7 +1,7 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
-import { detectCardType, openHpkiToken, type CaCertificateCache } from '../card/hpki-apdu-token.js';
+import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
 import { createVirtualCard } from '../virtual-card/index.js';
 import type { ApduResponder } from './apdu-transport.js';
 import { createMemoryTransport, type MemoryTransport } from './memory-transport.js';
@@ -65,13 +65,16 @@ export function createMemoryBackend(options: MemoryBackendOptions): CardBackend 
       busy = true;
       try {
         const transport = transportFor(loadCard());
-        const token = await openHpkiToken({
-          transmit: (command) => transport.transmit(command),
-          close: async () => {
-            busy = false;
-            await transport.close();
+        const token = await openHpkiToken(
+          {
+            transmit: (command) => transport.transmit(command),
+            close: async () => {
+              busy = false;
+              await transport.close();
+            },
           },
-        }, caCache);
+          caCache,
+        );
         return { reader: MEMORY_READER, token };
       } catch (err) {
         busy = false;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
-import { detectCardType, openHpkiToken, type CaCertificateCache } from '../card/hpki-apdu-token.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
+import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
 import type { ApduTransport } from './apdu-transport.js';
-import { loadPcscFactory, openPcscContext, type OpenContext, type ReaderState } from './pcsc-context.js';
+import { loadPcscFactory, type OpenContext, openPcscContext, type ReaderState } from './pcsc-context.js';
 import { createPcscTransport, isCardGoneError } from './pcsc-transport.js';
 import type { PcscFactory, PcscReader } from './pcsclite-types.js';
 
@@ -38,7 +38,10 @@ async function connectWaiting(reader: PcscReader, busyTimeoutMs: number): Promis
     } catch (err) {
       if (isCardGoneError(err)) throw new HpkiError('ERR_HPKI_NO_CARD', `no card in reader ${reader.name}`);
       if (!(err instanceof Error && SHARING_VIOLATION.test(err.message))) {
-        throw new HpkiError('ERR_HPKI_INTERNAL', `PC/SC connect failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new HpkiError(
+          'ERR_HPKI_INTERNAL',
+          `PC/SC connect failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       if (Date.now() >= deadline) throw new HpkiError('ERR_HPKI_BUSY', 'another program is using the card');
       await sleep(100);
@@ -95,7 +98,8 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
           let cardType: ReaderStatus['cardType'] = null;
           if (state.cardPresent) {
             const transport = await openTransport(state).catch(() => undefined);
-            cardType = transport === undefined ? 'unknown' : await detectCardType(transport).catch(() => 'unknown' as const);
+            cardType =
+              transport === undefined ? 'unknown' : await detectCardType(transport).catch(() => 'unknown' as const);
             await transport?.close();
           }
           out.push({ name: state.reader.name, cardPresent: state.cardPresent, cardType });

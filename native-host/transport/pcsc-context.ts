@@ -46,7 +46,8 @@ function firstStatus(reader: PcscReader, timeoutMs: number): Promise<ReaderState
     const timer = setTimeout(() => resolve({ reader, cardPresent: false, atr: undefined }), timeoutMs);
     reader.once('status', (status) => {
       clearTimeout(timer);
-      const present = (status.state & reader.SCARD_STATE_PRESENT) !== 0 && (status.state & reader.SCARD_STATE_MUTE) === 0;
+      const present =
+        (status.state & reader.SCARD_STATE_PRESENT) !== 0 && (status.state & reader.SCARD_STATE_MUTE) === 0;
       resolve({ reader, cardPresent: present, atr: status.atr ? new Uint8Array(status.atr) : undefined });
     });
   });

@@ -8,7 +8,8 @@ import type { PcscReader } from './pcsclite-types.js';
  */
 
 /** PC/SC errors that mean the card went away during the exchange. */
-const CARD_GONE = /0x8010000C|0x80100017|0x80100066|0x80100068|0x80100069|0x8010002E|removed|unavailable|No smart card/i;
+const CARD_GONE =
+  /0x8010000C|0x80100017|0x80100066|0x80100068|0x80100069|0x8010002E|removed|unavailable|No smart card/i;
 /** Largest response: an extended-length signature or certificate block plus SW. */
 const MAX_RESPONSE = 4096 + 2;
 

@@ -19,9 +19,17 @@ export interface PcscReader {
   on(type: 'end', listener: () => void): this;
   once(type: 'status', listener: (status: { state: number; atr?: Buffer }) => void): this;
   removeAllListeners(type?: string): this;
-  connect(options: { share_mode?: number; protocol?: number }, cb: (err: Error | null | undefined, protocol: number) => void): void;
+  connect(
+    options: { share_mode?: number; protocol?: number },
+    cb: (err: Error | null | undefined, protocol: number) => void,
+  ): void;
   disconnect(disposition: number, cb: (err: Error | null | undefined) => void): void;
-  transmit(data: Buffer, resLen: number, protocol: number, cb: (err: Error | null | undefined, response: Buffer) => void): void;
+  transmit(
+    data: Buffer,
+    resLen: number,
+    protocol: number,
+    cb: (err: Error | null | undefined, response: Buffer) => void,
+  ): void;
   close(): void;
 }
 

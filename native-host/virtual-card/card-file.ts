@@ -3,7 +3,7 @@ import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
 import { PIN_PATTERN } from '../../protocol/challenge.js';
-import { issueHolderCertificates, writeCurrentCrls, type MockPki } from '../mock-pki/index.js';
+import { issueHolderCertificates, type MockPki, writeCurrentCrls } from '../mock-pki/index.js';
 
 /**
  * The virtual card's file: what is on the card (certificates, keys) and the state that must survive a
@@ -47,7 +47,9 @@ const hpkiCardSchema = z
     version: z.literal(1),
     kind: z.literal('hpki'),
     /** For people reading the file; the card answers from the certificates. */
-    holder: z.object({ name: z.string().max(256), nameJa: z.string().max(256).optional(), role: z.string().max(256) }).strict(),
+    holder: z
+      .object({ name: z.string().max(256), nameJa: z.string().max(256).optional(), role: z.string().max(256) })
+      .strict(),
     applications: z.object({ auth: applicationSchema, sign: applicationSchema }).strict(),
   })
   .strict();
@@ -99,7 +101,9 @@ export function loadCardFile(path: string): CardFile {
   const parsed = cardFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${path} is not a virtual card file: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+    throw new Error(
+      `${path} is not a virtual card file: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
   }
   return parsed.data;
 }
@@ -152,7 +156,10 @@ export async function createCardFile(path: string, options: CreateCardFileOption
   // Every card made from a PKI finds CRLs beside it that are fresh at the time the card was made.
   await writeCurrentCrls(options.pki);
   const root = encodeBase64(options.pki.root.certificate);
-  const application = (ee: { certificate: Uint8Array; privateKeyPkcs8: Uint8Array }, ca: Uint8Array): CardApplicationFile => ({
+  const application = (
+    ee: { certificate: Uint8Array; privateKeyPkcs8: Uint8Array },
+    ca: Uint8Array,
+  ): CardApplicationFile => ({
     certificate: encodeBase64(ee.certificate),
     privateKeyPkcs8: encodeBase64(ee.privateKeyPkcs8),
     caCertificates: [encodeBase64(ca), root],
@@ -163,7 +170,11 @@ export async function createCardFile(path: string, options: CreateCardFileOption
     format: CARD_FILE_FORMAT,
     version: 1,
     kind: 'hpki',
-    holder: { name: options.name, ...(options.nameJa === undefined ? {} : { nameJa: options.nameJa }), role: options.role },
+    holder: {
+      name: options.name,
+      ...(options.nameJa === undefined ? {} : { nameJa: options.nameJa }),
+      role: options.role,
+    },
     applications: {
       auth: application(issued.auth, options.pki.authCa.certificate),
       sign: application(issued.sign, options.pki.signCa.certificate),

@@ -1,5 +1,5 @@
-import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { decodeDer, type CardApplicationFile, type PinRecord } from './card-file.js';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { type CardApplicationFile, decodeDer, type PinRecord } from './card-file.js';
 import { buildApplicationFiles, type ElementaryFile, type Purpose } from './pkcs15-layout.js';
 
 /**
@@ -51,7 +51,11 @@ export function newSession(): CardSession {
 /** Builds one application from its part of the card file, checking that key and certificate belong together. */
 export function loadApplication(purpose: Purpose, file: CardApplicationFile): CardApplication {
   const certificate = decodeDer(file.certificate);
-  const privateKey = createPrivateKey({ key: Buffer.from(decodeDer(file.privateKeyPkcs8)), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.from(decodeDer(file.privateKeyPkcs8)),
+    format: 'der',
+    type: 'pkcs8',
+  });
   if (privateKey.asymmetricKeyType !== 'rsa' || privateKey.asymmetricKeyDetails?.modulusLength !== KEY_BYTES * 8) {
     throw new Error(`the ${purpose} key of the card file is not RSA-2048`);
   }

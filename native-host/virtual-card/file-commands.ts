@@ -1,8 +1,8 @@
 import { tlv } from '../mock-pki/der.js';
+import { type CardApplication, type CardContext, startsWith } from './card-state.js';
 import type { CommandApdu } from './command-apdu.js';
-import { startsWith, type CardApplication, type CardContext } from './card-state.js';
-import { sfiOf, type ElementaryFile } from './pkcs15-layout.js';
-import { SW, respond } from './status-words.js';
+import { type ElementaryFile, sfiOf } from './pkcs15-layout.js';
+import { respond, SW } from './status-words.js';
 
 /** SELECT (JAHIS C.2) and READ BINARY (C.4) of the HPKI virtual card. */
 
@@ -17,7 +17,12 @@ function fci(aid: Uint8Array): Uint8Array {
 /** FCP of an EF (ISO 7816-4 §7.4.3): size, transparent working EF, FID. */
 function fcp(file: ElementaryFile): Uint8Array {
   const size = Uint8Array.of((file.data.length >> 8) & 0xff, file.data.length & 0xff);
-  return tlv(0x62, tlv(0x80, size), tlv(0x82, Uint8Array.of(0x01)), tlv(0x83, Uint8Array.of(file.fid >> 8, file.fid & 0xff)));
+  return tlv(
+    0x62,
+    tlv(0x80, size),
+    tlv(0x82, Uint8Array.of(0x01)),
+    tlv(0x83, Uint8Array.of(file.fid >> 8, file.fid & 0xff)),
+  );
 }
 
 function enterApplication(card: CardContext, app: CardApplication): void {
@@ -32,7 +37,11 @@ function selectByName(card: CardContext, c: CommandApdu): Uint8Array {
   if (c.data.length < 1 || c.data.length > 16) return respond(SW.WRONG_LENGTH);
   const occurrence = c.p2 & 0x03;
   const answer = c.p2 & 0x0c;
-  if ((c.p2 & 0xf0) !== 0 || (occurrence !== 0 && occurrence !== P2_NEXT) || (answer !== 0 && answer !== P2_NO_RESPONSE)) {
+  if (
+    (c.p2 & 0xf0) !== 0 ||
+    (occurrence !== 0 && occurrence !== P2_NEXT) ||
+    (answer !== 0 && answer !== P2_NO_RESPONSE)
+  ) {
     return respond(SW.WRONG_P1P2);
   }
   const candidates = card.applications.filter((app) => startsWith(app.aid, c.data));

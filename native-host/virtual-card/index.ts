@@ -1,10 +1,19 @@
 // The virtual card's public surface: other parts import from here.
-export {
-  CARD_FILE_FORMAT, HPKI_PIN_MAX_RETRIES, createCardFile, loadCardFile, readAuthKeyPair,
-  type CardFile, type CreateCardFileOptions,
-} from './card-file.js';
+
 export { HPKI_ATR, JPKI_ATR } from './atr.js';
 export {
-  CardResetDuringCommandError, createVirtualCard, type VirtualCard, type VirtualCardTweaks,
+  CARD_FILE_FORMAT,
+  type CardFile,
+  type CreateCardFileOptions,
+  createCardFile,
+  HPKI_PIN_MAX_RETRIES,
+  loadCardFile,
+  readAuthKeyPair,
+} from './card-file.js';
+export {
+  CardResetDuringCommandError,
+  createVirtualCard,
+  type VirtualCard,
+  type VirtualCardTweaks,
 } from './virtual-card.js';
-export { VPCD_DEFAULT_PORT, serveOverVpcd, type VpcdOptions, type VpcdService } from './vpcd.js';
+export { serveOverVpcd, VPCD_DEFAULT_PORT, type VpcdOptions, type VpcdService } from './vpcd.js';

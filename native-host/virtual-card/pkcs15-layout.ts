@@ -1,6 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import {
-  booleanTrue, concatBytes, explicit, integer, namedBits, octetString, sequence, tlv, utf8String,
+  booleanTrue,
+  concatBytes,
+  explicit,
+  integer,
+  namedBits,
+  octetString,
+  sequence,
+  tlv,
+  utf8String,
 } from '../mock-pki/der.js';
 
 /**
@@ -106,7 +114,9 @@ function publicKeyDirectory(): Uint8Array {
 }
 
 function certificateEntry(label: string, id: number, fid: number, authority: boolean): Uint8Array {
-  const common = authority ? sequence(octetString(Uint8Array.of(id)), booleanTrue()) : sequence(octetString(Uint8Array.of(id)));
+  const common = authority
+    ? sequence(octetString(Uint8Array.of(id)), booleanTrue())
+    : sequence(octetString(Uint8Array.of(id)));
   return sequence(sequence(utf8String(label)), common, explicit(1, sequence(path(fid))));
 }
 

@@ -1,10 +1,10 @@
 import { constants, privateEncrypt } from 'node:crypto';
 import { parseEmsaPkcs1v15 } from '../../protocol/signed-data.js';
 import { pinMatches } from './card-file.js';
+import { type CardApplication, type CardContext, KEY_BYTES } from './card-state.js';
 import type { CommandApdu } from './command-apdu.js';
-import { KEY_BYTES, type CardApplication, type CardContext } from './card-state.js';
 import { FID, PIN_REFERENCE } from './pkcs15-layout.js';
-import { SW, respond, retriesStatus } from './status-words.js';
+import { respond, retriesStatus, SW } from './status-words.js';
 
 /** VERIFY (JAHIS C.3), MSE:SET (C.5), PSO:CDS (C.6) and the proprietary card-padded signature. */
 

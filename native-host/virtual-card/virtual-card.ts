@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApduResponder } from '../transport/apdu-transport.js';
 import { HPKI_ATR, JPKI_ATR } from './atr.js';
-import { loadCardFile, saveCardFile, type CardFile } from './card-file.js';
-import { loadApplication, newSession, JPKI_AID, startsWith, type CardContext } from './card-state.js';
-import { parseCommandApdu, type CommandApdu } from './command-apdu.js';
+import { type CardFile, loadCardFile, saveCardFile } from './card-file.js';
+import { type CardContext, JPKI_AID, loadApplication, newSession, startsWith } from './card-state.js';
+import { type CommandApdu, parseCommandApdu } from './command-apdu.js';
 import { readBinary, select } from './file-commands.js';
 import { computeDigitalSignature, manageSecurityEnvironment, proprietarySign, verify } from './security-commands.js';
-import { SW, respond } from './status-words.js';
+import { respond, SW } from './status-words.js';
 
 /**
  * The virtual HPKI card: an APDU state machine that answers like a JMA/MEDIS card (HPKI-CARD.md
@@ -165,9 +165,13 @@ function responderWithDelay(
  * so a locked card stays locked) or from data in memory (counters kept in memory only). The
  * synchronous process() never waits; only processAsync() honours `signDelayMs`.
  */
-export function createVirtualCard(options: { path: string } | { data: CardFile }, tweaks: VirtualCardTweaks = {}): VirtualCard {
+export function createVirtualCard(
+  options: { path: string } | { data: CardFile },
+  tweaks: VirtualCardTweaks = {},
+): VirtualCard {
   const signDelayMs = tweaks.signDelayMs ?? 0;
-  if (!Number.isFinite(signDelayMs) || signDelayMs < 0) throw new RangeError('signDelayMs must be a non-negative number');
+  if (!Number.isFinite(signDelayMs) || signDelayMs < 0)
+    throw new RangeError('signDelayMs must be a non-negative number');
   const file: CardFile = 'path' in options ? loadCardFile(options.path) : structuredClone(options.data);
   if (file.kind === 'jpki') return responderWithDelay(JPKI_ATR, myNumberCardResponse, () => {}, 0);
   const card: CardContext = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { launchWithExtension } from '../../test/helpers/browser.js';
 import { startPortal, stopPortal } from '../../test/helpers/demo-portal.js';
-import { VPCD_READER, startPcscd } from '../../test/helpers/pcscd.js';
+import { startPcscd, VPCD_READER } from '../../test/helpers/pcscd.js';
 import { createCardFile, serveCard, waitForCardPresence } from '../../test/helpers/virtual-card-process.js';
 import { median, ms } from './stats.js';
 
@@ -41,7 +41,10 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       await pin.locator('input[name="pin"]').fill('1234');
       const t2 = performance.now();
-      await pin.locator('button[type="submit"]').click().catch(() => undefined);
+      await pin
+        .locator('button[type="submit"]')
+        .click()
+        .catch(() => undefined);
       await page.waitForURL(/\/portal/);
       await page.getByText('ようこそ').waitFor();
       const t3 = performance.now();
@@ -53,8 +56,12 @@ async function main(): Promise<void> {
       await page.close();
     }
     console.log(`over pcscd + vpcd, median of ${RUNS} logins (first, warm-up run excluded):`);
-    console.log(`  click → PIN window shown with holder and tries: ${ms(median(toWindow))} (min ${ms(Math.min(...toWindow))}, max ${ms(Math.max(...toWindow))})`);
-    console.log(`  PIN submit → logged-in page:                    ${ms(median(toPortal))} (min ${ms(Math.min(...toPortal))}, max ${ms(Math.max(...toPortal))})`);
+    console.log(
+      `  click → PIN window shown with holder and tries: ${ms(median(toWindow))} (min ${ms(Math.min(...toWindow))}, max ${ms(Math.max(...toWindow))})`,
+    );
+    console.log(
+      `  PIN submit → logged-in page:                    ${ms(median(toPortal))} (min ${ms(Math.min(...toPortal))}, max ${ms(Math.max(...toPortal))})`,
+    );
   } finally {
     await browser.close();
     await stopPortal(portal);

@@ -1,19 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { bytesToHex } from '../../protocol/base64.js';
-import { sha256Bytes } from '../../protocol/signed-data.js';
 import { runAuthenticate } from '../../native-host/commands/authenticate.js';
 import { runGetCertificate } from '../../native-host/commands/get-certificate.js';
+import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import { createMemoryBackend } from '../../native-host/transport/memory-backend.js';
 import type { MemoryTransport } from '../../native-host/transport/memory-transport.js';
-import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import { createCardFile } from '../../native-host/virtual-card/index.js';
+import { bytesToHex } from '../../protocol/base64.js';
+import { sha256Bytes } from '../../protocol/signed-data.js';
 import { startNativeHost } from '../../test/helpers/native-client.js';
-import { VPCD_READER, startPcscd } from '../../test/helpers/pcscd.js';
+import { startPcscd, VPCD_READER } from '../../test/helpers/pcscd.js';
 import { serveCard, waitForCardPresence } from '../../test/helpers/virtual-card-process.js';
 import { median, ms } from './stats.js';
 
@@ -59,7 +59,9 @@ async function startupFigures(cardFile: string): Promise<void> {
   }
   const b = median(bare);
   const h = median(host);
-  console.log(`startup (median of ${STARTS}): bare node -e 0 ${ms(b)}; host start → hello ${ms(h)}; ratio ${(h / b).toFixed(2)}× (aim ≤ 1.5×)`);
+  console.log(
+    `startup (median of ${STARTS}): bare node -e 0 ${ms(b)}; host start → hello ${ms(h)}; ratio ${(h / b).toFixed(2)}× (aim ≤ 1.5×)`,
+  );
 }
 
 async function apduFigures(cardFile: string): Promise<void> {
@@ -70,7 +72,9 @@ async function apduFigures(cardFile: string): Promise<void> {
   const certificateSha256 = bytesToHex(sha256Bytes(Buffer.from(got.certificate, 'base64')));
   await runAuthenticate(backend, { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 });
   const a = last!.stats;
-  console.log(`get-certificate: ${g.apdus} APDUs, ${g.bytesSent} bytes sent, ${g.bytesReceived} bytes received (certificate ${Buffer.from(got.certificate, 'base64').length} B, ${got.intermediates.length} CA certificate(s))`);
+  console.log(
+    `get-certificate: ${g.apdus} APDUs, ${g.bytesSent} bytes sent, ${g.bytesReceived} bytes received (certificate ${Buffer.from(got.certificate, 'base64').length} B, ${got.intermediates.length} CA certificate(s))`,
+  );
   console.log(`authenticate:    ${a.apdus} APDUs, ${a.bytesSent} bytes sent, ${a.bytesReceived} bytes received`);
 }
 
@@ -83,7 +87,11 @@ async function flowFigures(label: string, args: string[]): Promise<void> {
     const got = await host.request({ id: `g${i}`, command: 'get-certificate' });
     const cert = (got.result as { certificate: string }).certificate;
     const certificateSha256 = bytesToHex(sha256Bytes(Buffer.from(cert, 'base64')));
-    const auth = await host.request({ id: `a${i}`, command: 'authenticate', params: { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 } });
+    const auth = await host.request({
+      id: `a${i}`,
+      command: 'authenticate',
+      params: { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 },
+    });
     if (!('result' in auth)) throw new Error(`authenticate failed: ${JSON.stringify(auth)}`);
     times.push(performance.now() - t0);
   }
@@ -96,7 +104,13 @@ async function main(): Promise<void> {
   try {
     const pki = await loadOrCreateMockPki(join(dir, 'pki'));
     const cardFile = join(dir, 'bench.card');
-    await createCardFile(cardFile, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: '1234' });
+    await createCardFile(cardFile, {
+      pki,
+      name: 'Nichii Taro',
+      nameJa: '日医　太郎',
+      role: 'Medical Doctor',
+      pin: '1234',
+    });
     await startupFigures(cardFile);
     await apduFigures(cardFile);
     await flowFigures('in-process virtual card', ['--backend', 'mock', '--card', cardFile]);

@@ -1,7 +1,7 @@
 // Runs a TypeScript benchmark: `node scripts/bench/run.mjs NAME [args…]` bundles scripts/bench/NAME.ts
 // into dist/bench/ and runs it in a fresh Node process.
 import { spawnSync } from 'node:child_process';
-import { ROOT, bundleNodeScript } from '../build/node-script.mjs';
+import { bundleNodeScript, ROOT } from '../build/node-script.mjs';
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !/^[a-z0-9-]+$/.test(name)) {

@@ -1,9 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CookieBrowser, createCookieBrowser } from '../../test/helpers/cookie-browser.js';
-import { spawn } from 'node:child_process';
 import { CLI } from '../../test/helpers/native-client.js';
 import { startRedis } from '../../test/helpers/redis.js';
 import { openCard } from '../../test/helpers/sso-card.js';
@@ -28,7 +28,9 @@ const REDIRECT = 'http://localhost:9301/cb';
 
 /** `hpki-login demo --no-sso --no-browser` (the test helper for it needs the test runner). */
 async function startDemo(pki: string): Promise<{ origin: string; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', '--no-sso', '--pki', pki], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', '--no-sso', '--pki', pki], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
@@ -99,8 +101,16 @@ async function ssoLogin(issuer: string, tokenUrl: () => string, p: Prepared): Pr
   if (code === null || callback.searchParams.get('state') !== state) throw new Error(`no code: ${callback.href}`);
   const res = await fetch(tokenUrl(), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`bench:${SECRET}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`bench:${SECRET}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    }).toString(),
   });
   const tokens = (await res.json()) as { id_token?: string };
   if (tokens.id_token === undefined) throw new Error(`no ID token: ${JSON.stringify(tokens)}`);
@@ -113,7 +123,10 @@ async function directLogin(origin: string, p: Prepared): Promise<void> {
 }
 
 /** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
-async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>): Promise<{ latencies: number[]; perSecond: number }> {
+async function measure(
+  prepared: Prepared[],
+  run: (p: Prepared) => Promise<void>,
+): Promise<{ latencies: number[]; perSecond: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -138,8 +151,22 @@ async function main(): Promise<void> {
   await createCardFile(join(dir, 'doctor.card'), pki, ['--holder-id', 'BENCH-0001']);
   const card = await openCard(join(dir, 'doctor.card'));
   const issuer = `http://localhost:${await freePort()}`;
-  await writeFile(join(dir, 'clients.json'), JSON.stringify([{ client_id: 'bench', client_secret: SECRET, redirect_uris: [REDIRECT] }]));
-  const common = ['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki, '--redis', redis.url, '--keys', join(dir, 'keys.json')];
+  await writeFile(
+    join(dir, 'clients.json'),
+    JSON.stringify([{ client_id: 'bench', client_secret: SECRET, redirect_uris: [REDIRECT] }]),
+  );
+  const common = [
+    '--issuer',
+    issuer,
+    '--clients',
+    join(dir, 'clients.json'),
+    '--pki',
+    pki,
+    '--redis',
+    redis.url,
+    '--keys',
+    join(dir, 'keys.json'),
+  ];
   const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
   const portal = await startDemo(pki);
   try {

@@ -4,9 +4,9 @@ import { encodeBase64Url } from '../../protocol/base64.js';
 import { buildSignedContent, signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
 import { decodeToken } from '../../protocol/token.js';
-import { nodeSha256 } from '../../server/verify/node-sha256.js';
 import type { ChallengeTake } from '../../server/verify/index.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
+import { nodeSha256 } from '../../server/verify/node-sha256.js';
 import type { TestCert } from '../../test/helpers/test-pki.js';
 import { createTestPki, makeCrl, signLoginToken } from '../../test/helpers/test-pki.js';
 
@@ -45,7 +45,12 @@ function signTokens(holders: readonly TestCert[], count: number): Signed[] {
   return Array.from({ length: count }, (_, i) => {
     const holder = holders[i % holders.length]!;
     const challenge = encodeBase64Url(randomBytes(32));
-    const token = signLoginToken({ certificate: holder.certificate, privateKey: holder.key.privateKey, origin: ORIGIN, challenge });
+    const token = signLoginToken({
+      certificate: holder.certificate,
+      privateKey: holder.key.privateKey,
+      origin: ORIGIN,
+      challenge,
+    });
     return { challenge, token: JSON.parse(JSON.stringify(token)) as Token };
   });
 }
@@ -81,7 +86,10 @@ function cpuSeconds(): number {
 }
 
 function rateOf(count: number, wallStart: number, cpuStart: number): Rate {
-  return { perSecond: count / ((performance.now() - wallStart) / 1000), perCpuSecond: count / (cpuSeconds() - cpuStart) };
+  return {
+    perSecond: count / ((performance.now() - wallStart) / 1000),
+    perCpuSecond: count / (cpuSeconds() - cpuStart),
+  };
 }
 
 async function timeVerifications(
@@ -169,7 +177,11 @@ async function unseenBesideRaw(
   }
   const rawCount = 4 * unseen.length;
   return {
-    cold: { perSecond: unseen.length / (coldWall / 1000), perCpuSecond: unseen.length / coldCpu, latencies: latencies.sort((a, b) => a - b) },
+    cold: {
+      perSecond: unseen.length / (coldWall / 1000),
+      perCpuSecond: unseen.length / coldCpu,
+      latencies: latencies.sort((a, b) => a - b),
+    },
     raw: { perSecond: rawCount / (rawWall / 1000), perCpuSecond: rawCount / rawCpu },
   };
 }
@@ -204,7 +216,14 @@ async function main(): Promise<void> {
   // Every token from a certificate the verifier has never seen (parsing included), as on a
   // morning of first logins: one verifier, warmed on other holders, then only new certificates.
   const coldVerifier = createTokenVerifier(options);
-  await timeVerifications(coldVerifier, signTokens(Array.from({ length: COLD_TOKENS / 8 }, () => pki.issueEe({ key: pki.eeKey })), COLD_TOKENS / 8), 1);
+  await timeVerifications(
+    coldVerifier,
+    signTokens(
+      Array.from({ length: COLD_TOKENS / 8 }, () => pki.issueEe({ key: pki.eeKey })),
+      COLD_TOKENS / 8,
+    ),
+    1,
+  );
   const coldHolders = Array.from({ length: COLD_TOKENS }, () => pki.issueEe({ key: pki.eeKey }));
   const { cold, raw: rawBeside } = await unseenBesideRaw(coldVerifier, signTokens(coldHolders, COLD_TOKENS), inputs);
 
@@ -216,25 +235,36 @@ async function main(): Promise<void> {
   const certHashes = holders.map((h) => nodeSha256(h.certificate));
   // What the verifier does per token: hash the challenge; the origin and a seen certificate are cached.
   const contentUs = cpuMicros(signed, ROUNDS, (x) =>
-    signedContentFromHashes({ origin: originHash, challenge: nodeSha256(new TextEncoder().encode(x.challenge)), certificate: certHashes[i++ % certHashes.length]! }),
+    signedContentFromHashes({
+      origin: originHash,
+      challenge: nodeSha256(new TextEncoder().encode(x.challenge)),
+      certificate: certHashes[i++ % certHashes.length]!,
+    }),
   );
   const totalUs = 1e6 / warm.perCpuSecond;
   const rsaUs = 1e6 / raw.perCpuSecond;
 
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
   const us = (v: number): string => `${v.toFixed(1).padStart(6)} µs`;
-  const rate = (r: Rate): string => `${r.perCpuSecond.toFixed(0).padStart(6)} /s   ${r.perSecond.toFixed(0).padStart(6)} /s`;
+  const rate = (r: Rate): string =>
+    `${r.perCpuSecond.toFixed(0).padStart(6)} /s   ${r.perSecond.toFixed(0).padStart(6)} /s`;
   const rows: [string, string][] = [
     ['', '  per CPU-s   per wall-s'],
     ['raw RSA-2048 verify (crypto.verify)', rate(raw)],
-    ['full token validation, warm', `${rate(warm)}   (${((warm.perCpuSecond / raw.perCpuSecond) * 100).toFixed(0)}% of raw per CPU-s)`],
+    [
+      'full token validation, warm',
+      `${rate(warm)}   (${((warm.perCpuSecond / raw.perCpuSecond) * 100).toFixed(0)}% of raw per CPU-s)`,
+    ],
     ['  latency p50 / p99 (wall)', `${ms(percentile(warm.latencies, 50))} / ${ms(percentile(warm.latencies, 99))}`],
     ['  CPU per validation', us(totalUs)],
     ['    token decoding (protocol/token.ts)', us(decodeUs)],
     ['    signed content (challenge hashed, origin and certificate hashes cached)', us(contentUs)],
     ['    RSA-2048 verify', us(rsaUs)],
     ['    the rest (challenge, path, CRL, role…)', us(Math.max(0, totalUs - decodeUs - contentUs - rsaUs))],
-    ['full token validation, unseen certificate', `${rate(cold)}   (${((cold.perCpuSecond / rawBeside.perCpuSecond) * 100).toFixed(1)}% of raw per CPU-s)`],
+    [
+      'full token validation, unseen certificate',
+      `${rate(cold)}   (${((cold.perCpuSecond / rawBeside.perCpuSecond) * 100).toFixed(1)}% of raw per CPU-s)`,
+    ],
     ['  latency p50 / p99 (wall)', `${ms(percentile(cold.latencies, 50))} / ${ms(percentile(cold.latencies, 99))}`],
     ['  raw RSA-2048 verify, in the same batches', rate(rawBeside)],
   ];

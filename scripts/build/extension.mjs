@@ -1,5 +1,5 @@
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 
 // The WebExtension for Chrome/Edge and Firefox, and the page client library.
 //   part `extension`:       development flavour → dist/extension/{chrome,firefox}/ (fixed ID, loopback on),
@@ -24,7 +24,12 @@ const ENTRIES = {
   popup: 'extension/popup/main.ts',
 };
 
-const PAGES = ['extension/pin/pin.html', 'extension/options/options.html', 'extension/popup/popup.html', 'extension/pages.css'];
+const PAGES = [
+  'extension/pin/pin.html',
+  'extension/options/options.html',
+  'extension/popup/popup.html',
+  'extension/pages.css',
+];
 
 function readTemplate(name) {
   try {
@@ -55,7 +60,9 @@ function merge(base, overlay) {
 export function composeManifest({ browser, flavour, version }) {
   if (!BROWSERS.includes(browser)) throw new Error(`unknown browser '${browser}'`);
   if (!FLAVOURS.includes(flavour)) throw new Error(`unknown flavour '${flavour}'`);
-  const layers = ['manifest.json', `${browser}.json`, `${flavour}.json`, `${browser}.${flavour}.json`].map(readTemplate);
+  const layers = ['manifest.json', `${browser}.json`, `${flavour}.json`, `${browser}.${flavour}.json`].map(
+    readTemplate,
+  );
   return { ...layers.reduce(merge, {}), version };
 }
 
@@ -89,7 +96,8 @@ async function buildBrowser(browser, flavour, outdir, version) {
   for (const page of PAGES) await cp(new URL(page, root), `${outdir}/${page.split('/').pop()}`);
   await cp(new URL('extension/_locales/', root), `${outdir}/_locales/`, { recursive: true });
   await mkdir(`${outdir}/icons`, { recursive: true });
-  for (const size of [16, 32, 48, 128]) await cp(new URL(`extension/icons/icon-${size}.png`, root), `${outdir}/icons/icon-${size}.png`);
+  for (const size of [16, 32, 48, 128])
+    await cp(new URL(`extension/icons/icon-${size}.png`, root), `${outdir}/icons/icon-${size}.png`);
   const manifest = composeManifest({ browser, flavour, version });
   await writeFile(`${outdir}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
 }
@@ -97,7 +105,8 @@ async function buildBrowser(browser, flavour, outdir, version) {
 async function buildFlavour(flavour) {
   const version = await packageVersion();
   const base = flavour === 'development' ? 'dist/extension/' : 'dist/extension-store/';
-  for (const browser of BROWSERS) await buildBrowser(browser, flavour, new URL(`${base}${browser}`, root).pathname, version);
+  for (const browser of BROWSERS)
+    await buildBrowser(browser, flavour, new URL(`${base}${browser}`, root).pathname, version);
 }
 
 const CLIENT_SOURCE = 'extension/client/hpki-login-client.ts';
@@ -123,9 +132,18 @@ async function emitClientDeclarations() {
     resolveJsonModule: true,
   });
   const result = program.emit();
-  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .concat(result.diagnostics)
+    .filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) {
-    throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => rootPath, getNewLine: () => '\n' }));
+    throw new Error(
+      ts.formatDiagnostics(errors, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => rootPath,
+        getNewLine: () => '\n',
+      }),
+    );
   }
 }
 

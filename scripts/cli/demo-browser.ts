@@ -20,7 +20,12 @@ const CLI = join(REPO, 'bin', 'hpki-login.js');
 const EXTENSION_DIR = join(REPO, 'dist', 'extension', 'chrome');
 export const DEMO_PIN = '1234';
 
-const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const BROWSERS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 export interface DemoBrowserPlan {
   cardFile: string;
@@ -41,7 +46,13 @@ async function ensureDemoCard(cardFile: string, pkiDir: string, log: (line: stri
     }
   }
   const pki = await loadOrCreateMockPki(pkiDir);
-  await createCardFile(cardFile, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: DEMO_PIN });
+  await createCardFile(cardFile, {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: DEMO_PIN,
+  });
 }
 
 export function planDemoBrowser(stateDir = join(homedir(), '.hpki-login')): DemoBrowserPlan {
@@ -62,7 +73,16 @@ export async function openDemoBrowser(
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   await ensureDemoCard(plan.cardFile, pkiDir, log);
   await run(process.execPath, [
-    CLI, 'install-host', '--browser', 'chromium', '--user-data-dir', plan.profileDir, '--backend', 'mock', '--card', plan.cardFile,
+    CLI,
+    'install-host',
+    '--browser',
+    'chromium',
+    '--user-data-dir',
+    plan.profileDir,
+    '--backend',
+    'mock',
+    '--card',
+    plan.cardFile,
   ]);
   const steps = [
     `virtual HPKI card: ${plan.cardFile} (日医 太郎, 医師; PIN ${DEMO_PIN})`,
@@ -95,5 +115,10 @@ export async function openDemoBrowser(
   }
   const child = spawn(plan.browser, args, { stdio: 'ignore', detached: true });
   child.unref();
-  log([...steps, `opened ${plan.browser} on ${portalOrigin}/ — press 「HPKIログイン」 and enter the PIN ${DEMO_PIN}.`].join('\n'));
+  log(
+    [
+      ...steps,
+      `opened ${plan.browser} on ${portalOrigin}/ — press 「HPKIログイン」 and enter the PIN ${DEMO_PIN}.`,
+    ].join('\n'),
+  );
 }

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isSecureOrigin } from '../../protocol/origin.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
+import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { RECORDS_NAME } from '../../server/demo/records-pages.js';
 import { type RunningDemoPortal, SSO_PROVIDER_NAME, startDemoPortal } from '../../server/demo/start-demo.js';
 import { openDemoBrowser } from './demo-browser.js';
 import { trustMockPki } from './mock-pki-trust.js';
-import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -70,7 +70,14 @@ function parseDemoArgs(args: string[]): DemoArgs | string {
   }
   const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) return '--redis must be a redis:// or rediss:// URL';
-  return { port, pkiDir: values.pki ?? defaultPkiDir(), browser: values['no-browser'] !== true, sso: values['no-sso'] !== true, redisUrl, origin: values.origin };
+  return {
+    port,
+    pkiDir: values.pki ?? defaultPkiDir(),
+    browser: values['no-browser'] !== true,
+    sso: values['no-sso'] !== true,
+    redisUrl,
+    origin: values.origin,
+  };
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -94,8 +101,13 @@ export async function run(args: string[]): Promise<number> {
   const onInternalError = (err: unknown): void => {
     process.stderr.write(`hpki-login demo: ${err instanceof Error ? err.message : String(err)}\n`);
   };
-  const trust = await trustMockPki(parsed.pkiDir, { allowedRoles: DEMO_ALLOWED_ROLES, onRefreshError: onInternalError });
-  const ssoTrust = parsed.sso ? await trustMockPki(parsed.pkiDir, { allowedRoles: 'any', onRefreshError: onInternalError }) : undefined;
+  const trust = await trustMockPki(parsed.pkiDir, {
+    allowedRoles: DEMO_ALLOWED_ROLES,
+    onRefreshError: onInternalError,
+  });
+  const ssoTrust = parsed.sso
+    ? await trustMockPki(parsed.pkiDir, { allowedRoles: 'any', onRefreshError: onInternalError })
+    : undefined;
   const closeTrust = (): void => {
     trust.close();
     ssoTrust?.close();
@@ -113,7 +125,12 @@ export async function run(args: string[]): Promise<number> {
   } catch (err) {
     closeTrust();
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === 'EADDRINUSE' ? `port ${parsed.port} is in use; choose another with --port` : err instanceof Error ? err.message : String(err);
+    const message =
+      code === 'EADDRINUSE'
+        ? `port ${parsed.port} is in use; choose another with --port`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     process.stderr.write(`hpki-login demo: ${message}\n`);
     return 1;
   }

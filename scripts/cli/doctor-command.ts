@@ -6,8 +6,8 @@ import { checkCard, checkPcscd, checkReaders } from '../../native-host/doctor/ca
 import type { Finding } from '../../native-host/doctor/findings.js';
 import { hasErrors } from '../../native-host/doctor/findings.js';
 import { gatherCard, gatherPcscd, gatherReaders } from '../../native-host/doctor/gather-card.js';
-import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { formatJson, formatText } from '../../native-host/doctor/report.js';
+import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { toHpkiError } from '../../protocol/errors.js';
 import { bundledExtensionIds } from '../install/host-manifest.js';
 import type { Pkcs11Facts } from '../install/install-checks.js';
@@ -52,9 +52,11 @@ async function pkcs11Facts(module: string): Promise<Pkcs11Facts> {
 }
 
 async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefined> {
-  if (options.backend === 'pcsc') return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
+  if (options.backend === 'pcsc')
+    return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
   const module = options.modules[0];
-  if (options.backend === 'pkcs11' && module !== undefined) return (await import('../../native-host/pkcs11/pkcs11-backend.js')).createPkcs11Backend({ module });
+  if (options.backend === 'pkcs11' && module !== undefined)
+    return (await import('../../native-host/pkcs11/pkcs11-backend.js')).createPkcs11Backend({ module });
   return undefined;
 }
 

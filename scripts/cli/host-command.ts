@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { Backend } from '../../protocol/messages.js';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { writeHello } from '../../native-host/host/hello.js';
+import type { Backend } from '../../protocol/messages.js';
 import { cliVersion } from './version.js';
 
 /**
@@ -17,7 +17,9 @@ async function loadBackend(name: Backend, card: string | undefined, module: stri
     case 'pcsc':
       return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend();
     case 'mock':
-      return (await import('../../native-host/transport/memory-backend.js')).createMemoryBackend({ cardPath: card ?? '' });
+      return (await import('../../native-host/transport/memory-backend.js')).createMemoryBackend({
+        cardPath: card ?? '',
+      });
     case 'pkcs11':
       return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: module ?? '' });
   }

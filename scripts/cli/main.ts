@@ -13,14 +13,35 @@ export interface Subcommand {
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   host: { summary: 'the native messaging host on stdio', load: () => import('./host-command.js') },
-  demo: { summary: 'the demo regional-network portal on http://localhost:8787', load: () => import('./demo-command.js') },
-  sso: { summary: 'the OpenID Provider whose login is the HPKI card; sso rotate-keys', load: () => import('./sso-command.js') },
-  'mock-card': { summary: 'create a virtual HPKI card from the mock PKI, or serve one over vpcd', load: () => import('./mock-card-command.js') },
-  'verify-cert': { summary: 'validate an HPKI certificate offline (path, CRL, role, purpose)', load: () => import('./verify-cert-command.js') },
-  'verify-token': { summary: 'validate a login token offline as the server would', load: () => import('./verify-token-command.js') },
-  'install-host': { summary: 'install the native host manifest and launcher for a browser', load: () => import('./install-host-command.js') },
+  demo: {
+    summary: 'the demo regional-network portal on http://localhost:8787',
+    load: () => import('./demo-command.js'),
+  },
+  sso: {
+    summary: 'the OpenID Provider whose login is the HPKI card; sso rotate-keys',
+    load: () => import('./sso-command.js'),
+  },
+  'mock-card': {
+    summary: 'create a virtual HPKI card from the mock PKI, or serve one over vpcd',
+    load: () => import('./mock-card-command.js'),
+  },
+  'verify-cert': {
+    summary: 'validate an HPKI certificate offline (path, CRL, role, purpose)',
+    load: () => import('./verify-cert-command.js'),
+  },
+  'verify-token': {
+    summary: 'validate a login token offline as the server would',
+    load: () => import('./verify-token-command.js'),
+  },
+  'install-host': {
+    summary: 'install the native host manifest and launcher for a browser',
+    load: () => import('./install-host-command.js'),
+  },
   'uninstall-host': { summary: 'remove what install-host wrote', load: () => import('./uninstall-host-command.js') },
-  doctor: { summary: 'check pcscd, readers, card, certificate and host installation', load: () => import('./doctor-command.js') },
+  doctor: {
+    summary: 'check pcscd, readers, card, certificate and host installation',
+    load: () => import('./doctor-command.js'),
+  },
 };
 
 function usage(): string {

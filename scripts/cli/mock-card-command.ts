@@ -1,12 +1,17 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { X509Certificate } from '../../protocol/x509.js';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import {
-  VPCD_DEFAULT_PORT, createCardFile, createVirtualCard, loadCardFile, readAuthKeyPair, serveOverVpcd,
+  createCardFile,
+  createVirtualCard,
+  loadCardFile,
+  readAuthKeyPair,
+  serveOverVpcd,
   type VirtualCardTweaks,
+  VPCD_DEFAULT_PORT,
 } from '../../native-host/virtual-card/index.js';
+import { X509Certificate } from '../../protocol/x509.js';
 
 /**
  * `hpki-login mock-card create|serve` (PROTOCOL.md §9): makes virtual HPKI cards from the mock PKI
@@ -70,7 +75,8 @@ async function create(args: string[]): Promise<number> {
   });
   if (v.out === undefined) throw new UsageError('create needs --out FILE');
   if (v.kind !== 'hpki' && v.kind !== 'jpki') throw new UsageError('--kind is hpki or jpki');
-  if ([v.expired, v['not-yet-valid']].filter(Boolean).length > 1) throw new UsageError('--expired and --not-yet-valid exclude each other');
+  if ([v.expired, v['not-yet-valid']].filter(Boolean).length > 1)
+    throw new UsageError('--expired and --not-yet-valid exclude each other');
   const nameJa = v['name-ja'] ?? (v.name === undefined ? DEFAULT_HOLDER.nameJa : undefined);
   const out = resolve(v.out);
   const pkiDir = resolve(v.pki ?? join(homedir(), '.hpki-login', 'mock-pki'));
@@ -100,14 +106,23 @@ async function create(args: string[]): Promise<number> {
   if (file.kind === 'hpki') {
     const auth = new X509Certificate(new Uint8Array(readAuthKeyPair(file).certificate));
     summary.holder = file.holder;
-    summary.authCertificate = { serialNumber: auth.serialNumber, subject: auth.subject, notBefore: auth.notBefore, notAfter: auth.notAfter };
+    summary.authCertificate = {
+      serialNumber: auth.serialNumber,
+      subject: auth.subject,
+      notBefore: auth.notBefore,
+      notAfter: auth.notAfter,
+    };
     summary.revoked = v.revoked;
   }
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;
 }
 
-function tweaksFrom(v: { 'sign-delay-ms'?: string | undefined; 'blocked-sw'?: string | undefined; forms?: string | undefined }): VirtualCardTweaks {
+function tweaksFrom(v: {
+  'sign-delay-ms'?: string | undefined;
+  'blocked-sw'?: string | undefined;
+  forms?: string | undefined;
+}): VirtualCardTweaks {
   const tweaks: VirtualCardTweaks = {};
   if (v['sign-delay-ms'] !== undefined) {
     const ms = Number(v['sign-delay-ms']);
@@ -119,7 +134,8 @@ function tweaksFrom(v: { 'sign-delay-ms'?: string | undefined; 'blocked-sw'?: st
     tweaks.blockedStatusWord = v['blocked-sw'] === '6983' ? 0x6983 : 0x6984;
   }
   if (v.forms !== undefined) {
-    if (v.forms !== 'both' && v.forms !== 'iso' && v.forms !== 'proprietary') throw new UsageError('--forms is both, iso or proprietary');
+    if (v.forms !== 'both' && v.forms !== 'iso' && v.forms !== 'proprietary')
+      throw new UsageError('--forms is both, iso or proprietary');
     tweaks.signingForms = { iso: v.forms !== 'proprietary', proprietary: v.forms !== 'iso' };
   }
   return tweaks;

@@ -1,5 +1,5 @@
 import { loadOrCreateMockPki, writeCurrentCrls } from '../../native-host/mock-pki/index.js';
-import { type DetailedTokenVerifier, createTokenVerifier } from '../../server/verify/index.js';
+import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
 
 /** Mock CRLs are good for four days; a long-running demo re-issues them well before. */
 const CRL_REFRESH_MS = 6 * 60 * 60_000;

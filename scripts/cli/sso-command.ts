@@ -5,12 +5,12 @@ import { type SsoClient, ssoClientsFileSchema } from '../../protocol/sso.js';
 import { loadOrCreateKeys, rotateKeys } from '../../server/sso/keys.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
 import { createRedisSsoStore } from '../../server/sso/redis-store.js';
-import { type RunningSsoServer, checkIssuer, ephemeralKeys, startSsoServer } from '../../server/sso/server.js';
+import { checkIssuer, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../../server/sso/server.js';
 import type { SsoStore } from '../../server/sso/store.js';
-import { type DetailedTokenVerifier, createTokenVerifier } from '../../server/verify/index.js';
+import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
 import { defaultPkiDir } from './demo-command.js';
 import { trustMockPki } from './mock-pki-trust.js';
-import { UsageError, readTrustInputs } from './verify-cert-command.js';
+import { readTrustInputs, UsageError } from './verify-cert-command.js';
 
 /**
  * `hpki-login sso …` (PROTOCOL.md §10): the OpenID Provider whose only login is the HPKI card, and
@@ -89,15 +89,22 @@ interface Trust {
 }
 
 async function trustFrom(values: Values, onError: (err: unknown) => void): Promise<Trust> {
-  if (values.pki !== undefined && values.anchor !== undefined) throw new UsageError('--pki and --anchor exclude each other');
+  if (values.pki !== undefined && values.anchor !== undefined)
+    throw new UsageError('--pki and --anchor exclude each other');
   if (values.anchor === undefined) {
-    if (values.intermediate !== undefined || values.crl !== undefined) throw new UsageError('--intermediate and --crl go with --anchor');
+    if (values.intermediate !== undefined || values.crl !== undefined)
+      throw new UsageError('--intermediate and --crl go with --anchor');
     const dir = resolve(values.pki ?? defaultPkiDir());
     const trust = await trustMockPki(dir, { allowedRoles: 'any', onRefreshError: onError });
     return { ...trust, describe: `the mock PKI in ${dir} (development)` };
   }
   const inputs = await readTrustInputs(values);
-  const verifier = createTokenVerifier({ ...inputs.validatorOptions, fetchCrls: true, revocation: 'fail-closed', allowedRoles: 'any' });
+  const verifier = createTokenVerifier({
+    ...inputs.validatorOptions,
+    fetchCrls: true,
+    revocation: 'fail-closed',
+    allowedRoles: 'any',
+  });
   return { verifier, describe: `${values.anchor.length} anchor(s), revocation fail-closed`, close: () => undefined };
 }
 
@@ -129,13 +136,17 @@ async function serve(args: string[]): Promise<number> {
   }
   let port: number | undefined;
   if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) throw new UsageError(`--port: not a port: ${values.port}`);
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535)
+      throw new UsageError(`--port: not a port: ${values.port}`);
     port = Number(values.port);
   }
   const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new UsageError('--redis must be a redis:// or rediss:// URL');
   if (redisUrl !== undefined && values.keys === undefined) {
-    throw new UsageError('--redis shares the state of several processes, which must share their keys too: give --keys FILE');
+    throw new UsageError(
+      '--redis shares the state of several processes, which must share their keys too: give --keys FILE',
+    );
   }
   const clients = await readClientsFile(values.clients);
   const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
@@ -162,7 +173,13 @@ async function serve(args: string[]): Promise<number> {
     trust.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
-    say(code === 'EADDRINUSE' ? 'the port is in use; choose another with --port' : err instanceof Error ? err.message : String(err));
+    say(
+      code === 'EADDRINUSE'
+        ? 'the port is in use; choose another with --port'
+        : err instanceof Error
+          ? err.message
+          : String(err),
+    );
     return 1;
   }
   process.stdout.write(
@@ -176,7 +193,9 @@ async function serve(args: string[]): Promise<number> {
       (keysPath === undefined
         ? `  keys: ephemeral (kid ${running.signingKid()}); tokens die with this process (use --keys FILE)\n`
         : `  keys: ${keysPath}${keys.created ? ' (created)' : ''}, signing kid ${running.signingKid()}\n`) +
-      (values['allow-private-network'] === true ? '  back-channel logout may reach loopback and private addresses\n' : '') +
+      (values['allow-private-network'] === true
+        ? '  back-channel logout may reach loopback and private addresses\n'
+        : '') +
       'Press Ctrl+C to stop.\n',
   );
   await waitForSignal();

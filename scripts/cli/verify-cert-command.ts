@@ -98,7 +98,12 @@ interface FileObjects {
   sources: string[];
 }
 
-async function readObjects(paths: readonly string[], maxBytes: number, label: PemLabel, what: string): Promise<FileObjects> {
+async function readObjects(
+  paths: readonly string[],
+  maxBytes: number,
+  label: PemLabel,
+  what: string,
+): Promise<FileObjects> {
   const out: FileObjects = { ders: [], sources: [] };
   for (const path of paths) {
     const objects = readDerObjects(await readInputFile(path, maxBytes), label);
@@ -120,11 +125,13 @@ export interface TrustInputs {
 
 /** Reads anchors, intermediates and CRLs; checks --at and --purpose. */
 export async function readTrustInputs(values: CommonValues): Promise<TrustInputs> {
-  if (values.anchor === undefined || values.anchor.length === 0) throw new UsageError('at least one --anchor FILE is needed');
+  if (values.anchor === undefined || values.anchor.length === 0)
+    throw new UsageError('at least one --anchor FILE is needed');
   let at = new Date();
   if (values.at !== undefined) {
     at = new Date(values.at);
-    if (!ISO_TIME.test(values.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, not '${values.at}'`);
+    if (!ISO_TIME.test(values.at) || Number.isNaN(at.getTime()))
+      throw new UsageError(`--at must be an ISO 8601 time, not '${values.at}'`);
   }
   const purpose = values.purpose;
   if (purpose !== undefined && purpose !== 'auth' && purpose !== 'sign' && purpose !== 'any') {
@@ -153,8 +160,14 @@ export async function readTrustInputs(values: CommonValues): Promise<TrustInputs
  * left out (a broken CRL is no CRL) rather than failing the whole run as a usage error.
  */
 export function reportSkipped(skipped: SkippedInputs, sources: TrustInputs['sources'], command: string): void {
-  for (const s of skipped.intermediates) process.stderr.write(`hpki-login ${command}: ignored --intermediate ${sources.intermediates[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`);
-  for (const s of skipped.crls) process.stderr.write(`hpki-login ${command}: ignored --crl ${sources.crls[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`);
+  for (const s of skipped.intermediates)
+    process.stderr.write(
+      `hpki-login ${command}: ignored --intermediate ${sources.intermediates[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`,
+    );
+  for (const s of skipped.crls)
+    process.stderr.write(
+      `hpki-login ${command}: ignored --crl ${sources.crls[s.index] ?? `#${s.index + 1}`}: ${s.reason}\n`,
+    );
 }
 
 export function printSummary(summary: VerificationSummary, message: string | undefined, command: string): number {
@@ -206,7 +219,10 @@ export async function run(args: string[]): Promise<number> {
     certificate = validator.parse(eeDer);
     const supplied = chainDers.map((d) => validator.parse(d));
     const purpose = inputs.purpose === 'any' ? undefined : inputs.purpose;
-    const validation = await validator.validate(certificate, supplied, { at: inputs.at, ...(purpose ? { purpose } : {}) });
+    const validation = await validator.validate(certificate, supplied, {
+      at: inputs.at,
+      ...(purpose ? { purpose } : {}),
+    });
     let error = validation.error;
     if (error === undefined && inputs.roles !== undefined) {
       try {

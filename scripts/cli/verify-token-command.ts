@@ -1,8 +1,16 @@
 import { MAX_TOKEN_BYTES } from '../../protocol/token.js';
-import { createTokenVerifier } from '../../server/verify/token-verifier.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
+import { createTokenVerifier } from '../../server/verify/token-verifier.js';
 import type { TrustInputs } from './verify-cert-command.js';
-import { UsageError, parseVerifyArgs, printSummary, readInputFile, readTrustInputs, reportSkipped, usageFailure } from './verify-cert-command.js';
+import {
+  parseVerifyArgs,
+  printSummary,
+  readInputFile,
+  readTrustInputs,
+  reportSkipped,
+  UsageError,
+  usageFailure,
+} from './verify-cert-command.js';
 
 /**
  * `hpki-login verify-token TOKEN.json --challenge S --origin O --anchor FILE… [--intermediate FILE…]
@@ -23,7 +31,10 @@ export async function run(args: string[]): Promise<number> {
   let challenge: string;
   let origin: string;
   try {
-    const { values, positionals } = parseVerifyArgs(args, { challenge: { type: 'string' }, origin: { type: 'string' } });
+    const { values, positionals } = parseVerifyArgs(args, {
+      challenge: { type: 'string' },
+      origin: { type: 'string' },
+    });
     if (values.help === true) {
       process.stdout.write(USAGE);
       return 0;
@@ -31,11 +42,14 @@ export async function run(args: string[]): Promise<number> {
     if (positionals.length !== 1) throw new UsageError('exactly one TOKEN.json file is needed');
     if (values.challenge === undefined || values.challenge === '') throw new UsageError('--challenge S is needed');
     if (values.origin === undefined || values.origin === '') throw new UsageError('--origin O is needed');
-    if (values.purpose !== undefined && values.purpose !== 'auth') throw new UsageError('verify-token always checks purpose auth');
+    if (values.purpose !== undefined && values.purpose !== 'auth')
+      throw new UsageError('verify-token always checks purpose auth');
     challenge = values.challenge;
     origin = values.origin;
     inputs = await readTrustInputs(values);
-    tokenText = Buffer.from(await readInputFile(positionals[0]!, MAX_TOKEN_FILE_BYTES)).toString('utf8').trim();
+    tokenText = Buffer.from(await readInputFile(positionals[0]!, MAX_TOKEN_FILE_BYTES))
+      .toString('utf8')
+      .trim();
   } catch (err) {
     return usageFailure('verify-token', err, USAGE);
   }

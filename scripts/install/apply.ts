@@ -26,7 +26,8 @@ export interface ApplyOptions {
 export function localPath(targetPath: string, os: TargetOs, root: string | undefined): string {
   if (os === 'win32') {
     const match = /^([A-Za-z]):\\(.*)$/.exec(targetPath);
-    if (match === null || match[1] === undefined || match[2] === undefined) throw new RangeError(`not an absolute Windows path: ${targetPath}`);
+    if (match === null || match[1] === undefined || match[2] === undefined)
+      throw new RangeError(`not an absolute Windows path: ${targetPath}`);
     if (root === undefined) return targetPath;
     return join(root, match[1].toUpperCase(), ...match[2].split('\\').filter((p) => p !== ''));
   }

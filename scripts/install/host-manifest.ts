@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import bundledIds from '../../manifests/extension-ids.json' with { type: 'json' };
 import chromeTemplate from '../../manifests/native-host/chrome.json' with { type: 'json' };
 import firefoxTemplate from '../../manifests/native-host/firefox.json' with { type: 'json' };
-import bundledIds from '../../manifests/extension-ids.json' with { type: 'json' };
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 import type { ManifestFlavor } from './locations.js';
 
@@ -17,7 +17,9 @@ const chromeExtensionId = z.string().regex(/^[a-p]{32}$/);
 const firefoxExtensionId = z
   .string()
   .max(256)
-  .regex(/^([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\})$/);
+  .regex(
+    /^([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\})$/,
+  );
 
 export const extensionIdsSchema = z
   .object({
@@ -65,9 +67,21 @@ export type HostManifest = ChromeHostManifest | FirefoxHostManifest;
 
 export function buildHostManifest(flavor: ManifestFlavor, launcherPath: string, ids: ExtensionIds): HostManifest {
   if (flavor === 'firefox') {
-    return { ...firefoxTemplate, name: NATIVE_HOST_NAME, type: 'stdio', path: launcherPath, allowed_extensions: [ids.firefox] };
+    return {
+      ...firefoxTemplate,
+      name: NATIVE_HOST_NAME,
+      type: 'stdio',
+      path: launcherPath,
+      allowed_extensions: [ids.firefox],
+    };
   }
-  return { ...chromeTemplate, name: NATIVE_HOST_NAME, type: 'stdio', path: launcherPath, allowed_origins: chromeAllowedOrigins(ids) };
+  return {
+    ...chromeTemplate,
+    name: NATIVE_HOST_NAME,
+    type: 'stdio',
+    path: launcherPath,
+    allowed_origins: chromeAllowedOrigins(ids),
+  };
 }
 
 export function serializeHostManifest(manifest: HostManifest): string {

@@ -34,18 +34,42 @@ export interface ExpectedIds {
   firefoxId: string;
 }
 
-export type Pkcs11Facts = { module: string; readers: number; cards: number } | { module: string; error: { code: string; message: string } };
+export type Pkcs11Facts =
+  | { module: string; readers: number; cards: number }
+  | { module: string; error: { code: string; message: string } };
 
 function checkLauncher(m: ManifestFacts, launcher: LauncherFacts): Finding[] {
   const reinstall = text('fix.reinstall-host', { browser: m.browser });
-  if (!launcher.exists) return [finding('launcher.missing', 'error', text('launcher.missing', { manifest: m.path, launcher: launcher.path }), reinstall)];
+  if (!launcher.exists)
+    return [
+      finding(
+        'launcher.missing',
+        'error',
+        text('launcher.missing', { manifest: m.path, launcher: launcher.path }),
+        reinstall,
+      ),
+    ];
   if (!launcher.executable) {
-    return [finding('launcher.not-executable', 'error', text('launcher.not-executable', { launcher: launcher.path }), text('fix.chmod-launcher', { launcher: launcher.path }))];
+    return [
+      finding(
+        'launcher.not-executable',
+        'error',
+        text('launcher.not-executable', { launcher: launcher.path }),
+        text('fix.chmod-launcher', { launcher: launcher.path }),
+      ),
+    ];
   }
   const gone = launcher.runs.filter((r) => !r.exists);
   if (gone.length > 0) {
     const files = gone.map((r) => r.path).join(', ');
-    return [finding('launcher.target-missing', 'error', text('launcher.target-missing', { launcher: launcher.path, files }), reinstall)];
+    return [
+      finding(
+        'launcher.target-missing',
+        'error',
+        text('launcher.target-missing', { launcher: launcher.path, files }),
+        reinstall,
+      ),
+    ];
   }
   return [finding('launcher.ok', 'ok', text('launcher.ok', { launcher: launcher.path }))];
 }
@@ -54,12 +78,27 @@ function checkAllowed(m: ManifestFacts, expected: ExpectedIds): Finding[] {
   const reinstall = text('fix.reinstall-host', { browser: m.browser });
   if (m.flavor === 'firefox') {
     if (m.allowedExtensions?.includes(expected.firefoxId) === true) return [];
-    return [finding('manifest.firefox-id', 'error', text('manifest.firefox-id', { path: m.path, id: expected.firefoxId }), reinstall)];
+    return [
+      finding(
+        'manifest.firefox-id',
+        'error',
+        text('manifest.firefox-id', { path: m.path, id: expected.firefoxId }),
+        reinstall,
+      ),
+    ];
   }
-  if (expected.chromeOrigins.length === 0) return [finding('ids.unset', 'warning', text('ids.unset'), text('fix.use-build-with-ids'))];
+  if (expected.chromeOrigins.length === 0)
+    return [finding('ids.unset', 'warning', text('ids.unset'), text('fix.use-build-with-ids'))];
   const missing = expected.chromeOrigins.filter((o) => !(m.allowedOrigins ?? []).includes(o));
   if (missing.length === 0) return [];
-  return [finding('manifest.ids-missing', 'warning', text('manifest.ids-missing', { path: m.path, missing: missing.join(', ') }), reinstall)];
+  return [
+    finding(
+      'manifest.ids-missing',
+      'warning',
+      text('manifest.ids-missing', { path: m.path, missing: missing.join(', ') }),
+      reinstall,
+    ),
+  ];
 }
 
 export function checkManifests(manifests: readonly ManifestFacts[], expected: ExpectedIds): Finding[] {
@@ -68,7 +107,14 @@ export function checkManifests(manifests: readonly ManifestFacts[], expected: Ex
   for (const browser of browsers) {
     const mine = manifests.filter((m) => m.browser === browser);
     if (mine.every((m) => m.state === 'missing')) {
-      out.push(finding('manifest.missing', 'info', text('manifest.missing', { browser }), text('fix.install-host-for-browser', { browser })));
+      out.push(
+        finding(
+          'manifest.missing',
+          'info',
+          text('manifest.missing', { browser }),
+          text('fix.install-host-for-browser', { browser }),
+        ),
+      );
       continue;
     }
     const reinstall = text('fix.reinstall-host', { browser });
@@ -98,7 +144,14 @@ export function checkPkcs11(facts: Pkcs11Facts): Finding[] {
   const { module } = facts;
   if ('error' in facts) {
     const { code, message } = facts.error;
-    return [finding('pkcs11.error', 'error', text('pkcs11.error', { module, code, message }), text('fix.check-pkcs11-module'))];
+    return [
+      finding(
+        'pkcs11.error',
+        'error',
+        text('pkcs11.error', { module, code, message }),
+        text('fix.check-pkcs11-module'),
+      ),
+    ];
   }
   return [finding('pkcs11.ok', 'ok', text('pkcs11.ok', { module, slots: facts.readers, cards: facts.cards }))];
 }

@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
+import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
+import { applyInstall, applyUninstall, exists, localPath, removeEmptyDirs } from './apply.js';
 import type { ExtensionIds } from './host-manifest.js';
 import { chromeAllowedOrigins } from './host-manifest.js';
-import { applyInstall, applyUninstall, exists, localPath, removeEmptyDirs } from './apply.js';
 import type { BrowserId } from './locations.js';
 import { BROWSERS, manifestFlavor, manifestLocation } from './locations.js';
 import type { InstallOptions } from './options.js';
@@ -10,7 +11,6 @@ import type { InstallPlan } from './plan.js';
 import { planInstall } from './plan.js';
 import type { BrowserPresence } from './sandboxed-browsers.js';
 import { judgeSandbox, presenceProbes } from './sandboxed-browsers.js';
-import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 
 /** `install-host` / `uninstall-host` for one or more browsers: detect, judge, plan, apply. */
 
@@ -21,7 +21,10 @@ async function existing(paths: string[]): Promise<string[]> {
 }
 
 /** Looks on this machine (below --root, in --home) for the browser's native and confined installs. */
-export async function gatherPresence(browser: BrowserId, options: Pick<InstallOptions, 'home' | 'root'>): Promise<BrowserPresence> {
+export async function gatherPresence(
+  browser: BrowserId,
+  options: Pick<InstallOptions, 'home' | 'root'>,
+): Promise<BrowserPresence> {
   const probes = presenceProbes(browser);
   const inRoot = (p: string): string => localPath(p, 'linux', options.root);
   const inHome = (p: string): string => localPath(posix.join(options.home, p), 'linux', options.root);
@@ -46,7 +49,8 @@ async function detectBrowsers(options: InstallOptions): Promise<BrowserId[]> {
     }
     if (options.os === 'win32') continue;
     const user = manifestLocation({ browser, os: options.os, system: false, home: options.home }, NATIVE_HOST_NAME);
-    const profileDirs = user.kind === 'directories' ? user.dirs.map((d) => localPath(posix.dirname(d), options.os, options.root)) : [];
+    const profileDirs =
+      user.kind === 'directories' ? user.dirs.map((d) => localPath(posix.dirname(d), options.os, options.root)) : [];
     if ((await existing(profileDirs)).length > 0) found.push(browser);
   }
   return found;
@@ -77,12 +81,18 @@ export interface InstallOutcome {
   refused: BrowserId[];
 }
 
-export async function installHost(options: InstallOptions, ids: ExtensionIds, log: (line: string) => void): Promise<InstallOutcome> {
+export async function installHost(
+  options: InstallOptions,
+  ids: ExtensionIds,
+  log: (line: string) => void,
+): Promise<InstallOutcome> {
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
   if (browsers.length === 0) throw new UsageError('no browser found on this machine; name one with --browser');
   const outcome: InstallOutcome = { written: {}, refused: [] };
   if (browsers.some((b) => manifestFlavor(b) === 'chrome') && chromeAllowedOrigins(ids).length === 0) {
-    log('warning: manifests/extension-ids.json に Chrome 拡張機能 ID がありません。拡張機能は接続できません。 / lists no Chrome extension id: no extension will be allowed to connect until it does');
+    log(
+      'warning: manifests/extension-ids.json に Chrome 拡張機能 ID がありません。拡張機能は接続できません。 / lists no Chrome extension id: no extension will be allowed to connect until it does',
+    );
   }
   for (const browser of browsers) {
     const plan = planFor(browser, options, ids);
@@ -95,12 +105,19 @@ export async function installHost(options: InstallOptions, ids: ExtensionIds, lo
         continue;
       }
     }
-    outcome.written[browser] = await applyInstall(plan, { log, ...(options.root === undefined ? {} : { root: options.root }) });
+    outcome.written[browser] = await applyInstall(plan, {
+      log,
+      ...(options.root === undefined ? {} : { root: options.root }),
+    });
   }
   return outcome;
 }
 
-export async function uninstallHost(options: InstallOptions, ids: ExtensionIds, log: (line: string) => void): Promise<string[]> {
+export async function uninstallHost(
+  options: InstallOptions,
+  ids: ExtensionIds,
+  log: (line: string) => void,
+): Promise<string[]> {
   const browsers = options.browsers.length > 0 ? options.browsers : [...BROWSERS];
   const removed: string[] = [];
   const createdDirs: string[] = [];

@@ -51,9 +51,7 @@ export interface RegistryTarget {
   key: string;
 }
 
-export type ManifestLocation =
-  | { kind: 'directories'; dirs: string[] }
-  | { kind: 'registry'; keys: RegistryTarget[] };
+export type ManifestLocation = { kind: 'directories'; dirs: string[] } | { kind: 'registry'; keys: RegistryTarget[] };
 
 const LINUX_USER: Record<BrowserId, string> = {
   chrome: '.config/google-chrome/NativeMessagingHosts',
@@ -107,12 +105,18 @@ export class LocationError extends Error {
 export function manifestLocation(query: LocationQuery, hostName: string): ManifestLocation {
   const { browser, os, system, home, userDataDir } = query;
   if (userDataDir !== undefined) {
-    if (browser === 'firefox') throw new LocationError('--user-data-dir is a Chromium option; Firefox profiles share ~/.mozilla');
+    if (browser === 'firefox')
+      throw new LocationError('--user-data-dir is a Chromium option; Firefox profiles share ~/.mozilla');
     if (browser === 'brave') {
-      throw new LocationError('Brave reads native hosts only from its default profile directory, whatever --user-data-dir says; install without --user-data-dir');
+      throw new LocationError(
+        'Brave reads native hosts only from its default profile directory, whatever --user-data-dir says; install without --user-data-dir',
+      );
     }
     if (system) throw new LocationError('--user-data-dir and --system exclude each other');
-    if (os === 'win32') throw new LocationError('on Windows, Chromium finds native hosts through the registry only; --user-data-dir does not apply');
+    if (os === 'win32')
+      throw new LocationError(
+        'on Windows, Chromium finds native hosts through the registry only; --user-data-dir does not apply',
+      );
     return { kind: 'directories', dirs: [posix.join(userDataDir, 'NativeMessagingHosts')] };
   }
   switch (os) {
@@ -121,7 +125,10 @@ export function manifestLocation(query: LocationQuery, hostName: string): Manife
     case 'darwin':
       return { kind: 'directories', dirs: [system ? DARWIN_SYSTEM[browser] : posix.join(home, DARWIN_USER[browser])] };
     case 'win32':
-      return { kind: 'registry', keys: [{ hive: system ? 'HKLM' : 'HKCU', key: `${WINDOWS_KEYS[browser]}\\${hostName}` }] };
+      return {
+        kind: 'registry',
+        keys: [{ hive: system ? 'HKLM' : 'HKCU', key: `${WINDOWS_KEYS[browser]}\\${hostName}` }],
+      };
   }
 }
 

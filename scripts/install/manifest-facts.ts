@@ -1,10 +1,10 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ExpectedIds, LauncherFacts, ManifestFacts } from './install-checks.js';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 import { localPath } from './apply.js';
 import type { ExtensionIds } from './host-manifest.js';
 import { chromeAllowedOrigins, MAX_MANIFEST_BYTES, parseHostManifest } from './host-manifest.js';
+import type { ExpectedIds, LauncherFacts, ManifestFacts } from './install-checks.js';
 import { parsePosixLauncher } from './launcher.js';
 import type { BrowserId, TargetOs } from './locations.js';
 import { BROWSERS, installDirectory, manifestFlavor, manifestLocation, pathFor } from './locations.js';
@@ -51,12 +51,17 @@ async function launcherFacts(path: string, os: TargetOs, root: string | undefine
   const targets = [words[0], words[1]];
   const card = words.indexOf('--card');
   if (card >= 0) targets.push(words[card + 1]);
-  for (const t of targets) if (t !== undefined) facts.runs.push({ path: t, exists: await exists(localPath(t, os, root)) });
+  for (const t of targets)
+    if (t !== undefined) facts.runs.push({ path: t, exists: await exists(localPath(t, os, root)) });
   return facts;
 }
 
 /** The PKCS#11 module a launcher we wrote passes to the host, if any. */
-export async function launcherModule(path: string, os: TargetOs, root: string | undefined): Promise<string | undefined> {
+export async function launcherModule(
+  path: string,
+  os: TargetOs,
+  root: string | undefined,
+): Promise<string | undefined> {
   try {
     const local = localPath(path, os, root);
     if ((await lstat(local)).size > MAX_MANIFEST_BYTES) return undefined;
@@ -68,7 +73,12 @@ export async function launcherModule(path: string, os: TargetOs, root: string | 
   }
 }
 
-async function manifestFacts(browser: BrowserId, scope: ManifestFacts['scope'], path: string, query: ManifestQuery): Promise<ManifestFacts> {
+async function manifestFacts(
+  browser: BrowserId,
+  scope: ManifestFacts['scope'],
+  path: string,
+  query: ManifestQuery,
+): Promise<ManifestFacts> {
   const facts: ManifestFacts = { browser, scope, path, flavor: manifestFlavor(browser), state: 'missing' };
   let text: string;
   try {
@@ -101,7 +111,14 @@ export async function gatherManifestFacts(query: ManifestQuery): Promise<Manifes
   for (const browser of browsers) {
     const base = { browser, os: query.os, home: query.home };
     if (query.userDataDir !== undefined) {
-      out.push(await manifestFacts(browser, 'profile', posix.join(query.userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`), query));
+      out.push(
+        await manifestFacts(
+          browser,
+          'profile',
+          posix.join(query.userDataDir, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
+          query,
+        ),
+      );
       continue;
     }
     for (const system of [false, true]) {

@@ -78,9 +78,11 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
   });
   const os = v.os ?? platformOs();
   if (!isTargetOs(os)) throw new UsageError(`unknown OS '${os}' (linux, darwin or win32)`);
-  if (os !== platformOs() && v.root === undefined) throw new UsageError(`--os ${os} on this machine needs --root DIR to write into`);
+  if (os !== platformOs() && v.root === undefined)
+    throw new UsageError(`--os ${os} on this machine needs --root DIR to write into`);
   const backend = v.backend;
-  if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'mock') throw new UsageError(`unknown backend '${backend}'`);
+  if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'mock')
+    throw new UsageError(`unknown backend '${backend}'`);
   if (backend === 'mock' && v.card === undefined) throw new UsageError('--backend mock needs --card FILE');
   if (v.card !== undefined && backend !== 'mock') throw new UsageError('--card goes with --backend mock');
   if (v.module !== undefined && backend !== 'pkcs11') throw new UsageError('--module goes with --backend pkcs11');
@@ -88,8 +90,10 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
   // Relative paths would be resolved against the browser's working directory, which is not ours.
   if (v.card !== undefined) host.card = resolve(cwd, v.card);
   // A bare module name ("opensc-pkcs11.so") is left to the dynamic loader's search path.
-  if (v.module !== undefined) host.module = v.module.includes('/') || v.module.includes('\\') ? resolve(cwd, v.module) : v.module;
-  if (v['user-data-dir'] !== undefined && browsers.length !== 1) throw new UsageError('--user-data-dir needs exactly one --browser');
+  if (v.module !== undefined)
+    host.module = v.module.includes('/') || v.module.includes('\\') ? resolve(cwd, v.module) : v.module;
+  if (v['user-data-dir'] !== undefined && browsers.length !== 1)
+    throw new UsageError('--user-data-dir needs exactly one --browser');
   const options: InstallOptions = {
     browsers,
     system: v.system ?? false,

@@ -59,8 +59,11 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const location = manifestLocation(request, NATIVE_HOST_NAME);
   const installDir = installDirectory(request);
   const ownLauncher = request.launcherPath === undefined;
-  const launcherPath = request.launcherPath ?? path.join(installDir, os === 'win32' ? 'hpki-login-host.cmd' : 'hpki-login-host');
-  const manifest = encoder.encode(serializeHostManifest(buildHostManifest(manifestFlavor(browser), launcherPath, request.ids)));
+  const launcherPath =
+    request.launcherPath ?? path.join(installDir, os === 'win32' ? 'hpki-login-host.cmd' : 'hpki-login-host');
+  const manifest = encoder.encode(
+    serializeHostManifest(buildHostManifest(manifestFlavor(browser), launcherPath, request.ids)),
+  );
   const files: PlannedFile[] = [];
   const registry: RegistryTarget[] = [];
 
@@ -70,16 +73,40 @@ export function planInstall(request: InstallRequest): InstallPlan {
     files.push({ path: launcherPath, role: 'launcher', content: encoder.encode(text), mode: 0o755 });
   }
   if (location.kind === 'directories') {
-    for (const dir of location.dirs) files.push({ path: path.join(dir, MANIFEST_FILE), role: 'manifest', content: manifest, mode: 0o644 });
+    for (const dir of location.dirs)
+      files.push({ path: path.join(dir, MANIFEST_FILE), role: 'manifest', content: manifest, mode: 0o644 });
   } else {
     const manifestPath = path.join(installDir, MANIFEST_FILE);
     registry.push(...location.keys);
     files.push(
       { path: manifestPath, role: 'manifest', content: manifest, mode: 0o644 },
-      { path: path.join(installDir, 'register.reg'), role: 'register-reg', content: registerReg(location.keys, manifestPath), mode: 0o644 },
-      { path: path.join(installDir, 'unregister.reg'), role: 'unregister-reg', content: unregisterReg(location.keys), mode: 0o644 },
-      { path: path.join(installDir, 'register.ps1'), role: 'register-ps1', content: registerPowerShell(location.keys, manifestPath), mode: 0o644 },
+      {
+        path: path.join(installDir, 'register.reg'),
+        role: 'register-reg',
+        content: registerReg(location.keys, manifestPath),
+        mode: 0o644,
+      },
+      {
+        path: path.join(installDir, 'unregister.reg'),
+        role: 'unregister-reg',
+        content: unregisterReg(location.keys),
+        mode: 0o644,
+      },
+      {
+        path: path.join(installDir, 'register.ps1'),
+        role: 'register-ps1',
+        content: registerPowerShell(location.keys, manifestPath),
+        mode: 0o644,
+      },
     );
   }
-  return { browser, os, installDir, launcherPath, receiptPath: path.join(installDir, 'hpki-login-host.receipt.json'), files, registry };
+  return {
+    browser,
+    os,
+    installDir,
+    launcherPath,
+    receiptPath: path.join(installDir, 'hpki-login-host.receipt.json'),
+    files,
+    registry,
+  };
 }

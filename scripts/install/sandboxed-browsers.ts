@@ -14,16 +14,33 @@ interface BrowserPackaging {
 }
 
 export const BROWSER_PACKAGING: Record<BrowserId, BrowserPackaging> = {
-  chrome: { native: ['/opt/google/chrome/chrome', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'], flatpak: 'com.google.Chrome' },
+  chrome: {
+    native: ['/opt/google/chrome/chrome', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'],
+    flatpak: 'com.google.Chrome',
+  },
   chromium: {
-    native: ['/usr/lib/chromium/chromium', '/usr/lib64/chromium-browser/chromium-browser', '/usr/lib/chromium-browser/chromium-browser', '/usr/bin/chromium'],
+    native: [
+      '/usr/lib/chromium/chromium',
+      '/usr/lib64/chromium-browser/chromium-browser',
+      '/usr/lib/chromium-browser/chromium-browser',
+      '/usr/bin/chromium',
+    ],
     snap: 'chromium',
     flatpak: 'org.chromium.Chromium',
   },
   edge: { native: ['/opt/microsoft/msedge/msedge', '/usr/bin/microsoft-edge'], flatpak: 'com.microsoft.Edge' },
-  brave: { native: ['/opt/brave.com/brave/brave', '/usr/bin/brave-browser'], snap: 'brave', flatpak: 'com.brave.Browser' },
+  brave: {
+    native: ['/opt/brave.com/brave/brave', '/usr/bin/brave-browser'],
+    snap: 'brave',
+    flatpak: 'com.brave.Browser',
+  },
   firefox: {
-    native: ['/usr/lib/firefox/firefox', '/usr/lib64/firefox/firefox', '/usr/lib/firefox-esr/firefox-esr', '/opt/firefox/firefox'],
+    native: [
+      '/usr/lib/firefox/firefox',
+      '/usr/lib64/firefox/firefox',
+      '/usr/lib/firefox-esr/firefox-esr',
+      '/opt/firefox/firefox',
+    ],
     snap: 'firefox',
     flatpak: 'org.mozilla.firefox',
   },
@@ -41,11 +58,16 @@ export interface BrowserPresence {
 }
 
 /** The paths to probe for one browser: relative to the root (`system`) or to the home (`home`). */
-export function presenceProbes(browser: BrowserId): { native: string[]; snap: { system: string[]; home: string[] }; flatpak: { system: string[]; home: string[] } } {
+export function presenceProbes(browser: BrowserId): {
+  native: string[];
+  snap: { system: string[]; home: string[] };
+  flatpak: { system: string[]; home: string[] };
+} {
   const p = BROWSER_PACKAGING[browser];
   return {
     native: p.native,
-    snap: p.snap === undefined ? { system: [], home: [] } : { system: [`/snap/bin/${p.snap}`], home: [`snap/${p.snap}`] },
+    snap:
+      p.snap === undefined ? { system: [], home: [] } : { system: [`/snap/bin/${p.snap}`], home: [`snap/${p.snap}`] },
     flatpak: { system: [`/var/lib/flatpak/app/${p.flatpak}`], home: [`.var/app/${p.flatpak}`] },
   };
 }
@@ -58,7 +80,7 @@ export interface SandboxVerdict {
 
 const FIREFOX_SNAP =
   'Firefox (snap) は WebExtensions portal (xdg-desktop-portal 1.16+) 経由でネイティブホストを起動します。動かない場合は Mozilla の .deb 版 Firefox を使ってください。 / ' +
-  'Snap Firefox starts native hosts through the WebExtensions portal (xdg-desktop-portal 1.16 or later); if the extension reports ERR_HPKI_NATIVE_UNAVAILABLE, use Firefox from Mozilla\'s .deb.';
+  "Snap Firefox starts native hosts through the WebExtensions portal (xdg-desktop-portal 1.16 or later); if the extension reports ERR_HPKI_NATIVE_UNAVAILABLE, use Firefox from Mozilla's .deb.";
 
 function confinedLine(browser: BrowserId, kind: 'snap' | 'flatpak', where: string[]): string {
   const found = where.join(', ');
@@ -74,7 +96,8 @@ export function judgeSandbox(presence: BrowserPresence): SandboxVerdict {
   const { browser, native, snap, flatpak } = presence;
   const lines: string[] = [];
   if (browser === 'firefox' && snap.length > 0) lines.push(`note: ${FIREFOX_SNAP}`);
-  else if (snap.length > 0) lines.push(`${native.length > 0 ? 'note' : 'error'}: ${confinedLine(browser, 'snap', snap)}`);
+  else if (snap.length > 0)
+    lines.push(`${native.length > 0 ? 'note' : 'error'}: ${confinedLine(browser, 'snap', snap)}`);
   const usable = native.length > 0 || (browser === 'firefox' && snap.length > 0);
   if (flatpak.length > 0) lines.push(`${usable ? 'note' : 'error'}: ${confinedLine(browser, 'flatpak', flatpak)}`);
   const confinedOnly = !usable && snap.length + flatpak.length > 0;

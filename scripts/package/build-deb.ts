@@ -47,7 +47,9 @@ export interface BundledNode {
  * The native addons must load in it, or the package would install a host that cannot start.
  */
 export async function pinnedNode(project: string): Promise<BundledNode> {
-  const { stdout } = await execFileAsync('bash', [join(project, 'scripts/runtime.sh'), 'pinned-node-dir'], { cwd: project });
+  const { stdout } = await execFileAsync('bash', [join(project, 'scripts/runtime.sh'), 'pinned-node-dir'], {
+    cwd: project,
+  });
   const dir = stdout.trim().split('\n').pop() ?? '';
   const path = join(dir, 'bin/node');
   const pinned = (await readFile(join(project, '.node-version'), 'utf8')).trim();
@@ -58,7 +60,9 @@ export async function pinnedNode(project: string): Promise<BundledNode> {
     try {
       await execFileAsync(path, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`]);
     } catch {
-      throw new Error(`${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`);
+      throw new Error(
+        `${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`,
+      );
     }
   }
   return { path, version: pinned };
@@ -73,9 +77,16 @@ async function stageRuntime(project: string, stage: string, node: BundledNode): 
   await cp(join(project, 'dist/cli'), join(lib, 'dist/cli'), { recursive: true, filter: runtimeFile });
   const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; version: string };
   // The CLI is ESM: Node needs "type": "module" beside it.
-  await writeFile(join(lib, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
+  await writeFile(
+    join(lib, 'package.json'),
+    `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`,
+  );
   for (const module of await runtimeModules(project)) {
-    await cp(join(project, module), join(lib, module), { recursive: true, filter: runtimeFile, verbatimSymlinks: true });
+    await cp(join(project, module), join(lib, module), {
+      recursive: true,
+      filter: runtimeFile,
+      verbatimSymlinks: true,
+    });
   }
 }
 
@@ -127,18 +138,28 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   const node = await pinnedNode(project);
   log(`bundling Node.js ${node.version}`);
   await stageRuntime(project, stage, node);
-  await writeExecutable(join(stage, LAUNCHER), posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }));
+  await writeExecutable(
+    join(stage, LAUNCHER),
+    posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }),
+  );
   await writeExecutable(join(stage, '/usr/bin/hpki-login'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
   const manifestDirs = await stageManifests(stage);
 
-  const control = controlFile({ version: pkg.version, architecture, nodeVersion: node.version, installedSizeKiB: await sizeKiB(stage) });
+  const control = controlFile({
+    version: pkg.version,
+    architecture,
+    nodeVersion: node.version,
+    installedSizeKiB: await sizeKiB(stage),
+  });
   await mkdir(join(stage, 'DEBIAN'), { recursive: true });
   await writeFile(join(stage, 'DEBIAN/control'), control);
   await writeExecutable(join(stage, 'DEBIAN/postrm'), postrmScript(manifestDirs));
 
   const out = join(project, 'dist', `hpki-login_${pkg.version}_${architecture}.deb`);
   await rm(out, { force: true });
-  await execFileAsync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, out], { maxBuffer: 16 * 1024 * 1024 });
+  await execFileAsync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stage, out], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   await rm(stage, { recursive: true, force: true });
   log(`wrote ${out}`);
   return out;

@@ -1,14 +1,14 @@
 import type { NameConstraintsValue } from '../../protocol/certificate-extensions.js';
 import {
   ANY_POLICY,
-  EXT,
-  KEY_USAGE_BIT,
   decodeAccessDescriptions,
   decodeInhibitAnyPolicy,
   decodePolicyConstraints,
   decodePolicyInformation,
   decodePolicyMappings,
   decodeSubjectDirectoryAttributeTypes,
+  EXT,
+  KEY_USAGE_BIT,
 } from '../../protocol/certificate-extensions.js';
 import type { DistributionPoint } from '../../protocol/distribution-points.js';
 import { decodeCrlDistributionPoints } from '../../protocol/distribution-points.js';
@@ -62,8 +62,10 @@ function generalNameProblems(names: readonly GeneralName[], section: string, out
     if (n.kind === 'rfc822Name' || n.kind === 'dNSName' || n.kind === 'uniformResourceIdentifier') {
       if (n.value === '') out.push(`§${section}: empty ${n.kind}`);
       else if (n.kind === 'dNSName' && n.value === ' ') out.push(`§${section}: dNSName " "`);
-      else if (n.kind === 'uniformResourceIdentifier' && !/^[A-Za-z][A-Za-z0-9+.-]*:./.test(n.value)) out.push(`§${section}: URI without a scheme`);
-      else if (n.kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(n.value)) out.push(`§${section}: rfc822Name is not a mailbox`);
+      else if (n.kind === 'uniformResourceIdentifier' && !/^[A-Za-z][A-Za-z0-9+.-]*:./.test(n.value))
+        out.push(`§${section}: URI without a scheme`);
+      else if (n.kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(n.value))
+        out.push(`§${section}: rfc822Name is not a mailbox`);
     } else if (n.kind === 'iPAddress' && n.bytes.length !== 4 && n.bytes.length !== 16) {
       out.push(`§${section}: iPAddress of ${n.bytes.length} octets`);
     }
@@ -75,18 +77,23 @@ function nameConstraintProblems(nc: NameConstraintsValue, isCa: boolean, out: st
   if (nc.permitted === undefined && nc.excluded === undefined) out.push('§4.2.1.10: empty name constraints');
   for (const subtree of [...(nc.permitted ?? []), ...(nc.excluded ?? [])]) {
     const base = subtree.base;
-    if (subtree.minimum !== 0 || subtree.maximum !== undefined) out.push('§4.2.1.10: name constraint with minimum or maximum');
-    if (base.kind === 'iPAddress' && base.bytes.length !== 8 && base.bytes.length !== 32) out.push(`§4.2.1.10: iPAddress constraint of ${base.bytes.length} octets`);
+    if (subtree.minimum !== 0 || subtree.maximum !== undefined)
+      out.push('§4.2.1.10: name constraint with minimum or maximum');
+    if (base.kind === 'iPAddress' && base.bytes.length !== 8 && base.bytes.length !== 32)
+      out.push(`§4.2.1.10: iPAddress constraint of ${base.bytes.length} octets`);
     // A URI constraint is a host or a .domain (never a scheme, a path or an IP address).
-    if (base.kind === 'uniformResourceIdentifier' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(base.value)) out.push('§4.2.1.10: URI constraint is not a host or domain');
+    if (base.kind === 'uniformResourceIdentifier' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(base.value))
+      out.push('§4.2.1.10: URI constraint is not a host or domain');
   }
 }
 
 function distributionPointProblems(points: readonly DistributionPoint[], section: string, out: string[]): void {
   for (const dp of points) {
-    if (dp.name === undefined && dp.crlIssuer === undefined) out.push(`§${section}: distribution point with reasons only`);
+    if (dp.name === undefined && dp.crlIssuer === undefined)
+      out.push(`§${section}: distribution point with reasons only`);
     const dnIssuers = (dp.crlIssuer ?? []).filter((n) => n.kind === 'directoryName').length;
-    if (dp.name?.kind === 'relative' && dnIssuers > 1) out.push(`§${section}: nameRelativeToCRLIssuer with several cRLIssuer names`);
+    if (dp.name?.kind === 'relative' && dnIssuers > 1)
+      out.push(`§${section}: nameRelativeToCRLIssuer with several cRLIssuer names`);
   }
 }
 
@@ -97,15 +104,21 @@ function policyProblems(cert: ParsedCertificate, decode: Decode, out: string[]):
     if (new Set(policies.map((p) => p.oid)).size !== policies.length) out.push('§4.2.1.4: a policy appears twice');
     for (const p of policies) {
       const unknown = p.qualifiers.filter((q) => q !== QUALIFIER_CPS && q !== QUALIFIER_UNOTICE);
-      if (unknown.length > 0 && (critical || p.oid === ANY_POLICY)) out.push(`§4.2.1.4: policy qualifier ${unknown[0]} cannot be interpreted`);
+      if (unknown.length > 0 && (critical || p.oid === ANY_POLICY))
+        out.push(`§4.2.1.4: policy qualifier ${unknown[0]} cannot be interpreted`);
     }
   }
   const mappings = decode(EXT.policyMappings, decodePolicyMappings);
   if (mappings?.some(([from, to]) => from === ANY_POLICY || to === ANY_POLICY)) out.push('§4.2.1.5: anyPolicy mapped');
   if (decode(EXT.policyConstraints, decodePolicyConstraints) !== undefined) {
-    out.push('§4.2.1.11: policy constraints are not supported (the verifier does no policy processing, so it cannot honour them)');
+    out.push(
+      '§4.2.1.11: policy constraints are not supported (the verifier does no policy processing, so it cannot honour them)',
+    );
   }
-  if (decode(EXT.inhibitAnyPolicy, decodeInhibitAnyPolicy) !== undefined && cert.decoded.extensions.get(EXT.inhibitAnyPolicy)?.critical !== true) {
+  if (
+    decode(EXT.inhibitAnyPolicy, decodeInhibitAnyPolicy) !== undefined &&
+    cert.decoded.extensions.get(EXT.inhibitAnyPolicy)?.critical !== true
+  ) {
     out.push('§4.2.1.14: inhibitAnyPolicy not critical');
   }
 }
@@ -128,10 +141,12 @@ export function certificateProfileProblems(cert: ParsedCertificate, decode: Deco
   if (d.issuer.length === 0) out.push('§4.1.2.4: empty issuer name');
   if (d.subject.length === 0) {
     if (cert.isCa || has(KEY_USAGE_BIT.cRLSign)) out.push('§4.1.2.6: CA or CRL issuer with an empty subject');
-    if (d.extensions.get(EXT.subjectAltName)?.critical !== true) out.push('§4.1.2.6: empty subject without a critical subjectAltName');
+    if (d.extensions.get(EXT.subjectAltName)?.critical !== true)
+      out.push('§4.1.2.6: empty subject without a critical subjectAltName');
   }
   criticality(cert, out);
-  if (cert.authorityKeyId === undefined && !cert.selfIssued) out.push('§4.2.1.1: no authorityKeyIdentifier keyIdentifier');
+  if (cert.authorityKeyId === undefined && !cert.selfIssued)
+    out.push('§4.2.1.1: no authorityKeyIdentifier keyIdentifier');
   if (cert.isCa && cert.subjectKeyId === undefined) out.push('§4.2.1.2: CA certificate without subjectKeyIdentifier');
   if (ku === 0) out.push('§4.2.1.3: keyUsage with no bit set');
   if (has(KEY_USAGE_BIT.keyCertSign) && !cert.isCa) out.push('§4.2.1.9: keyCertSign without the cA flag');

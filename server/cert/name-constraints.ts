@@ -19,7 +19,13 @@ export interface NameConstraintState {
 
 export const NO_NAME_CONSTRAINTS: NameConstraintState = { permitted: new Map(), excluded: new Map() };
 
-const MATCHED_FORMS: ReadonlySet<GeneralNameKind> = new Set(['directoryName', 'rfc822Name', 'dNSName', 'uniformResourceIdentifier', 'iPAddress']);
+const MATCHED_FORMS: ReadonlySet<GeneralNameKind> = new Set([
+  'directoryName',
+  'rfc822Name',
+  'dNSName',
+  'uniformResourceIdentifier',
+  'iPAddress',
+]);
 
 function byKind(names: readonly GeneralName[]): Map<GeneralNameKind, GeneralName[]> {
   const out = new Map<GeneralNameKind, GeneralName[]>();
@@ -30,9 +36,11 @@ function byKind(names: readonly GeneralName[]): Map<GeneralNameKind, GeneralName
 /** The state after a CA certificate with these constraints (§6.1.4 g). */
 export function addNameConstraints(state: NameConstraintState, nc: NameConstraintsValue): NameConstraintState {
   const permitted = new Map(state.permitted);
-  for (const [kind, bases] of byKind((nc.permitted ?? []).map((s) => s.base))) permitted.set(kind, [...(permitted.get(kind) ?? []), bases]);
+  for (const [kind, bases] of byKind((nc.permitted ?? []).map((s) => s.base)))
+    permitted.set(kind, [...(permitted.get(kind) ?? []), bases]);
   const excluded = new Map(state.excluded);
-  for (const [kind, bases] of byKind((nc.excluded ?? []).map((s) => s.base))) excluded.set(kind, [...(excluded.get(kind) ?? []), ...bases]);
+  for (const [kind, bases] of byKind((nc.excluded ?? []).map((s) => s.base)))
+    excluded.set(kind, [...(excluded.get(kind) ?? []), ...bases]);
   return { permitted, excluded };
 }
 
@@ -103,7 +111,8 @@ export function constrainedNames(cert: ParsedCertificate): GeneralName[] {
   if (cert.decoded.subject.length > 0) names.push({ kind: 'directoryName', name: cert.decoded.subject });
   names.push(...(cert.subjectAltNames ?? []));
   if (cert.subjectAltNames === undefined) {
-    for (const value of attributeValues(cert.decoded.subject, ATTR.emailAddress)) names.push({ kind: 'rfc822Name', value });
+    for (const value of attributeValues(cert.decoded.subject, ATTR.emailAddress))
+      names.push({ kind: 'rfc822Name', value });
   }
   return names;
 }
@@ -123,12 +132,14 @@ export function nameConstraintProblem(cert: ParsedCertificate, state: NameConstr
     }
     for (const base of excluded) {
       const inside = within(name, base);
-      if (inside === undefined) return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
+      if (inside === undefined)
+        return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
       if (inside) return `${cert.subjectText}: ${describe(name)} is in an excluded subtree`;
     }
     for (const layer of layers) {
       const results = layer.map((base) => within(name, base));
-      if (results.includes(undefined)) return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
+      if (results.includes(undefined))
+        return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
       if (!results.includes(true)) return `${cert.subjectText}: ${describe(name)} is outside the permitted subtrees`;
     }
   }

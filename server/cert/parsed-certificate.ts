@@ -2,15 +2,19 @@ import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey } from 'node:crypto';
 import type { DecodedCertificate } from '../../protocol/certificate-der.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
-import type { BasicConstraintsValue, KeyUsageBits, NameConstraintsValue } from '../../protocol/certificate-extensions.js';
+import type {
+  BasicConstraintsValue,
+  KeyUsageBits,
+  NameConstraintsValue,
+} from '../../protocol/certificate-extensions.js';
 import {
-  EXT,
   decodeAuthorityKeyIdentifierValue,
   decodeBasicConstraints,
   decodeExtendedKeyUsage,
   decodeKeyUsageMask,
   decodeNameConstraints,
   decodeSubjectKeyIdentifier,
+  EXT,
   keyUsageBits,
 } from '../../protocol/certificate-extensions.js';
 import type { DistributionPoint } from '../../protocol/distribution-points.js';
@@ -22,7 +26,7 @@ import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
-import { PROCESSED_EXTENSIONS, certificateProfileProblems } from './certificate-profile.js';
+import { certificateProfileProblems, PROCESSED_EXTENSIONS } from './certificate-profile.js';
 import type { VerificationKey } from './signature.js';
 
 /**
@@ -81,7 +85,11 @@ function extension<T>(decoded: DecodedCertificate, oid: string, decode: (value: 
 
 function importKey(spki: Uint8Array): KeyObject | undefined {
   try {
-    return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+    return createPublicKey({
+      key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
     return undefined;
   }
@@ -142,7 +150,9 @@ export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der
     nameConstraints: extension(decoded, EXT.nameConstraints, decodeNameConstraints),
     extKeyUsage: extension(decoded, EXT.extKeyUsage, decodeExtendedKeyUsage),
     crlDistributionPoints: extension(decoded, EXT.crlDistributionPoints, decodeCrlDistributionPoints) ?? [],
-    unknownCriticalExtensions: [...decoded.extensions.values()].filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid)).map((e) => e.oid),
+    unknownCriticalExtensions: [...decoded.extensions.values()]
+      .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
+      .map((e) => e.oid),
     profileProblems: [],
     get publicKey() {
       if (!imported) {

@@ -1,7 +1,7 @@
 import type { KeyPolicy } from './key-policy.js';
 import { keyPolicyProblem } from './key-policy.js';
 import type { NameConstraintState } from './name-constraints.js';
-import { NO_NAME_CONSTRAINTS, addNameConstraints, nameConstraintProblem } from './name-constraints.js';
+import { addNameConstraints, NO_NAME_CONSTRAINTS, nameConstraintProblem } from './name-constraints.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 
 /**
@@ -42,7 +42,8 @@ function findCertificateProblem(cert: ParsedCertificate, keyPolicy: KeyPolicy): 
 /** Why `candidate` cannot sign certificates (§6.1.4 k, n; §4.2.1.3), or undefined. */
 export function issuerProblem(candidate: ParsedCertificate, keyPolicy: KeyPolicy): string | undefined {
   if (!candidate.isCa) return `${candidate.subjectText} is not a CA certificate`;
-  if (candidate.keyUsage === undefined) return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3: required in a certificate whose key verifies certificates)`;
+  if (candidate.keyUsage === undefined)
+    return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3: required in a certificate whose key verifies certificates)`;
   if (!candidate.keyUsage.keyCertSign) return `${candidate.subjectText} may not sign certificates`;
   return certificateProblem(candidate, keyPolicy);
 }
@@ -66,7 +67,10 @@ function pathLengthProblem(path: readonly ParsedCertificate[]): string | undefin
  */
 function nameConstraintsProblem(path: readonly ParsedCertificate[]): string | undefined {
   const anchor = path[path.length - 1]!;
-  let state: NameConstraintState = anchor.nameConstraints === undefined ? NO_NAME_CONSTRAINTS : addNameConstraints(NO_NAME_CONSTRAINTS, anchor.nameConstraints);
+  let state: NameConstraintState =
+    anchor.nameConstraints === undefined
+      ? NO_NAME_CONSTRAINTS
+      : addNameConstraints(NO_NAME_CONSTRAINTS, anchor.nameConstraints);
   for (let i = path.length - 2; i >= 0; i--) {
     const cert = path[i]!;
     if (!cert.selfIssued || i === 0) {
@@ -78,18 +82,29 @@ function nameConstraintsProblem(path: readonly ParsedCertificate[]): string | un
   return undefined;
 }
 
-function dateProblem(path: readonly ParsedCertificate[], at: Date): { code: PathErrorCode; message: string } | undefined {
+function dateProblem(
+  path: readonly ParsedCertificate[],
+  at: Date,
+): { code: PathErrorCode; message: string } | undefined {
   const t = at.getTime();
   for (const cert of path) {
     const { notBefore, notAfter } = cert.decoded;
-    if (t < notBefore.getTime()) return { code: 'ERR_CERT_NOT_YET_VALID', message: `${cert.subjectText} is valid only from ${notBefore.toISOString()}` };
-    if (t > notAfter.getTime()) return { code: 'ERR_CERT_EXPIRED', message: `${cert.subjectText} expired at ${notAfter.toISOString()}` };
+    if (t < notBefore.getTime())
+      return {
+        code: 'ERR_CERT_NOT_YET_VALID',
+        message: `${cert.subjectText} is valid only from ${notBefore.toISOString()}`,
+      };
+    if (t > notAfter.getTime())
+      return { code: 'ERR_CERT_EXPIRED', message: `${cert.subjectText} expired at ${notAfter.toISOString()}` };
   }
   return undefined;
 }
 
 /** The checks that need the complete path, end entity first and anchor last; undefined when it passes. */
-export function completePathProblem(path: readonly ParsedCertificate[], at: Date): { code: PathErrorCode; message: string } | undefined {
+export function completePathProblem(
+  path: readonly ParsedCertificate[],
+  at: Date,
+): { code: PathErrorCode; message: string } | undefined {
   const structural = pathLengthProblem(path) ?? nameConstraintsProblem(path);
   if (structural !== undefined) return { code: 'ERR_CERT_UNTRUSTED', message: structural };
   return dateProblem(path, at);

@@ -1,8 +1,8 @@
 import type { KeyPolicy } from './key-policy.js';
 import { HPKI_KEY_POLICY } from './key-policy.js';
+import type { ParsedCertificate } from './parsed-certificate.js';
 import type { PathErrorCode } from './path-checks.js';
 import { certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
-import type { ParsedCertificate } from './parsed-certificate.js';
 import type { SignatureBudget } from './signature.js';
 import { createSignatureBudget } from './signature.js';
 import type { TrustStore } from './trust-store.js';
@@ -27,8 +27,13 @@ export const MAX_PATH_SIGNATURE_CHECKS = MAX_PATH_DEPTH + 2;
 const MAX_CANDIDATES_TRIED = 64;
 
 export type PathResult =
-  | { ok: true; /** End entity first, trust anchor last. */ path: ParsedCertificate[] }
-  | { ok: false; code: PathErrorCode; message: string; /** The structurally sound path whose dates failed. */ path?: ParsedCertificate[] };
+  | { ok: true /** End entity first, trust anchor last. */; path: ParsedCertificate[] }
+  | {
+      ok: false;
+      code: PathErrorCode;
+      message: string /** The structurally sound path whose dates failed. */;
+      path?: ParsedCertificate[];
+    };
 
 export interface PathOptions {
   keyPolicy?: KeyPolicy;

@@ -26,14 +26,25 @@ const PURPOSE_KEY_USAGES: Readonly<Record<CertificatePurpose, readonly string[]>
   // id-kp-clientAuth: a login is TLS-style client authentication.
   auth: [ANY_EXTENDED_KEY_USAGE, '1.3.6.1.5.5.7.3.2'],
   // id-kp-emailProtection, id-kp-documentSigning (RFC 9336), and the two document-signing arcs in use before it.
-  sign: [ANY_EXTENDED_KEY_USAGE, '1.3.6.1.5.5.7.3.4', '1.3.6.1.5.5.7.3.36', '1.3.6.1.4.1.311.10.3.12', '1.2.840.113583.1.1.5'],
+  sign: [
+    ANY_EXTENDED_KEY_USAGE,
+    '1.3.6.1.5.5.7.3.4',
+    '1.3.6.1.5.5.7.3.36',
+    '1.3.6.1.4.1.311.10.3.12',
+    '1.2.840.113583.1.1.5',
+  ],
 };
 
 /**
  * Throws ERR_CERT_PURPOSE or ERR_CERT_POLICY when the certificate does not fit the purpose.
  * `extKeyUsage` is the certificate's extendedKeyUsage, when it has one.
  */
-export function checkPurpose(info: HpkiCertificateInfo, purpose: CertificatePurpose, policyArcs?: readonly string[], extKeyUsage?: readonly string[]): void {
+export function checkPurpose(
+  info: HpkiCertificateInfo,
+  purpose: CertificatePurpose,
+  policyArcs?: readonly string[],
+  extKeyUsage?: readonly string[],
+): void {
   const ku = info.keyUsage;
   const usable = !info.isCa && (purpose === 'auth' ? ku?.digitalSignature === true : ku?.nonRepudiation === true);
   if (!usable) {
@@ -45,7 +56,10 @@ export function checkPurpose(info: HpkiCertificateInfo, purpose: CertificatePurp
     );
   }
   if (extKeyUsage !== undefined && !extKeyUsage.some((k) => PURPOSE_KEY_USAGES[purpose].includes(k))) {
-    throw new HpkiError('ERR_CERT_PURPOSE', `certificate's extended key usage (${extKeyUsage.join(', ')}) does not include ${purpose === 'auth' ? 'client authentication' : 'signing'}`);
+    throw new HpkiError(
+      'ERR_CERT_PURPOSE',
+      `certificate's extended key usage (${extKeyUsage.join(', ')}) does not include ${purpose === 'auth' ? 'client authentication' : 'signing'}`,
+    );
   }
   const arcs = policyArcs ?? (purpose === 'auth' ? DEFAULT_AUTH_POLICY_ARCS : DEFAULT_SIGN_POLICY_ARCS);
   if (!info.policies.some((p) => policyInArcs(p, arcs))) {

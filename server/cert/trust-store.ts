@@ -57,7 +57,11 @@ function index(certs: readonly ParsedCertificate[]): Map<string, ParsedCertifica
 }
 
 function keyIdsAgree(cert: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  return cert.authorityKeyId === undefined || issuer.subjectKeyId === undefined || cert.authorityKeyId === issuer.subjectKeyId;
+  return (
+    cert.authorityKeyId === undefined ||
+    issuer.subjectKeyId === undefined ||
+    cert.authorityKeyId === issuer.subjectKeyId
+  );
 }
 
 export function createTrustStore(options: TrustStoreOptions): TrustStore {
@@ -85,7 +89,11 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
   const signatures = new Map<string, boolean>();
   const cache: CertificateCache = createCertificateCache(options.certificateCacheSize ?? 1024);
 
-  const named = (subjectKey: string, supplied: readonly ParsedCertificate[], accept: (c: ParsedCertificate) => boolean): ParsedCertificate[] => {
+  const named = (
+    subjectKey: string,
+    supplied: readonly ParsedCertificate[],
+    accept: (c: ParsedCertificate) => boolean,
+  ): ParsedCertificate[] => {
     // A handful of candidates at most: a list scan is cheaper than a Set.
     const out: ParsedCertificate[] = [];
     const add = (c: ParsedCertificate): void => {

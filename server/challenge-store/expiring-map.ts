@@ -22,7 +22,11 @@ export interface ExpiringMap<V> {
 
 export type WhenFull = 'evict-oldest' | 'refuse';
 
-export function createExpiringMap<V>(options: { maxEntries: number; now: () => number; whenFull?: WhenFull }): ExpiringMap<V> {
+export function createExpiringMap<V>(options: {
+  maxEntries: number;
+  now: () => number;
+  whenFull?: WhenFull;
+}): ExpiringMap<V> {
   const { maxEntries, now } = options;
   const refuse = options.whenFull === 'refuse';
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');

@@ -3,9 +3,9 @@ export {
   type ChallengeTake,
   DEFAULT_CHALLENGE_TTL_MS,
   DEFAULT_EXPIRED_GRACE_MS,
+  isValidSessionId,
   MAX_CHALLENGE_TTL_MS,
   SESSION_ID_PATTERN,
-  isValidSessionId,
 } from './challenge-store.js';
-export { type MemoryChallengeStoreOptions, createMemoryChallengeStore } from './memory-store.js';
-export { type RedisChallengeStoreOptions, createRedisChallengeStore } from './redis-store.js';
+export { createMemoryChallengeStore, type MemoryChallengeStoreOptions } from './memory-store.js';
+export { createRedisChallengeStore, type RedisChallengeStoreOptions } from './redis-store.js';

@@ -1,15 +1,15 @@
+import { HpkiError } from '../../protocol/errors.js';
 import {
+  assertSessionId,
   type ChallengeStore,
   type ChallengeTake,
-  assertSessionId,
   checkGraceMs,
   checkTtlMs,
   isValidSessionId,
   randomBase64Url256,
   storeClosedError,
 } from './challenge-store.js';
-import { type WhenFull, createExpiringMap } from './expiring-map.js';
-import { HpkiError } from '../../protocol/errors.js';
+import { createExpiringMap, type WhenFull } from './expiring-map.js';
 
 export interface MemoryChallengeStoreOptions {
   /** Lifetime of a challenge, at most 5 minutes (the default). */

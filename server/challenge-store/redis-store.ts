@@ -3,9 +3,9 @@ import { Redis } from 'ioredis';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
 import {
+  assertSessionId,
   type ChallengeStore,
   type ChallengeTake,
-  assertSessionId,
   checkGraceMs,
   checkTtlMs,
   isValidSessionId,

@@ -90,7 +90,11 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
   async function login(res: ServerResponse): Promise<void> {
     const cfg = await configuration();
     const id = randomBase64Url256();
-    const entry: Pending = { state: oidc.randomState(), verifier: oidc.randomPKCECodeVerifier(), nonce: oidc.randomNonce() };
+    const entry: Pending = {
+      state: oidc.randomState(),
+      verifier: oidc.randomPKCECodeVerifier(),
+      nonce: oidc.randomNonce(),
+    };
     if (!pending.set(id, entry, Date.now() + 10 * 60_000)) {
       send(res, 503, 'text/plain; charset=utf-8', 'too many pending logins; try again shortly\n');
       return;
@@ -138,8 +142,10 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
 
   async function backchannelLogout(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_LOGOUT_TOKEN_BYTES);
-    const token = body === undefined ? null : new URLSearchParams(Buffer.from(body).toString('utf8')).get('logout_token');
-    const refuse = (): void => send(res, 400, 'application/json', JSON.stringify({ error: 'invalid_request' }), { 'Cache-Control': 'no-store' });
+    const token =
+      body === undefined ? null : new URLSearchParams(Buffer.from(body).toString('utf8')).get('logout_token');
+    const refuse = (): void =>
+      send(res, 400, 'application/json', JSON.stringify({ error: 'invalid_request' }), { 'Cache-Control': 'no-store' });
     if (token === null) return refuse();
     const cfg = await configuration();
     const meta = cfg.serverMetadata();
@@ -147,7 +153,12 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
     jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: meta.issuer, audience: clientId, typ: 'logout+jwt', maxTokenAge: '5 min' }));
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: meta.issuer,
+        audience: clientId,
+        typ: 'logout+jwt',
+        maxTokenAge: '5 min',
+      }));
     } catch {
       return refuse();
     }
@@ -156,7 +167,8 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     const jti = typeof payload.jti === 'string' ? payload.jti : undefined;
     const hasEvent = typeof events === 'object' && events !== null && BACKCHANNEL_LOGOUT_EVENT in events;
-    if (!hasEvent || payload['nonce'] !== undefined || (sid === undefined && sub === undefined) || jti === undefined) return refuse();
+    if (!hasEvent || payload['nonce'] !== undefined || (sid === undefined && sub === undefined) || jti === undefined)
+      return refuse();
     if (seenLogoutTokens.get(jti) !== undefined) return refuse();
     seenLogoutTokens.set(jti, true, Date.now() + 10 * 60_000);
     options.endSessions(sid === undefined ? { sub: sub! } : { sid });

@@ -1,11 +1,17 @@
-import { DEMO_PATIENTS } from './patients.js';
-import { type PortalUser, claim, displayName, honorific, roleLabel } from './portal-user.js';
 import { FAVICON_PATH, STYLESHEET_PATH } from './assets.js';
+import { DEMO_PATIENTS } from './patients.js';
+import { claim, displayName, honorific, type PortalUser, roleLabel } from './portal-user.js';
 
 export const PORTAL_NAME = 'はれやか医療ネット（デモ）';
 export const DEMO_ACCOUNT = { id: 'demo', password: 'demo-password', displayName: 'デモ 利用者' } as const;
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Certificate fields are outside input: everything interpolated into HTML goes through this. */
 export function escapeHtml(text: string): string {
@@ -73,7 +79,12 @@ ${sso}
   );
 }
 
-const DATE_FORMAT = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric' });
+const DATE_FORMAT = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+});
 
 function profile(user: PortalUser): string {
   const rows: [string, string][] =
@@ -85,17 +96,17 @@ function profile(user: PortalUser): string {
           ['資格者ID', claim(user.sso, 'hpki_holder_id') ?? '—'],
         ]
       : user.method === 'hpki'
-      ? [
-          ['資格', roleLabel(user.login.hcRole)],
-          ['ログイン方法', 'HPKIカード（医師資格証）'],
-          ['証明書の有効期限', DATE_FORMAT.format(new Date(user.login.notAfter))],
-          ['資格者ID', user.login.holder.id],
-        ]
-      : [
-          ['資格', '—'],
-          ['ログイン方法', 'ID・パスワード'],
-          ['アカウント', user.account],
-        ];
+        ? [
+            ['資格', roleLabel(user.login.hcRole)],
+            ['ログイン方法', 'HPKIカード（医師資格証）'],
+            ['証明書の有効期限', DATE_FORMAT.format(new Date(user.login.notAfter))],
+            ['資格者ID', user.login.holder.id],
+          ]
+        : [
+            ['資格', '—'],
+            ['ログイン方法', 'ID・パスワード'],
+            ['アカウント', user.account],
+          ];
   return `<dl class="profile">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
@@ -150,5 +161,8 @@ export function leavingPage(endSessionUrl: string): string {
 
 /** A page that only says something: not found, refused. */
 export function messagePage(title: string, message: string): string {
-  return layout(title, `<div class="card"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(message)}</p><p><a href="/">ログイン画面へ</a></p></div>`);
+  return layout(
+    title,
+    `<div class="card"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(message)}</p><p><a href="/">ログイン画面へ</a></p></div>`,
+  );
 }

@@ -28,7 +28,9 @@ export function roleLabel(hcRole: string): string {
 export function displayName(user: PortalUser): string {
   if (user.method === 'password') return user.displayName;
   const { name, nameJa } =
-    user.method === 'hpki' ? user.login.holder : { name: claim(user.sso, 'name') ?? '', nameJa: claim(user.sso, NAME_JA_CLAIM) };
+    user.method === 'hpki'
+      ? user.login.holder
+      : { name: claim(user.sso, 'name') ?? '', nameJa: claim(user.sso, NAME_JA_CLAIM) };
   return nameJa !== undefined && nameJa.trim() !== '' ? nameJa.replace(/\u3000/g, ' ') : name;
 }
 

@@ -2,20 +2,20 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ChallengeStore } from '../challenge-store/index.js';
 import {
-  type SessionStore,
   createHpkiRoutes,
   createMemorySessionStore,
   createSessionCookie,
   readBody,
+  type SessionStore,
   send,
 } from '../http/index.js';
 import type { TokenVerifier } from '../verify/index.js';
-import { DEMO_ACCOUNT, PORTAL_NAME, leavingPage, loginPage, messagePage, portalPage } from './pages.js';
-import type { PortalUser } from './portal-user.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
-import { type OidcRp, createOidcRp } from './oidc-rp.js';
-import { createSsoSessionIndex } from './sso-sessions.js';
 import { isCrossSitePost } from './cross-site.js';
+import { createOidcRp, type OidcRp } from './oidc-rp.js';
+import { DEMO_ACCOUNT, leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
+import type { PortalUser } from './portal-user.js';
+import { createSsoSessionIndex } from './sso-sessions.js';
 
 /** How a demo service reaches the demo's OpenID provider. */
 export interface DemoSsoClient {
@@ -93,7 +93,8 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
           ...options.sso,
           scope: 'openid profile hpki',
           cookiePrefix: 'harenet',
-          startSession: (user, req) => cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
+          startSession: (user, req) =>
+            cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
           endSessions: (match) => index.end(match),
           ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
         });
@@ -171,7 +172,9 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
         if (current !== undefined) index.destroy(current.id);
         // Signed in through SSO: end the provider's session too, which logs out the other services.
         if (current?.user.method === 'sso' && sso !== undefined) {
-          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso)), { 'Set-Cookie': cookie.serializeCleared() });
+          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso)), {
+            'Set-Cookie': cookie.serializeCleared(),
+          });
         } else {
           redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
         }

@@ -1,8 +1,8 @@
+import { NAME_JA_CLAIM } from '../../protocol/sso.js';
 import { FAVICON_PATH, STYLESHEET_PATH } from './assets.js';
 import type { SsoUser } from './oidc-rp.js';
 import { escapeHtml } from './pages.js';
 import { claim, roleLabel } from './portal-user.js';
-import { NAME_JA_CLAIM } from '../../protocol/sso.js';
 
 /** The pages of 医師資格証ポータル（デモ）, the demo's second service: it knows no login but SSO. */
 
@@ -17,7 +17,9 @@ const TRAINING: readonly { date: string; title: string; code: string; units: num
 ];
 
 function layout(title: string, body: string, loggedIn: boolean): string {
-  const logout = loggedIn ? `<form method="post" action="/logout"><button type="submit" class="secondary" data-demo="logout">ログアウト</button></form>` : '';
+  const logout = loggedIn
+    ? `<form method="post" action="/logout"><button type="submit" class="secondary" data-demo="logout">ログアウト</button></form>`
+    : '';
   return `<!doctype html>
 <html lang="ja">
 <head>
@@ -56,11 +58,18 @@ ${alert}
   );
 }
 
-const DATE_FORMAT = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric' });
+const DATE_FORMAT = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+});
 
 export function recordsPage(user: SsoUser): string {
   const name = (claim(user, NAME_JA_CLAIM) ?? claim(user, 'name') ?? '').replace(/\u3000/g, ' ');
-  const rows = TRAINING.map((t) => `<tr><td>${t.date}</td><td>${escapeHtml(t.title)}</td><td>${t.code}</td><td>${t.units.toFixed(1)}</td></tr>`).join('\n');
+  const rows = TRAINING.map(
+    (t) => `<tr><td>${t.date}</td><td>${escapeHtml(t.title)}</td><td>${t.code}</td><td>${t.units.toFixed(1)}</td></tr>`,
+  ).join('\n');
   const total = TRAINING.reduce((sum, t) => sum + t.units, 0);
   const notAfter = claim(user, 'hpki_not_after');
   return layout(

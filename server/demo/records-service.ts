@@ -1,12 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createMemorySessionStore, createSessionCookie, send } from '../http/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
-import { type SsoUser, createOidcRp } from './oidc-rp.js';
+import { isCrossSitePost } from './cross-site.js';
+import { createOidcRp, type SsoUser } from './oidc-rp.js';
 import { leavingPage, messagePage } from './pages.js';
 import type { DemoSsoClient } from './portal.js';
 import { recordsLoginPage, recordsPage } from './records-pages.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
-import { isCrossSitePost } from './cross-site.js';
 
 /**
  * 医師資格証ポータル（デモ）: a second service that logs in only through the demo's OpenID provider,
@@ -64,7 +64,11 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
         if (current(req) !== undefined) return redirect(res, '/portal');
         const error = url.searchParams.get('sso_error');
         const message =
-          error === null ? undefined : error === 'access_denied' ? 'このサービスは医師のみご利用になれます。' : '医療認証基盤でのログインに失敗しました。';
+          error === null
+            ? undefined
+            : error === 'access_denied'
+              ? 'このサービスは医師のみご利用になれます。'
+              : '医療認証基盤でのログインに失敗しました。';
         return html(res, 200, recordsLoginPage(message));
       }
       case 'GET /portal': {
@@ -76,7 +80,9 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
         if (user !== undefined) index.destroy(user.id);
         if (user === undefined) return redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
         // The provider's session ends too; the other services hear of it over the back channel.
-        return send(res, 200, 'text/html; charset=utf-8', leavingPage(await rp.endSessionUrl(user.user)), { 'Set-Cookie': cookie.serializeCleared() });
+        return send(res, 200, 'text/html; charset=utf-8', leavingPage(await rp.endSessionUrl(user.user)), {
+          'Set-Cookie': cookie.serializeCleared(),
+        });
       }
       case `GET ${STYLESHEET_PATH}`:
         return send(res, 200, 'text/css; charset=utf-8', PORTAL_CSS, { 'Cache-Control': 'public, max-age=3600' });

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { type RequestListener, type Server, createServer } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
-import { type ChallengeStore, createMemoryChallengeStore, createRedisChallengeStore } from '../challenge-store/index.js';
+import {
+  type ChallengeStore,
+  createMemoryChallengeStore,
+  createRedisChallengeStore,
+} from '../challenge-store/index.js';
 import { createMemorySsoStore } from '../sso/memory-store.js';
-import { type RunningSsoServer, ephemeralKeys, startSsoServer } from '../sso/server.js';
+import { ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/server.js';
 import type { DetailedTokenVerifier, TokenVerifier } from '../verify/index.js';
 import { PORTAL_NAME } from './pages.js';
-import { DEMO_ALLOWED_ROLES, createDemoPortalHandler } from './portal.js';
+import { createDemoPortalHandler, DEMO_ALLOWED_ROLES } from './portal.js';
 import { RECORDS_NAME } from './records-pages.js';
-import { RECORDS_ALLOWED_ROLES, createRecordsServiceHandler } from './records-service.js';
+import { createRecordsServiceHandler, RECORDS_ALLOWED_ROLES } from './records-service.js';
 
 export const SSO_PROVIDER_NAME = '医療認証基盤（デモ）';
 
@@ -86,7 +90,9 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
   if (options.origin !== undefined) assertSecureOrigin(options.origin);
   const host = options.host ?? '127.0.0.1';
   const challenges: ChallengeStore =
-    options.redisUrl === undefined ? createMemoryChallengeStore() : createRedisChallengeStore({ url: options.redisUrl });
+    options.redisUrl === undefined
+      ? createMemoryChallengeStore()
+      : createRedisChallengeStore({ url: options.redisUrl });
   const portal = deferredServer();
   const records = deferredServer();
   let provider: RunningSsoServer | undefined;

@@ -21,7 +21,10 @@ export interface ChallengeResponseBody {
 }
 
 /** `GET challengeUrl`: a fresh challenge bound to the caller's session, replacing any pending one. */
-export async function issueChallenge(sessionId: string, deps: { challenges: ChallengeStore }): Promise<ChallengeResponseBody> {
+export async function issueChallenge(
+  sessionId: string,
+  deps: { challenges: ChallengeStore },
+): Promise<ChallengeResponseBody> {
   const { challenge, expiresAt } = await deps.challenges.issue(sessionId);
   return { challenge, expiresAt: expiresAt.toISOString() };
 }
@@ -81,7 +84,11 @@ export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
   return isValidationErrorCode(code) ? 401 : 500;
 }
 
-function refuse(status: 400 | 413 | 415, code: ErrorCode, message: string): { status: 400 | 413 | 415; json: ErrorBody } {
+function refuse(
+  status: 400 | 413 | 415,
+  code: ErrorCode,
+  message: string,
+): { status: 400 | 413 | 415; json: ErrorBody } {
   return { status, json: errorBody(code, message) };
 }
 
@@ -126,7 +133,10 @@ function byteLength(body: Uint8Array | string): number {
  * validate the token against the site's origin and the challenge of the caller's session, and on
  * success starts a fresh session.
  */
-export async function handleHpkiLogin<L extends LoginResult>(request: HpkiLoginRequest, deps: HpkiLoginDeps<L>): Promise<HpkiLoginResponse<L>> {
+export async function handleHpkiLogin<L extends LoginResult>(
+  request: HpkiLoginRequest,
+  deps: HpkiLoginDeps<L>,
+): Promise<HpkiLoginResponse<L>> {
   const origin = assertSecureOrigin(deps.origin);
   const redirect = deps.redirect ?? '/';
   if (!SAME_ORIGIN_PATH.test(redirect)) throw new RangeError('redirect must be a same-origin path');
@@ -147,13 +157,16 @@ export async function handleHpkiLogin<L extends LoginResult>(request: HpkiLoginR
   if (parsed === undefined) return refuse(400, 'ERR_TOKEN_MALFORMED', 'body must be JSON {"token": …}');
 
   const takeChallenge = (): Promise<ChallengeTake> =>
-    sessionId !== undefined && isValidSessionId(sessionId) ? deps.challenges.take(sessionId) : Promise.resolve({ status: 'unknown' });
+    sessionId !== undefined && isValidSessionId(sessionId)
+      ? deps.challenges.take(sessionId)
+      : Promise.resolve({ status: 'unknown' });
 
   try {
     const login = await deps.verifier.verify(parsed.token, { origin, takeChallenge });
     const started = await deps.startSession(login, sessionId);
     if (typeof started === 'string') return { status: 200, json: { redirect }, newSessionId: started, login };
-    if (!SAME_ORIGIN_PATH.test(started.redirect)) throw new RangeError('startSession: redirect must be a same-origin path');
+    if (!SAME_ORIGIN_PATH.test(started.redirect))
+      throw new RangeError('startSession: redirect must be a same-origin path');
     return { status: 200, json: { redirect: started.redirect }, newSessionId: started.sessionId, login };
   } catch (err) {
     if (err instanceof HpkiError) {

@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HpkiError } from '../../protocol/errors.js';
 import { type Descriptor, descriptorSchema } from '../../protocol/page-messages.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
-import { type HpkiLoginDeps, MAX_LOGIN_BODY_BYTES, handleHpkiLogin, issueChallenge } from './hpki-login.js';
+import type { LoginResult } from '../verify/index.js';
+import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, MAX_LOGIN_BODY_BYTES } from './hpki-login.js';
 import { errorBody, readBody, sendJson } from './responses.js';
 import type { SessionCookie } from './session-cookie.js';
-import type { LoginResult } from '../verify/index.js';
 
 export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
 
@@ -50,7 +50,10 @@ export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptio
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
-    const outcome = await handleHpkiLogin({ sessionId: cookie.read(req.headers), headers: req.headers, body: body ?? null }, options);
+    const outcome = await handleHpkiLogin(
+      { sessionId: cookie.read(req.headers), headers: req.headers, body: body ?? null },
+      options,
+    );
     if (outcome.status === 200) {
       sendJson(res, 200, outcome.json, { 'Set-Cookie': cookie.serialize(outcome.newSessionId) });
     } else {
@@ -82,7 +85,8 @@ export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptio
     } catch (err) {
       // A client that vanished mid-body, or a bug: never an unhandled rejection in the server.
       options.onInternalError?.(err);
-      if (!res.headersSent) sendJson(res, 500, errorBody('ERR_HPKI_INTERNAL', 'internal error'), { Connection: 'close' });
+      if (!res.headersSent)
+        sendJson(res, 500, errorBody('ERR_HPKI_INTERNAL', 'internal error'), { Connection: 'close' });
       else res.destroy();
     }
     return true;

@@ -3,14 +3,14 @@ export {
   type HpkiLoginDeps,
   type HpkiLoginRequest,
   type HpkiLoginResponse,
-  type LoginVerifier,
-  type StartedSession,
-  MAX_LOGIN_BODY_BYTES,
   handleHpkiLogin,
   issueChallenge,
+  type LoginVerifier,
+  MAX_LOGIN_BODY_BYTES,
+  type StartedSession,
   statusForError,
 } from './hpki-login.js';
-export { DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler, createHpkiRoutes } from './hpki-routes.js';
-export { SECURITY_HEADERS, type ErrorBody, errorBody, readBody, send, sendJson } from './responses.js';
-export { type SessionCookie, createSessionCookie } from './session-cookie.js';
-export { type MemorySessionStoreOptions, type SessionStore, createMemorySessionStore } from './session-store.js';
+export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
+export { type ErrorBody, errorBody, readBody, SECURITY_HEADERS, send, sendJson } from './responses.js';
+export { createSessionCookie, type SessionCookie } from './session-cookie.js';
+export { createMemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './session-store.js';

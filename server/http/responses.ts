@@ -16,7 +16,13 @@ export const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: OutgoingHttpHeaders = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Cache-Control': 'no-store',

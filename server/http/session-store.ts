@@ -21,7 +21,8 @@ export interface MemorySessionStoreOptions {
 /** Sessions in this process's memory: for the demo and single-instance sites. */
 export function createMemorySessionStore<T>(options: MemorySessionStoreOptions = {}): SessionStore<T> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
-  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1_000) throw new RangeError('idleTimeoutMs must be an integer ≥ 1000');
+  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1_000)
+    throw new RangeError('idleTimeoutMs must be an integer ≥ 1000');
   const now = options.now ?? Date.now;
   const sessions = createExpiringMap<T>({ maxEntries: options.maxSessions ?? 10_000, now });
 

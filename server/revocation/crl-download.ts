@@ -37,11 +37,21 @@ export function forbiddenAddressProblem(address: string): string | undefined {
   return forbidden.check(ip, family) ? `${address} is a link-local or unspecified address` : undefined;
 }
 
-export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-type Resolve = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+type Resolve = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** A `lookup` for http.request that refuses a name if any of its addresses is forbidden. */
-export function createGuardedLookup(resolve: Resolve = dnsLookup): (hostname: string, options: { all?: boolean }, callback: LookupCallback) => void {
+export function createGuardedLookup(
+  resolve: Resolve = dnsLookup,
+): (hostname: string, options: { all?: boolean }, callback: LookupCallback) => void {
   return (hostname, options, callback) => {
     resolve(hostname, { all: true }, (err, addresses) => {
       if (err !== null) return callback(err, []);
@@ -91,7 +101,8 @@ export async function downloadCrl(url: string, options: DownloadOptions): Promis
   const target = new URL(url);
   // A literal address never goes through lookup: check it here.
   const literal = target.hostname.replace(/^\[|\]$/g, '');
-  const literalProblem = isIP(literal) === 0 || options.allowLinkLocal === true ? undefined : forbiddenAddressProblem(literal);
+  const literalProblem =
+    isIP(literal) === 0 || options.allowLinkLocal === true ? undefined : forbiddenAddressProblem(literal);
   if (literalProblem !== undefined) throw new Error(`refusing ${url}: ${literalProblem}`);
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -107,7 +118,11 @@ async function fetchBody(url: string, target: URL, options: DownloadOptions, sig
   const status = response.statusCode ?? 0;
   if (status !== 200) {
     response.destroy();
-    throw new Error(status >= 300 && status < 400 ? `HTTP ${status} from ${url}: redirects are not followed` : `HTTP ${status} from ${url}`);
+    throw new Error(
+      status >= 300 && status < 400
+        ? `HTTP ${status} from ${url}: redirects are not followed`
+        : `HTTP ${status} from ${url}`,
+    );
   }
   const declared = Number(response.headers['content-length'] ?? Number.NaN);
   if (declared > options.maxBytes) {

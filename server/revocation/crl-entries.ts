@@ -2,7 +2,16 @@ import type { CertificateExtension } from '../../protocol/certificate-der.js';
 import { readExtension } from '../../protocol/certificate-der.js';
 import { EXT } from '../../protocol/certificate-extensions.js';
 import type { DerElement } from '../../protocol/der.js';
-import { DER_TAG, DerError, decodeTime, expectTag, integerKey, readChildren, readSingle, valueOf } from '../../protocol/der.js';
+import {
+  DER_TAG,
+  DerError,
+  decodeTime,
+  expectTag,
+  integerKey,
+  readChildren,
+  readSingle,
+  valueOf,
+} from '../../protocol/der.js';
 import { decodeGeneralNames } from '../../protocol/general-names.js';
 import { nameKey } from '../../protocol/x500-name.js';
 
@@ -47,7 +56,12 @@ export interface EntriesResult {
   problem: string | undefined;
 }
 
-const KNOWN_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([EXT.cRLReason, EXT.invalidityDate, EXT.certificateIssuer, EXT.holdInstructionCode]);
+const KNOWN_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set([
+  EXT.cRLReason,
+  EXT.invalidityDate,
+  EXT.certificateIssuer,
+  EXT.holdInstructionCode,
+]);
 
 /** Name key of the first directoryName in a certificateIssuer value (the DN §5.3.3 requires). */
 function entryIssuerKey(ext: CertificateExtension): string {
@@ -57,23 +71,38 @@ function entryIssuerKey(ext: CertificateExtension): string {
 }
 
 export function readEntries(bytes: Uint8Array, list: DerElement, crlIssuerKey: string): EntriesResult {
-  const result: EntriesResult = { byIssuer: new Map(), count: 0, hasExtensions: false, hasCertificateIssuer: false, hasRemoveFromCrl: false, problem: undefined };
+  const result: EntriesResult = {
+    byIssuer: new Map(),
+    count: 0,
+    hasExtensions: false,
+    hasCertificateIssuer: false,
+    hasRemoveFromCrl: false,
+    problem: undefined,
+  };
   const fail = (problem: string): void => void (result.problem ??= problem);
   let issuerKey = crlIssuerKey;
   let current = new Map<string, RevokedEntry>();
   result.byIssuer.set(issuerKey, current);
   for (const entry of readChildren(bytes, list, 2_000_000)) {
-    const [serialEl, dateEl, extsEl, extra] = readChildren(bytes, expectTag(entry, DER_TAG.SEQUENCE, 'revoked entry'), 4);
+    const [serialEl, dateEl, extsEl, extra] = readChildren(
+      bytes,
+      expectTag(entry, DER_TAG.SEQUENCE, 'revoked entry'),
+      4,
+    );
     if (extra !== undefined) throw new DerError('revoked entry: trailing data');
     const serialKey = integerKey(valueOf(bytes, expectTag(serialEl, DER_TAG.INTEGER, 'userCertificate')));
-    if (dateEl === undefined || (dateEl.tag !== DER_TAG.UTC_TIME && dateEl.tag !== DER_TAG.GENERALIZED_TIME)) throw new DerError('revoked entry: bad revocationDate');
+    if (dateEl === undefined || (dateEl.tag !== DER_TAG.UTC_TIME && dateEl.tag !== DER_TAG.GENERALIZED_TIME))
+      throw new DerError('revoked entry: bad revocationDate');
     let reason: number | undefined;
     if (extsEl !== undefined) {
       result.hasExtensions = true;
       const exts = new Map<string, CertificateExtension>();
-      for (const el of readChildren(bytes, expectTag(extsEl, DER_TAG.SEQUENCE, 'crlEntryExtensions'), 16)) exts.set(...readExtension(bytes, el, exts));
+      for (const el of readChildren(bytes, expectTag(extsEl, DER_TAG.SEQUENCE, 'crlEntryExtensions'), 16))
+        exts.set(...readExtension(bytes, el, exts));
       if (exts.size === 0) throw new DerError('crlEntryExtensions: empty list');
-      for (const e of exts.values()) if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.oid)) fail(`§5.3: unsupported critical entry extension ${e.oid}`);
+      for (const e of exts.values())
+        if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.oid))
+          fail(`§5.3: unsupported critical entry extension ${e.oid}`);
       const reasonExt = exts.get(EXT.cRLReason);
       if (reasonExt !== undefined) {
         const value = valueOf(reasonExt.value, readSingle(reasonExt.value, 0x0a));
@@ -84,7 +113,8 @@ export function readEntries(bytes: Uint8Array, list: DerElement, crlIssuerKey: s
       }
       const invalidity = exts.get(EXT.invalidityDate);
       // §5.3.2: GeneralizedTime in Zulu with seconds (decodeTime enforces the form).
-      if (invalidity !== undefined) decodeTime(invalidity.value, readSingle(invalidity.value, DER_TAG.GENERALIZED_TIME));
+      if (invalidity !== undefined)
+        decodeTime(invalidity.value, readSingle(invalidity.value, DER_TAG.GENERALIZED_TIME));
       const certIssuer = exts.get(EXT.certificateIssuer);
       if (certIssuer !== undefined) {
         result.hasCertificateIssuer = true;

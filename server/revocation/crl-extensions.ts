@@ -1,5 +1,9 @@
 import type { CertificateExtension } from '../../protocol/certificate-der.js';
-import { EXT, decodeAccessDescriptions, decodeAuthorityKeyIdentifierValue } from '../../protocol/certificate-extensions.js';
+import {
+  decodeAccessDescriptions,
+  decodeAuthorityKeyIdentifierValue,
+  EXT,
+} from '../../protocol/certificate-extensions.js';
 import { DER_TAG, decodeBigInteger, readSingle, valueOf } from '../../protocol/der.js';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import { decodeCrlDistributionPoints, decodeIssuingDistributionPoint } from '../../protocol/distribution-points.js';
@@ -37,19 +41,26 @@ function crlNumber(ext: CertificateExtension, what: string, problems: string[]):
   const value = valueOf(ext.value, readSingle(ext.value, DER_TAG.INTEGER));
   const n = decodeBigInteger(value);
   if (n < 0n) problems.push(`§5.2.3: negative ${what}`);
-  if (value.length > 21 || (value.length === 21 && value[0] !== 0)) problems.push(`§5.2.3: ${what} longer than 20 octets`);
+  if (value.length > 21 || (value.length === 21 && value[0] !== 0))
+    problems.push(`§5.2.3: ${what} longer than 20 octets`);
   return n;
 }
 
 function idpProblems(idp: IssuingDistributionPointValue, problems: string[]): void {
-  const only = [idp.onlyContainsUserCerts, idp.onlyContainsCACerts, idp.onlyContainsAttributeCerts].filter(Boolean).length;
-  if (only > 1) problems.push('§5.2.5: more than one of onlyContainsUserCerts, onlyContainsCACerts, onlyContainsAttributeCerts');
-  if (only === 0 && !idp.indirectCRL && idp.name === undefined && idp.onlySomeReasons === undefined) problems.push('§5.2.5: empty issuingDistributionPoint');
+  const only = [idp.onlyContainsUserCerts, idp.onlyContainsCACerts, idp.onlyContainsAttributeCerts].filter(
+    Boolean,
+  ).length;
+  if (only > 1)
+    problems.push('§5.2.5: more than one of onlyContainsUserCerts, onlyContainsCACerts, onlyContainsAttributeCerts');
+  if (only === 0 && !idp.indirectCRL && idp.name === undefined && idp.onlySomeReasons === undefined)
+    problems.push('§5.2.5: empty issuingDistributionPoint');
 }
 
 export function crlExtensionFacts(extensions: ReadonlyMap<string, CertificateExtension>): CrlExtensionFacts {
   const problems: string[] = [];
-  for (const e of extensions.values()) if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.oid)) problems.push(`§5.2: unsupported critical CRL extension ${e.oid}`);
+  for (const e of extensions.values())
+    if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.oid))
+      problems.push(`§5.2: unsupported critical CRL extension ${e.oid}`);
   const get = (oid: string): CertificateExtension | undefined => extensions.get(oid);
 
   const numberExt = get(EXT.cRLNumber);
@@ -71,14 +82,16 @@ export function crlExtensionFacts(extensions: ReadonlyMap<string, CertificateExt
     const points = decodeCrlDistributionPoints(freshest.value);
     if (freshest.critical) problems.push('§5.2.6: freshestCRL marked critical');
     if (deltaExt !== undefined) problems.push('§5.2.6: freshestCRL in a delta CRL');
-    if (points.some((p) => p.reasons !== undefined || p.crlIssuer !== undefined)) problems.push('§5.2.6: freshestCRL with reasons or cRLIssuer');
+    if (points.some((p) => p.reasons !== undefined || p.crlIssuer !== undefined))
+      problems.push('§5.2.6: freshestCRL with reasons or cRLIssuer');
   }
 
   const aia = get(EXT.authorityInfoAccess);
   if (aia !== undefined) {
     const methods = decodeAccessDescriptions(aia.value).map((d) => d.method);
     if (aia.critical) problems.push('§5.2.7: authorityInfoAccess marked critical');
-    if (methods.some((m) => m !== CA_ISSUERS)) problems.push('§5.2.7: authorityInfoAccess with a method other than caIssuers');
+    if (methods.some((m) => m !== CA_ISSUERS))
+      problems.push('§5.2.7: authorityInfoAccess with a method other than caIssuers');
   }
 
   const ian = get(EXT.issuerAltName);
@@ -90,6 +103,7 @@ export function crlExtensionFacts(extensions: ReadonlyMap<string, CertificateExt
     authorityKeyId = decodeAuthorityKeyIdentifierValue(akiExt.value).keyId;
     if (akiExt.critical) problems.push('§5.2.1 (§4.2.1.1): authorityKeyIdentifier marked critical');
   }
-  if (number !== undefined && deltaBase !== undefined && deltaBase >= number) problems.push('§5.2.4: delta CRL numbered at or below its base');
+  if (number !== undefined && deltaBase !== undefined && deltaBase >= number)
+    problems.push('§5.2.4: delta CRL numbered at or below its base');
   return { crlNumber: number, deltaBase, issuingDistributionPoint: idp, authorityKeyId, problems };
 }

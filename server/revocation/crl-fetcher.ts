@@ -1,5 +1,5 @@
 import type { ParsedCrl } from './crl.js';
-import { MAX_CRL_BYTES, isCrlFresh, parseCrl } from './crl.js';
+import { isCrlFresh, MAX_CRL_BYTES, parseCrl } from './crl.js';
 import { downloadCrl, isFetchableCrlUrl } from './crl-download.js';
 
 export { isFetchableCrlUrl } from './crl-download.js';

@@ -1,7 +1,7 @@
 import type { KeyPolicy } from '../cert/key-policy.js';
+import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { certificateProblem } from '../cert/path-checks.js';
 import { validatePath } from '../cert/path-validation.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import type { SignatureBudget } from '../cert/signature.js';
 import { verifySignedData } from '../cert/signature.js';
 import type { TrustStore } from '../cert/trust-store.js';
@@ -74,7 +74,11 @@ function candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext):
 function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy: KeyPolicy): string | undefined {
   if (candidate.keyUsage === undefined) return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3)`;
   if (!candidate.keyUsage.cRLSign) return `${candidate.subjectText} may not sign CRLs`;
-  if (crl.authorityKeyId !== undefined && candidate.subjectKeyId !== undefined && crl.authorityKeyId !== candidate.subjectKeyId) {
+  if (
+    crl.authorityKeyId !== undefined &&
+    candidate.subjectKeyId !== undefined &&
+    crl.authorityKeyId !== candidate.subjectKeyId
+  ) {
     return `${candidate.subjectText} has another key identifier`;
   }
   return certificateProblem(candidate, keyPolicy);
@@ -93,9 +97,14 @@ export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIs
       problem = unfit;
       continue;
     }
-    const inPath = ctx.path.findIndex((c) => c.sha256 === candidate.sha256) > position || candidate.sha256 === anchor.sha256;
+    const inPath =
+      ctx.path.findIndex((c) => c.sha256 === candidate.sha256) > position || candidate.sha256 === anchor.sha256;
     if (!inPath) {
-      const built = validatePath(candidate, ctx.supplied, ctx.store, ctx.at, { keyPolicy: ctx.keyPolicy, budget: ctx.budget, anchor });
+      const built = validatePath(candidate, ctx.supplied, ctx.store, ctx.at, {
+        keyPolicy: ctx.keyPolicy,
+        budget: ctx.budget,
+        anchor,
+      });
       if (!built.ok) {
         problem = `the CRL signer ${candidate.subjectText} has no valid path: ${built.message}`;
         continue;

@@ -21,7 +21,11 @@ import type { ParsedCrl } from './crl.js';
  * full name, all reasons, no cRLIssuer.
  */
 export function issuerDistributionPoint(cert: ParsedCertificate): DistributionPoint {
-  return { name: { kind: 'fullName', names: [{ kind: 'directoryName', name: cert.decoded.issuer }] }, reasons: undefined, crlIssuer: undefined };
+  return {
+    name: { kind: 'fullName', names: [{ kind: 'directoryName', name: cert.decoded.issuer }] },
+    reasons: undefined,
+    crlIssuer: undefined,
+  };
 }
 
 /** Full names of a distribution point name; a relative one is appended to `issuer` (§4.2.1.13). */
@@ -39,7 +43,8 @@ export function crlScopeProblem(crl: ParsedCrl, dp: DistributionPoint, cert: Par
   const idp = crl.issuingDistributionPoint;
   const crlIssuers = directoryNames(dp.crlIssuer);
   if (dp.crlIssuer !== undefined) {
-    if (!crlIssuers.some((n) => nameKey(n) === crl.issuerKey)) return 'issued by another CRL issuer than the distribution point names';
+    if (!crlIssuers.some((n) => nameKey(n) === crl.issuerKey))
+      return 'issued by another CRL issuer than the distribution point names';
     if (idp?.indirectCRL !== true) return 'the distribution point names a CRL issuer but the CRL is not indirect';
   } else if (crl.issuerKey !== cert.issuerKey) {
     return 'issued by another issuer';
@@ -47,7 +52,8 @@ export function crlScopeProblem(crl: ParsedCrl, dp: DistributionPoint, cert: Par
   if (idp === undefined) return undefined;
   if (idp.name !== undefined) {
     const idpNames = fullNames(idp.name, crl.issuer);
-    const pointNames = dp.name !== undefined ? fullNames(dp.name, crlIssuers[0] ?? cert.decoded.issuer) : (dp.crlIssuer ?? []);
+    const pointNames =
+      dp.name !== undefined ? fullNames(dp.name, crlIssuers[0] ?? cert.decoded.issuer) : (dp.crlIssuer ?? []);
     if (!shareAName(idpNames, pointNames)) return 'its issuing distribution point is not one of the certificate’s';
   }
   if (idp.onlyContainsUserCerts && cert.isCa) return 'it lists end-entity certificates only';
@@ -77,7 +83,13 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
  */
 export function deltaApplies(delta: ParsedCrl, base: ParsedCrl): boolean {
   const baseNumber = base.crlNumber;
-  if (delta.deltaBase === undefined || delta.crlNumber === undefined || baseNumber === undefined || base.deltaBase !== undefined) return false;
+  if (
+    delta.deltaBase === undefined ||
+    delta.crlNumber === undefined ||
+    baseNumber === undefined ||
+    base.deltaBase !== undefined
+  )
+    return false;
   return (
     delta.issuerKey === base.issuerKey &&
     sameBytes(delta.issuingDistributionPoint?.der, base.issuingDistributionPoint?.der) &&

@@ -2,13 +2,23 @@ import { createHash } from 'node:crypto';
 import type { AlgorithmIdentifierDer, CertificateExtension } from '../../protocol/certificate-der.js';
 import { readAlgorithm, readExtension } from '../../protocol/certificate-der.js';
 import type { DerElement } from '../../protocol/der.js';
-import { DER_TAG, DerError, bitStringBytes, decodeTime, expectTag, readChildren, readSingle, valueOf, wholeOf } from '../../protocol/der.js';
+import {
+  bitStringBytes,
+  DER_TAG,
+  DerError,
+  decodeTime,
+  expectTag,
+  readChildren,
+  readSingle,
+  valueOf,
+  wholeOf,
+} from '../../protocol/der.js';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString, readSharedName } from '../../protocol/x500-name.js';
-import { crlExtensionFacts } from './crl-extensions.js';
-import { readEntries } from './crl-entries.js';
 import type { RevokedEntry } from './crl-entries.js';
+import { readEntries } from './crl-entries.js';
+import { crlExtensionFacts } from './crl-extensions.js';
 
 /**
  * X.509 CRLs (RFC 5280 §5) read strictly with the project's DER reader, which walks a list of a
@@ -64,7 +74,8 @@ export function findEntry(crl: ParsedCrl, issuerKey: string, serialKey: string):
 
 function readExtensionList(bytes: Uint8Array, list: DerElement): Map<string, CertificateExtension> {
   const out = new Map<string, CertificateExtension>();
-  for (const el of readChildren(bytes, expectTag(list, DER_TAG.SEQUENCE, 'extensions'), 64)) out.set(...readExtension(bytes, el, out));
+  for (const el of readChildren(bytes, expectTag(list, DER_TAG.SEQUENCE, 'extensions'), 64))
+    out.set(...readExtension(bytes, el, out));
   if (out.size === 0) throw new DerError('crlExtensions: empty list');
   return out;
 }
@@ -76,7 +87,9 @@ function isTime(el: DerElement | undefined): el is DerElement {
 function sameAlgorithm(a: AlgorithmIdentifierDer, b: AlgorithmIdentifierDer): boolean {
   const pa = a.parameters;
   const pb = b.parameters;
-  return a.oid === b.oid && (pa === undefined || pb === undefined ? pa === pb : Buffer.from(pa).equals(Buffer.from(pb)));
+  return (
+    a.oid === b.oid && (pa === undefined || pb === undefined ? pa === pb : Buffer.from(pa).equals(Buffer.from(pb)))
+  );
 }
 
 function decodeUnchecked(der: Uint8Array): ParsedCrl {
@@ -117,7 +130,8 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
   }
   if (i !== fields.length) throw new DerError('tbsCertList: unexpected fields');
   // §5.1.2.1, §5.1.2.7: extensions (of the CRL or of an entry) need version 2.
-  if (version === 1 && (extensions.size > 0 || entries?.hasExtensions === true)) throw new DerError('extensions in a version 1 CRL');
+  if (version === 1 && (extensions.size > 0 || entries?.hasExtensions === true))
+    throw new DerError('extensions in a version 1 CRL');
 
   const facts = crlExtensionFacts(extensions);
   const idp = facts.issuingDistributionPoint;
@@ -125,8 +139,10 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
   if (issuer.length === 0) problems.push('§5.1.2.3: empty issuer name');
   if (entries?.count === 0) problems.push('§5.1.2.6: an empty revokedCertificates list must be absent');
   if (entries?.problem !== undefined) problems.push(entries.problem);
-  if (entries?.hasCertificateIssuer === true && idp?.indirectCRL !== true) problems.push('§5.3.3: certificateIssuer entry extension in a CRL that is not indirect');
-  if (entries?.hasRemoveFromCrl === true && facts.deltaBase === undefined) problems.push('§5.3.1: removeFromCRL in a complete CRL');
+  if (entries?.hasCertificateIssuer === true && idp?.indirectCRL !== true)
+    problems.push('§5.3.3: certificateIssuer entry extension in a CRL that is not indirect');
+  if (entries?.hasRemoveFromCrl === true && facts.deltaBase === undefined)
+    problems.push('§5.3.1: removeFromCRL in a complete CRL');
 
   const byIssuer = entries?.byIssuer ?? new Map<string, Map<string, RevokedEntry>>();
   return {

@@ -96,7 +96,12 @@ interface ListReading {
  */
 function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly ParsedCrl[], at: Date): ListReading {
   const lookup = (crl: ParsedCrl): RevokedEntry | undefined => findEntry(crl, cert.issuerKey, cert.decoded.serialKey);
-  const delta = deltas.filter((d) => isCrlFresh(d, at)).reduce<ParsedCrl | undefined>((best, d) => (best === undefined || d.thisUpdate > best.thisUpdate ? d : best), undefined);
+  const delta = deltas
+    .filter((d) => isCrlFresh(d, at))
+    .reduce<ParsedCrl | undefined>(
+      (best, d) => (best === undefined || d.thisUpdate > best.thisUpdate ? d : best),
+      undefined,
+    );
   const current = delta ?? (isCrlFresh(base, at) ? base : undefined);
   const final = [base, ...deltas].map(lookup).find((e): e is RevokedEntry => e !== undefined && isIrreversible(e));
   if (final !== undefined) return { entry: final, current };
@@ -109,7 +114,11 @@ function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly Par
  * One certificate's answer. Subject and detail are only read when something explains a refusal, so
  * they are made then (the display name of an unseen certificate is otherwise never built).
  */
-function answer(cert: ParsedCertificate, status: CertificateRevocationStatus, detail: string | (() => string)): CertificateRevocation {
+function answer(
+  cert: ParsedCertificate,
+  status: CertificateRevocationStatus,
+  detail: string | (() => string),
+): CertificateRevocation {
   let text = typeof detail === 'string' ? detail : undefined;
   return {
     get subject() {
@@ -123,10 +132,16 @@ function answer(cert: ParsedCertificate, status: CertificateRevocationStatus, de
   };
 }
 
-async function certificateStatus(path: readonly ParsedCertificate[], i: number, required: boolean, ctx: Context): Promise<CertificateRevocation> {
+async function certificateStatus(
+  path: readonly ParsedCertificate[],
+  i: number,
+  required: boolean,
+  ctx: Context,
+): Promise<CertificateRevocation> {
   const cert = path[i]!;
   const absent = (detail: string): CertificateRevocation => answer(cert, required ? 'unknown' : 'not-checked', detail);
-  if (ctx.inProgress.has(cert.sha256)) return answer(cert, 'not-checked', 'its status is being established by the enclosing check');
+  if (ctx.inProgress.has(cert.sha256))
+    return answer(cert, 'not-checked', 'its status is being established by the enclosing check');
   const found = ctx.provider.crlsFor(cert, required && ctx.depth === 0);
   const crls = Array.isArray(found) ? (found as readonly ParsedCrl[]) : await found;
   if (crls.length === 0) return absent('no CRL of its issuer');
@@ -172,7 +187,9 @@ async function certificateStatus(path: readonly ParsedCertificate[], i: number, 
         continue;
       }
       // §6.3.3 c, h: a delta must share the base's scope and be signed by the same key.
-      const own = deltas.filter((d) => deltaApplies(d, crl) && ctx.signatures.verify(d, signer.signer, ctx.budget) === 'yes');
+      const own = deltas.filter(
+        (d) => deltaApplies(d, crl) && ctx.signatures.verify(d, signer.signer, ctx.budget) === 'yes',
+      );
       const read = readList(cert, crl, own, ctx.at);
       // A hold is only as good as the list that says it; other revocations are final.
       if (read.entry !== undefined && (read.current !== undefined || isIrreversible(read.entry))) {
@@ -192,21 +209,34 @@ async function certificateStatus(path: readonly ParsedCertificate[], i: number, 
     return answer(cert, 'good', () => `not on the CRL of ${list.thisUpdate.toISOString()}`);
   }
   if (!inScope) return absent('no CRL of its issuer covers it (distribution point)');
-  const detail = mask !== 0 ? 'its current CRLs do not cover every revocation reason' : (problems.find((p) => p.startsWith('only stale')) ?? problems[0] ?? 'no usable CRL');
+  const detail =
+    mask !== 0
+      ? 'its current CRLs do not cover every revocation reason'
+      : (problems.find((p) => p.startsWith('only stale')) ?? problems[0] ?? 'no usable CRL');
   return answer(cert, 'unknown', detail);
 }
 
 /** A CRL signer outside the validated path must not be revoked itself (§6.3.3 f: its path is validated). */
-async function signerRevocationProblem(signerPath: readonly ParsedCertificate[], checking: ParsedCertificate, ctx: Context): Promise<string | undefined> {
+async function signerRevocationProblem(
+  signerPath: readonly ParsedCertificate[],
+  checking: ParsedCertificate,
+  ctx: Context,
+): Promise<string | undefined> {
   if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
   // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
   const inProgress = new Set(ctx.inProgress).add(checking.sha256);
   const result = await checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress });
   const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
-  return bad === undefined ? undefined : `${bad.subject} is ${bad.status === 'revoked' ? bad.detail : `of unknown status (${bad.detail})`}`;
+  return bad === undefined
+    ? undefined
+    : `${bad.subject} is ${bad.status === 'revoked' ? bad.detail : `of unknown status (${bad.detail})`}`;
 }
 
-async function checkPath(path: readonly ParsedCertificate[], targetRequired: boolean, ctx: Context): Promise<PathRevocation> {
+async function checkPath(
+  path: readonly ParsedCertificate[],
+  targetRequired: boolean,
+  ctx: Context,
+): Promise<PathRevocation> {
   const certificates: CertificateRevocation[] = [];
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;

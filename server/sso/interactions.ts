@@ -7,7 +7,7 @@ import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import { type RouteHandler, type SessionCookie, type StartedSession, send } from '../http/index.js';
 import type { SsoLogin } from './login-proof.js';
 import { loginPage, messagePage } from './pages.js';
-import { BINDING_GRACE_SECONDS, type SsoRecords, browserKey, ssoLoginSchema } from './records.js';
+import { BINDING_GRACE_SECONDS, browserKey, type SsoRecords, ssoLoginSchema } from './records.js';
 
 /**
  * The provider's interaction, as an HPKI-login site (PROTOCOL.md §10):
@@ -38,7 +38,9 @@ const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{8,64})(?:\/(login|abort
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** `startSession` of the HPKI login route: see step 2 above. */
-export function ssoStartSession(records: SsoRecords): (login: SsoLogin, previous: string | undefined) => Promise<StartedSession> {
+export function ssoStartSession(
+  records: SsoRecords,
+): (login: SsoLogin, previous: string | undefined) => Promise<StartedSession> {
   return async (login, previous) => {
     const binding = previous === undefined ? undefined : await records.takeBinding(previous);
     if (binding === undefined) {
@@ -48,7 +50,11 @@ export function ssoStartSession(records: SsoRecords): (login: SsoLogin, previous
       throw new HpkiError('ERR_CHALLENGE_EXPIRED', 'the sign-in request has expired: start again at the service');
     }
     const sessionId = randomBase64Url256();
-    await records.putProof(binding.uid, { login: ssoLoginSchema.parse(login), browser: browserKey(sessionId), authTime: nowSeconds() });
+    await records.putProof(binding.uid, {
+      login: ssoLoginSchema.parse(login),
+      browser: browserKey(sessionId),
+      authTime: nowSeconds(),
+    });
     return { sessionId, redirect: `/interaction/${binding.uid}/login` };
   };
 }
@@ -76,11 +82,19 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
   const finish = (req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void> =>
     deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
 
-  async function showLogin(req: IncomingMessage, res: ServerResponse, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+  async function showLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    details: Awaited<ReturnType<Provider['interactionDetails']>>,
+  ): Promise<void> {
     const client = clientOf(details.params['client_id']);
     const { reasons } = details.prompt;
     if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
-      await finish(req, res, { error: 'access_denied', error_description: "the signed-in holder's role is not admitted by this service" });
+      await finish(req, res, {
+        error: 'access_denied',
+        error_description: "the signed-in holder's role is not admitted by this service",
+      });
       return;
     }
     let sessionId = cookie.read(req.headers);
@@ -91,16 +105,27 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
     await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
-    const again = reasons.some((r) => r === 'login_prompt' || r === 'max_age') && details.session?.accountId !== undefined;
+    const again =
+      reasons.some((r) => r === 'login_prompt' || r === 'max_age') && details.session?.accountId !== undefined;
     html(
       res,
       200,
-      loginPage({ providerName, clientName: client?.client_name ?? String(details.params['client_id']), abortPath: `/interaction/${uid}/abort`, again }),
+      loginPage({
+        providerName,
+        clientName: client?.client_name ?? String(details.params['client_id']),
+        abortPath: `/interaction/${uid}/abort`,
+        again,
+      }),
       headers,
     );
   }
 
-  async function completeLogin(req: IncomingMessage, res: ServerResponse, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<void> {
+  async function completeLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    details: Awaited<ReturnType<Provider['interactionDetails']>>,
+  ): Promise<void> {
     const sessionId = cookie.read(req.headers);
     const proof = await records.takeProof(uid);
     if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
@@ -110,15 +135,25 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const { login, authTime } = proof;
     const allowed = clientOf(details.params['client_id'])?.hpki_allowed_roles;
     if (allowed !== undefined && !allowed.includes(login.hcRole)) {
-      await finish(req, res, { error: 'access_denied', error_description: `this service does not admit the role '${login.hcRole}'` });
+      await finish(req, res, {
+        error: 'access_denied',
+        error_description: `this service does not admit the role '${login.hcRole}'`,
+      });
       return;
     }
     await records.putAccount({ login, authTime });
     // remember: false — the provider's session cookie ends with the browser (shared workstations).
-    await finish(req, res, { login: { accountId: login.sub, acr: HPKI_ACR, amr: [...HPKI_AMR], ts: authTime, remember: false } });
+    await finish(req, res, {
+      login: { accountId: login.sub, acr: HPKI_ACR, amr: [...HPKI_AMR], ts: authTime, remember: false },
+    });
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, uid: string, step: string | undefined): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    step: string | undefined,
+  ): Promise<void> {
     let details;
     try {
       details = await deps.provider().interactionDetails(req, res);
@@ -132,7 +167,13 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     if (details.prompt.name !== 'login') {
       // Consent is given by the operator's registration (loadExistingGrant); nothing else is asked.
-      refuse(res, 400, 'ログインを続けられません', `想定していない確認です（${details.prompt.name}）。`, `Unexpected prompt: ${details.prompt.name}.`);
+      refuse(
+        res,
+        400,
+        'ログインを続けられません',
+        `想定していない確認です（${details.prompt.name}）。`,
+        `Unexpected prompt: ${details.prompt.name}.`,
+      );
       return;
     }
     if (step === undefined) await showLogin(req, res, uid, details);
@@ -143,7 +184,8 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
     const match = INTERACTION_PATH.exec(path);
-    if (match === null) return path === '/interaction' || path.startsWith('/interaction/') ? (notThisBrowser(res), true) : false;
+    if (match === null)
+      return path === '/interaction' || path.startsWith('/interaction/') ? (notThisBrowser(res), true) : false;
     if (req.method !== 'GET') {
       send(res, 405, 'text/plain; charset=utf-8', 'use GET\n', { Allow: 'GET' });
       return true;
@@ -152,7 +194,8 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
       await route(req, res, match[1]!, match[2]);
     } catch (err) {
       deps.onInternalError?.(err);
-      if (!res.headersSent) refuse(res, 500, 'エラー', 'ログインを処理できませんでした。', 'The sign-in could not be processed.');
+      if (!res.headersSent)
+        refuse(res, 500, 'エラー', 'ログインを処理できませんでした。', 'The sign-in could not be processed.');
       else res.destroy();
     }
     return true;

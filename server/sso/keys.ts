@@ -35,18 +35,27 @@ const MAX_KEYS_FILE_BYTES = 64 * 1024;
 
 /** RFC 7638 thumbprint: the key's id is a function of the key. */
 function thumbprint(jwk: { e: string; n: string }): string {
-  return createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n }))
+    .digest('base64url');
 }
 
 export function generateSigningKey(): PrivateJwk {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
-  return rsaPrivateJwkSchema.parse({ ...jwk, kid: thumbprint({ e: String(jwk.e), n: String(jwk.n) }), use: 'sig', alg: 'RS256' });
+  return rsaPrivateJwkSchema.parse({
+    ...jwk,
+    kid: thumbprint({ e: String(jwk.e), n: String(jwk.n) }),
+    use: 'sig',
+    alg: 'RS256',
+  });
 }
 
 /** Secrets for oidc-provider's signed cookies, one per key, in the keys' order (the first signs). */
 export function cookieSecrets(jwks: PrivateJwks): Buffer[] {
-  return jwks.keys.map((key) => Buffer.from(hkdfSync('sha256', Buffer.from(key.d, 'base64url'), 'hpki-login sso', 'cookie signing', 32)));
+  return jwks.keys.map((key) =>
+    Buffer.from(hkdfSync('sha256', Buffer.from(key.d, 'base64url'), 'hpki-login sso', 'cookie signing', 32)),
+  );
 }
 
 function serialize(jwks: PrivateJwks): string {
@@ -57,7 +66,9 @@ export async function readKeysFile(path: string): Promise<PrivateJwks> {
   const info = await stat(path);
   if (info.size > MAX_KEYS_FILE_BYTES) throw new Error(`${path} is too large for a keys file`);
   if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-    throw new Error(`${path} holds private keys but others may read it (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    throw new Error(
+      `${path} holds private keys but others may read it (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`,
+    );
   }
   let json: unknown;
   try {

@@ -22,7 +22,8 @@ export function createSsoVerifier(inner: DetailedTokenVerifier): LoginVerifier<S
       const report = await inner.verifyWithReport(token, context);
       if (report.error !== undefined) throw report.error;
       const { result, certificate } = report;
-      if (result === undefined || certificate === undefined) throw new HpkiError('ERR_HPKI_INTERNAL', 'verification ended without a result');
+      if (result === undefined || certificate === undefined)
+        throw new HpkiError('ERR_HPKI_INTERNAL', 'verification ended without a result');
       const issuer = certificate.decoded.issuer;
       return { ...result, sub: deriveSub(issuer, result.holder.id), issuerDn: nameToString(issuer) };
     },

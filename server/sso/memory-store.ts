@@ -1,6 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import { createMemoryChallengeStore } from '../challenge-store/index.js';
-import { GRANTABLE_MODELS, type SsoAdapter, type SsoStore, alreadyConsumed, storeFull, ttlSeconds } from './store.js';
+import { alreadyConsumed, GRANTABLE_MODELS, type SsoAdapter, type SsoStore, storeFull, ttlSeconds } from './store.js';
 
 export interface MemorySsoStoreOptions {
   /** Records kept at most (all models together); when full, new ones are refused. Default 100 000. */
@@ -106,7 +106,11 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     };
   }
 
-  const challenges = createMemoryChallengeStore({ maxEntries: options.maxChallenges ?? 10_000, whenFull: 'refuse', now });
+  const challenges = createMemoryChallengeStore({
+    maxEntries: options.maxChallenges ?? 10_000,
+    whenFull: 'refuse',
+    now,
+  });
   return {
     kind: 'memory',
     adapter,

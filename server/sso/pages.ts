@@ -10,7 +10,13 @@ export const SSO_STYLESHEET_PATH = '/static/sso.css';
 /** Where the descriptor puts the extension's button (PROTOCOL.md §1.1 `button`). */
 export const LOGIN_SLOT_ID = 'hpki-sso-login';
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);

@@ -2,7 +2,7 @@ import type { AccountClaims, Configuration, KoaContextWithOIDC } from 'oidc-prov
 import { interactionPolicy } from 'oidc-provider';
 import { HPKI_ACR, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
 import { cookieSecrets, type PrivateJwks } from './keys.js';
-import { LOGOUT_SCRIPT_HASH, errorPage, logoutPage, messagePage } from './pages.js';
+import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, messagePage } from './pages.js';
 import type { Account, SsoRecords } from './records.js';
 import type { SsoStore } from './store.js';
 
@@ -59,7 +59,10 @@ export function accountClaims(sub: string, account: Account, use: string, scope:
   return claims;
 }
 
-export function allowedRolesOf(clients: readonly SsoClient[], clientId: string | undefined): readonly string[] | undefined {
+export function allowedRolesOf(
+  clients: readonly SsoClient[],
+  clientId: string | undefined,
+): readonly string[] | undefined {
   return clients.find((c) => c.client_id === clientId)?.hpki_allowed_roles;
 }
 
@@ -69,11 +72,16 @@ function policy(clients: readonly SsoClient[]): interactionPolicy.Prompt[] {
   const login = prompts.get('login');
   if (login === undefined) throw new Error('oidc-provider has no login prompt');
   login.checks.add(
-    new interactionPolicy.Check('hpki_role_not_allowed', "the holder's hcRole is not admitted by this client", 'access_denied', (ctx) => {
-      const role = ctx.oidc.account?.['hpkiRole'];
-      const allowed = allowedRolesOf(clients, ctx.oidc.client?.clientId);
-      return typeof role === 'string' && allowed !== undefined && !allowed.includes(role);
-    }),
+    new interactionPolicy.Check(
+      'hpki_role_not_allowed',
+      "the holder's hcRole is not admitted by this client",
+      'access_denied',
+      (ctx) => {
+        const role = ctx.oidc.account?.['hpkiRole'];
+        const allowed = allowedRolesOf(clients, ctx.oidc.client?.clientId);
+        return typeof role === 'string' && allowed !== undefined && !allowed.includes(role);
+      },
+    ),
   );
   return prompts;
 }
@@ -86,7 +94,10 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   if (accountId === undefined || clientId === undefined) return undefined;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
   const existing = grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
-  const grant = existing !== undefined && existing.accountId === accountId ? existing : new oidc.provider.Grant({ accountId, clientId });
+  const grant =
+    existing !== undefined && existing.accountId === accountId
+      ? existing
+      : new oidc.provider.Grant({ accountId, clientId });
   grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
   await grant.save();
   return grant;
@@ -151,13 +162,22 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
           const hint = ctx.oidc.entities.IdTokenHint;
           const hintSub = hint === undefined ? undefined : (hint as { payload?: { sub?: unknown } }).payload?.sub;
           const auto = hintSub !== undefined && hintSub === ctx.oidc.session?.accountId;
-          if (auto) ctx.set('Content-Security-Policy', PROVIDER_CSP.replace("script-src 'self'", `script-src 'self' ${LOGOUT_SCRIPT_HASH}`));
+          if (auto)
+            ctx.set(
+              'Content-Security-Policy',
+              PROVIDER_CSP.replace("script-src 'self'", `script-src 'self' ${LOGOUT_SCRIPT_HASH}`),
+            );
           ctx.type = 'html';
           ctx.body = logoutPage(providerName, form, auto);
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = messagePage(providerName, 'ログアウトしました', 'すべてのサービスからログアウトしました。', 'You are signed out of every service.');
+          ctx.body = messagePage(
+            providerName,
+            'ログアウトしました',
+            'すべてのサービスからログアウトしました。',
+            'You are signed out of every service.',
+          );
         },
       },
     },

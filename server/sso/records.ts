@@ -30,7 +30,9 @@ export const ssoLoginSchema = z
   .strip();
 
 const bindingSchema = z.object({ uid: text(128), interactionExpiresAt: z.number().int() }).strict();
-const proofSchema = z.object({ login: ssoLoginSchema, browser: z.string().length(43), authTime: z.number().int() }).strict();
+const proofSchema = z
+  .object({ login: ssoLoginSchema, browser: z.string().length(43), authTime: z.number().int() })
+  .strict();
 const accountSchema = z.object({ login: ssoLoginSchema, authTime: z.number().int() }).strict();
 
 export type Binding = z.infer<typeof bindingSchema>;

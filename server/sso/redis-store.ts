@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { AdapterPayload } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
-import { GRANTABLE_MODELS, type SsoAdapter, type SsoStore, alreadyConsumed, storeFull, ttlSeconds } from './store.js';
+import { alreadyConsumed, GRANTABLE_MODELS, type SsoAdapter, type SsoStore, storeFull, ttlSeconds } from './store.js';
 
 export interface RedisSsoStoreOptions {
   /** `redis://…` or `rediss://…`. Never logged: it may hold a password. */
@@ -92,7 +92,8 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
         const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
         if (consumed !== undefined && consumed !== null && consumed !== false) multi.hset(key, 'c', String(consumed));
         multi.pexpire(key, ttlMs);
-        if (model === 'Session' && typeof payload.uid === 'string') multi.set(`${prefix}uid:${payload.uid}`, id, 'PX', ttlMs);
+        if (model === 'Session' && typeof payload.uid === 'string')
+          multi.set(`${prefix}uid:${payload.uid}`, id, 'PX', ttlMs);
         if (typeof payload.userCode === 'string') multi.set(`${prefix}code:${payload.userCode}`, id, 'PX', ttlMs);
         if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
           const grantKey = `${prefix}grant:${payload.grantId}`;

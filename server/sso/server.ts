@@ -1,10 +1,10 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { unwatchFile, watchFile } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
-import { SECURITY_HEADERS, createHpkiRoutes, createSessionCookie, send } from '../http/index.js';
+import { createHpkiRoutes, createSessionCookie, SECURITY_HEADERS, send } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
 import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
@@ -63,7 +63,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** An issuer is an origin here: the HPKI descriptor of §1.1 belongs to the whole origin. */
 export function checkIssuer(issuer: string): string {
   const url = new URL(issuer);
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') throw new RangeError('the issuer must be an origin, without a path');
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+    throw new RangeError('the issuer must be an origin, without a path');
   return assertSecureOrigin(url.origin);
 }
 
@@ -77,9 +78,15 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     else res.writeHead(503, { Connection: 'close' }).end();
   });
   const fixed = typeof options.issuer === 'string' ? new URL(checkIssuer(options.issuer)) : undefined;
-  const listenPort = options.port ?? (fixed === undefined ? 0 : fixed.port === '' ? (fixed.protocol === 'https:' ? 443 : 80) : Number(fixed.port));
+  const listenPort =
+    options.port ??
+    (fixed === undefined ? 0 : fixed.port === '' ? (fixed.protocol === 'https:' ? 443 : 80) : Number(fixed.port));
   await options.store.probe();
-  const port = await listen(server, listenPort, options.host ?? (fixed === undefined || isLoopbackHost(fixed) ? '127.0.0.1' : '0.0.0.0'));
+  const port = await listen(
+    server,
+    listenPort,
+    options.host ?? (fixed === undefined || isLoopbackHost(fixed) ? '127.0.0.1' : '0.0.0.0'),
+  );
   let issuer: string;
   try {
     issuer = typeof options.issuer === 'string' ? checkIssuer(options.issuer) : checkIssuer(options.issuer(port));
@@ -93,11 +100,23 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   let jwks = options.keys.jwks;
 
   const build = (keys: PrivateJwks): Provider => {
-    const provider = new Provider(issuer, providerConfiguration({ providerName, clients, jwks: keys, store, records, allowPrivateNetwork: options.allowPrivateNetwork }));
+    const provider = new Provider(
+      issuer,
+      providerConfiguration({
+        providerName,
+        clients,
+        jwks: keys,
+        store,
+        records,
+        allowPrivateNetwork: options.allowPrivateNetwork,
+      }),
+    );
     // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.
     provider.proxy = issuer.startsWith('https:');
     provider.on('server_error', (_ctx, err) => onInternalError?.(err));
-    provider.on('backchannel.error', (_ctx, err, client) => options.onNotice?.(`back-channel logout to ${client.clientId} failed: ${err.message}`));
+    provider.on('backchannel.error', (_ctx, err, client) =>
+      options.onNotice?.(`back-channel logout to ${client.clientId} failed: ${err.message}`),
+    );
     return provider;
   };
   let provider = build(jwks);
@@ -145,7 +164,8 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (value !== undefined) res.setHeader(name, value);
     res.setHeader('Content-Security-Policy', PROVIDER_CSP);
     // Discovery and JWKS are fetched by clients' servers and browsers' scripts alike.
-    if (path !== '/.well-known/openid-configuration' && path !== '/jwks') res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (path !== '/.well-known/openid-configuration' && path !== '/jwks')
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     else res.removeHeader('Cross-Origin-Resource-Policy');
     await callback(req, res);
   }

@@ -42,7 +42,10 @@ export function alreadyConsumed(): Error {
  * (RFC 6749 §4.1.2.1) reaches the client at its redirect_uri, with status 503 elsewhere.
  */
 export function storeFull(): Error {
-  const err = new errors.CustomOIDCProviderError('temporarily_unavailable', 'the sign-in service is at capacity; try again shortly');
+  const err = new errors.CustomOIDCProviderError(
+    'temporarily_unavailable',
+    'the sign-in service is at capacity; try again shortly',
+  );
   Object.assign(err, { status: 503, statusCode: 503 });
   return err;
 }

@@ -21,7 +21,8 @@ import { type DistinguishedName, normalizeText } from '../../protocol/x500-name.
 export const SUB_CONTEXT = 'hpki-login sub 1';
 
 export function deriveSub(issuer: DistinguishedName, holderId: string): string {
-  if (holderId === '' || holderId.includes('\u0000')) throw new RangeError('holder id must be non-empty and free of NUL');
+  if (holderId === '' || holderId.includes('\u0000'))
+    throw new RangeError('holder id must be non-empty and free of NUL');
   return createHash('sha256')
     .update(SUB_CONTEXT, 'utf8')
     .update(Uint8Array.of(0))
@@ -35,7 +36,10 @@ export function deriveSub(issuer: DistinguishedName, holderId: string): string {
 export function issuerKey(issuer: DistinguishedName): string {
   const rdns = issuer.map((rdn) =>
     rdn
-      .map((ava): [string, string] => [ava.type, ava.text === undefined ? `#${bytesToHex(ava.der)}` : normalizeText(ava.text)])
+      .map((ava): [string, string] => [
+        ava.type,
+        ava.text === undefined ? `#${bytesToHex(ava.der)}` : normalizeText(ava.text),
+      ])
       .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1)),
   );
   return JSON.stringify(rdns);

@@ -1,10 +1,10 @@
 import { HpkiError } from '../../protocol/errors.js';
+import type { KeyPolicy } from '../cert/key-policy.js';
+import { checkKeyPolicy, HPKI_KEY_POLICY } from '../cert/key-policy.js';
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
 import { validatePath } from '../cert/path-validation.js';
 import type { CertificatePurpose } from '../cert/purpose.js';
 import { checkPurpose } from '../cert/purpose.js';
-import type { KeyPolicy } from '../cert/key-policy.js';
-import { HPKI_KEY_POLICY, checkKeyPolicy } from '../cert/key-policy.js';
 import type { SkippedInput, TrustStore } from '../cert/trust-store.js';
 import { createTrustStore } from '../cert/trust-store.js';
 import type { ParsedCrl } from '../revocation/crl.js';
@@ -80,7 +80,11 @@ export interface CertificateValidator {
   readonly skipped: SkippedInputs;
   /** Parses a certificate that came with a token (cached); bad DER → ERR_TOKEN_MALFORMED. */
   parse(der: Uint8Array): ParsedCertificate;
-  validate(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck): Promise<CertificateValidation>;
+  validate(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): Promise<CertificateValidation>;
 }
 
 /** How many CRLDP URIs of one certificate are fetched at most. */
@@ -91,14 +95,18 @@ function distributionPointUris(cert: ParsedCertificate): string[] {
   const uris: string[] = [];
   for (const dp of cert.crlDistributionPoints) {
     if (dp.name?.kind !== 'fullName') continue;
-    for (const n of dp.name.names) if (n.kind === 'uniformResourceIdentifier' && /^https?:/i.test(n.value)) uris.push(n.value);
+    for (const n of dp.name.names)
+      if (n.kind === 'uniformResourceIdentifier' && /^https?:/i.test(n.value)) uris.push(n.value);
   }
   return [...new Set(uris)].slice(0, MAX_FETCHED_URIS);
 }
 
 export function createCertificateValidator(options: CertificateValidatorOptions): CertificateValidator {
   const keyPolicy = options.keyPolicy === undefined ? HPKI_KEY_POLICY : checkKeyPolicy(options.keyPolicy);
-  const trust = createTrustStore({ anchors: options.anchors, ...(options.intermediates ? { intermediates: options.intermediates } : {}) });
+  const trust = createTrustStore({
+    anchors: options.anchors,
+    ...(options.intermediates ? { intermediates: options.intermediates } : {}),
+  });
   const store = createCrlStore(options.crls ?? []);
   const mode = options.revocation ?? 'fail-closed';
   const fetcher = options.fetchCrls ? (options.crlFetcher ?? createCrlFetcher()) : undefined;
@@ -137,7 +145,11 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     supplied: readonly ParsedCertificate[],
     check: CertificateCheck,
   ): Promise<CertificateValidation> {
-    const fail = (error: HpkiError, path?: ParsedCertificate[], revocation?: PathRevocation): CertificateValidation => ({
+    const fail = (
+      error: HpkiError,
+      path?: ParsedCertificate[],
+      revocation?: PathRevocation,
+    ): CertificateValidation => ({
       error,
       path,
       revocation,
@@ -154,15 +166,27 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
     if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
 
-    const revocation = await checkPathRevocation(built.path, provider, check.at, { store: trust, supplied, keyPolicy, signatures });
+    const revocation = await checkPathRevocation(built.path, provider, check.at, {
+      store: trust,
+      supplied,
+      keyPolicy,
+      signatures,
+    });
     if (revocation.status === 'revoked') {
       const which = revocation.certificates.find((c) => c.status === 'revoked');
-      return fail(new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`), built.path, revocation);
+      return fail(
+        new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`),
+        built.path,
+        revocation,
+      );
     }
     if (revocation.status === 'unknown' && mode === 'fail-closed') {
       const which = revocation.certificates.find((c) => c.status === 'unknown');
       return fail(
-        new HpkiError('ERR_REVOCATION_UNKNOWN', `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`),
+        new HpkiError(
+          'ERR_REVOCATION_UNKNOWN',
+          `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`,
+        ),
         built.path,
         revocation,
       );

@@ -1,7 +1,20 @@
 // The relying party's verifier: token validation (PROTOCOL.md §5) and certificate validation.
+
+export { HPKI_KEY_POLICY, type KeyPolicy } from '../cert/key-policy.js';
+export { type CrlFetcher, type CrlFetcherOptions, createCrlFetcher } from '../revocation/crl-fetcher.js';
 export {
-  createTokenVerifier,
+  type CertificateCheck,
+  type CertificateValidation,
+  type CertificateValidator,
+  type CertificateValidatorOptions,
+  createCertificateValidator,
+  type RevocationMode,
+  type SkippedInputs,
+} from './certificate-validator.js';
+export { checkRole } from './role.js';
+export {
   type ChallengeTake,
+  createTokenVerifier,
   type DetailedTokenVerifier,
   type LoginResult,
   type TokenReport,
@@ -9,15 +22,3 @@ export {
   type VerifierOptions,
   type VerifyContext,
 } from './token-verifier.js';
-export {
-  createCertificateValidator,
-  type CertificateCheck,
-  type CertificateValidation,
-  type CertificateValidator,
-  type CertificateValidatorOptions,
-  type RevocationMode,
-  type SkippedInputs,
-} from './certificate-validator.js';
-export { HPKI_KEY_POLICY, type KeyPolicy } from '../cert/key-policy.js';
-export { checkRole } from './role.js';
-export { createCrlFetcher, type CrlFetcher, type CrlFetcherOptions } from '../revocation/crl-fetcher.js';

@@ -8,6 +8,7 @@ import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 export function checkRole(info: HpkiCertificateInfo, allowedRoles: readonly string[] | 'any'): string {
   const role = info.hcRole;
   if (role === undefined) throw new HpkiError('ERR_ROLE_NOT_ALLOWED', 'certificate has no (single) hcRole');
-  if (allowedRoles !== 'any' && !allowedRoles.includes(role)) throw new HpkiError('ERR_ROLE_NOT_ALLOWED', `role '${role}' is not allowed here`);
+  if (allowedRoles !== 'any' && !allowedRoles.includes(role))
+    throw new HpkiError('ERR_ROLE_NOT_ALLOWED', `role '${role}' is not allowed here`);
   return role;
 }

@@ -26,14 +26,21 @@ export interface VerificationFacts {
 
 export function summarizeVerification(facts: VerificationFacts): VerificationSummary {
   const info = facts.certificate?.info;
-  const revocation = facts.revocation?.status === 'revoked' ? 'revoked' : facts.revocation?.status === 'good' ? 'good' : 'not-checked';
+  const revocation =
+    facts.revocation?.status === 'revoked' ? 'revoked' : facts.revocation?.status === 'good' ? 'good' : 'not-checked';
   return {
     valid: facts.error === undefined,
     ...(facts.error === undefined ? {} : { error: facts.error.code }),
     ...(info?.hcRole === undefined ? {} : { hcRole: info.hcRole }),
     ...(info === undefined
       ? {}
-      : { holder: { name: info.subjectName, ...(info.nameJa === undefined ? {} : { nameJa: info.nameJa }), id: info.holderId ?? '' } }),
+      : {
+          holder: {
+            name: info.subjectName,
+            ...(info.nameJa === undefined ? {} : { nameJa: info.nameJa }),
+            id: info.holderId ?? '',
+          },
+        }),
     ...(facts.path === undefined ? {} : { chain: facts.path.map((c) => c.subjectText) }),
     revocation,
   };

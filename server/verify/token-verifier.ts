@@ -72,10 +72,17 @@ export interface DetailedTokenVerifier extends TokenVerifier {
   readonly skipped: SkippedInputs;
 }
 
-function decodeStep(token: unknown, validator: CertificateValidator): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
+function decodeStep(
+  token: unknown,
+  validator: CertificateValidator,
+): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
   try {
     const decoded = decodeToken(token);
-    return { decoded, ee: validator.parse(decoded.certificate), supplied: decoded.intermediates.map((der) => validator.parse(der)) };
+    return {
+      decoded,
+      ee: validator.parse(decoded.certificate),
+      supplied: decoded.intermediates.map((der) => validator.parse(der)),
+    };
   } catch (err) {
     if (err instanceof HpkiError && err.code === 'ERR_TOKEN_MALFORMED') throw err;
     throw new HpkiError('ERR_TOKEN_MALFORMED', 'token could not be decoded', { cause: err });
@@ -110,11 +117,21 @@ function createOriginHashes(): (origin: string) => Uint8Array {
   };
 }
 
-function signatureStep(ee: ParsedCertificate, decoded: DecodedToken, originHash: Uint8Array, challenge: string, keyPolicy: KeyPolicy): void {
+function signatureStep(
+  ee: ParsedCertificate,
+  decoded: DecodedToken,
+  originHash: Uint8Array,
+  challenge: string,
+  keyPolicy: KeyPolicy,
+): void {
   // The path step refused a key outside the policy already; this keeps the step safe on its own.
   const keyProblem = keyPolicyProblem(ee.decoded, keyPolicy);
   const key = keyProblem === undefined ? ee.verificationKey() : undefined;
-  if (key === undefined) throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${keyProblem ?? 'it does not import'}`);
+  if (key === undefined)
+    throw new HpkiError(
+      'ERR_SIGNATURE_INVALID',
+      `certificate key is not usable: ${keyProblem ?? 'it does not import'}`,
+    );
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = signedContentFromHashes({
     origin: originHash,
@@ -156,7 +173,13 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
   const originHash = createOriginHashes();
 
   const verifyWithReport = async (token: unknown, context: VerifyContext): Promise<TokenReport> => {
-    const report: TokenReport = { result: undefined, error: undefined, certificate: undefined, path: undefined, revocation: undefined };
+    const report: TokenReport = {
+      result: undefined,
+      error: undefined,
+      certificate: undefined,
+      path: undefined,
+      revocation: undefined,
+    };
     try {
       const { decoded, ee, supplied } = decodeStep(token, validator);
       report.certificate = ee;

@@ -20,8 +20,17 @@ interface Entry {
 }
 
 export interface ValidationCache {
-  get(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck): CertificateValidation | undefined;
-  put(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck, validation: CertificateValidation): void;
+  get(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): CertificateValidation | undefined;
+  put(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+    validation: CertificateValidation,
+  ): void;
 }
 
 function keyOf(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], check: CertificateCheck): string {

@@ -56,7 +56,10 @@ describe('hpki-login demo without a display', () => {
       const pinWindow = await browser.waitForExtensionPage('pin.html');
       await pinWindow.locator('input[name="pin"]').fill(pin!);
       // The window closes itself once the host has signed; the portal page below is the check.
-      await pinWindow.locator('button[type="submit"]').click().catch(() => undefined);
+      await pinWindow
+        .locator('button[type="submit"]')
+        .click()
+        .catch(() => undefined);
       await page.waitForURL(/\/portal/, { timeout: 20_000 });
       expect(await page.textContent('body')).toContain('ようこそ 日医 太郎 先生');
     } finally {

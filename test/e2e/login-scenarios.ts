@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
+import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { startCliHost } from '../helpers/native-client.js';
 import { callPageApi } from '../helpers/page-api.js';
-import { VPCD_READER, startPcscd, type PcscdHandle } from '../helpers/pcscd.js';
-import { type ServedCard, createCardFile, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
+import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
 
 /**
  * A doctor's whole login in a real browser: the built extension, the native host registered by
@@ -42,7 +42,10 @@ function retriesShown(pin: E2ePage): Promise<number> {
 }
 
 function fetchChallenge(page: E2ePage): Promise<string> {
-  return page.evaluate(async () => ((await (await fetch('/hpki/challenge')).json()) as { challenge: string }).challenge, null);
+  return page.evaluate(
+    async () => ((await (await fetch('/hpki/challenge')).json()) as { challenge: string }).challenge,
+    null,
+  );
 }
 
 /** Clicks the PIN window's cancel button; the window closing is what is checked. */
@@ -52,7 +55,8 @@ async function cancelPinWindow(pin: E2ePage): Promise<void> {
 }
 
 export function describeLoginScenarios(launch: Launcher, browserName: 'chromium' | 'firefox'): void {
-  const shot = (name: string): string => `${SCREENSHOTS}${browserName === 'chromium' ? '' : `${browserName}-`}${name}.png`;
+  const shot = (name: string): string =>
+    `${SCREENSHOTS}${browserName === 'chromium' ? '' : `${browserName}-`}${name}.png`;
   let pcscd: PcscdHandle;
   let dir: string;
   let pki: string;
@@ -177,20 +181,24 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       await expect.poll(() => pin.text('body')).toMatch(/ロック|閉塞/);
       await pin.screenshot(shot('pin-window-blocked'));
       await cancelPinWindow(pin);
-      expect((await pending).answer).toMatchObject({ type: 'error', error: { code: expect.stringMatching(/^ERR_HPKI_(PIN_BLOCKED|USER_CANCELLED)$/) } });
+      expect((await pending).answer).toMatchObject({
+        type: 'error',
+        error: { code: expect.stringMatching(/^ERR_HPKI_(PIN_BLOCKED|USER_CANCELLED)$/) },
+      });
       await page.close();
       await useCard('doctor-again');
     });
 
     // BiDi will not navigate to moz-extension:// pages, so the popup is opened in Chromium only.
-    if (browserName === 'chromium') it('the toolbar popup shows the host, the reader and the card holder', async () => {
-      const popup = await browser.openExtensionPage?.('popup.html');
-      if (popup === undefined) throw new Error('this browser cannot open extension pages directly');
-      await expect.poll(() => popup.text('body'), { timeout: 15_000 }).toContain(VPCD_READER);
-      await expect.poll(() => popup.text('body'), { timeout: 15_000 }).toContain('日医');
-      await popup.screenshot(shot('popup'));
-      await popup.close();
-    });
+    if (browserName === 'chromium')
+      it('the toolbar popup shows the host, the reader and the card holder', async () => {
+        const popup = await browser.openExtensionPage?.('popup.html');
+        if (popup === undefined) throw new Error('this browser cannot open extension pages directly');
+        await expect.poll(() => popup.text('body'), { timeout: 15_000 }).toContain(VPCD_READER);
+        await expect.poll(() => popup.text('body'), { timeout: 15_000 }).toContain('日医');
+        await popup.screenshot(shot('popup'));
+        await popup.close();
+      });
   });
 
   describe(`a site that is not enabled (${browserName})`, () => {

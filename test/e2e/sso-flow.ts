@@ -26,14 +26,24 @@ async function locationOf(page: E2ePage): Promise<URL | undefined> {
 }
 
 async function waitForUrl(page: E2ePage, what: string, test: (url: URL) => boolean, timeoutMs = 20_000): Promise<URL> {
-  return pollFor(what, async () => {
-    const url = await locationOf(page);
-    return url !== undefined && test(url) ? url : undefined;
-  }, timeoutMs);
+  return pollFor(
+    what,
+    async () => {
+      const url = await locationOf(page);
+      return url !== undefined && test(url) ? url : undefined;
+    },
+    timeoutMs,
+  );
 }
 
-const onOrigin = (origin: string, path?: string) => (url: URL): boolean => url.origin === origin && (path === undefined || url.pathname === path);
-const onInteraction = (issuer: string) => (url: URL): boolean => url.origin === issuer && url.pathname.startsWith('/interaction/');
+const onOrigin =
+  (origin: string, path?: string) =>
+  (url: URL): boolean =>
+    url.origin === origin && (path === undefined || url.pathname === path);
+const onInteraction =
+  (issuer: string) =>
+  (url: URL): boolean =>
+    url.origin === issuer && url.pathname.startsWith('/interaction/');
 const body = (page: E2ePage): Promise<string> => page.text('body');
 
 /** One PIN entry logs the doctor into both services; logging out of one logs the other out too. */
@@ -75,10 +85,13 @@ export async function ssoAcrossTwoServices(browser: E2eBrowser, demo: DemoUnderT
   await waitForUrl(records, 'the second service’s start page', onOrigin(demo.records, '/'));
   expect(await body(records)).toContain('医療認証基盤でログイン');
   await expect
-    .poll(async () => {
-      await portal.goto(`${demo.portal}/portal`);
-      return (await locationOf(portal))?.pathname;
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        await portal.goto(`${demo.portal}/portal`);
+        return (await locationOf(portal))?.pathname;
+      },
+      { timeout: 10_000 },
+    )
     .toBe('/');
 
   // 4. The next SSO login needs the card again.

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
 import type { BrowserName, E2eBrowser, Launcher } from '../helpers/e2e-browser.js';
-import { VPCD_READER, startPcscd, type PcscdHandle } from '../helpers/pcscd.js';
-import { type ServedCard, createCardFile, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
+import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
 import { ssoAcrossTwoServices } from './sso-flow.js';
 
 /**
@@ -51,10 +51,12 @@ export function describeSsoScenario(launch: Launcher, name: BrowserName): void {
       const records = /\(logs in only through the provider\): (http:\/\/localhost:\d+)/.exec(out)?.[1];
       if (issuer === undefined || records === undefined) throw new Error(`the demo printed no SSO services: ${out}`);
       const screenshots = name === 'chromium' ? SCREENSHOTS : `${SCREENSHOTS}firefox-`;
-      await ssoAcrossTwoServices(browser, { portal: demo.origin, records, issuer, pin: '1234', screenshots }).catch((err: unknown) => {
-        // What the demo told its operator helps to understand a failure.
-        throw new Error(`${String(err)}\ndemo stderr: ${demo.stderr()}`, { cause: err });
-      });
+      await ssoAcrossTwoServices(browser, { portal: demo.origin, records, issuer, pin: '1234', screenshots }).catch(
+        (err: unknown) => {
+          // What the demo told its operator helps to understand a failure.
+          throw new Error(`${String(err)}\ndemo stderr: ${demo.stderr()}`, { cause: err });
+        },
+      );
     }, 120_000);
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CLI } from './native-client.js';
 
 const run = promisify(execFile);
@@ -38,7 +38,15 @@ export async function launchWithExtension(options: {
   const ownProfile = options.userDataDir === undefined;
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'hpki-chromium-'));
   if (options.hostArgs !== undefined) {
-    await run(process.execPath, [CLI, 'install-host', '--browser', 'chromium', '--user-data-dir', userDataDir, ...options.hostArgs]);
+    await run(process.execPath, [
+      CLI,
+      'install-host',
+      '--browser',
+      'chromium',
+      '--user-data-dir',
+      userDataDir,
+      ...options.hostArgs,
+    ]);
   }
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',

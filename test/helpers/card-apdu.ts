@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
 import { X509Certificate } from 'node:crypto';
-import { createVirtualCard, type CardFile, type VirtualCard } from '../../native-host/virtual-card/index.js';
+import { expect } from 'vitest';
+import { type CardFile, createVirtualCard, type VirtualCard } from '../../native-host/virtual-card/index.js';
 
 /** APDUs written as hex for the virtual card's tests, and a way to send them and read the status word. */
 

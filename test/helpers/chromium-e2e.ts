@@ -17,18 +17,27 @@ export function chromiumPage(page: Page): E2ePage {
       await page.locator(selector).first().waitFor({ timeout: timeoutMs });
     },
     click: (selector) => page.locator(selector).click(),
-    clickClosing: (selector) => page.locator(selector).click().catch(() => undefined),
+    clickClosing: (selector) =>
+      page
+        .locator(selector)
+        .click()
+        .catch(() => undefined),
     fill: (selector, value) => page.locator(selector).fill(value),
     submitWithEnter: async (selector, value) => {
       await page.locator(selector).fill(value);
-      await page.locator(selector).press('Enter').catch(() => undefined);
+      await page
+        .locator(selector)
+        .press('Enter')
+        .catch(() => undefined);
     },
     text: async (selector) => (await page.locator(selector).first().textContent()) ?? '',
     inputValue: (selector) => page.locator(selector).inputValue(),
     count: (selector) => page.locator(selector).count(),
     // The driver's types unwrap element handles inside the argument; scenarios pass plain JSON.
-    evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) => page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown),
-    waitForPath: (pattern, timeoutMs = 20_000) => page.waitForURL((url) => pattern.test(url.pathname), { timeout: timeoutMs }),
+    evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) =>
+      page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown),
+    waitForPath: (pattern, timeoutMs = 20_000) =>
+      page.waitForURL((url) => pattern.test(url.pathname), { timeout: timeoutMs }),
     waitForClose: async (timeoutMs = 10_000) => {
       if (page.isClosed()) return;
       await page.waitForEvent('close', { timeout: timeoutMs });
@@ -51,7 +60,9 @@ export const launchChromium: Launcher = async (options) => {
     newPage: async () => chromiumPage(await browser.context.newPage()),
     waitForExtensionPage: async (path, timeoutMs) => chromiumPage(await browser.waitForExtensionPage(path, timeoutMs)),
     openExtensionPages: async (path) =>
-      browser.context.pages().filter((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${browser.extensionId}/${path}`)).length,
+      browser.context
+        .pages()
+        .filter((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${browser.extensionId}/${path}`)).length,
     openExtensionPage: async (path) => {
       const page = await browser.context.newPage();
       await page.goto(`chrome-extension://${browser.extensionId}/${path}`);

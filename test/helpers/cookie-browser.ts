@@ -77,7 +77,13 @@ export function createCookieBrowser(): CookieBrowser {
       while (next !== undefined && hops.length < 20) {
         const res = await send(next);
         const location = res.headers.get('location');
-        const hop: Hop = { url: next, status: res.status, location, body: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+        const hop: Hop = {
+          url: next,
+          status: res.status,
+          location,
+          body: await res.text(),
+          contentType: res.headers.get('content-type') ?? '',
+        };
         hops.push(hop);
         if (location === null || res.status < 300 || res.status >= 400) break;
         const resolved: string = new URL(location, next).href;

@@ -1,5 +1,5 @@
-import { HpkiError } from '../../protocol/errors.js';
 import type { CardBackend, CardToken } from '../../native-host/card/card-token.js';
+import { HpkiError } from '../../protocol/errors.js';
 import { readSharedPemDer } from './shared.js';
 
 /**
@@ -11,7 +11,9 @@ export interface CountingBackend extends CardBackend {
   calls: { open: number; verifyPin: number; sign: number };
 }
 
-export function createCountingBackend(certificate: Uint8Array = readSharedPemDer('test-vectors', 'ee.pem')): CountingBackend {
+export function createCountingBackend(
+  certificate: Uint8Array = readSharedPemDer('test-vectors', 'ee.pem'),
+): CountingBackend {
   const calls = { open: 0, verifyPin: 0, sign: 0 };
   const token: CardToken = {
     cardType: 'hpki',

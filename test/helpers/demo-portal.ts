@@ -53,7 +53,10 @@ export async function stopPortal(portal: Portal): Promise<number | null> {
 }
 
 export function sessionCookieOf(res: Response): string | undefined {
-  return res.headers.getSetCookie().find((c) => c.startsWith('hpki-session='))?.split(';')[0];
+  return res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('hpki-session='))
+    ?.split(';')[0];
 }
 
 export async function challengeFrom(portal: Portal, cookie?: string): Promise<{ challenge: string; cookie: string }> {

@@ -1,8 +1,4 @@
 import { expect, vi } from 'vitest';
-import { describeCardCertificate } from '../../native-host/commands/get-certificate.js';
-import { encodeBase64 } from '../../protocol/base64.js';
-import type { WireError } from '../../protocol/errors.js';
-import type { Descriptor } from '../../protocol/page-messages.js';
 import { createBackground } from '../../extension/background/create-background.js';
 import type { NativeConnector, NativePort } from '../../extension/background/native-host.js';
 import type { WindowsApi } from '../../extension/background/pin-prompts.js';
@@ -10,6 +6,10 @@ import type { MessageSenderInfo } from '../../extension/background/sender.js';
 import type { ContentScriptRegistration, ScriptingApi } from '../../extension/background/site-registry.js';
 import { SITES_KEY } from '../../extension/background/site-registry.js';
 import type { RuntimeReply } from '../../extension/shared/runtime-messages.js';
+import { describeCardCertificate } from '../../native-host/commands/get-certificate.js';
+import { encodeBase64 } from '../../protocol/base64.js';
+import type { WireError } from '../../protocol/errors.js';
+import type { Descriptor } from '../../protocol/page-messages.js';
 import { readSharedPemDer } from './shared.js';
 
 /** A fake browser, fake native host and the real background parts, for the background tests. */
@@ -31,7 +31,9 @@ export const TOKEN = {
 };
 
 export type HostAnswer = { result: unknown } | { error: WireError } | 'silent';
-export type HostScript = Partial<Record<'status' | 'get-certificate' | 'authenticate', (params: Record<string, unknown> | undefined) => HostAnswer>>;
+export type HostScript = Partial<
+  Record<'status' | 'get-certificate' | 'authenticate', (params: Record<string, unknown> | undefined) => HostAnswer>
+>;
 
 export interface FakeHostOptions {
   hello?: unknown;
@@ -67,9 +69,15 @@ export function fakeConnector(options: FakeHostOptions): { connector: NativeConn
       const port: NativePort = {
         postMessage(message) {
           if (!open) throw new Error('port closed');
-          const request = message as { id: unknown; command: 'status' | 'get-certificate' | 'authenticate'; params?: Record<string, unknown> };
+          const request = message as {
+            id: unknown;
+            command: 'status' | 'get-certificate' | 'authenticate';
+            params?: Record<string, unknown>;
+          };
           record.requests.push(request);
-          const answer = options.script?.[request.command]?.(request.params) ?? { error: { code: 'ERR_HPKI_INTERNAL', message: 'unscripted' } };
+          const answer = options.script?.[request.command]?.(request.params) ?? {
+            error: { code: 'ERR_HPKI_INTERNAL', message: 'unscripted' },
+          };
           if (answer !== 'silent') emit({ id: request.id, ...answer });
         },
         disconnect() {
@@ -182,7 +190,11 @@ export function harness(options: HarnessOptions = {}) {
       registered.push(...scripts);
     },
     async unregisterContentScripts(filter) {
-      for (const id of filter?.ids ?? registered.map((s) => s.id)) registered.splice(registered.findIndex((s) => s.id === id), 1);
+      for (const id of filter?.ids ?? registered.map((s) => s.id))
+        registered.splice(
+          registered.findIndex((s) => s.id === id),
+          1,
+        );
     },
     async getRegisteredContentScripts(filter) {
       return registered.filter((s) => filter?.ids === undefined || filter.ids.includes(s.id));
@@ -268,4 +280,3 @@ export function expectError(reply: RuntimeReply<unknown>, code: string): WireErr
 }
 
 export const authenticate = { kind: 'page-authenticate', challenge: CHALLENGE } as const;
-

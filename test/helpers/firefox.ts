@@ -51,7 +51,9 @@ async function isGone(page: Page, closed: Promise<void>): Promise<boolean> {
   const answer = await within(
     Promise.race([
       closed.then(() => 'closed'),
-      page.evaluate(() => 'open').catch((err: unknown) => (/no such frame|not found|closed/i.test(String(err)) ? 'closed' : 'unknown')),
+      page
+        .evaluate(() => 'open')
+        .catch((err: unknown) => (/no such frame|not found|closed/i.test(String(err)) ? 'closed' : 'unknown')),
     ]),
     2_000,
   );
@@ -75,7 +77,10 @@ export function firefoxPage(page: Page): E2ePage {
     click: (selector) => page.click(selector),
     clickClosing: async (selector) => {
       await page.waitForSelector(selector, { timeout: 15_000 });
-      await within(page.click(selector).catch(() => undefined), 5_000);
+      await within(
+        page.click(selector).catch(() => undefined),
+        5_000,
+      );
     },
     fill: async (selector, value) => {
       await clear(selector);
@@ -84,18 +89,29 @@ export function firefoxPage(page: Page): E2ePage {
     submitWithEnter: async (selector, value) => {
       await clear(selector);
       await page.type(selector, value);
-      await within(page.keyboard.press('Enter').catch(() => undefined), 5_000);
+      await within(
+        page.keyboard.press('Enter').catch(() => undefined),
+        5_000,
+      );
     },
     text: (selector) => page.$eval(selector, (el) => el.textContent ?? ''),
     inputValue: (selector) => page.$eval(selector, (el) => (el as HTMLInputElement).value),
     count: async (selector) => (await page.$$(selector)).length,
     // The driver's types unwrap element handles inside the argument; scenarios pass plain JSON.
-    evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) => page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown),
+    evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) =>
+      page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown),
     waitForPath: async (pattern, timeoutMs = 20_000) => {
-      await pollFor(`a path like ${pattern}`, async () => {
-        const href = await within(page.evaluate(() => location.href).catch(() => undefined), 2_000);
-        return href !== undefined && pattern.test(new URL(href).pathname) ? true : undefined;
-      }, timeoutMs);
+      await pollFor(
+        `a path like ${pattern}`,
+        async () => {
+          const href = await within(
+            page.evaluate(() => location.href).catch(() => undefined),
+            2_000,
+          );
+          return href !== undefined && pattern.test(new URL(href).pathname) ? true : undefined;
+        },
+        timeoutMs,
+      );
     },
     waitForClose: async (timeoutMs = 10_000) => {
       await pollFor('the page to close', async () => ((await isGone(page, closed)) ? true : undefined), timeoutMs);
@@ -112,7 +128,10 @@ async function extensionPages(browser: Browser, path: string, seen: ReadonlySet<
   const found: Page[] = [];
   for (const page of await browser.pages()) {
     if (page.isClosed() || seen.has(page)) continue;
-    const href = await within(page.evaluate(() => location.href).catch(() => undefined), 1_000);
+    const href = await within(
+      page.evaluate(() => location.href).catch(() => undefined),
+      1_000,
+    );
     if (href?.startsWith('moz-extension://') && new URL(href).pathname === `/${path}`) found.push(page);
   }
   return found;
@@ -142,7 +161,11 @@ export const launchFirefox: Launcher = async (options) => {
       return firefoxPage(page);
     },
     waitForExtensionPage: async (path, timeoutMs = 15_000) => {
-      const page = await pollFor(`extension page ${path}`, async () => (await extensionPages(browser, path, handedOut))[0], timeoutMs);
+      const page = await pollFor(
+        `extension page ${path}`,
+        async () => (await extensionPages(browser, path, handedOut))[0],
+        timeoutMs,
+      );
       handedOut.add(page);
       return firefoxPage(page);
     },

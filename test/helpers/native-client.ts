@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createFrameDecoder, encodeFrame } from '../../native-host/host/framing.js';
 
@@ -12,7 +12,10 @@ export const CLI = fileURLToPath(new URL('../../bin/hpki-login.js', import.meta.
 export interface NativeClient {
   process: ChildProcess;
   hello: Promise<unknown>;
-  request(message: { id: string | number; command: string; params?: unknown }, timeoutMs?: number): Promise<Record<string, unknown>>;
+  request(
+    message: { id: string | number; command: string; params?: unknown },
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   sendRaw(bytes: Uint8Array): void;
   /** Closes stdin and resolves with the exit code. */
   close(): Promise<number | null>;
@@ -40,7 +43,10 @@ export function startNativeHost(command: string, args: string[], env: NodeJS.Pro
   const next = (timeoutMs: number): Promise<unknown> => {
     if (queue.length > 0) return Promise.resolve(queue.shift());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no message from the host within ${timeoutMs} ms; stderr: ${errText}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no message from the host within ${timeoutMs} ms; stderr: ${errText}`)),
+        timeoutMs,
+      );
       waiters.push((v) => {
         clearTimeout(timer);
         resolve(v);

@@ -3,10 +3,18 @@ import type { E2ePage } from './e2e-browser.js';
 /** What a site's own script does with the page API of PROTOCOL.md §1.2, run inside the page. */
 export interface PageApiAnswer {
   ack: boolean;
-  answer: { type: string; result?: Record<string, unknown>; error?: { code: string; message: string; retriesLeft?: number } };
+  answer: {
+    type: string;
+    result?: Record<string, unknown>;
+    error?: { code: string; message: string; retriesLeft?: number };
+  };
 }
 
-export function callPageApi(page: Pick<E2ePage, 'evaluate'>, request: Record<string, unknown>, timeoutMs = 60_000): Promise<PageApiAnswer> {
+export function callPageApi(
+  page: Pick<E2ePage, 'evaluate'>,
+  request: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<PageApiAnswer> {
   return page.evaluate(
     ({ request, timeoutMs }) =>
       new Promise<PageApiAnswer>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,7 +46,8 @@ async function acquireLock(timeoutMs: number): Promise<void> {
 
 function releaseLock(): void {
   try {
-    if (Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8')) === process.pid) rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8')) === process.pid)
+      rmSync(LOCK_DIR, { recursive: true, force: true });
   } catch {
     // Already gone.
   }

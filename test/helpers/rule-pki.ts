@@ -1,10 +1,10 @@
 import { sign } from 'node:crypto';
+import { decodeOid, readChildren, readSingle, valueOf } from '../../protocol/der.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CertificateValidatorOptions } from '../../server/verify/index.js';
 import { createCertificateValidator } from '../../server/verify/index.js';
-import { decodeOid, readChildren, readSingle, valueOf } from '../../protocol/der.js';
 import type { TestKey, TestPki } from './test-pki.js';
-import { OID, createTestPki, der, encodeName, ext, generateTestKey, makeCrl } from './test-pki.js';
+import { createTestPki, der, encodeName, ext, generateTestKey, makeCrl, OID } from './test-pki.js';
 
 /**
  * Certificates and CRLs that break exactly one rule of RFC 5280 §4 or §5, for the tests behind
@@ -47,7 +47,10 @@ export function rawCertificate(spec: RawCertificate, now: Date): Uint8Array {
     spec.serial ?? der.int(0x4242),
     spec.innerAlgorithm ?? rsaSha256(),
     spec.issuer,
-    der.seq(spec.notBefore ?? der.time(new Date(now.getTime() - DAY)), spec.notAfter ?? der.time(new Date(now.getTime() + DAY))),
+    der.seq(
+      spec.notBefore ?? der.time(new Date(now.getTime() - DAY)),
+      spec.notAfter ?? der.time(new Date(now.getTime() + DAY)),
+    ),
     spec.subject,
     spec.subjectKey.spki,
     ...(spec.uniqueIds ?? []),
@@ -72,27 +75,45 @@ export interface RulePki {
   /** A CA under the root with `caKey`, and a sound end entity under it: [ee, ca]. */
   caPath(change?: (spec: RawCertificate) => RawCertificate): [Uint8Array, Uint8Array];
   /** Outcome of validating `ee` with `supplied` CAs: 'valid' or `CODE: message`. */
-  outcome(ee: Uint8Array, supplied?: readonly Uint8Array[], options?: Partial<CertificateValidatorOptions> & { purpose?: 'auth' | 'sign' }): Promise<string>;
+  outcome(
+    ee: Uint8Array,
+    supplied?: readonly Uint8Array[],
+    options?: Partial<CertificateValidatorOptions> & { purpose?: 'auth' | 'sign' },
+  ): Promise<string>;
   /** A CRL of the auth CA, current, with these changes. */
   crl(spec?: Partial<Parameters<typeof makeCrl>[0]>): Uint8Array;
 }
 
 /** Replaces the extension with `oid` (or adds it), keeping the others' order. */
-export function withExtension(extensions: Uint8Array[], oid: string, replacement: Uint8Array | undefined): Uint8Array[] {
+export function withExtension(
+  extensions: Uint8Array[],
+  oid: string,
+  replacement: Uint8Array | undefined,
+): Uint8Array[] {
   const idOf = (e: Uint8Array): string => {
     const [id] = readChildren(e, readSingle(e, 0x30), 3);
     return decodeOid(valueOf(e, id!));
   };
   const at = extensions.findIndex((e) => idOf(e) === oid);
   if (at < 0) return replacement === undefined ? extensions : [...extensions, replacement];
-  return replacement === undefined ? extensions.filter((_, i) => i !== at) : extensions.map((e, i) => (i === at ? replacement : e));
+  return replacement === undefined
+    ? extensions.filter((_, i) => i !== at)
+    : extensions.map((e, i) => (i === at ? replacement : e));
 }
 
 export function createRulePki(): RulePki {
   const pki = createTestPki({ now: new Date('2030-06-01T00:00:00Z') });
   const caKey = generateTestKey();
-  const eeName = encodeName([[OID.c, 'JP'], [OID.cn, 'Kisoku Taro'], [OID.serialNumber, 'RULE0001']]);
-  const caName = encodeName([[OID.c, 'JP'], [OID.o, 'Test Medical Association'], [OID.cn, 'Rule CA']]);
+  const eeName = encodeName([
+    [OID.c, 'JP'],
+    [OID.cn, 'Kisoku Taro'],
+    [OID.serialNumber, 'RULE0001'],
+  ]);
+  const caName = encodeName([
+    [OID.c, 'JP'],
+    [OID.o, 'Test Medical Association'],
+    [OID.cn, 'Rule CA'],
+  ]);
   const eeExtensions = (): Uint8Array[] => [
     ext.keyUsage([0]),
     ext.ski(pki.eeKey.keyId),
@@ -100,13 +121,44 @@ export function createRulePki(): RulePki {
     ext.policies([OID.authEePolicy]),
     ext.hcRole('Medical Doctor'),
   ];
-  const caExtensions = (): Uint8Array[] => [ext.basicConstraints(true), ext.keyUsage([5, 6]), ext.ski(caKey.keyId), ext.aki(pki.root.key.keyId), ext.policies([OID.authCaPolicy])];
+  const caExtensions = (): Uint8Array[] => [
+    ext.basicConstraints(true),
+    ext.keyUsage([5, 6]),
+    ext.ski(caKey.keyId),
+    ext.aki(pki.root.key.keyId),
+    ext.policies([OID.authCaPolicy]),
+  ];
   const ee = (change: (spec: RawCertificate) => RawCertificate = (s) => s): Uint8Array =>
-    rawCertificate(change({ issuer: pki.authCa.name, subject: eeName, subjectKey: pki.eeKey, signingKey: pki.authCa.key, extensions: eeExtensions() }), pki.now);
+    rawCertificate(
+      change({
+        issuer: pki.authCa.name,
+        subject: eeName,
+        subjectKey: pki.eeKey,
+        signingKey: pki.authCa.key,
+        extensions: eeExtensions(),
+      }),
+      pki.now,
+    );
   const caPath = (change: (spec: RawCertificate) => RawCertificate = (s) => s): [Uint8Array, Uint8Array] => {
-    const ca = rawCertificate(change({ issuer: pki.root.name, subject: caName, subjectKey: caKey, signingKey: pki.root.key, serial: der.int(0x77), extensions: caExtensions() }), pki.now);
+    const ca = rawCertificate(
+      change({
+        issuer: pki.root.name,
+        subject: caName,
+        subjectKey: caKey,
+        signingKey: pki.root.key,
+        serial: der.int(0x77),
+        extensions: caExtensions(),
+      }),
+      pki.now,
+    );
     const below = rawCertificate(
-      { issuer: caName, subject: eeName, subjectKey: pki.eeKey, signingKey: caKey, extensions: withExtension(eeExtensions(), '2.5.29.35', ext.aki(caKey.keyId)) },
+      {
+        issuer: caName,
+        subject: eeName,
+        subjectKey: pki.eeKey,
+        signingKey: caKey,
+        extensions: withExtension(eeExtensions(), '2.5.29.35', ext.aki(caKey.keyId)),
+      },
       pki.now,
     );
     return [below, ca];
@@ -123,7 +175,11 @@ export function createRulePki(): RulePki {
     // A skipped CRL is named in the outcome, so a test sees why the list was left out.
     const skipped = validator.skipped.crls.map((c) => ` [CRL skipped: ${c.reason}]`).join('');
     try {
-      const v = await validator.validate(validator.parse(eeDer), supplied.map((d) => validator.parse(d)), { at: pki.now, ...(purpose ? { purpose } : {}) });
+      const v = await validator.validate(
+        validator.parse(eeDer),
+        supplied.map((d) => validator.parse(d)),
+        { at: pki.now, ...(purpose ? { purpose } : {}) },
+      );
       return (v.error === undefined ? 'valid' : `${v.error.code}: ${v.error.message}`) + skipped;
     } catch (err) {
       if (err instanceof HpkiError) return `${err.code}: ${err.message}`;
@@ -131,7 +187,12 @@ export function createRulePki(): RulePki {
     }
   };
   const crl: RulePki['crl'] = (spec = {}) =>
-    makeCrl({ issuer: pki.authCa.name, signingKey: pki.authCa.key, thisUpdate: new Date(pki.now.getTime() - DAY), nextUpdate: new Date(pki.now.getTime() + 3 * DAY), ...spec });
+    makeCrl({
+      issuer: pki.authCa.name,
+      signingKey: pki.authCa.key,
+      thisUpdate: new Date(pki.now.getTime() - DAY),
+      nextUpdate: new Date(pki.now.getTime() + 3 * DAY),
+      ...spec,
+    });
   return { pki, caKey, eeName, caName, eeExtensions, caExtensions, ee, caPath, outcome, crl };
 }
-

@@ -19,7 +19,11 @@ export async function openCard(cardFile: string, pin = '1234'): Promise<CardSign
   let next = 0;
   return {
     async token(origin, challenge) {
-      const answer = await host.request({ id: `auth-${next++}`, command: 'authenticate', params: { origin, challenge, pin, certificateSha256 } });
+      const answer = await host.request({
+        id: `auth-${next++}`,
+        command: 'authenticate',
+        params: { origin, challenge, pin, certificateSha256 },
+      });
       const token = (answer.result as { token?: unknown } | undefined)?.token;
       if (token === undefined) throw new Error(`authenticate failed: ${JSON.stringify(answer)}`);
       return token;

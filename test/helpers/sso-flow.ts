@@ -51,7 +51,8 @@ export async function relyingParty(options: {
       });
       return { url, verifier, state };
     },
-    finish: (callback, checks) => oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.verifier, expectedState: checks.state }),
+    finish: (callback, checks) =>
+      oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.verifier, expectedState: checks.state }),
   };
 }
 
@@ -69,11 +70,17 @@ function callbackOf(hops: Hop[], issuer: string): URL | undefined {
 }
 
 /** The browser at `url`: straight back to the client when a session lives, else the login page and the card. */
-export async function signIn(browser: CookieBrowser, issuer: string, url: URL | string, card: CardSigner | undefined): Promise<Outcome> {
+export async function signIn(
+  browser: CookieBrowser,
+  issuer: string,
+  url: URL | string,
+  card: CardSigner | undefined,
+): Promise<Outcome> {
   const hops = await browser.navigate(String(url), { stayOn: [issuer] });
   const direct = callbackOf(hops, issuer);
   const page = hops.at(-1);
-  const askedForCard = direct === undefined && page !== undefined && page.status === 200 && page.body.includes('id="hpki-sso-login"');
+  const askedForCard =
+    direct === undefined && page !== undefined && page.status === 200 && page.body.includes('id="hpki-sso-login"');
   if (!askedForCard || card === undefined) return { hops, callback: direct, askedForCard };
   const login = await cardLogin(browser, issuer, card);
   if (login.status !== 200) throw new Error(`login POST refused: ${login.status} ${JSON.stringify(login.json)}`);
@@ -94,7 +101,11 @@ export async function cardLogin(
   return postLogin(browser, issuer, JSON.stringify({ token }));
 }
 
-export async function postLogin(browser: CookieBrowser, issuer: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function postLogin(
+  browser: CookieBrowser,
+  issuer: string,
+  body: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await browser.fetch(`${issuer}/hpki/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hpki-login': '1' },
@@ -111,13 +122,33 @@ export async function postLogin(browser: CookieBrowser, issuer: string, body: st
 }
 
 /** Submits the HTML form with `id` as a browser would (hidden inputs, POST, urlencoded). */
-export async function submitForm(browser: CookieBrowser, html: string, formId: string, pageUrl: string): Promise<Hop[]> {
-  const form = new RegExp(`<form[^>]*id="${formId.replace('.', '\\.')}"[^>]*action="([^"]+)"[^>]*>([\\s\\S]*?)</form>`).exec(html);
+export async function submitForm(
+  browser: CookieBrowser,
+  html: string,
+  formId: string,
+  pageUrl: string,
+): Promise<Hop[]> {
+  const form = new RegExp(
+    `<form[^>]*id="${formId.replace('.', '\\.')}"[^>]*action="([^"]+)"[^>]*>([\\s\\S]*?)</form>`,
+  ).exec(html);
   if (form === null) throw new Error(`no form ${formId} in ${html.slice(0, 500)}`);
   const fields = new URLSearchParams();
-  for (const input of form[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>/g)) fields.append(input[1]!, input[2]!);
+  for (const input of form[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>/g))
+    fields.append(input[1]!, input[2]!);
   const action = new URL(form[1]!, pageUrl).href;
-  const res = await browser.fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+  const res = await browser.fetch(action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+  });
   const location = res.headers.get('location');
-  return [{ url: action, status: res.status, location, body: await res.text(), contentType: res.headers.get('content-type') ?? '' }];
+  return [
+    {
+      url: action,
+      status: res.status,
+      location,
+      body: await res.text(),
+      contentType: res.headers.get('content-type') ?? '',
+    },
+  ];
 }

@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { derLength, objectIdentifier } from '../../native-host/mock-pki/der.js';
+import { concatBytes as concat } from '../../protocol/bytes.js';
 import { buildSignedContent } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
 import { encodeToken } from '../../protocol/token.js';
-import { concatBytes as concat } from '../../protocol/bytes.js';
-import { derLength, objectIdentifier } from '../../native-host/mock-pki/der.js';
 
 /**
  * A small DER writer and certificate/CRL issuer for unit tests of the verifier: it can produce the
@@ -45,7 +45,9 @@ export const der = {
   time(date: Date): Uint8Array {
     const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const year = date.getUTCFullYear();
-    return year >= 1950 && year < 2050 ? der.tlv(0x17, text.encode(`${iso.slice(2)}Z`)) : der.tlv(0x18, text.encode(`${iso}Z`));
+    return year >= 1950 && year < 2050
+      ? der.tlv(0x17, text.encode(`${iso.slice(2)}Z`))
+      : der.tlv(0x18, text.encode(`${iso}Z`));
   },
 };
 
@@ -78,7 +80,9 @@ export type NameSpec = ReadonlyArray<readonly [string, string]>;
 export function encodeName(spec: NameSpec): Uint8Array {
   return der.seq(
     ...spec.map(([type, value]) =>
-      der.set(der.seq(der.oid(type), /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? der.printable(value) : der.utf8(value))),
+      der.set(
+        der.seq(der.oid(type), /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? der.printable(value) : der.utf8(value)),
+      ),
     ),
   );
 }
@@ -123,7 +127,11 @@ export const ext = {
   make: (oid: string, critical: boolean, value: Uint8Array): Uint8Array =>
     der.seq(der.oid(oid), ...(critical ? [der.bool(true)] : []), der.octet(value)),
   basicConstraints: (ca: boolean, pathLen?: number, critical = true): Uint8Array =>
-    ext.make('2.5.29.19', critical, der.seq(...(ca ? [der.bool(true)] : []), ...(pathLen === undefined ? [] : [der.int(pathLen)]))),
+    ext.make(
+      '2.5.29.19',
+      critical,
+      der.seq(...(ca ? [der.bool(true)] : []), ...(pathLen === undefined ? [] : [der.int(pathLen)])),
+    ),
   /** Bits by number: 0 digitalSignature, 1 nonRepudiation, 5 keyCertSign, 6 cRLSign. */
   keyUsage(bits: readonly number[], critical = true): Uint8Array {
     const top = Math.max(...bits);
@@ -152,7 +160,15 @@ export const ext = {
       false,
       der.seq(
         ...points.map((p) =>
-          der.seq(der.explicit(0, der.explicit(0, p.dirName !== undefined ? der.explicit(4, p.dirName) : der.implicit(6, text.encode(p.uri ?? ''))))),
+          der.seq(
+            der.explicit(
+              0,
+              der.explicit(
+                0,
+                p.dirName !== undefined ? der.explicit(4, p.dirName) : der.implicit(6, text.encode(p.uri ?? '')),
+              ),
+            ),
+          ),
         ),
       ),
     ),
@@ -236,7 +252,13 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
 export const crlExt = {
   number: (n: number): Uint8Array => ext.make('2.5.29.20', false, der.int(n)),
   /** IssuingDistributionPoint with a dirName, as the MHLW ARLs carry it (critical). */
-  idp(options: { dirName?: Uint8Array; uri?: string; onlyCa?: boolean; onlyUser?: boolean; critical?: boolean }): Uint8Array {
+  idp(options: {
+    dirName?: Uint8Array;
+    uri?: string;
+    onlyCa?: boolean;
+    onlyUser?: boolean;
+    critical?: boolean;
+  }): Uint8Array {
     const name =
       options.dirName !== undefined
         ? [der.explicit(0, der.explicit(0, der.explicit(4, options.dirName)))]
@@ -252,7 +274,9 @@ export const crlExt = {
 };
 
 export function toPem(bytes: Uint8Array, label: 'CERTIFICATE' | 'X509 CRL'): string {
-  const b64 = Buffer.from(bytes).toString('base64').replace(/.{1,64}/g, '$&\n');
+  const b64 = Buffer.from(bytes)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`;
 }
 
@@ -352,7 +376,11 @@ export function createTestPki(options: TestPkiOptions = {}): TestPki {
 
   const issueCa = (o: CaOptions): TestCert => {
     const key = o.key ?? generateTestKey();
-    const name = encodeName([[OID.c, 'JP'], [OID.o, 'Test Medical Association'], [OID.cn, o.name]]);
+    const name = encodeName([
+      [OID.c, 'JP'],
+      [OID.o, 'Test Medical Association'],
+      [OID.cn, o.name],
+    ]);
     const certificate = makeCertificate({
       serial: o.serial ?? nextSerial++,
       issuer: o.issuer.name,
@@ -375,13 +403,21 @@ export function createTestPki(options: TestPkiOptions = {}): TestPki {
     return { certificate, key, name };
   };
 
-  const authCa = issueCa({ issuer: root, name: 'HPKI-01-TestAuthCA-forAuthentication-forIndividual', key: generateTestKey() });
+  const authCa = issueCa({
+    issuer: root,
+    name: 'HPKI-01-TestAuthCA-forAuthentication-forIndividual',
+    key: generateTestKey(),
+  });
 
   const issueEe = (o: EeOptions = {}): TestCert => {
     const issuer = o.issuer ?? authCa;
     const key = o.key ?? eeKey;
     const serial = o.serial ?? nextSerial++;
-    const name = encodeName([[OID.c, 'JP'], [OID.cn, o.name ?? 'Shiken Taro'], [OID.serialNumber, `TEST${serial}`]]);
+    const name = encodeName([
+      [OID.c, 'JP'],
+      [OID.cn, o.name ?? 'Shiken Taro'],
+      [OID.serialNumber, `TEST${serial}`],
+    ]);
     const crlUri = o.crlUri ?? options.crlUri;
     const certificate = makeCertificate({
       serial,
@@ -422,7 +458,11 @@ export function signLoginToken(options: {
       : options.privateKey instanceof Uint8Array
         ? createPrivateKey({ key: Buffer.from(options.privateKey), format: 'der', type: 'pkcs8' })
         : options.privateKey;
-  const content = buildSignedContent({ origin: options.origin, challenge: options.challenge, certificate: options.certificate });
+  const content = buildSignedContent({
+    origin: options.origin,
+    challenge: options.challenge,
+    certificate: options.certificate,
+  });
   return encodeToken({
     certificate: options.certificate,
     intermediates: options.intermediates ?? [],

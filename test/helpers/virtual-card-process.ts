@@ -1,6 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { CLI, startCliHost } from './native-client.js';
 
 const run = promisify(execFile);
@@ -20,9 +20,13 @@ export interface ServedCard {
 
 /** `hpki-login mock-card serve --vpcd`: the card appears in pcscd's vpcd reader. */
 export async function serveCard(cardFile: string, extra: string[] = [], port = 35963): Promise<ServedCard> {
-  const child = spawn(process.execPath, [CLI, 'mock-card', 'serve', '--card', cardFile, '--vpcd', `127.0.0.1:${port}`, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'mock-card', 'serve', '--card', cardFile, '--vpcd', `127.0.0.1:${port}`, ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -47,9 +51,11 @@ export async function waitForCardPresence(reader: string, present: boolean, time
     const host = startCliHost(['--backend', 'pcsc']);
     const answer = await host.request({ id: 'wait', command: 'status' });
     await host.close();
-    const readers = (answer.result as { readers?: { name: string; cardPresent: boolean }[] } | undefined)?.readers ?? [];
+    const readers =
+      (answer.result as { readers?: { name: string; cardPresent: boolean }[] } | undefined)?.readers ?? [];
     if (readers.some((r) => r.name === reader && r.cardPresent === present)) return;
-    if (Date.now() > deadline) throw new Error(`reader ${reader} never showed cardPresent=${present}: ${JSON.stringify(answer)}`);
+    if (Date.now() > deadline)
+      throw new Error(`reader ${reader} never showed cardPresent=${present}: ${JSON.stringify(answer)}`);
     await sleep(200);
   }
 }

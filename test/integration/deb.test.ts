@@ -1,13 +1,13 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHostManifest } from '../../scripts/install/host-manifest.js';
+import { type NativeClient, startNativeHost } from '../helpers/native-client.js';
 import type { PcscdHandle } from '../helpers/pcscd.js';
 import { startPcscd, VPCD_READER } from '../helpers/pcscd.js';
-import { startNativeHost, type NativeClient } from '../helpers/native-client.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
@@ -24,7 +24,10 @@ const EXTENSION_ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
 
 function installed(): boolean {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('install ok installed');
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).includes('install ok installed');
   } catch {
     return false;
   }
@@ -33,7 +36,10 @@ function installed(): boolean {
 /** dpkg still has a record of the package (installed, or removed with its config-files state). */
 function known(): boolean {
   try {
-    const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return !status.includes('not-installed');
   } catch {
     return false;
@@ -92,10 +98,14 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     const version = execFileSync(join(unpacked, 'usr/lib/hpki-login/node'), ['--version'], { encoding: 'utf8' }).trim();
     expect(version).toBe(`v${pinned}`);
     // Its addons load in it: the host starts and says hello from the unpacked tree.
-    const addons = execFileSync(join(unpacked, 'usr/lib/hpki-login/node'), ['-e', "require('pcsclite'); require('pkcs11js'); console.log('ok')"], {
-      cwd: join(unpacked, 'usr/lib/hpki-login'),
-      encoding: 'utf8',
-    });
+    const addons = execFileSync(
+      join(unpacked, 'usr/lib/hpki-login/node'),
+      ['-e', "require('pcsclite'); require('pkcs11js'); console.log('ok')"],
+      {
+        cwd: join(unpacked, 'usr/lib/hpki-login'),
+        encoding: 'utf8',
+      },
+    );
     expect(addons.trim()).toBe('ok');
   });
 
@@ -110,7 +120,24 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     let host: NativeClient | undefined;
     try {
       const card = join(work, 'doctor.card');
-      execFileSync('/usr/bin/hpki-login', ['mock-card', 'create', '--out', card, '--pki', join(work, 'pki'), '--name', 'Deb Doctor', '--role', 'Medical Doctor', '--pin', '1234'], { stdio: 'ignore', timeout: 120_000 });
+      execFileSync(
+        '/usr/bin/hpki-login',
+        [
+          'mock-card',
+          'create',
+          '--out',
+          card,
+          '--pki',
+          join(work, 'pki'),
+          '--name',
+          'Deb Doctor',
+          '--role',
+          'Medical Doctor',
+          '--pin',
+          '1234',
+        ],
+        { stdio: 'ignore', timeout: 120_000 },
+      );
       serve = spawn('/usr/bin/hpki-login', ['mock-card', 'serve', '--card', card, '--vpcd'], { stdio: 'ignore' });
 
       // Started as a browser starts it: the manifest's path, the caller's origin, no PATH to a Node.
@@ -123,11 +150,16 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
       let readers: { name: string; cardPresent: boolean; cardType: string | null }[] = [];
       for (let id = 1; id < 100 && !readers.some((r) => r.name === VPCD_READER && r.cardPresent); id++) {
         if (id > 1) await sleep(200);
-        readers = ((await host.request({ id, command: 'status' })) as { result: { readers: typeof readers } }).result.readers;
+        readers = ((await host.request({ id, command: 'status' })) as { result: { readers: typeof readers } }).result
+          .readers;
       }
       expect(readers).toContainEqual({ name: VPCD_READER, cardPresent: true, cardType: 'hpki' });
 
-      const answer = (await host.request({ id: 'cert', command: 'get-certificate', params: { reader: VPCD_READER } })) as {
+      const answer = (await host.request({
+        id: 'cert',
+        command: 'get-certificate',
+        params: { reader: VPCD_READER },
+      })) as {
         id: string;
         result: { certificate: string; holder: { name: string; role: string }; pinRetriesLeft: number };
       };

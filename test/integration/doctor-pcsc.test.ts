@@ -24,7 +24,14 @@ let work: string;
 const cards: Record<'doctor' | 'myNumber' | 'expired', string> = { doctor: '', myNumber: '', expired: '' };
 
 function options(): DoctorOptions {
-  return { backend: 'pcsc', modules: [], os: 'linux', home: join(work, 'home'), browsers: ['chromium'], now: new Date() };
+  return {
+    backend: 'pcsc',
+    modules: [],
+    os: 'linux',
+    home: join(work, 'home'),
+    browsers: ['chromium'],
+    now: new Date(),
+  };
 }
 const ids = (fs: Finding[]): string[] => fs.map((f) => `${f.severity}:${f.id}`);
 
@@ -34,7 +41,13 @@ beforeAll(async () => {
   cards.doctor = join(work, 'doctor.card');
   cards.myNumber = join(work, 'mynumber.card');
   cards.expired = join(work, 'expired.card');
-  await createCardFile(cards.doctor, { pki, name: 'Yamada Hanako', nameJa: '山田　花子', role: 'Medical Doctor', pin: '1234' });
+  await createCardFile(cards.doctor, {
+    pki,
+    name: 'Yamada Hanako',
+    nameJa: '山田　花子',
+    role: 'Medical Doctor',
+    pin: '1234',
+  });
   await createCardFile(cards.myNumber, { pki, name: 'x', role: 'x', pin: '1234', kind: 'jpki' });
   await createCardFile(cards.expired, { pki, name: 'Old Doctor', role: 'Medical Doctor', pin: '1234', expired: true });
 }, 120_000);
@@ -74,7 +87,11 @@ describe.skipIf(!hasPcscd)('doctor over a real pcscd', () => {
       let last: unknown;
       for (let i = 0; i < 100; i++) {
         last = await backend.listReaders().catch((err: unknown) => String(err));
-        if (Array.isArray(last) && last.some((r: { name: string; cardPresent: boolean }) => r.name === VPCD_READER && r.cardPresent === present)) return;
+        if (
+          Array.isArray(last) &&
+          last.some((r: { name: string; cardPresent: boolean }) => r.name === VPCD_READER && r.cardPresent === present)
+        )
+          return;
         await sleep(100);
       }
       throw new Error(`the virtual card did not become ${present ? 'present' : 'absent'}: ${JSON.stringify(last)}`);
@@ -119,7 +136,9 @@ describe.skipIf(!hasPcscd)('doctor over a real pcscd', () => {
       expect(expired?.message.en).toMatch(/Old Doctor, Medical Doctor\) expired on \d{4}-\d\d-\d\d/);
     });
 
-    it('a good card: holder, validity and PIN counter; --json exits 1 only because no host is installed', { timeout: 330_000 }, async () => {
+    it('a good card: holder, validity and PIN counter; --json exits 1 only because no host is installed', {
+      timeout: 330_000,
+    }, async () => {
       const chunks: string[] = [];
       const { findings, code } = await withCard(cards.doctor, async () => {
         const direct = await collectFindings(options());
@@ -128,7 +147,10 @@ describe.skipIf(!hasPcscd)('doctor over a real pcscd', () => {
           return true;
         });
         try {
-          return { findings: direct, code: await run(['--json', '--home', join(work, 'home'), '--browser', 'chromium']) };
+          return {
+            findings: direct,
+            code: await run(['--json', '--home', join(work, 'home'), '--browser', 'chromium']),
+          };
         } finally {
           spy.mockRestore();
         }

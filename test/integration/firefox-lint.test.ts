@@ -16,16 +16,24 @@ interface LintReport {
 async function lint(dir: string): Promise<LintReport> {
   const sourceDir = fileURLToPath(new URL(`../../${dir}`, import.meta.url));
   // web-ext exits non-zero when it finds errors; the JSON report is on stdout either way.
-  const { stdout } = await run(WEB_EXT, ['lint', '--source-dir', sourceDir, '--output', 'json', '--no-config-discovery'], {
-    maxBuffer: 8 * 1024 * 1024,
-  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  const { stdout } = await run(
+    WEB_EXT,
+    ['lint', '--source-dir', sourceDir, '--output', 'json', '--no-config-discovery'],
+    {
+      maxBuffer: 8 * 1024 * 1024,
+    },
+  ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   return JSON.parse(stdout) as LintReport;
 }
 
 describe('web-ext lint', () => {
-  it.each(['dist/extension/firefox', 'dist/extension-store/firefox'])('%s has 0 errors', async (dir) => {
-    const report = await lint(dir);
-    expect(report.errors).toEqual([]);
-    expect(report.summary.errors).toBe(0);
-  }, 60_000);
+  it.each(['dist/extension/firefox', 'dist/extension-store/firefox'])(
+    '%s has 0 errors',
+    async (dir) => {
+      const report = await lint(dir);
+      expect(report.errors).toEqual([]);
+      expect(report.summary.errors).toBe(0);
+    },
+    60_000,
+  );
 });

@@ -13,7 +13,10 @@ describe('hpki-login host --backend pcsc without pcscd', () => {
       expect(await host.hello).toMatchObject({ hello: { backend: 'pcsc' } });
       for (const command of ['status', 'get-certificate']) {
         const answer = await host.request({ id: command, command });
-        expect(answer).toEqual({ id: command, error: { code: 'ERR_HPKI_NO_READER', message: expect.stringContaining('pcscd') } });
+        expect(answer).toEqual({
+          id: command,
+          error: { code: 'ERR_HPKI_NO_READER', message: expect.stringContaining('pcscd') },
+        });
       }
       expect(await host.close()).toBe(0);
     });

@@ -1,4 +1,4 @@
-import { X509Certificate, verify } from 'node:crypto';
+import { verify, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { buildSignedContent, sha256Bytes } from '../../protocol/signed-data.js';
 import { decodeToken } from '../../protocol/token.js';
 import { startCliHost } from '../helpers/native-client.js';
-import { VPCD_READER, startPcscd, type PcscdHandle } from '../helpers/pcscd.js';
-import { createCardFile, serveCard, waitForCardPresence, type ServedCard } from '../helpers/virtual-card-process.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
+import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
 
 /**
  * The native host over a real pcscd with the vpcd reader and the virtual card served as a vpcd
@@ -33,7 +33,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function withCard<T>(name: string, serveOptions: string[], use: (card: ServedCard, file: string) => Promise<T>): Promise<T> {
+async function withCard<T>(
+  name: string,
+  serveOptions: string[],
+  use: (card: ServedCard, file: string) => Promise<T>,
+): Promise<T> {
   const file = join(dir, `${name}.card`);
   await createCardFile(file, pki, ['--pin', '1234']);
   const card = await serveCard(file, serveOptions);
@@ -72,7 +76,9 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
       expect(await host.hello).toEqual({ hello: { protocol: 1, version: expect.any(String), backend: 'pcsc' } });
 
       const status = await host.request({ id: 1, command: 'status' });
-      expect(status.result).toEqual({ readers: expect.arrayContaining([{ name: VPCD_READER, cardPresent: true, cardType: 'hpki' }]) });
+      expect(status.result).toEqual({
+        readers: expect.arrayContaining([{ name: VPCD_READER, cardPresent: true, cardType: 'hpki' }]),
+      });
 
       const got = await host.request({ id: 2, command: 'get-certificate' });
       const cert = got.result as CertificateAnswer;
@@ -81,7 +87,10 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
       expect(cert.intermediates.length).toBeGreaterThanOrEqual(1);
 
       const wrong = await host.request({ id: 3, command: 'authenticate', params: authenticateParams(cert, '9999') });
-      expect(wrong).toEqual({ id: 3, error: { code: 'ERR_HPKI_PIN_INCORRECT', message: expect.any(String), retriesLeft: 14 } });
+      expect(wrong).toEqual({
+        id: 3,
+        error: { code: 'ERR_HPKI_PIN_INCORRECT', message: expect.any(String), retriesLeft: 14 },
+      });
       expect(JSON.stringify(wrong)).not.toContain('9999');
 
       const again = await host.request({ id: 4, command: 'get-certificate' });
@@ -92,7 +101,11 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
       expect(bytesToHex(token.certificate)).toBe(bytesToHex(decodeBase64Strict(cert.certificate)!));
       const content = buildSignedContent({ origin: ORIGIN, challenge: CHALLENGE, certificate: token.certificate });
       expect(verify('sha256', content, new X509Certificate(token.certificate).publicKey, token.signature)).toBe(true);
-      const forOther = buildSignedContent({ origin: 'https://other.example.jp', challenge: CHALLENGE, certificate: token.certificate });
+      const forOther = buildSignedContent({
+        origin: 'https://other.example.jp',
+        challenge: CHALLENGE,
+        certificate: token.certificate,
+      });
       expect(verify('sha256', forOther, new X509Certificate(token.certificate).publicKey, token.signature)).toBe(false);
 
       const after = await host.request({ id: 6, command: 'get-certificate' });
@@ -124,7 +137,9 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
     card = await serveCard(file);
     await waitForCardPresence(VPCD_READER, true);
     const again = startCliHost(['--backend', 'pcsc']);
-    expect(((await again.request({ id: 1, command: 'get-certificate' })).result as CertificateAnswer).pinRetriesLeft).toBe(0);
+    expect(
+      ((await again.request({ id: 1, command: 'get-certificate' })).result as CertificateAnswer).pinRetriesLeft,
+    ).toBe(0);
     const still = await again.request({ id: 2, command: 'authenticate', params: authenticateParams(cert, '1234') });
     expect(still.error).toMatchObject({ code: 'ERR_HPKI_PIN_BLOCKED' });
     await again.close();

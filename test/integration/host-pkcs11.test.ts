@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateMockPki, writeCurrentCrls, type MockPki } from '../../native-host/mock-pki/index.js';
-import { SOFTHSM2_MODULE, exportToPkcs11Token } from '../../native-host/pkcs11/index.js';
+import { loadOrCreateMockPki, type MockPki, writeCurrentCrls } from '../../native-host/mock-pki/index.js';
+import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/index.js';
 import { createCardFile, loadCardFile, readAuthKeyPair } from '../../native-host/virtual-card/index.js';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
-import { CLI, startNativeHost, type NativeClient } from '../helpers/native-client.js';
+import { CLI, type NativeClient, startNativeHost } from '../helpers/native-client.js';
 
 /**
  * `hpki-login host --backend pkcs11` over a real SoftHSM2 token that holds a virtual card's
@@ -27,8 +27,17 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hpki-host-pkcs11-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
   const cardFile = join(dir, 'doctor.card');
-  await createCardFile(cardFile, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: '1234' });
-  const exported = await exportToPkcs11Token(readAuthKeyPair(loadCardFile(cardFile)), { dir: join(dir, 'softhsm'), pin: '5678' });
+  await createCardFile(cardFile, {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: '1234',
+  });
+  const exported = await exportToPkcs11Token(readAuthKeyPair(loadCardFile(cardFile)), {
+    dir: join(dir, 'softhsm'),
+    pin: '5678',
+  });
   host = startNativeHost(process.execPath, [CLI, 'host', '--backend', 'pkcs11', '--module', SOFTHSM2_MODULE], {
     ...process.env,
     SOFTHSM2_CONF: exported.conf,
@@ -54,13 +63,21 @@ describe('hpki-login host --backend pkcs11 with SoftHSM2', () => {
   });
 
   it('refuses a wrong PIN and says it, without echoing it', async () => {
-    const answer = await host.request({ id: 2, command: 'authenticate', params: { origin: ORIGIN, challenge: CHALLENGE, pin: '0000', certificateSha256 } });
+    const answer = await host.request({
+      id: 2,
+      command: 'authenticate',
+      params: { origin: ORIGIN, challenge: CHALLENGE, pin: '0000', certificateSha256 },
+    });
     expect(answer.error).toMatchObject({ code: 'ERR_HPKI_PIN_INCORRECT' });
     expect(JSON.stringify(answer)).not.toContain('0000');
   });
 
   it('signs with the right PIN, and the verifier accepts the token', async () => {
-    const answer = await host.request({ id: 3, command: 'authenticate', params: { origin: ORIGIN, challenge: CHALLENGE, pin: '5678', certificateSha256 } });
+    const answer = await host.request({
+      id: 3,
+      command: 'authenticate',
+      params: { origin: ORIGIN, challenge: CHALLENGE, pin: '5678', certificateSha256 },
+    });
     const { token } = answer.result as { token: unknown };
     const crls = await writeCurrentCrls(pki);
     const verifier = createTokenVerifier({
@@ -68,10 +85,16 @@ describe('hpki-login host --backend pkcs11 with SoftHSM2', () => {
       intermediates: [pki.authCa.certificate],
       crls: [crls.authCaCrl],
     });
-    const login = await verifier.verify(token, { origin: ORIGIN, takeChallenge: async () => ({ status: 'ok', challenge: CHALLENGE }) });
+    const login = await verifier.verify(token, {
+      origin: ORIGIN,
+      takeChallenge: async () => ({ status: 'ok', challenge: CHALLENGE }),
+    });
     expect(login).toMatchObject({ hcRole: 'Medical Doctor', holder: { name: 'Nichii Taro', nameJa: '日医　太郎' } });
     await expect(
-      verifier.verify(token, { origin: 'https://elsewhere.example.jp', takeChallenge: async () => ({ status: 'ok', challenge: CHALLENGE }) }),
+      verifier.verify(token, {
+        origin: 'https://elsewhere.example.jp',
+        takeChallenge: async () => ({ status: 'ok', challenge: CHALLENGE }),
+      }),
     ).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' });
   });
 });

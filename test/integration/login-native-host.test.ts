@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import { type Portal, challengeFrom, startPortal, stopPortal } from '../helpers/demo-portal.js';
-import { startCliHost, type NativeClient } from '../helpers/native-client.js';
+import { challengeFrom, type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
+import { type NativeClient, startCliHost } from '../helpers/native-client.js';
 import { createCardFile } from '../helpers/virtual-card-process.js';
 
 /**
@@ -19,7 +19,11 @@ let host: NativeClient;
 let certificateSha256: string;
 
 async function tokenFromHost(origin: string, challenge: string, id: string): Promise<unknown> {
-  const answer = await host.request({ id, command: 'authenticate', params: { origin, challenge, pin: '4321', certificateSha256 } });
+  const answer = await host.request({
+    id,
+    command: 'authenticate',
+    params: { origin, challenge, pin: '4321', certificateSha256 },
+  });
   expect(answer).toHaveProperty('result');
   return (answer.result as { token: unknown }).token;
 }
@@ -57,7 +61,10 @@ describe('login with a token from the native host and a virtual card', () => {
     const login = await postLogin(cookie, token);
     expect(login.status).toBe(200);
     expect(login.body).toEqual({ redirect: expect.stringMatching(/^\//) });
-    const newCookie = login.res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c !== undefined && c.includes('='))!;
+    const newCookie = login.res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .find((c) => c !== undefined && c.includes('='))!;
     expect(newCookie).not.toBe(cookie);
     const page = await fetch(`${portal.url}${login.body.redirect as string}`, { headers: { cookie: newCookie } });
     expect(await page.text()).toContain('ようこそ 日医 太郎 先生');

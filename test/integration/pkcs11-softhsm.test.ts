@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HpkiError } from '../../protocol/errors.js';
-import type { ErrorCode } from '../../protocol/errors.js';
-import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
 import type { CardBackend, CardToken } from '../../native-host/card/card-token.js';
 import { createPkcs11Backend } from '../../native-host/pkcs11/pkcs11-backend.js';
 import type { AuthKeyPair, ExportedToken } from '../../native-host/pkcs11/softhsm-export.js';
 import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/softhsm-export.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { HpkiError } from '../../protocol/errors.js';
+import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
@@ -86,7 +86,9 @@ describe.skipIf(!available)('PKCS#11 backend over SoftHSM2', () => {
     expect(Buffer.from(certs.certificate).equals(Buffer.from(doctor.certificate))).toBe(true);
     // Stored root first; read back nearest first (issuing CA, then root).
     expect(certs.intermediates.map((d) => Buffer.from(d).toString('base64'))).toEqual(
-      [readSharedPemDer('test-vectors', 'authca.pem'), readSharedPemDer('test-vectors', 'root.pem')].map((d) => Buffer.from(d).toString('base64')),
+      [readSharedPemDer('test-vectors', 'authca.pem'), readSharedPemDer('test-vectors', 'root.pem')].map((d) =>
+        Buffer.from(d).toString('base64'),
+      ),
     );
     expect(await token.pinStatus()).toEqual({ retriesLeft: 15, maxRetries: 15 });
   });
@@ -105,7 +107,11 @@ describe.skipIf(!available)('PKCS#11 backend over SoftHSM2', () => {
     // Signing before a verified PIN never reaches the card.
     const vector = vectors[0];
     if (vector === undefined) throw new Error('no test vector');
-    const content = buildSignedContent({ origin: vector.origin, challenge: vector.challenge, certificate: doctor.certificate });
+    const content = buildSignedContent({
+      origin: vector.origin,
+      challenge: vector.challenge,
+      certificate: doctor.certificate,
+    });
     expectCode(await rejection(token.sign(digestInfoSha256(content))), 'ERR_HPKI_INTERNAL');
 
     await token.verifyPin(PIN);
@@ -126,7 +132,11 @@ describe.skipIf(!available)('PKCS#11 backend over SoftHSM2', () => {
     token = (await backend.openToken()).token;
     expect(Buffer.from((await token.readCertificate()).certificate).equals(Buffer.from(doctor.certificate))).toBe(true);
     await token.verifyPin(PIN);
-    const content = buildSignedContent({ origin: 'https://example.jp', challenge: 'x'.repeat(43), certificate: doctor.certificate });
+    const content = buildSignedContent({
+      origin: 'https://example.jp',
+      challenge: 'x'.repeat(43),
+      certificate: doctor.certificate,
+    });
     const signature = await token.sign(digestInfoSha256(content));
     const publicKey = new X509Certificate(Buffer.from(doctor.certificate)).publicKey;
     expect(verify('sha256', content, publicKey, signature)).toBe(true);
@@ -135,12 +145,34 @@ describe.skipIf(!available)('PKCS#11 backend over SoftHSM2', () => {
   it('a token whose certificate is not HPKI (like a My Number card in OpenSC) is ERR_HPKI_UNSUPPORTED_CARD', async () => {
     const dir = join(work, 'other-keys');
     execFileSync('mkdir', ['-p', dir]);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=Not HPKI', '-days', '2', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=Not HPKI',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const pem = (file: string): Uint8Array => {
       const body = readFileSync(join(dir, file), 'utf8').replace(/-----[A-Z ]+-----|\s+/g, '');
       return new Uint8Array(Buffer.from(body, 'base64'));
     };
-    const t = await exported('other', { certificate: pem('c.pem'), privateKeyPkcs8: pem('k.pem'), caCertificates: [] }, false);
+    const t = await exported(
+      'other',
+      { certificate: pem('c.pem'), privateKeyPkcs8: pem('k.pem'), caCertificates: [] },
+      false,
+    );
     backend = createPkcs11Backend({ module: t.module });
     expect(await backend.listReaders()).toContainEqual({ name: t.reader, cardPresent: true, cardType: 'unknown' });
     expectCode(await rejection(backend.openToken()), 'ERR_HPKI_UNSUPPORTED_CARD');

@@ -3,11 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IssuedCert, type MockPki, issueHolderCertificates, loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
+import {
+  type IssuedCert,
+  issueHolderCertificates,
+  loadOrCreateMockPki,
+  type MockPki,
+} from '../../native-host/mock-pki/index.js';
 import { buildSignedContent } from '../../protocol/signed-data.js';
-import { type Token, encodeToken } from '../../protocol/token.js';
+import { encodeToken, type Token } from '../../protocol/token.js';
+import { challengeFrom, type Portal, sessionCookieOf, startPortal, stopPortal } from '../helpers/demo-portal.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { type Portal, challengeFrom, sessionCookieOf, startPortal, stopPortal } from '../helpers/demo-portal.js';
 
 /**
  * Two real `hpki-login demo` processes (the built CLI) sharing one real redis-server and one mock
@@ -21,7 +26,6 @@ function tokenFor(holder: IssuedCert, pki: MockPki, origin: string, challenge: s
   return encodeToken({ certificate: holder.certificate, intermediates: [pki.authCa.certificate], signature });
 }
 
-
 interface LoginOutcome {
   status: number;
   code: string | undefined;
@@ -29,7 +33,12 @@ interface LoginOutcome {
   cookie: string | undefined;
 }
 
-async function postToken(portal: Portal, token: Token, cookie: string, headers: Record<string, string> = { 'x-hpki-login': '1' }): Promise<LoginOutcome> {
+async function postToken(
+  portal: Portal,
+  token: Token,
+  cookie: string,
+  headers: Record<string, string> = { 'x-hpki-login': '1' },
+): Promise<LoginOutcome> {
   const res = await fetch(`${portal.url}/hpki/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie, ...headers },
@@ -39,7 +48,10 @@ async function postToken(portal: Portal, token: Token, cookie: string, headers: 
   return { status: res.status, code: json.error?.code, redirect: json.redirect, cookie: sessionCookieOf(res) };
 }
 
-async function portalPage(portal: Portal, cookie: string): Promise<{ status: number; location: string | null; html: string }> {
+async function portalPage(
+  portal: Portal,
+  cookie: string,
+): Promise<{ status: number; location: string | null; html: string }> {
   const res = await fetch(`${portal.url}/portal`, { headers: { cookie }, redirect: 'manual' });
   return { status: res.status, location: res.headers.get('location'), html: await res.text() };
 }
@@ -58,8 +70,11 @@ describe('demo portal processes sharing one Redis', () => {
     redis = await startRedis();
     pkiDir = await mkdtemp(join(tmpdir(), 'hpki-portal-pki-'));
     pki = await loadOrCreateMockPki(pkiDir);
-    doctor = (await issueHolderCertificates(pki, { name: 'Nichii Taro', nameJa: '日医\u3000太郎', role: 'Medical Doctor' })).auth;
-    revokedDoctor = (await issueHolderCertificates(pki, { name: 'Kaihi Jiro', role: 'Medical Doctor', revoked: true })).auth;
+    doctor = (
+      await issueHolderCertificates(pki, { name: 'Nichii Taro', nameJa: '日医\u3000太郎', role: 'Medical Doctor' })
+    ).auth;
+    revokedDoctor = (await issueHolderCertificates(pki, { name: 'Kaihi Jiro', role: 'Medical Doctor', revoked: true }))
+      .auth;
     nurse = (await issueHolderCertificates(pki, { name: 'Kango Hanako', role: 'Nurse' })).auth;
     first = await startPortal(['--pki', pkiDir, '--redis', redis.url]);
     // The second process serves the same site (as behind a load balancer): same origin, same Redis.
@@ -154,7 +169,11 @@ describe('demo portal processes sharing one Redis', () => {
 
   it('checks revocation against the CRLs it refreshed at start, and the allowed roles', async () => {
     const revoked = await challengeFrom(second);
-    const refused = await postToken(second, tokenFor(revokedDoctor, pki, first.origin, revoked.challenge), revoked.cookie);
+    const refused = await postToken(
+      second,
+      tokenFor(revokedDoctor, pki, first.origin, revoked.challenge),
+      revoked.cookie,
+    );
     expect([refused.status, refused.code]).toEqual([401, 'ERR_CERT_REVOKED']);
 
     const role = await challengeFrom(first);
@@ -178,9 +197,17 @@ describe('demo portal processes sharing one Redis', () => {
     const cookie = sessionCookieOf(ok)!;
     expect((await portalPage(first, cookie)).html).toContain('ようこそ デモ 利用者 さん');
 
-    const crossSite = await fetch(`${first.url}/logout`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, redirect: 'manual' });
+    const crossSite = await fetch(`${first.url}/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example' },
+      redirect: 'manual',
+    });
     expect(crossSite.status).toBe(403);
-    const logout = await fetch(`${first.url}/logout`, { method: 'POST', headers: { cookie, origin: first.origin }, redirect: 'manual' });
+    const logout = await fetch(`${first.url}/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: first.origin },
+      redirect: 'manual',
+    });
     expect([logout.status, logout.headers.get('location')]).toEqual([303, '/']);
     expect((await portalPage(first, cookie)).location).toBe('/');
   });

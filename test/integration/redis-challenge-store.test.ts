@@ -38,7 +38,9 @@ describe('Redis challenge store against a real redis-server', () => {
     const second = open({ keyPrefix: 'shared:' });
     for (let round = 0; round < 5; round++) {
       const { challenge } = await first.issue(SESSION);
-      const takes = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).take(SESSION)));
+      const takes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).take(SESSION)),
+      );
       const won = takes.filter((t) => t.status === 'ok');
       expect(won).toEqual([{ status: 'ok', challenge }]);
       expect(takes.filter((t) => t.status === 'unknown')).toHaveLength(19);

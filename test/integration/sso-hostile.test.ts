@@ -9,8 +9,8 @@ import { type BackchannelReceiver, startBackchannelReceiver } from '../helpers/b
 import { type CookieBrowser, createCookieBrowser } from '../helpers/cookie-browser.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { type CardSigner, openCard } from '../helpers/sso-card.js';
-import { type RelyingParty, cardLogin, postLogin, relyingParty, signIn, submitForm } from '../helpers/sso-flow.js';
-import { type SsoProcess, freePort, startSso, stopSso } from '../helpers/sso-provider.js';
+import { cardLogin, postLogin, type RelyingParty, relyingParty, signIn, submitForm } from '../helpers/sso-flow.js';
+import { freePort, type SsoProcess, startSso, stopSso } from '../helpers/sso-provider.js';
 import { createCardFile } from '../helpers/virtual-card-process.js';
 
 /**
@@ -36,7 +36,11 @@ function browser(): CookieBrowser {
 }
 
 /** A browser on the provider's login page for a fresh authorization request. */
-async function atLoginPage(): Promise<{ browser: CookieBrowser; uid: string; start: Awaited<ReturnType<RelyingParty['start']>> }> {
+async function atLoginPage(): Promise<{
+  browser: CookieBrowser;
+  uid: string;
+  start: Awaited<ReturnType<RelyingParty['start']>>;
+}> {
   const b = browser();
   const start = await rp.start();
   const outcome = await signIn(b, issuer, start.url, undefined);
@@ -70,8 +74,24 @@ beforeAll(async () => {
     },
   ];
   await writeFile(join(dir, 'clients.json'), JSON.stringify(clients));
-  sso = await startSso(['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki, '--redis', redis.url, '--keys', join(dir, 'keys.json')]);
-  rp = await relyingParty({ issuer, clientId: 'records', redirectUri: 'http://localhost:9202/cb', reach: () => sso.url });
+  sso = await startSso([
+    '--issuer',
+    issuer,
+    '--clients',
+    join(dir, 'clients.json'),
+    '--pki',
+    pki,
+    '--redis',
+    redis.url,
+    '--keys',
+    join(dir, 'keys.json'),
+  ]);
+  rp = await relyingParty({
+    issuer,
+    clientId: 'records',
+    redirectUri: 'http://localhost:9202/cb',
+    reach: () => sso.url,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -112,11 +132,19 @@ describe('hostile inputs at the provider', () => {
     await b.fetch(`${issuer}/hpki/challenge`);
     const big = await postLogin(b, issuer, JSON.stringify({ token: 'x'.repeat(40 * 1024) }));
     expect(big).toMatchObject({ status: 413, json: { error: { code: 'ERR_TOKEN_MALFORMED' } } });
-    for (const body of ['{"token":', JSON.stringify({ token: { format: 'hpki-login:1', algorithm: 'none' } }), JSON.stringify({ token: 'a', extra: 1 })]) {
+    for (const body of [
+      '{"token":',
+      JSON.stringify({ token: { format: 'hpki-login:1', algorithm: 'none' } }),
+      JSON.stringify({ token: 'a', extra: 1 }),
+    ]) {
       const bad = await postLogin(b, issuer, body);
       expect(bad).toMatchObject({ status: 400, json: { error: { code: 'ERR_TOKEN_MALFORMED' } } });
     }
-    const noHeader = await b.fetch(`${issuer}/hpki/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noHeader = await b.fetch(`${issuer}/hpki/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(noHeader.status).toBe(400);
     await expectNoSession(b);
   });
@@ -128,7 +156,11 @@ describe('hostile inputs at the provider', () => {
     // Records name a browser by the hash of its cookie (records.ts).
     const bindingKey = `hpki-login:sso:m:HpkiBinding:${createHash('sha256').update(cookie!).digest('base64url')}`;
     const binding = JSON.parse((await store.hget(bindingKey!, 'p'))!) as { uid: string; interactionExpiresAt: number };
-    await store.hset(bindingKey!, 'p', JSON.stringify({ ...binding, interactionExpiresAt: Math.floor(Date.now() / 1000) - 1 }));
+    await store.hset(
+      bindingKey!,
+      'p',
+      JSON.stringify({ ...binding, interactionExpiresAt: Math.floor(Date.now() / 1000) - 1 }),
+    );
     const login = await cardLogin(b, issuer, doctor);
     expect(login).toMatchObject({ status: 401, json: { error: { code: 'ERR_CHALLENGE_EXPIRED' } } });
     await expectNoSession(b);
@@ -176,7 +208,12 @@ describe('hostile inputs at the provider', () => {
     expect((await b.fetch(`${issuer}/interaction/..%2F..%2Fetc`)).status).toBe(400);
     expect((await b.fetch(`${issuer}/interaction/${'a'.repeat(30)}/login`, { method: 'POST' })).status).toBe(405);
     const descriptor = (await (await b.fetch(`${issuer}/.well-known/hpki-login`)).json()) as Record<string, unknown>;
-    expect(descriptor).toMatchObject({ hpkiLogin: 1, challengeUrl: '/hpki/challenge', loginUrl: '/hpki/login', button: { selector: '#hpki-sso-login' } });
+    expect(descriptor).toMatchObject({
+      hpkiLogin: 1,
+      challengeUrl: '/hpki/challenge',
+      loginUrl: '/hpki/login',
+      button: { selector: '#hpki-sso-login' },
+    });
   });
 });
 
@@ -186,7 +223,10 @@ describe('defaults an operator relies on', () => {
     const start = await rp.start();
     const outcome = await signIn(b, issuer, start.url, doctor);
     const tokens = await rp.finish(outcome.callback!, start);
-    const logout = oidc.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://localhost:9202/' });
+    const logout = oidc.buildEndSessionUrl(rp.config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://localhost:9202/',
+    });
     const page = (await b.navigate(logout.href, { stayOn: [issuer] })).at(-1)!;
     const [done] = await submitForm(b, page.body, 'op.logoutForm', page.url);
     expect(done!.location).toBe('http://localhost:9202/');
@@ -195,13 +235,22 @@ describe('defaults an operator relies on', () => {
   });
 
   it('memory state says at start that it is for one process; --redis without --keys is refused', async () => {
-    const memory = await startSso(['--issuer', `http://localhost:${await freePort()}`, '--clients', join(dir, 'clients.json'), '--pki', join(dir, 'pki')]);
+    const memory = await startSso([
+      '--issuer',
+      `http://localhost:${await freePort()}`,
+      '--clients',
+      join(dir, 'clients.json'),
+      '--pki',
+      join(dir, 'pki'),
+    ]);
     try {
       expect(memory.stdout()).toContain('state kept in memory: this process only');
       expect(memory.stdout()).toContain('keys: ephemeral');
     } finally {
       expect(await stopSso(memory)).toBe(0);
     }
-    await expect(startSso(['--issuer', 'http://localhost:1', '--clients', join(dir, 'clients.json'), '--redis', redis.url])).rejects.toThrow(/exited with 2.*--keys/s);
+    await expect(
+      startSso(['--issuer', 'http://localhost:1', '--clients', join(dir, 'clients.json'), '--redis', redis.url]),
+    ).rejects.toThrow(/exited with 2.*--keys/s);
   });
 });

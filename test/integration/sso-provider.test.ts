@@ -14,7 +14,7 @@ import { CLI } from '../helpers/native-client.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { type CardSigner, openCard } from '../helpers/sso-card.js';
 import { type RelyingParty, relyingParty, signIn, submitForm } from '../helpers/sso-flow.js';
-import { type SsoProcess, freePort, startSso, stopSso } from '../helpers/sso-provider.js';
+import { freePort, type SsoProcess, startSso, stopSso } from '../helpers/sso-provider.js';
 import { createCardFile } from '../helpers/virtual-card-process.js';
 
 /**
@@ -51,13 +51,23 @@ function doctorBrowser(): CookieBrowser {
   return browser;
 }
 
-async function signedIn(rp: RelyingParty, browser: CookieBrowser, card: CardSigner | undefined, extra: Record<string, string> = {}) {
+async function signedIn(
+  rp: RelyingParty,
+  browser: CookieBrowser,
+  card: CardSigner | undefined,
+  extra: Record<string, string> = {},
+) {
   const start = await rp.start(extra);
   const outcome = await signIn(browser, issuer, start.url, card);
   return { ...outcome, start };
 }
 
-async function codeLogin(rp: RelyingParty, browser: CookieBrowser, card: CardSigner | undefined, extra: Record<string, string> = {}) {
+async function codeLogin(
+  rp: RelyingParty,
+  browser: CookieBrowser,
+  card: CardSigner | undefined,
+  extra: Record<string, string> = {},
+) {
   const flow = await signedIn(rp, browser, card, extra);
   expect(flow.callback?.searchParams.get('error')).toBeNull();
   expect(flow.callback?.searchParams.get('code')).toBeTruthy();
@@ -86,7 +96,8 @@ beforeAll(async () => {
     pharmacist: ['--holder-id', 'PH-0001', '--role', 'Pharmacist', '--name', 'Yakuzai Jiro'],
   } as const;
   for (const [name, args] of Object.entries(files)) await createCardFile(join(dir, `${name}.card`), pki, [...args]);
-  for (const name of Object.keys(files) as (keyof typeof files)[]) cards[name] = await openCard(join(dir, `${name}.card`));
+  for (const name of Object.keys(files) as (keyof typeof files)[])
+    cards[name] = await openCard(join(dir, `${name}.card`));
 
   const port = await freePort();
   issuer = `http://localhost:${port}`;
@@ -113,12 +124,40 @@ beforeAll(async () => {
   const clientsFile = join(dir, 'clients.json');
   await writeFile(clientsFile, JSON.stringify(clients));
   keysFile = join(dir, 'keys.json');
-  const common = ['--issuer', issuer, '--clients', clientsFile, '--pki', pki, '--redis', redis.url, '--keys', keysFile, '--allow-private-network'];
+  const common = [
+    '--issuer',
+    issuer,
+    '--clients',
+    clientsFile,
+    '--pki',
+    pki,
+    '--redis',
+    redis.url,
+    '--keys',
+    keysFile,
+    '--allow-private-network',
+  ];
   // Started together: one of them creates the keys file, the other reads it.
   [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
-  portal = await relyingParty({ issuer, clientId: 'portal', clientSecret: SECRET, redirectUri: 'http://localhost:9101/cb', reach: () => b.url });
-  records = await relyingParty({ issuer, clientId: 'records', redirectUri: 'http://localhost:9102/cb', reach: () => a.url });
-  pharmacy = await relyingParty({ issuer, clientId: 'pharmacy', redirectUri: 'http://localhost:9103/cb', reach: () => b.url });
+  portal = await relyingParty({
+    issuer,
+    clientId: 'portal',
+    clientSecret: SECRET,
+    redirectUri: 'http://localhost:9101/cb',
+    reach: () => b.url,
+  });
+  records = await relyingParty({
+    issuer,
+    clientId: 'records',
+    redirectUri: 'http://localhost:9102/cb',
+    reach: () => a.url,
+  });
+  pharmacy = await relyingParty({
+    issuer,
+    clientId: 'pharmacy',
+    redirectUri: 'http://localhost:9103/cb',
+    reach: () => b.url,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -147,8 +186,22 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
       backchannel_logout_supported: true,
       end_session_endpoint: `${issuer}/session/end`,
     });
-    expect(metaA['claims_supported']).toEqual(expect.arrayContaining(['acr', 'amr', 'auth_time', 'hpki_role', 'name', 'name#ja-Hani-JP', 'hpki_holder_id', 'hpki_issuer', 'hpki_certificate_sha256', 'hpki_not_after']));
-    for (const [key, value] of Object.entries(metaA)) if (key.endsWith('_endpoint') || key === 'jwks_uri') expect(String(value).startsWith(`${issuer}/`)).toBe(true);
+    expect(metaA['claims_supported']).toEqual(
+      expect.arrayContaining([
+        'acr',
+        'amr',
+        'auth_time',
+        'hpki_role',
+        'name',
+        'name#ja-Hani-JP',
+        'hpki_holder_id',
+        'hpki_issuer',
+        'hpki_certificate_sha256',
+        'hpki_not_after',
+      ]),
+    );
+    for (const [key, value] of Object.entries(metaA))
+      if (key.endsWith('_endpoint') || key === 'jwks_uri') expect(String(value).startsWith(`${issuer}/`)).toBe(true);
     const [jwksA, jwksB] = await Promise.all([a, b].map(async (p) => (await fetch(`${p.url}/jwks`)).json()));
     expect(jwksB).toEqual(jwksA);
     expect(JSON.stringify(jwksA)).not.toMatch(/"d"|"p"|"q"/);
@@ -164,7 +217,8 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     expect(claims.auth_time).toBeGreaterThanOrEqual(before - 1);
     expect(claims.sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const info = await oidc.fetchUserInfo(portal.config, tokens.access_token, claims.sub);
-    const certificate = JSON.parse(await readFile(join(dir, 'doctor.card'), 'utf8')).applications.auth.certificate as string;
+    const certificate = JSON.parse(await readFile(join(dir, 'doctor.card'), 'utf8')).applications.auth
+      .certificate as string;
     expect(info).toMatchObject({
       sub: claims.sub,
       name: 'Nichii Taro',
@@ -173,14 +227,26 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
       hpki_holder_id: 'MD-0001',
       hpki_certificate_sha256: createHash('sha256').update(Buffer.from(certificate, 'base64')).digest('hex'),
     });
-    expect(info['hpki_issuer']).toMatch(/^C=JP, O=Mock Medical Association, .*CN=HPKI-01-MockAuthCA-forAuthentication-forIndividual$/);
+    expect(info['hpki_issuer']).toMatch(
+      /^C=JP, O=Mock Medical Association, .*CN=HPKI-01-MockAuthCA-forAuthentication-forIndividual$/,
+    );
     expect(new Date(String(info['hpki_not_after'])).getTime()).toBeGreaterThan(Date.now());
   });
 
   it('a code is used once across processes: a replay elsewhere, or a second exchange at the same moment, gets invalid_grant', async () => {
     const flow = await signedIn(records, doctorBrowser(), cards.doctor);
-    const viaA = await relyingParty({ issuer, clientId: 'records', redirectUri: 'http://localhost:9102/cb', reach: () => a.url });
-    const viaB = await relyingParty({ issuer, clientId: 'records', redirectUri: 'http://localhost:9102/cb', reach: () => b.url });
+    const viaA = await relyingParty({
+      issuer,
+      clientId: 'records',
+      redirectUri: 'http://localhost:9102/cb',
+      reach: () => a.url,
+    });
+    const viaB = await relyingParty({
+      issuer,
+      clientId: 'records',
+      redirectUri: 'http://localhost:9102/cb',
+      reach: () => b.url,
+    });
     await viaA.finish(flow.callback!, flow.start);
     expect(await grantError(viaB.finish(flow.callback!, flow.start))).toBe('invalid_grant');
 
@@ -199,7 +265,13 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
 
   it('no PKCE → error=invalid_request at the redirect_uri, and no card is asked for', async () => {
     const url = new URL(`${issuer}/auth`);
-    url.search = new URLSearchParams({ client_id: 'records', redirect_uri: 'http://localhost:9102/cb', response_type: 'code', scope: 'openid', state: 'st-1' }).toString();
+    url.search = new URLSearchParams({
+      client_id: 'records',
+      redirect_uri: 'http://localhost:9102/cb',
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st-1',
+    }).toString();
     const outcome = await signIn(doctorBrowser(), issuer, url, cards.doctor);
     expect(outcome.askedForCard).toBe(false);
     expect(outcome.callback?.origin).toBe('http://localhost:9102');
@@ -323,7 +395,11 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     expect(signingKid).not.toBe(oldKid);
     for (const p of [a, b]) {
       await expect
-        .poll(async () => ((await (await fetch(`${p.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid), { timeout: 10_000 })
+        .poll(
+          async () =>
+            ((await (await fetch(`${p.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid),
+          { timeout: 10_000 },
+        )
         .toEqual([signingKid, oldKid]);
     }
     const after = await codeLogin(portal, doctorBrowser(), cards.doctor);

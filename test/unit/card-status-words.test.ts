@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as driver from '../../native-host/card/constants.js';
-import { STATUS_WORDS, SW, checkStatusWord, describeStatusWord, meansPinBlocked } from '../../native-host/card/status-words.js';
+import {
+  checkStatusWord,
+  describeStatusWord,
+  meansPinBlocked,
+  STATUS_WORDS,
+  SW,
+} from '../../native-host/card/status-words.js';
 import { HPKI_AUTH_AID, HPKI_RID, HPKI_SIGN_AID } from '../../native-host/virtual-card/card-state.js';
 import { FID, PIN_REFERENCE } from '../../native-host/virtual-card/pkcs15-layout.js';
 import { SW as CARD_SW } from '../../native-host/virtual-card/status-words.js';
@@ -18,7 +24,15 @@ describe("the driver's status-word table", () => {
     }
     // Every word the virtual card can answer is known to the driver.
     for (const [name, sw] of Object.entries(CARD_SW)) {
-      if (['LOGICAL_CHANNEL_NOT_SUPPORTED', 'LAST_COMMAND_OF_CHAIN_EXPECTED', 'CHAINING_NOT_SUPPORTED', 'NO_PRECISE_DIAGNOSIS'].includes(name)) continue;
+      if (
+        [
+          'LOGICAL_CHANNEL_NOT_SUPPORTED',
+          'LAST_COMMAND_OF_CHAIN_EXPECTED',
+          'CHAINING_NOT_SUPPORTED',
+          'NO_PRECISE_DIAGNOSIS',
+        ].includes(name)
+      )
+        continue;
       expect(checkStatusWord(sw).kind, name).toBe('known');
     }
   });
@@ -34,7 +48,8 @@ describe("the driver's status-word table", () => {
 
   it('reads 6983, 6984 and 63C0 as a locked PIN, 63C1 and 6982 not', () => {
     for (const sw of [0x6983, 0x6984, 0x63c0]) expect(meansPinBlocked(checkStatusWord(sw)), sw.toString(16)).toBe(true);
-    for (const sw of [0x63c1, 0x6982, 0x9000]) expect(meansPinBlocked(checkStatusWord(sw)), sw.toString(16)).toBe(false);
+    for (const sw of [0x63c1, 0x6982, 0x9000])
+      expect(meansPinBlocked(checkStatusWord(sw)), sw.toString(16)).toBe(false);
   });
 });
 

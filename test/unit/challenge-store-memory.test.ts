@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 import { createExpiringMap } from '../../server/challenge-store/expiring-map.js';
+import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 
 const SESSION_A = 'session-a-0123456789abcdef';
 const SESSION_B = 'session-b-0123456789abcdef';
@@ -119,7 +119,10 @@ describe('memory challenge store', () => {
 });
 
 describe('expiring map', () => {
-  type Op = { kind: 'set'; key: number; value: number } | { kind: 'get' | 'take'; key: number } | { kind: 'tick'; ms: number };
+  type Op =
+    | { kind: 'set'; key: number; value: number }
+    | { kind: 'get' | 'take'; key: number }
+    | { kind: 'tick'; ms: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ kind: fc.constant('set' as const), key: fc.nat(9), value: fc.integer() }),
     fc.record({ kind: fc.constantFrom('get' as const, 'take' as const), key: fc.nat(9) }),

@@ -28,7 +28,16 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
-const VECTOR_TRUST = ['--anchor', V('root.pem'), '--intermediate', V('authca.pem'), '--crl', V('authca-crl.pem'), '--at', '2027-06-01T00:00:00Z'];
+const VECTOR_TRUST = [
+  '--anchor',
+  V('root.pem'),
+  '--intermediate',
+  V('authca.pem'),
+  '--crl',
+  V('authca-crl.pem'),
+  '--at',
+  '2027-06-01T00:00:00Z',
+];
 const REF_TRUST = ['--anchor', R('mhlw-hpki-root-ca-v2.pem'), '--intermediate', R('medis-sign-ca2.pem')];
 
 let dir: string;
@@ -63,20 +72,56 @@ describe('verify-cert on the test vectors', () => {
   });
 
   it('without --crl revocation is not checked', async () => {
-    const r = await cli('verify-cert', V('ee_revoked.pem'), '--anchor', V('root.pem'), '--intermediate', V('authca.pem'));
+    const r = await cli(
+      'verify-cert',
+      V('ee_revoked.pem'),
+      '--anchor',
+      V('root.pem'),
+      '--intermediate',
+      V('authca.pem'),
+    );
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ valid: true, revocation: 'not-checked' });
   });
 
   it('checks roles only when asked, and purpose as asked', async () => {
-    expect((await cli('verify-cert', V('ee_pharm.pem'), ...VECTOR_TRUST)).json).toMatchObject({ valid: true, hcRole: 'Pharmacist' });
+    expect((await cli('verify-cert', V('ee_pharm.pem'), ...VECTOR_TRUST)).json).toMatchObject({
+      valid: true,
+      hcRole: 'Pharmacist',
+    });
     const doctorsOnly = await cli('verify-cert', V('ee_pharm.pem'), ...VECTOR_TRUST, '--role', 'Medical Doctor');
     expect([doctorsOnly.code, doctorsOnly.json?.error]).toEqual([1, 'ERR_ROLE_NOT_ALLOWED']);
-    const both = await cli('verify-cert', V('ee_pharm.pem'), ...VECTOR_TRUST, '--role', 'Medical Doctor', '--role', 'Pharmacist');
+    const both = await cli(
+      'verify-cert',
+      V('ee_pharm.pem'),
+      ...VECTOR_TRUST,
+      '--role',
+      'Medical Doctor',
+      '--role',
+      'Pharmacist',
+    );
     expect(both.code).toBe(0);
-    const signAsAuth = await cli('verify-cert', V('ee_sign.pem'), '--anchor', V('root.pem'), '--intermediate', V('signca.pem'), '--purpose', 'auth');
+    const signAsAuth = await cli(
+      'verify-cert',
+      V('ee_sign.pem'),
+      '--anchor',
+      V('root.pem'),
+      '--intermediate',
+      V('signca.pem'),
+      '--purpose',
+      'auth',
+    );
     expect([signAsAuth.code, signAsAuth.json?.error]).toEqual([1, 'ERR_CERT_PURPOSE']);
-    const signAsSign = await cli('verify-cert', V('ee_sign.pem'), '--anchor', V('root.pem'), '--intermediate', V('signca.pem'), '--purpose', 'sign');
+    const signAsSign = await cli(
+      'verify-cert',
+      V('ee_sign.pem'),
+      '--anchor',
+      V('root.pem'),
+      '--intermediate',
+      V('signca.pem'),
+      '--purpose',
+      'sign',
+    );
     expect(signAsSign.code).toBe(0);
     const authAsSign = await cli('verify-cert', V('ee.pem'), ...VECTOR_TRUST, '--purpose', 'sign');
     expect(authAsSign.json?.error).toBe('ERR_CERT_PURPOSE');
@@ -85,15 +130,42 @@ describe('verify-cert on the test vectors', () => {
   it('takes DER files and multi-block PEM bundles, and several values after one option', async () => {
     await writeFile(join(dir, 'ee.der'), readSharedPemDer('test-vectors', 'ee.pem'));
     await writeFile(join(dir, 'root.der'), readSharedPemDer('test-vectors', 'root.pem'));
-    await writeFile(join(dir, 'cas.pem'), readShared('test-vectors', 'signca.pem') + readShared('test-vectors', 'authca.pem'));
-    const r = await cli('verify-cert', join(dir, 'ee.der'), '--anchor', join(dir, 'root.der'), '--intermediate', join(dir, 'cas.pem'), '--purpose', 'auth');
+    await writeFile(
+      join(dir, 'cas.pem'),
+      readShared('test-vectors', 'signca.pem') + readShared('test-vectors', 'authca.pem'),
+    );
+    const r = await cli(
+      'verify-cert',
+      join(dir, 'ee.der'),
+      '--anchor',
+      join(dir, 'root.der'),
+      '--intermediate',
+      join(dir, 'cas.pem'),
+      '--purpose',
+      'auth',
+    );
     expect([r.code, r.json?.valid]).toEqual([0, true]);
-    const spaced = await cli('verify-cert', V('ee.pem'), '--anchor', V('root.pem'), '--intermediate', V('signca.pem'), V('authca.pem'));
+    const spaced = await cli(
+      'verify-cert',
+      V('ee.pem'),
+      '--anchor',
+      V('root.pem'),
+      '--intermediate',
+      V('signca.pem'),
+      V('authca.pem'),
+    );
     expect(spaced.code).toBe(0);
   });
 
   it('an unknown anchor means untrusted', async () => {
-    const r = await cli('verify-cert', V('ee.pem'), '--anchor', R('mhlw-hpki-root-ca-v2.pem'), '--intermediate', V('authca.pem'));
+    const r = await cli(
+      'verify-cert',
+      V('ee.pem'),
+      '--anchor',
+      R('mhlw-hpki-root-ca-v2.pem'),
+      '--intermediate',
+      V('authca.pem'),
+    );
     expect([r.code, r.json?.error, r.json?.chain]).toEqual([1, 'ERR_CERT_UNTRUSTED', undefined]);
   });
 
@@ -107,9 +179,19 @@ describe('verify-cert on the test vectors', () => {
 describe('verify-cert on the real HPKI reference set', () => {
   it('kagurazaka at 2022-09-29T12:00Z with the 2022 CRL + SARL: valid, Medical Doctor, purpose sign', async () => {
     const r = await cli(
-      'verify-cert', R('medis-test-ee-sign-kagurazaka.pem'), ...REF_TRUST,
-      '--crl', R('medis-sign-ca2-crl-2022-09-28.pem'), '--crl', R('mhlw-sarl-2022-09-29.pem'),
-      '--at', '2022-09-29T12:00:00Z', '--purpose', 'sign', '--role', 'Medical Doctor',
+      'verify-cert',
+      R('medis-test-ee-sign-kagurazaka.pem'),
+      ...REF_TRUST,
+      '--crl',
+      R('medis-sign-ca2-crl-2022-09-28.pem'),
+      '--crl',
+      R('mhlw-sarl-2022-09-29.pem'),
+      '--at',
+      '2022-09-29T12:00:00Z',
+      '--purpose',
+      'sign',
+      '--role',
+      'Medical Doctor',
     );
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({
@@ -123,44 +205,94 @@ describe('verify-cert on the real HPKI reference set', () => {
 
   it('rokujuni at 2017-04-26T12:00Z with the three 2017 lists: valid', async () => {
     const r = await cli(
-      'verify-cert', R('medis-test-ee-sign-rokujuni.pem'), ...REF_TRUST,
-      '--crl', R('medis-sign-ca2-crl-2017-04-24.pem'), R('mhlw-sarl-2017-04-25.pem'), R('mhlw-rarl-2017-04-25.pem'),
-      '--at', '2017-04-26T12:00:00Z', '--purpose', 'sign',
+      'verify-cert',
+      R('medis-test-ee-sign-rokujuni.pem'),
+      ...REF_TRUST,
+      '--crl',
+      R('medis-sign-ca2-crl-2017-04-24.pem'),
+      R('mhlw-sarl-2017-04-25.pem'),
+      R('mhlw-rarl-2017-04-25.pem'),
+      '--at',
+      '2017-04-26T12:00:00Z',
+      '--purpose',
+      'sign',
     );
     expect([r.code, r.json?.valid, r.json?.revocation]).toEqual([0, true, 'good']);
   });
 
   it('rokujuni after 2022-03-15: expired', async () => {
-    const r = await cli('verify-cert', R('medis-test-ee-sign-rokujuni.pem'), ...REF_TRUST, '--at', '2022-03-16T00:00:00Z');
+    const r = await cli(
+      'verify-cert',
+      R('medis-test-ee-sign-rokujuni.pem'),
+      ...REF_TRUST,
+      '--at',
+      '2022-03-16T00:00:00Z',
+    );
     expect([r.code, r.json?.error]).toEqual([1, 'ERR_CERT_EXPIRED']);
   });
 
   it('either certificate for purpose auth: refused', async () => {
-    for (const [file, at] of [['medis-test-ee-sign-kagurazaka.pem', '2022-09-29T12:00:00Z'], ['medis-test-ee-sign-rokujuni.pem', '2017-04-26T12:00:00Z']] as const) {
+    for (const [file, at] of [
+      ['medis-test-ee-sign-kagurazaka.pem', '2022-09-29T12:00:00Z'],
+      ['medis-test-ee-sign-rokujuni.pem', '2017-04-26T12:00:00Z'],
+    ] as const) {
       const r = await cli('verify-cert', R(file), ...REF_TRUST, '--at', at, '--purpose', 'auth');
       expect([r.code, r.json?.error]).toEqual([1, 'ERR_CERT_PURPOSE']);
     }
   });
 
   it('a stale CRL for the end entity: ERR_REVOCATION_UNKNOWN', async () => {
-    const r = await cli('verify-cert', R('medis-test-ee-sign-kagurazaka.pem'), ...REF_TRUST, '--crl', R('medis-sign-ca2-crl-2022-09-28.pem'), '--at', '2022-10-03T00:00:00Z');
+    const r = await cli(
+      'verify-cert',
+      R('medis-test-ee-sign-kagurazaka.pem'),
+      ...REF_TRUST,
+      '--crl',
+      R('medis-sign-ca2-crl-2022-09-28.pem'),
+      '--at',
+      '2022-10-03T00:00:00Z',
+    );
     expect([r.code, r.json?.error, r.json?.revocation]).toEqual([1, 'ERR_REVOCATION_UNKNOWN', 'not-checked']);
   });
 });
 
 describe('verify-token', () => {
-  const vectors = (JSON.parse(readShared('test-vectors', 'vectors.json')) as { vectors: { origin: string; challenge: string; token: unknown }[] }).vectors;
+  const vectors = (
+    JSON.parse(readShared('test-vectors', 'vectors.json')) as {
+      vectors: { origin: string; challenge: string; token: unknown }[];
+    }
+  ).vectors;
 
   it('accepts each vector token for its origin and challenge, and refuses it for another', async () => {
     for (const [i, v] of vectors.entries()) {
       const file = join(dir, `token-${i}.json`);
       await writeFile(file, JSON.stringify(v.token, null, 2));
       const ok = await cli('verify-token', file, '--challenge', v.challenge, '--origin', v.origin, ...VECTOR_TRUST);
-      expect([ok.code, ok.json?.valid, ok.json?.revocation, ok.json?.hcRole]).toEqual([0, true, 'good', 'Medical Doctor']);
+      expect([ok.code, ok.json?.valid, ok.json?.revocation, ok.json?.hcRole]).toEqual([
+        0,
+        true,
+        'good',
+        'Medical Doctor',
+      ]);
       const other = vectors[(i + 1) % vectors.length]!;
-      const wrongOrigin = await cli('verify-token', file, '--challenge', v.challenge, '--origin', other.origin, ...VECTOR_TRUST);
+      const wrongOrigin = await cli(
+        'verify-token',
+        file,
+        '--challenge',
+        v.challenge,
+        '--origin',
+        other.origin,
+        ...VECTOR_TRUST,
+      );
       expect([wrongOrigin.code, wrongOrigin.json?.error]).toEqual([1, 'ERR_SIGNATURE_INVALID']);
-      const wrongChallenge = await cli('verify-token', file, '--challenge', other.challenge, '--origin', v.origin, ...VECTOR_TRUST);
+      const wrongChallenge = await cli(
+        'verify-token',
+        file,
+        '--challenge',
+        other.challenge,
+        '--origin',
+        v.origin,
+        ...VECTOR_TRUST,
+      );
       expect([wrongChallenge.code, wrongChallenge.json?.error]).toEqual([1, 'ERR_SIGNATURE_INVALID']);
     }
   });
@@ -168,7 +300,16 @@ describe('verify-token', () => {
   it('a malformed token is invalid (exit 1), not a usage error', async () => {
     const file = join(dir, 'bad-token.json');
     await writeFile(file, '{"format":"hpki-login:1"}');
-    const r = await cli('verify-token', file, '--challenge', 'c', '--origin', 'https://a.example', '--anchor', V('root.pem'));
+    const r = await cli(
+      'verify-token',
+      file,
+      '--challenge',
+      'c',
+      '--origin',
+      'https://a.example',
+      '--anchor',
+      V('root.pem'),
+    );
     expect([r.code, r.json]).toEqual([1, { valid: false, error: 'ERR_TOKEN_MALFORMED', revocation: 'not-checked' }]);
   });
 });
@@ -185,14 +326,33 @@ describe('verify-cert on NIST PKITS cases (the whole suite runs through the libr
   const suite = JSON.parse(readShared('pkits', 'cases.json')) as { anchor: string; at: string; cases: PkitsCase[] };
   const P = (file: string): string => sharedPath('pkits', file);
   const argsOf = (c: PkitsCase): string[] => [
-    'verify-cert', P(c.ee), '--anchor', P(suite.anchor),
+    'verify-cert',
+    P(c.ee),
+    '--anchor',
+    P(suite.anchor),
     ...c.intermediates.flatMap((f) => ['--intermediate', P(f)]),
     ...c.crls.flatMap((f) => ['--crl', P(f)]),
-    '--at', suite.at,
+    '--at',
+    suite.at,
   ];
   // Signatures, a DSA refusal, negative serials, separate CRL keys, key rollover, name
   // constraints, an indirect CRL and delta CRLs, among them the corrupted inputs of 4.1.2 and 4.4.4.
-  const sample = ['4.1.1', '4.1.2', '4.1.4', '4.4.4', '4.4.14', '4.4.15', '4.4.19', '4.4.21', '4.5.3', '4.5.6', '4.13.21', '4.14.29', '4.15.2', '4.15.4'];
+  const sample = [
+    '4.1.1',
+    '4.1.2',
+    '4.1.4',
+    '4.4.4',
+    '4.4.14',
+    '4.4.15',
+    '4.4.19',
+    '4.4.21',
+    '4.5.3',
+    '4.5.6',
+    '4.13.21',
+    '4.14.29',
+    '4.15.2',
+    '4.15.4',
+  ];
 
   it.each(sample)('%s', async (section) => {
     const c = suite.cases.find((x) => x.section === section)!;
@@ -212,7 +372,9 @@ describe('verify-cert on NIST PKITS cases (the whole suite runs through the libr
     const c = suite.cases.find((x) => x.section === '4.4.4')!;
     const r = await cli(...argsOf(c));
     expect([r.code, r.json?.error]).toEqual([1, 'ERR_REVOCATION_UNKNOWN']);
-    expect(r.stderr).toMatch(/ignored --crl .*BadCRLSignatureCACRL\.crl: CRL is not valid DER: BIT STRING with unused bits/);
+    expect(r.stderr).toMatch(
+      /ignored --crl .*BadCRLSignatureCACRL\.crl: CRL is not valid DER: BIT STRING with unused bits/,
+    );
   });
 
   it('a corrupted intermediate is ignored and named on stderr: no path, exit 1', async () => {
@@ -235,9 +397,26 @@ describe('usage errors exit 2', () => {
     ['bad --purpose', ['verify-cert', V('ee.pem'), '--anchor', V('root.pem'), '--purpose', 'login']],
     ['unknown option', ['verify-cert', V('ee.pem'), '--anchor', V('root.pem'), '--fast']],
     ['two certificates', ['verify-cert', V('ee.pem'), V('ee_sign.pem'), '--anchor', V('root.pem')]],
-    ['token without --challenge', ['verify-token', V('vectors.json'), '--origin', 'https://a.example', '--anchor', V('root.pem')]],
+    [
+      'token without --challenge',
+      ['verify-token', V('vectors.json'), '--origin', 'https://a.example', '--anchor', V('root.pem')],
+    ],
     ['token without --origin', ['verify-token', V('vectors.json'), '--challenge', 'c', '--anchor', V('root.pem')]],
-    ['token with --purpose sign', ['verify-token', V('vectors.json'), '--challenge', 'c', '--origin', 'https://a.example', '--anchor', V('root.pem'), '--purpose', 'sign']],
+    [
+      'token with --purpose sign',
+      [
+        'verify-token',
+        V('vectors.json'),
+        '--challenge',
+        'c',
+        '--origin',
+        'https://a.example',
+        '--anchor',
+        V('root.pem'),
+        '--purpose',
+        'sign',
+      ],
+    ],
   ])('%s', async (_name, args) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);

@@ -1,8 +1,8 @@
+import type { LookupAddress } from 'node:dns';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LookupAddress } from 'node:dns';
 import { createGuardedLookup, forbiddenAddressProblem } from '../../server/revocation/crl-download.js';
 import { createCrlFetcher } from '../../server/revocation/crl-fetcher.js';
 import type { TestPki } from '../helpers/test-pki.js';
@@ -20,7 +20,12 @@ const hits = new Map<string, number>();
 let pki: TestPki;
 
 function crlAt(thisUpdate: Date, days = 4): Uint8Array {
-  return makeCrl({ issuer: pki.authCa.name, signingKey: pki.authCa.key, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + days * DAY) });
+  return makeCrl({
+    issuer: pki.authCa.name,
+    signingKey: pki.authCa.key,
+    thisUpdate,
+    nextUpdate: new Date(thisUpdate.getTime() + days * DAY),
+  });
 }
 
 function serve(path: string, body: () => Uint8Array | string, type = 'application/pkix-crl'): string {
@@ -117,7 +122,13 @@ describe('CRL fetching over HTTP', () => {
   it('gives up on errors, oversized bodies and slow servers, and backs off before retrying', async () => {
     const errors: string[] = [];
     const c = clock(pki.now);
-    const fetcher = createCrlFetcher({ now: c.now, maxBytes: 4096, timeoutMs: 300, retryAfterFailureMs: 60_000, onError: (u, e) => errors.push(`${u} ${e.message}`) });
+    const fetcher = createCrlFetcher({
+      now: c.now,
+      maxBytes: 4096,
+      timeoutMs: 300,
+      retryAfterFailureMs: 60_000,
+      onError: (u, e) => errors.push(`${u} ${e.message}`),
+    });
     routes.set('/fail.crl', (_req, res) => void res.writeHead(500).end());
     routes.set('/big.crl', (_req, res) => {
       res.writeHead(200); // chunked, no content-length: the limit applies while reading
@@ -146,7 +157,12 @@ describe('CRL fetching over HTTP', () => {
 
   it('fetches only http(s) URLs without credentials', async () => {
     const fetcher = createCrlFetcher();
-    for (const url of ['ldap://example.jp/cn=crl', 'file:///etc/passwd', `http://user:pw@127.0.0.1/x.crl`, 'not a url']) {
+    for (const url of [
+      'ldap://example.jp/cn=crl',
+      'file:///etc/passwd',
+      `http://user:pw@127.0.0.1/x.crl`,
+      'not a url',
+    ]) {
       expect(await fetcher.get(url)).toBeUndefined();
     }
     expect(fetcher.cachedUrls).toEqual([]);
@@ -191,7 +207,12 @@ describe('CRL fetching over HTTP', () => {
   it('refuses link-local and unspecified targets, literal or resolved, unless allowed', async () => {
     const errors: string[] = [];
     const fetcher = createCrlFetcher({ onError: (_u, e) => errors.push(e.message) });
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/x.crl', 'http://[::ffff:169.254.1.1]/x.crl', 'http://0.0.0.0/x.crl']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fe80::1]/x.crl',
+      'http://[::ffff:169.254.1.1]/x.crl',
+      'http://0.0.0.0/x.crl',
+    ]) {
       expect(await fetcher.get(url)).toBeUndefined();
     }
     expect(errors).toHaveLength(4);
@@ -199,12 +220,23 @@ describe('CRL fetching over HTTP', () => {
     expect(forbiddenAddressProblem('127.0.0.1')).toBeUndefined();
     expect(forbiddenAddressProblem('10.1.2.3')).toBeUndefined();
     // A name is refused when any of its addresses is forbidden (no choosing the good one).
-    const answers = (addresses: string[]) => (_host: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) =>
-      cb(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    const answers =
+      (addresses: string[]) =>
+      (_host: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) =>
+        cb(
+          null,
+          addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+        );
     const outcome = (addresses: string[]): Promise<string> =>
-      new Promise((resolve) => createGuardedLookup(answers(addresses))('crl.example.jp', {}, (err, address) => resolve(err === null ? String(address) : err.message)));
+      new Promise((resolve) =>
+        createGuardedLookup(answers(addresses))('crl.example.jp', {}, (err, address) =>
+          resolve(err === null ? String(address) : err.message),
+        ),
+      );
     expect(await outcome(['192.0.2.10'])).toBe('192.0.2.10');
-    expect(await outcome(['192.0.2.10', '169.254.169.254'])).toMatch(/refusing crl.example.jp: 169.254.169.254 is a link-local/);
+    expect(await outcome(['192.0.2.10', '169.254.169.254'])).toMatch(
+      /refusing crl.example.jp: 169.254.169.254 is a link-local/,
+    );
     expect(await outcome(['fe80::1'])).toMatch(/link-local/);
   });
 

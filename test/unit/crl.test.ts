@@ -4,15 +4,15 @@ import type { IssuingDistributionPointValue } from '../../protocol/distribution-
 import { nameToString } from '../../protocol/x500-name.js';
 import type { ParsedCertificate } from '../../server/cert/parsed-certificate.js';
 import { parseCertificate } from '../../server/cert/parsed-certificate.js';
-import { CrlFormatError, isCrlFresh, parseCrl } from '../../server/revocation/crl.js';
-import { crlCoversCertificate } from '../../server/revocation/crl-scope.js';
-import { createCrlSignatureCache } from '../../server/revocation/crl-issuer.js';
-import { createCrlStore } from '../../server/revocation/crl-store.js';
-import { createTrustStore } from '../../server/cert/trust-store.js';
 import { createSignatureBudget } from '../../server/cert/signature.js';
-import { createCertificateValidator } from '../../server/verify/index.js';
+import { createTrustStore } from '../../server/cert/trust-store.js';
+import { CrlFormatError, isCrlFresh, parseCrl } from '../../server/revocation/crl.js';
+import { createCrlSignatureCache } from '../../server/revocation/crl-issuer.js';
+import { crlCoversCertificate } from '../../server/revocation/crl-scope.js';
+import { createCrlStore } from '../../server/revocation/crl-store.js';
 import type { CrlProvider } from '../../server/revocation/revocation-check.js';
 import { checkPathRevocation } from '../../server/revocation/revocation-check.js';
+import { createCertificateValidator } from '../../server/verify/index.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 import type { TestPki } from '../helpers/test-pki.js';
 import { createTestPki, crlExt, der, ext, generateTestKey, makeCrl } from '../helpers/test-pki.js';
@@ -21,7 +21,9 @@ const DAY = 86_400_000;
 const ref = (file: string): Uint8Array => readSharedPemDer('hpki-reference', file);
 const refCert = (file: string): ParsedCertificate => parseCertificate(ref(file));
 const idpDirNames = (idp: IssuingDistributionPointValue | undefined): string[] =>
-  idp?.name?.kind === 'fullName' ? idp.name.names.flatMap((n) => (n.kind === 'directoryName' ? [nameToString(n.name)] : [])) : [];
+  idp?.name?.kind === 'fullName'
+    ? idp.name.names.flatMap((n) => (n.kind === 'directoryName' ? [nameToString(n.name)] : []))
+    : [];
 
 describe('parseCrl on real HPKI lists', () => {
   it('reads the MEDIS signing CA CRL of 2022-09-28', () => {
@@ -106,11 +108,17 @@ describe('built CRLs', () => {
   it('reads delta CRLs and reason-partitioned CRLs; marks unknown critical extensions and stray indirect entries unusable', () => {
     const delta = parseCrl(crlOf({ extensions: [crlExt.number(7), ext.make('2.5.29.27', true, der.int(5))] }));
     expect([delta.unusable, delta.deltaBase, delta.crlNumber]).toEqual([undefined, 5n, 7n]);
-    expect(parseCrl(crlOf({ extensions: [ext.make('2.5.29.27', true, der.int(1))] })).unusable).toMatch(/delta CRL without cRLNumber/);
-    expect(parseCrl(crlOf({ extensions: [ext.make('1.2.3.4', true, der.null())] })).unusable).toMatch(/critical CRL extension/);
+    expect(parseCrl(crlOf({ extensions: [ext.make('2.5.29.27', true, der.int(1))] })).unusable).toMatch(
+      /delta CRL without cRLNumber/,
+    );
+    expect(parseCrl(crlOf({ extensions: [ext.make('1.2.3.4', true, der.null())] })).unusable).toMatch(
+      /critical CRL extension/,
+    );
     expect(parseCrl(crlOf({ extensions: [ext.make('1.2.3.4', false, der.null())] })).unusable).toBeUndefined();
     const indirect = ext.make('2.5.29.29', true, der.seq(der.explicit(4, pki.root.name)));
-    expect(parseCrl(crlOf({ revoked: [{ serial: 1, date: pki.now, extraEntryExtensions: [indirect] }] })).unusable).toMatch(/not indirect/);
+    expect(
+      parseCrl(crlOf({ revoked: [{ serial: 1, date: pki.now, extraEntryExtensions: [indirect] }] })).unusable,
+    ).toMatch(/not indirect/);
     const keyCompromiseOnly = ext.make('2.5.29.28', true, der.seq(der.tlv(0x83, Uint8Array.of(6, 0x40))));
     const partitioned = parseCrl(crlOf({ extensions: [keyCompromiseOnly] }));
     expect([partitioned.unusable, partitioned.issuingDistributionPoint?.onlySomeReasons]).toEqual([undefined, 2]);
@@ -158,15 +166,21 @@ describe('built CRLs', () => {
     expect(() => parseCrl(good.subarray(0, good.length - 10))).toThrow(CrlFormatError);
     expect(() => parseCrl(new Uint8Array())).toThrow(CrlFormatError);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 5 }), (edits) => {
-        const bytes = Uint8Array.from(good);
-        for (const [at, value] of edits) bytes[at] = value;
-        try {
-          parseCrl(bytes);
-        } catch (err) {
-          expect(err).toBeInstanceOf(CrlFormatError);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (edits) => {
+          const bytes = Uint8Array.from(good);
+          for (const [at, value] of edits) bytes[at] = value;
+          try {
+            parseCrl(bytes);
+          } catch (err) {
+            expect(err).toBeInstanceOf(CrlFormatError);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -177,7 +191,9 @@ describe('built CRLs', () => {
       return { crlsFor: (cert) => Promise.resolve(store.relevantTo(cert)) };
     };
     const run = (ders: Uint8Array[], at: Date = pki.now) =>
-      checkPathRevocation([ee, ca, root], providerOf(ders), at, { store: createTrustStore({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate] }) });
+      checkPathRevocation([ee, ca, root], providerOf(ders), at, {
+        store: createTrustStore({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate] }),
+      });
 
     it('good with a current CRL; CAs without lists of their issuer are not checked', async () => {
       const result = await run([crlOf()]);
@@ -197,7 +213,10 @@ describe('built CRLs', () => {
     });
 
     it('unknown when the only CRL is stale, from the future, signed by another key, or absent', async () => {
-      const stale = crlOf({ thisUpdate: new Date(pki.now.getTime() - 5 * DAY), nextUpdate: new Date(pki.now.getTime() - DAY) });
+      const stale = crlOf({
+        thisUpdate: new Date(pki.now.getTime() - 5 * DAY),
+        nextUpdate: new Date(pki.now.getTime() - DAY),
+      });
       expect((await run([stale])).status).toBe('unknown');
       expect((await run([crlOf({ thisUpdate: new Date(pki.now.getTime() + DAY) })])).status).toBe('unknown');
       expect((await run([crlOf({ signingKey: generateTestKey() })])).status).toBe('unknown');
@@ -252,7 +271,12 @@ describe('HPKI CA renewal (key rollover under the same name)', () => {
         extensions: [ext.aki(renewed.key.keyId), crlExt.number(2)],
       });
     const outcome = async (crls: Uint8Array[], intermediates: Uint8Array[]) => {
-      const v = createCertificateValidator({ anchors: [pki.root.certificate], intermediates, crls, validationCacheMs: 0 });
+      const v = createCertificateValidator({
+        anchors: [pki.root.certificate],
+        intermediates,
+        crls,
+        validationCacheMs: 0,
+      });
       const r = await v.validate(v.parse(oldEe.certificate), [], { at: pki.now });
       return r.error?.code ?? r.revocation?.status;
     };

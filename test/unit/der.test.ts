@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DerError, decodeBigInteger, decodeOid, decodeTime, integerHex, integerKey, memoizedDecoder, readSingle } from '../../protocol/der.js';
+import {
+  DerError,
+  decodeBigInteger,
+  decodeOid,
+  decodeTime,
+  integerHex,
+  integerKey,
+  memoizedDecoder,
+  readSingle,
+} from '../../protocol/der.js';
 
 /** The strict DER primitives the certificate and CRL readers stand on. */
 
@@ -17,7 +26,14 @@ describe('times (RFC 5280 §4.1.2.5)', () => {
   });
 
   it('refuses anything but digits, Zulu and real dates', () => {
-    for (const [tag, text] of [[0x17, '5001010000Z'], [0x17, '500101000000+'], [0x17, '50010100000aZ'], [0x18, '20240230000000Z'], [0x18, '20241301000000Z'], [0x18, '20240101240000Z']] as const) {
+    for (const [tag, text] of [
+      [0x17, '5001010000Z'],
+      [0x17, '500101000000+'],
+      [0x17, '50010100000aZ'],
+      [0x18, '20240230000000Z'],
+      [0x18, '20241301000000Z'],
+      [0x18, '20240101240000Z'],
+    ] as const) {
       expect(() => time(tag, text)).toThrow(DerError);
     }
   });

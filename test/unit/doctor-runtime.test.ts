@@ -21,7 +21,9 @@ describe("doctor's runtime check", () => {
 
   it('takes the day of end-of-life as ended, the day before as supported', () => {
     expect(checkRuntime({ version: '22.1.0', path: 'n' }, new Date('2027-04-29T23:59:59Z'))[0]?.severity).toBe('ok');
-    expect(checkRuntime({ version: '22.1.0', path: 'n' }, new Date('2027-04-30T00:00:00Z'))[0]?.severity).toBe('warning');
+    expect(checkRuntime({ version: '22.1.0', path: 'n' }, new Date('2027-04-30T00:00:00Z'))[0]?.severity).toBe(
+      'warning',
+    );
   });
 
   it('takes a major older than the table as ended, a newer one as not known to have ended', () => {

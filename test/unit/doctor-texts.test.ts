@@ -42,7 +42,9 @@ describe("the doctor's texts", () => {
       ja: 'R1 のカードはマイナンバーカードです。HPKI カードではありません。',
       en: 'The card in R1 is a My Number card, not an HPKI card.',
     });
-    expect(text('fix.install-host-for-browser', { browser: 'chromium' }).en).toBe('If you use chromium: hpki-login install-host --browser chromium');
+    expect(text('fix.install-host-for-browser', { browser: 'chromium' }).en).toBe(
+      'If you use chromium: hpki-login install-host --browser chromium',
+    );
     expect(text('pin.ok', { left: 0, max: 15 }).en).toBe('PIN tries left: 0/15');
     // @ts-expect-error: the compiler asks for {reader}; at run time its absence throws.
     expect(() => text('card.hpki')).toThrow("doctor text 'card.hpki' needs the parameter {reader}");
@@ -66,7 +68,10 @@ describe("the doctor's texts", () => {
       for (const m of source.matchAll(/\btext\(\s*'([^']+)'/g)) used.add(m[1] ?? '');
       for (const m of source.matchAll(/\bfinding\(\s*'([^']+)'\s*,\s*'[a-z]+'\s*,\s*text\(\s*'([^']+)'/g)) {
         const [, findingId = '', messageId = ''] = m;
-        expect(messageId === findingId || messageId.startsWith(`${findingId}.`), `${file}: ${findingId} says ${messageId}`).toBe(true);
+        expect(
+          messageId === findingId || messageId.startsWith(`${findingId}.`),
+          `${file}: ${findingId} says ${messageId}`,
+        ).toBe(true);
       }
     }
     expect(sorted([...used])).toEqual(sorted(Object.keys(TEXTS)));

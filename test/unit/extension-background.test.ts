@@ -1,9 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CATALOGS } from '../../extension/shared/catalogs.js';
 import { bytesToHex } from '../../protocol/base64.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import { CATALOGS } from '../../extension/shared/catalogs.js';
-import { EXT_ID, BASE, SITE, CHALLENGE, EE_DER, TOKEN, type HostScript, certificateAnswer, cardScript, harness, expectError, authenticate } from '../helpers/extension-harness.js';
+import {
+  authenticate,
+  BASE,
+  CHALLENGE,
+  cardScript,
+  certificateAnswer,
+  EE_DER,
+  EXT_ID,
+  expectError,
+  type HostScript,
+  harness,
+  SITE,
+  TOKEN,
+} from '../helpers/extension-harness.js';
 
 describe('background: a login from end to end', () => {
   it('asks for the certificate, opens the PIN window, keeps it on a wrong PIN, and returns the token', async () => {
@@ -101,13 +114,18 @@ describe('background: a login from end to end', () => {
     });
     const pending = h.router(authenticate, h.fromPage(`${SITE}/`));
     const win = await h.pinWindow();
-    expect(await win.submit('1234')).toMatchObject({ ok: true, value: { outcome: 'failed', error: { code: 'ERR_HPKI_CARD_CHANGED' } } });
+    expect(await win.submit('1234')).toMatchObject({
+      ok: true,
+      value: { outcome: 'failed', error: { code: 'ERR_HPKI_CARD_CHANGED' } },
+    });
     expectError(await pending, 'ERR_HPKI_CARD_CHANGED');
   });
 
   it('refuses a card that is not an HPKI card before opening any window', async () => {
     const answer = certificateAnswer() as { result: Record<string, unknown> };
-    const h = harness({ host: { script: { 'get-certificate': () => ({ result: { ...answer.result, cardType: 'jpki' } }) } } });
+    const h = harness({
+      host: { script: { 'get-certificate': () => ({ result: { ...answer.result, cardType: 'jpki' } }) } },
+    });
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_UNSUPPORTED_CARD');
     expect(h.windows.opened).toEqual([]);
   });
@@ -116,7 +134,10 @@ describe('background: a login from end to end', () => {
 describe('background: where a request comes from', () => {
   it('takes the origin from the sender, not from anything the page could write', async () => {
     const h = harness();
-    const withOrigin = await h.router({ ...authenticate, origin: 'https://portal.example.jp' }, h.fromPage('https://evil.example/'));
+    const withOrigin = await h.router(
+      { ...authenticate, origin: 'https://portal.example.jp' },
+      h.fromPage('https://evil.example/'),
+    );
     expectError(withOrigin, 'ERR_HPKI_INVALID_ARGUMENT');
     expectError(await h.router(authenticate, h.fromPage('https://evil.example/')), 'ERR_HPKI_SITE_NOT_ALLOWED');
     expect(h.record.connects).toBe(0);
@@ -124,15 +145,23 @@ describe('background: where a request comes from', () => {
 
   it("prefers Chrome's sender.origin and falls back to the URL (Firefox)", async () => {
     const h = harness({ enabled: ['https://portal.example.jp:8443'] });
-    const pending = h.router(authenticate, h.fromPage('https://portal.example.jp:8443/a/b', 1, { origin: 'https://portal.example.jp:8443' }));
+    const pending = h.router(
+      authenticate,
+      h.fromPage('https://portal.example.jp:8443/a/b', 1, { origin: 'https://portal.example.jp:8443' }),
+    );
     const win = await h.pinWindow();
     expect(await win.open()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
     await win.submit('1234');
     await pending;
-    expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.['origin']).toBe('https://portal.example.jp:8443');
+    expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.['origin']).toBe(
+      'https://portal.example.jp:8443',
+    );
 
     const other = harness();
-    const viaSenderOrigin = await other.router(authenticate, other.fromPage(`${SITE}/x`, 1, { origin: 'https://evil.example' }));
+    const viaSenderOrigin = await other.router(
+      authenticate,
+      other.fromPage(`${SITE}/x`, 1, { origin: 'https://evil.example' }),
+    );
     expectError(viaSenderOrigin, 'ERR_HPKI_SITE_NOT_ALLOWED');
   });
 
@@ -154,25 +183,40 @@ describe('background: where a request comes from', () => {
   });
 
   it('counts a loopback origin as enabled in the development build only when it serves a descriptor', async () => {
-    const descriptor: Descriptor = { hpkiLogin: 1, name: '晴れやかネット', challengeUrl: '/c', loginUrl: '/l', roles: ['Medical Doctor'] };
+    const descriptor: Descriptor = {
+      hpkiLogin: 1,
+      name: '晴れやかネット',
+      challengeUrl: '/c',
+      loginUrl: '/l',
+      roles: ['Medical Doctor'],
+    };
     const dev = harness({ descriptors: { 'http://localhost:8080': descriptor } });
     const pending = dev.router(authenticate, dev.fromPage('http://localhost:8080/login'));
     const win = await dev.pinWindow();
-    expect(await win.open()).toMatchObject({ ok: true, value: { siteName: '晴れやかネット', origin: 'http://localhost:8080', roles: ['Medical Doctor'] } });
+    expect(await win.open()).toMatchObject({
+      ok: true,
+      value: { siteName: '晴れやかネット', origin: 'http://localhost:8080', roles: ['Medical Doctor'] },
+    });
     await win.cancel();
     expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
 
     expectError(await dev.router(authenticate, dev.fromPage('http://127.0.0.1:9000/')), 'ERR_HPKI_SITE_NOT_ALLOWED');
 
     const store = harness({ loopbackDevelopment: false, descriptors: { 'http://localhost:8080': descriptor } });
-    expectError(await store.router(authenticate, store.fromPage('http://localhost:8080/login')), 'ERR_HPKI_SITE_NOT_ALLOWED');
+    expectError(
+      await store.router(authenticate, store.fromPage('http://localhost:8080/login')),
+      'ERR_HPKI_SITE_NOT_ALLOWED',
+    );
     expect(store.descriptorCalls).toEqual([]);
   });
 
   it('accepts page actions only from a top-level content script, PIN actions only from the PIN window', async () => {
     const h = harness();
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`, 1, { frameId: 3 })), 'ERR_HPKI_INVALID_ARGUMENT');
-    expectError(await h.router(authenticate, { ...h.fromPage(`${SITE}/`), id: 'another-extension' }), 'ERR_HPKI_INVALID_ARGUMENT');
+    expectError(
+      await h.router(authenticate, { ...h.fromPage(`${SITE}/`), id: 'another-extension' }),
+      'ERR_HPKI_INVALID_ARGUMENT',
+    );
     expectError(await h.router(authenticate, { id: EXT_ID, url: `${BASE}popup.html` }), 'ERR_HPKI_INVALID_ARGUMENT');
 
     const pending = h.router(authenticate, h.fromPage(`${SITE}/`));
@@ -180,18 +224,30 @@ describe('background: where a request comes from', () => {
     const session = new URL(h.windows.opened[0]!.url).searchParams.get('session');
     const fromContent = await h.router({ kind: 'pin-submit', session, pin: '1234' }, h.fromPage(`${SITE}/`));
     expectError(fromContent, 'ERR_HPKI_INVALID_ARGUMENT');
-    const fromOptions = await h.router({ kind: 'pin-submit', session, pin: '1234' }, { id: EXT_ID, url: `${BASE}options.html` });
+    const fromOptions = await h.router(
+      { kind: 'pin-submit', session, pin: '1234' },
+      { id: EXT_ID, url: `${BASE}options.html` },
+    );
     expectError(fromOptions, 'ERR_HPKI_INVALID_ARGUMENT');
     expect(h.record.requests.filter((r) => r.command === 'authenticate')).toEqual([]);
     await win.cancel();
     await pending;
 
-    expectError(await h.router({ kind: 'site-enable', origin: 'https://x.example' }, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INVALID_ARGUMENT');
+    expectError(
+      await h.router({ kind: 'site-enable', origin: 'https://x.example' }, h.fromPage(`${SITE}/`)),
+      'ERR_HPKI_INVALID_ARGUMENT',
+    );
   });
 
   it('refuses malformed requests', async () => {
     const h = harness();
-    for (const bad of [null, 'status', { kind: 'page-authenticate', challenge: 'short' }, { kind: 'nope' }, { kind: 'page-status', extra: 1 }]) {
+    for (const bad of [
+      null,
+      'status',
+      { kind: 'page-authenticate', challenge: 'short' },
+      { kind: 'nope' },
+      { kind: 'page-status', extra: 1 },
+    ]) {
       expectError(await h.router(bad, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INVALID_ARGUMENT');
     }
   });
@@ -284,15 +340,25 @@ describe('background: status', () => {
     const h = harness();
     expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
       ok: true,
-      value: { extension: '0.1.0', host: '0.1.0', readers: [{ name: 'Virtual PCD 00 00', cardPresent: true, cardType: 'hpki' }] },
+      value: {
+        extension: '0.1.0',
+        host: '0.1.0',
+        readers: [{ name: 'Virtual PCD 00 00', cardPresent: true, cardType: 'hpki' }],
+      },
     });
     expect(h.record.disconnects).toBe(1);
   });
 
   it('reports host null when the host is missing, and nothing at all to a site that is not enabled', async () => {
     const h = harness({ host: { missing: true } });
-    expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({ ok: true, value: { extension: '0.1.0', host: null, readers: [] } });
-    expectError(await h.router({ kind: 'page-status' }, h.fromPage('https://elsewhere.example/')), 'ERR_HPKI_SITE_NOT_ALLOWED');
+    expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
+      ok: true,
+      value: { extension: '0.1.0', host: null, readers: [] },
+    });
+    expectError(
+      await h.router({ kind: 'page-status' }, h.fromPage('https://elsewhere.example/')),
+      'ERR_HPKI_SITE_NOT_ALLOWED',
+    );
   });
 
   it('gives the popup host, readers, card, holder and expiry', async () => {
@@ -303,7 +369,12 @@ describe('background: status', () => {
       value: {
         host: { version: '0.1.0', backend: 'mock' },
         readers: [{ name: 'Virtual PCD 00 00' }],
-        card: { cardType: 'hpki', holder: { nameJa: '日医　太郎' }, notAfter: expect.stringMatching(/^2031-11-20/), pinRetriesLeft: 15 },
+        card: {
+          cardType: 'hpki',
+          holder: { nameJa: '日医　太郎' },
+          notAfter: expect.stringMatching(/^2031-11-20/),
+          pinRetriesLeft: 15,
+        },
         sites: [{ origin: SITE }],
         loopbackDevelopment: true,
       },
@@ -313,18 +384,26 @@ describe('background: status', () => {
 
 describe('background: error messages a doctor understands', () => {
   it('replaces the host message with the localized sentence, in the UI language or the one the page asked for', async () => {
-    const script: HostScript = { 'get-certificate': () => ({ error: { code: 'ERR_HPKI_NO_CARD', message: 'no card in any reader' } }) };
+    const script: HostScript = {
+      'get-certificate': () => ({ error: { code: 'ERR_HPKI_NO_CARD', message: 'no card in any reader' } }),
+    };
     const ja = harness({ host: { script } });
     const jaError = expectError(await ja.router(authenticate, ja.fromPage(`${SITE}/`)), 'ERR_HPKI_NO_CARD');
     expect(jaError.message).toBe(CATALOGS.ja['error_ERR_HPKI_NO_CARD']!.message);
 
     const en = harness({ host: { script } });
-    const enError = expectError(await en.router({ ...authenticate, options: { lang: 'en' } }, en.fromPage(`${SITE}/`)), 'ERR_HPKI_NO_CARD');
+    const enError = expectError(
+      await en.router({ ...authenticate, options: { lang: 'en' } }, en.fromPage(`${SITE}/`)),
+      'ERR_HPKI_NO_CARD',
+    );
     expect(enError.message).toBe('No card found. Please put your HPKI card on the reader.');
   });
 
   it('keeps the technical detail of an internal error inside the sentence', async () => {
-    const h = harness({ host: { script: { 'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }) } }, uiLang: 'en' });
+    const h = harness({
+      host: { script: { 'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }) } },
+      uiLang: 'en',
+    });
     const error = expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INTERNAL');
     expect(error.message).toBe('An unexpected error occurred (SW 6F00). Please try again.');
   });
@@ -334,8 +413,14 @@ describe('background: enabled sites', () => {
   it('registers a content script for an enabled site only, and removes it with the site', async () => {
     const h = harness({ enabled: [], granted: ['https://clinic.example/*'] });
     const page = { id: EXT_ID, url: `${BASE}options.html` };
-    expectError(await h.router({ kind: 'site-enable', origin: 'https://other.example' }, page), 'ERR_HPKI_SITE_NOT_ALLOWED');
-    expectError(await h.router({ kind: 'site-enable', origin: 'http://clinic.example' }, page), 'ERR_HPKI_INSECURE_ORIGIN');
+    expectError(
+      await h.router({ kind: 'site-enable', origin: 'https://other.example' }, page),
+      'ERR_HPKI_SITE_NOT_ALLOWED',
+    );
+    expectError(
+      await h.router({ kind: 'site-enable', origin: 'http://clinic.example' }, page),
+      'ERR_HPKI_INSECURE_ORIGIN',
+    );
     expect(await h.router({ kind: 'site-enable', origin: 'https://clinic.example:8443' }, page)).toEqual({
       ok: true,
       value: [{ origin: 'https://clinic.example:8443', name: 'clinic.example:8443' }],
@@ -350,8 +435,14 @@ describe('background: enabled sites', () => {
         persistAcrossSessions: true,
       },
     ]);
-    expect(await h.router({ kind: 'site-disable', origin: 'https://clinic.example:8443' }, page)).toEqual({ ok: true, value: [] });
+    expect(await h.router({ kind: 'site-disable', origin: 'https://clinic.example:8443' }, page)).toEqual({
+      ok: true,
+      value: [],
+    });
     expect(h.registered).toEqual([]);
-    expectError(await h.router({ kind: 'site-enable', origin: 'https://clinic.example:8443' }, page), 'ERR_HPKI_SITE_NOT_ALLOWED');
+    expectError(
+      await h.router({ kind: 'site-enable', origin: 'https://clinic.example:8443' }, page),
+      'ERR_HPKI_SITE_NOT_ALLOWED',
+    );
   });
 });

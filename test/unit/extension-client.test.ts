@@ -1,13 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Token } from '../../protocol/token.js';
-import { pageRequestSchema } from '../../protocol/page-messages.js';
 import type { ClientMessageEvent, ClientWindow } from '../../extension/client/hpki-login-client.js';
-import { ACK_TIMEOUT_MS, HpkiError, authenticate, createHpkiLoginClient, status } from '../../extension/client/hpki-login-client.js';
+import {
+  ACK_TIMEOUT_MS,
+  authenticate,
+  createHpkiLoginClient,
+  HpkiError,
+  status,
+} from '../../extension/client/hpki-login-client.js';
 import { createLoginLock } from '../../extension/content/login-lock.js';
 import type { BridgeBackend, PageWindow } from '../../extension/content/page-bridge.js';
 import { installPageBridge } from '../../extension/content/page-bridge.js';
-import { displayError, LocalizedError } from '../../extension/shared/localized-error.js';
 import type { Lang } from '../../extension/shared/i18n.js';
+import { displayError, LocalizedError } from '../../extension/shared/localized-error.js';
+import { pageRequestSchema } from '../../protocol/page-messages.js';
+import type { Token } from '../../protocol/token.js';
 
 // The page client library: a fake window that delivers posted messages back to every listener, as
 // window.postMessage to the page's own origin does. With the real content-script bridge installed
@@ -15,14 +21,25 @@ import type { Lang } from '../../extension/shared/i18n.js';
 
 const ORIGIN = 'https://portal.example.jp';
 const CHALLENGE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
-const TOKEN: Token = { format: 'hpki-login:1', algorithm: 'RS256', certificate: 'AAAA', intermediates: ['BBBB'], signature: 'CCCC' };
+const TOKEN: Token = {
+  format: 'hpki-login:1',
+  algorithm: 'RS256',
+  certificate: 'AAAA',
+  intermediates: ['BBBB'],
+  signature: 'CCCC',
+};
 
 type Listener = (event: ClientMessageEvent) => void;
 
 function loopbackWindow() {
   const listeners = new Set<Listener>();
   const sent: unknown[] = [];
-  const win: ClientWindow & PageWindow & { sent: unknown[]; listenerCount(): number; inject(data: unknown, origin?: string, source?: unknown): void } = {
+  const win: ClientWindow &
+    PageWindow & {
+      sent: unknown[];
+      listenerCount(): number;
+      inject(data: unknown, origin?: string, source?: unknown): void;
+    } = {
     location: { origin: ORIGIN },
     sent,
     addEventListener: (_t, l) => void listeners.add(l),
@@ -48,7 +65,13 @@ function withBridge(backend: Partial<BridgeBackend>) {
   installPageBridge(
     win,
     {
-      status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.2.0', readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }] })),
+      status:
+        backend.status ??
+        (async () => ({
+          extension: '0.1.0',
+          host: '0.2.0',
+          readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }],
+        })),
       authenticate: backend.authenticate ?? (async () => ({ token: TOKEN })),
     },
     createLoginLock(),
@@ -111,7 +134,9 @@ describe('client library: with the content-script bridge', () => {
         return { token: TOKEN };
       },
     });
-    await expect(authenticate(CHALLENGE, { window: win, timeoutMs: 30_000, lang: 'en' })).resolves.toEqual({ token: TOKEN });
+    await expect(authenticate(CHALLENGE, { window: win, timeoutMs: 30_000, lang: 'en' })).resolves.toEqual({
+      token: TOKEN,
+    });
     expect(seen).toEqual([{ challenge: CHALLENGE, options: { timeoutMs: 30_000, lang: 'en' } }]);
     const request = pageRequestSchema.parse(win.sent[0]);
     expect(request).toMatchObject({ hpkiLogin: 1, action: 'authenticate', challenge: CHALLENGE });
@@ -126,7 +151,11 @@ describe('client library: with the content-script bridge', () => {
     });
     const error = await authenticate(CHALLENGE, { window: win }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HpkiError);
-    expect(error).toMatchObject({ code: 'ERR_HPKI_PIN_INCORRECT', retriesLeft: 2, message: 'Wrong PIN. 2 tries left.' });
+    expect(error).toMatchObject({
+      code: 'ERR_HPKI_PIN_INCORRECT',
+      retriesLeft: 2,
+      message: 'Wrong PIN. 2 tries left.',
+    });
   });
 
   it('two concurrent logins from one page: the second gets ERR_HPKI_BUSY', async () => {
@@ -149,8 +178,12 @@ describe('client library: with the content-script bridge', () => {
 describe('client library: what it accepts', () => {
   it('refuses a bad challenge or options up front', async () => {
     const win = loopbackWindow();
-    await expect(authenticate('too-short', { window: win })).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
-    await expect(authenticate(CHALLENGE, { window: win, timeoutMs: 1 })).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    await expect(authenticate('too-short', { window: win })).rejects.toMatchObject({
+      code: 'ERR_HPKI_INVALID_ARGUMENT',
+    });
+    await expect(authenticate(CHALLENGE, { window: win, timeoutMs: 1 })).rejects.toMatchObject({
+      code: 'ERR_HPKI_INVALID_ARGUMENT',
+    });
     expect(win.sent).toEqual([]);
   });
 

@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { fetchOwnDescriptor, loginWithDescriptor } from '../../extension/content/site-login.js';
+import { translatorFor } from '../../extension/shared/catalogs.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Descriptor } from '../../protocol/page-messages.js';
 import type { Token } from '../../protocol/token.js';
-import { fetchOwnDescriptor, loginWithDescriptor } from '../../extension/content/site-login.js';
-import { translatorFor } from '../../extension/shared/catalogs.js';
 
 // The injected button's login against the site's endpoints (PROTOCOL.md §1.1), with a recording
 // fetch that answers like a site would. Real Response objects, so body limits are exercised.
 
 const ORIGIN = 'https://portal.example.jp';
 const CHALLENGE = 'Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9v';
-const TOKEN: Token = { format: 'hpki-login:1', algorithm: 'RS256', certificate: 'AAAA', intermediates: [], signature: 'AAAA' };
+const TOKEN: Token = {
+  format: 'hpki-login:1',
+  algorithm: 'RS256',
+  certificate: 'AAAA',
+  intermediates: [],
+  signature: 'AAAA',
+};
 const DESCRIPTOR: Descriptor = {
   hpkiLogin: 1,
   name: '晴れやかネット',
@@ -89,7 +95,10 @@ describe('button login', () => {
     const d = deps(fetchFn);
     await loginWithDescriptor(DESCRIPTOR, d.deps);
     expect(d.asked).toEqual([CHALLENGE]);
-    expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual([`GET ${ORIGIN}/hpki/challenge`, `POST ${ORIGIN}/hpki/login`]);
+    expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual([
+      `GET ${ORIGIN}/hpki/challenge`,
+      `POST ${ORIGIN}/hpki/login`,
+    ]);
     expect(calls[0]!.init).toMatchObject({ credentials: 'same-origin', redirect: 'error' });
     const post = calls[1]!.init!;
     expect(post).toMatchObject({ credentials: 'same-origin', redirect: 'error' });
@@ -106,7 +115,9 @@ describe('button login', () => {
         [`POST ${ORIGIN}/hpki/login`]: () => json(200, { redirect }),
       });
       const d = deps(fetchFn);
-      await expect(loginWithDescriptor(DESCRIPTOR, d.deps)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+      await expect(loginWithDescriptor(DESCRIPTOR, d.deps)).rejects.toMatchObject({
+        code: 'ERR_HPKI_INVALID_ARGUMENT',
+      });
       expect(d.navigated).toEqual([]);
     },
   );
@@ -114,7 +125,8 @@ describe('button login', () => {
   it("shows the server's refusal in the doctor's words", async () => {
     const { fetchFn } = site({
       [`GET ${ORIGIN}/hpki/challenge`]: challengeOk,
-      [`POST ${ORIGIN}/hpki/login`]: () => json(401, { error: { code: 'ERR_CERT_REVOKED', message: 'certificate revoked' } }),
+      [`POST ${ORIGIN}/hpki/login`]: () =>
+        json(401, { error: { code: 'ERR_CERT_REVOKED', message: 'certificate revoked' } }),
     });
     const d = deps(fetchFn);
     await expect(loginWithDescriptor(DESCRIPTOR, d.deps)).rejects.toMatchObject({
@@ -135,7 +147,9 @@ describe('button login', () => {
   });
 
   it('does not ask for the card when the challenge is malformed', async () => {
-    const { fetchFn } = site({ [`GET ${ORIGIN}/hpki/challenge`]: () => json(200, { challenge: 'short', expiresAt: 'x' }) });
+    const { fetchFn } = site({
+      [`GET ${ORIGIN}/hpki/challenge`]: () => json(200, { challenge: 'short', expiresAt: 'x' }),
+    });
     const d = deps(fetchFn);
     await expect(loginWithDescriptor(DESCRIPTOR, d.deps)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
     expect(d.asked).toEqual([]);

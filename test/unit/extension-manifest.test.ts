@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CLIENT_ERROR_CODES, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
 import { CATALOGS } from '../../extension/shared/catalogs.js';
+import { CLIENT_ERROR_CODES, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
 
 // The manifests as the build composes them from manifests/extension/, for both browsers and both
 // flavours: least permissions, the development key only where it belongs, the Firefox id, and
@@ -22,7 +22,9 @@ const manifestSchema = z
     permissions: z.array(z.string()),
     optional_host_permissions: z.array(z.string()),
     host_permissions: z.array(z.string()).optional(),
-    content_scripts: z.array(z.object({ matches: z.array(z.string()), js: z.array(z.string()) }).passthrough()).optional(),
+    content_scripts: z
+      .array(z.object({ matches: z.array(z.string()), js: z.array(z.string()) }).passthrough())
+      .optional(),
     background: z.object({ service_worker: z.string().optional(), scripts: z.array(z.string()).optional() }).strict(),
     key: z.string().optional(),
     browser_specific_settings: z
@@ -34,7 +36,13 @@ type Manifest = z.infer<typeof manifestSchema>;
 
 async function compose(browser: 'chrome' | 'firefox', flavour: 'development' | 'store'): Promise<Manifest> {
   const mod: unknown = await import(buildModulePath);
-  const compose = z.object({ composeManifest: z.custom<(args: { browser: string; flavour: string; version: string }) => unknown>((v) => typeof v === 'function') }).parse(mod).composeManifest;
+  const compose = z
+    .object({
+      composeManifest: z.custom<(args: { browser: string; flavour: string; version: string }) => unknown>(
+        (v) => typeof v === 'function',
+      ),
+    })
+    .parse(mod).composeManifest;
   return manifestSchema.parse(compose({ browser, flavour, version: '1.2.3' }));
 }
 
@@ -69,7 +77,9 @@ describe.each(COMBOS)('manifest %s / %s', (browser, flavour) => {
     const m = await compose(browser, flavour);
     if (flavour === 'development') {
       expect(m.host_permissions).toEqual(LOOPBACK);
-      expect(m.content_scripts).toEqual([{ matches: LOOPBACK, js: ['content.js'], run_at: 'document_idle', all_frames: false }]);
+      expect(m.content_scripts).toEqual([
+        { matches: LOOPBACK, js: ['content.js'], run_at: 'document_idle', all_frames: false },
+      ]);
     } else {
       expect(m.host_permissions).toBeUndefined();
       expect(m.content_scripts).toBeUndefined();
@@ -126,7 +136,8 @@ describe('locales', () => {
       expect(Object.keys(other.placeholders ?? {}).sort(), key).toEqual(Object.keys(entry.placeholders ?? {}).sort());
       for (const e of [entry, other]) {
         expect(e.message.trim().length, key).toBeGreaterThan(0);
-        for (const name of Object.keys(e.placeholders ?? {})) expect(e.message.toLowerCase(), key).toContain(`$${name}$`);
+        for (const name of Object.keys(e.placeholders ?? {}))
+          expect(e.message.toLowerCase(), key).toContain(`$${name}$`);
       }
     }
   });

@@ -1,25 +1,34 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Token } from '../../protocol/token.js';
-import { HpkiError } from '../../protocol/errors.js';
-import type { PageResponse } from '../../protocol/page-messages.js';
-import { pageResponseSchema } from '../../protocol/page-messages.js';
 import { createLoginLock } from '../../extension/content/login-lock.js';
 import type { BridgeBackend, PageMessageEvent, PageWindow } from '../../extension/content/page-bridge.js';
 import { installPageBridge } from '../../extension/content/page-bridge.js';
-import { displayError, LocalizedError } from '../../extension/shared/localized-error.js';
 import type { Lang } from '../../extension/shared/i18n.js';
+import { displayError, LocalizedError } from '../../extension/shared/localized-error.js';
+import { HpkiError } from '../../protocol/errors.js';
+import type { PageResponse } from '../../protocol/page-messages.js';
+import { pageResponseSchema } from '../../protocol/page-messages.js';
+import type { Token } from '../../protocol/token.js';
 
 // The content script's side of the page API (PROTOCOL.md §1.2), against a fake window that records
 // what the bridge posts. Every response it posts must satisfy the protocol's own schema.
 
 const ORIGIN = 'https://portal.example.jp';
 const CHALLENGE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
-const TOKEN: Token = { format: 'hpki-login:1', algorithm: 'RS256', certificate: 'AAAA', intermediates: [], signature: 'AAAA' };
+const TOKEN: Token = {
+  format: 'hpki-login:1',
+  algorithm: 'RS256',
+  certificate: 'AAAA',
+  intermediates: [],
+  signature: 'AAAA',
+};
 
 function fakeWindow() {
   const listeners: Array<(event: PageMessageEvent) => void> = [];
   const posted: Array<{ message: PageResponse; targetOrigin: string }> = [];
-  const win: PageWindow & { posted: typeof posted; deliver(data: unknown, opts?: { source?: unknown; origin?: string }): void } = {
+  const win: PageWindow & {
+    posted: typeof posted;
+    deliver(data: unknown, opts?: { source?: unknown; origin?: string }): void;
+  } = {
     location: { origin: ORIGIN },
     posted,
     addEventListener: (_type, l) => void listeners.push(l),
@@ -29,7 +38,11 @@ function fakeWindow() {
       posted.push({ message: pageResponseSchema.parse(message), targetOrigin });
     },
     deliver(data, opts = {}) {
-      const event: PageMessageEvent = { source: 'source' in opts ? opts.source : win, origin: opts.origin ?? ORIGIN, data };
+      const event: PageMessageEvent = {
+        source: 'source' in opts ? opts.source : win,
+        origin: opts.origin ?? ORIGIN,
+        data,
+      };
       listeners.forEach((l) => l(event));
     },
   };
@@ -116,14 +129,24 @@ describe('page bridge: validation', () => {
     ['a short challenge', { hpkiLogin: 1, id: 'bad1', action: 'authenticate', challenge: 'abc' }],
     ['a challenge with padding', { hpkiLogin: 1, id: 'bad2', action: 'authenticate', challenge: `${CHALLENGE}=` }],
     ['an unknown action', { hpkiLogin: 1, id: 'bad3', action: 'sign' }],
-    ['an origin field', { hpkiLogin: 1, id: 'bad4', action: 'authenticate', challenge: CHALLENGE, origin: 'https://x.example' }],
-    ['an out-of-range timeout', { hpkiLogin: 1, id: 'bad5', action: 'authenticate', challenge: CHALLENGE, options: { timeoutMs: 5 } }],
+    [
+      'an origin field',
+      { hpkiLogin: 1, id: 'bad4', action: 'authenticate', challenge: CHALLENGE, origin: 'https://x.example' },
+    ],
+    [
+      'an out-of-range timeout',
+      { hpkiLogin: 1, id: 'bad5', action: 'authenticate', challenge: CHALLENGE, options: { timeoutMs: 5 } },
+    ],
   ])('refuses %s with ERR_HPKI_INVALID_ARGUMENT and no ack', async (_name, data) => {
     const { win, calls } = setup();
     win.deliver(data);
     await flush();
     expect(win.posted).toHaveLength(1);
-    expect(win.posted[0]!.message).toMatchObject({ id: data.id, type: 'error', error: { code: 'ERR_HPKI_INVALID_ARGUMENT' } });
+    expect(win.posted[0]!.message).toMatchObject({
+      id: data.id,
+      type: 'error',
+      error: { code: 'ERR_HPKI_INVALID_ARGUMENT' },
+    });
     expect(calls).toEqual([]);
   });
 
@@ -148,7 +171,13 @@ describe('page bridge: ack, result, error', () => {
 
   it('passes the challenge and options through and returns the token', async () => {
     const { win, calls } = setup();
-    win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE, options: { timeoutMs: 60_000, lang: 'en' } });
+    win.deliver({
+      hpkiLogin: 1,
+      id: 'a1',
+      action: 'authenticate',
+      challenge: CHALLENGE,
+      options: { timeoutMs: 60_000, lang: 'en' },
+    });
     await flush();
     expect(calls).toEqual([{ challenge: CHALLENGE, options: { timeoutMs: 60_000, lang: 'en' } }]);
     expect(win.posted[1]!.message).toEqual({ hpkiLogin: 1, id: 'a1', type: 'result', result: { token: TOKEN } });
@@ -179,7 +208,10 @@ describe('page bridge: ack, result, error', () => {
     win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE, options: { lang: 'en' } });
     await flush();
     expect(win.posted[1]!.message).toMatchObject({
-      error: { code: 'ERR_HPKI_EXTENSION_UNAVAILABLE', message: 'The HPKI Login extension did not respond. Check that it is installed and enabled.' },
+      error: {
+        code: 'ERR_HPKI_EXTENSION_UNAVAILABLE',
+        message: 'The HPKI Login extension did not respond. Check that it is installed and enabled.',
+      },
     });
   });
 
@@ -193,7 +225,10 @@ describe('page bridge: ack, result, error', () => {
     await flush();
     expect(win.posted[1]!.message).toMatchObject({
       type: 'error',
-      error: { code: 'ERR_HPKI_INTERNAL', message: '予期しないエラーが発生しました（Extension context invalidated.）。もう一度お試しください。' },
+      error: {
+        code: 'ERR_HPKI_INTERNAL',
+        message: '予期しないエラーが発生しました（Extension context invalidated.）。もう一度お試しください。',
+      },
     });
   });
 });

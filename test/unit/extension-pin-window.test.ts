@@ -1,12 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HpkiError } from '../../protocol/errors.js';
 import type { PinSubmission, WindowsApi } from '../../extension/background/pin-prompts.js';
 import { createPinPrompts } from '../../extension/background/pin-prompts.js';
 import type { PinViewState } from '../../extension/pin/pin-state.js';
-import { INITIAL_PIN_STATE, STRONG_WARNING_AT, canEnterPin, pinFormatOk, reducePin, unlockAuthority } from '../../extension/pin/pin-state.js';
+import {
+  canEnterPin,
+  INITIAL_PIN_STATE,
+  pinFormatOk,
+  reducePin,
+  STRONG_WARNING_AT,
+  unlockAuthority,
+} from '../../extension/pin/pin-state.js';
 import { translatorFor } from '../../extension/shared/catalogs.js';
 import { EXPIRY_WARNING_DAYS, expiryStatus } from '../../extension/shared/expiry.js';
 import type { PinWindowModel } from '../../extension/shared/runtime-messages.js';
+import { HpkiError } from '../../protocol/errors.js';
 
 // The PIN window's rules (tries left, warning, blocked card, format) as pure state, and the
 // background's side of the window (cancel on close, timeout, one PIN at a time).
@@ -54,7 +61,10 @@ describe('PIN window state', () => {
 
   it(`warns strongly at ${STRONG_WARNING_AT} tries left or fewer, after a wrong PIN and on opening`, () => {
     for (const left of [4, 3, 2, 1]) {
-      const state = reducePin(reducePin(loaded(), { type: 'submitted' }), { type: 'answered', outcome: { outcome: 'retry', retriesLeft: left } });
+      const state = reducePin(reducePin(loaded(), { type: 'submitted' }), {
+        type: 'answered',
+        outcome: { outcome: 'retry', retriesLeft: left },
+      });
       const tones = state.notices.map((n) => n.tone);
       expect(tones).toEqual(left <= STRONG_WARNING_AT ? ['warning'] : ['error']);
     }
@@ -65,10 +75,13 @@ describe('PIN window state', () => {
   });
 
   it('a blocked card explains the issuer’s unlock procedure and takes no PIN', () => {
-    const jma = reducePin(reducePin(loaded({ issuerName: 'HPKI-01-HPKI_JV2-forAuthentication' }), { type: 'submitted' }), {
-      type: 'answered',
-      outcome: { outcome: 'blocked' },
-    });
+    const jma = reducePin(
+      reducePin(loaded({ issuerName: 'HPKI-01-HPKI_JV2-forAuthentication' }), { type: 'submitted' }),
+      {
+        type: 'answered',
+        outcome: { outcome: 'blocked' },
+      },
+    );
     expect(jma.phase).toBe('blocked');
     expect(canEnterPin(jma)).toBe(false);
     expect(texts(jma).join('\n')).toContain('日本医師会電子認証センター');
@@ -111,11 +124,16 @@ describe('PIN window state', () => {
       outcome: { outcome: 'failed', error: { code: 'ERR_HPKI_CARD_REMOVED', message: 'reader says no card' } },
     });
     expect(state.phase).toBe('failed');
-    expect(texts(state)).toEqual(['途中でカードが取り外されました。カードを置いたまま、もう一度ログインしてください。']);
+    expect(texts(state)).toEqual([
+      '途中でカードが取り外されました。カードを置いたまま、もう一度ログインしてください。',
+    ]);
   });
 
   it('a session that is gone says so', () => {
-    expect(reducePin(INITIAL_PIN_STATE, { type: 'load-failed' })).toMatchObject({ phase: 'gone', notices: [{ key: 'pin_session_gone' }] });
+    expect(reducePin(INITIAL_PIN_STATE, { type: 'load-failed' })).toMatchObject({
+      phase: 'gone',
+      notices: [{ key: 'pin_session_gone' }],
+    });
   });
 });
 
@@ -158,7 +176,11 @@ describe('PIN window broker', () => {
 
   function broker() {
     const w = windows();
-    const prompts = createPinPrompts({ windows: w, pageUrl: (s) => `chrome-extension://x/pin.html?session=${s}`, newSessionId: () => SESSION });
+    const prompts = createPinPrompts({
+      windows: w,
+      pageUrl: (s) => `chrome-extension://x/pin.html?session=${s}`,
+      newSessionId: () => SESSION,
+    });
     return { w, prompts };
   }
 
@@ -195,7 +217,10 @@ describe('PIN window broker', () => {
     submission.reply({ outcome: 'retry', retriesLeft: 14 });
     expect(await outcome).toEqual({ outcome: 'retry', retriesLeft: 14 });
     const again = prompt.nextPin();
-    const settled = again.then((s) => s.takePin(), (e: unknown) => e);
+    const settled = again.then(
+      (s) => s.takePin(),
+      (e: unknown) => e,
+    );
     await vi.advanceTimersByTimeAsync(29_000);
     void prompts.submit(SESSION, '1234');
     expect(await settled).toBe('1234');
@@ -227,7 +252,10 @@ describe('PIN window broker', () => {
     const next = prompt.nextPin();
     void prompts.submit(SESSION, '1111');
     await next;
-    expect(await prompts.submit(SESSION, '2222')).toMatchObject({ outcome: 'failed', error: { code: 'ERR_HPKI_BUSY' } });
+    expect(await prompts.submit(SESSION, '2222')).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'ERR_HPKI_BUSY' },
+    });
   });
 
   it('a finished prompt closes its window, unless asked to keep it for the blocked message', async () => {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFrameDecoder, encodeFrame } from '../../native-host/host/framing.js';
 import { dispatch } from '../../native-host/host/dispatcher.js';
+import { createFrameDecoder, encodeFrame } from '../../native-host/host/framing.js';
 import { runHost } from '../../native-host/host/run-host.js';
 import { createCountingBackend } from '../helpers/counting-backend.js';
 
@@ -23,7 +23,13 @@ async function runWith(input: Uint8Array[], backend = createCountingBackend()) {
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  const done = runHost({ input: stdin, output: stdout, backendName: 'mock', createBackend: async () => backend, version: '0.0.0-test' });
+  const done = runHost({
+    input: stdin,
+    output: stdout,
+    backendName: 'mock',
+    createBackend: async () => backend,
+    version: '0.0.0-test',
+  });
   for (const c of input) stdin.write(c);
   stdin.end();
   const code = await done;
@@ -38,12 +44,21 @@ describe('frame decoder', () => {
     for (let cut = 0; cut <= bytes.length; cut++) {
       const d = createFrameDecoder();
       const out = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))];
-      expect(out).toEqual([{ kind: 'message', value: { a: 1 } }, { kind: 'message', value: { b: 'é' } }]);
+      expect(out).toEqual([
+        { kind: 'message', value: { a: 1 } },
+        { kind: 'message', value: { b: 'é' } },
+      ]);
     }
   });
   it('reports non-UTF-8 and non-JSON bodies and stays in sync', () => {
     const d = createFrameDecoder();
-    const out = d.push(new Uint8Array([...rawFrame(new Uint8Array([0xff, 0xfe])), ...rawFrame(new TextEncoder().encode('{x')), ...frame(1)]));
+    const out = d.push(
+      new Uint8Array([
+        ...rawFrame(new Uint8Array([0xff, 0xfe])),
+        ...rawFrame(new TextEncoder().encode('{x')),
+        ...frame(1),
+      ]),
+    );
     expect(out.map((f) => f.kind)).toEqual(['malformed', 'malformed', 'message']);
   });
   it('stops at a frame over 8 KiB', () => {
@@ -67,7 +82,14 @@ describe('dispatcher', () => {
     [{ id: 1, command: 'nope' }, 1],
     [{ id: 'a', command: 'status', params: { extra: true } }, 'a'],
     [{ id: 2, command: 'authenticate' }, 2],
-    [{ id: 3, command: 'authenticate', params: { origin: 'https://a.jp', challenge: 'short', pin: '1234', certificateSha256: '0'.repeat(64) } }, 3],
+    [
+      {
+        id: 3,
+        command: 'authenticate',
+        params: { origin: 'https://a.jp', challenge: 'short', pin: '1234', certificateSha256: '0'.repeat(64) },
+      },
+      3,
+    ],
     [{ id: 4, command: 'get-certificate', params: { reader: '' } }, 4],
     [{ id: { x: 1 }, command: 'status' }, null],
     [{ command: 'status' }, null],
@@ -79,18 +101,38 @@ describe('dispatcher', () => {
   });
   it('never echoes the PIN of a refused request', async () => {
     const response = await dispatch(
-      { id: 5, command: 'authenticate', params: { origin: 'http://evil.example', challenge: 'a'.repeat(43), pin: '98765', certificateSha256: '0'.repeat(64) } },
+      {
+        id: 5,
+        command: 'authenticate',
+        params: {
+          origin: 'http://evil.example',
+          challenge: 'a'.repeat(43),
+          pin: '98765',
+          certificateSha256: '0'.repeat(64),
+        },
+      },
       get,
     );
     expect(response).toEqual({ id: 5, error: expect.objectContaining({ code: 'ERR_HPKI_INSECURE_ORIGIN' }) });
     expect(JSON.stringify(response)).not.toContain('98765');
-    const bad = await dispatch({ id: 6, command: 'authenticate', params: { origin: 'https://a.jp', challenge: 'a'.repeat(43), pin: '98 765', certificateSha256: '0'.repeat(64) } }, get);
+    const bad = await dispatch(
+      {
+        id: 6,
+        command: 'authenticate',
+        params: { origin: 'https://a.jp', challenge: 'a'.repeat(43), pin: '98 765', certificateSha256: '0'.repeat(64) },
+      },
+      get,
+    );
     expect(JSON.stringify(bad)).not.toContain('98 765');
     expect(backend.calls.verifyPin).toBe(0);
   });
   it('refuses a changed card before the PIN is presented', async () => {
     const response = await dispatch(
-      { id: 7, command: 'authenticate', params: { origin: 'https://a.jp', challenge: 'a'.repeat(43), pin: '1234', certificateSha256: '0'.repeat(64) } },
+      {
+        id: 7,
+        command: 'authenticate',
+        params: { origin: 'https://a.jp', challenge: 'a'.repeat(43), pin: '1234', certificateSha256: '0'.repeat(64) },
+      },
       get,
     );
     expect(response).toEqual({ id: 7, error: expect.objectContaining({ code: 'ERR_HPKI_CARD_CHANGED' }) });
@@ -103,7 +145,10 @@ describe('host loop', () => {
     const { code, messages } = await runWith([frame({ id: 1, command: 'status' }), frame({ id: 2, command: 'x' })]);
     expect(code).toBe(0);
     expect(messages[0]).toEqual({ hello: { protocol: 1, version: '0.0.0-test', backend: 'mock' } });
-    expect(messages[1]).toEqual({ id: 1, result: { readers: [{ name: 'Counting Reader', cardPresent: true, cardType: 'hpki' }] } });
+    expect(messages[1]).toEqual({
+      id: 1,
+      result: { readers: [{ name: 'Counting Reader', cardPresent: true, cardType: 'hpki' }] },
+    });
     expect(messages[2]).toEqual({ id: 2, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) });
   });
   it('answers a malformed frame in its place, after the requests before it', async () => {
@@ -115,9 +160,14 @@ describe('host loop', () => {
     ]);
   });
   it('answers an oversized frame and exits non-zero', async () => {
-    const { code, messages } = await runWith([rawFrame(new Uint8Array(10), 1 << 20), frame({ id: 1, command: 'status' })]);
+    const { code, messages } = await runWith([
+      rawFrame(new Uint8Array(10), 1 << 20),
+      frame({ id: 1, command: 'status' }),
+    ]);
     expect(code).toBe(1);
-    expect(messages.slice(1)).toEqual([{ id: null, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) }]);
+    expect(messages.slice(1)).toEqual([
+      { id: null, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) },
+    ]);
   });
   it('reports a backend that cannot start with the request id', async () => {
     const stdin = new PassThrough();
@@ -126,13 +176,21 @@ describe('host loop', () => {
     stdout.on('data', (c: Buffer) => out.push(c));
     const { HpkiError } = await import('../../protocol/errors.js');
     const done = runHost({
-      input: stdin, output: stdout, backendName: 'pcsc', version: 't',
-      createBackend: async () => { throw new HpkiError('ERR_HPKI_NO_READER', 'pcscd is not running'); },
+      input: stdin,
+      output: stdout,
+      backendName: 'pcsc',
+      version: 't',
+      createBackend: async () => {
+        throw new HpkiError('ERR_HPKI_NO_READER', 'pcscd is not running');
+      },
     });
     stdin.end(Buffer.from(frame({ id: 9, command: 'status' })));
     expect(await done).toBe(0);
     const frames = createFrameDecoder(1 << 16).push(new Uint8Array(Buffer.concat(out)));
-    expect(frames[1]).toEqual({ kind: 'message', value: { id: 9, error: { code: 'ERR_HPKI_NO_READER', message: 'pcscd is not running' } } });
+    expect(frames[1]).toEqual({
+      kind: 'message',
+      value: { id: 9, error: { code: 'ERR_HPKI_NO_READER', message: 'pcscd is not running' } },
+    });
   });
 });
 
@@ -143,13 +201,16 @@ describe('property: random and malformed input never crashes, hangs or signs', (
       command: fc.constantFrom('status', 'get-certificate', 'authenticate', 'sign', '', 'AUTHENTICATE'),
       params: fc.oneof(
         fc.jsonValue({ maxDepth: 3 }),
-        fc.record({
-          origin: fc.oneof(fc.webUrl(), fc.string()),
-          challenge: fc.string({ maxLength: 140 }),
-          pin: fc.string({ maxLength: 20 }),
-          certificateSha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()),
-          reader: fc.string(),
-        }, { requiredKeys: [] }),
+        fc.record(
+          {
+            origin: fc.oneof(fc.webUrl(), fc.string()),
+            challenge: fc.string({ maxLength: 140 }),
+            pin: fc.string({ maxLength: 20 }),
+            certificateSha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()),
+            reader: fc.string(),
+          },
+          { requiredKeys: [] },
+        ),
       ),
     },
     { requiredKeys: [] },
@@ -178,7 +239,9 @@ describe('property: random and malformed input never crashes, hangs or signs', (
             continue;
           }
           const error = (m as { error: { code: string } }).error;
-          expect(['ERR_HPKI_INVALID_ARGUMENT', 'ERR_HPKI_INSECURE_ORIGIN', 'ERR_HPKI_CARD_CHANGED']).toContain(error.code);
+          expect(['ERR_HPKI_INVALID_ARGUMENT', 'ERR_HPKI_INSECURE_ORIGIN', 'ERR_HPKI_CARD_CHANGED']).toContain(
+            error.code,
+          );
         }
       }),
       { numRuns: 2_500 },

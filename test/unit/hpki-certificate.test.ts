@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeCertificate, MAX_CERTIFICATE_BYTES } from '../../protocol/certificate-der.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { MAX_CERTIFICATE_BYTES, decodeCertificate } from '../../protocol/certificate-der.js';
 import { decodeHcRole, parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
-import { OID, der, encodeName, ext, generateTestKey, makeCertificate } from '../helpers/test-pki.js';
+import { der, encodeName, ext, generateTestKey, makeCertificate, OID } from '../helpers/test-pki.js';
 
 const MEDICAL_DOCTOR_HEX =
   '303430320606288185420001312831263024a0223120a00c060a2a830886910f01060101a2100c0e4d65646963616c20446f63746f72';
@@ -35,7 +35,12 @@ describe('parseHpkiCertificate on the real MEDIS test certificates', () => {
     expect(info.serialNumberHex).toBe('015e');
     expect(info.notBefore.toISOString()).toBe('2022-02-06T15:00:00.000Z');
     expect(info.notAfter.toISOString()).toBe('2027-02-07T14:59:59.000Z');
-    expect(info.keyUsage).toEqual({ digitalSignature: false, nonRepudiation: true, keyCertSign: false, cRLSign: false });
+    expect(info.keyUsage).toEqual({
+      digitalSignature: false,
+      nonRepudiation: true,
+      keyCertSign: false,
+      cRLSign: false,
+    });
     expect(info.policies).toEqual(['1.2.392.100495.1.5.1.1.0.1']);
     expect(info.isCa).toBe(false);
   });
@@ -113,8 +118,26 @@ describe('decodeHcRole', () => {
   });
 
   it('ignores other directory attributes next to the hcRole', () => {
-    const other = der.seq(der.oid('1.3.6.1.5.5.7.9.1'), der.set(der.tlv(0x18, new TextEncoder().encode('19700101000000Z'))));
-    const value = der.seq(other, der.seq(der.oid(OID.hcRole), der.set(der.set(der.seq(der.explicit(0, der.set(der.explicit(0, der.oid(OID.hpkiRoleScheme)), der.explicit(2, der.utf8('Pharmacist')))))))));
+    const other = der.seq(
+      der.oid('1.3.6.1.5.5.7.9.1'),
+      der.set(der.tlv(0x18, new TextEncoder().encode('19700101000000Z'))),
+    );
+    const value = der.seq(
+      other,
+      der.seq(
+        der.oid(OID.hcRole),
+        der.set(
+          der.set(
+            der.seq(
+              der.explicit(
+                0,
+                der.set(der.explicit(0, der.oid(OID.hpkiRoleScheme)), der.explicit(2, der.utf8('Pharmacist'))),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     expect(decodeHcRole(value)).toBe('Pharmacist');
   });
 });
@@ -167,7 +190,10 @@ describe('bad input', () => {
   it('never throws anything but ERR_TOKEN_MALFORMED on corrupted certificates', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (edits) => {
           const bytes = Uint8Array.from(good);
           for (const [at, value] of edits) bytes[at] = value;

@@ -1,15 +1,21 @@
-import { X509Certificate, verify } from 'node:crypto';
+import { verify, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHpkiToken, type CaCertificateCache } from '../../native-host/card/hpki-apdu-token.js';
+import { type CaCertificateCache, openHpkiToken } from '../../native-host/card/hpki-apdu-token.js';
 import { certificateFidsFromCdf } from '../../native-host/card/pkcs15-cdf.js';
 import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
+import type { ApduResponder } from '../../native-host/transport/apdu-transport.js';
 import { createMemoryBackend } from '../../native-host/transport/memory-backend.js';
 import { createMemoryTransport } from '../../native-host/transport/memory-transport.js';
-import type { ApduResponder } from '../../native-host/transport/apdu-transport.js';
-import { createCardFile, createVirtualCard, loadCardFile, readAuthKeyPair, type VirtualCardTweaks } from '../../native-host/virtual-card/index.js';
+import {
+  createCardFile,
+  createVirtualCard,
+  loadCardFile,
+  readAuthKeyPair,
+  type VirtualCardTweaks,
+} from '../../native-host/virtual-card/index.js';
 import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
 
 /** The HPKI driver (HpkiApduToken) against the virtual card in-process: same APDUs as over PC/SC. */
@@ -22,7 +28,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hpki-driver-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
   cardPath = join(dir, 'doctor.card');
-  await createCardFile(cardPath, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: '1234' });
+  await createCardFile(cardPath, {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: '1234',
+  });
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +45,11 @@ function open(tweaks: VirtualCardTweaks = {}, cache?: CaCertificateCache) {
   return { transport, token: openHpkiToken(transport, cache) };
 }
 
-const content = buildSignedContent({ origin: 'https://harenet.example.jp', challenge: 'c'.repeat(43), certificate: new Uint8Array([1]) });
+const content = buildSignedContent({
+  origin: 'https://harenet.example.jp',
+  challenge: 'c'.repeat(43),
+  certificate: new Uint8Array([1]),
+});
 
 describe('HpkiApduToken over the virtual card', () => {
   it('reads the certificate and the CA certificates the CDF lists', async () => {
@@ -42,7 +58,9 @@ describe('HpkiApduToken over the virtual card', () => {
     const { certificate, intermediates } = await t.readCertificate();
     const expected = readAuthKeyPair(loadCardFile(cardPath));
     expect(Buffer.from(certificate).equals(Buffer.from(expected.certificate))).toBe(true);
-    expect(intermediates.map((c) => Buffer.from(c).toString('hex'))).toEqual(expected.caCertificates.map((c) => Buffer.from(c).toString('hex')));
+    expect(intermediates.map((c) => Buffer.from(c).toString('hex'))).toEqual(
+      expected.caCertificates.map((c) => Buffer.from(c).toString('hex')),
+    );
     expect(new X509Certificate(intermediates[0]!).subject).toContain('MockAuthCA');
   });
 
@@ -59,7 +77,10 @@ describe('HpkiApduToken over the virtual card', () => {
 
   it.each([
     ['ISO form (host pads)', { signingForms: { iso: true, proprietary: false } }],
-    ['proprietary form (card pads), after the ISO form is refused', { signingForms: { iso: false, proprietary: true } }],
+    [
+      'proprietary form (card pads), after the ISO form is refused',
+      { signingForms: { iso: false, proprietary: true } },
+    ],
   ] as const)('signs with the %s', async (_name, tweaks) => {
     const t = await open(tweaks).token;
     const { certificate } = await t.readCertificate();
@@ -83,17 +104,23 @@ describe('HpkiApduToken over the virtual card', () => {
   it('does not sign without a verified PIN', async () => {
     const t = await open().token;
     await t.readCertificate();
-    await expect(t.sign(digestInfoSha256(content))).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL', message: expect.stringContaining('6982') });
+    await expect(t.sign(digestInfoSha256(content))).rejects.toMatchObject({
+      code: 'ERR_HPKI_INTERNAL',
+      message: expect.stringContaining('6982'),
+    });
   });
 
-  it.each([0x6983, 0x6984] as const)('maps a blocked PIN answered with %s to ERR_HPKI_PIN_BLOCKED', async (blockedStatusWord) => {
-    const data = loadCardFile(cardPath);
-    if (data.kind !== 'hpki') throw new Error('expected an HPKI card');
-    data.applications.auth.pin.retriesLeft = 0;
-    const t = await openHpkiToken(createMemoryTransport(createVirtualCard({ data }, { blockedStatusWord })));
-    expect(await t.pinStatus()).toEqual({ retriesLeft: 0, maxRetries: 15 });
-    await expect(t.verifyPin('1234')).rejects.toMatchObject({ code: 'ERR_HPKI_PIN_BLOCKED', retriesLeft: 0 });
-  });
+  it.each([0x6983, 0x6984] as const)(
+    'maps a blocked PIN answered with %s to ERR_HPKI_PIN_BLOCKED',
+    async (blockedStatusWord) => {
+      const data = loadCardFile(cardPath);
+      if (data.kind !== 'hpki') throw new Error('expected an HPKI card');
+      data.applications.auth.pin.retriesLeft = 0;
+      const t = await openHpkiToken(createMemoryTransport(createVirtualCard({ data }, { blockedStatusWord })));
+      expect(await t.pinStatus()).toEqual({ retriesLeft: 0, maxRetries: 15 });
+      await expect(t.verifyPin('1234')).rejects.toMatchObject({ code: 'ERR_HPKI_PIN_BLOCKED', retriesLeft: 0 });
+    },
+  );
 
   it('says the 15th wrong PIN blocks the card', async () => {
     const data = loadCardFile(cardPath);
@@ -125,8 +152,14 @@ describe('cards that are not HPKI cards', () => {
   });
 
   it('refuses a card that knows neither application', async () => {
-    const silent: ApduResponder = { atr: () => new Uint8Array([0x3b, 0x00]), reset: () => undefined, process: () => new Uint8Array([0x6a, 0x82]) };
-    await expect(openHpkiToken(createMemoryTransport(silent))).rejects.toMatchObject({ code: 'ERR_HPKI_UNSUPPORTED_CARD' });
+    const silent: ApduResponder = {
+      atr: () => new Uint8Array([0x3b, 0x00]),
+      reset: () => undefined,
+      process: () => new Uint8Array([0x6a, 0x82]),
+    };
+    await expect(openHpkiToken(createMemoryTransport(silent))).rejects.toMatchObject({
+      code: 'ERR_HPKI_UNSUPPORTED_CARD',
+    });
   });
 });
 
@@ -141,7 +174,9 @@ describe('the in-process backend', () => {
   });
   it('reports a missing card file as no card', async () => {
     const backend = createMemoryBackend({ cardPath: join(dir, 'absent.card') });
-    expect(await backend.listReaders()).toEqual([{ name: 'HPKI Login Virtual Card', cardPresent: false, cardType: null }]);
+    expect(await backend.listReaders()).toEqual([
+      { name: 'HPKI Login Virtual Card', cardPresent: false, cardType: null },
+    ]);
     await expect(backend.openToken()).rejects.toMatchObject({ code: 'ERR_HPKI_NO_CARD' });
   });
 });
@@ -149,7 +184,30 @@ describe('the in-process backend', () => {
 describe('CDF parsing', () => {
   it('finds the certificate FIDs of a CDF and stops at padding', () => {
     // CertificateObject { CommonObjectAttributes { label }, CommonCertificateAttributes { iD }, [1] { X509CertificateAttributes { Path { path } } } }
-    const entry = (fid: number) => [0x30, 0x14, 0x30, 0x03, 0x0c, 0x01, 0x41, 0x30, 0x03, 0x04, 0x01, 0x45, 0xa1, 0x08, 0x30, 0x06, 0x30, 0x04, 0x04, 0x02, fid >> 8, fid & 0xff];
+    const entry = (fid: number) => [
+      0x30,
+      0x14,
+      0x30,
+      0x03,
+      0x0c,
+      0x01,
+      0x41,
+      0x30,
+      0x03,
+      0x04,
+      0x01,
+      0x45,
+      0xa1,
+      0x08,
+      0x30,
+      0x06,
+      0x30,
+      0x04,
+      0x04,
+      0x02,
+      fid >> 8,
+      fid & 0xff,
+    ];
     const cdf = new Uint8Array([...entry(0x0016), ...entry(0x0017), 0x00, 0x00, ...entry(0x0018)]);
     expect(certificateFidsFromCdf(cdf)).toEqual([0x0016, 0x0017]);
   });

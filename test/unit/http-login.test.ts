@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HpkiError, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
 import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, statusForError } from '../../server/http/index.js';
-import { type TokenVerifier, createTokenVerifier } from '../../server/verify/index.js';
+import { createTokenVerifier, type TokenVerifier } from '../../server/verify/index.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 
 /** The framework-free entry points, called directly as a site on another stack would. */
@@ -63,7 +63,10 @@ describe('framework-free login', () => {
       { sessionId: SESSION, headers: JSON_HEADERS, body: '{"token":{}}' },
       deps(broken, { onInternalError: (err) => reported.push(err) }),
     );
-    expect(out).toEqual({ status: 500, json: { error: { code: 'ERR_HPKI_INTERNAL', message: 'the login could not be checked' } } });
+    expect(out).toEqual({
+      status: 500,
+      json: { error: { code: 'ERR_HPKI_INTERNAL', message: 'the login could not be checked' } },
+    });
     expect(reported).toHaveLength(1);
   });
 
@@ -104,9 +107,13 @@ describe('framework-free login', () => {
 
   it('refuses a misconfigured origin or redirect', async () => {
     const request = { sessionId: SESSION, headers: JSON_HEADERS, body: '{}' };
-    await expect(handleHpkiLogin(request, deps(realVerifier, { origin: 'http://harenet.example.jp' }))).rejects.toMatchObject({
+    await expect(
+      handleHpkiLogin(request, deps(realVerifier, { origin: 'http://harenet.example.jp' })),
+    ).rejects.toMatchObject({
       code: 'ERR_HPKI_INSECURE_ORIGIN',
     });
-    await expect(handleHpkiLogin(request, deps(realVerifier, { redirect: '//evil.example/' }))).rejects.toBeInstanceOf(RangeError);
+    await expect(handleHpkiLogin(request, deps(realVerifier, { redirect: '//evil.example/' }))).rejects.toBeInstanceOf(
+      RangeError,
+    );
   });
 });

@@ -1,12 +1,12 @@
 import { createPrivateKey, sign } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildSignedContent } from '../../protocol/signed-data.js';
-import { type Token, encodeToken } from '../../protocol/token.js';
+import { encodeToken, type Token } from '../../protocol/token.js';
 import { type ChallengeStore, createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 import { createHpkiRoutes, createMemorySessionStore, createSessionCookie } from '../../server/http/index.js';
-import { type LoginResult, createTokenVerifier } from '../../server/verify/index.js';
+import { createTokenVerifier, type LoginResult } from '../../server/verify/index.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
 
 /**
@@ -117,7 +117,10 @@ function sessionCookieOf(res: Response): string | undefined {
   return set?.split(';')[0];
 }
 
-async function getChallenge(site: Site, cookie?: string): Promise<{ challenge: string; expiresAt: string; cookie: string; res: Response }> {
+async function getChallenge(
+  site: Site,
+  cookie?: string,
+): Promise<{ challenge: string; expiresAt: string; cookie: string; res: Response }> {
   const res = await fetch(`${site.url}/hpki/challenge`, { headers: cookie === undefined ? {} : { cookie } });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { challenge: string; expiresAt: string };
@@ -265,11 +268,20 @@ describe('login route', () => {
     const site = await startSite();
     const { challenge, cookie } = await getChallenge(site);
     const token = signedToken('ee', challenge);
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/jsonx']) {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=latin1',
+      'application/jsonx',
+    ]) {
       const refused = await postLogin(site, { token }, { cookie, headers: { 'content-type': type } });
       expect([refused.status, refused.json.error?.code]).toEqual([415, 'ERR_HPKI_INVALID_ARGUMENT']);
     }
-    const ok = await postLogin(site, { token }, { cookie, headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    const ok = await postLogin(
+      site,
+      { token },
+      { cookie, headers: { 'content-type': 'application/json; charset=UTF-8' } },
+    );
     expect(ok.status).toBe(200);
   });
 

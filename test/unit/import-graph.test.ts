@@ -24,7 +24,11 @@ describe('import graph', () => {
     ['server', ['server', 'protocol']],
     ['protocol', ['protocol']],
   ])('%s/ imports only %j', (part, allowed) => {
-    const outside = sources(part).flatMap((file) => projectImports(file).filter((top) => !allowed.includes(top)).map((top) => `${file} → ${top}/`));
+    const outside = sources(part).flatMap((file) =>
+      projectImports(file)
+        .filter((top) => !allowed.includes(top))
+        .map((top) => `${file} → ${top}/`),
+    );
     expect(outside).toEqual([]);
   });
 });

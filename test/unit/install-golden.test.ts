@@ -30,30 +30,56 @@ function files(request: InstallRequest): Record<string, Uint8Array> {
 describe('golden install files', () => {
   it('linux: Chromium manifest and launcher for the mock backend', () => {
     const out = files({
-      browser: 'chromium', os: 'linux', system: false, home: '/home/doctor',
+      browser: 'chromium',
+      os: 'linux',
+      system: false,
+      home: '/home/doctor',
       host: { backend: 'mock', card: '/home/doctor/cards/yamada card.json' },
-      runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' }, ids: IDS,
+      runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' },
+      ids: IDS,
     });
-    golden('linux-chromium.json', out['manifest:/home/doctor/.config/chromium/NativeMessagingHosts/jp.hpkilogin.host.json'] ?? new Uint8Array());
-    golden('linux-launcher.sh', out['launcher:/home/doctor/.local/share/hpki-login/chromium/hpki-login-host'] ?? new Uint8Array());
+    golden(
+      'linux-chromium.json',
+      out['manifest:/home/doctor/.config/chromium/NativeMessagingHosts/jp.hpkilogin.host.json'] ?? new Uint8Array(),
+    );
+    golden(
+      'linux-launcher.sh',
+      out['launcher:/home/doctor/.local/share/hpki-login/chromium/hpki-login-host'] ?? new Uint8Array(),
+    );
   });
 
   it('linux: Firefox manifest for the PKCS#11 backend', () => {
     const out = files({
-      browser: 'firefox', os: 'linux', system: true, home: '/root',
+      browser: 'firefox',
+      os: 'linux',
+      system: true,
+      home: '/root',
       host: { backend: 'pkcs11', module: '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so' },
-      runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' }, ids: IDS,
+      runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' },
+      ids: IDS,
     });
-    golden('linux-firefox-system.json', out['manifest:/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json'] ?? new Uint8Array());
-    expect(out['manifest:/usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json']).toEqual(out['manifest:/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json']);
+    golden(
+      'linux-firefox-system.json',
+      out['manifest:/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json'] ?? new Uint8Array(),
+    );
+    expect(out['manifest:/usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json']).toEqual(
+      out['manifest:/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json'],
+    );
   });
 
   it('windows: launcher, .reg pair and PowerShell for Chrome (HKCU)', () => {
     const dir = 'C:\\Users\\doctor\\AppData\\Local\\hpki-login\\chrome';
     const out = files({
-      browser: 'chrome', os: 'win32', system: false, home: 'C:\\Users\\doctor',
+      browser: 'chrome',
+      os: 'win32',
+      system: false,
+      home: 'C:\\Users\\doctor',
       host: { backend: 'pcsc' },
-      runtime: { node: 'C:\\Program Files\\nodejs\\node.exe', cli: 'C:\\Program Files\\hpki-login\\bin\\hpki-login.js' }, ids: IDS,
+      runtime: {
+        node: 'C:\\Program Files\\nodejs\\node.exe',
+        cli: 'C:\\Program Files\\hpki-login\\bin\\hpki-login.js',
+      },
+      ids: IDS,
     });
     golden('win32-chrome.json', out[`manifest:${dir}\\jp.hpkilogin.host.json`] ?? new Uint8Array());
     golden('win32-launcher.cmd', out[`launcher:${dir}\\hpki-login-host.cmd`] ?? new Uint8Array());

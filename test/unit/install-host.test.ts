@@ -70,7 +70,18 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const cli = join(work, "it's a cli.mjs");
     writeFileSync(cli, 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
     const card = join(work, 'cards', 'doctor card.json');
-    await install(['--browser', 'chromium', '--user-data-dir', profile, '--backend', 'mock', '--card', card, '--cli', cli]);
+    await install([
+      '--browser',
+      'chromium',
+      '--user-data-dir',
+      profile,
+      '--backend',
+      'mock',
+      '--card',
+      card,
+      '--cli',
+      cli,
+    ]);
 
     const manifestPath = join(profile, 'NativeMessagingHosts', 'jp.hpkilogin.host.json');
     const manifest = parseHostManifest(readFileSync(manifestPath, 'utf8'));
@@ -85,19 +96,38 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     expect(statSync(launcher).mode & 0o777).toBe(0o755);
     expect(readFileSync(launcher, 'utf8')).toContain(process.execPath);
 
-    const argv = JSON.parse(execFileSync(launcher, ['chrome-extension://abcdefghijklmnopabcdefghijklmnop/'], { encoding: 'utf8' })) as string[];
+    const argv = JSON.parse(
+      execFileSync(launcher, ['chrome-extension://abcdefghijklmnopabcdefghijklmnop/'], { encoding: 'utf8' }),
+    ) as string[];
     // Browser arguments are not forwarded; the card path arrives intact despite spaces.
     expect(argv).toEqual(['host', '--backend', 'mock', '--card', card]);
-    expect(out).toEqual([`wrote ${launcher}`, `wrote ${manifestPath}`, `wrote ${join(profile, 'NativeMessagingHosts', 'hpki-login-host.receipt.json')}`]);
+    expect(out).toEqual([
+      `wrote ${launcher}`,
+      `wrote ${manifestPath}`,
+      `wrote ${join(profile, 'NativeMessagingHosts', 'hpki-login-host.receipt.json')}`,
+    ]);
   });
 
   it('resolves a relative --card against the working directory and bakes --backend pcsc', async () => {
     const cli = join(work, 'cli.mjs');
     writeFileSync(cli, 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
     await install(['--browser', 'chromium', '--user-data-dir', 'p1', '--backend', 'pcsc', '--cli', cli]);
-    await install(['--browser', 'chromium', '--user-data-dir', 'p2', '--backend', 'mock', '--card', 'c.json', '--cli', cli]);
+    await install([
+      '--browser',
+      'chromium',
+      '--user-data-dir',
+      'p2',
+      '--backend',
+      'mock',
+      '--card',
+      'c.json',
+      '--cli',
+      cli,
+    ]);
     const launch = (p: string): string[] => {
-      const manifest = parseHostManifest(readFileSync(join(work, p, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'));
+      const manifest = parseHostManifest(
+        readFileSync(join(work, p, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'),
+      );
       return JSON.parse(execFileSync(manifest?.path ?? '', { encoding: 'utf8' })) as string[];
     };
     expect(launch('p1')).toEqual(['host', '--backend', 'pcsc']);
@@ -108,9 +138,16 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const io = captureStdout();
     const profile = join(work, 'p');
     expect(await runInstall(['--browser', 'chromium', '--user-data-dir', profile, '--backend', 'pcsc'])).toBe(0);
-    const manifest = parseHostManifest(readFileSync(join(profile, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'));
+    const manifest = parseHostManifest(
+      readFileSync(join(profile, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'),
+    );
     expect(manifest?.allowed_origins).toEqual(chromeAllowedOrigins(bundledExtensionIds()));
-    expect(io.text().split('\n').filter((l) => l.startsWith('wrote '))).toHaveLength(3);
+    expect(
+      io
+        .text()
+        .split('\n')
+        .filter((l) => l.startsWith('wrote ')),
+    ).toHaveLength(3);
     expect(await runUninstall(['--browser', 'chromium', '--user-data-dir', profile])).toBe(0);
     // install created the profile directory itself, so uninstall takes it away again.
     expect(() => statSync(profile)).toThrow();
@@ -140,8 +177,26 @@ describe('where each browser looks', () => {
   }
 
   it('linux system: Brave shares Chrome’s /etc/opt/chrome, Firefox writes lib and lib64', async () => {
-    await install(['--system', '--browser', 'chrome', '--browser', 'chromium', '--browser', 'edge', '--browser', 'firefox', '--root', work, '--os', 'linux', '--home', home]);
-    const files = Object.keys(snapshot(work)).filter((p) => p.endsWith('jp.hpkilogin.host.json')).sort();
+    await install([
+      '--system',
+      '--browser',
+      'chrome',
+      '--browser',
+      'chromium',
+      '--browser',
+      'edge',
+      '--browser',
+      'firefox',
+      '--root',
+      work,
+      '--os',
+      'linux',
+      '--home',
+      home,
+    ]);
+    const files = Object.keys(snapshot(work))
+      .filter((p) => p.endsWith('jp.hpkilogin.host.json'))
+      .sort();
     expect(files).toEqual([
       'etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json',
       'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json',
@@ -149,18 +204,53 @@ describe('where each browser looks', () => {
       'usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
       'usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
     ]);
-    const chrome = parseHostManifest(readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'));
+    const chrome = parseHostManifest(
+      readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'),
+    );
     expect(chrome?.path).toBe('/usr/local/lib/hpki-login/chrome/hpki-login-host');
     await install(['--system', '--browser', 'brave', '--root', work, '--os', 'linux', '--home', home]);
-    const brave = parseHostManifest(readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'));
+    const brave = parseHostManifest(
+      readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'),
+    );
     expect(brave?.path).toBe('/usr/local/lib/hpki-login/brave/hpki-login-host');
   });
 
   it('macOS user and system directories', async () => {
     const macHome = '/Users/doctor';
-    await install(['--os', 'darwin', '--root', work, '--home', macHome, '--browser', 'chrome', '--browser', 'edge', '--browser', 'chromium', '--browser', 'firefox']);
-    await install(['--os', 'darwin', '--root', work, '--home', macHome, '--system', '--browser', 'chrome', '--browser', 'firefox', '--browser', 'edge']);
-    const files = Object.keys(snapshot(work)).filter((p) => p.endsWith('jp.hpkilogin.host.json')).sort();
+    await install([
+      '--os',
+      'darwin',
+      '--root',
+      work,
+      '--home',
+      macHome,
+      '--browser',
+      'chrome',
+      '--browser',
+      'edge',
+      '--browser',
+      'chromium',
+      '--browser',
+      'firefox',
+    ]);
+    await install([
+      '--os',
+      'darwin',
+      '--root',
+      work,
+      '--home',
+      macHome,
+      '--system',
+      '--browser',
+      'chrome',
+      '--browser',
+      'firefox',
+      '--browser',
+      'edge',
+    ]);
+    const files = Object.keys(snapshot(work))
+      .filter((p) => p.endsWith('jp.hpkilogin.host.json'))
+      .sort();
     expect(files).toEqual([
       'Library/Application Support/Mozilla/NativeMessagingHosts/jp.hpkilogin.host.json',
       'Library/Google/Chrome/NativeMessagingHosts/jp.hpkilogin.host.json',
@@ -174,24 +264,49 @@ describe('where each browser looks', () => {
 
   it('Windows: manifest, .cmd launcher, .reg (UTF-16LE) and PowerShell for HKCU, nothing in the real registry', async () => {
     const winHome = 'C:\\Users\\医師';
-    await install(['--os', 'win32', '--root', work, '--home', winHome, '--browser', 'edge', '--browser', 'firefox', '--node', 'C:\\Program Files\\nodejs\\node.exe', '--cli', 'C:\\hpki-login\\bin\\hpki-login.js']);
+    await install([
+      '--os',
+      'win32',
+      '--root',
+      work,
+      '--home',
+      winHome,
+      '--browser',
+      'edge',
+      '--browser',
+      'firefox',
+      '--node',
+      'C:\\Program Files\\nodejs\\node.exe',
+      '--cli',
+      'C:\\hpki-login\\bin\\hpki-login.js',
+    ]);
     const edgeDir = join(work, 'C', 'Users', '医師', 'AppData', 'Local', 'hpki-login', 'edge');
     const manifest = parseHostManifest(readFileSync(join(edgeDir, 'jp.hpkilogin.host.json'), 'utf8'));
     expect(manifest?.path).toBe('C:\\Users\\医師\\AppData\\Local\\hpki-login\\edge\\hpki-login-host.cmd');
-    expect(readFileSync(join(edgeDir, 'hpki-login-host.cmd'), 'utf8')).toContain('"C:\\Program Files\\nodejs\\node.exe" "C:\\hpki-login\\bin\\hpki-login.js" "host" "--backend" "pcsc"\r\n');
+    expect(readFileSync(join(edgeDir, 'hpki-login-host.cmd'), 'utf8')).toContain(
+      '"C:\\Program Files\\nodejs\\node.exe" "C:\\hpki-login\\bin\\hpki-login.js" "host" "--backend" "pcsc"\r\n',
+    );
     const reg = readFileSync(join(edgeDir, 'register.reg'));
     expect([...reg.subarray(0, 2)]).toEqual([0xff, 0xfe]);
     const regText = reg.subarray(2).toString('utf16le');
-    expect(regText).toContain('[HKEY_CURRENT_USER\\Software\\Microsoft\\Edge\\NativeMessagingHosts\\jp.hpkilogin.host]\r\n');
-    expect(regText).toContain('@="C:\\\\Users\\\\医師\\\\AppData\\\\Local\\\\hpki-login\\\\edge\\\\jp.hpkilogin.host.json"');
-    expect(readFileSync(join(edgeDir, 'unregister.reg')).subarray(2).toString('utf16le')).toContain('[-HKEY_CURRENT_USER\\Software\\Microsoft\\Edge\\NativeMessagingHosts\\jp.hpkilogin.host]');
+    expect(regText).toContain(
+      '[HKEY_CURRENT_USER\\Software\\Microsoft\\Edge\\NativeMessagingHosts\\jp.hpkilogin.host]\r\n',
+    );
+    expect(regText).toContain(
+      '@="C:\\\\Users\\\\医師\\\\AppData\\\\Local\\\\hpki-login\\\\edge\\\\jp.hpkilogin.host.json"',
+    );
+    expect(readFileSync(join(edgeDir, 'unregister.reg')).subarray(2).toString('utf16le')).toContain(
+      '[-HKEY_CURRENT_USER\\Software\\Microsoft\\Edge\\NativeMessagingHosts\\jp.hpkilogin.host]',
+    );
     const firefoxPs = readFileSync(join(edgeDir, '..', 'firefox', 'register.ps1'), 'utf8');
     expect(firefoxPs).toContain("'HKCU:\\Software\\Mozilla\\NativeMessagingHosts\\jp.hpkilogin.host'");
   });
 
   it('Windows system install registers under HKLM and Program Files', async () => {
     await install(['--os', 'win32', '--root', work, '--home', 'C:\\Users\\x', '--system', '--browser', 'chrome']);
-    const reg = readFileSync(join(work, 'C', 'Program Files', 'hpki-login', 'chrome', 'register.reg')).subarray(2).toString('utf16le');
+    const reg = readFileSync(join(work, 'C', 'Program Files', 'hpki-login', 'chrome', 'register.reg'))
+      .subarray(2)
+      .toString('utf16le');
     expect(reg).toContain('[HKEY_LOCAL_MACHINE\\Software\\Google\\Chrome\\NativeMessagingHosts\\jp.hpkilogin.host]');
   });
 });
@@ -214,7 +329,11 @@ describe('uninstall-host', () => {
     await install(['--os', 'darwin', '--root', work, '--home', home, '--browser', 'chrome']);
     await install(['--os', 'darwin', '--root', work, '--home', home, '--browser', 'brave']);
     await uninstall(['--os', 'darwin', '--root', work, '--home', home, '--browser', 'chrome']);
-    const manifestPath = join(work, home, 'Library/Application Support/Google/Chrome/NativeMessagingHosts/jp.hpkilogin.host.json');
+    const manifestPath = join(
+      work,
+      home,
+      'Library/Application Support/Google/Chrome/NativeMessagingHosts/jp.hpkilogin.host.json',
+    );
     expect(parseHostManifest(readFileSync(manifestPath, 'utf8'))?.path).toContain('/brave/');
     await uninstall(['--os', 'darwin', '--root', work, '--home', home, '--browser', 'brave']);
     expect(() => statSync(manifestPath)).toThrow();
@@ -224,7 +343,10 @@ describe('uninstall-host', () => {
     const home = join(work, 'home');
     await install(['--browser', 'chrome', '--home', home]);
     const manifestPath = join(home, '.config/google-chrome/NativeMessagingHosts/jp.hpkilogin.host.json');
-    writeFileSync(manifestPath, JSON.stringify({ name: 'jp.hpkilogin.host', path: '/opt/elsewhere/host', type: 'stdio' }));
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ name: 'jp.hpkilogin.host', path: '/opt/elsewhere/host', type: 'stdio' }),
+    );
     await uninstall(['--browser', 'chrome', '--home', home]);
     expect(readFileSync(manifestPath, 'utf8')).toContain('/opt/elsewhere/host');
   });
@@ -263,7 +385,11 @@ describe('confined browsers', () => {
 
   it('snap Firefox goes ahead (WebExtensions portal) with a note', async () => {
     mkdirSync(join(work, 'home/u/snap/firefox'), { recursive: true });
-    const outcome = await installHost(parseInstallOptions(['--browser', 'firefox', '--root', work, '--home', '/home/u', '--os', 'linux'], work), IDS, (l) => out.push(l));
+    const outcome = await installHost(
+      parseInstallOptions(['--browser', 'firefox', '--root', work, '--home', '/home/u', '--os', 'linux'], work),
+      IDS,
+      (l) => out.push(l),
+    );
     expect(outcome.refused).toEqual([]);
     expect(out[0]).toMatch(/^note: .*portal/);
   });
@@ -275,7 +401,11 @@ describe('choosing browsers and refusing bad options', () => {
     mkdirSync(join(work, 'opt/google/chrome'), { recursive: true });
     writeFileSync(join(work, 'opt/google/chrome/chrome'), '');
     chmodSync(join(work, 'opt/google/chrome/chrome'), 0o755);
-    const outcome = await installHost(parseInstallOptions(['--root', work, '--home', '/home/u', '--os', 'linux'], work), IDS, () => undefined);
+    const outcome = await installHost(
+      parseInstallOptions(['--root', work, '--home', '/home/u', '--os', 'linux'], work),
+      IDS,
+      () => undefined,
+    );
     expect(Object.keys(outcome.written).sort()).toEqual(['chrome', 'firefox']);
   });
 

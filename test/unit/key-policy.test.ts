@@ -4,7 +4,16 @@ import { MAX_PATH_SIGNATURE_CHECKS } from '../../server/cert/path-validation.js'
 import type { CertificateValidatorOptions } from '../../server/verify/index.js';
 import { createCertificateValidator, createTokenVerifier } from '../../server/verify/index.js';
 import type { TestCert, TestKey, TestPki } from '../helpers/test-pki.js';
-import { OID, createTestPki, encodeName, ext, generateTestKey, makeCertificate, signLoginToken, withPublicExponent } from '../helpers/test-pki.js';
+import {
+  createTestPki,
+  encodeName,
+  ext,
+  generateTestKey,
+  makeCertificate,
+  OID,
+  signLoginToken,
+  withPublicExponent,
+} from '../helpers/test-pki.js';
 
 /**
  * The key policy (default: RSA 2048–4096 bits, e = 65537, what every real HPKI certificate has) on
@@ -50,12 +59,26 @@ beforeEach(() => {
 });
 
 function validatorOf(extra: Partial<CertificateValidatorOptions> = {}) {
-  return createCertificateValidator({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate], revocation: 'off', validationCacheMs: 0, ...extra });
+  return createCertificateValidator({
+    anchors: [pki.root.certificate],
+    intermediates: [pki.authCa.certificate],
+    revocation: 'off',
+    validationCacheMs: 0,
+    ...extra,
+  });
 }
 
-async function outcome(ee: TestCert, supplied: readonly Uint8Array[] = [], extra: Partial<CertificateValidatorOptions> = {}): Promise<string> {
+async function outcome(
+  ee: TestCert,
+  supplied: readonly Uint8Array[] = [],
+  extra: Partial<CertificateValidatorOptions> = {},
+): Promise<string> {
   const validator = validatorOf(extra);
-  const v = await validator.validate(validator.parse(ee.certificate), supplied.map((d) => validator.parse(d)), { at: pki.now });
+  const v = await validator.validate(
+    validator.parse(ee.certificate),
+    supplied.map((d) => validator.parse(d)),
+    { at: pki.now },
+  );
   return v.error === undefined ? 'valid' : `${v.error.code}: ${v.error.message}`;
 }
 
@@ -72,7 +95,13 @@ function lookalikeCa(key: TestKey, serial: number, signer: TestKey = pki.root.ke
     notAfter: new Date(pki.now.getTime() + DAY),
     subjectKey: key,
     signingKey: signer,
-    extensions: [ext.basicConstraints(true), ext.keyUsage([5, 6]), ext.ski(pki.authCa.key.keyId), ext.aki(pki.root.key.keyId), ext.policies([OID.authCaPolicy])],
+    extensions: [
+      ext.basicConstraints(true),
+      ext.keyUsage([5, 6]),
+      ext.ski(pki.authCa.key.keyId),
+      ext.aki(pki.root.key.keyId),
+      ext.policies([OID.authCaPolicy]),
+    ],
   });
 }
 
@@ -88,7 +117,9 @@ describe('the default key policy', () => {
   it('refuses an RSA-1024 end entity (and accepts it only under an explicit weaker policy)', async () => {
     const ee = pki.issueEe({ key: weak });
     expect(await outcome(ee)).toMatch(/^ERR_CERT_UNTRUSTED: .*RSA-1024 key/);
-    expect(await outcome(ee, [], { keyPolicy: { minRsaBits: 1024, maxRsaBits: 4096, rsaExponents: [65537] } })).toBe('valid');
+    expect(await outcome(ee, [], { keyPolicy: { minRsaBits: 1024, maxRsaBits: 4096, rsaExponents: [65537] } })).toBe(
+      'valid',
+    );
   });
 
   it('refuses an end entity with e = 3', async () => {
@@ -98,7 +129,9 @@ describe('the default key policy', () => {
   it('refuses a CA with e = 3 before verifying anything with its key', async () => {
     const ca = pki.issueCa({ issuer: pki.root, name: 'Small Exponent CA', key: smallExponent });
     const ee = pki.issueEe({ issuer: ca, key: pki.eeKey });
-    expect(await outcome(ee, [ca.certificate])).toMatch(/^ERR_CERT_UNTRUSTED: .*Small Exponent CA: RSA public exponent 3 /);
+    expect(await outcome(ee, [ca.certificate])).toMatch(
+      /^ERR_CERT_UNTRUSTED: .*Small Exponent CA: RSA public exponent 3 /,
+    );
     expect(rsa.verifications).toBe(0);
   });
 
@@ -106,8 +139,17 @@ describe('the default key policy', () => {
     const hostile = lookalikeCa(hugeExponent, 900);
     const ee = pki.issueEe();
     const verifier = createTokenVerifier({ anchors: [pki.root.certificate], revocation: 'off', now: () => pki.now });
-    const token = signLoginToken({ certificate: ee.certificate, privateKey: pki.eeKey.privateKey, origin: ORIGIN, challenge: CHALLENGE, intermediates: [hostile] });
-    const report = await verifier.verifyWithReport(token, { origin: ORIGIN, takeChallenge: () => Promise.resolve({ status: 'ok', challenge: CHALLENGE }) });
+    const token = signLoginToken({
+      certificate: ee.certificate,
+      privateKey: pki.eeKey.privateKey,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: [hostile],
+    });
+    const report = await verifier.verifyWithReport(token, {
+      origin: ORIGIN,
+      takeChallenge: () => Promise.resolve({ status: 'ok', challenge: CHALLENGE }),
+    });
     expect(report.error?.code).toBe('ERR_CERT_UNTRUSTED');
     expect(report.error?.message).toMatch(/RSA public exponent a 2048-bit number/);
     expect(rsa.verifications).toBe(0);
@@ -120,7 +162,9 @@ describe('the default key policy', () => {
 
   it('refuses an RSA key above the policy maximum', async () => {
     const ee = pki.issueEe({ key: large });
-    expect(await outcome(ee, [], { keyPolicy: { minRsaBits: 2048, maxRsaBits: 3072, rsaExponents: [65537] } })).toMatch(/RSA-4096 key \(the key policy accepts 2048–3072 bits\)/);
+    expect(await outcome(ee, [], { keyPolicy: { minRsaBits: 2048, maxRsaBits: 3072, rsaExponents: [65537] } })).toMatch(
+      /RSA-4096 key \(the key policy accepts 2048–3072 bits\)/,
+    );
   });
 });
 
@@ -128,7 +172,11 @@ describe('hostile CA certificates in a token', () => {
   /** 64 certificates named like the auth CA: huge exponents, e = 3, and sound keys with forged signatures. */
   function hostileLot(): Uint8Array[] {
     return Array.from({ length: 64 }, (_, i) =>
-      lookalikeCa(i % 4 === 0 ? hugeExponent : i % 4 === 1 ? smallExponent : attacker, 1000 + i, i % 4 === 3 ? attacker : pki.root.key),
+      lookalikeCa(
+        i % 4 === 0 ? hugeExponent : i % 4 === 1 ? smallExponent : attacker,
+        1000 + i,
+        i % 4 === 3 ? attacker : pki.root.key,
+      ),
     );
   }
 
@@ -140,9 +188,23 @@ describe('hostile CA certificates in a token', () => {
 
   it('a full token with hostile intermediates costs at most three RSA verifications, its own signature included', async () => {
     const ee = pki.issueEe();
-    const verifier = createTokenVerifier({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate], revocation: 'off', now: () => pki.now });
-    const token = signLoginToken({ certificate: ee.certificate, privateKey: pki.eeKey.privateKey, origin: ORIGIN, challenge: CHALLENGE, intermediates: hostileLot().slice(0, 4) });
-    const result = await verifier.verify(token, { origin: ORIGIN, takeChallenge: () => Promise.resolve({ status: 'ok', challenge: CHALLENGE }) });
+    const verifier = createTokenVerifier({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'off',
+      now: () => pki.now,
+    });
+    const token = signLoginToken({
+      certificate: ee.certificate,
+      privateKey: pki.eeKey.privateKey,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: hostileLot().slice(0, 4),
+    });
+    const result = await verifier.verify(token, {
+      origin: ORIGIN,
+      takeChallenge: () => Promise.resolve({ status: 'ok', challenge: CHALLENGE }),
+    });
     expect(result.hcRole).toBe('Medical Doctor');
     expect(rsa.verifications).toBeLessThanOrEqual(3);
   });
@@ -160,13 +222,18 @@ describe('hostile CA certificates in a token', () => {
     const ee = makeCertificate({
       serial: 78,
       issuer: pki.authCa.name,
-      subject: encodeName([[OID.cn, 'Mallory'], [OID.serialNumber, 'M1']]),
+      subject: encodeName([
+        [OID.cn, 'Mallory'],
+        [OID.serialNumber, 'M1'],
+      ]),
       notBefore: new Date(pki.now.getTime() - DAY),
       notAfter: new Date(pki.now.getTime() + DAY),
       subjectKey: pki.eeKey,
       signingKey: attacker,
       extensions: [ext.keyUsage([0]), ext.aki(pki.authCa.key.keyId), ext.policies([OID.authEePolicy])],
     });
-    expect(await outcome({ certificate: ee, key: pki.eeKey, name: new Uint8Array() }, [forged], { intermediates: [] })).toMatch(/does not verify with the key of .*Test HPKI Root CA/);
+    expect(
+      await outcome({ certificate: ee, key: pki.eeKey, name: new Uint8Array() }, [forged], { intermediates: [] }),
+    ).toMatch(/does not verify with the key of .*Test HPKI Root CA/);
   });
 });

@@ -17,7 +17,9 @@ describe('layering', () => {
   it('native-host/ imports nothing from scripts/', () => {
     const files = tsFiles('native-host');
     expect(files.length).toBeGreaterThan(0);
-    const offending = files.filter((f) => /(?:from|import)\s*\(?\s*'(?:\.\.\/)+scripts\//.test(readFileSync(join(ROOT, f), 'utf8')));
+    const offending = files.filter((f) =>
+      /(?:from|import)\s*\(?\s*'(?:\.\.\/)+scripts\//.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
     expect(offending).toEqual([]);
   });
 });

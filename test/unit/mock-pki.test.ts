@@ -3,18 +3,31 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralNames, Name as AsnName } from '@peculiar/asn1-x509';
+import { Name as AsnName, GeneralNames } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AuthorityKeyIdentifierExtension, BasicConstraintsExtension, CertificatePolicyExtension, CRLDistributionPointsExtension,
-  KeyUsageFlags, KeyUsagesExtension, SubjectKeyIdentifierExtension, X509Certificate, X509Crl, X509CrlReason,
-} from '../../protocol/x509.js';
-import {
-  hcRoleExtensionValue, issueHolderCertificates, loadOrCreateMockPki, makeCrl, writeCurrentCrls, type IssuedCert,
+  hcRoleExtensionValue,
+  type IssuedCert,
+  issueHolderCertificates,
+  loadOrCreateMockPki,
   type MockPki,
+  makeCrl,
+  writeCurrentCrls,
 } from '../../native-host/mock-pki/index.js';
+import {
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  CertificatePolicyExtension,
+  CRLDistributionPointsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  SubjectKeyIdentifierExtension,
+  X509Certificate,
+  X509Crl,
+  X509CrlReason,
+} from '../../protocol/x509.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 
 const MEDICAL_DOCTOR_HEX =
@@ -22,7 +35,8 @@ const MEDICAL_DOCTOR_HEX =
 const SDA = '2.5.29.9';
 const SAN = '2.5.29.17';
 
-const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
+const hex = (b: ArrayBuffer | Uint8Array): string =>
+  Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
 const cert = (issued: IssuedCert | Uint8Array): X509Certificate =>
   new X509Certificate(new Uint8Array(issued instanceof Uint8Array ? issued : issued.certificate));
 const extensionValue = (c: X509Certificate, oid: string): Uint8Array => {
@@ -36,7 +50,8 @@ function nameEncodings(name: AsnName): [string, string, string][] {
   return name.flatMap((rdn) =>
     rdn.map((atv): [string, string, string] => {
       const v = atv.value;
-      const kind = v.utf8String !== undefined ? 'utf8String' : v.printableString !== undefined ? 'printableString' : 'other';
+      const kind =
+        v.utf8String !== undefined ? 'utf8String' : v.printableString !== undefined ? 'printableString' : 'other';
       return [atv.type, kind, v.utf8String ?? v.printableString ?? ''];
     }),
   );
@@ -49,7 +64,8 @@ function decodeHcRole(value: Uint8Array): string {
   const attrs = parsed.result as asn1js.Sequence;
   const attr = attrs.valueBlock.value[0] as asn1js.Sequence;
   expect((attr.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString()).toBe('1.0.17090.0.1');
-  const actor = ((attr.valueBlock.value[1] as asn1js.Set).valueBlock.value[0] as asn1js.Set).valueBlock.value[0] as asn1js.Sequence;
+  const actor = ((attr.valueBlock.value[1] as asn1js.Set).valueBlock.value[0] as asn1js.Set).valueBlock
+    .value[0] as asn1js.Sequence;
   const contextTag = (block: asn1js.BaseBlock, n: number): asn1js.Constructed => {
     expect([block.idBlock.tagClass, block.idBlock.tagNumber, block.idBlock.isConstructed]).toEqual([3, n, true]);
     return block as asn1js.Constructed;
@@ -80,7 +96,8 @@ describe('mock PKI: CA certificates', () => {
     expect(root.subject).toBe(root.issuer);
     expect(root.subjectName.getField('CN')).toEqual([]);
     expect(root.subjectName.getField('OU')).toEqual([
-      'Mock Director-General for Policy Planning and Evaluation', 'Mock HPKI Root CA V2',
+      'Mock Director-General for Policy Planning and Evaluation',
+      'Mock HPKI Root CA V2',
     ]);
     expect(await root.verify({ signatureOnly: true })).toBe(true);
     const bc = root.getExtension(BasicConstraintsExtension);
@@ -105,13 +122,19 @@ describe('mock PKI: CA certificates', () => {
     expect(policies?.policies).toEqual([policy]);
     expect(ca.getExtension(BasicConstraintsExtension)).toMatchObject({ ca: true, critical: true });
     expect(ca.getExtension(KeyUsagesExtension)).toMatchObject({
-      usages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, critical: true,
+      usages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
+      critical: true,
     });
-    expect(ca.getExtension(AuthorityKeyIdentifierExtension)?.keyId).toBe(root.getExtension(SubjectKeyIdentifierExtension)?.keyId);
+    expect(ca.getExtension(AuthorityKeyIdentifierExtension)?.keyId).toBe(
+      root.getExtension(SubjectKeyIdentifierExtension)?.keyId,
+    );
   });
 
   it('names the issuing CAs exactly like the openssl-made vectors (same DER)', () => {
-    for (const [mine, theirs] of [[pki.authCa, 'authca.pem'], [pki.signCa, 'signca.pem']] as const) {
+    for (const [mine, theirs] of [
+      [pki.authCa, 'authca.pem'],
+      [pki.signCa, 'signca.pem'],
+    ] as const) {
       const vector = cert(readSharedPemDer('test-vectors', theirs));
       expect(hex(cert(mine).subjectName.toArrayBuffer())).toBe(hex(vector.subjectName.toArrayBuffer()));
     }
@@ -124,7 +147,10 @@ describe('mock PKI: end-entity certificates', () => {
     const ku = ee.getExtension(KeyUsagesExtension);
     expect(ku?.usages).toBe(KeyUsageFlags.digitalSignature);
     expect(ku?.critical).toBe(true);
-    expect(ee.getExtension(CertificatePolicyExtension)).toMatchObject({ critical: true, policies: ['1.2.392.100495.1.5.1.2.0.1'] });
+    expect(ee.getExtension(CertificatePolicyExtension)).toMatchObject({
+      critical: true,
+      policies: ['1.2.392.100495.1.5.1.2.0.1'],
+    });
     expect(ee.getExtension('2.5.29.37')).toBeNull();
     expect(ee.getExtension('1.3.6.1.5.5.7.1.1')).toBeNull();
     expect(ee.getExtension(BasicConstraintsExtension)).toBeNull();
@@ -137,15 +163,22 @@ describe('mock PKI: end-entity certificates', () => {
   it('signing certificate: KU nonRepudiation only (critical), signing policy (critical), signed by the signing CA', async () => {
     const ee = cert(holder.sign);
     expect(ee.getExtension(KeyUsagesExtension)).toMatchObject({ usages: KeyUsageFlags.nonRepudiation, critical: true });
-    expect(ee.getExtension(CertificatePolicyExtension)).toMatchObject({ critical: true, policies: ['1.2.392.100495.1.5.1.1.0.1'] });
+    expect(ee.getExtension(CertificatePolicyExtension)).toMatchObject({
+      critical: true,
+      policies: ['1.2.392.100495.1.5.1.1.0.1'],
+    });
     expect(ee.issuer).toBe(cert(pki.signCa).subject);
     expect(await ee.verify({ publicKey: cert(pki.signCa).publicKey, signatureOnly: true })).toBe(true);
     expect(ee.serialNumber).not.toBe(cert(holder.auth).serialNumber);
   });
 
   it('KU bits are encoded like the openssl-made vectors', () => {
-    expect(hex(extensionValue(cert(holder.auth), '2.5.29.15'))).toBe(hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee.pem')), '2.5.29.15')));
-    expect(hex(extensionValue(cert(holder.sign), '2.5.29.15'))).toBe(hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee_sign.pem')), '2.5.29.15')));
+    expect(hex(extensionValue(cert(holder.auth), '2.5.29.15'))).toBe(
+      hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee.pem')), '2.5.29.15')),
+    );
+    expect(hex(extensionValue(cert(holder.sign), '2.5.29.15'))).toBe(
+      hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee_sign.pem')), '2.5.29.15')),
+    );
   });
 
   it('subject is C=JP, CN=<romaji> (UTF8String), serialNumber=<id> (PrintableString), like the real MEDIS cert', () => {
@@ -155,7 +188,10 @@ describe('mock PKI: end-entity certificates', () => {
       ['2.5.4.3', 'utf8String', 'Nichii Taro'],
       ['2.5.4.5', 'printableString', 'MOCK000001'],
     ]);
-    const real = AsnConvert.parse(cert(readSharedPemDer('hpki-reference', 'medis-test-ee-sign-kagurazaka.pem')).subjectName.toArrayBuffer(), AsnName);
+    const real = AsnConvert.parse(
+      cert(readSharedPemDer('hpki-reference', 'medis-test-ee-sign-kagurazaka.pem')).subjectName.toArrayBuffer(),
+      AsnName,
+    );
     const kinds = (n: AsnName): Map<string, string> => new Map(nameEncodings(n).map(([t, k]) => [t, k]));
     for (const oid of ['2.5.4.6', '2.5.4.3', '2.5.4.5']) expect(kinds(subject).get(oid)).toBe(kinds(real).get(oid));
   });
@@ -165,7 +201,9 @@ describe('mock PKI: end-entity certificates', () => {
     expect(hex(real)).toBe(MEDICAL_DOCTOR_HEX);
     expect(hex(extensionValue(cert(holder.auth), SDA))).toBe(MEDICAL_DOCTOR_HEX);
     expect(hex(extensionValue(cert(holder.sign), SDA))).toBe(MEDICAL_DOCTOR_HEX);
-    expect(hex(hcRoleExtensionValue('Pharmacist'))).toBe(hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee_pharm.pem')), SDA)));
+    expect(hex(hcRoleExtensionValue('Pharmacist'))).toBe(
+      hex(extensionValue(cert(readSharedPemDer('test-vectors', 'ee_pharm.pem')), SDA)),
+    );
   });
 
   it('hcRole encodes any role with correct DER lengths (short and long forms)', () => {
@@ -174,7 +212,13 @@ describe('mock PKI: end-entity certificates', () => {
     const encoded = hcRoleExtensionValue(long);
     expect(encoded.subarray(0, 2)).toEqual(Uint8Array.of(0x30, 0x82));
     expect(decodeHcRole(encoded)).toBe(long);
-    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }), (role) => decodeHcRole(hcRoleExtensionValue(role)) === role), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }),
+        (role) => decodeHcRole(hcRoleExtensionValue(role)) === role,
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('puts the Japanese name in a SAN dirName as UTF8String, like the MEDIS reference certificate', () => {
@@ -198,14 +242,21 @@ describe('mock PKI: end-entity certificates', () => {
 
   it('has a CRLDP under crlBaseUrl, per issuing CA', () => {
     const url = (c: X509Certificate): string | undefined =>
-      c.getExtension(CRLDistributionPointsExtension)?.distributionPoints[0]?.distributionPoint?.fullName?.[0]?.uniformResourceIdentifier;
+      c.getExtension(CRLDistributionPointsExtension)?.distributionPoints[0]?.distributionPoint?.fullName?.[0]
+        ?.uniformResourceIdentifier;
     expect(url(cert(holder.auth))).toBe('http://127.0.0.1:8123/crl/auth-ca.crl');
     expect(url(cert(holder.sign))).toBe('http://127.0.0.1:8123/crl/sign-ca.crl');
   });
 
   it('gives each certificate the private key that matches it', async () => {
     for (const issued of [holder.auth, holder.sign]) {
-      const key = await crypto.subtle.importKey('pkcs8', new Uint8Array(issued.privateKeyPkcs8), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+      const key = await crypto.subtle.importKey(
+        'pkcs8',
+        new Uint8Array(issued.privateKeyPkcs8),
+        { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
       const data = new TextEncoder().encode('proof of possession');
       const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, data);
       const publicKey = await cert(issued).publicKey.export();
@@ -219,20 +270,31 @@ describe('mock PKI: end-entity certificates', () => {
     const expired = await issueHolderCertificates(pki, { name: 'Old Doctor', role: 'Medical Doctor', expired: true });
     expect(cert(expired.auth).notAfter.getTime()).toBeLessThan(now);
     expect(cert(expired.auth).notBefore.getTime()).toBeGreaterThanOrEqual(cert(pki.authCa).notBefore.getTime());
-    const future = await issueHolderCertificates(pki, { name: 'New Doctor', role: 'Medical Doctor', notYetValid: true, id: 'X-1' });
+    const future = await issueHolderCertificates(pki, {
+      name: 'New Doctor',
+      role: 'Medical Doctor',
+      notYetValid: true,
+      id: 'X-1',
+    });
     expect(cert(future.auth).notBefore.getTime()).toBeGreaterThan(now);
     expect(cert(future.auth).subjectName.getField('2.5.4.5')).toEqual(['X-1']);
     const current = cert(holder.auth);
     expect(current.notBefore.getTime()).toBeLessThanOrEqual(now);
     expect(current.notAfter.getTime()).toBeGreaterThan(now + 4 * 365 * 86_400_000);
-    await expect(issueHolderCertificates(pki, { name: 'X', role: 'R', expired: true, notYetValid: true })).rejects.toThrow(RangeError);
+    await expect(
+      issueHolderCertificates(pki, { name: 'X', role: 'R', expired: true, notYetValid: true }),
+    ).rejects.toThrow(RangeError);
     await expect(issueHolderCertificates(pki, { name: 'X', role: 'R', id: '日本' })).rejects.toThrow(RangeError);
   });
 });
 
 describe('mock PKI: CRLs', () => {
   it('lists revoked serials with reason keyCompromise, 4-day validity, signed by the CA, written to dir', async () => {
-    const revoked = await issueHolderCertificates(pki, { name: 'Revoked Doctor', role: 'Medical Doctor', revoked: true });
+    const revoked = await issueHolderCertificates(pki, {
+      name: 'Revoked Doctor',
+      role: 'Medical Doctor',
+      revoked: true,
+    });
     const now = new Date('2026-01-02T03:04:05Z');
     const { authCaCrl, signCaCrl } = await writeCurrentCrls(pki, now);
     const authCrl = new X509Crl(new Uint8Array(authCaCrl));
@@ -251,12 +313,16 @@ describe('mock PKI: CRLs', () => {
   });
 
   it('makes stale or custom CRLs for tests', async () => {
-    const crl = new X509Crl(new Uint8Array(await makeCrl(pki, {
-      issuer: 'auth',
-      thisUpdate: new Date('2020-01-01T00:00:00Z'),
-      nextUpdate: new Date('2020-01-05T00:00:00Z'),
-      revoked: [{ serialNumberHex: '7777', date: new Date('2019-12-31T00:00:00Z') }],
-    })));
+    const crl = new X509Crl(
+      new Uint8Array(
+        await makeCrl(pki, {
+          issuer: 'auth',
+          thisUpdate: new Date('2020-01-01T00:00:00Z'),
+          nextUpdate: new Date('2020-01-05T00:00:00Z'),
+          revoked: [{ serialNumberHex: '7777', date: new Date('2019-12-31T00:00:00Z') }],
+        }),
+      ),
+    );
     expect(crl.nextUpdate?.toISOString()).toBe('2020-01-05T00:00:00.000Z');
     expect(crl.findRevoked('7777')?.revocationDate.toISOString()).toBe('2019-12-31T00:00:00.000Z');
     expect(await crl.verify({ publicKey: cert(pki.authCa).publicKey })).toBe(true);
@@ -266,14 +332,20 @@ describe('mock PKI: CRLs', () => {
     const revoked = await issueHolderCertificates(pki, { name: 'Revoked Two', role: 'Pharmacist', revoked: true });
     const files = (name: string, der: Uint8Array): string => {
       const path = join(dir, name);
-      writeFileSync(path, `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE-----\n`);
+      writeFileSync(
+        path,
+        `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE-----\n`,
+      );
       return path;
     };
     const good = files('good.pem', holder.auth.certificate);
     const bad = files('bad.pem', revoked.auth.certificate);
     const sign = files('sign.pem', holder.sign.certificate);
     const verify = (...args: string[]): string =>
-      execFileSync('openssl', ['verify', '-x509_strict', '-CAfile', join(dir, 'root.pem'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('openssl', ['verify', '-x509_strict', '-CAfile', join(dir, 'root.pem'), ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     expect(verify('-untrusted', join(dir, 'auth-ca.pem'), good)).toContain('OK');
     expect(verify('-untrusted', join(dir, 'sign-ca.pem'), sign)).toContain('OK');
     const withCrl = ['-crl_check', '-CRLfile', join(dir, 'auth-ca.crl.pem'), '-untrusted', join(dir, 'auth-ca.pem')];
@@ -288,7 +360,8 @@ describe('mock PKI: the directory', () => {
     expect(hex(again.root.certificate)).toBe(hex(pki.root.certificate));
     expect(hex(again.authCa.privateKeyPkcs8)).toBe(hex(pki.authCa.privateKeyPkcs8));
     expect(again.crlBaseUrl).toBe('http://127.0.0.1:8123/crl');
-    for (const f of ['root.key.pem', 'auth-ca.key.pem', 'sign-ca.key.pem']) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+    for (const f of ['root.key.pem', 'auth-ca.key.pem', 'sign-ca.key.pem'])
+      expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
     const other = await loadOrCreateMockPki(dir);
     const batch = await Promise.all([
       issueHolderCertificates(again, { name: 'A', role: 'Medical Doctor' }),
@@ -297,7 +370,9 @@ describe('mock PKI: the directory', () => {
     ]);
     const serials = [holder, ...batch].flatMap((h) => [cert(h.auth).serialNumber, cert(h.sign).serialNumber]);
     expect(new Set(serials).size).toBe(serials.length);
-    expect(await cert(batch[1]!.auth).verify({ publicKey: cert(pki.authCa).publicKey, signatureOnly: true })).toBe(true);
+    expect(await cert(batch[1]!.auth).verify({ publicKey: cert(pki.authCa).publicKey, signatureOnly: true })).toBe(
+      true,
+    );
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { nextSerial: number };
     expect(state.nextSerial).toBeGreaterThan(Math.max(...serials.map((s) => Number.parseInt(s, 16))));
   });

@@ -6,7 +6,7 @@ import { checkPurpose } from '../../server/cert/purpose.js';
 import { createTrustStore } from '../../server/cert/trust-store.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 import type { TestCert, TestKey, TestPki } from '../helpers/test-pki.js';
-import { OID, createTestPki, der, encodeName, ext, generateTestKey, makeCertificate } from '../helpers/test-pki.js';
+import { createTestPki, der, encodeName, ext, generateTestKey, makeCertificate, OID } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
 let pki: TestPki;
@@ -17,7 +17,10 @@ beforeAll(() => {
   spareKey = generateTestKey();
 });
 
-function validate(ee: TestCert, options: { supplied?: Uint8Array[]; intermediates?: Uint8Array[]; at?: Date; anchors?: Uint8Array[] } = {}) {
+function validate(
+  ee: TestCert,
+  options: { supplied?: Uint8Array[]; intermediates?: Uint8Array[]; at?: Date; anchors?: Uint8Array[] } = {},
+) {
   const store = createTrustStore({
     anchors: options.anchors ?? [pki.root.certificate],
     intermediates: options.intermediates ?? [pki.authCa.certificate],
@@ -79,10 +82,20 @@ describe('path building', () => {
     const unknown = (critical: boolean): Uint8Array => ext.make('1.2.3.4.5', critical, der.null());
     expectCode(validate(pki.issueEe({ extraExtensions: [unknown(true)] })), 'ERR_CERT_UNTRUSTED');
     expect(validate(pki.issueEe({ extraExtensions: [unknown(false)] })).ok).toBe(true);
-    const ca = pki.issueCa({ issuer: pki.root, name: 'Critical Ext CA', key: spareKey, extraExtensions: [unknown(true)] });
+    const ca = pki.issueCa({
+      issuer: pki.root,
+      name: 'Critical Ext CA',
+      key: spareKey,
+      extraExtensions: [unknown(true)],
+    });
     expectCode(validate(pki.issueEe({ issuer: ca }), { supplied: [ca.certificate] }), 'ERR_CERT_UNTRUSTED');
     // Name constraints are not processed, so a critical one is refused too.
-    const nc = pki.issueCa({ issuer: pki.root, name: 'NC CA', key: spareKey, extraExtensions: [ext.make('2.5.29.30', true, der.seq())] });
+    const nc = pki.issueCa({
+      issuer: pki.root,
+      name: 'NC CA',
+      key: spareKey,
+      extraExtensions: [ext.make('2.5.29.30', true, der.seq())],
+    });
     expectCode(validate(pki.issueEe({ issuer: nc }), { supplied: [nc.certificate] }), 'ERR_CERT_UNTRUSTED');
   });
 
@@ -102,14 +115,20 @@ describe('path building', () => {
     const below = makeCertificate({
       serial: 7,
       issuer: parseCertificate(ee.certificate).decoded.subjectDer,
-      subject: encodeName([[OID.cn, 'Under An EE'], [OID.serialNumber, 'X1']]),
+      subject: encodeName([
+        [OID.cn, 'Under An EE'],
+        [OID.serialNumber, 'X1'],
+      ]),
       notBefore: new Date(pki.now.getTime() - DAY),
       notAfter: new Date(pki.now.getTime() + DAY),
       subjectKey: pki.eeKey,
       signingKey: spareKey,
       extensions: [ext.keyUsage([0]), ext.policies([OID.authEePolicy])],
     });
-    expectCode(validate({ certificate: below, key: pki.eeKey, name: new Uint8Array() }, { supplied: [ee.certificate] }), 'ERR_CERT_UNTRUSTED');
+    expectCode(
+      validate({ certificate: below, key: pki.eeKey, name: new Uint8Array() }, { supplied: [ee.certificate] }),
+      'ERR_CERT_UNTRUSTED',
+    );
   });
 
   it('enforces pathLenConstraint', () => {
@@ -119,7 +138,9 @@ describe('path building', () => {
     expectCode(validate(ee, { supplied: [sub.certificate, top.certificate] }), 'ERR_CERT_UNTRUSTED');
     const top1 = pki.issueCa({ issuer: pki.root, name: 'Top CA 1', key: spareKey, pathLen: 1 });
     const sub1 = pki.issueCa({ issuer: top1, name: 'Sub CA 1', key: pki.eeKey });
-    expect(validate(pki.issueEe({ issuer: sub1, key: spareKey }), { supplied: [sub1.certificate, top1.certificate] }).ok).toBe(true);
+    expect(
+      validate(pki.issueEe({ issuer: sub1, key: spareKey }), { supplied: [sub1.certificate, top1.certificate] }).ok,
+    ).toBe(true);
   });
 
   it(`stops at ${MAX_PATH_DEPTH} certificates above the end entity`, () => {
@@ -145,7 +166,10 @@ describe('path building', () => {
     const ee = makeCertificate({
       serial: 1234,
       issuer: issuerVariant,
-      subject: encodeName([[OID.cn, 'Variant'], [OID.serialNumber, 'V1']]),
+      subject: encodeName([
+        [OID.cn, 'Variant'],
+        [OID.serialNumber, 'V1'],
+      ]),
       notBefore: new Date(pki.now.getTime() - DAY),
       notAfter: new Date(pki.now.getTime() + DAY),
       subjectKey: pki.eeKey,
@@ -156,7 +180,11 @@ describe('path building', () => {
   });
 
   it('picks the right one of two CAs with the same name (re-keyed) by key id and signature', () => {
-    const rekeyed = pki.issueCa({ issuer: pki.root, name: 'HPKI-01-TestAuthCA-forAuthentication-forIndividual', key: spareKey });
+    const rekeyed = pki.issueCa({
+      issuer: pki.root,
+      name: 'HPKI-01-TestAuthCA-forAuthentication-forIndividual',
+      key: spareKey,
+    });
     const ee = pki.issueEe({ issuer: rekeyed, key: pki.eeKey });
     const result = validate(ee, { intermediates: [pki.authCa.certificate, rekeyed.certificate] });
     expect(result.ok && result.path[1]!.decoded.der).toEqual(rekeyed.certificate);

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { HpkiError } from '../../protocol/errors.js';
 import { COUNT_LOW_RETRIES, HPKI_MAX_PIN_RETRIES, pinStatusFromFlags } from '../../native-host/pkcs11/pin-flags.js';
 import { pkcs11Error } from '../../native-host/pkcs11/pkcs11-errors.js';
 import { ckrCode, ckrName, pkcs11js, trimPadded } from '../../native-host/pkcs11/pkcs11-library.js';
+import { HpkiError } from '../../protocol/errors.js';
 
 /** The documented mapping from PKCS#11 token flags and return values to protocol values. */
 
 const lib = pkcs11js();
-const bits = { countLow: lib.CKF_USER_PIN_COUNT_LOW, finalTry: lib.CKF_USER_PIN_FINAL_TRY, locked: lib.CKF_USER_PIN_LOCKED };
+const bits = {
+  countLow: lib.CKF_USER_PIN_COUNT_LOW,
+  finalTry: lib.CKF_USER_PIN_FINAL_TRY,
+  locked: lib.CKF_USER_PIN_LOCKED,
+};
 const OTHER_FLAGS = lib.CKF_LOGIN_REQUIRED | 0x400; // CKF_LOGIN_REQUIRED | CKF_TOKEN_INITIALIZED
 
 /** An error shaped as pkcs11js throws them (message `CKR_NAME`, numeric code). */

@@ -79,7 +79,9 @@ describe('NIST PKITS', () => {
             const result = await runPkitsCase(c);
             expect(result.valid).toBe(false);
             // The DSA CA's key is refused before use; Test6's EE signature is corrupted beyond parsing.
-            expect(`${result.error} ${result.message}`).toMatch(c.valid ? /^ERR_CERT_UNTRUSTED .*not RSA/ : /^ERR_TOKEN_MALFORMED .*unused bits/);
+            expect(`${result.error} ${result.message}`).toMatch(
+              c.valid ? /^ERR_CERT_UNTRUSTED .*not RSA/ : /^ERR_TOKEN_MALFORMED .*unused bits/,
+            );
           });
           continue;
         }

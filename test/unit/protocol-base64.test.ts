@@ -46,13 +46,33 @@ describe('strict base64 decoding', () => {
       }),
       { numRuns: 5000 },
     );
-    for (const text of ['', '=', '==', '====', 'A===', 'AA==', 'AB==', 'AAA=', 'AAB=', 'AAAA', 'AA=A', 'A=AA', 'QQ==QQ==', 'QQ', ' QQ==', 'QQ==\n', 'Q\u0141==']) {
+    for (const text of [
+      '',
+      '=',
+      '==',
+      '====',
+      'A===',
+      'AA==',
+      'AB==',
+      'AAA=',
+      'AAB=',
+      'AAAA',
+      'AA=A',
+      'A=AA',
+      'QQ==QQ==',
+      'QQ',
+      ' QQ==',
+      'QQ==\n',
+      'Q\u0141==',
+    ]) {
       expect(asArray(decodeBase64Strict(text))).toEqual(referenceStd(text));
     }
   });
 
   it('decodes the vector tokens certificate like Node', () => {
-    const vectors = JSON.parse(readShared('test-vectors', 'vectors.json')) as { vectors: { token: { certificate: string } }[] };
+    const vectors = JSON.parse(readShared('test-vectors', 'vectors.json')) as {
+      vectors: { token: { certificate: string } }[];
+    };
     for (const v of vectors.vectors) {
       expect(asArray(decodeBase64Strict(v.token.certificate))).toEqual([...Buffer.from(v.token.certificate, 'base64')]);
     }

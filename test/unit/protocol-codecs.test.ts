@@ -1,12 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url,
-} from '../../protocol/base64.js';
+import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from '../../protocol/base64.js';
 import { isValidChallenge, isValidPinFormat } from '../../protocol/challenge.js';
-import { HpkiError, errorFromWire } from '../../protocol/errors.js';
+import { errorFromWire, HpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin, isLoopbackOrigin, isSecureOrigin } from '../../protocol/origin.js';
-import { MAX_TOKEN_BYTES, decodeToken, encodeToken } from '../../protocol/token.js';
+import { decodeToken, encodeToken, MAX_TOKEN_BYTES } from '../../protocol/token.js';
 
 describe('strict base64', () => {
   it('round-trips any bytes like Node does', () => {
@@ -21,7 +19,7 @@ describe('strict base64', () => {
       }),
     );
   });
-  it.each(['QQ', 'QQ=', 'QR==', 'QQ==\n', ' QQ==', 'Q===', 'QQ-_', 'QUJD=', '====',])('refuses %j', (text) => {
+  it.each(['QQ', 'QQ=', 'QR==', 'QQ==\n', ' QQ==', 'Q===', 'QQ-_', 'QUJD=', '===='])('refuses %j', (text) => {
     expect(decodeBase64Strict(text)).toBeUndefined();
   });
   it.each(['QR', 'QQ==', 'Q', 'QQ+/'])('base64url refuses %j', (text) => {
@@ -56,7 +54,9 @@ describe('origins (PROTOCOL.md §6)', () => {
     'https://user@example.jp',
   ])('refuses %s', (origin) => {
     expect(isSecureOrigin(origin)).toBe(false);
-    expect(() => assertSecureOrigin(origin)).toThrowError(expect.objectContaining({ code: 'ERR_HPKI_INSECURE_ORIGIN' }));
+    expect(() => assertSecureOrigin(origin)).toThrowError(
+      expect.objectContaining({ code: 'ERR_HPKI_INSECURE_ORIGIN' }),
+    );
   });
   it('knows loopback', () => {
     expect(isLoopbackOrigin('http://localhost:1')).toBe(true);
@@ -84,7 +84,11 @@ describe('challenge and PIN formats', () => {
 });
 
 describe('token codec (PROTOCOL.md §4)', () => {
-  const parts = { certificate: new Uint8Array([0x30, 2, 1, 2]), intermediates: [new Uint8Array([0x30, 3])], signature: new Uint8Array(256).fill(7) };
+  const parts = {
+    certificate: new Uint8Array([0x30, 2, 1, 2]),
+    intermediates: [new Uint8Array([0x30, 3])],
+    signature: new Uint8Array(256).fill(7),
+  };
   const malformed = expect.objectContaining({ code: 'ERR_TOKEN_MALFORMED' });
 
   it('round-trips', () => {

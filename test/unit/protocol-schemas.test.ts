@@ -1,4 +1,4 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../native-host/host/dispatcher.js';
 import { HpkiError, isHpkiError, wireErrorSchema } from '../../protocol/errors.js';
@@ -20,14 +20,24 @@ describe('get-certificate tells the extension what to show, so that it parses no
   });
 
   it('the extension refuses a get-certificate result without them', () => {
-    const bare = { reader: 'r', cardType: 'hpki', certificate: 'AAAA', intermediates: [], holder: { name: 'n', role: 'r' }, pinRetriesLeft: 15, pinMaxRetries: 15 };
+    const bare = {
+      reader: 'r',
+      cardType: 'hpki',
+      certificate: 'AAAA',
+      intermediates: [],
+      holder: { name: 'n', role: 'r' },
+      pinRetriesLeft: 15,
+      pinMaxRetries: 15,
+    };
     expect(parseHostResponse('get-certificate', { id: 1, result: bare })).toBeUndefined();
   });
 });
 
 describe('the wire error', () => {
   it('carries retriesLeft exactly on ERR_HPKI_PIN_INCORRECT', () => {
-    expect(wireErrorSchema.safeParse({ code: 'ERR_HPKI_PIN_INCORRECT', message: 'm', retriesLeft: 3 }).success).toBe(true);
+    expect(wireErrorSchema.safeParse({ code: 'ERR_HPKI_PIN_INCORRECT', message: 'm', retriesLeft: 3 }).success).toBe(
+      true,
+    );
     expect(wireErrorSchema.safeParse({ code: 'ERR_HPKI_PIN_INCORRECT', message: 'm' }).success).toBe(false);
     expect(wireErrorSchema.safeParse({ code: 'ERR_HPKI_NO_CARD', message: 'm', retriesLeft: 3 }).success).toBe(false);
     expect(wireErrorSchema.safeParse({ code: 'ERR_NOT_A_CODE', message: 'm' }).success).toBe(false);
@@ -64,7 +74,15 @@ describe('same-origin paths (descriptor URLs, login redirects): one rule, one bo
   });
 
   it('refuses what a browser would read as another origin', () => {
-    for (const path of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'relative', '/a b', '/a\tb', '']) {
+    for (const path of [
+      '//evil.example/',
+      '/\\evil.example',
+      'https://evil.example/',
+      'relative',
+      '/a b',
+      '/a\tb',
+      '',
+    ]) {
       expect(sameOriginPathSchema.safeParse(path).success, JSON.stringify(path)).toBe(false);
     }
   });

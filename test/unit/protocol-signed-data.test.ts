@@ -1,8 +1,13 @@
-import { X509Certificate, publicDecrypt, constants, verify } from 'node:crypto';
+import { constants, publicDecrypt, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, decodeBase64Strict, hexToBytes } from '../../protocol/base64.js';
 import {
-  buildSignedContent, digestInfoSha256, emsaPkcs1v15, isSha256DigestInfo, parseEmsaPkcs1v15, sha256Bytes,
+  buildSignedContent,
+  digestInfoSha256,
+  emsaPkcs1v15,
+  isSha256DigestInfo,
+  parseEmsaPkcs1v15,
+  sha256Bytes,
 } from '../../protocol/signed-data.js';
 import { decodeToken } from '../../protocol/token.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
@@ -47,7 +52,7 @@ describe('signed content (PROTOCOL.md §3) against the shared vectors', () => {
         expect(bytesToHex(block)).toBe(v.paddedBlockHex);
         expect(bytesToHex(parseEmsaPkcs1v15(block)!)).toBe(v.digestInfoHex);
       });
-      it("has a token whose signature verifies with ee.pem over our content", () => {
+      it('has a token whose signature verifies with ee.pem over our content', () => {
         const decoded = decodeToken(v.token);
         expect(bytesToHex(decoded.certificate)).toBe(bytesToHex(certificate));
         expect(verify('sha256', content, publicKey, decoded.signature)).toBe(true);

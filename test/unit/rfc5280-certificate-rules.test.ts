@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RawCertificate, RulePki } from '../helpers/rule-pki.js';
 import { createRulePki, generalized, rawCertificate, rsaSha256, utc, withExtension } from '../helpers/rule-pki.js';
-import { OID, der, encodeName, ext } from '../helpers/test-pki.js';
+import { der, encodeName, ext, OID } from '../helpers/test-pki.js';
 
 /**
  * One test per certificate rule of RFC 5280 §4 in docs/rfc5280.md: a certificate that breaks
@@ -15,13 +15,23 @@ beforeAll(() => {
 });
 
 const text = new TextEncoder();
-const untrusted = (section: string): RegExp => new RegExp(`^ERR_CERT_UNTRUSTED: .*RFC 5280 §${section.replace(/\./g, '\\.')}:`);
+const untrusted = (section: string): RegExp =>
+  new RegExp(`^ERR_CERT_UNTRUSTED: .*RFC 5280 §${section.replace(/\./g, '\\.')}:`);
 const malformed = /^ERR_TOKEN_MALFORMED: /;
 type Edit = (spec: RawCertificate) => RawCertificate;
-const eeExt = (oid: string, replacement: Uint8Array | undefined): Edit => (s) => ({ ...s, extensions: withExtension(s.extensions ?? [], oid, replacement) });
+const eeExt =
+  (oid: string, replacement: Uint8Array | undefined): Edit =>
+  (s) => ({ ...s, extensions: withExtension(s.extensions ?? [], oid, replacement) });
 const san = (...names: Uint8Array[]): Uint8Array => ext.make('2.5.29.17', false, der.seq(...names));
 const ncExt = (permitted: Uint8Array[], excluded: Uint8Array[] = [], critical = true): Uint8Array =>
-  ext.make('2.5.29.30', critical, der.seq(...(permitted.length ? [der.tlv(0xa0, ...permitted.map((b) => der.seq(b)))] : []), ...(excluded.length ? [der.tlv(0xa1, ...excluded.map((b) => der.seq(b)))] : [])));
+  ext.make(
+    '2.5.29.30',
+    critical,
+    der.seq(
+      ...(permitted.length ? [der.tlv(0xa0, ...permitted.map((b) => der.seq(b)))] : []),
+      ...(excluded.length ? [der.tlv(0xa1, ...excluded.map((b) => der.seq(b)))] : []),
+    ),
+  );
 
 describe('the base certificates', () => {
   it('a sound end entity and a sound CA path validate (every test below changes one thing)', async () => {
@@ -40,8 +50,12 @@ describe('§4.1 basic fields', () => {
   });
 
   it('§4.1.1.2 signatureAlgorithm must equal tbsCertificate.signature → malformed', async () => {
-    expect(await r.outcome(r.ee((s) => ({ ...s, outerAlgorithm: der.seq(der.oid('1.2.840.113549.1.1.12'), der.null()) })))).toMatch(/inner and outer signature algorithms differ/);
-    expect(await r.outcome(r.ee((s) => ({ ...s, outerAlgorithm: der.seq(der.oid('1.2.840.113549.1.1.11')) })))).toMatch(/inner and outer signature algorithms differ/);
+    expect(
+      await r.outcome(r.ee((s) => ({ ...s, outerAlgorithm: der.seq(der.oid('1.2.840.113549.1.1.12'), der.null()) }))),
+    ).toMatch(/inner and outer signature algorithms differ/);
+    expect(await r.outcome(r.ee((s) => ({ ...s, outerAlgorithm: der.seq(der.oid('1.2.840.113549.1.1.11')) })))).toMatch(
+      /inner and outer signature algorithms differ/,
+    );
   });
 
   it('§4.1.1.3 signatureValue with unused bits → malformed', async () => {
@@ -54,7 +68,9 @@ describe('§4.1 basic fields', () => {
 
   it('§4.1.2.2 serial numbers up to 20 octets are handled, longer ones refused', async () => {
     expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.int('7f'.padEnd(40, '1')) })))).toBe('valid');
-    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.int('7f'.padEnd(44, '1')) })))).toMatch(/serial number too long/);
+    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.int('7f'.padEnd(44, '1')) })))).toMatch(
+      /serial number too long/,
+    );
   });
 
   it('§4.1.2.2 (not enforced) a negative serial is accepted, and compared with its sign', async () => {
@@ -66,7 +82,9 @@ describe('§4.1 basic fields', () => {
   });
 
   it('§4.1.2.2 a non-minimal serial INTEGER is not DER → malformed', async () => {
-    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(0x00, 0x05)) })))).toMatch(/INTEGER not minimally encoded/);
+    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(0x00, 0x05)) })))).toMatch(
+      /INTEGER not minimally encoded/,
+    );
   });
 
   it('§4.1.2.4 an empty issuer name → not used', async () => {
@@ -79,13 +97,20 @@ describe('§4.1 basic fields', () => {
     const bmp = der.seq(
       der.set(der.seq(der.oid(OID.c), der.printable('JP'))),
       der.set(der.seq(der.oid(OID.o), der.tlv(0x1e, Buffer.from('Test Medical Association', 'utf16le').swap16()))),
-      der.set(der.seq(der.oid(OID.cn), der.tlv(0x14, text.encode('HPKI-01-TestAuthCA-forAuthentication-forIndividual')))),
+      der.set(
+        der.seq(der.oid(OID.cn), der.tlv(0x14, text.encode('HPKI-01-TestAuthCA-forAuthentication-forIndividual'))),
+      ),
     );
     expect(await r.outcome(r.ee((s) => ({ ...s, issuer: bmp })))).toBe('valid');
   });
 
   it('§4.1.2.5 times must be Zulu with seconds and no fractions → malformed', async () => {
-    for (const bad of [utc('3001010000Z'), utc('300101000000+0900'), generalized('20300101000000.5Z'), utc('300230000000Z')]) {
+    for (const bad of [
+      utc('3001010000Z'),
+      utc('300101000000+0900'),
+      generalized('20300101000000.5Z'),
+      utc('300230000000Z'),
+    ]) {
       expect(await r.outcome(r.ee((s) => ({ ...s, notBefore: bad })))).toMatch(malformed);
     }
   });
@@ -103,7 +128,11 @@ describe('§4.1 basic fields', () => {
   });
 
   it('§4.1.2.6 a CA with an empty subject → not used', async () => {
-    const [, ca] = r.caPath((s) => ({ ...s, subject: der.seq(), extensions: [...(s.extensions ?? []), san(der.tlv(0x82, text.encode('ca.example.jp')))] }));
+    const [, ca] = r.caPath((s) => ({
+      ...s,
+      subject: der.seq(),
+      extensions: [...(s.extensions ?? []), san(der.tlv(0x82, text.encode('ca.example.jp')))],
+    }));
     const below = r.ee((s) => ({ ...s, issuer: der.seq(), signingKey: r.caKey }));
     expect(await r.outcome(below, [ca])).toMatch(/ERR_CERT_UNTRUSTED/);
     expect(await r.outcome(ca)).toMatch(untrusted('4.1.2.6'));
@@ -111,8 +140,18 @@ describe('§4.1 basic fields', () => {
 
   it('§4.1.2.6 an empty subject needs a critical subjectAltName', async () => {
     const name = der.tlv(0x81, text.encode('kisoku@example.jp'));
-    expect(await r.outcome(r.ee((s) => ({ ...s, subject: der.seq(), extensions: [...(s.extensions ?? []), san(name)] })))).toMatch(untrusted('4.1.2.6'));
-    expect(await r.outcome(r.ee((s) => ({ ...s, subject: der.seq(), extensions: [...(s.extensions ?? []), ext.make('2.5.29.17', true, der.seq(name))] })))).toBe('valid');
+    expect(
+      await r.outcome(r.ee((s) => ({ ...s, subject: der.seq(), extensions: [...(s.extensions ?? []), san(name)] }))),
+    ).toMatch(untrusted('4.1.2.6'));
+    expect(
+      await r.outcome(
+        r.ee((s) => ({
+          ...s,
+          subject: der.seq(),
+          extensions: [...(s.extensions ?? []), ext.make('2.5.29.17', true, der.seq(name))],
+        })),
+      ),
+    ).toBe('valid');
   });
 
   it('§4.1.2.7 an rsaEncryption key without NULL parameters (RFC 3279) → not used', async () => {
@@ -123,7 +162,11 @@ describe('§4.1 basic fields', () => {
   });
 
   it('§4.1.2.8 unique identifiers in a v1 certificate → malformed', async () => {
-    expect(await r.outcome(r.ee((s) => ({ ...s, version: 0, extensions: undefined, uniqueIds: [der.tlv(0x81, Uint8Array.of(0, 1))] })))).toMatch(/unique identifiers need version 2 or 3/);
+    expect(
+      await r.outcome(
+        r.ee((s) => ({ ...s, version: 0, extensions: undefined, uniqueIds: [der.tlv(0x81, Uint8Array.of(0, 1))] })),
+      ),
+    ).toMatch(/unique identifiers need version 2 or 3/);
   });
 
   it('§4.1.2.9 extensions only in v3, and never an empty list → malformed', async () => {
@@ -134,29 +177,47 @@ describe('§4.1 basic fields', () => {
 
 describe('§4.2 extensions in general', () => {
   it('§4.2 an unrecognized critical extension → not used; a non-critical one is ignored', async () => {
-    expect(await r.outcome(r.ee(eeExt('1.2.3.4', ext.make('1.2.3.4', true, der.null()))))).toMatch(/unsupported critical extension 1\.2\.3\.4/);
+    expect(await r.outcome(r.ee(eeExt('1.2.3.4', ext.make('1.2.3.4', true, der.null()))))).toMatch(
+      /unsupported critical extension 1\.2\.3\.4/,
+    );
     expect(await r.outcome(r.ee(eeExt('1.2.3.4', ext.make('1.2.3.4', false, der.null()))))).toBe('valid');
   });
 
   it('§4.2 the same extension twice → malformed', async () => {
-    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), ext.keyUsage([0])] })))).toMatch(/duplicate extension 2\.5\.29\.15/);
+    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), ext.keyUsage([0])] })))).toMatch(
+      /duplicate extension 2\.5\.29\.15/,
+    );
   });
 
   it('§4.2 a recognized extension that does not decode is processed, so refused even when not critical', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.31', ext.make('2.5.29.31', false, der.seq(der.null())))))).toMatch(/extension 2\.5\.29\.31 is malformed/);
+    expect(await r.outcome(r.ee(eeExt('2.5.29.31', ext.make('2.5.29.31', false, der.seq(der.null())))))).toMatch(
+      /extension 2\.5\.29\.31 is malformed/,
+    );
   });
 
   it('§4.2 (DER) critical FALSE written out, or a BOOLEAN other than 00/FF → malformed', async () => {
-    const explicitFalse = der.seq(der.oid('2.5.29.15'), der.bool(false), der.octet(der.bitString(Uint8Array.of(0x80), 7)));
+    const explicitFalse = der.seq(
+      der.oid('2.5.29.15'),
+      der.bool(false),
+      der.octet(der.bitString(Uint8Array.of(0x80), 7)),
+    );
     expect(await r.outcome(r.ee(eeExt('2.5.29.15', explicitFalse)))).toMatch(/DEFAULT critical FALSE/);
-    const oddTrue = der.seq(der.oid('2.5.29.15'), der.tlv(0x01, Uint8Array.of(1)), der.octet(der.bitString(Uint8Array.of(0x80), 7)));
+    const oddTrue = der.seq(
+      der.oid('2.5.29.15'),
+      der.tlv(0x01, Uint8Array.of(1)),
+      der.octet(der.bitString(Uint8Array.of(0x80), 7)),
+    );
     expect(await r.outcome(r.ee(eeExt('2.5.29.15', oddTrue)))).toMatch(/bad BOOLEAN/);
   });
 });
 
 describe('§4.2.1 standard extensions', () => {
   it('§4.2.1.1 authorityKeyIdentifier marked critical → not used', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.35', ext.make('2.5.29.35', true, der.seq(der.implicit(0, r.pki.authCa.key.keyId))))))).toMatch(untrusted('4.2.1.1'));
+    expect(
+      await r.outcome(
+        r.ee(eeExt('2.5.29.35', ext.make('2.5.29.35', true, der.seq(der.implicit(0, r.pki.authCa.key.keyId))))),
+      ),
+    ).toMatch(untrusted('4.2.1.1'));
   });
 
   it('§4.2.1.1 no keyIdentifier in a certificate that is not self-issued → not used', async () => {
@@ -164,7 +225,9 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.2 subjectKeyIdentifier marked critical → not used', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.14', ext.make('2.5.29.14', true, der.octet(r.pki.eeKey.keyId)))))).toMatch(untrusted('4.2.1.2'));
+    expect(
+      await r.outcome(r.ee(eeExt('2.5.29.14', ext.make('2.5.29.14', true, der.octet(r.pki.eeKey.keyId))))),
+    ).toMatch(untrusted('4.2.1.2'));
   });
 
   it('§4.2.1.2 a CA certificate without subjectKeyIdentifier → not used', async () => {
@@ -178,7 +241,9 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.3 keyUsage with no bit set → not used', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.15', ext.make('2.5.29.15', true, der.bitString(new Uint8Array(), 0)))))).toMatch(untrusted('4.2.1.3'));
+    expect(
+      await r.outcome(r.ee(eeExt('2.5.29.15', ext.make('2.5.29.15', true, der.bitString(new Uint8Array(), 0))))),
+    ).toMatch(untrusted('4.2.1.3'));
   });
 
   it('§4.2.1.3 keyCertSign without the cA flag → not used', async () => {
@@ -186,12 +251,18 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.4 a policy OID twice → not used', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.32', ext.policies([OID.authEePolicy, OID.authEePolicy]))))).toMatch(untrusted('4.2.1.4'));
+    expect(await r.outcome(r.ee(eeExt('2.5.29.32', ext.policies([OID.authEePolicy, OID.authEePolicy]))))).toMatch(
+      untrusted('4.2.1.4'),
+    );
   });
 
   it('§4.2.1.4 a critical certificatePolicies with a qualifier that cannot be interpreted → not used; CPS qualifiers are fine', async () => {
     const withQualifier = (id: string, critical: boolean, policy: string = OID.authEePolicy): Uint8Array =>
-      ext.make('2.5.29.32', critical, der.seq(der.seq(der.oid(policy), der.seq(der.seq(der.oid(id), der.ia5('https://ca.example.jp/cps'))))));
+      ext.make(
+        '2.5.29.32',
+        critical,
+        der.seq(der.seq(der.oid(policy), der.seq(der.seq(der.oid(id), der.ia5('https://ca.example.jp/cps'))))),
+      );
     expect(await r.outcome(r.ee(eeExt('2.5.29.32', withQualifier('1.2.3.4.5', true))))).toMatch(untrusted('4.2.1.4'));
     expect(await r.outcome(r.ee(eeExt('2.5.29.32', withQualifier('1.3.6.1.5.5.7.2.1', true))))).toBe('valid');
     expect(await r.outcome(r.ee(eeExt('2.5.29.32', withQualifier('1.2.3.4.5', false))))).toBe('valid');
@@ -209,7 +280,9 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.6 an empty subjectAltName → malformed', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.17', san())))).toMatch(/^ERR_TOKEN_MALFORMED: certificate subjectAltName extension is malformed/);
+    expect(await r.outcome(r.ee(eeExt('2.5.29.17', san())))).toMatch(
+      /^ERR_TOKEN_MALFORMED: certificate subjectAltName extension is malformed/,
+    );
   });
 
   it.each([
@@ -224,22 +297,39 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.6 well-formed alternative names of every form are accepted', async () => {
-    const names = [der.tlv(0x81, text.encode('kisoku@example.jp')), der.tlv(0x82, text.encode('kisoku.example.jp')), der.tlv(0x86, text.encode('https://kisoku.example.jp/')), der.tlv(0x87, Uint8Array.of(192, 0, 2, 1)), der.explicit(4, r.eeName)];
+    const names = [
+      der.tlv(0x81, text.encode('kisoku@example.jp')),
+      der.tlv(0x82, text.encode('kisoku.example.jp')),
+      der.tlv(0x86, text.encode('https://kisoku.example.jp/')),
+      der.tlv(0x87, Uint8Array.of(192, 0, 2, 1)),
+      der.explicit(4, r.eeName),
+    ];
     expect(await r.outcome(r.ee(eeExt('2.5.29.17', san(...names))))).toBe('valid');
   });
 
   it('§4.2.1.7 issuerAltName follows the same rules', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.18', ext.make('2.5.29.18', false, der.seq(der.tlv(0x82, new Uint8Array()))))))).toMatch(untrusted('4.2.1.7'));
+    expect(
+      await r.outcome(r.ee(eeExt('2.5.29.18', ext.make('2.5.29.18', false, der.seq(der.tlv(0x82, new Uint8Array())))))),
+    ).toMatch(untrusted('4.2.1.7'));
   });
 
   it('§4.2.1.8 subjectDirectoryAttributes marked critical → not used', async () => {
-    expect(await r.outcome(r.ee(eeExt('2.5.29.9', ext.make('2.5.29.9', true, ext.hcRoleValue(['Medical Doctor'])))))).toMatch(untrusted('4.2.1.8'));
+    expect(
+      await r.outcome(r.ee(eeExt('2.5.29.9', ext.make('2.5.29.9', true, ext.hcRoleValue(['Medical Doctor']))))),
+    ).toMatch(untrusted('4.2.1.8'));
   });
 
   it('§4.2.1.9 pathLenConstraint without keyCertSign → not used', async () => {
     const [below, ca] = r.caPath(eeExt('2.5.29.19', ext.basicConstraints(true, 0)));
     expect(await r.outcome(below, [ca])).toBe('valid');
-    const [below2, ca2] = r.caPath((s) => ({ ...s, extensions: withExtension(withExtension(s.extensions ?? [], '2.5.29.19', ext.basicConstraints(true, 0)), '2.5.29.15', ext.keyUsage([6])) }));
+    const [below2, ca2] = r.caPath((s) => ({
+      ...s,
+      extensions: withExtension(
+        withExtension(s.extensions ?? [], '2.5.29.19', ext.basicConstraints(true, 0)),
+        '2.5.29.15',
+        ext.keyUsage([6]),
+      ),
+    }));
     expect(await r.outcome(ca2)).toMatch(untrusted('4.2.1.9'));
     expect(await r.outcome(below2, [ca2])).toMatch(/ERR_CERT_UNTRUSTED/);
   });
@@ -256,55 +346,106 @@ describe('§4.2.1 standard extensions', () => {
   });
 
   it('§4.2.1.10 name constraints in an end entity → not used', async () => {
-    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([der.explicit(4, r.eeName)])] })))).toMatch(untrusted('4.2.1.10'));
+    expect(
+      await r.outcome(
+        r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([der.explicit(4, r.eeName)])] })),
+      ),
+    ).toMatch(untrusted('4.2.1.10'));
   });
 
   it('§4.2.1.10 empty name constraints, or a minimum or maximum → not used', async () => {
-    const [below, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ext.make('2.5.29.30', true, der.seq())] }));
+    const [below, ca] = r.caPath((s) => ({
+      ...s,
+      extensions: [...(s.extensions ?? []), ext.make('2.5.29.30', true, der.seq())],
+    }));
     expect(await r.outcome(below, [ca])).toMatch(untrusted('4.2.1.10'));
-    const withMax = ext.make('2.5.29.30', true, der.seq(der.tlv(0xa0, der.seq(der.tlv(0x82, text.encode('example.jp')), der.implicit(1, Uint8Array.of(2))))));
+    const withMax = ext.make(
+      '2.5.29.30',
+      true,
+      der.seq(der.tlv(0xa0, der.seq(der.tlv(0x82, text.encode('example.jp')), der.implicit(1, Uint8Array.of(2))))),
+    );
     const [below2, ca2] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), withMax] }));
     expect(await r.outcome(below2, [ca2])).toMatch(untrusted('4.2.1.10'));
   });
 
   it('§4.2.1.10 a URI constraint that is not a host or domain, an iPAddress constraint that is not address and mask → not used', async () => {
-    for (const base of [der.tlv(0x86, text.encode('https://example.jp/')), der.tlv(0x87, Uint8Array.of(192, 0, 2, 0))]) {
+    for (const base of [
+      der.tlv(0x86, text.encode('https://example.jp/')),
+      der.tlv(0x87, Uint8Array.of(192, 0, 2, 0)),
+    ]) {
       const [below, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([base])] }));
       expect(await r.outcome(below, [ca])).toMatch(untrusted('4.2.1.10'));
     }
   });
 
   it('§4.2.1.10 (processed whether critical or not) a non-critical permitted subtree still binds', async () => {
-    const other = encodeName([[OID.c, 'JP'], [OID.o, 'Elsewhere']]);
-    const [below, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([der.explicit(4, other)], [], false)] }));
+    const other = encodeName([
+      [OID.c, 'JP'],
+      [OID.o, 'Elsewhere'],
+    ]);
+    const [below, ca] = r.caPath((s) => ({
+      ...s,
+      extensions: [...(s.extensions ?? []), ncExt([der.explicit(4, other)], [], false)],
+    }));
     expect(await r.outcome(below, [ca])).toMatch(/outside the permitted subtrees/);
   });
 
   it('§4.2.1.10 iPAddress constraints, and a URI without a host under a URI constraint', async () => {
-    const addIp = (permitted: Uint8Array[], excluded: Uint8Array[]) => r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt(permitted, excluded)] }));
+    const addIp = (permitted: Uint8Array[], excluded: Uint8Array[]) =>
+      r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt(permitted, excluded)] }));
     const ipName = san(der.tlv(0x87, Uint8Array.of(192, 0, 2, 7)));
     const [, ca] = addIp([der.tlv(0x87, Uint8Array.of(192, 0, 2, 0, 255, 255, 255, 0))], []);
-    const below = (name: Uint8Array) => r.ee((s) => ({ ...s, issuer: r.caName, signingKey: r.caKey, extensions: [...withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)), name] }));
+    const below = (name: Uint8Array) =>
+      r.ee((s) => ({
+        ...s,
+        issuer: r.caName,
+        signingKey: r.caKey,
+        extensions: [...withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)), name],
+      }));
     expect(await r.outcome(below(ipName), [ca])).toBe('valid');
     const [, caExcl] = addIp([], [der.tlv(0x87, Uint8Array.of(192, 0, 2, 0, 255, 255, 255, 0))]);
     expect(await r.outcome(below(ipName), [caExcl])).toMatch(/in an excluded subtree/);
     const [, caUri] = addIp([der.tlv(0x86, text.encode('.example.jp'))], []);
-    expect(await r.outcome(below(san(der.tlv(0x86, text.encode('urn:example:kisoku')))), [caUri])).toMatch(/cannot be checked against the name constraints/);
+    expect(await r.outcome(below(san(der.tlv(0x86, text.encode('urn:example:kisoku')))), [caUri])).toMatch(
+      /cannot be checked against the name constraints/,
+    );
   });
 
   it('§4.2.1.10 a constraint on a form this verifier cannot match refuses certificates with a name of that form', async () => {
     const otherName = der.tlv(0xa0, der.oid('1.3.6.1.4.1.311.20.2.3'), der.explicit(0, der.utf8('kisoku@example.jp')));
     const [, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([otherName])] }));
-    const below = (extra: Uint8Array[]) => r.ee((s) => ({ ...s, issuer: r.caName, signingKey: r.caKey, extensions: [...withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)), ...extra] }));
+    const below = (extra: Uint8Array[]) =>
+      r.ee((s) => ({
+        ...s,
+        issuer: r.caName,
+        signingKey: r.caKey,
+        extensions: [...withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)), ...extra],
+      }));
     expect(await r.outcome(below([]), [ca])).toBe('valid');
-    expect(await r.outcome(below([san(otherName)]), [ca])).toMatch(/otherName name under a constraint this verifier cannot process/);
+    expect(await r.outcome(below([san(otherName)]), [ca])).toMatch(
+      /otherName name under a constraint this verifier cannot process/,
+    );
   });
 
   it('§4.2.1.10 rfc822 constraints apply to a legacy emailAddress when there is no subjectAltName', async () => {
-    const [, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([der.tlv(0x81, text.encode('example.jp'))])] }));
-    const emailSubject = der.seq(der.set(der.seq(der.oid(OID.cn), der.printable('Kisoku Taro'))), der.set(der.seq(der.oid('1.2.840.113549.1.9.1'), der.ia5('kisoku@elsewhere.example'))));
-    const below = r.ee((s) => ({ ...s, subject: emailSubject, issuer: r.caName, signingKey: r.caKey, extensions: withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)) }));
-    expect(await r.outcome(below, [ca])).toMatch(/rfc822Name kisoku@elsewhere\.example is outside the permitted subtrees/);
+    const [, ca] = r.caPath((s) => ({
+      ...s,
+      extensions: [...(s.extensions ?? []), ncExt([der.tlv(0x81, text.encode('example.jp'))])],
+    }));
+    const emailSubject = der.seq(
+      der.set(der.seq(der.oid(OID.cn), der.printable('Kisoku Taro'))),
+      der.set(der.seq(der.oid('1.2.840.113549.1.9.1'), der.ia5('kisoku@elsewhere.example'))),
+    );
+    const below = r.ee((s) => ({
+      ...s,
+      subject: emailSubject,
+      issuer: r.caName,
+      signingKey: r.caKey,
+      extensions: withExtension(s.extensions ?? [], '2.5.29.35', ext.aki(r.caKey.keyId)),
+    }));
+    expect(await r.outcome(below, [ca])).toMatch(
+      /rfc822Name kisoku@elsewhere\.example is outside the permitted subtrees/,
+    );
   });
 
   it('§4.2.1.11 policy constraints → not used (no policy processing to honour them)', async () => {
@@ -315,7 +456,9 @@ describe('§4.2.1 standard extensions', () => {
 
   it('§4.2.1.12 with extendedKeyUsage, the certificate is used only for a purpose it lists', async () => {
     const eku = (...oids: string[]) => ext.make('2.5.29.37', false, der.seq(...oids.map((o) => der.oid(o))));
-    expect(await r.outcome(r.ee(eeExt('2.5.29.37', eku('1.3.6.1.5.5.7.3.1'))), [], { purpose: 'auth' })).toMatch(/^ERR_CERT_PURPOSE: .*extended key usage/);
+    expect(await r.outcome(r.ee(eeExt('2.5.29.37', eku('1.3.6.1.5.5.7.3.1'))), [], { purpose: 'auth' })).toMatch(
+      /^ERR_CERT_PURPOSE: .*extended key usage/,
+    );
     expect(await r.outcome(r.ee(eeExt('2.5.29.37', eku('1.3.6.1.5.5.7.3.2'))), [], { purpose: 'auth' })).toBe('valid');
     expect(await r.outcome(r.ee(eeExt('2.5.29.37', eku('2.5.29.37.0'))), [], { purpose: 'auth' })).toBe('valid');
   });
@@ -327,35 +470,73 @@ describe('§4.2.1 standard extensions', () => {
 
   it('§4.2.1.13 nameRelativeToCRLIssuer with two cRLIssuer names → not used', async () => {
     const rdn = der.tlv(0xa1, der.seq(der.oid(OID.cn), der.printable('CRL1')));
-    const dp = der.seq(der.explicit(0, rdn), der.tlv(0xa2, der.explicit(4, r.pki.root.name), der.explicit(4, r.pki.authCa.name)));
-    expect(await r.outcome(r.ee(eeExt('2.5.29.31', ext.make('2.5.29.31', false, der.seq(dp)))))).toMatch(untrusted('4.2.1.13'));
+    const dp = der.seq(
+      der.explicit(0, rdn),
+      der.tlv(0xa2, der.explicit(4, r.pki.root.name), der.explicit(4, r.pki.authCa.name)),
+    );
+    expect(await r.outcome(r.ee(eeExt('2.5.29.31', ext.make('2.5.29.31', false, der.seq(dp)))))).toMatch(
+      untrusted('4.2.1.13'),
+    );
   });
 
   it('§4.2.1.14 inhibitAnyPolicy not critical → not used', async () => {
-    const [below, ca] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ext.make('2.5.29.54', false, der.int(0))] }));
+    const [below, ca] = r.caPath((s) => ({
+      ...s,
+      extensions: [...(s.extensions ?? []), ext.make('2.5.29.54', false, der.int(0))],
+    }));
     expect(await r.outcome(below, [ca])).toMatch(untrusted('4.2.1.14'));
-    const [below2, ca2] = r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ext.make('2.5.29.54', true, der.int(0))] }));
+    const [below2, ca2] = r.caPath((s) => ({
+      ...s,
+      extensions: [...(s.extensions ?? []), ext.make('2.5.29.54', true, der.int(0))],
+    }));
     expect(await r.outcome(below2, [ca2])).toBe('valid');
   });
 
   it('§4.2.1.15 freshestCRL marked critical → not used', async () => {
-    const fresh = ext.make('2.5.29.46', true, der.seq(der.seq(der.explicit(0, der.explicit(0, der.implicit(6, text.encode('http://crl.example.jp/delta.crl')))))));
-    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), fresh] })))).toMatch(untrusted('4.2.1.15'));
+    const fresh = ext.make(
+      '2.5.29.46',
+      true,
+      der.seq(
+        der.seq(der.explicit(0, der.explicit(0, der.implicit(6, text.encode('http://crl.example.jp/delta.crl'))))),
+      ),
+    );
+    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), fresh] })))).toMatch(
+      untrusted('4.2.1.15'),
+    );
   });
 
   it.each([
     ['4.2.2.1', '1.3.6.1.5.5.7.1.1', '1.3.6.1.5.5.7.48.2'],
     ['4.2.2.2', '1.3.6.1.5.5.7.1.11', '1.3.6.1.5.5.7.48.5'],
   ])('§%s authority/subject information access marked critical → not used', async (section, oid, method) => {
-    const access = (critical: boolean) => ext.make(oid, critical, der.seq(der.seq(der.oid(method), der.implicit(6, text.encode('http://ca.example.jp/ca.cer')))));
-    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), access(true)] })))).toMatch(untrusted(section));
-    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), access(false)] })))).toBe('valid');
+    const access = (critical: boolean) =>
+      ext.make(
+        oid,
+        critical,
+        der.seq(der.seq(der.oid(method), der.implicit(6, text.encode('http://ca.example.jp/ca.cer')))),
+      );
+    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), access(true)] })))).toMatch(
+      untrusted(section),
+    );
+    expect(await r.outcome(r.ee((s) => ({ ...s, extensions: [...(s.extensions ?? []), access(false)] })))).toBe(
+      'valid',
+    );
   });
 });
 
 describe('the builders themselves', () => {
   it('write what they are told (a v1 certificate without extensions parses)', async () => {
-    const v1 = rawCertificate({ version: 0, issuer: r.pki.authCa.name, subject: r.eeName, subjectKey: r.pki.eeKey, signingKey: r.pki.authCa.key, innerAlgorithm: rsaSha256() }, r.pki.now);
+    const v1 = rawCertificate(
+      {
+        version: 0,
+        issuer: r.pki.authCa.name,
+        subject: r.eeName,
+        subjectKey: r.pki.eeKey,
+        signingKey: r.pki.authCa.key,
+        innerAlgorithm: rsaSha256(),
+      },
+      r.pki.now,
+    );
     // No AKI, so §4.2.1.1 refuses it: it parsed, which is what this checks.
     expect(await r.outcome(v1)).toMatch(untrusted('4.2.1.1'));
   });

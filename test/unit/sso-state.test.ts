@@ -1,19 +1,27 @@
-import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { encodeName, OID } from '../helpers/test-pki.js';
-import { deriveSub } from '../../server/sso/sub.js';
+import { describe, expect, it } from 'vitest';
 import { type DistinguishedName, decodeName } from '../../protocol/x500-name.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
+import { deriveSub } from '../../server/sso/sub.js';
+import { encodeName, OID } from '../helpers/test-pki.js';
 
 /** The sub derivation of docs/sso.md, and the memory store's bounds (full: refuse, never evict). */
 
 const name = (spec: ReadonlyArray<readonly [string, string]>): DistinguishedName => decodeName(encodeName(spec));
-const JMA = [[OID.c, 'JP'], [OID.o, 'Japan Medical Association'], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+const JMA = [
+  [OID.c, 'JP'],
+  [OID.o, 'Japan Medical Association'],
+  [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication'],
+] as const;
 
 describe('sub', () => {
   it('is SHA-256 of the context, the issuer key and the holder id, as base64url', () => {
     const sub = deriveSub(name(JMA), 'A1234567');
-    const key = JSON.stringify([[['2.5.4.6', 'jp']], [['2.5.4.10', 'japan medical association']], [['2.5.4.3', 'hpki-01-medicaldoctorca-forauthentication']]]);
+    const key = JSON.stringify([
+      [['2.5.4.6', 'jp']],
+      [['2.5.4.10', 'japan medical association']],
+      [['2.5.4.3', 'hpki-01-medicaldoctorca-forauthentication']],
+    ]);
     const expected = createHash('sha256').update(`hpki-login sub 1\u0000${key}\u0000A1234567`).digest('base64url');
     expect(sub).toBe(expected);
     expect(sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -21,10 +29,18 @@ describe('sub', () => {
 
   it('stays when the CA re-encodes or re-cases its name; changes with the holder id or the CA', () => {
     const sub = deriveSub(name(JMA), 'A1234567');
-    const recased = [[OID.c, 'JP'], [OID.o, 'JAPAN  Medical Association '], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+    const recased = [
+      [OID.c, 'JP'],
+      [OID.o, 'JAPAN  Medical Association '],
+      [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication'],
+    ] as const;
     expect(deriveSub(name(recased), 'A1234567')).toBe(sub);
     expect(deriveSub(name(JMA), 'A1234568')).not.toBe(sub);
-    const medis = [[OID.c, 'JP'], [OID.o, 'MEDIS-DC'], [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication']] as const;
+    const medis = [
+      [OID.c, 'JP'],
+      [OID.o, 'MEDIS-DC'],
+      [OID.cn, 'HPKI-01-MedicalDoctorCA-forAuthentication'],
+    ] as const;
     expect(deriveSub(name(medis), 'A1234567')).not.toBe(sub);
     expect(() => deriveSub(name(JMA), '')).toThrow(RangeError);
   });
@@ -38,7 +54,10 @@ describe('memory SSO store', () => {
     await sessions.upsert('a', { uid: 'ua' }, 60);
     await sessions.upsert('b', { uid: 'ub' }, 60);
     await store.adapter('Interaction').upsert('c', { returnTo: 'x' }, 5);
-    await expect(sessions.upsert('d', { uid: 'ud' }, 60)).rejects.toMatchObject({ error: 'temporarily_unavailable', statusCode: 503 });
+    await expect(sessions.upsert('d', { uid: 'ud' }, 60)).rejects.toMatchObject({
+      error: 'temporarily_unavailable',
+      statusCode: 503,
+    });
     expect(await sessions.find('a')).toMatchObject({ uid: 'ua' });
     expect(await sessions.findByUid('ub')).toMatchObject({ uid: 'ub' });
     await sessions.upsert('a', { uid: 'ua', accountId: 'x' }, 60);
@@ -70,8 +89,13 @@ describe('memory SSO store', () => {
     const store = createMemorySsoStore({ maxChallenges: 2 });
     const first = await store.challenges.issue('session-aaaaaaaaaaaaaaaa');
     await store.challenges.issue('session-bbbbbbbbbbbbbbbb');
-    await expect(store.challenges.issue('session-cccccccccccccccc')).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
-    expect(await store.challenges.take('session-aaaaaaaaaaaaaaaa')).toEqual({ status: 'ok', challenge: first.challenge });
+    await expect(store.challenges.issue('session-cccccccccccccccc')).rejects.toMatchObject({
+      code: 'ERR_HPKI_INTERNAL',
+    });
+    expect(await store.challenges.take('session-aaaaaaaaaaaaaaaa')).toEqual({
+      status: 'ok',
+      challenge: first.challenge,
+    });
     await store.close();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HpkiError } from '../../protocol/errors.js';
-import { createCertificateValidator } from '../../server/verify/certificate-validator.js';
 import type { CertificateValidation } from '../../server/verify/certificate-validator.js';
+import { createCertificateValidator } from '../../server/verify/certificate-validator.js';
 import { createValidationCache } from '../../server/verify/validation-cache.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 
@@ -41,7 +41,11 @@ describe('validation cache', () => {
   });
   it('keeps no failures, and nothing when turned off', () => {
     const cache = createValidationCache(60_000);
-    cache.put(ee, [ca], at(0), { error: new HpkiError('ERR_CERT_REVOKED', 'revoked'), path: [ee, ca], revocation: undefined });
+    cache.put(ee, [ca], at(0), {
+      error: new HpkiError('ERR_CERT_REVOKED', 'revoked'),
+      path: [ee, ca],
+      revocation: undefined,
+    });
     expect(cache.get(ee, [ca], at(1))).toBeUndefined();
     const off = createValidationCache(0);
     off.put(ee, [ca], at(0), ok);

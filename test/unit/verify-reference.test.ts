@@ -50,8 +50,12 @@ describe('kagurazaka (MEDIS test signing certificate, 2022–2027)', () => {
   });
 
   it('has no current CRL after the list’s nextUpdate, or with the 2017 list', async () => {
-    expect((await check(KAGURAZAKA, LISTS_2022, { at: new Date('2022-10-03T00:00:00Z') })).error?.code).toBe('ERR_REVOCATION_UNKNOWN');
-    expect((await check(KAGURAZAKA, LISTS_2017, { at: new Date('2022-09-29T12:00:00Z') })).error?.code).toBe('ERR_REVOCATION_UNKNOWN');
+    expect((await check(KAGURAZAKA, LISTS_2022, { at: new Date('2022-10-03T00:00:00Z') })).error?.code).toBe(
+      'ERR_REVOCATION_UNKNOWN',
+    );
+    expect((await check(KAGURAZAKA, LISTS_2017, { at: new Date('2022-09-29T12:00:00Z') })).error?.code).toBe(
+      'ERR_REVOCATION_UNKNOWN',
+    );
   });
 
   it('is refused for purpose auth (nonRepudiation only)', async () => {
@@ -76,11 +80,17 @@ describe('rokujuni (MEDIS test signing certificate, 2017–2022)', () => {
   });
 
   it('is refused for purpose auth', async () => {
-    expect((await check(ROKUJUNI, LISTS_2017, { at: new Date('2017-04-26T12:00:00Z'), purpose: 'auth' })).error?.code).toBe('ERR_CERT_PURPOSE');
+    expect(
+      (await check(ROKUJUNI, LISTS_2017, { at: new Date('2017-04-26T12:00:00Z'), purpose: 'auth' })).error?.code,
+    ).toBe('ERR_CERT_PURPOSE');
   });
 
   it('is untrusted without the MEDIS signing CA', async () => {
-    const validator = createCertificateValidator({ anchors: [ref(ROOT)], intermediates: [ref('medis-auth-ca2.pem')], revocation: 'off' });
+    const validator = createCertificateValidator({
+      anchors: [ref(ROOT)],
+      intermediates: [ref('medis-auth-ca2.pem')],
+      revocation: 'off',
+    });
     const v = await validator.validate(validator.parse(ref(ROKUJUNI)), [], { at: new Date('2017-04-26T12:00:00Z') });
     expect(v.error?.code).toBe('ERR_CERT_UNTRUSTED');
   });

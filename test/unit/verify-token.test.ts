@@ -6,14 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedCert, MockPki } from '../../native-host/mock-pki/index.js';
-import { issueHolderCertificates, loadOrCreateMockPki, makeCrl, writeCurrentCrls } from '../../native-host/mock-pki/index.js';
+import {
+  issueHolderCertificates,
+  loadOrCreateMockPki,
+  makeCrl,
+  writeCurrentCrls,
+} from '../../native-host/mock-pki/index.js';
+import { decodeCertificate } from '../../protocol/certificate-der.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Token } from '../../protocol/token.js';
-import { decodeCertificate } from '../../protocol/certificate-der.js';
 import type { ChallengeTake, VerifierOptions } from '../../server/verify/index.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
-import { OID, createTestPki, encodeName, ext, generateTestKey, makeCertificate, signLoginToken, testKeyFromPem } from '../helpers/test-pki.js';
+import {
+  createTestPki,
+  encodeName,
+  ext,
+  generateTestKey,
+  makeCertificate,
+  OID,
+  signLoginToken,
+  testKeyFromPem,
+} from '../helpers/test-pki.js';
 
 interface Vector {
   name: string;
@@ -83,22 +97,40 @@ describe('the shared vectors', () => {
 
   it('accepts the token as JSON text too', async () => {
     const v = vectors[0]!;
-    expect(await codeOf(verifier.verify(JSON.stringify(v.token), session({ status: 'ok', challenge: v.challenge }, v.origin).context))).toBe('ok');
+    expect(
+      await codeOf(
+        verifier.verify(JSON.stringify(v.token), session({ status: 'ok', challenge: v.challenge }, v.origin).context),
+      ),
+    ).toBe('ok');
   });
 
-  it.each(vectors.map((v) => [v.name, v] as const))('refuses %s for every other origin and challenge', async (_name, v) => {
-    for (const other of vectors.filter((o) => o !== v)) {
-      expect(await codeOf(verifier.verify(v.token, session({ status: 'ok', challenge: v.challenge }, other.origin).context))).toBe('ERR_SIGNATURE_INVALID');
-      expect(await codeOf(verifier.verify(v.token, session({ status: 'ok', challenge: other.challenge }, v.origin).context))).toBe('ERR_SIGNATURE_INVALID');
-    }
-    const near = `${v.origin}/`;
-    expect(await codeOf(verifier.verify(v.token, session({ status: 'ok', challenge: v.challenge }, near).context))).toBe('ERR_SIGNATURE_INVALID');
-  });
+  it.each(vectors.map((v) => [v.name, v] as const))(
+    'refuses %s for every other origin and challenge',
+    async (_name, v) => {
+      for (const other of vectors.filter((o) => o !== v)) {
+        expect(
+          await codeOf(
+            verifier.verify(v.token, session({ status: 'ok', challenge: v.challenge }, other.origin).context),
+          ),
+        ).toBe('ERR_SIGNATURE_INVALID');
+        expect(
+          await codeOf(
+            verifier.verify(v.token, session({ status: 'ok', challenge: other.challenge }, v.origin).context),
+          ),
+        ).toBe('ERR_SIGNATURE_INVALID');
+      }
+      const near = `${v.origin}/`;
+      expect(
+        await codeOf(verifier.verify(v.token, session({ status: 'ok', challenge: v.challenge }, near).context)),
+      ).toBe('ERR_SIGNATURE_INVALID');
+    },
+  );
 });
 
 describe('PROTOCOL.md §5, one refusal per code', () => {
   const verifier = createTokenVerifier(vectorOptions());
-  const goodToken = (): Token => signLoginToken({ certificate: tv('ee.pem'), privateKey: tvKey('ee.key'), origin: ORIGIN, challenge: CHALLENGE });
+  const goodToken = (): Token =>
+    signLoginToken({ certificate: tv('ee.pem'), privateKey: tvKey('ee.key'), origin: ORIGIN, challenge: CHALLENGE });
 
   it('ERR_TOKEN_MALFORMED, without taking the challenge', async () => {
     const token = goodToken();
@@ -130,71 +162,149 @@ describe('PROTOCOL.md §5, one refusal per code', () => {
     const unknown = session({ status: 'unknown' });
     expect(await codeOf(verifier.verify(goodToken(), unknown.context))).toBe('ERR_CHALLENGE_UNKNOWN');
     expect(unknown.state.calls).toBe(1);
-    expect(await codeOf(verifier.verify(goodToken(), session({ status: 'expired' }).context))).toBe('ERR_CHALLENGE_EXPIRED');
+    expect(await codeOf(verifier.verify(goodToken(), session({ status: 'expired' }).context))).toBe(
+      'ERR_CHALLENGE_EXPIRED',
+    );
   });
 
   it('ERR_CERT_PURPOSE for the signing certificate (nonRepudiation only)', async () => {
-    const token = signLoginToken({ certificate: tv('ee_sign.pem'), privateKey: tvKey('ee_sign.key'), origin: ORIGIN, challenge: CHALLENGE, intermediates: [tv('signca.pem')] });
+    const token = signLoginToken({
+      certificate: tv('ee_sign.pem'),
+      privateKey: tvKey('ee_sign.key'),
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: [tv('signca.pem')],
+    });
     expect(await codeOf(verifier.verify(token, session().context))).toBe('ERR_CERT_PURPOSE');
   });
 
   it('ERR_CERT_POLICY for an authentication key under a non-authentication policy', async () => {
     const pki = createTestPki();
     const ee = pki.issueEe({ policies: ['1.2.392.100495.1.5.1.1.0.1'] });
-    const token = signLoginToken({ certificate: ee.certificate, privateKey: ee.key.privateKey, origin: ORIGIN, challenge: CHALLENGE });
-    const own = createTokenVerifier({ anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate], revocation: 'off' });
+    const token = signLoginToken({
+      certificate: ee.certificate,
+      privateKey: ee.key.privateKey,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+    });
+    const own = createTokenVerifier({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'off',
+    });
     expect(await codeOf(own.verify(token, session().context))).toBe('ERR_CERT_POLICY');
-    expect(await codeOf(createTokenVerifier({ ...vectorOptions(), authPolicyArcs: ['1.2.392.100495.1.5.1.2.0.9'] }).verify(goodToken(), session().context))).toBe('ERR_CERT_POLICY');
+    expect(
+      await codeOf(
+        createTokenVerifier({ ...vectorOptions(), authPolicyArcs: ['1.2.392.100495.1.5.1.2.0.9'] }).verify(
+          goodToken(),
+          session().context,
+        ),
+      ),
+    ).toBe('ERR_CERT_POLICY');
   });
 
   it('ERR_CERT_UNTRUSTED for an unknown CA and for a certificate issued by an end entity', async () => {
-    const elsewhere = createTokenVerifier({ ...vectorOptions(), anchors: [readSharedPemDer('hpki-reference', 'mhlw-hpki-root-ca-v2.pem')], intermediates: [] });
+    const elsewhere = createTokenVerifier({
+      ...vectorOptions(),
+      anchors: [readSharedPemDer('hpki-reference', 'mhlw-hpki-root-ca-v2.pem')],
+      intermediates: [],
+    });
     expect(await codeOf(elsewhere.verify(goodToken(), session().context))).toBe('ERR_CERT_UNTRUSTED');
     // Supplying the CA in the token does not help when its root is not an anchor.
-    const withCa = signLoginToken({ certificate: tv('ee.pem'), privateKey: tvKey('ee.key'), origin: ORIGIN, challenge: CHALLENGE, intermediates: [tv('authca.pem')] });
+    const withCa = signLoginToken({
+      certificate: tv('ee.pem'),
+      privateKey: tvKey('ee.key'),
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: [tv('authca.pem')],
+    });
     expect(await codeOf(elsewhere.verify(withCa, session().context))).toBe('ERR_CERT_UNTRUSTED');
 
     const holderKey = generateTestKey();
     const underEe = makeCertificate({
       serial: 0x77,
       issuer: decodeCertificate(tv('ee.pem')).subjectDer,
-      subject: encodeName([[OID.c, 'JP'], [OID.cn, 'Sub Holder'], [OID.serialNumber, 'SUB000001']]),
+      subject: encodeName([
+        [OID.c, 'JP'],
+        [OID.cn, 'Sub Holder'],
+        [OID.serialNumber, 'SUB000001'],
+      ]),
       notBefore: new Date('2027-01-01T00:00:00Z'),
       notAfter: new Date('2028-01-01T00:00:00Z'),
       subjectKey: holderKey,
       signingKey: testKeyFromPem(tvKey('ee.key')),
       extensions: [ext.keyUsage([0]), ext.policies([OID.authEePolicy]), ext.hcRole('Medical Doctor')],
     });
-    const token = signLoginToken({ certificate: underEe, privateKey: holderKey.privateKey, origin: ORIGIN, challenge: CHALLENGE, intermediates: [tv('ee.pem'), tv('authca.pem')] });
+    const token = signLoginToken({
+      certificate: underEe,
+      privateKey: holderKey.privateKey,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: [tv('ee.pem'), tv('authca.pem')],
+    });
     expect(await codeOf(verifier.verify(token, session().context))).toBe('ERR_CERT_UNTRUSTED');
   });
 
   it('ERR_CERT_REVOKED for ee_revoked.pem', async () => {
-    const token = signLoginToken({ certificate: tv('ee_revoked.pem'), privateKey: tvKey('ee_revoked.key'), origin: ORIGIN, challenge: CHALLENGE });
+    const token = signLoginToken({
+      certificate: tv('ee_revoked.pem'),
+      privateKey: tvKey('ee_revoked.key'),
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+    });
     expect(await codeOf(verifier.verify(token, session().context))).toBe('ERR_CERT_REVOKED');
     // Even with soft-fail a listed certificate is refused.
-    expect(await codeOf(createTokenVerifier(vectorOptions({ revocation: 'soft-fail' })).verify(token, session().context))).toBe('ERR_CERT_REVOKED');
+    expect(
+      await codeOf(createTokenVerifier(vectorOptions({ revocation: 'soft-fail' })).verify(token, session().context)),
+    ).toBe('ERR_CERT_REVOKED');
   });
 
   it('ERR_REVOCATION_UNKNOWN without a CRL (fail closed by default); soft-fail and off let it pass', async () => {
-    expect(await codeOf(createTokenVerifier(vectorOptions({ crls: [] })).verify(goodToken(), session().context))).toBe('ERR_REVOCATION_UNKNOWN');
-    expect(await codeOf(createTokenVerifier(vectorOptions({ crls: [], revocation: 'soft-fail' })).verify(goodToken(), session().context))).toBe('ok');
-    expect(await codeOf(createTokenVerifier(vectorOptions({ crls: [], revocation: 'off' })).verify(goodToken(), session().context))).toBe('ok');
+    expect(await codeOf(createTokenVerifier(vectorOptions({ crls: [] })).verify(goodToken(), session().context))).toBe(
+      'ERR_REVOCATION_UNKNOWN',
+    );
+    expect(
+      await codeOf(
+        createTokenVerifier(vectorOptions({ crls: [], revocation: 'soft-fail' })).verify(
+          goodToken(),
+          session().context,
+        ),
+      ),
+    ).toBe('ok');
+    expect(
+      await codeOf(
+        createTokenVerifier(vectorOptions({ crls: [], revocation: 'off' })).verify(goodToken(), session().context),
+      ),
+    ).toBe('ok');
   });
 
   it('ERR_SIGNATURE_INVALID for a signature by another key or a damaged signature', async () => {
-    const wrongKey = signLoginToken({ certificate: tv('ee.pem'), privateKey: tvKey('ee_pharm.key'), origin: ORIGIN, challenge: CHALLENGE });
+    const wrongKey = signLoginToken({
+      certificate: tv('ee.pem'),
+      privateKey: tvKey('ee_pharm.key'),
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+    });
     expect(await codeOf(verifier.verify(wrongKey, session().context))).toBe('ERR_SIGNATURE_INVALID');
     const good = goodToken();
     const flipped = Buffer.from(good.signature, 'base64');
     flipped[100] = flipped[100]! ^ 1;
-    expect(await codeOf(verifier.verify({ ...good, signature: flipped.toString('base64') }, session().context))).toBe('ERR_SIGNATURE_INVALID');
+    expect(await codeOf(verifier.verify({ ...good, signature: flipped.toString('base64') }, session().context))).toBe(
+      'ERR_SIGNATURE_INVALID',
+    );
     const short = flipped.subarray(0, 255).toString('base64');
-    expect(await codeOf(verifier.verify({ ...good, signature: short }, session().context))).toBe('ERR_SIGNATURE_INVALID');
+    expect(await codeOf(verifier.verify({ ...good, signature: short }, session().context))).toBe(
+      'ERR_SIGNATURE_INVALID',
+    );
   });
 
   it('ERR_ROLE_NOT_ALLOWED for the pharmacist unless the site admits pharmacists', async () => {
-    const token = signLoginToken({ certificate: tv('ee_pharm.pem'), privateKey: tvKey('ee_pharm.key'), origin: ORIGIN, challenge: CHALLENGE });
+    const token = signLoginToken({
+      certificate: tv('ee_pharm.pem'),
+      privateKey: tvKey('ee_pharm.key'),
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+    });
     expect(await codeOf(verifier.verify(token, session().context))).toBe('ERR_ROLE_NOT_ALLOWED');
     const pharmacy = createTokenVerifier(vectorOptions({ allowedRoles: ['Pharmacist'] }));
     expect((await pharmacy.verify(token, session().context)).hcRole).toBe('Pharmacist');
@@ -226,7 +336,14 @@ describe('with the mock PKI (CA keys at hand)', () => {
     dir = await mkdtemp(join(tmpdir(), 'hpki-verify-'));
     pki = await loadOrCreateMockPki(dir, { crlBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     const issue = async (spec: { expired?: boolean; notYetValid?: boolean; revoked?: boolean }) =>
-      (await issueHolderCertificates(pki, { name: 'Mock Ichiro', nameJa: '模擬　一郎', role: 'Medical Doctor', ...spec })).auth;
+      (
+        await issueHolderCertificates(pki, {
+          name: 'Mock Ichiro',
+          nameJa: '模擬　一郎',
+          role: 'Medical Doctor',
+          ...spec,
+        })
+      ).auth;
     holders.good = await issue({});
     holders.expired = await issue({ expired: true });
     holders.notYetValid = await issue({ notYetValid: true });
@@ -240,7 +357,13 @@ describe('with the mock PKI (CA keys at hand)', () => {
   });
 
   const tokenOf = (holder: IssuedCert): Token =>
-    signLoginToken({ certificate: holder.certificate, privateKey: holder.privateKeyPkcs8, origin: ORIGIN, challenge: CHALLENGE, intermediates: [pki.authCa.certificate] });
+    signLoginToken({
+      certificate: holder.certificate,
+      privateKey: holder.privateKeyPkcs8,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+      intermediates: [pki.authCa.certificate],
+    });
   const mockVerifier = async (extra: Partial<VerifierOptions> = {}) =>
     createTokenVerifier({ anchors: [pki.root.certificate], crls: [(await writeCurrentCrls(pki)).authCaCrl], ...extra });
 
@@ -257,18 +380,33 @@ describe('with the mock PKI (CA keys at hand)', () => {
   });
 
   it('ERR_CERT_REVOKED from the CA’s current CRL', async () => {
-    expect(await codeOf((await mockVerifier()).verify(tokenOf(holders.revoked), session().context))).toBe('ERR_CERT_REVOKED');
+    expect(await codeOf((await mockVerifier()).verify(tokenOf(holders.revoked), session().context))).toBe(
+      'ERR_CERT_REVOKED',
+    );
   });
 
   it('ERR_REVOCATION_UNKNOWN with only a stale CRL; soft-fail accepts', async () => {
     const day = 86_400_000;
-    const stale = await makeCrl(pki, { issuer: 'auth', thisUpdate: new Date(Date.now() - 10 * day), nextUpdate: new Date(Date.now() - 6 * day) });
+    const stale = await makeCrl(pki, {
+      issuer: 'auth',
+      thisUpdate: new Date(Date.now() - 10 * day),
+      nextUpdate: new Date(Date.now() - 6 * day),
+    });
     const v = await mockVerifier({ crls: [stale] });
     expect(await codeOf(v.verify(tokenOf(holders.good), session().context))).toBe('ERR_REVOCATION_UNKNOWN');
-    expect(await codeOf((await mockVerifier({ crls: [stale], revocation: 'soft-fail' })).verify(tokenOf(holders.good), session().context))).toBe('ok');
+    expect(
+      await codeOf(
+        (await mockVerifier({ crls: [stale], revocation: 'soft-fail' })).verify(
+          tokenOf(holders.good),
+          session().context,
+        ),
+      ),
+    ).toBe('ok');
     // A CRL of the other CA does not count either.
     const signCrl = (await writeCurrentCrls(pki)).signCaCrl;
-    expect(await codeOf((await mockVerifier({ crls: [signCrl] })).verify(tokenOf(holders.good), session().context))).toBe('ERR_REVOCATION_UNKNOWN');
+    expect(
+      await codeOf((await mockVerifier({ crls: [signCrl] })).verify(tokenOf(holders.good), session().context)),
+    ).toBe('ERR_REVOCATION_UNKNOWN');
   });
 
   it('fetches the CRL from the certificate’s CRLDP over HTTP, once, and fails closed when it cannot', async () => {
@@ -282,6 +420,13 @@ describe('with the mock PKI (CA keys at hand)', () => {
     serveCrls = false;
     const offline = await mockVerifier({ crls: [], fetchCrls: true });
     expect(await codeOf(offline.verify(tokenOf(holders.good), session().context))).toBe('ERR_REVOCATION_UNKNOWN');
-    expect(await codeOf((await mockVerifier({ crls: [], fetchCrls: true, revocation: 'soft-fail' })).verify(tokenOf(holders.good), session().context))).toBe('ok');
+    expect(
+      await codeOf(
+        (await mockVerifier({ crls: [], fetchCrls: true, revocation: 'soft-fail' })).verify(
+          tokenOf(holders.good),
+          session().context,
+        ),
+      ),
+    ).toBe('ok');
   });
 });

@@ -30,8 +30,16 @@ describe('hpki-login mock-card', () => {
     capture();
     const out = join(dir, 'default.card');
     expect(await run(['create', '--out', out, '--pki', join(dir, 'pki')])).toBe(0);
-    const summary = JSON.parse(output.join('')) as { card: string; kind: string; holder: { name: string; nameJa: string; role: string } };
-    expect(summary).toMatchObject({ card: out, kind: 'hpki', holder: { name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor' } });
+    const summary = JSON.parse(output.join('')) as {
+      card: string;
+      kind: string;
+      holder: { name: string; nameJa: string; role: string };
+    };
+    expect(summary).toMatchObject({
+      card: out,
+      kind: 'hpki',
+      holder: { name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor' },
+    });
     const file = loadCardFile(out);
     const cert = new X509Certificate(readAuthKeyPair(file).certificate);
     expect(cert.subject).toContain('CN=Nichii Taro');
@@ -41,7 +49,20 @@ describe('hpki-login mock-card', () => {
   it('create: honours name, role, expiry and kind; a custom name gets no default Japanese name', async () => {
     capture();
     const out = join(dir, 'pharm.card');
-    const code = await run(['create', '--out', out, '--pki', join(dir, 'pki'), '--name', 'Yakuzai Hanako', '--role', 'Pharmacist', '--expired', '--pin', '87654321']);
+    const code = await run([
+      'create',
+      '--out',
+      out,
+      '--pki',
+      join(dir, 'pki'),
+      '--name',
+      'Yakuzai Hanako',
+      '--role',
+      'Pharmacist',
+      '--expired',
+      '--pin',
+      '87654321',
+    ]);
     expect(code).toBe(0);
     const file = loadCardFile(out);
     expect(file.kind === 'hpki' && file.holder).toEqual({ name: 'Yakuzai Hanako', role: 'Pharmacist' });

@@ -1,13 +1,18 @@
-import { X509Certificate, createHash, createPrivateKey, sign, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, sign, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { X509Crl } from '../../protocol/x509.js';
 import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
 import {
-  createCardFile, createVirtualCard, loadCardFile, readAuthKeyPair, type CardFile, type VirtualCard,
+  type CardFile,
+  createCardFile,
+  createVirtualCard,
+  loadCardFile,
+  readAuthKeyPair,
+  type VirtualCard,
 } from '../../native-host/virtual-card/index.js';
+import { X509Crl } from '../../protocol/x509.js';
 
 const AUTH_AID = 'e828bd080fa000000391000000000002';
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
@@ -29,7 +34,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'virtual-card-file-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
   cardPath = join(dir, 'doctor.card');
-  await createCardFile(cardPath, { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: '1234' });
+  await createCardFile(cardPath, {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: '1234',
+  });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -135,7 +146,9 @@ describe('card file', () => {
     expect(crl.findRevoked(revoked.serialNumber.toLowerCase())).not.toBeNull();
     expect(crl.findRevoked(expired.serialNumber.toLowerCase())).toBeNull();
     expect(Math.abs(crl.thisUpdate.getTime() - Date.now())).toBeLessThan(60_000);
-    await expect(createCardFile(join(dir, 'x.card'), { pki, name: 'X', role: 'Medical Doctor', pin: '12' })).rejects.toThrow(/PIN/);
+    await expect(
+      createCardFile(join(dir, 'x.card'), { pki, name: 'X', role: 'Medical Doctor', pin: '12' }),
+    ).rejects.toThrow(/PIN/);
   });
 });
 
@@ -145,7 +158,12 @@ describe('My Number (JPKI) card', () => {
     await createCardFile(path, { pki, name: 'Anyone', role: 'Medical Doctor', pin: '1234', kind: 'jpki' });
     const card = createVirtualCard({ path });
     expect(hexOf(card.atr().subarray(4, 12))).toBe('000041e0b381a100');
-    expect(card.atr().subarray(1).reduce((x, b) => x ^ b, 0)).toBe(0);
+    expect(
+      card
+        .atr()
+        .subarray(1)
+        .reduce((x, b) => x ^ b, 0),
+    ).toBe(0);
     expect(sw(card, '00a4040c0ad392f000260100000001')).toBe('9000');
     expect(sw(card, selectAuth)).toBe('6a82');
     expect(sw(card, '00a4040005e828bd080f00')).toBe('6a82');

@@ -1,17 +1,35 @@
-import { X509Certificate, constants, publicDecrypt, verify as verifySignature } from 'node:crypto';
+import { constants, publicDecrypt, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
+import { CARD_FILE_FORMAT, makePinRecord } from '../../native-host/virtual-card/card-file.js';
+import {
+  type CardFile,
+  CardResetDuringCommandError,
+  createCardFile,
+  createVirtualCard,
+  loadCardFile,
+  type VirtualCard,
+} from '../../native-host/virtual-card/index.js';
 import { encodeBase64 } from '../../protocol/base64.js';
 import { buildSignedContent, digestInfoSha256, emsaPkcs1v15 } from '../../protocol/signed-data.js';
-import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
 import {
-  CardResetDuringCommandError, createCardFile, createVirtualCard, loadCardFile, type CardFile, type VirtualCard,
-} from '../../native-host/virtual-card/index.js';
-import { CARD_FILE_FORMAT, makePinRecord } from '../../native-host/virtual-card/card-file.js';
+  AUTH_AID,
+  authCertificate,
+  authReady,
+  bytes,
+  hexOf,
+  PIN,
+  SIGN_AID,
+  selectAid,
+  selectEf,
+  send,
+  sw,
+  verifyPin,
+} from '../helpers/card-apdu.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
-import { AUTH_AID, SIGN_AID, PIN, bytes, hexOf, send, sw, selectAid, selectEf, verifyPin, authCertificate, authReady } from '../helpers/card-apdu.js';
 
 const MSE = '002241b604840200 0c';
 
@@ -34,9 +52,19 @@ let block: Uint8Array;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'virtual-card-security-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
-  await createCardFile(join(dir, 'doctor.card'), { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: PIN });
+  await createCardFile(join(dir, 'doctor.card'), {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: PIN,
+  });
   data = loadCardFile(join(dir, 'doctor.card'));
-  content = buildSignedContent({ origin: 'https://harenet.example.jp', challenge: 'c'.repeat(43), certificate: authCertificate(data).raw });
+  content = buildSignedContent({
+    origin: 'https://harenet.example.jp',
+    challenge: 'c'.repeat(43),
+    certificate: authCertificate(data).raw,
+  });
   digestInfo = digestInfoSha256(content);
   block = emsaPkcs1v15(digestInfo, 256);
 });
@@ -60,7 +88,10 @@ describe('virtual HPKI card: PIN', () => {
   });
 
   it('blocks after 15 wrong PINs: 63C0, then 6984 even for the right PIN (6983 when so tweaked)', () => {
-    for (const [tweak, expected] of [[undefined, '6984'], [0x6983, '6983']] as const) {
+    for (const [tweak, expected] of [
+      [undefined, '6984'],
+      [0x6983, '6983'],
+    ] as const) {
       const card = createVirtualCard({ data }, tweak === undefined ? {} : { blockedStatusWord: tweak });
       expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
       for (let left = 14; left >= 0; left--) expect(sw(card, verifyPin('0000'))).toBe(`63c${left.toString(16)}`);
@@ -113,7 +144,10 @@ describe('virtual HPKI card: signing', () => {
     expect(r.sw).toBe('9000');
     expect(r.data).toHaveLength(256);
     expect(verifies(r.data)).toBe(true);
-    const recovered = publicDecrypt({ key: authCertificate(data).publicKey, padding: constants.RSA_NO_PADDING }, r.data);
+    const recovered = publicDecrypt(
+      { key: authCertificate(data).publicKey, padding: constants.RSA_NO_PADDING },
+      r.data,
+    );
     expect(hexOf(recovered)).toBe(hexOf(block));
   });
 
@@ -146,7 +180,9 @@ describe('virtual HPKI card: signing', () => {
     for (const bad of [badFill, wrongOid, noSeparator, Uint8Array.from([0x00, 0x02, ...block.subarray(2)])]) {
       expect(sw(card, psoExtended(bad))).toBe('6a80');
     }
-    expect(sw(card, Uint8Array.from([0x00, 0x2a, 0x9e, 0x9a, 0x00, 0x00, 0xff, ...block.subarray(1), 0x00, 0x00]))).toBe('6700');
+    expect(
+      sw(card, Uint8Array.from([0x00, 0x2a, 0x9e, 0x9a, 0x00, 0x00, 0xff, ...block.subarray(1), 0x00, 0x00])),
+    ).toBe('6700');
   });
 
   it('answers 6982 to signing without a verified PIN, and 6985 without MSE', () => {
@@ -185,7 +221,8 @@ describe('virtual HPKI card: signing', () => {
     expect(sw(card, MSE)).toBe('9000');
     const signature = send(card, psoExtended(block));
     expect(signature.sw).toBe('9000');
-    const signCert = data.kind === 'hpki' ? new X509Certificate(Buffer.from(data.applications.sign.certificate, 'base64')) : undefined;
+    const signCert =
+      data.kind === 'hpki' ? new X509Certificate(Buffer.from(data.applications.sign.certificate, 'base64')) : undefined;
     expect(verifySignature('sha256', content, signCert!.publicKey, signature.data)).toBe(true);
     expect(sw(card, psoExtended(block))).toBe('6982');
     const auth = authReady(data);
@@ -236,23 +273,38 @@ describe('virtual HPKI card: signing', () => {
 });
 
 describe('virtual HPKI card: the shared test vectors', () => {
-  interface Vector { origin: string; challenge: string; signedContentHex: string; paddedBlockHex: string; token: { signature: string } }
+  interface Vector {
+    origin: string;
+    challenge: string;
+    signedContentHex: string;
+    paddedBlockHex: string;
+    token: { signature: string };
+  }
 
   /** A card holding the openssl-made vector key and certificate: its signatures must match the vectors bit for bit. */
   function vectorCard(): VirtualCard {
     const der = (name: string): string => encodeBase64(readSharedPemDer('test-vectors', name));
     const app = (cert: string, key: string, ca: string) => ({
-      certificate: der(cert), privateKeyPkcs8: der(key), caCertificates: [der(ca), der('root.pem')], pin: makePinRecord(PIN),
+      certificate: der(cert),
+      privateKeyPkcs8: der(key),
+      caCertificates: [der(ca), der('root.pem')],
+      pin: makePinRecord(PIN),
     });
     return createVirtualCard({
       data: {
-        format: CARD_FILE_FORMAT, version: 1, kind: 'hpki', holder: { name: 'Nichii Taro', role: 'Medical Doctor' },
-        applications: { auth: app('ee.pem', 'ee.key', 'authca.pem'), sign: app('ee_sign.pem', 'ee_sign.key', 'signca.pem') },
+        format: CARD_FILE_FORMAT,
+        version: 1,
+        kind: 'hpki',
+        holder: { name: 'Nichii Taro', role: 'Medical Doctor' },
+        applications: {
+          auth: app('ee.pem', 'ee.key', 'authca.pem'),
+          sign: app('ee_sign.pem', 'ee_sign.key', 'signca.pem'),
+        },
       },
     });
   }
 
-  it('produces the vectors\' signatures with both signing forms', () => {
+  it("produces the vectors' signatures with both signing forms", () => {
     const { vectors } = JSON.parse(readShared('test-vectors', 'vectors.json')) as { vectors: Vector[] };
     expect(vectors.length).toBeGreaterThan(0);
     const certificate = readSharedPemDer('test-vectors', 'ee.pem');

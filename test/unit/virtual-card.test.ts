@@ -5,9 +5,25 @@ import * as asn1js from 'asn1js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
 import {
-  createCardFile, createVirtualCard, loadCardFile, type CardFile, type VirtualCard,
+  type CardFile,
+  createCardFile,
+  createVirtualCard,
+  loadCardFile,
+  type VirtualCard,
 } from '../../native-host/virtual-card/index.js';
-import { AUTH_AID, SIGN_AID, PIN, hexOf, send, sw, hexLen, selectAid, selectEf, authCertificate, authReady } from '../helpers/card-apdu.js';
+import {
+  AUTH_AID,
+  authCertificate,
+  authReady,
+  hexLen,
+  hexOf,
+  PIN,
+  SIGN_AID,
+  selectAid,
+  selectEf,
+  send,
+  sw,
+} from '../helpers/card-apdu.js';
 
 let dir: string;
 let pki: MockPki;
@@ -36,7 +52,13 @@ function derPrefix(ef: Uint8Array): Uint8Array {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'virtual-card-'));
   pki = await loadOrCreateMockPki(join(dir, 'pki'));
-  await createCardFile(join(dir, 'doctor.card'), { pki, name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor', pin: PIN });
+  await createCardFile(join(dir, 'doctor.card'), {
+    pki,
+    name: 'Nichii Taro',
+    nameJa: '日医　太郎',
+    role: 'Medical Doctor',
+    pin: PIN,
+  });
   data = loadCardFile(join(dir, 'doctor.card'));
 });
 
@@ -99,7 +121,13 @@ describe('virtual HPKI card: files', () => {
       found.push([choice.idBlock.tagNumber, hexOf(path.valueBlock.valueHexView)]);
       offset += parsed.offset;
     }
-    expect(found).toEqual([[8, '0001'], [0, '0002'], [1, '0003'], [4, '0004'], [7, '0005']]);
+    expect(found).toEqual([
+      [8, '0001'],
+      [0, '0002'],
+      [1, '0003'],
+      [4, '0004'],
+      [7, '0005'],
+    ]);
   });
 
   it('lists the EE certificate at 0016 and the CA certificates at 0017 (issuing CA) and 0018 (root) in the CDF', () => {
@@ -108,10 +136,12 @@ describe('virtual HPKI card: files', () => {
     const entries: { label: string; fid: string; authority: boolean }[] = [];
     for (let offset = 0; offset < cdf.length && cdf[offset] !== 0; ) {
       const parsed = asn1js.fromBER(cdf.subarray(offset));
-      const [common, certAttrs, typeAttrs] = (parsed.result as asn1js.Sequence).valueBlock.value as asn1js.Constructed[];
+      const [common, certAttrs, typeAttrs] = (parsed.result as asn1js.Sequence).valueBlock
+        .value as asn1js.Constructed[];
       const label = (common!.valueBlock.value[0] as asn1js.Utf8String).valueBlock.value;
       const authority = certAttrs!.valueBlock.value.length > 1;
-      const path = ((typeAttrs!.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.OctetString;
+      const path = ((typeAttrs!.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence)
+        .valueBlock.value[0] as asn1js.OctetString;
       entries.push({ label, fid: hexOf(path.valueBlock.valueHexView), authority });
       offset += parsed.offset;
     }

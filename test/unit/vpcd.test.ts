@@ -1,14 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { digestInfoSha256, emsaPkcs1v15 } from '../../protocol/signed-data.js';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import {
-  HPKI_ATR, createCardFile, createVirtualCard, loadCardFile, serveOverVpcd, type CardFile, type VpcdService,
+  type CardFile,
+  createCardFile,
+  createVirtualCard,
+  HPKI_ATR,
+  loadCardFile,
+  serveOverVpcd,
+  type VpcdService,
 } from '../../native-host/virtual-card/index.js';
+import { digestInfoSha256, emsaPkcs1v15 } from '../../protocol/signed-data.js';
 
 /**
  * pcscd's side of vpcd, played by a TCP server in the test: it accepts the card's connection and
@@ -18,7 +24,8 @@ import {
 const AUTH_AID = 'e828bd080fa000000391000000000002';
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const framed = (payload: Uint8Array): Buffer => Buffer.concat([Buffer.from([payload.length >> 8, payload.length & 0xff]), payload]);
+const framed = (payload: Uint8Array): Buffer =>
+  Buffer.concat([Buffer.from([payload.length >> 8, payload.length & 0xff]), payload]);
 const block = emsaPkcs1v15(digestInfoSha256(new TextEncoder().encode('content')), 256);
 const pso = Uint8Array.from([0x00, 0x2a, 0x9e, 0x9a, 0x00, 0x01, 0x00, ...block, 0x00, 0x00]);
 
@@ -130,11 +137,16 @@ afterEach(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function setup(options: { signDelayMs?: number } = {}): Promise<{ vpcd: FakeVpcd; service: VpcdService; events: string[] }> {
+async function setup(
+  options: { signDelayMs?: number } = {},
+): Promise<{ vpcd: FakeVpcd; service: VpcdService; events: string[] }> {
   const vpcd = await startFakeVpcd();
   cleanups.push(() => vpcd.close());
   const events: string[] = [];
-  const card = createVirtualCard({ data }, options.signDelayMs === undefined ? {} : { signDelayMs: options.signDelayMs });
+  const card = createVirtualCard(
+    { data },
+    options.signDelayMs === undefined ? {} : { signDelayMs: options.signDelayMs },
+  );
   const service = serveOverVpcd(card, {
     port: vpcd.port,
     reconnectDelayMs: 50,
