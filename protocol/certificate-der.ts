@@ -2,6 +2,7 @@ import type { DerElement } from './der.js';
 import {
   bitStringBytes,
   checkMinimalInteger,
+  contentsOf,
   DER_TAG,
   DerError,
   decodeBitString,
@@ -13,7 +14,6 @@ import {
   integerKey,
   readChildren,
   readSingle,
-  valueOf,
   wholeOf,
 } from './der.js';
 import { HpkiError } from './errors.js';
@@ -87,7 +87,7 @@ export function readAlgorithm(bytes: Uint8Array, el: DerElement | undefined, wha
   const [oid, params, extra] = readChildren(bytes, seq, 3);
   if (extra !== undefined) throw new DerError(`${what}: too many fields`);
   return {
-    oid: decodeOid(valueOf(bytes, expectTag(oid, DER_TAG.OID, `${what} OID`))),
+    oid: decodeOid(contentsOf(bytes, expectTag(oid, DER_TAG.OID, `${what} OID`))),
     parameters: params === undefined ? undefined : wholeOf(bytes, params),
   };
 }
@@ -121,8 +121,8 @@ function readRsaKey(bits: Uint8Array): RsaKeyFacts | undefined {
   try {
     const [modulus, exponent, extra] = readChildren(bits, readSingle(bits, DER_TAG.SEQUENCE), 3);
     if (extra !== undefined) return undefined;
-    const n = valueOf(bits, expectTag(modulus, DER_TAG.INTEGER, 'modulus'));
-    const e = valueOf(bits, expectTag(exponent, DER_TAG.INTEGER, 'publicExponent'));
+    const n = contentsOf(bits, expectTag(modulus, DER_TAG.INTEGER, 'modulus'));
+    const e = contentsOf(bits, expectTag(exponent, DER_TAG.INTEGER, 'publicExponent'));
     checkMinimalInteger(n);
     const eHex = integerKey(e);
     if ((n[0]! & 0x80) !== 0 || (e[0]! & 0x80) !== 0) return undefined;
@@ -139,16 +139,16 @@ export function readExtension(
   seen: ReadonlyMap<string, CertificateExtension>,
 ): [string, CertificateExtension] {
   const fields = readChildren(bytes, expectTag(ext, DER_TAG.SEQUENCE, 'extension'), 4);
-  const oid = decodeOid(valueOf(bytes, expectTag(fields[0], DER_TAG.OID, 'extnID')));
+  const oid = decodeOid(contentsOf(bytes, expectTag(fields[0], DER_TAG.OID, 'extnID')));
   let critical = false;
   let next = 1;
   if (fields[1]?.tag === DER_TAG.BOOLEAN) {
-    critical = decodeBoolean(valueOf(bytes, fields[1]));
+    critical = decodeBoolean(contentsOf(bytes, fields[1]));
     // DEFAULT FALSE is never encoded in DER (X.690 §11.5).
     if (!critical) throw new DerError('extension: DEFAULT critical FALSE encoded');
     next = 2;
   }
-  const value = valueOf(bytes, expectTag(fields[next], DER_TAG.OCTET_STRING, 'extnValue'));
+  const value = contentsOf(bytes, expectTag(fields[next], DER_TAG.OCTET_STRING, 'extnValue'));
   if (fields.length !== next + 1) throw new DerError('extension: trailing data');
   if (seen.has(oid)) throw new DerError(`duplicate extension ${oid}`);
   return [oid, { oid, critical, value }];
@@ -160,19 +160,19 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   if (extra !== undefined) throw new DerError('certificate: trailing fields');
   const tbsSeq = expectTag(tbsEl, DER_TAG.SEQUENCE, 'tbsCertificate');
   const signatureAlgorithm = readAlgorithm(der, algEl, 'signatureAlgorithm');
-  const signature = bitStringBytes(valueOf(der, expectTag(sigEl, DER_TAG.BIT_STRING, 'signatureValue')));
+  const signature = bitStringBytes(contentsOf(der, expectTag(sigEl, DER_TAG.BIT_STRING, 'signatureValue')));
 
   const fields = readChildren(der, tbsSeq, 11);
   let i = 0;
   let version = 1;
   if (fields[0]?.tag === 0xa0) {
     const [v] = readChildren(der, fields[0], 1);
-    const value = valueOf(der, expectTag(v, DER_TAG.INTEGER, 'version'));
+    const value = contentsOf(der, expectTag(v, DER_TAG.INTEGER, 'version'));
     if (value.length !== 1 || value[0]! > 2) throw new DerError('bad version');
     version = value[0]! + 1;
     i = 1;
   }
-  const serial = valueOf(der, expectTag(fields[i++], DER_TAG.INTEGER, 'serialNumber'));
+  const serial = contentsOf(der, expectTag(fields[i++], DER_TAG.INTEGER, 'serialNumber'));
   // Users must handle 20 octets (§4.1.2.2); a positive 20-octet value may need a 21st sign octet.
   if (serial.length > 21) throw new DerError('serial number too long');
   const serialKey = integerKey(serial);
@@ -191,15 +191,15 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   const [keyAlg, keyBits, keyExtra] = readChildren(der, spkiEl, 3);
   if (keyExtra !== undefined) throw new DerError('subjectPublicKeyInfo: trailing data');
   const keyAlgorithm = readAlgorithm(der, keyAlg, 'subjectPublicKeyInfo.algorithm');
-  const keyBitString = decodeBitString(valueOf(der, expectTag(keyBits, DER_TAG.BIT_STRING, 'subjectPublicKey')));
+  const keyBitString = decodeBitString(contentsOf(der, expectTag(keyBits, DER_TAG.BIT_STRING, 'subjectPublicKey')));
   const rsaKey =
     keyAlgorithm.oid === RSA_ENCRYPTION_OID && keyBitString.unusedBits === 0
       ? readRsaKey(keyBitString.bytes)
       : undefined;
   const issuerUniqueId = fields[i]?.tag === 0x81;
-  if (issuerUniqueId) decodeBitString(valueOf(der, fields[i++]!));
+  if (issuerUniqueId) decodeBitString(contentsOf(der, fields[i++]!));
   const subjectUniqueId = fields[i]?.tag === 0x82;
-  if (subjectUniqueId) decodeBitString(valueOf(der, fields[i++]!));
+  if (subjectUniqueId) decodeBitString(contentsOf(der, fields[i++]!));
   if ((issuerUniqueId || subjectUniqueId) && version < 2) throw new DerError('unique identifiers need version 2 or 3');
   let extensions = new Map<string, CertificateExtension>();
   if (fields[i]?.tag === 0xa3) {

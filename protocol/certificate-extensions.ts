@@ -1,6 +1,7 @@
 import { bytesToHex } from './base64.js';
 import type { DerElement } from './der.js';
 import {
+  contentsOf,
   DER_TAG,
   DerError,
   decodeBoolean,
@@ -12,7 +13,6 @@ import {
   memoizedDecoder,
   readChildren,
   readSingle,
-  valueOf,
 } from './der.js';
 import type { GeneralName } from './general-names.js';
 import { decodeGeneralNames, readGeneralName, readGeneralNames } from './general-names.js';
@@ -74,7 +74,7 @@ export const KEY_USAGE_BIT = {
 
 /** The KeyUsage BIT STRING as a mask of all nine bits (`1 << KEY_USAGE_BIT.x`). */
 export const decodeKeyUsageMask = memoizedDecoder((value: Uint8Array): number =>
-  decodeNamedBits(valueOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9),
+  decodeNamedBits(contentsOf(value, readSingle(value, DER_TAG.BIT_STRING)), 9),
 );
 
 export function keyUsageBits(mask: number): KeyUsageBits {
@@ -102,10 +102,11 @@ export const decodeBasicConstraints = memoizedDecoder((value: Uint8Array): Basic
   let pathLen: number | undefined;
   let i = 0;
   if (fields[i]?.tag === DER_TAG.BOOLEAN) {
-    ca = decodeBoolean(valueOf(value, fields[i++]!));
+    ca = decodeBoolean(contentsOf(value, fields[i++]!));
     if (!ca) throw new DerError('BasicConstraints: DEFAULT FALSE encoded');
   }
-  if (fields[i]?.tag === DER_TAG.INTEGER) pathLen = decodeSmallCount(valueOf(value, fields[i++]!), 'pathLenConstraint');
+  if (fields[i]?.tag === DER_TAG.INTEGER)
+    pathLen = decodeSmallCount(contentsOf(value, fields[i++]!), 'pathLenConstraint');
   if (i !== fields.length) throw new DerError('bad BasicConstraints');
   return { ca, pathLen };
 });
@@ -125,10 +126,10 @@ export const decodePolicyInformation = memoizedDecoder((value: Uint8Array): Poli
         ? []
         : readChildren(value, expectTag(qualifiers, DER_TAG.SEQUENCE, 'policyQualifiers'), 16).map((q) => {
             const [id] = readChildren(value, expectTag(q, DER_TAG.SEQUENCE, 'PolicyQualifierInfo'), 2);
-            return decodeOid(valueOf(value, expectTag(id, DER_TAG.OID, 'policyQualifierId')));
+            return decodeOid(contentsOf(value, expectTag(id, DER_TAG.OID, 'policyQualifierId')));
           });
     if (qualifiers !== undefined && ids.length === 0) throw new DerError('policyQualifiers is empty');
-    return { oid: decodeOid(valueOf(value, expectTag(oid, DER_TAG.OID, 'policyIdentifier'))), qualifiers: ids };
+    return { oid: decodeOid(contentsOf(value, expectTag(oid, DER_TAG.OID, 'policyIdentifier'))), qualifiers: ids };
   });
   if (policies.length === 0) throw new DerError('certificatePolicies is empty');
   return policies;
@@ -141,7 +142,7 @@ export function decodeCertificatePolicies(value: Uint8Array): string[] {
 
 /** subjectKeyIdentifier, as lowercase hex. */
 export function decodeSubjectKeyIdentifier(value: Uint8Array): string {
-  return bytesToHex(valueOf(value, readSingle(value, DER_TAG.OCTET_STRING)));
+  return bytesToHex(contentsOf(value, readSingle(value, DER_TAG.OCTET_STRING)));
 }
 
 export interface AuthorityKeyIdentifierValue {
@@ -154,9 +155,9 @@ export const decodeAuthorityKeyIdentifierValue = memoizedDecoder((value: Uint8Ar
   const fields = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 4);
   const out: AuthorityKeyIdentifierValue = { keyId: undefined, issuer: undefined, serialKey: undefined };
   let i = 0;
-  if (fields[i]?.tag === 0x80) out.keyId = bytesToHex(valueOf(value, fields[i++]!));
+  if (fields[i]?.tag === 0x80) out.keyId = bytesToHex(contentsOf(value, fields[i++]!));
   if (fields[i]?.tag === 0xa1) out.issuer = readGeneralNames(value, fields[i++]!, 'authorityCertIssuer');
-  if (fields[i]?.tag === 0x82) out.serialKey = integerKey(valueOf(value, fields[i++]!));
+  if (fields[i]?.tag === 0x82) out.serialKey = integerKey(contentsOf(value, fields[i++]!));
   if (i !== fields.length) throw new DerError('bad AuthorityKeyIdentifier');
   return out;
 });
@@ -173,7 +174,7 @@ export function decodeSubjectAltDirectoryNames(value: Uint8Array): Distinguished
 
 function oidList(value: Uint8Array, what: string): string[] {
   const oids = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((el) =>
-    decodeOid(valueOf(value, expectTag(el, DER_TAG.OID, what))),
+    decodeOid(contentsOf(value, expectTag(el, DER_TAG.OID, what))),
   );
   if (oids.length === 0) throw new DerError(`${what} list is empty`);
   return oids;
@@ -203,10 +204,10 @@ function readSubtrees(bytes: Uint8Array, el: DerElement): GeneralSubtree[] {
     let maximum: number | undefined;
     let i = 0;
     if (rest[i]?.tag === 0x80) {
-      minimum = decodeSmallCount(valueOf(bytes, rest[i++]!), 'minimum');
+      minimum = decodeSmallCount(contentsOf(bytes, rest[i++]!), 'minimum');
       if (minimum === 0) throw new DerError('GeneralSubtree: DEFAULT minimum encoded');
     }
-    if (rest[i]?.tag === 0x81) maximum = decodeSmallCount(valueOf(bytes, rest[i++]!), 'maximum');
+    if (rest[i]?.tag === 0x81) maximum = decodeSmallCount(contentsOf(bytes, rest[i++]!), 'maximum');
     if (i !== rest.length) throw new DerError('GeneralSubtree: unexpected fields');
     return { base: readGeneralName(bytes, baseEl), minimum, maximum };
   });
@@ -230,8 +231,8 @@ export function decodePolicyMappings(value: Uint8Array): [string, string][] {
     const [from, to, extra] = readChildren(value, expectTag(pair, DER_TAG.SEQUENCE, 'policy mapping'), 3);
     if (extra !== undefined) throw new DerError('policy mapping: trailing data');
     return [
-      decodeOid(valueOf(value, expectTag(from, DER_TAG.OID, 'issuerDomainPolicy'))),
-      decodeOid(valueOf(value, expectTag(to, DER_TAG.OID, 'subjectDomainPolicy'))),
+      decodeOid(contentsOf(value, expectTag(from, DER_TAG.OID, 'issuerDomainPolicy'))),
+      decodeOid(contentsOf(value, expectTag(to, DER_TAG.OID, 'subjectDomainPolicy'))),
     ];
   });
   if (pairs.length === 0) throw new DerError('PolicyMappings is empty');
@@ -248,15 +249,15 @@ export function decodePolicyConstraints(value: Uint8Array): PolicyConstraintsVal
   const out: PolicyConstraintsValue = { requireExplicitPolicy: undefined, inhibitPolicyMapping: undefined };
   let i = 0;
   if (fields[i]?.tag === 0x80)
-    out.requireExplicitPolicy = decodeSmallCount(valueOf(value, fields[i++]!), 'requireExplicitPolicy');
+    out.requireExplicitPolicy = decodeSmallCount(contentsOf(value, fields[i++]!), 'requireExplicitPolicy');
   if (fields[i]?.tag === 0x81)
-    out.inhibitPolicyMapping = decodeSmallCount(valueOf(value, fields[i++]!), 'inhibitPolicyMapping');
+    out.inhibitPolicyMapping = decodeSmallCount(contentsOf(value, fields[i++]!), 'inhibitPolicyMapping');
   if (i !== fields.length) throw new DerError('PolicyConstraints: unexpected fields');
   return out;
 }
 
 export function decodeInhibitAnyPolicy(value: Uint8Array): number {
-  return decodeSmallCount(valueOf(value, readSingle(value, DER_TAG.INTEGER)), 'inhibitAnyPolicy');
+  return decodeSmallCount(contentsOf(value, readSingle(value, DER_TAG.INTEGER)), 'inhibitAnyPolicy');
 }
 
 export interface AccessDescription {
@@ -270,7 +271,7 @@ export function decodeAccessDescriptions(value: Uint8Array): AccessDescription[]
     const [method, location, extra] = readChildren(value, expectTag(d, DER_TAG.SEQUENCE, 'AccessDescription'), 3);
     if (location === undefined || extra !== undefined) throw new DerError('bad AccessDescription');
     return {
-      method: decodeOid(valueOf(value, expectTag(method, DER_TAG.OID, 'accessMethod'))),
+      method: decodeOid(contentsOf(value, expectTag(method, DER_TAG.OID, 'accessMethod'))),
       location: readGeneralName(value, location),
     };
   });
@@ -284,7 +285,7 @@ export const decodeSubjectDirectoryAttributeTypes = memoizedDecoder((value: Uint
     const [type, values, extra] = readChildren(value, expectTag(attr, DER_TAG.SEQUENCE, 'Attribute'), 3);
     if (extra !== undefined) throw new DerError('Attribute: trailing data');
     expectTag(values, DER_TAG.SET, 'attribute values');
-    return decodeOid(valueOf(value, expectTag(type, DER_TAG.OID, 'attribute type')));
+    return decodeOid(contentsOf(value, expectTag(type, DER_TAG.OID, 'attribute type')));
   });
   if (out.length === 0) throw new DerError('SubjectDirectoryAttributes is empty');
   return out;

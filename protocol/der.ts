@@ -94,7 +94,8 @@ export function expectTag(el: DerElement | undefined, tag: number, what: string)
   return el;
 }
 
-export function valueOf(bytes: Uint8Array, el: DerElement): Uint8Array {
+/** The contents octets of `el` (X.690 §8.1.1: what follows the identifier and length). */
+export function contentsOf(bytes: Uint8Array, el: DerElement): Uint8Array {
   return bytes.subarray(el.valueStart, el.end);
 }
 

@@ -1,5 +1,6 @@
 import type { DerElement } from './der.js';
 import {
+  contentsOf,
   DER_TAG,
   DerError,
   decodeBoolean,
@@ -8,7 +9,6 @@ import {
   memoizedDecoder,
   readChildren,
   readSingle,
-  valueOf,
 } from './der.js';
 import type { GeneralName } from './general-names.js';
 import { readGeneralNames } from './general-names.js';
@@ -61,7 +61,7 @@ export interface IssuingDistributionPointValue {
 
 /** ReasonFlags as a mask. Bit 0 ("unused") means nothing and is dropped: PKITS sets it in valid CRLs. */
 function readReasons(bytes: Uint8Array, el: DerElement): number {
-  return decodeNamedBits(valueOf(bytes, el), 9) & ~1;
+  return decodeNamedBits(contentsOf(bytes, el), 9) & ~1;
 }
 
 /** DistributionPointName ::= CHOICE { fullName [0] GeneralNames, nameRelativeToCRLIssuer [1] RDN }, under its [0] wrapper. */
@@ -95,7 +95,7 @@ export const decodeCrlDistributionPoints = memoizedDecoder((value: Uint8Array): 
 
 function readFlag(bytes: Uint8Array, el: DerElement): boolean {
   // DER never encodes a DEFAULT value: an explicit FALSE is not DER (X.690 §11.5).
-  if (!decodeBoolean(valueOf(bytes, el))) throw new DerError('IssuingDistributionPoint: DEFAULT FALSE encoded');
+  if (!decodeBoolean(contentsOf(bytes, el))) throw new DerError('IssuingDistributionPoint: DEFAULT FALSE encoded');
   return true;
 }
 

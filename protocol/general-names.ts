@@ -1,6 +1,7 @@
 import { bytesToHex } from './base64.js';
 import type { DerElement } from './der.js';
 import {
+  contentsOf,
   DER_TAG,
   DerError,
   decodeAscii,
@@ -8,7 +9,6 @@ import {
   expectTag,
   readChildren,
   readSingle,
-  valueOf,
   wholeOf,
 } from './der.js';
 import type { DistinguishedName } from './x500-name.js';
@@ -36,14 +36,14 @@ export type GeneralNameKind = GeneralName['kind'];
 
 /** Reads one GeneralName element. */
 export function readGeneralName(bytes: Uint8Array, el: DerElement): GeneralName {
-  const value = valueOf(bytes, el);
+  const value = contentsOf(bytes, el);
   switch (el.tag) {
     case 0xa0: {
       const [typeId, wrapped, extra] = readChildren(bytes, el, 3);
       if (wrapped?.tag !== 0xa0 || extra !== undefined) throw new DerError('bad otherName');
       return {
         kind: 'otherName',
-        typeId: decodeOid(valueOf(bytes, expectTag(typeId, DER_TAG.OID, 'otherName type-id'))),
+        typeId: decodeOid(contentsOf(bytes, expectTag(typeId, DER_TAG.OID, 'otherName type-id'))),
         der: wholeOf(bytes, el),
       };
     }

@@ -1,6 +1,7 @@
 import { bytesToHex } from './base64.js';
 import type { DerElement } from './der.js';
 import {
+  contentsOf,
   DER_TAG,
   DerError,
   decodeAscii,
@@ -10,7 +11,6 @@ import {
   readChildren,
   readSingle,
   sameOctets,
-  valueOf,
   wholeOf,
 } from './der.js';
 
@@ -104,11 +104,11 @@ function stringValue(tag: number, value: Uint8Array): string | undefined {
 function readAttribute(bytes: Uint8Array, el: DerElement): NameAttribute {
   const [typeEl, valueEl, extra] = readChildren(bytes, expectTag(el, DER_TAG.SEQUENCE, 'AttributeTypeAndValue'), 3);
   if (valueEl === undefined || extra !== undefined) throw new DerError('bad AttributeTypeAndValue');
-  const type = decodeOid(valueOf(bytes, expectTag(typeEl, DER_TAG.OID, 'attribute type')));
+  const type = decodeOid(contentsOf(bytes, expectTag(typeEl, DER_TAG.OID, 'attribute type')));
   return {
     type,
     tag: valueEl.tag,
-    text: stringValue(valueEl.tag, valueOf(bytes, valueEl)),
+    text: stringValue(valueEl.tag, contentsOf(bytes, valueEl)),
     der: wholeOf(bytes, valueEl),
   };
 }

@@ -39,7 +39,7 @@ function applyStyle(el: HTMLElement, style: Style): void {
 
 export function createLoginButton(doc: Document, t: Translate, onActivate: () => void): LoginButton {
   const host = doc.createElement('span');
-  host.dataset['hpkiLogin'] = 'button';
+  host.dataset.hpkiLogin = 'button';
   applyStyle(host, { display: 'inline-block', margin: '8px 0', 'vertical-align': 'middle' });
   // delegatesFocus: focusing the host (keyboard users, tests) lands on the inner button, where
   // Enter and Space click it.

@@ -67,7 +67,7 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
   }
   if (state.retriesLeft !== null) {
     els.retries.textContent = t('pin_retries_value', [String(state.retriesLeft)]);
-    els.retries.dataset['retriesLeft'] = String(state.retriesLeft);
+    els.retries.dataset.retriesLeft = String(state.retriesLeft);
   }
 
   els.notices.replaceChildren(
@@ -88,6 +88,6 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
   els.pinLabel.hidden = finished;
   els.submit.hidden = finished;
   els.cancel.textContent = t(finished ? 'pin_close' : 'pin_cancel');
-  doc.body.dataset['phase'] = state.phase;
+  doc.body.dataset.phase = state.phase;
   if (entering) els.pin.focus();
 }

@@ -8,9 +8,9 @@ import type { Lang, MessageKey, Translate } from './i18n.js';
 /** Fills every `[data-i18n]` element's text and the document title from the catalog. */
 export function localizePage(doc: Document, t: Translate, lang: Lang): void {
   for (const el of doc.querySelectorAll<HTMLElement>('[data-i18n]')) {
-    el.textContent = t(el.dataset['i18n'] as MessageKey);
+    el.textContent = t(el.dataset.i18n as MessageKey);
   }
-  const titleKey = doc.documentElement.dataset['i18nTitle'];
+  const titleKey = doc.documentElement.dataset.i18nTitle;
   if (titleKey !== undefined) doc.title = t(titleKey as MessageKey);
   doc.documentElement.lang = lang;
 }

@@ -161,6 +161,7 @@ function holderValidity(holder: HolderSpec, ca: X509Certificate, now: number): V
 
 function checkHolder(holder: HolderSpec): void {
   const text = (value: string, what: string, max: number): void => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
     if (value.length === 0 || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
       throw new RangeError(`${what} must be 1–${max} printable characters`);
     }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type * as Pkcs11Js from 'pkcs11js';
+import type * as Pkcs11Api from 'pkcs11js';
 import { HpkiError } from '../../protocol/errors.js';
 
 /**
@@ -7,9 +7,9 @@ import { HpkiError } from '../../protocol/errors.js';
  * virtual card never load it, and a machine without it still runs them.
  */
 
-export type Pkcs11Js = typeof Pkcs11Js;
-export type Pkcs11Module = Pkcs11Js.PKCS11;
-export type Handle = Pkcs11Js.Handle;
+export type Pkcs11Js = typeof Pkcs11Api;
+export type Pkcs11Module = Pkcs11Api.PKCS11;
+export type Handle = Pkcs11Api.Handle;
 
 const require = createRequire(import.meta.url);
 let cached: Pkcs11Js | undefined;

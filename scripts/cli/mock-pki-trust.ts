@@ -36,7 +36,9 @@ export async function trustMockPki(
   let current = await build();
   const timer = setInterval(() => {
     build().then(
-      (next) => void (current = next),
+      (next) => {
+        current = next;
+      },
       (err: unknown) => options.onRefreshError?.(err),
     );
   }, CRL_REFRESH_MS);

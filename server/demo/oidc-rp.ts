@@ -134,7 +134,7 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
       claims: { ...idClaims, ...info },
       idToken: tokens.id_token,
       sub: idClaims.sub,
-      sid: typeof idClaims['sid'] === 'string' ? idClaims['sid'] : undefined,
+      sid: typeof idClaims.sid === 'string' ? idClaims.sid : undefined,
     };
     res.setHeader('Set-Cookie', [cleared, options.startSession(user, req)]);
     redirect(res, '/portal');
@@ -162,12 +162,12 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
     } catch {
       return refuse();
     }
-    const events = payload['events'];
-    const sid = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
+    const events = payload.events;
+    const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     const jti = typeof payload.jti === 'string' ? payload.jti : undefined;
     const hasEvent = typeof events === 'object' && events !== null && BACKCHANNEL_LOGOUT_EVENT in events;
-    if (!hasEvent || payload['nonce'] !== undefined || (sid === undefined && sub === undefined) || jti === undefined)
+    if (!hasEvent || payload.nonce !== undefined || (sid === undefined && sub === undefined) || jti === undefined)
       return refuse();
     if (seenLogoutTokens.get(jti) !== undefined) return refuse();
     seenLogoutTokens.set(jti, true, Date.now() + 10 * 60_000);

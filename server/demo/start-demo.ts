@@ -58,7 +58,12 @@ function deferredServer(): { server: Server; setHandler(handler: RequestListener
     if (handler !== undefined) handler(req, res);
     else res.writeHead(503, { Connection: 'close' }).end();
   });
-  return { server, setHandler: (h) => void (handler = h) };
+  return {
+    server,
+    setHandler: (h) => {
+      handler = h;
+    },
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

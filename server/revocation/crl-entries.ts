@@ -3,6 +3,7 @@ import { readExtension } from '../../protocol/certificate-der.js';
 import { EXT } from '../../protocol/certificate-extensions.js';
 import type { DerElement } from '../../protocol/der.js';
 import {
+  contentsOf,
   DER_TAG,
   DerError,
   decodeTime,
@@ -10,7 +11,6 @@ import {
   integerKey,
   readChildren,
   readSingle,
-  valueOf,
 } from '../../protocol/der.js';
 import { decodeGeneralNames } from '../../protocol/general-names.js';
 import { nameKey } from '../../protocol/x500-name.js';
@@ -79,7 +79,9 @@ export function readEntries(bytes: Uint8Array, list: DerElement, crlIssuerKey: s
     hasRemoveFromCrl: false,
     problem: undefined,
   };
-  const fail = (problem: string): void => void (result.problem ??= problem);
+  const fail = (problem: string): void => {
+    result.problem ??= problem;
+  };
   let issuerKey = crlIssuerKey;
   let current = new Map<string, RevokedEntry>();
   result.byIssuer.set(issuerKey, current);
@@ -90,7 +92,7 @@ export function readEntries(bytes: Uint8Array, list: DerElement, crlIssuerKey: s
       4,
     );
     if (extra !== undefined) throw new DerError('revoked entry: trailing data');
-    const serialKey = integerKey(valueOf(bytes, expectTag(serialEl, DER_TAG.INTEGER, 'userCertificate')));
+    const serialKey = integerKey(contentsOf(bytes, expectTag(serialEl, DER_TAG.INTEGER, 'userCertificate')));
     if (dateEl === undefined || (dateEl.tag !== DER_TAG.UTC_TIME && dateEl.tag !== DER_TAG.GENERALIZED_TIME))
       throw new DerError('revoked entry: bad revocationDate');
     let reason: number | undefined;
@@ -105,7 +107,7 @@ export function readEntries(bytes: Uint8Array, list: DerElement, crlIssuerKey: s
           fail(`§5.3: unsupported critical entry extension ${e.oid}`);
       const reasonExt = exts.get(EXT.cRLReason);
       if (reasonExt !== undefined) {
-        const value = valueOf(reasonExt.value, readSingle(reasonExt.value, 0x0a));
+        const value = contentsOf(reasonExt.value, readSingle(reasonExt.value, 0x0a));
         if (value.length !== 1 || (value[0]! & 0x80) !== 0) throw new DerError('bad CRLReason');
         reason = value[0];
         if (!VALID_REASONS.has(reason!)) fail(`§5.3.1: CRLReason ${reason} is not defined`);

@@ -4,7 +4,7 @@ import {
   decodeAuthorityKeyIdentifierValue,
   EXT,
 } from '../../protocol/certificate-extensions.js';
-import { DER_TAG, decodeBigInteger, readSingle, valueOf } from '../../protocol/der.js';
+import { contentsOf, DER_TAG, decodeBigInteger, readSingle } from '../../protocol/der.js';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import { decodeCrlDistributionPoints, decodeIssuingDistributionPoint } from '../../protocol/distribution-points.js';
 import { decodeGeneralNames } from '../../protocol/general-names.js';
@@ -38,7 +38,7 @@ const CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
 
 /** CRLNumber ::= INTEGER (0..MAX), at most 20 octets (§5.2.3); also BaseCRLNumber (§5.2.4). */
 function crlNumber(ext: CertificateExtension, what: string, problems: string[]): bigint {
-  const value = valueOf(ext.value, readSingle(ext.value, DER_TAG.INTEGER));
+  const value = contentsOf(ext.value, readSingle(ext.value, DER_TAG.INTEGER));
   const n = decodeBigInteger(value);
   if (n < 0n) problems.push(`§5.2.3: negative ${what}`);
   if (value.length > 21 || (value.length === 21 && value[0] !== 0))

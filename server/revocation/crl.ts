@@ -4,13 +4,13 @@ import { readAlgorithm, readExtension } from '../../protocol/certificate-der.js'
 import type { DerElement } from '../../protocol/der.js';
 import {
   bitStringBytes,
+  contentsOf,
   DER_TAG,
   DerError,
   decodeTime,
   expectTag,
   readChildren,
   readSingle,
-  valueOf,
   wholeOf,
 } from '../../protocol/der.js';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
@@ -99,13 +99,13 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
   const tbsSeq = expectTag(tbsEl, DER_TAG.SEQUENCE, 'tbsCertList');
   const signatureAlgorithm = readAlgorithm(der, algEl, 'signatureAlgorithm');
   // §5.1.1.3: the signature is a whole number of octets; unused bits mean a broken CRL.
-  const signature = bitStringBytes(valueOf(der, expectTag(sigEl, DER_TAG.BIT_STRING, 'signature')));
+  const signature = bitStringBytes(contentsOf(der, expectTag(sigEl, DER_TAG.BIT_STRING, 'signature')));
 
   const fields = readChildren(der, tbsSeq, 8);
   let i = 0;
   let version: 1 | 2 = 1;
   if (fields[0]?.tag === DER_TAG.INTEGER) {
-    const v = valueOf(der, fields[0]);
+    const v = contentsOf(der, fields[0]);
     // §5.1.2.1: if present, version MUST be v2.
     if (v.length !== 1 || v[0] !== 1) throw new DerError('unsupported CRL version');
     version = 2;

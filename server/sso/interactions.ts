@@ -88,7 +88,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     uid: string,
     details: Awaited<ReturnType<Provider['interactionDetails']>>,
   ): Promise<void> {
-    const client = clientOf(details.params['client_id']);
+    const client = clientOf(details.params.client_id);
     const { reasons } = details.prompt;
     if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
       await finish(req, res, {
@@ -112,7 +112,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
       200,
       loginPage({
         providerName,
-        clientName: client?.client_name ?? String(details.params['client_id']),
+        clientName: client?.client_name ?? String(details.params.client_id),
         abortPath: `/interaction/${uid}/abort`,
         again,
       }),
@@ -133,7 +133,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
       return;
     }
     const { login, authTime } = proof;
-    const allowed = clientOf(details.params['client_id'])?.hpki_allowed_roles;
+    const allowed = clientOf(details.params.client_id)?.hpki_allowed_roles;
     if (allowed !== undefined && !allowed.includes(login.hcRole)) {
       await finish(req, res, {
         error: 'access_denied',
@@ -184,8 +184,11 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
     const match = INTERACTION_PATH.exec(path);
-    if (match === null)
-      return path === '/interaction' || path.startsWith('/interaction/') ? (notThisBrowser(res), true) : false;
+    if (match === null) {
+      if (path !== '/interaction' && !path.startsWith('/interaction/')) return false;
+      notThisBrowser(res);
+      return true;
+    }
     if (req.method !== 'GET') {
       send(res, 405, 'text/plain; charset=utf-8', 'use GET\n', { Allow: 'GET' });
       return true;

@@ -77,7 +77,7 @@ function policy(clients: readonly SsoClient[]): interactionPolicy.Prompt[] {
       "the holder's hcRole is not admitted by this client",
       'access_denied',
       (ctx) => {
-        const role = ctx.oidc.account?.['hpkiRole'];
+        const role = ctx.oidc.account?.hpkiRole;
         const allowed = allowedRolesOf(clients, ctx.oidc.client?.clientId);
         return typeof role === 'string' && allowed !== undefined && !allowed.includes(role);
       },

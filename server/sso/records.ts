@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { z } from 'zod';
-import type { SsoLogin } from './login-proof.js';
 import type { SsoStore } from './store.js';
 
 /**
@@ -51,6 +50,7 @@ export function browserKey(sessionId: string): string {
   return createHash('sha256').update(sessionId, 'utf8').digest('base64url');
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: oidc-provider's Adapter.find is typed to resolve to void too.
 function parse<T>(schema: z.ZodType<T>, payload: AdapterPayload | undefined | void): T | undefined {
   if (payload === undefined || payload === null) return undefined;
   const parsed = schema.safeParse(payload);

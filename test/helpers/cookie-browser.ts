@@ -96,7 +96,9 @@ export function createCookieBrowser(): CookieBrowser {
       return hops;
     },
     cookie: (name) => jar.find((c) => c.name === name)?.value,
-    clearCookies: () => void (jar = []),
+    clearCookies: () => {
+      jar = [];
+    },
     route: (publicOrigin, actualOrigin) => void routes.set(publicOrigin, actualOrigin),
   };
 }

@@ -126,7 +126,7 @@ export function cardScript(startRetries = 15): HostScript {
     'get-certificate': () => certificateAnswer(retries),
     authenticate: (params) => {
       if (retries === 0) return { error: { code: 'ERR_HPKI_PIN_BLOCKED', message: 'card blocked' } };
-      if (params?.['pin'] === '1234') {
+      if (params?.pin === '1234') {
         retries = 15;
         return { result: { token: TOKEN } };
       }
@@ -217,7 +217,7 @@ export function harness(options: HarnessOptions = {}) {
   const loopbackDevelopment = options.loopbackDevelopment ?? true;
   const windows = fakeWindows();
   let session = 0;
-  const { router, login, registry } = createBackground({
+  const { router, login } = createBackground({
     self: { id: EXT_ID, baseUrl: BASE },
     extensionVersion: '0.1.0',
     loopbackDevelopment,

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { decodeOid, readChildren, readSingle, valueOf } from '../../protocol/der.js';
+import { contentsOf, decodeOid, readChildren, readSingle } from '../../protocol/der.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CertificateValidatorOptions } from '../../server/verify/index.js';
 import { createCertificateValidator } from '../../server/verify/index.js';
@@ -92,7 +92,7 @@ export function withExtension(
 ): Uint8Array[] {
   const idOf = (e: Uint8Array): string => {
     const [id] = readChildren(e, readSingle(e, 0x30), 3);
-    return decodeOid(valueOf(e, id!));
+    return decodeOid(contentsOf(e, id!));
   };
   const at = extensions.findIndex((e) => idOf(e) === oid);
   if (at < 0) return replacement === undefined ? extensions : [...extensions, replacement];

@@ -10,8 +10,7 @@ export function systemToolsPresent(suite: string, paths: readonly string[], need
   if (needsRoot && process.getuid?.() !== 0) missing.push('root (run the suite as root, as CI does)');
   if (missing.length === 0) return true;
   const message = `${suite}: missing ${missing.join(', ')}`;
-  if (process.env['CI'] === 'true')
-    throw new Error(`${message} — CI installs every tool, so this is an install failure`);
+  if (process.env.CI === 'true') throw new Error(`${message} — CI installs every tool, so this is an install failure`);
   console.warn(`${message}: skipped`);
   return false;
 }

@@ -24,6 +24,7 @@ const EXTENSION_ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
 
 function installed(): boolean {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template.
     return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -36,6 +37,7 @@ function installed(): boolean {
 /** dpkg still has a record of the package (installed, or removed with its config-files state). */
 function known(): boolean {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template.
     const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', 'hpki-login'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],

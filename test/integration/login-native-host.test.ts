@@ -64,7 +64,7 @@ describe('login with a token from the native host and a virtual card', () => {
     const newCookie = login.res.headers
       .getSetCookie()
       .map((c) => c.split(';')[0])
-      .find((c) => c !== undefined && c.includes('='))!;
+      .find((c) => c?.includes('='))!;
     expect(newCookie).not.toBe(cookie);
     const page = await fetch(`${portal.url}${login.body.redirect as string}`, { headers: { cookie: newCookie } });
     expect(await page.text()).toContain('ようこそ 日医 太郎 先生');

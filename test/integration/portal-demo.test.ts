@@ -137,7 +137,7 @@ describe('demo portal processes sharing one Redis', () => {
     const stolen = tokenFor(doctor, pki, first.origin, victim.challenge);
     const crossed = await postToken(first, stolen, other.cookie);
     expect([crossed.status, crossed.code]).toEqual([401, 'ERR_SIGNATURE_INVALID']);
-    const fresh = await postToken(first, stolen, 'hpki-session=' + 'A'.repeat(43));
+    const fresh = await postToken(first, stolen, `hpki-session=${'A'.repeat(43)}`);
     expect([fresh.status, fresh.code]).toEqual([401, 'ERR_CHALLENGE_UNKNOWN']);
   });
 

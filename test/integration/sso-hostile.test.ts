@@ -121,7 +121,7 @@ describe('hostile inputs at the provider', () => {
     expect(first.status).toBe(200);
     const replay = await postLogin(b, issuer, JSON.stringify({ token: saved }));
     expect(replay).toMatchObject({ status: 401, json: { error: { code: 'ERR_CHALLENGE_UNKNOWN' } } });
-    const rest = await b.navigate(`${issuer}${String(first.json['redirect'])}`, { stayOn: [issuer] });
+    const rest = await b.navigate(`${issuer}${String(first.json.redirect)}`, { stayOn: [issuer] });
     const callback = new URL(rest.at(-1)!.url);
     expect(callback.searchParams.get('code')).toBeTruthy();
     await rp.finish(callback, start);
@@ -188,7 +188,7 @@ describe('hostile inputs at the provider', () => {
 
     const login = await cardLogin(victim.browser, issuer, doctor);
     expect(login.status).toBe(200);
-    const redirect = String(login.json['redirect']);
+    const redirect = String(login.json.redirect);
     expect(redirect).toBe(`/interaction/${victim.uid}/login`);
     const elsewhere = await attacker.navigate(`${issuer}${redirect}`, { stayOn: [issuer] });
     expect(elsewhere.at(-1)!.status).toBe(400);
@@ -198,7 +198,7 @@ describe('hostile inputs at the provider', () => {
     const callback = new URL(rest.at(-1)!.url);
     expect(callback.searchParams.get('code')).toBeTruthy();
     const tokens = await rp.finish(callback, victim.start);
-    expect(tokens.claims()?.['hpki_role']).toBe('Medical Doctor');
+    expect(tokens.claims()?.hpki_role).toBe('Medical Doctor');
   });
 
   it('paths and methods it does not serve get clear refusals', async () => {

@@ -186,7 +186,7 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
       backchannel_logout_supported: true,
       end_session_endpoint: `${issuer}/session/end`,
     });
-    expect(metaA['claims_supported']).toEqual(
+    expect(metaA.claims_supported).toEqual(
       expect.arrayContaining([
         'acr',
         'amr',
@@ -227,10 +227,10 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
       hpki_holder_id: 'MD-0001',
       hpki_certificate_sha256: createHash('sha256').update(Buffer.from(certificate, 'base64')).digest('hex'),
     });
-    expect(info['hpki_issuer']).toMatch(
+    expect(info.hpki_issuer).toMatch(
       /^C=JP, O=Mock Medical Association, .*CN=HPKI-01-MockAuthCA-forAuthentication-forIndividual$/,
     );
-    expect(new Date(String(info['hpki_not_after'])).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(String(info.hpki_not_after)).getTime()).toBeGreaterThan(Date.now());
   });
 
   it('a code is used once across processes: a replay elsewhere, or a second exchange at the same moment, gets invalid_grant', async () => {
@@ -328,7 +328,7 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     const other = (await codeLogin(portal, doctorBrowser(), cards.other)).claims;
     expect(renewed.sub).toBe(first.sub);
     expect(other.sub).not.toBe(first.sub);
-    expect(other['hpki_role']).toBe('Medical Doctor');
+    expect(other.hpki_role).toBe('Medical Doctor');
   });
 
   it('a Pharmacist at a doctors-only client → access_denied, no code and no session; an existing Pharmacist session too', async () => {
@@ -342,7 +342,7 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     expect((await signedIn(pharmacy, browser, undefined)).askedForCard).toBe(true);
 
     const session = doctorBrowser();
-    expect((await codeLogin(pharmacy, session, cards.pharmacist)).claims['hpki_role']).toBe('Pharmacist');
+    expect((await codeLogin(pharmacy, session, cards.pharmacist)).claims.hpki_role).toBe('Pharmacist');
     const existing = await signedIn(records, session, undefined);
     expect(existing.askedForCard).toBe(false);
     expect(existing.callback?.searchParams.get('error')).toBe('access_denied');
@@ -381,8 +381,8 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     expect(protectedHeader.alg).toBe('RS256');
     expect(payload.events).toEqual({ [BACKCHANNEL_LOGOUT_EVENT]: {} });
     expect(payload.sub).toBe(atRecords.claims.sub);
-    expect(payload['sid']).toBe(atRecords.claims['sid']);
-    expect(payload['nonce']).toBeUndefined();
+    expect(payload.sid).toBe(atRecords.claims.sid);
+    expect(payload.nonce).toBeUndefined();
 
     expect((await signedIn(records, browser, undefined)).askedForCard).toBe(true);
   });

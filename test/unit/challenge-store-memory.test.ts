@@ -10,7 +10,12 @@ const SESSION_B = 'session-b-0123456789abcdef';
 
 function manualClock(start = 1_800_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 describe('memory challenge store', () => {

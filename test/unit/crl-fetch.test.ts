@@ -59,7 +59,12 @@ afterAll(async () => {
 
 function clock(start: Date): { now: () => Date; advance: (ms: number) => void } {
   let t = start.getTime();
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+  return {
+    now: () => new Date(t),
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 describe('CRL fetching over HTTP', () => {

@@ -153,7 +153,7 @@ describe('background: where a request comes from', () => {
     expect(await win.open()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
     await win.submit('1234');
     await pending;
-    expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.['origin']).toBe(
+    expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.origin).toBe(
       'https://portal.example.jp:8443',
     );
 
@@ -389,7 +389,7 @@ describe('background: error messages a doctor understands', () => {
     };
     const ja = harness({ host: { script } });
     const jaError = expectError(await ja.router(authenticate, ja.fromPage(`${SITE}/`)), 'ERR_HPKI_NO_CARD');
-    expect(jaError.message).toBe(CATALOGS.ja['error_ERR_HPKI_NO_CARD']!.message);
+    expect(jaError.message).toBe(CATALOGS.ja.error_ERR_HPKI_NO_CARD!.message);
 
     const en = harness({ host: { script } });
     const enError = expectError(
