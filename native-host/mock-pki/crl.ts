@@ -1,3 +1,4 @@
+import { integer } from '../../protocol/der-writer.js';
 import {
   AuthorityKeyIdentifierExtension,
   Extension,
@@ -6,7 +7,6 @@ import {
   X509CrlReason,
 } from '../../protocol/x509.js';
 import type { Issuer } from './certificates.js';
-import { integer } from './der.js';
 import { RSA_SHA256 } from './keys.js';
 import { OID } from './profile.js';
 

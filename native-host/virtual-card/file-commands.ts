@@ -1,4 +1,4 @@
-import { tlv } from '../mock-pki/der.js';
+import { tlv } from '../../protocol/der-writer.js';
 import { type CardApplication, type CardContext, startsWith } from './card-state.js';
 import type { CommandApdu } from './command-apdu.js';
 import { type ElementaryFile, sfiOf } from './pkcs15-layout.js';

@@ -9,7 +9,7 @@ import {
   sequence,
   tlv,
   utf8String,
-} from '../mock-pki/der.js';
+} from '../../protocol/der-writer.js';
 
 /**
  * The files of one HPKI application (HPKI-CARD.md §1): EF.OD at short EF 11 pointing to the PKCS#15

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { launchWithExtension } from '../../test/helpers/browser.js';
-import { startPortal, stopPortal } from '../../test/helpers/demo-portal.js';
-import { startPcscd, VPCD_READER } from '../../test/helpers/pcscd.js';
-import { createCardFile, serveCard, waitForCardPresence } from '../../test/helpers/virtual-card-process.js';
+import { launchWithExtension } from '../dev/chromium.js';
+import { startPortal, stopPortal } from '../dev/demo-portal.js';
+import { startPcscd, VPCD_READER } from '../dev/pcscd.js';
+import { createCardFile, serveCard, waitForCardPresence } from '../dev/virtual-card-process.js';
 import { median, ms } from './stats.js';
 
 /**

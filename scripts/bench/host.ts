@@ -12,9 +12,9 @@ import type { MemoryTransport } from '../../native-host/transport/memory-transpo
 import { createCardFile } from '../../native-host/virtual-card/index.js';
 import { bytesToHex } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import { startNativeHost } from '../../test/helpers/native-client.js';
-import { startPcscd, VPCD_READER } from '../../test/helpers/pcscd.js';
-import { serveCard, waitForCardPresence } from '../../test/helpers/virtual-card-process.js';
+import { startNativeHost } from '../dev/native-client.js';
+import { startPcscd, VPCD_READER } from '../dev/pcscd.js';
+import { serveCard, waitForCardPresence } from '../dev/virtual-card-process.js';
 import { median, ms } from './stats.js';
 
 /**

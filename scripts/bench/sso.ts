@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CookieBrowser, createCookieBrowser } from '../../test/helpers/cookie-browser.js';
-import { CLI } from '../../test/helpers/native-client.js';
-import { startRedis } from '../../test/helpers/redis.js';
-import { openCard } from '../../test/helpers/sso-card.js';
-import { freePort, startSso, stopSso } from '../../test/helpers/sso-provider.js';
-import { createCardFile } from '../../test/helpers/virtual-card-process.js';
+import { type CookieBrowser, createCookieBrowser } from '../dev/cookie-browser.js';
+import { CLI } from '../dev/native-client.js';
+import { startRedis } from '../dev/redis.js';
+import { openCard } from '../dev/sso-card.js';
+import { freePort, startSso, stopSso } from '../dev/sso-provider.js';
+import { createCardFile } from '../dev/virtual-card-process.js';
 import { ms, percentile } from './stats.js';
 
 /**

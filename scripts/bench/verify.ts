@@ -7,8 +7,8 @@ import { decodeToken } from '../../protocol/token.js';
 import type { ChallengeTake } from '../../server/verify/index.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
 import { nodeSha256 } from '../../server/verify/node-sha256.js';
-import type { TestCert } from '../../test/helpers/test-pki.js';
-import { createTestPki, makeCrl, signLoginToken } from '../../test/helpers/test-pki.js';
+import type { TestCert } from '../dev/test-pki.js';
+import { createTestPki, makeCrl, signLoginToken } from '../dev/test-pki.js';
 
 /**
  * `npm run bench:verify`: full token validations per second on one thread (PROTOCOL.md §5, every

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { launchWithExtension } from '../helpers/browser.js';
-import { CLI } from '../helpers/native-client.js';
+import { launchWithExtension } from '../../scripts/dev/chromium.js';
+import { CLI } from '../../scripts/dev/native-client.js';
 
 /**
  * `hpki-login demo` as a newcomer runs it, on a machine without a display: it prints how to open the

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
+import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
+import { startCliHost } from '../../scripts/dev/native-client.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
+import {
+  createCardFile,
+  type ServedCard,
+  serveCard,
+  waitForCardPresence,
+} from '../../scripts/dev/virtual-card-process.js';
 import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
-import { startCliHost } from '../helpers/native-client.js';
 import { callPageApi } from '../helpers/page-api.js';
-import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
-import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
 
 /**
  * A doctor's whole login in a real browser: the built extension, the native host registered by

@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
+import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
+import {
+  createCardFile,
+  type ServedCard,
+  serveCard,
+  waitForCardPresence,
+} from '../../scripts/dev/virtual-card-process.js';
 import type { BrowserName, E2eBrowser, Launcher } from '../helpers/e2e-browser.js';
-import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
-import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
 import { ssoAcrossTwoServices } from './sso-flow.js';
 
 /**

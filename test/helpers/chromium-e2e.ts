@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { launchWithExtension } from './browser.js';
+import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import type { E2eBrowser, E2ePage, Launcher } from './e2e-browser.js';
 
 /** The shared scenarios' view of real Chromium with the extension (Playwright underneath). */

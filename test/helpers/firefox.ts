@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CLI } from '../../scripts/dev/native-client.js';
 import { type E2eBrowser, type E2ePage, type Launcher, pollFor } from './e2e-browser.js';
-import { CLI } from './native-client.js';
 
 /**
  * Real Firefox ESR with the real extension, driven by puppeteer-core over WebDriver BiDi (Playwright

@@ -1,10 +1,10 @@
 import { sign } from 'node:crypto';
 import { contentsOf, decodeOid, readChildren, readSingle } from '../../protocol/der.js';
 import { HpkiError } from '../../protocol/errors.js';
+import type { TestKey, TestPki } from '../../scripts/dev/test-pki.js';
+import { createTestPki, der, encodeName, ext, generateTestKey, makeCrl, OID } from '../../scripts/dev/test-pki.js';
 import type { CertificateValidatorOptions } from '../../server/verify/index.js';
 import { createCertificateValidator } from '../../server/verify/index.js';
-import type { TestKey, TestPki } from './test-pki.js';
-import { createTestPki, der, encodeName, ext, generateTestKey, makeCrl, OID } from './test-pki.js';
 
 /**
  * Certificates and CRLs that break exactly one rule of RFC 5280 §4 or §5, for the tests behind

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { CookieBrowser, Hop } from './cookie-browser.js';
-import type { CardSigner } from './sso-card.js';
+import type { CookieBrowser, Hop } from '../../scripts/dev/cookie-browser.js';
+import type { CardSigner } from '../../scripts/dev/sso-card.js';
 
 /**
  * One relying service driven with openid-client, and a doctor's browser (the cookie browser) that

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NativeClient, startNativeHost } from '../../scripts/dev/native-client.js';
+import type { PcscdHandle } from '../../scripts/dev/pcscd.js';
+import { startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
 import { parseHostManifest } from '../../scripts/install/host-manifest.js';
-import { type NativeClient, startNativeHost } from '../helpers/native-client.js';
-import type { PcscdHandle } from '../helpers/pcscd.js';
-import { startPcscd, VPCD_READER } from '../helpers/pcscd.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**

@@ -10,8 +10,8 @@ import { createPcscBackend } from '../../native-host/transport/pcsc-backend.js';
 import { createCardFile, createVirtualCard, serveOverVpcd } from '../../native-host/virtual-card/index.js';
 import type { DoctorOptions } from '../../scripts/cli/doctor-command.js';
 import { collectFindings, run } from '../../scripts/cli/doctor-command.js';
-import type { PcscdHandle } from '../helpers/pcscd.js';
-import { killAllPcscd, startPcscd, VPCD_READER, withPcscdLock } from '../helpers/pcscd.js';
+import type { PcscdHandle } from '../../scripts/dev/pcscd.js';
+import { killAllPcscd, startPcscd, VPCD_READER, withPcscdLock } from '../../scripts/dev/pcscd.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**

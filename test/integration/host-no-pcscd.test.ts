@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startCliHost } from '../helpers/native-client.js';
-import { killAllPcscd, pcscdRunning, withPcscdLock } from '../helpers/pcscd.js';
+import { startCliHost } from '../../scripts/dev/native-client.js';
+import { killAllPcscd, pcscdRunning, withPcscdLock } from '../../scripts/dev/pcscd.js';
 
 /** With no PC/SC service at all, the host still starts, says hello, and says clearly what is wrong. */
 

@@ -6,9 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { buildSignedContent, sha256Bytes } from '../../protocol/signed-data.js';
 import { decodeToken } from '../../protocol/token.js';
-import { startCliHost } from '../helpers/native-client.js';
-import { type PcscdHandle, startPcscd, VPCD_READER } from '../helpers/pcscd.js';
-import { createCardFile, type ServedCard, serveCard, waitForCardPresence } from '../helpers/virtual-card-process.js';
+import { startCliHost } from '../../scripts/dev/native-client.js';
+import { type PcscdHandle, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
+import {
+  createCardFile,
+  type ServedCard,
+  serveCard,
+  waitForCardPresence,
+} from '../../scripts/dev/virtual-card-process.js';
 
 /**
  * The native host over a real pcscd with the vpcd reader and the virtual card served as a vpcd

@@ -7,8 +7,8 @@ import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/i
 import { createCardFile, loadCardFile, readAuthKeyPair } from '../../native-host/virtual-card/index.js';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
+import { CLI, type NativeClient, startNativeHost } from '../../scripts/dev/native-client.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
-import { CLI, type NativeClient, startNativeHost } from '../helpers/native-client.js';
 
 /**
  * `hpki-login host --backend pkcs11` over a real SoftHSM2 token that holds a virtual card's

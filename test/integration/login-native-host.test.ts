@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import { challengeFrom, type Portal, startPortal, stopPortal } from '../helpers/demo-portal.js';
-import { type NativeClient, startCliHost } from '../helpers/native-client.js';
-import { createCardFile } from '../helpers/virtual-card-process.js';
+import { challengeFrom, type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
+import { type NativeClient, startCliHost } from '../../scripts/dev/native-client.js';
+import { createCardFile } from '../../scripts/dev/virtual-card-process.js';
 
 /**
  * The whole server side of a login with real parts: the demo portal process, the native host process

@@ -11,8 +11,8 @@ import {
 } from '../../native-host/mock-pki/index.js';
 import { buildSignedContent } from '../../protocol/signed-data.js';
 import { encodeToken, type Token } from '../../protocol/token.js';
-import { challengeFrom, type Portal, sessionCookieOf, startPortal, stopPortal } from '../helpers/demo-portal.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { challengeFrom, type Portal, sessionCookieOf, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
+import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
 
 /**
  * Two real `hpki-login demo` processes (the built CLI) sharing one real redis-server and one mock

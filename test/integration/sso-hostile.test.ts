@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CookieBrowser, createCookieBrowser } from '../../scripts/dev/cookie-browser.js';
+import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
+import { type CardSigner, openCard } from '../../scripts/dev/sso-card.js';
+import { freePort, type SsoProcess, startSso, stopSso } from '../../scripts/dev/sso-provider.js';
+import { createCardFile } from '../../scripts/dev/virtual-card-process.js';
 import { type BackchannelReceiver, startBackchannelReceiver } from '../helpers/backchannel-receiver.js';
-import { type CookieBrowser, createCookieBrowser } from '../helpers/cookie-browser.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { type CardSigner, openCard } from '../helpers/sso-card.js';
 import { cardLogin, postLogin, type RelyingParty, relyingParty, signIn, submitForm } from '../helpers/sso-flow.js';
-import { freePort, type SsoProcess, startSso, stopSso } from '../helpers/sso-provider.js';
-import { createCardFile } from '../helpers/virtual-card-process.js';
 
 /**
  * Hostile and unlucky inputs at the provider's HPKI login (PROTOCOL.md §5, §10): each gets a clear

@@ -8,14 +8,14 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKCHANNEL_LOGOUT_EVENT, HPKI_ACR } from '../../protocol/sso.js';
+import { type CookieBrowser, createCookieBrowser } from '../../scripts/dev/cookie-browser.js';
+import { CLI } from '../../scripts/dev/native-client.js';
+import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
+import { type CardSigner, openCard } from '../../scripts/dev/sso-card.js';
+import { freePort, type SsoProcess, startSso, stopSso } from '../../scripts/dev/sso-provider.js';
+import { createCardFile } from '../../scripts/dev/virtual-card-process.js';
 import { type BackchannelReceiver, startBackchannelReceiver } from '../helpers/backchannel-receiver.js';
-import { type CookieBrowser, createCookieBrowser } from '../helpers/cookie-browser.js';
-import { CLI } from '../helpers/native-client.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { type CardSigner, openCard } from '../helpers/sso-card.js';
 import { type RelyingParty, relyingParty, signIn, submitForm } from '../helpers/sso-flow.js';
-import { freePort, type SsoProcess, startSso, stopSso } from '../helpers/sso-provider.js';
-import { createCardFile } from '../helpers/virtual-card-process.js';
 
 /**
  * PROTOCOL.md §10 end to end over HTTP: two real `hpki-login sso` processes behind one issuer,

@@ -3,10 +3,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestPki } from '../../scripts/dev/test-pki.js';
+import { createTestPki, makeCrl, toPem } from '../../scripts/dev/test-pki.js';
 import { createGuardedLookup, forbiddenAddressProblem } from '../../server/revocation/crl-download.js';
 import { createCrlFetcher } from '../../server/revocation/crl-fetcher.js';
-import type { TestPki } from '../helpers/test-pki.js';
-import { createTestPki, makeCrl, toPem } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IssuingDistributionPointValue } from '../../protocol/distribution-points.js';
 import { nameToString } from '../../protocol/x500-name.js';
+import type { TestPki } from '../../scripts/dev/test-pki.js';
+import { createTestPki, crlExt, der, ext, generateTestKey, makeCrl } from '../../scripts/dev/test-pki.js';
 import type { ParsedCertificate } from '../../server/cert/parsed-certificate.js';
 import { parseCertificate } from '../../server/cert/parsed-certificate.js';
 import { createSignatureBudget } from '../../server/cert/signature.js';
@@ -14,8 +16,6 @@ import type { CrlProvider } from '../../server/revocation/revocation-check.js';
 import { checkPathRevocation } from '../../server/revocation/revocation-check.js';
 import { createCertificateValidator } from '../../server/verify/index.js';
 import { readSharedPemDer } from '../helpers/shared.js';
-import type { TestPki } from '../helpers/test-pki.js';
-import { createTestPki, crlExt, der, ext, generateTestKey, makeCrl } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
 const ref = (file: string): Uint8Array => readSharedPemDer('hpki-reference', file);

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeCertificate, MAX_CERTIFICATE_BYTES } from '../../protocol/certificate-der.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { decodeHcRole, parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
+import { der, encodeName, ext, generateTestKey, makeCertificate, OID } from '../../scripts/dev/test-pki.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
-import { der, encodeName, ext, generateTestKey, makeCertificate, OID } from '../helpers/test-pki.js';
 
 const MEDICAL_DOCTOR_HEX =
   '303430320606288185420001312831263024a0223120a00c060a2a830886910f01060101a2100c0e4d65646963616c20446f63746f72';

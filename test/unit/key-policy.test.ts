@@ -1,9 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { checkKeyPolicy, HPKI_KEY_POLICY } from '../../server/cert/key-policy.js';
-import { MAX_PATH_SIGNATURE_CHECKS } from '../../server/cert/path-validation.js';
-import type { CertificateValidatorOptions } from '../../server/verify/index.js';
-import { createCertificateValidator, createTokenVerifier } from '../../server/verify/index.js';
-import type { TestCert, TestKey, TestPki } from '../helpers/test-pki.js';
+import type { TestCert, TestKey, TestPki } from '../../scripts/dev/test-pki.js';
 import {
   createTestPki,
   encodeName,
@@ -13,7 +9,11 @@ import {
   OID,
   signLoginToken,
   withPublicExponent,
-} from '../helpers/test-pki.js';
+} from '../../scripts/dev/test-pki.js';
+import { checkKeyPolicy, HPKI_KEY_POLICY } from '../../server/cert/key-policy.js';
+import { MAX_PATH_SIGNATURE_CHECKS } from '../../server/cert/path-validation.js';
+import type { CertificateValidatorOptions } from '../../server/verify/index.js';
+import { createCertificateValidator, createTokenVerifier } from '../../server/verify/index.js';
 
 /**
  * The key policy (default: RSA 2048–4096 bits, e = 65537, what every real HPKI certificate has) on

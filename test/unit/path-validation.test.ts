@@ -1,12 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HpkiError } from '../../protocol/errors.js';
+import type { TestCert, TestKey, TestPki } from '../../scripts/dev/test-pki.js';
+import {
+  createTestPki,
+  der,
+  encodeName,
+  ext,
+  generateTestKey,
+  makeCertificate,
+  OID,
+} from '../../scripts/dev/test-pki.js';
 import { parseCertificate } from '../../server/cert/parsed-certificate.js';
 import { MAX_PATH_DEPTH, validatePath } from '../../server/cert/path-validation.js';
 import { checkPurpose } from '../../server/cert/purpose.js';
 import { createTrustStore } from '../../server/cert/trust-store.js';
 import { readSharedPemDer } from '../helpers/shared.js';
-import type { TestCert, TestKey, TestPki } from '../helpers/test-pki.js';
-import { createTestPki, der, encodeName, ext, generateTestKey, makeCertificate, OID } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
 let pki: TestPki;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { der, encodeName, ext, OID } from '../../scripts/dev/test-pki.js';
 import type { RawCertificate, RulePki } from '../helpers/rule-pki.js';
 import { createRulePki, generalized, rawCertificate, rsaSha256, utc, withExtension } from '../helpers/rule-pki.js';
-import { der, encodeName, ext, OID } from '../helpers/test-pki.js';
 
 /**
  * One test per certificate rule of RFC 5280 §4 in docs/rfc5280.md: a certificate that breaks

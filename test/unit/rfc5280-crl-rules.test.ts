@@ -1,9 +1,9 @@
 import { sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestKey } from '../../scripts/dev/test-pki.js';
+import { crlExt, der, ext, generateTestKey, makeCertificate, OID } from '../../scripts/dev/test-pki.js';
 import type { RulePki } from '../helpers/rule-pki.js';
 import { createRulePki, generalized, rsaSha256, utc } from '../helpers/rule-pki.js';
-import type { TestKey } from '../helpers/test-pki.js';
-import { crlExt, der, ext, generateTestKey, makeCertificate, OID } from '../helpers/test-pki.js';
 
 /**
  * One test per CRL rule of RFC 5280 §5 in docs/rfc5280.md: a CRL that breaks exactly that rule

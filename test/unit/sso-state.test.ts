@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type DistinguishedName, decodeName } from '../../protocol/x500-name.js';
+import { encodeName, OID } from '../../scripts/dev/test-pki.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
 import { deriveSub } from '../../server/sso/sub.js';
-import { encodeName, OID } from '../helpers/test-pki.js';
 
 /** The sub derivation of docs/sso.md, and the memory store's bounds (full: refuse, never evict). */
 

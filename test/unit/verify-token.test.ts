@@ -15,9 +15,6 @@ import {
 import { decodeCertificate } from '../../protocol/certificate-der.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Token } from '../../protocol/token.js';
-import type { ChallengeTake, VerifierOptions } from '../../server/verify/index.js';
-import { createTokenVerifier } from '../../server/verify/index.js';
-import { readShared, readSharedPemDer } from '../helpers/shared.js';
 import {
   createTestPki,
   encodeName,
@@ -27,7 +24,10 @@ import {
   OID,
   signLoginToken,
   testKeyFromPem,
-} from '../helpers/test-pki.js';
+} from '../../scripts/dev/test-pki.js';
+import type { ChallengeTake, VerifierOptions } from '../../server/verify/index.js';
+import { createTokenVerifier } from '../../server/verify/index.js';
+import { readShared, readSharedPemDer } from '../helpers/shared.js';
 
 interface Vector {
   name: string;

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 
 /** The demo portal (`hpki-login demo`, the built CLI) as a real process, driven over HTTP. */
 
@@ -61,7 +60,7 @@ export function sessionCookieOf(res: Response): string | undefined {
 
 export async function challengeFrom(portal: Portal, cookie?: string): Promise<{ challenge: string; cookie: string }> {
   const res = await fetch(`${portal.url}/hpki/challenge`, { headers: cookie === undefined ? {} : { cookie } });
-  expect(res.status).toBe(200);
+  if (res.status !== 200) throw new Error(`GET /hpki/challenge answered ${res.status}`);
   const { challenge } = (await res.json()) as { challenge: string };
   return { challenge, cookie: sessionCookieOf(res) ?? cookie ?? '' };
 }

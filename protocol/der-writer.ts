@@ -1,9 +1,10 @@
-import { concatBytes } from '../../protocol/bytes.js';
+import { concatBytes } from './bytes.js';
 
 /**
- * A few DER building blocks for the structures that no library encodes the way real HPKI material
- * does (hcRole inside subjectDirectoryAttributes, PKCS#15 directory files). Encoding only: everything
- * built here is also parsed back by independent code in the tests.
+ * The project's one DER writer: building blocks for the structures that no library encodes the way
+ * real HPKI material does (hcRole inside subjectDirectoryAttributes, PKCS#15 directory files, the
+ * mock PKI) and for the test PKI's deliberate deviations. Encoding only: everything built here is
+ * parsed back by the independent reader in der.ts in the tests.
  */
 
 /** Bytes backed by a plain ArrayBuffer, as WebCrypto and the X.509 classes take them. */
@@ -20,19 +21,49 @@ export function derLength(length: number): Bytes {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-/** One TLV with a single-byte tag. */
-export function tlv(tag: number, ...content: Uint8Array[]): Bytes {
+/** One TLV with a single-byte tag around the concatenated `content` (an array: no spread, any length). */
+export function tlvOf(tag: number, content: readonly Uint8Array[]): Bytes {
   const value = concatBytes(content);
   return concatBytes([Uint8Array.of(tag), derLength(value.length), value]);
 }
 
-export const sequence = (...content: Uint8Array[]): Bytes => tlv(0x30, ...content);
-export const set = (...content: Uint8Array[]): Bytes => tlv(0x31, ...content);
+/** One TLV with a single-byte tag. */
+export const tlv = (tag: number, ...content: Uint8Array[]): Bytes => tlvOf(tag, content);
+export const sequence = (...content: Uint8Array[]): Bytes => tlvOf(0x30, content);
+export const set = (...content: Uint8Array[]): Bytes => tlvOf(0x31, content);
 export const octetString = (bytes: Uint8Array): Bytes => tlv(0x04, bytes);
 export const utf8String = (text: string): Bytes => tlv(0x0c, new TextEncoder().encode(text));
 export const booleanTrue = (): Bytes => Uint8Array.of(0x01, 0x01, 0xff);
 /** [n] EXPLICIT (constructed context-specific tag). */
-export const explicit = (n: number, ...content: Uint8Array[]): Bytes => tlv(0xa0 | n, ...content);
+export const explicit = (n: number, ...content: Uint8Array[]): Bytes => tlvOf(0xa0 | n, content);
+/** [n] IMPLICIT of a primitive value. */
+export const implicit = (n: number, value: Uint8Array): Bytes => tlv(0x80 | n, value);
+export const boolean = (value: boolean): Bytes => Uint8Array.of(0x01, 0x01, value ? 0xff : 0x00);
+export const nullValue = (): Bytes => Uint8Array.of(0x05, 0x00);
+export const printableString = (text: string): Bytes => tlv(0x13, new TextEncoder().encode(text));
+export const ia5String = (text: string): Bytes => tlv(0x16, new TextEncoder().encode(text));
+/** BIT STRING of whole bytes with `unused` bits declared unused in the last one. */
+export const bitString = (bytes: Uint8Array, unused = 0): Bytes => tlv(0x03, Uint8Array.of(unused), bytes);
+
+/**
+ * INTEGER from a non-negative magnitude in hex (any length): a 00 is put in front when the first bit
+ * is set; leading zero octets given are kept (a test may want a non-minimal encoding).
+ */
+export function integerFromHex(hex: string): Bytes {
+  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError('integer hex must be hex digits');
+  const digits = hex.length % 2 === 1 ? `0${hex}` : hex;
+  let bytes = Uint8Array.from(digits.match(/../g) ?? ['00'], (b) => Number.parseInt(b, 16));
+  if ((bytes[0]! & 0x80) !== 0) bytes = concatBytes([Uint8Array.of(0), bytes]);
+  return tlv(0x02, bytes);
+}
+
+/** UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5), whole seconds. */
+export function time(date: Date): Bytes {
+  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const year = date.getUTCFullYear();
+  const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+  return year >= 1950 && year < 2050 ? tlv(0x17, encode(`${iso.slice(2)}Z`)) : tlv(0x18, encode(`${iso}Z`));
+}
 
 /** INTEGER from a non-negative safe integer, minimal two's complement. */
 export function integer(value: number): Bytes {
