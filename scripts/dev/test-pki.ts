@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
-import { concatBytes as concat } from '../../protocol/bytes.js';
 import * as w from '../../protocol/der-writer.js';
 import { buildSignedContent } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
