@@ -10,7 +10,11 @@ export type ChallengeTake = { status: 'ok'; challenge: string } | { status: 'unk
  * use, at most five minutes old.
  */
 export interface ChallengeStore {
-  /** A fresh 256-bit base64url challenge (43 chars) bound to the session, replacing any pending one. TTL ≤ 5 min. */
+  /**
+   * A fresh 256-bit base64url challenge (43 chars) bound to the session, replacing any pending one.
+   * TTL ≤ 5 min. When the store holds its maximum of pending challenges and this session has none,
+   * fails with StoreFullError: no pending login is ever dropped to make room.
+   */
   issue(sessionId: string): Promise<{ challenge: string; expiresAt: Date }>;
   /** Atomic get-and-delete: a challenge is taken at most once, across processes for the Redis store. */
   take(sessionId: string): Promise<ChallengeTake>;
@@ -54,6 +58,17 @@ export function checkTtlMs(ttlMs: number | undefined): number {
     throw new RangeError(`ttlMs must be an integer from ${MIN_CHALLENGE_TTL_MS} to ${MAX_CHALLENGE_TTL_MS}`);
   }
   return ttl;
+}
+
+/** Pending challenges a store keeps at most, unless told otherwise. */
+export const DEFAULT_MAX_PENDING = 10_000;
+
+export function checkMaxPending(maxPending: number | undefined): number {
+  const max = maxPending ?? DEFAULT_MAX_PENDING;
+  if (!Number.isInteger(max) || max < 1 || max > 10_000_000) {
+    throw new RangeError('maxPending must be an integer from 1 to 10 000 000');
+  }
+  return max;
 }
 
 export function checkGraceMs(graceMs: number | undefined): number {

@@ -1,8 +1,10 @@
+export { retryAfterSecondsOf, StoreFullError } from './capacity.js';
 export {
   type ChallengeStore,
   type ChallengeTake,
   DEFAULT_CHALLENGE_TTL_MS,
   DEFAULT_EXPIRED_GRACE_MS,
+  DEFAULT_MAX_PENDING,
   isValidSessionId,
   MAX_CHALLENGE_TTL_MS,
   SESSION_ID_PATTERN,

@@ -1,26 +1,25 @@
-import { HpkiError } from '../../protocol/errors.js';
+import { StoreFullError } from './capacity.js';
 import {
   assertSessionId,
   type ChallengeStore,
   type ChallengeTake,
   checkGraceMs,
+  checkMaxPending,
   checkTtlMs,
   isValidSessionId,
   randomBase64Url256,
   storeClosedError,
 } from './challenge-store.js';
-import { createExpiringMap, type WhenFull } from './expiring-map.js';
+import { createExpiringMap } from './expiring-map.js';
 
 export interface MemoryChallengeStoreOptions {
   /** Lifetime of a challenge, at most 5 minutes (the default). */
   ttlMs?: number;
-  /** Pending challenges kept at most. Default 10 000. */
-  maxEntries?: number;
   /**
-   * When that many are pending: drop the oldest (default), or refuse the new one so that nobody's
-   * pending login is lost to a flood of anonymous challenges (`issue` then fails with ERR_HPKI_INTERNAL).
+   * Pending challenges kept at most (default 10 000). When that many are pending, `issue` for a
+   * session without one fails with StoreFullError: a pending login is never dropped to make room.
    */
-  whenFull?: WhenFull;
+  maxPending?: number;
   /** How long an expired challenge is remembered so `take` can say "expired". Default 60 s. */
   graceMs?: number;
   /** Clock in milliseconds since the epoch. */
@@ -33,9 +32,8 @@ export function createMemoryChallengeStore(options: MemoryChallengeStoreOptions 
   const graceMs = checkGraceMs(options.graceMs);
   const now = options.now ?? Date.now;
   const pending = createExpiringMap<{ challenge: string; expiresAt: number }>({
-    maxEntries: options.maxEntries ?? 10_000,
+    maxEntries: checkMaxPending(options.maxPending),
     now,
-    ...(options.whenFull === undefined ? {} : { whenFull: options.whenFull }),
   });
   let closed = false;
 
@@ -46,7 +44,7 @@ export function createMemoryChallengeStore(options: MemoryChallengeStoreOptions 
       const challenge = randomBase64Url256();
       const expiresAt = now() + ttlMs;
       if (!pending.set(sessionId, { challenge, expiresAt }, expiresAt + graceMs)) {
-        throw new HpkiError('ERR_HPKI_INTERNAL', 'too many logins are pending; try again shortly');
+        throw new StoreFullError('logins', pending.msUntilRoom());
       }
       return { challenge, expiresAt: new Date(expiresAt) };
     },

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
+import { StoreFullError } from './capacity.js';
 import {
   assertSessionId,
   type ChallengeStore,
   type ChallengeTake,
   checkGraceMs,
+  checkMaxPending,
   checkTtlMs,
   isValidSessionId,
   randomBase64Url256,
@@ -22,6 +24,12 @@ export interface RedisChallengeStoreOptions {
   keyPrefix?: string;
   /** How long an expired challenge is remembered so `take` can say "expired". Default 60 s. */
   graceMs?: number;
+  /**
+   * Pending challenges kept at most, counted across every process sharing the prefix (default
+   * 10 000). When that many are pending, `issue` for a session without one fails with
+   * StoreFullError: a pending login is never dropped to make room.
+   */
+  maxPending?: number;
   /** Per-command timeout, so a stalled Redis fails a login instead of hanging it. Default 2 s. */
   commandTimeoutMs?: number;
 }
@@ -37,16 +45,51 @@ function keyFor(keyPrefix: string, sessionId: string): string {
 }
 
 /**
+ * The bound: a sorted set `<prefix>~pending` of the records' keys, scored by when Redis drops them
+ * (Redis's clock, from TIME). One script purges what has dropped, refuses a new key when the set is
+ * full (answering how long until its oldest member drops), else writes the record and its member:
+ * atomic across every process, so many processes cannot together overfill it. A session that asks
+ * again replaces its own record and never needs room. All records live equally long, so the set
+ * expires with its youngest member.
+ */
+const ISSUE = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local life = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if not redis.call('ZSCORE', KEYS[2], KEYS[1]) and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return {0, tonumber(oldest[2]) - now}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', life)
+redis.call('ZADD', KEYS[2], now + life, KEYS[1])
+redis.call('PEXPIRE', KEYS[2], life)
+return {1, 0}`;
+
+/** Get-and-delete with the record's remaining PTTL, and its place in the bound freed, in one step. */
+const TAKE = `local pttl = redis.call('PTTL', KEYS[1])
+local value = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+return {pttl, value}`;
+
+function isIssueReply(reply: unknown): reply is [number, number] {
+  return Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number');
+}
+
+/**
  * A challenge store shared by every process of a site through Redis. A record lives `ttlMs + graceMs`
- * in Redis; `take` reads its remaining PTTL and deletes it in one MULTI, so the expiry decision uses
+ * in Redis; `take` reads its remaining PTTL and deletes it in one script, so the expiry decision uses
  * Redis's clock alone (processes on hosts with skewed clocks still agree) and two concurrent takes,
- * from any processes, cannot both get the challenge.
+ * from any processes, cannot both get the challenge. At most `maxPending` are pending (see ISSUE).
  */
 export function createRedisChallengeStore(options: RedisChallengeStoreOptions): ChallengeStore {
   const ttlMs = checkTtlMs(options.ttlMs);
   const graceMs = checkGraceMs(options.graceMs);
   const keyPrefix = options.keyPrefix ?? 'hpki-login:challenge:';
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) throw new RangeError('keyPrefix: up to 64 of [A-Za-z0-9._:-]');
+  const maxPending = checkMaxPending(options.maxPending);
+  // `~` is outside base64url, so no record key (prefix + 43 base64url characters) can be this one.
+  const indexKey = `${keyPrefix}~pending`;
   const redis = new Redis(options.url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
@@ -71,19 +114,22 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
       assertSessionId(sessionId);
       const challenge = randomBase64Url256();
       const expiresAt = new Date(Date.now() + ttlMs);
-      await run('issue', () => redis.set(keyFor(keyPrefix, sessionId), challenge, 'PX', ttlMs + graceMs));
+      const key = keyFor(keyPrefix, sessionId);
+      const reply = await run('issue', () =>
+        redis.eval(ISSUE, 2, key, indexKey, challenge, String(ttlMs + graceMs), String(maxPending)),
+      );
+      if (!isIssueReply(reply)) throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (issue)');
+      if (reply[0] !== 1) throw new StoreFullError('logins', reply[1]);
       return { challenge, expiresAt };
     },
     async take(sessionId): Promise<ChallengeTake> {
       if (!isValidSessionId(sessionId)) return { status: 'unknown' };
       const key = keyFor(keyPrefix, sessionId);
-      const replies = await run('take', () => redis.multi().pttl(key).getdel(key).exec());
-      const [pttlReply, valueReply] = replies ?? [];
-      if (pttlReply === undefined || valueReply === undefined || pttlReply[0] !== null || valueReply[0] !== null) {
+      const reply = await run('take', () => redis.eval(TAKE, 2, key, indexKey));
+      if (!Array.isArray(reply) || reply.length !== 2) {
         throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (take)');
       }
-      const [, pttl] = pttlReply;
-      const [, value] = valueReply;
+      const [pttl, value]: unknown[] = reply;
       if (typeof value !== 'string' || !CHALLENGE_PATTERN.test(value)) return { status: 'unknown' };
       // A key without expiry (PTTL -1) was not written by this store: better refused than trusted forever.
       if (typeof pttl !== 'number' || pttl <= graceMs) return { status: 'expired' };

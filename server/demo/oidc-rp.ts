@@ -3,6 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { isLoopbackOrigin } from '../../protocol/origin.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../protocol/sso.js';
+import { retryAfterSecondsOf } from '../challenge-store/capacity.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import { createSessionCookie, readBody, send } from '../http/index.js';
@@ -64,7 +65,7 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
   const { origin, clientId } = options;
   const callbackUrl = `${origin}/sso/callback`;
   const pendingCookie = createSessionCookie(origin, { name: `${options.cookiePrefix}-sso-pending` });
-  const pending = createExpiringMap<Pending>({ maxEntries: 10_000, now: Date.now, whenFull: 'refuse' });
+  const pending = createExpiringMap<Pending>({ maxEntries: 10_000, now: Date.now });
   const seenLogoutTokens = createExpiringMap<true>({ maxEntries: 10_000, now: Date.now });
   let config: Promise<oidc.Configuration> | undefined;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
@@ -96,7 +97,9 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
       nonce: oidc.randomNonce(),
     };
     if (!pending.set(id, entry, Date.now() + 10 * 60_000)) {
-      send(res, 503, 'text/plain; charset=utf-8', 'too many pending logins; try again shortly\n');
+      send(res, 503, 'text/plain; charset=utf-8', 'too many pending logins; try again shortly\n', {
+        'Retry-After': String(retryAfterSecondsOf(pending.msUntilRoom())),
+      });
       return;
     }
     const url = oidc.buildAuthorizationUrl(cfg, {
@@ -170,7 +173,14 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
     if (!hasEvent || payload.nonce !== undefined || (sid === undefined && sub === undefined) || jti === undefined)
       return refuse();
     if (seenLogoutTokens.get(jti) !== undefined) return refuse();
-    seenLogoutTokens.set(jti, true, Date.now() + 10 * 60_000);
+    // A token whose use cannot be recorded is not acted on: the provider reports the failure.
+    if (!seenLogoutTokens.set(jti, true, Date.now() + 10 * 60_000)) {
+      send(res, 503, 'application/json', JSON.stringify({ error: 'temporarily_unavailable' }), {
+        'Cache-Control': 'no-store',
+        'Retry-After': '60',
+      });
+      return;
+    }
     options.endSessions(sid === undefined ? { sub: sub! } : { sid });
     send(res, 200, 'text/plain; charset=utf-8', '', { 'Cache-Control': 'no-store' });
   }

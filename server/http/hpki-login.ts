@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
-import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
+import { type ChallengeStore, type ChallengeTake, isValidSessionId, StoreFullError } from '../challenge-store/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { type ErrorBody, errorBody } from './responses.js';
 
@@ -73,7 +73,9 @@ export interface HpkiLoginRequest {
 
 export type HpkiLoginResponse<L extends LoginResult = LoginResult> =
   | { status: 200; json: { redirect: string }; newSessionId: string; login: L }
-  | { status: 400 | 401 | 403 | 413 | 415 | 500; json: ErrorBody };
+  | { status: 400 | 401 | 403 | 413 | 415 | 500; json: ErrorBody }
+  /** The session store is full (StoreFullError from `startSession`): answer with `Retry-After`. */
+  | { status: 503; json: ErrorBody; retryAfterSeconds: number };
 
 const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,511}$/;
 
@@ -169,6 +171,9 @@ export async function handleHpkiLogin<L extends LoginResult>(
       throw new RangeError('startSession: redirect must be a same-origin path');
     return { status: 200, json: { redirect: started.redirect }, newSessionId: started.sessionId, login };
   } catch (err) {
+    if (err instanceof StoreFullError) {
+      return { status: 503, json: errorBody(err.code, err.message), retryAfterSeconds: err.retryAfterSeconds };
+    }
     if (err instanceof HpkiError) {
       const status = statusForError(err.code);
       if (status !== 500) return { status, json: errorBody(err.code, err.message) };

@@ -1,3 +1,4 @@
+export { type ClientAddressOptions, type ClientOf, clientKeyOf, createClientAddress } from './client-address.js';
 export {
   type ChallengeResponseBody,
   type HpkiLoginDeps,
@@ -10,7 +11,30 @@ export {
   type StartedSession,
   statusForError,
 } from './hpki-login.js';
-export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
+export {
+  createHpkiRoutes,
+  DEFAULT_CHALLENGE_RATE,
+  DEFAULT_LOGIN_RATE,
+  DESCRIPTOR_PATH,
+  type HpkiRouteLimits,
+  type HpkiRoutesOptions,
+  type RouteHandler,
+  refuseOverLimit,
+} from './hpki-routes.js';
+export {
+  checkRateLimit,
+  createRateLimiter,
+  type RateDecision,
+  type RateLimit,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limit.js';
 export { type ErrorBody, errorBody, readBody, SECURITY_HEADERS, send, sendJson } from './responses.js';
 export { createSessionCookie, type SessionCookie } from './session-cookie.js';
-export { createMemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './session-store.js';
+export {
+  createMemorySessionStore,
+  DEFAULT_SESSION_ABSOLUTE_MS,
+  DEFAULT_SESSION_IDLE_MS,
+  type MemorySessionStoreOptions,
+  type SessionStore,
+} from './session-store.js';

@@ -107,8 +107,7 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
   }
 
   const challenges = createMemoryChallengeStore({
-    maxEntries: options.maxChallenges ?? 10_000,
-    whenFull: 'refuse',
+    maxPending: options.maxChallenges ?? 10_000,
     now,
   });
   return {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { createExpiringMap } from '../../server/challenge-store/expiring-map.js';
-import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
+import { createMemoryChallengeStore, StoreFullError } from '../../server/challenge-store/index.js';
 
 const SESSION_A = 'session-a-0123456789abcdef';
 const SESSION_B = 'session-b-0123456789abcdef';
@@ -88,17 +88,43 @@ describe('memory challenge store', () => {
     expect(await store.take(SESSION_A)).toEqual({ status: 'unknown' });
   });
 
-  it('stays bounded: beyond maxEntries the oldest pending challenges are dropped', async () => {
-    const store = createMemoryChallengeStore({ maxEntries: 3 });
+  it('stays bounded: beyond maxPending new challenges are refused and every pending one stays', async () => {
+    const clock = manualClock();
+    const store = createMemoryChallengeStore({ maxPending: 3, ttlMs: 60_000, graceMs: 0, now: clock.now });
     const sessions = Array.from({ length: 5 }, (_, i) => `bounded-session-${i}-0123456789`);
-    for (const s of sessions) await store.issue(s);
+    const issued = await Promise.allSettled(sessions.map((s) => store.issue(s)));
+    expect(issued.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    const refusal = (issued[3] as PromiseRejectedResult).reason as StoreFullError;
+    expect(refusal).toBeInstanceOf(StoreFullError);
+    expect(refusal.code).toBe('ERR_HPKI_INTERNAL');
+    // Room comes when the oldest drops, a minute from now.
+    expect(refusal.retryAfterSeconds).toBe(60);
+    // A session that already has one may ask again: it needs no room.
+    await expect(store.issue(sessions[0]!)).resolves.toBeDefined();
     const takes = await Promise.all(sessions.map((s) => store.take(s)));
-    expect(takes.map((t) => t.status)).toEqual(['unknown', 'unknown', 'ok', 'ok', 'ok']);
+    expect(takes.map((t) => t.status)).toEqual(['ok', 'ok', 'ok', 'unknown', 'unknown']);
+    // Taking made room again.
+    await expect(store.issue(sessions[4]!)).resolves.toBeDefined();
   });
 
-  it('makes room from expired records before dropping live ones', async () => {
+  it('10 050 anonymous challenges leave a pending login intact', async () => {
+    const store = createMemoryChallengeStore();
+    const doctor = await store.issue(SESSION_A);
+    let refused = 0;
+    for (let i = 0; i < 10_050; i++) {
+      await store.issue(`anonymous-${String(i).padStart(8, '0')}-0123456789`).catch((err: unknown) => {
+        expect(err).toBeInstanceOf(StoreFullError);
+        refused++;
+      });
+    }
+    // 10 000 pending at most, the doctor's among them.
+    expect(refused).toBe(10_050 - 9_999);
+    expect(await store.take(SESSION_A)).toEqual({ status: 'ok', challenge: doctor.challenge });
+  });
+
+  it('makes room from expired records', async () => {
     const clock = manualClock();
-    const store = createMemoryChallengeStore({ maxEntries: 2, ttlMs: 1_000, graceMs: 0, now: clock.now });
+    const store = createMemoryChallengeStore({ maxPending: 2, ttlMs: 1_000, graceMs: 0, now: clock.now });
     await store.issue(SESSION_A);
     clock.advance(500);
     await store.issue(SESSION_B);
@@ -111,7 +137,7 @@ describe('memory challenge store', () => {
     expect(() => createMemoryChallengeStore({ ttlMs: 5 * 60_000 + 1 })).toThrow(RangeError);
     expect(() => createMemoryChallengeStore({ ttlMs: 1.5e3 + 0.5 })).toThrow(RangeError);
     expect(() => createMemoryChallengeStore({ ttlMs: 0 })).toThrow(RangeError);
-    expect(() => createMemoryChallengeStore({ maxEntries: 0 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ maxPending: 0 })).toThrow(RangeError);
   });
 
   it('refuses to work once closed', async () => {
@@ -134,7 +160,7 @@ describe('expiring map', () => {
     fc.record({ kind: fc.constant('tick' as const), ms: fc.nat(50) }),
   );
 
-  it('never exceeds its bound and never returns a value that is stale, replaced or taken', () => {
+  it('never exceeds its bound, never drops a live entry, and never returns one stale, replaced or taken', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 200 }), (maxEntries, ops) => {
         let t = 0;
@@ -145,8 +171,8 @@ describe('expiring map', () => {
         for (const o of ops) {
           if (o.kind === 'tick') t += o.ms;
           else if (o.kind === 'set') {
-            map.set(String(o.key), o.value, t + lifetime);
-            model.set(o.key, { value: o.value, dropAt: t + lifetime });
+            if (map.set(String(o.key), o.value, t + lifetime))
+              model.set(o.key, { value: o.value, dropAt: t + lifetime });
           } else {
             const got = o.kind === 'get' ? map.get(String(o.key)) : map.take(String(o.key));
             const expected = model.get(o.key);
@@ -154,6 +180,9 @@ describe('expiring map', () => {
               expect(expected).toBeDefined();
               expect(got).toBe(expected?.value);
               expect(t).toBeLessThan(expected?.dropAt ?? -1);
+            } else if (expected !== undefined) {
+              // Whatever was set and is still live is there.
+              expect(t).toBeGreaterThanOrEqual(expected.dropAt);
             }
             if (o.kind === 'take') model.delete(o.key);
           }
@@ -163,12 +192,18 @@ describe('expiring map', () => {
     );
   });
 
-  it('keeps the most recent entries when full', () => {
-    const map = createExpiringMap<string>({ maxEntries: 2, now: () => 0 });
-    map.set('a', 'A', 10);
-    map.set('b', 'B', 10);
-    map.set('a', 'A2', 10); // refreshes a: b is now the oldest
-    map.set('c', 'C', 10);
-    expect([map.get('a'), map.get('b'), map.get('c')]).toEqual(['A2', undefined, 'C']);
+  it('refuses a new key when full of live entries, and still replaces a live one', () => {
+    let t = 0;
+    const map = createExpiringMap<string>({ maxEntries: 2, now: () => t });
+    expect(map.set('a', 'A', 10)).toBe(true);
+    t = 4;
+    expect(map.set('b', 'B', 14)).toBe(true);
+    expect(map.set('c', 'C', 14)).toBe(false);
+    expect(map.msUntilRoom()).toBe(6);
+    expect(map.set('a', 'A2', 14)).toBe(true); // refreshes a: b is now the oldest
+    expect([map.get('a'), map.get('b'), map.get('c')]).toEqual(['A2', 'B', undefined]);
+    t = 14;
+    expect(map.msUntilRoom()).toBe(0);
+    expect(map.set('c', 'C', 24)).toBe(true);
   });
 });

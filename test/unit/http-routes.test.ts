@@ -1,150 +1,22 @@
-import { createPrivateKey, sign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildSignedContent } from '../../protocol/signed-data.js';
-import { encodeToken, type Token } from '../../protocol/token.js';
-import { type ChallengeStore, createMemoryChallengeStore } from '../../server/challenge-store/index.js';
-import { createHpkiRoutes, createMemorySessionStore, createSessionCookie } from '../../server/http/index.js';
-import { createTokenVerifier, type LoginResult } from '../../server/verify/index.js';
-import { readShared, readSharedPemDer } from '../helpers/shared.js';
+import { describe, expect, it } from 'vitest';
+import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
+import {
+  BASIC,
+  DESCRIPTOR,
+  fixedChallengeStore,
+  getChallenge,
+  OTHER_ORIGIN,
+  postLogin,
+  sessionCookieOf,
+  signedToken,
+  startSite,
+} from '../helpers/vector-site.js';
 
 /**
  * The HPKI routes on a real node:http server, with the real verifier trusting the shared test
  * vectors' mock chain. Tokens are either the vectors' own (whose challenges a test store hands out)
  * or signed here with the vectors' end-entity keys over challenges the real memory store issued.
  */
-
-interface Vector {
-  name: string;
-  origin: string;
-  challenge: string;
-  token: Token;
-}
-const VECTORS = (JSON.parse(readShared('test-vectors', 'vectors.json')) as { vectors: Vector[] }).vectors;
-const ORIGIN = 'https://harenet.example.jp';
-const BASIC = VECTORS.find((v) => v.name === 'basic')!;
-const OTHER_ORIGIN = VECTORS.find((v) => v.origin !== ORIGIN)!;
-const AUTH_CA = readSharedPemDer('test-vectors', 'authca.pem');
-const DESCRIPTOR = {
-  hpkiLogin: 1 as const,
-  name: '晴れやかネット',
-  challengeUrl: '/hpki/challenge',
-  loginUrl: '/hpki/login',
-  button: { selector: '#password-login', position: 'afterend' as const },
-  roles: ['Medical Doctor'],
-};
-
-function signedToken(holder: 'ee' | 'ee_pharm' | 'ee_revoked' | 'ee_sign', challenge: string, origin = ORIGIN): Token {
-  const certificate = readSharedPemDer('test-vectors', `${holder}.pem`);
-  const key = createPrivateKey(readShared('test-vectors', `${holder}.key`));
-  const signature = sign('sha256', buildSignedContent({ origin, challenge, certificate }), key);
-  const issuer = holder === 'ee_sign' ? readSharedPemDer('test-vectors', 'signca.pem') : AUTH_CA;
-  return encodeToken({ certificate, intermediates: [issuer], signature });
-}
-
-/** Hands out given challenges (the vectors') in turn, single use, as a real store would. */
-function fixedChallengeStore(challenges: string[]): ChallengeStore {
-  const queue = [...challenges];
-  const pending = new Map<string, string>();
-  return {
-    async issue(sessionId) {
-      const challenge = queue.shift();
-      if (challenge === undefined) throw new Error('no more test challenges');
-      pending.set(sessionId, challenge);
-      return { challenge, expiresAt: new Date(Date.now() + 60_000) };
-    },
-    async take(sessionId) {
-      const challenge = pending.get(sessionId);
-      pending.delete(sessionId);
-      return challenge === undefined ? { status: 'unknown' } : { status: 'ok', challenge };
-    },
-    async close() {},
-  };
-}
-
-interface Site {
-  url: string;
-  sessions: ReturnType<typeof createMemorySessionStore<LoginResult>>;
-  close(): Promise<void>;
-}
-
-const sites: Site[] = [];
-afterEach(async () => {
-  await Promise.all(sites.splice(0).map((s) => s.close()));
-});
-
-async function startSite(challenges: ChallengeStore = createMemoryChallengeStore()): Promise<Site> {
-  const sessions = createMemorySessionStore<LoginResult>();
-  const routes = createHpkiRoutes({
-    origin: ORIGIN,
-    verifier: createTokenVerifier({
-      anchors: [readSharedPemDer('test-vectors', 'root.pem')],
-      intermediates: [AUTH_CA, readSharedPemDer('test-vectors', 'signca.pem')],
-      crls: [readSharedPemDer('test-vectors', 'authca-crl.pem')],
-      allowedRoles: ['Medical Doctor'],
-    }),
-    challenges,
-    cookie: createSessionCookie(ORIGIN),
-    redirect: '/portal',
-    startSession(login, previous) {
-      if (previous !== undefined) sessions.destroy(previous);
-      return sessions.create(login);
-    },
-    descriptor: DESCRIPTOR,
-  });
-  const server: Server = createServer((req, res) => {
-    void routes(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const site: Site = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sessions,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-  sites.push(site);
-  return site;
-}
-
-function sessionCookieOf(res: Response): string | undefined {
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('__Host-hpki-session='));
-  return set?.split(';')[0];
-}
-
-async function getChallenge(
-  site: Site,
-  cookie?: string,
-): Promise<{ challenge: string; expiresAt: string; cookie: string; res: Response }> {
-  const res = await fetch(`${site.url}/hpki/challenge`, { headers: cookie === undefined ? {} : { cookie } });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { challenge: string; expiresAt: string };
-  return { ...body, cookie: sessionCookieOf(res) ?? cookie ?? '', res };
-}
-
-async function postLogin(
-  site: Site,
-  body: unknown,
-  options: { cookie?: string; headers?: Record<string, string>; raw?: string } = {},
-): Promise<{ status: number; json: { redirect?: string; error?: { code: string; message: string } }; res: Response }> {
-  const res = await fetch(`${site.url}/hpki/login`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hpki-login': '1',
-      ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
-      ...options.headers,
-    },
-    body: options.raw ?? JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? {} : JSON.parse(text), res };
-}
 
 describe('descriptor and challenge routes', () => {
   it('serves the descriptor of PROTOCOL.md §1.1 as application/json', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreFullError } from '../../server/challenge-store/index.js';
 import { createMemorySessionStore, createSessionCookie } from '../../server/http/index.js';
 
 describe('memory session store', () => {
@@ -28,12 +29,56 @@ describe('memory session store', () => {
     expect(sessions.get(id)).toBeUndefined();
   });
 
-  it('stays bounded, dropping the least recently used session', () => {
-    const sessions = createMemorySessionStore<number>({ maxSessions: 3 });
+  it('stays bounded: when full it refuses a new session and ends none', () => {
+    let t = 0;
+    const sessions = createMemorySessionStore<number>({ maxSessions: 3, idleTimeoutMs: 10_000, now: () => t });
     const ids = [0, 1, 2].map((n) => sessions.create(n));
-    sessions.get(ids[0]!); // 1 is now the least recently used
-    const fourth = sessions.create(3);
-    expect([ids[0], ids[1], ids[2], fourth].map((id) => sessions.get(id!))).toEqual([0, undefined, 2, 3]);
+    t = 4_000;
+    sessions.get(ids[0]!); // 1 is now the least recently used, and drops at 10 s
+    let refusal: unknown;
+    try {
+      sessions.create(3);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(StoreFullError);
+    expect((refusal as StoreFullError).retryAfterSeconds).toBe(6);
+    expect(ids.map((id) => sessions.get(id))).toEqual([0, 1, 2]);
+    t = 20_000; // all idle past their timeout: room again
+    expect(sessions.create(3)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('ends a session at its absolute lifetime, however busy it is', () => {
+    let t = 0;
+    const sessions = createMemorySessionStore<string>({
+      idleTimeoutMs: 10 * 60_000,
+      absoluteTimeoutMs: 60 * 60_000,
+      now: () => t,
+    });
+    const busy = sessions.create('busy');
+    // Used every five minutes: the idle timer never runs out.
+    for (t = 5 * 60_000; t < 60 * 60_000; t += 5 * 60_000) expect(sessions.get(busy)).toBe('busy');
+    t = 60 * 60_000 - 1;
+    expect(sessions.get(busy)).toBe('busy');
+    t = 60 * 60_000;
+    expect(sessions.get(busy)).toBeUndefined();
+    // Gone for good, not only for this read.
+    t -= 1;
+    expect(sessions.get(busy)).toBeUndefined();
+    // A new login starts a new lifetime.
+    const next = sessions.create('next');
+    const start = t;
+    for (t = start + 5 * 60_000; t < start + 60 * 60_000; t += 5 * 60_000) expect(sessions.get(next)).toBe('next');
+  });
+
+  it('defaults to a 30-minute idle timeout and an 8-hour absolute lifetime', () => {
+    let t = 0;
+    const sessions = createMemorySessionStore<string>({ now: () => t });
+    const id = sessions.create('shift');
+    for (t = 25 * 60_000; t < 8 * 60 * 60_000; t += 25 * 60_000) expect(sessions.get(id)).toBe('shift');
+    t = 8 * 60 * 60_000;
+    expect(sessions.get(id)).toBeUndefined();
+    expect(() => createMemorySessionStore({ idleTimeoutMs: 60_000, absoluteTimeoutMs: 59_999 })).toThrow(RangeError);
   });
 });
 
