@@ -2,14 +2,16 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpkiError } from '../../protocol/errors.js';
 import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
-import { type ChallengeStore, createRedisChallengeStore } from '../../server/challenge-store/index.js';
+import { type ChallengeStore, createRedisChallengeStore, StoreFullError } from '../../server/challenge-store/index.js';
 
 const SESSION = 'redis-session-0123456789abcdef';
 
 describe('Redis challenge store against a real redis-server', () => {
   let redis: RedisServer;
   const stores: ChallengeStore[] = [];
-  const open = (options: { ttlMs?: number; graceMs?: number; keyPrefix?: string } = {}): ChallengeStore => {
+  const open = (
+    options: { ttlMs?: number; graceMs?: number; keyPrefix?: string; maxPending?: number } = {},
+  ): ChallengeStore => {
     const store = createRedisChallengeStore({ url: redis.url, ...options });
     stores.push(store);
     return store;
@@ -72,15 +74,56 @@ describe('Redis challenge store against a real redis-server', () => {
     await store.issue(SESSION);
     const client = new Redis(redis.url);
     try {
-      const keys = await client.keys('inspect:*');
-      expect(keys).toHaveLength(1);
+      const keys = (await client.keys('inspect:*')).sort();
+      // The record, and the bound's index of pending records.
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe('inspect:~pending');
       expect(keys[0]).not.toContain(SESSION);
-      const pttl = await client.pttl(keys[0]!);
-      expect(pttl).toBeGreaterThan(140_000);
-      expect(pttl).toBeLessThanOrEqual(150_000);
+      for (const key of keys) {
+        const pttl = await client.pttl(key);
+        expect(pttl).toBeGreaterThan(140_000);
+        expect(pttl).toBeLessThanOrEqual(150_000);
+      }
+      expect(await client.zrange('inspect:~pending', '0', '-1')).toEqual([keys[0]]);
+      await store.take(SESSION);
+      expect(await client.exists('inspect:~pending')).toBe(0);
     } finally {
       client.disconnect();
     }
+  });
+
+  it('is bounded across processes: 10 050 anonymous challenges from two stores leave a pending login intact', async () => {
+    const first = open({ keyPrefix: 'flood:' });
+    const second = open({ keyPrefix: 'flood:' });
+    const doctor = await first.issue(SESSION);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10_050 }, (_, i) =>
+        (i % 2 === 0 ? first : second).issue(`anonymous-${String(i).padStart(8, '0')}-0123456789`),
+      ),
+    );
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    // 10 000 pending at most across both, the doctor's among them: never one more, however they race.
+    expect(outcomes.length - refused.length).toBe(9_999);
+    for (const { reason } of refused) {
+      expect(reason).toBeInstanceOf(StoreFullError);
+      expect((reason as StoreFullError).retryAfterSeconds).toBeGreaterThan(5 * 60);
+    }
+    // The session that has one may still ask again; a new one may not.
+    const again = await second.issue(SESSION);
+    await expect(first.issue('one-more-session-0123456789')).rejects.toBeInstanceOf(StoreFullError);
+    expect(await first.take(SESSION)).toEqual({ status: 'ok', challenge: again.challenge });
+    expect(again.challenge).not.toBe(doctor.challenge);
+    // The take freed its place.
+    await expect(first.issue('one-more-session-0123456789')).resolves.toBeDefined();
+  }, 60_000);
+
+  it('frees the places of records Redis has dropped', async () => {
+    const store = open({ keyPrefix: 'small:', maxPending: 2, ttlMs: 200, graceMs: 0 });
+    await store.issue('small-a-0123456789abcdef');
+    await store.issue('small-b-0123456789abcdef');
+    await expect(store.issue('small-c-0123456789abcdef')).rejects.toBeInstanceOf(StoreFullError);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(store.issue('small-c-0123456789abcdef')).resolves.toBeDefined();
   });
 
   it('does not honour a record without expiry or with a foreign value', async () => {
@@ -88,7 +131,7 @@ describe('Redis challenge store against a real redis-server', () => {
     await store.issue(SESSION);
     const client = new Redis(redis.url);
     try {
-      const [key] = await client.keys('foreign:*');
+      const [key] = (await client.keys('foreign:*')).filter((k) => !k.endsWith('~pending'));
       await client.persist(key!);
       expect(await store.take(SESSION)).toEqual({ status: 'expired' });
       await client.set(key!, 'not a challenge', 'PX', 60_000);
