@@ -28,7 +28,21 @@ const REDIRECT = 'http://localhost:9301/cb';
 
 /** `hpki-login demo --no-sso --no-browser` (the test helper for it needs the test runner). */
 async function startDemo(pki: string): Promise<{ origin: string; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', '--no-sso', '--pki', pki], {
+  // One address sends every login: the per-client limits are off, as behind a proxy that limits.
+  const args = [
+    'demo',
+    '--port',
+    '0',
+    '--no-browser',
+    '--no-sso',
+    '--pki',
+    pki,
+    '--challenge-rate',
+    '0',
+    '--login-rate',
+    '0',
+  ];
+  const child = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -166,6 +180,10 @@ async function main(): Promise<void> {
     redis.url,
     '--keys',
     join(dir, 'keys.json'),
+    '--challenge-rate',
+    '0',
+    '--login-rate',
+    '0',
   ];
   const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
   const portal = await startDemo(pki);

@@ -6,7 +6,9 @@ import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
 import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { RECORDS_NAME } from '../../server/demo/records-pages.js';
 import { type RunningDemoPortal, SSO_PROVIDER_NAME, startDemoPortal } from '../../server/demo/start-demo.js';
+import type { LimitSettings } from '../../server/http/index.js';
 import { openDemoBrowser } from './demo-browser.js';
+import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
 
 /**
@@ -17,6 +19,7 @@ import { trustMockPki } from './mock-pki-trust.js';
  */
 
 const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--no-sso] [--redis URL] [--origin URL]
+                        [--challenge-rate N] [--login-rate N] [--max-pending N] [--trust-proxy ADDR…]
   --port N        port on 127.0.0.1 (default 8787; the SSO provider and the second service take N+1 and N+2;
                   0 picks free ones)
   --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
@@ -24,7 +27,7 @@ const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--n
   --no-sso        without the OpenID provider and the second service
   --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
   --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
-`;
+${LIMIT_USAGE}`;
 
 export const DEFAULT_DEMO_PORT = 8787;
 
@@ -39,6 +42,7 @@ interface DemoArgs {
   sso: boolean;
   redisUrl: string | undefined;
   origin: string | undefined;
+  limits: LimitSettings;
 }
 
 const OPTIONS = {
@@ -48,6 +52,7 @@ const OPTIONS = {
   'no-sso': { type: 'boolean' },
   redis: { type: 'string' },
   origin: { type: 'string' },
+  ...LIMIT_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,7 +75,10 @@ function parseDemoArgs(args: string[]): DemoArgs | string {
   }
   const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) return '--redis must be a redis:// or rediss:// URL';
+  const limits = parseLimitOptions(values);
+  if (typeof limits === 'string') return limits;
   return {
+    limits,
     port,
     pkiDir: values.pki ?? defaultPkiDir(),
     browser: values['no-browser'] !== true,
@@ -120,6 +128,7 @@ export async function run(args: string[]): Promise<number> {
       onNotice: (line) => process.stderr.write(`hpki-login demo: ${line}\n`),
       redisUrl: parsed.redisUrl,
       origin: parsed.origin,
+      limits: parsed.limits,
       onInternalError,
     });
   } catch (err) {
@@ -134,11 +143,14 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`hpki-login demo: ${message}\n`);
     return 1;
   }
+  // Listening for Ctrl+C before saying so: whoever reads the banner may signal at once.
+  const signalled = waitForSignal();
   process.stdout.write(
     `${PORTAL_NAME}: ${portal.origin}/\n` +
       `  listening on http://127.0.0.1:${portal.port}/\n` +
       `  trusting the mock PKI in ${parsed.pkiDir}\n` +
       `  challenges kept in ${portal.challengeStore === 'redis' ? 'Redis' : 'memory'}\n` +
+      describeLimits(parsed.limits) +
       `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n` +
       (portal.sso === undefined
         ? ''
@@ -147,7 +159,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (parsed.browser) await openDemoBrowser(portal.origin, parsed.pkiDir);
   process.stdout.write('Press Ctrl+C to stop.\n');
-  await waitForSignal();
+  await signalled;
   await portal.close();
   closeTrust();
   return 0;

@@ -9,6 +9,7 @@ import { checkIssuer, ephemeralKeys, type RunningSsoServer, startSsoServer } fro
 import type { SsoStore } from '../../server/sso/store.js';
 import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
 import { defaultPkiDir } from './demo-command.js';
+import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
 import { readTrustInputs, UsageError } from './verify-cert-command.js';
 
@@ -21,6 +22,7 @@ const USAGE = `usage:
   hpki-login sso --issuer URL --clients FILE [--port N] [--host ADDR] [--name NAME]
                  [--pki DIR | --anchor FILE… [--intermediate FILE…] [--crl FILE…]]
                  [--redis URL] [--keys FILE] [--allow-private-network]
+                 [--challenge-rate N] [--login-rate N] [--max-pending N] [--trust-proxy ADDR…]
   hpki-login sso rotate-keys --keys FILE
 
   --issuer URL             the public issuer, an origin (https://…, or http://localhost:N)
@@ -33,7 +35,7 @@ const USAGE = `usage:
   --redis URL              every piece of state in Redis (also HPKI_LOGIN_REDIS_URL): any number of processes
   --keys FILE              private JWKS (0600), made when absent; needed with --redis
   --allow-private-network  let back-channel logout reach loopback and private addresses
-`;
+${LIMIT_USAGE}`;
 
 export const DEFAULT_PROVIDER_NAME = 'HPKIログイン 認証基盤';
 const MAX_CLIENTS_FILE_BYTES = 1024 * 1024;
@@ -51,6 +53,7 @@ const OPTIONS = {
   redis: { type: 'string' },
   keys: { type: 'string' },
   'allow-private-network': { type: 'boolean' },
+  ...LIMIT_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -148,11 +151,17 @@ async function serve(args: string[]): Promise<number> {
       '--redis shares the state of several processes, which must share their keys too: give --keys FILE',
     );
   }
+  const limits = parseLimitOptions(values);
+  if (typeof limits === 'string') throw new UsageError(limits);
   const clients = await readClientsFile(values.clients);
   const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
   const keysPath = values.keys === undefined ? undefined : resolve(values.keys);
   const keys = keysPath === undefined ? { jwks: ephemeralKeys(), created: true } : await loadOrCreateKeys(keysPath);
-  const store: SsoStore = redisUrl === undefined ? createMemorySsoStore() : createRedisSsoStore({ url: redisUrl });
+  const maxChallenges = limits.maxPendingChallenges === undefined ? {} : { maxChallenges: limits.maxPendingChallenges };
+  const store: SsoStore =
+    redisUrl === undefined
+      ? createMemorySsoStore(maxChallenges)
+      : createRedisSsoStore({ url: redisUrl, ...maxChallenges });
 
   let running: RunningSsoServer;
   try {
@@ -166,6 +175,7 @@ async function serve(args: string[]): Promise<number> {
       store,
       keys: { jwks: keys.jwks, ...(keysPath === undefined ? {} : { path: keysPath }) },
       allowPrivateNetwork: values['allow-private-network'] === true,
+      limits,
       onInternalError: (err) => say(err instanceof Error ? err.message : String(err)),
       onNotice: say,
     });
@@ -182,11 +192,14 @@ async function serve(args: string[]): Promise<number> {
     );
     return 1;
   }
+  // Listening for Ctrl+C before saying so: whoever reads the banner may signal at once.
+  const signalled = waitForSignal();
   process.stdout.write(
     `HPKI SSO provider: ${running.issuer}\n` +
       `  listening on http://${values.host ?? '127.0.0.1'}:${running.port}/\n` +
       `  clients: ${clients.map((c) => c.client_id).join(', ')}\n` +
       `  trusting ${trust.describe}\n` +
+      describeLimits(limits) +
       (store.kind === 'redis'
         ? '  state kept in Redis: every process of this issuer may serve any request\n'
         : '  state kept in memory: this process only (one process per issuer; use --redis for more)\n') +
@@ -198,7 +211,7 @@ async function serve(args: string[]): Promise<number> {
         : '') +
       'Press Ctrl+C to stop.\n',
   );
-  await waitForSignal();
+  await signalled;
   await running.close();
   trust.close();
   await store.close();

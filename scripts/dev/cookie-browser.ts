@@ -30,7 +30,8 @@ export interface CookieBrowser {
   route(publicOrigin: string, actualOrigin: string | (() => string)): void;
 }
 
-export function createCookieBrowser(): CookieBrowser {
+/** `headers` go with every request (e.g. the X-Forwarded-For a proxy would add for this browser). */
+export function createCookieBrowser(options: { headers?: Record<string, string> } = {}): CookieBrowser {
   let jar: StoredCookie[] = [];
   const routes = new Map<string, string | (() => string)>();
 
@@ -59,6 +60,7 @@ export function createCookieBrowser(): CookieBrowser {
     const target = new URL(url);
     const cookies = jar.filter((c) => c.host === target.hostname && pathMatches(c.path, target.pathname));
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(options.headers ?? {})) if (!headers.has(name)) headers.set(name, value);
     if (cookies.length > 0) headers.set('cookie', cookies.map((c) => `${c.name}=${c.value}`).join('; '));
     const route = routes.get(target.origin);
     const actual = typeof route === 'function' ? route() : route;

@@ -1,11 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { ChallengeStore } from '../challenge-store/index.js';
+import { type ChallengeStore, StoreFullError } from '../challenge-store/index.js';
 import {
   createHpkiRoutes,
   createMemorySessionStore,
   createSessionCookie,
+  type HpkiRouteLimits,
   readBody,
+  routeLimitsOf,
   type SessionStore,
   send,
 } from '../http/index.js';
@@ -37,6 +39,11 @@ export interface DemoPortalHandlerOptions {
   sessions?: SessionStore<PortalUser>;
   /** 「医療認証基盤でログイン」 through the demo's OpenID provider, when it runs. */
   sso?: DemoSsoClient;
+  /**
+   * Per-client rate limits (default routeLimitsOf()): the login limiter counts the password form's
+   * POSTs and the HPKI login's together.
+   */
+  limits?: Required<HpkiRouteLimits>;
   /** Told about unexpected failures. */
   onInternalError?: (err: unknown) => void;
 }
@@ -80,6 +87,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   const { origin } = options;
   const sessions = options.sessions ?? createMemorySessionStore<PortalUser>();
   const cookie = createSessionCookie(origin);
+  const limits = options.limits ?? routeLimitsOf();
 
   const index = createSsoSessionIndex(sessions);
   const startSession = (user: PortalUser, previous: string | undefined): string =>
@@ -115,6 +123,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
       roles: DEMO_ALLOWED_ROLES,
     },
     onInternalError: options.onInternalError,
+    limits,
   });
 
   const currentUser = (req: IncomingMessage): { id: string; user: PortalUser } | undefined => {
@@ -127,6 +136,22 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   const isCrossSite = (req: IncomingMessage): boolean => isCrossSitePost(req, origin);
 
   async function passwordLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (limits.login !== false) {
+      const decision = limits.login.hit(limits.clientOf(req));
+      if (!decision.allowed) {
+        const status = decision.reason === 'rate' ? 429 : 503;
+        html(
+          res,
+          status,
+          loginPage({ error: 'ログインの試行が多すぎます。しばらくしてから、もう一度お試しください。' }),
+          {
+            'Retry-After': String(decision.retryAfterSeconds),
+            Connection: 'close',
+          },
+        );
+        return;
+      }
+    }
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     const body = await readBody(req, MAX_FORM_BYTES);
     if (type !== 'application/x-www-form-urlencoded' || body === undefined) {
@@ -140,7 +165,17 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
       return;
     }
     const user: PortalUser = { method: 'password', account: DEMO_ACCOUNT.id, displayName: DEMO_ACCOUNT.displayName };
-    redirect(res, '/portal', { 'Set-Cookie': cookie.serialize(startSession(user, cookie.read(req.headers))) });
+    let sessionId: string;
+    try {
+      sessionId = startSession(user, cookie.read(req.headers));
+    } catch (err) {
+      if (!(err instanceof StoreFullError)) throw err;
+      html(res, 503, loginPage({ error: 'ただいま混み合っています。しばらくしてから、もう一度お試しください。' }), {
+        'Retry-After': String(err.retryAfterSeconds),
+      });
+      return;
+    }
+    redirect(res, '/portal', { 'Set-Cookie': cookie.serialize(sessionId) });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,6 +8,7 @@ import {
   createMemoryChallengeStore,
   createRedisChallengeStore,
 } from '../challenge-store/index.js';
+import { type LimitSettings, routeLimitsOf } from '../http/index.js';
 import { createMemorySsoStore } from '../sso/memory-store.js';
 import { ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/server.js';
 import type { DetailedTokenVerifier, TokenVerifier } from '../verify/index.js';
@@ -37,6 +38,8 @@ export interface DemoPortalOptions {
    * processes serving one site): tokens must be signed for it.
    */
   origin?: string;
+  /** Per-client rate limits and the challenge stores' bound, for the portal and the provider alike. */
+  limits?: LimitSettings;
   /** Told about unexpected failures (no secrets reach it: tokens carry none, PINs never get here). */
   onInternalError?: (err: unknown) => void;
   onNotice?: (line: string) => void;
@@ -94,10 +97,12 @@ const secret = (): string => randomBytes(32).toString('base64url');
 export async function startDemoPortal(options: DemoPortalOptions): Promise<RunningDemoPortal> {
   if (options.origin !== undefined) assertSecureOrigin(options.origin);
   const host = options.host ?? '127.0.0.1';
+  const limits = options.limits ?? {};
+  const maxPending = limits.maxPendingChallenges === undefined ? {} : { maxPending: limits.maxPendingChallenges };
   const challenges: ChallengeStore =
     options.redisUrl === undefined
-      ? createMemoryChallengeStore()
-      : createRedisChallengeStore({ url: options.redisUrl });
+      ? createMemoryChallengeStore(maxPending)
+      : createRedisChallengeStore({ url: options.redisUrl, ...maxPending });
   const portal = deferredServer();
   const records = deferredServer();
   let provider: RunningSsoServer | undefined;
@@ -143,7 +148,9 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
         hpki_allowed_roles: RECORDS_ALLOWED_ROLES,
       },
     ];
-    const store = createMemorySsoStore();
+    const store = createMemorySsoStore(
+      limits.maxPendingChallenges === undefined ? {} : { maxChallenges: limits.maxPendingChallenges },
+    );
     ssoStore = store;
     try {
       provider = await startSsoServer({
@@ -157,6 +164,7 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
         keys: { jwks: ephemeralKeys() },
         // The demo's services are on this machine's loopback addresses.
         allowPrivateNetwork: true,
+        limits,
         ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
         ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
       });
@@ -178,6 +186,7 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
       origin,
       verifier: options.verifier,
       challenges,
+      limits: routeLimitsOf(limits),
       ...(withSso ? { sso: { issuer, ...portalClient } } : {}),
       ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
     }),

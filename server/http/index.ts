@@ -21,6 +21,7 @@ export {
   type RouteHandler,
   refuseOverLimit,
 } from './hpki-routes.js';
+export { type LimitSettings, routeLimitsOf } from './limit-settings.js';
 export {
   checkRateLimit,
   createRateLimiter,

@@ -4,7 +4,14 @@ import type { InteractionResults } from 'oidc-provider';
 import { HpkiError } from '../../protocol/errors.js';
 import { HPKI_ACR, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
-import { type RouteHandler, type SessionCookie, type StartedSession, send } from '../http/index.js';
+import {
+  type HpkiRouteLimits,
+  type RouteHandler,
+  refuseOverLimit,
+  type SessionCookie,
+  type StartedSession,
+  send,
+} from '../http/index.js';
 import type { SsoLogin } from './login-proof.js';
 import { loginPage, messagePage } from './pages.js';
 import { BINDING_GRACE_SECONDS, browserKey, type SsoRecords, ssoLoginSchema } from './records.js';
@@ -30,6 +37,11 @@ export interface InteractionDeps {
   clients: readonly SsoClient[];
   cookie: SessionCookie;
   providerName: string;
+  /**
+   * A login page writes a binding for the browser: it counts against the client's challenge rate,
+   * so one client cannot fill the store with bindings of its own interactions.
+   */
+  limits?: Required<HpkiRouteLimits>;
   onInternalError?: (err: unknown) => void;
 }
 
@@ -192,6 +204,10 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     if (req.method !== 'GET') {
       send(res, 405, 'text/plain; charset=utf-8', 'use GET\n', { Allow: 'GET' });
       return true;
+    }
+    const limiter = deps.limits?.challenge;
+    if (match[2] === undefined && limiter !== undefined && limiter !== false) {
+      if (refuseOverLimit(res, limiter.hit(deps.limits!.clientOf(req)))) return true;
     }
     try {
       await route(req, res, match[1]!, match[2]);

@@ -10,6 +10,8 @@ export interface RedisSsoStoreOptions {
   keyPrefix?: string;
   /** Per-command timeout, so a stalled Redis fails a request instead of hanging it. Default 2 s. */
   commandTimeoutMs?: number;
+  /** Pending HPKI challenges kept at most, across all processes; when full, new ones are refused. Default 10 000. */
+  maxChallenges?: number;
 }
 
 /**
@@ -127,7 +129,11 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
     };
   }
 
-  const challenges = createRedisChallengeStore({ url: options.url, keyPrefix: `${prefix}challenge:` });
+  const challenges = createRedisChallengeStore({
+    url: options.url,
+    keyPrefix: `${prefix}challenge:`,
+    ...(options.maxChallenges === undefined ? {} : { maxPending: options.maxChallenges }),
+  });
   return {
     kind: 'redis',
     adapter,

@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
-import { createHpkiRoutes, createSessionCookie, SECURITY_HEADERS, send } from '../http/index.js';
+import {
+  createHpkiRoutes,
+  createSessionCookie,
+  type LimitSettings,
+  routeLimitsOf,
+  SECURITY_HEADERS,
+  send,
+} from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
 import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
@@ -35,6 +42,11 @@ export interface SsoServerOptions {
   /** The keys, and the file they came from (reread when it changes, after `rotate-keys`). */
   keys: { jwks: PrivateJwks; path?: string };
   allowPrivateNetwork: boolean;
+  /**
+   * Per-client rate limits of the HPKI routes and the login pages (the store's own bounds are set
+   * where the store is made).
+   */
+  limits?: LimitSettings;
   onInternalError?: (err: unknown) => void;
   /** One line about something an operator should know (a key reload, a failed back-channel message). */
   onNotice?: (line: string) => void;
@@ -123,6 +135,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   let callback = provider.callback();
 
   const cookie = createSessionCookie(issuer, { name: SSO_COOKIE_NAME });
+  const limits = routeLimitsOf(options.limits);
   const hpkiRoutes = createHpkiRoutes({
     origin: issuer,
     verifier: createSsoVerifier(options.verifier),
@@ -136,6 +149,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
       loginUrl: '/hpki/login',
       button: { selector: `#${LOGIN_SLOT_ID}`, position: 'beforeend' },
     },
+    limits,
     ...(onInternalError === undefined ? {} : { onInternalError }),
   });
   const interactionRoutes = createInteractionRoutes({
@@ -144,6 +158,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     clients,
     cookie,
     providerName,
+    limits,
     ...(onInternalError === undefined ? {} : { onInternalError }),
   });
 
