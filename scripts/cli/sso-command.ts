@@ -23,6 +23,7 @@ const USAGE = `usage:
                  [--pki DIR | --anchor FILE… [--intermediate FILE…] [--crl FILE…]]
                  [--redis URL] [--keys FILE] [--allow-private-network]
                  [--challenge-rate N] [--login-rate N] [--max-pending N] [--trust-proxy ADDR…]
+                 [--max-pending-sign-ins N]
   hpki-login sso rotate-keys --keys FILE
 
   --issuer URL             the public issuer, an origin (https://…, or http://localhost:N)
@@ -35,7 +36,9 @@ const USAGE = `usage:
   --redis URL              every piece of state in Redis (also HPKI_LOGIN_REDIS_URL): any number of processes
   --keys FILE              private JWKS (0600), made when absent; needed with --redis
   --allow-private-network  let back-channel logout reach loopback and private addresses
-${LIMIT_USAGE}`;
+${LIMIT_USAGE}  --max-pending-sign-ins N  sign-ins not yet proven by a card (interactions, login pages) kept at once
+                           (default 80000); beyond it new ones wait, and those under way go on
+`;
 
 export const DEFAULT_PROVIDER_NAME = 'HPKIログイン 認証基盤';
 const MAX_CLIENTS_FILE_BYTES = 1024 * 1024;
@@ -53,6 +56,7 @@ const OPTIONS = {
   redis: { type: 'string' },
   keys: { type: 'string' },
   'allow-private-network': { type: 'boolean' },
+  'max-pending-sign-ins': { type: 'string' },
   ...LIMIT_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -157,11 +161,15 @@ async function serve(args: string[]): Promise<number> {
   const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
   const keysPath = values.keys === undefined ? undefined : resolve(values.keys);
   const keys = keysPath === undefined ? { jwks: ephemeralKeys(), created: true } : await loadOrCreateKeys(keysPath);
-  const maxChallenges = limits.maxPendingChallenges === undefined ? {} : { maxChallenges: limits.maxPendingChallenges };
+  const signIns = values['max-pending-sign-ins'];
+  if (signIns !== undefined && (!/^\d{1,8}$/.test(signIns) || Number(signIns) < 1 || Number(signIns) > 10_000_000))
+    throw new UsageError(`--max-pending-sign-ins: an integer from 1 to 10000000, not ${signIns}`);
+  const storeBounds = {
+    ...(limits.maxPendingChallenges === undefined ? {} : { maxChallenges: limits.maxPendingChallenges }),
+    ...(signIns === undefined ? {} : { maxPendingSignIns: Number(signIns) }),
+  };
   const store: SsoStore =
-    redisUrl === undefined
-      ? createMemorySsoStore(maxChallenges)
-      : createRedisSsoStore({ url: redisUrl, ...maxChallenges });
+    redisUrl === undefined ? createMemorySsoStore(storeBounds) : createRedisSsoStore({ url: redisUrl, ...storeBounds });
 
   let running: RunningSsoServer;
   try {

@@ -1,10 +1,25 @@
 import type { AdapterPayload } from 'oidc-provider';
 import { createMemoryChallengeStore } from '../challenge-store/index.js';
-import { alreadyConsumed, GRANTABLE_MODELS, type SsoAdapter, type SsoStore, storeFull, ttlSeconds } from './store.js';
+import {
+  alreadyConsumed,
+  defaultMaxPendingSignIns,
+  GRANTABLE_MODELS,
+  isAnonymousRecord,
+  type SsoAdapter,
+  type SsoStore,
+  storeFull,
+  ttlSeconds,
+} from './store.js';
 
 export interface MemorySsoStoreOptions {
   /** Records kept at most (all models together); when full, new ones are refused. Default 100 000. */
   maxRecords?: number;
+  /**
+   * Of those, records anybody can make without a card (interactions, login-page bindings, sessions
+   * without an account): beyond this many, new ones are refused, so the rest of the room stays for
+   * sign-ins under way. Default four fifths of maxRecords.
+   */
+  maxPendingSignIns?: number;
   /** Pending HPKI challenges kept at most; when full, new ones are refused. Default 10 000. */
   maxChallenges?: number;
   now?: () => number;
@@ -23,8 +38,17 @@ interface Entry {
 export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoStore {
   const maxRecords = options.maxRecords ?? 100_000;
   if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+  const maxPendingSignIns = options.maxPendingSignIns ?? defaultMaxPendingSignIns(maxRecords);
+  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1 || maxPendingSignIns > maxRecords)
+    throw new RangeError('maxPendingSignIns must be an integer from 1 to maxRecords');
   const now = options.now ?? Date.now;
   const records = new Map<string, Entry>();
+  /** The keys of anonymous records (isAnonymousRecord), counted against maxPendingSignIns. */
+  const anonymous = new Set<string>();
+  const drop = (key: string): void => {
+    records.delete(key);
+    anonymous.delete(key);
+  };
   /** Secondary keys (session uid, user code) → primary key, and grant id → member keys. */
   const indexes = new Map<string, string>();
   const grants = new Map<string, Set<string>>();
@@ -34,7 +58,7 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     const entry = records.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= now()) {
-      records.delete(key);
+      drop(key);
       return undefined;
     }
     return entry;
@@ -43,7 +67,7 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
   function sweep(): void {
     const at = now();
     lastSweep = at;
-    for (const [key, entry] of records) if (entry.expiresAt <= at) records.delete(key);
+    for (const [key, entry] of records) if (entry.expiresAt <= at) drop(key);
     for (const [key, target] of indexes) if (!records.has(target)) indexes.delete(key);
     for (const [grantId, members] of grants) {
       for (const member of members) if (!records.has(member)) members.delete(member);
@@ -51,11 +75,13 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     }
   }
 
-  function makeRoom(key: string): void {
-    if (records.has(key) || records.size < maxRecords) return;
+  function makeRoom(key: string, isAnonymous: boolean): void {
+    if (records.has(key)) return;
+    const full = (): boolean => records.size >= maxRecords || (isAnonymous && anonymous.size >= maxPendingSignIns);
+    if (!full()) return;
     // A full sweep is O(n); at most once a second keeps a flood from making every insert pay it.
     if (now() - lastSweep >= 1_000) sweep();
-    if (records.size >= maxRecords) throw storeFull();
+    if (full()) throw storeFull();
   }
 
   function adapter(model: string): SsoAdapter {
@@ -72,9 +98,12 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     return {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
-        makeRoom(key);
+        const isAnonymous = isAnonymousRecord(model, payload);
+        makeRoom(key, isAnonymous);
         const expiresAt = now() + ttlSeconds(expiresIn) * 1000;
         records.set(key, { payload: structuredClone(payload), expiresAt });
+        if (isAnonymous) anonymous.add(key);
+        else anonymous.delete(key);
         if (model === 'Session' && typeof payload.uid === 'string') indexes.set(`uid:${payload.uid}`, key);
         if (typeof payload.userCode === 'string') indexes.set(`userCode:${payload.userCode}`, key);
         if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
@@ -92,15 +121,15 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
         entry.payload.consumed = Math.floor(now() / 1000);
       },
       async destroy(id) {
-        records.delete(keyOf(id));
+        drop(keyOf(id));
       },
       async revokeByGrantId(grantId) {
-        for (const member of grants.get(grantId) ?? []) records.delete(member);
+        for (const member of grants.get(grantId) ?? []) drop(member);
         grants.delete(grantId);
       },
       async take(id) {
         const entry = live(keyOf(id));
-        records.delete(keyOf(id));
+        drop(keyOf(id));
         return entry?.payload;
       },
     };
@@ -117,6 +146,7 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     probe: async () => undefined,
     async close() {
       records.clear();
+      anonymous.clear();
       indexes.clear();
       grants.clear();
       await challenges.close();

@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
 import type { AdapterPayload } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
-import { alreadyConsumed, GRANTABLE_MODELS, type SsoAdapter, type SsoStore, storeFull, ttlSeconds } from './store.js';
+import {
+  alreadyConsumed,
+  GRANTABLE_MODELS,
+  isAnonymousRecord,
+  type SsoAdapter,
+  type SsoStore,
+  storeFull,
+  ttlSeconds,
+} from './store.js';
 
 export interface RedisSsoStoreOptions {
   /** `redis://…` or `rediss://…`. Never logged: it may hold a password. */
@@ -12,7 +20,15 @@ export interface RedisSsoStoreOptions {
   commandTimeoutMs?: number;
   /** Pending HPKI challenges kept at most, across all processes; when full, new ones are refused. Default 10 000. */
   maxChallenges?: number;
+  /**
+   * Records anybody can make without a card (interactions, login-page bindings, sessions without an
+   * account) kept at most, across all processes; beyond it new ones are refused and the sign-ins
+   * under way go on. Default 80 000.
+   */
+  maxPendingSignIns?: number;
 }
+
+export const DEFAULT_REDIS_MAX_PENDING_SIGN_INS = 80_000;
 
 /**
  * Every record is a hash `{p: <payload JSON>, c: <consumed at>}` under `<prefix>m:<Model>:<id>`
@@ -31,6 +47,20 @@ const REVOKE = `local members = redis.call('SMEMBERS', KEYS[1])
 for _, key in ipairs(members) do redis.call('DEL', key) end
 redis.call('DEL', KEYS[1])
 return #members`;
+
+/**
+ * Admission of an anonymous record: the sorted set `<prefix>~anonymous` holds their keys scored by
+ * when they drop (Redis's clock). Purge the dropped, then admit the key if it is there already or
+ * the set has room: one step for all processes. 1 admitted, 0 full.
+ */
+const ADMIT = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local life = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], KEYS[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + life, KEYS[2])
+if redis.call('PTTL', KEYS[1]) < life then redis.call('PEXPIRE', KEYS[1], life) end
+return 1`;
 
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
 const MODEL_PATTERN = /^[A-Za-z]{1,64}$/;
@@ -53,6 +83,10 @@ function isOutOfMemory(err: unknown): boolean {
 export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const prefix = options.keyPrefix ?? 'hpki-login:sso:';
   if (!KEY_PREFIX_PATTERN.test(prefix)) throw new RangeError('keyPrefix: up to 64 of [A-Za-z0-9._:-]');
+  const maxPendingSignIns = options.maxPendingSignIns ?? DEFAULT_REDIS_MAX_PENDING_SIGN_INS;
+  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1)
+    throw new RangeError('maxPendingSignIns must be a positive integer');
+  const anonymousKey = `${prefix}~anonymous`;
   const redis = new Redis(options.url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
@@ -89,6 +123,15 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
         const ttlMs = ttlSeconds(expiresIn) * 1000;
+        if (isAnonymousRecord(model, payload)) {
+          const admitted = await write(() =>
+            redis.eval(ADMIT, 2, anonymousKey, key, String(ttlMs), String(maxPendingSignIns)),
+          );
+          if (admitted !== 1) throw storeFull();
+        } else if (model === 'Session') {
+          // A session that now has an account no longer counts as anonymous.
+          await redis.zrem(anonymousKey, key);
+        }
         const { consumed, ...rest } = payload;
         // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
         const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
@@ -114,14 +157,14 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
         if (outcome !== 1) throw alreadyConsumed();
       },
       async destroy(id) {
-        await redis.del(keyOf(id));
+        await redis.multi().del(keyOf(id)).zrem(anonymousKey, keyOf(id)).exec();
       },
       async revokeByGrantId(grantId) {
         await redis.eval(REVOKE, 1, `${prefix}grant:${grantId}`);
       },
       async take(id) {
         const key = keyOf(id);
-        const replies = await redis.multi().hget(key, 'p').del(key).exec();
+        const replies = await redis.multi().hget(key, 'p').del(key).zrem(anonymousKey, key).exec();
         const [reply] = replies ?? [];
         if (reply === undefined || reply[0] !== null) throw reply?.[0] ?? new Error('Redis MULTI failed');
         return parsePayload(reply[1]);

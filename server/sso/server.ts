@@ -8,6 +8,7 @@ import {
   createHpkiRoutes,
   createSessionCookie,
   type LimitSettings,
+  refuseOverLimit,
   routeLimitsOf,
   SECURITY_HEADERS,
   send,
@@ -170,6 +171,13 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     }
     if (await hpkiRoutes(req, res)) return;
     if (await interactionRoutes(req, res)) return;
+    // An authorization request writes an interaction: it counts against the client's challenge rate.
+    if (
+      path === '/auth' &&
+      limits.challenge !== false &&
+      refuseOverLimit(res, limits.challenge.hit(limits.clientOf(req)))
+    )
+      return;
     // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
     // whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
     req.headers.host = issuerUrl.host;

@@ -58,3 +58,28 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
   'BackchannelAuthenticationRequest',
   'PreAuthorizedCode',
 ]);
+
+/**
+ * Records only a card login can lead to: a login's proof and account, and what oidc-provider writes
+ * once somebody is signed in. Everything else (interactions, login-page bindings, sessions without
+ * an account, pushed requests) anybody can make by opening a URL: a store admits those only up to
+ * its `maxPendingSignIns`, keeping the rest of its room for the sign-ins already under way.
+ */
+const CARD_PROVEN_MODELS: ReadonlySet<string> = new Set([
+  'HpkiProof',
+  'HpkiAccount',
+  'Grant',
+  'AuthorizationCode',
+  'AccessToken',
+  'RefreshToken',
+]);
+
+export function isAnonymousRecord(model: string, payload: AdapterPayload): boolean {
+  if (CARD_PROVEN_MODELS.has(model)) return false;
+  return !(model === 'Session' && typeof payload.accountId === 'string' && payload.accountId !== '');
+}
+
+/** Default share of a store's room that anonymous records may take: four fifths. */
+export function defaultMaxPendingSignIns(maxRecords: number): number {
+  return Math.max(1, Math.floor((maxRecords * 4) / 5));
+}

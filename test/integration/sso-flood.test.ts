@@ -13,11 +13,14 @@ import { type RelyingParty, relyingParty, signIn } from '../helpers/sso-flow.js'
  * flood that spoiled the portal's logins: 10 050 cookie-less challenge requests from one address.
  * The doctor whose login was pending when it began completes it; a doctor who arrives during it,
  * from another address, signs in too; and one address cannot fill the store with login-page bindings.
+ * Then a flood of authorization requests from many addresses (each under its rate): the store
+ * refuses new sign-ins beyond its bound of records anybody can make, and the pending one completes.
  */
 
 const DOCTOR_ADDRESS = '198.51.100.2';
 const LATE_DOCTOR_ADDRESS = '198.51.100.3';
 const FLOOD_ADDRESS = '203.0.113.9';
+const PAGE_FLOOD_ADDRESS = '203.0.113.10';
 
 let dir: string;
 let issuer: string;
@@ -70,6 +73,8 @@ beforeAll(async () => {
     pki,
     '--trust-proxy',
     '127.0.0.1',
+    '--max-pending-sign-ins',
+    '200',
   ]);
   rp = await relyingParty({
     issuer,
@@ -122,7 +127,7 @@ describe('the provider under a flood of anonymous challenge requests', () => {
   }, 180_000);
 
   it('holds one address to its rate of login pages, which write bindings', async () => {
-    const attacker = browser(FLOOD_ADDRESS);
+    const attacker = browser(PAGE_FLOOD_ADDRESS);
     const start = await rp.start();
     const hops = await attacker.navigate(String(start.url), { stayOn: [issuer] });
     const page = new URL(hops.at(-1)!.url);
@@ -133,7 +138,7 @@ describe('the provider under a flood of anonymous challenge requests', () => {
     let limited = 0;
     for (let i = 0; i < 100; i++) {
       const res = await fetch(`${sso.url}${page.pathname}`, {
-        headers: { 'x-forwarded-for': FLOOD_ADDRESS, cookie: `sso_interaction=${interactionCookie}` },
+        headers: { 'x-forwarded-for': PAGE_FLOOD_ADDRESS, cookie: `sso_interaction=${interactionCookie}` },
       });
       await res.arrayBuffer();
       if (res.status === 429) {
@@ -147,4 +152,44 @@ describe('the provider under a flood of anonymous challenge requests', () => {
     const otherStart = await rp.start();
     expect((await signIn(other, issuer, otherStart.url, doctor)).callback?.searchParams.get('code')).toBeTruthy();
   }, 60_000);
+
+  it('authorization requests from many addresses fill only the anonymous room: the pending login completes', async () => {
+    const pending = browser(DOCTOR_ADDRESS);
+    const start = await rp.start();
+    const first = await signIn(pending, issuer, start.url, undefined);
+    expect(first.hops.at(-1)).toMatchObject({ status: 200 });
+    expect(first.askedForCard).toBe(true);
+
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const attempt = await rp.start();
+      const res = await fetch(`${sso.url}${attempt.url.pathname}${attempt.url.search}`, {
+        headers: { 'x-forwarded-for': `198.18.${Math.floor(i / 250)}.${i % 250}` },
+        redirect: 'manual',
+      });
+      await res.arrayBuffer();
+      if (res.headers.get('location')?.includes('error=temporarily_unavailable')) refused++;
+    }
+    // 200 records at most, some of them already taken by the sign-ins before.
+    expect(refused).toBeGreaterThanOrEqual(100);
+    // A new sign-in waits…
+    const late = browser(LATE_DOCTOR_ADDRESS);
+    const lateHops = await late.navigate(String((await rp.start()).url), { stayOn: [issuer] });
+    expect(lateHops.at(-1)!.url).toContain('error=temporarily_unavailable');
+
+    // …and the one under way, its login page shown before the flood, completes: challenge, card,
+    // proof, session, code, tokens.
+    const challenge = (await (await pending.fetch(`${issuer}/hpki/challenge`)).json()) as { challenge: string };
+    const login = await pending.fetch(`${issuer}/hpki/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hpki-login': '1' },
+      body: JSON.stringify({ token: await doctor.token(issuer, challenge.challenge) }),
+    });
+    expect(login.status).toBe(200);
+    const { redirect } = (await login.json()) as { redirect: string };
+    const rest = await pending.navigate(`${issuer}${redirect}`, { stayOn: [issuer] });
+    const callback = new URL(rest.at(-1)!.url);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expect((await rp.finish(callback, start)).claims()?.sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  }, 120_000);
 });

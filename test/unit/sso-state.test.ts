@@ -49,7 +49,7 @@ describe('sub', () => {
 describe('memory SSO store', () => {
   it('refuses new records when full, keeps the live ones, and makes room as they expire', async () => {
     let now = 1_000_000;
-    const store = createMemorySsoStore({ maxRecords: 3, now: () => now });
+    const store = createMemorySsoStore({ maxRecords: 3, maxPendingSignIns: 3, now: () => now });
     const sessions = store.adapter('Session');
     await sessions.upsert('a', { uid: 'ua' }, 60);
     await sessions.upsert('b', { uid: 'ub' }, 60);
@@ -64,6 +64,39 @@ describe('memory SSO store', () => {
     now += 6_000;
     await sessions.upsert('d', { uid: 'ud' }, 60);
     expect(await store.adapter('Interaction').find('c')).toBeUndefined();
+    await store.close();
+  });
+
+  it('keeps room for sign-ins under way: anonymous records stop at maxPendingSignIns', async () => {
+    let now = 1_000_000;
+    const store = createMemorySsoStore({ maxRecords: 6, maxPendingSignIns: 3, now: () => now });
+    const interactions = store.adapter('Interaction');
+    const bindings = store.adapter('HpkiBinding');
+    const sessions = store.adapter('Session');
+    // The doctor's sign-in: its interaction and login-page binding.
+    await interactions.upsert('doctor', { returnTo: 'x' }, 600);
+    await bindings.upsert('doctor-browser', { uid: 'doctor', interactionExpiresAt: 1 }, 600);
+    // Anybody's: one more interaction fits, then every new anonymous record is refused.
+    await interactions.upsert('flood-0', { returnTo: 'x' }, 600);
+    for (const write of [
+      () => interactions.upsert('flood-1', { returnTo: 'x' }, 600),
+      () => bindings.upsert('flood-browser', { uid: 'flood-0', interactionExpiresAt: 1 }, 600),
+      () => sessions.upsert('anonymous-session', { uid: 'u1' }, 600),
+    ]) {
+      await expect(write()).rejects.toMatchObject({ error: 'temporarily_unavailable', statusCode: 503 });
+    }
+    // The doctor's sign-in goes on into the room kept for it: proof, session with an account, code.
+    await interactions.upsert('doctor', { returnTo: 'x', result: { login: { accountId: 'sub' } } }, 600);
+    await store.adapter('HpkiProof').upsert('doctor', { browser: 'b' }, 120);
+    await sessions.upsert('doctor-session', { uid: 'u2', accountId: 'sub' }, 600);
+    await store.adapter('AuthorizationCode').upsert('code', { grantId: 'g' }, 60);
+    expect(await interactions.find('doctor')).toMatchObject({ result: { login: { accountId: 'sub' } } });
+    // Anonymous records that go make room for new ones.
+    await interactions.destroy('flood-0');
+    await interactions.upsert('flood-1', { returnTo: 'x' }, 600);
+    now += 601_000;
+    await bindings.upsert('flood-browser', { uid: 'flood-1', interactionExpiresAt: 1 }, 600);
+    expect(() => createMemorySsoStore({ maxRecords: 2, maxPendingSignIns: 3 })).toThrow(RangeError);
     await store.close();
   });
 
