@@ -6,7 +6,7 @@ import { BACKCHANNEL_LOGOUT_EVENT } from '../../protocol/sso.js';
 import { retryAfterSecondsOf } from '../challenge-store/capacity.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import { createExpiringMap } from '../challenge-store/expiring-map.js';
-import { createSessionCookie, readBody, send } from '../http/index.js';
+import { type ClientOf, createSessionCookie, type RateLimiter, readBody, send } from '../http/index.js';
 
 /**
  * A demo service's "医療認証基盤でログイン": an ordinary OpenID Connect relying party on
@@ -39,6 +39,8 @@ export interface OidcRpOptions {
   startSession(user: SsoUser, req: IncomingMessage): string;
   /** Ends every session of this provider session (`sid`), or of the holder (`sub`) when there is no sid. */
   endSessions(match: { sid?: string; sub?: string }): void;
+  /** `GET /sso/login` writes a pending login: held to this rate per client (429 beyond it). */
+  limit?: { limiter: RateLimiter; clientOf: ClientOf };
   onInternalError?: (err: unknown) => void;
 }
 
@@ -88,7 +90,20 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
     return config;
   }
 
-  async function login(res: ServerResponse): Promise<void> {
+  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const decision = options.limit?.limiter.hit(options.limit.clientOf(req));
+    if (decision !== undefined && !decision.allowed) {
+      send(
+        res,
+        decision.reason === 'rate' ? 429 : 503,
+        'text/plain; charset=utf-8',
+        'too many requests; try again shortly\n',
+        {
+          'Retry-After': String(decision.retryAfterSeconds),
+        },
+      );
+      return;
+    }
     const cfg = await configuration();
     const id = randomBase64Url256();
     const entry: Pending = {
@@ -190,7 +205,7 @@ export function createOidcRp(options: OidcRpOptions): OidcRp {
       const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
       const key = `${req.method ?? 'GET'} ${path}`;
       try {
-        if (key === 'GET /sso/login') await login(res);
+        if (key === 'GET /sso/login') await login(req, res);
         else if (key === 'GET /sso/callback') await callback(req, res);
         else if (key === 'POST /sso/backchannel-logout') await backchannelLogout(req, res);
         else return false;

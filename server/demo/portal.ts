@@ -104,6 +104,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
           startSession: (user, req) =>
             cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
           endSessions: (match) => index.end(match),
+          ...(limits.challenge === false ? {} : { limit: { limiter: limits.challenge, clientOf: limits.clientOf } }),
           ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
         });
 

@@ -1,5 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { createMemorySessionStore, createSessionCookie, send } from '../http/index.js';
+import {
+  createMemorySessionStore,
+  createSessionCookie,
+  type HpkiRouteLimits,
+  routeLimitsOf,
+  send,
+} from '../http/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { isCrossSitePost } from './cross-site.js';
 import { createOidcRp, type SsoUser } from './oidc-rp.js';
@@ -17,6 +23,8 @@ import { createSsoSessionIndex } from './sso-sessions.js';
 export interface RecordsServiceOptions {
   origin: string;
   sso: DemoSsoClient;
+  /** Per-client rate of `GET /sso/login` (the challenge rate; default routeLimitsOf()). */
+  limits?: Required<HpkiRouteLimits>;
   onInternalError?: (err: unknown) => void;
 }
 
@@ -35,6 +43,7 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
   const sessions = createMemorySessionStore<SsoUser>();
   const index = createSsoSessionIndex(sessions);
   const cookie = createSessionCookie(origin, { name: 'records-session' });
+  const limits = options.limits ?? routeLimitsOf();
   const rp = createOidcRp({
     origin,
     ...options.sso,
@@ -42,6 +51,7 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
     cookiePrefix: 'records',
     startSession: (user, req) => cookie.serialize(index.start(user, user, cookie.read(req.headers))),
     endSessions: (match) => index.end(match),
+    ...(limits.challenge === false ? {} : { limit: { limiter: limits.challenge, clientOf: limits.clientOf } }),
     ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
   });
 

@@ -1,9 +1,11 @@
+import { StoreFullError } from '../challenge-store/capacity.js';
 import type { SessionStore } from '../http/index.js';
 import type { SsoUser } from './oidc-rp.js';
 
 /**
  * A demo service's sessions started through SSO, found again by the provider session (`sid`) or
- * holder (`sub`) that a back-channel logout names. Bounded like the session store it indexes.
+ * holder (`sub`) that a back-channel logout names. Bounded like the session store it indexes: when
+ * full of live sessions it refuses a new one (StoreFullError) rather than forget one.
  */
 export interface SsoSessionIndex<T> {
   /** Starts a session (indexed when `user` came through SSO), ending `previous`. */
@@ -14,7 +16,7 @@ export interface SsoSessionIndex<T> {
 
 const MAX_INDEXED = 10_000;
 
-export function createSsoSessionIndex<T>(sessions: SessionStore<T>): SsoSessionIndex<T> {
+export function createSsoSessionIndex<T>(sessions: SessionStore<T>, maxIndexed = MAX_INDEXED): SsoSessionIndex<T> {
   const byKey = new Map<string, Set<string>>();
   const keysOf = (user: SsoUser | undefined): string[] =>
     user === undefined ? [] : [`sub:${user.sub}`, ...(user.sid === undefined ? [] : [`sid:${user.sid}`])];
@@ -36,10 +38,14 @@ export function createSsoSessionIndex<T>(sessions: SessionStore<T>): SsoSessionI
         forget(previous);
       }
       const id = sessions.create(data);
-      if (owners.size >= MAX_INDEXED) {
-        // The oldest entries belong to sessions the store has long let go of.
-        const oldest = owners.keys().next();
-        if (oldest.done !== true) forget(oldest.value);
+      if (owners.size >= maxIndexed) {
+        // Forget the sessions the store has let go of; never a live one, which a back-channel
+        // logout must still find.
+        for (const owner of [...owners.keys()]) if (!sessions.has(owner)) forget(owner);
+        if (owners.size >= maxIndexed) {
+          sessions.destroy(id);
+          throw new StoreFullError('sessions', 60_000);
+        }
       }
       const keys = keysOf(user);
       owners.set(id, keys);

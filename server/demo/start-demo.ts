@@ -177,6 +177,7 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
       createRecordsServiceHandler({
         origin: recordsOrigin,
         sso: { issuer, ...recordsClient },
+        limits: routeLimitsOf(limits),
         ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
       }),
     );

@@ -14,6 +14,8 @@ export interface SessionStore<T> {
    * than the absolute lifetime (however busy it was).
    */
   get(id: string): T | undefined;
+  /** Whether the session is live, without refreshing its idle timer. */
+  has(id: string): boolean;
   destroy(id: string): void;
 }
 
@@ -68,6 +70,10 @@ export function createMemorySessionStore<T>(options: MemorySessionStoreOptions =
       }
       sessions.set(id, entry, at + idleTimeoutMs);
       return entry.data;
+    },
+    has(id) {
+      const entry = sessions.get(id);
+      return entry !== undefined && now() < entry.endsAt;
     },
     destroy: (id) => sessions.delete(id),
   };

@@ -7,11 +7,11 @@ import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import {
   type HpkiRouteLimits,
   type RouteHandler,
-  refuseOverLimit,
   type SessionCookie,
   type StartedSession,
   send,
 } from '../http/index.js';
+import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import { loginPage, messagePage } from './pages.js';
 import { BINDING_GRACE_SECONDS, browserKey, type SsoRecords, ssoLoginSchema } from './records.js';
@@ -207,7 +207,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     const limiter = deps.limits?.challenge;
     if (match[2] === undefined && limiter !== undefined && limiter !== false) {
-      if (refuseOverLimit(res, limiter.hit(deps.limits!.clientOf(req)))) return true;
+      if (refuseWithBusyPage(res, providerName, limiter.hit(deps.limits!.clientOf(req)))) return true;
     }
     try {
       await route(req, res, match[1]!, match[2]);

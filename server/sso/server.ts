@@ -8,12 +8,12 @@ import {
   createHpkiRoutes,
   createSessionCookie,
   type LimitSettings,
-  refuseOverLimit,
   routeLimitsOf,
   SECURITY_HEADERS,
   send,
 } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
+import { refuseWithBusyPage } from './busy-page.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
 import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
 import { createSsoVerifier } from './login-proof.js';
@@ -175,7 +175,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     if (
       path === '/auth' &&
       limits.challenge !== false &&
-      refuseOverLimit(res, limits.challenge.hit(limits.clientOf(req)))
+      refuseWithBusyPage(res, providerName, limits.challenge.hit(limits.clientOf(req)))
     )
       return;
     // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
