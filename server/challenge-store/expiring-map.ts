@@ -1,9 +1,12 @@
 /**
- * A bounded map whose entries carry a drop time: the building block of the in-memory challenge and
- * session stores. Entries are kept in the order they were last set, and callers give every entry the
- * same lifetime, so the oldest entry is also the first to drop: expired entries are purged from the
- * front in amortized O(1), and when the map is full the oldest entry makes room. No timers, so an
- * idle store holds nothing open.
+ * The one bounded map of server/: the in-memory challenge and session stores, the demo's pending
+ * logins, and the verifier's caches (parsed certificates, validations, fetched CRLs) are all built on
+ * it. Entries carry a drop time (`Infinity` for none) and are kept in the order they were last set
+ * (or, with `touchOnGet`, last read: least recently used first). When callers give every entry the
+ * same lifetime the oldest entry is also the first to drop, so expired entries are purged from the
+ * front in amortized O(1); with mixed lifetimes an expired entry behind a live one is dropped when it
+ * is next read or reaches the front. When the map is full the oldest entry makes room, or
+ * (`whenFull: 'refuse'`) the new one is refused. No timers, so an idle map holds nothing open.
  */
 export interface ExpiringMap<V> {
   /** The value, unless absent or past its drop time (then it is removed). */
@@ -17,6 +20,8 @@ export interface ExpiringMap<V> {
   take(key: string): V | undefined;
   delete(key: string): void;
   clear(): void;
+  /** The live entries, oldest first (expired ones are dropped on the way). */
+  entries(): Array<[string, V]>;
   readonly size: number;
 }
 
@@ -26,8 +31,11 @@ export function createExpiringMap<V>(options: {
   maxEntries: number;
   now: () => number;
   whenFull?: WhenFull;
+  /** A read moves the entry to the young end (an LRU cache). */
+  touchOnGet?: boolean;
 }): ExpiringMap<V> {
   const { maxEntries, now } = options;
+  const touch = options.touchOnGet === true;
   const refuse = options.whenFull === 'refuse';
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
   const entries = new Map<string, { value: V; dropAt: number }>();
@@ -45,6 +53,10 @@ export function createExpiringMap<V>(options: {
     if (entry.dropAt <= now()) {
       entries.delete(key);
       return undefined;
+    }
+    if (touch) {
+      entries.delete(key);
+      entries.set(key, entry);
     }
     return entry;
   }
@@ -70,6 +82,11 @@ export function createExpiringMap<V>(options: {
     },
     delete: (key) => void entries.delete(key),
     clear: () => entries.clear(),
+    entries() {
+      purgeExpired(now());
+      const at = now();
+      return [...entries].filter(([, e]) => e.dropAt > at).map(([key, e]): [string, V] => [key, e.value]);
+    },
     get size() {
       return entries.size;
     },
