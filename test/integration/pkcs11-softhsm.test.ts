@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CardBackend, CardToken } from '../../native-host/card/card-token.js';
 import { createPkcs11Backend } from '../../native-host/pkcs11/pkcs11-backend.js';
-import type { AuthKeyPair, ExportedToken } from '../../native-host/pkcs11/softhsm-export.js';
-import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/softhsm-export.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
+import type { AuthKeyPair, ExportedToken } from '../../scripts/dev/softhsm-export.js';
+import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../scripts/dev/softhsm-export.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
