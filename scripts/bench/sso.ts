@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CookieBrowser, createCookieBrowser } from '../dev/cookie-browser.js';
-import { CLI } from '../dev/native-client.js';
+import { startPortal, stopPortal } from '../dev/demo-portal.js';
 import { startRedis } from '../dev/redis.js';
 import { openCard } from '../dev/sso-card.js';
 import { freePort, startSso, stopSso } from '../dev/sso-provider.js';
@@ -25,34 +24,6 @@ const CONCURRENCY = 4;
 const WARM_UP = 20;
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const REDIRECT = 'http://localhost:9301/cb';
-
-/** `hpki-login demo --no-sso --no-browser` (the test helper for it needs the test runner). */
-async function startDemo(pki: string): Promise<{ origin: string; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-browser', '--no-sso', '--pki', pki], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      if (out.includes('Press Ctrl+C')) resolve();
-    });
-  });
-  child.removeAllListeners('exit');
-  const origin = /: (http:\/\/localhost:\d+)\//.exec(out)?.[1];
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-  if (origin === undefined || url === undefined) throw new Error(`demo printed no address: ${out}`);
-  return {
-    origin,
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 interface Prepared {
   browser: CookieBrowser;
@@ -168,7 +139,7 @@ async function main(): Promise<void> {
     join(dir, 'keys.json'),
   ];
   const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
-  const portal = await startDemo(pki);
+  const portal = await startPortal(['--no-sso', '--pki', pki]);
   try {
     const total = WARM_UP + LOGINS;
     process.stdout.write(`signing ${2 * total} tokens ahead with the mock backend…\n`);
@@ -206,7 +177,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await card.close();
-    await Promise.all([stopSso(a), stopSso(b), portal.stop()]);
+    await Promise.all([stopSso(a), stopSso(b), stopPortal(portal)]);
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
