@@ -8,6 +8,7 @@ import { startRedis } from '../dev/redis.js';
 import { openCard } from '../dev/sso-card.js';
 import { freePort, startSso, stopSso } from '../dev/sso-provider.js';
 import { createCardFile } from '../dev/virtual-card-process.js';
+import { cpuDuring } from './process-cpu.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -24,6 +25,11 @@ const CONCURRENCY = 4;
 const WARM_UP = 20;
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const REDIRECT = 'http://localhost:9301/cb';
+
+interface Measured {
+  latencies: number[];
+  perSecond: number;
+}
 
 interface Prepared {
   browser: CookieBrowser;
@@ -94,10 +100,7 @@ async function directLogin(origin: string, p: Prepared): Promise<void> {
 }
 
 /** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
-async function measure(
-  prepared: Prepared[],
-  run: (p: Prepared) => Promise<void>,
-): Promise<{ latencies: number[]; perSecond: number }> {
+async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -165,15 +168,28 @@ async function main(): Promise<void> {
     // Warm both paths (JIT, connections, the verifier's caches) before measuring.
     await measure(ssoPrepared.splice(0, WARM_UP), (p) => ssoLogin(issuer, tokenUrl, p));
     await measure(directPrepared.splice(0, WARM_UP), (p) => directLogin(portal.origin, p));
-    const sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
-    const direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
-    const line = (label: string, r: { latencies: number[]; perSecond: number }): string =>
+    let sso: Measured | undefined;
+    let direct: Measured | undefined;
+    // Server time: the CPU the provider processes and Redis use, beside the demo portal's.
+    const ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
+      sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
+    });
+    const directCpu = await cpuDuring([portal.process.pid], async () => {
+      direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
+    });
+    if (sso === undefined || direct === undefined) throw new Error('a measurement did not run');
+    const cpuLine =
+      ssoCpu === undefined || directCpu === undefined
+        ? 'server CPU per login: not available (no /proc)\n'
+        : `server CPU per login: SSO ${ms(ssoCpu / LOGINS)} (both providers + Redis), direct ${ms(directCpu / LOGINS)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n`;
+    const line = (label: string, r: Measured): string =>
       `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
     process.stdout.write(
       `\n${LOGINS} logins each, ${CONCURRENCY} at a time, on this machine's cores shared by the processes and this client\n` +
         `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
         `${line('direct portal login: token POST → portal page', direct)}\n` +
-        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n`,
+        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n` +
+        cpuLine,
     );
   } finally {
     await card.close();
