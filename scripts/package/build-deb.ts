@@ -103,6 +103,8 @@ async function stageManifests(stage: string): Promise<string[]> {
       host: { backend: 'pcsc' },
       runtime: { node: NODE, cli: CLI },
       ids: bundledExtensionIds(),
+      // Never the development build: its key is public, so anyone could load an extension with its id.
+      trust: 'release',
       launcherPath: LAUNCHER,
     });
     for (const file of plan.files) {

@@ -12,8 +12,9 @@ import { parseInstallOptions } from '../../scripts/install/options.js';
 
 const IDS: ExtensionIds = {
   chrome: { development: 'abcdefghijklmnopabcdefghijklmnop', store: ['ponmlkjihgfedcbaponmlkjihgfedcba'] },
-  firefox: 'hpki-login@hpkilogin.jp',
+  firefox: { development: 'hpki-login-dev@hpkilogin.jp', release: 'hpki-login@hpkilogin.jp' },
 };
+const STORE_ORIGIN = 'chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/';
 
 let work: string;
 let out: string[];
@@ -87,10 +88,7 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const manifest = parseHostManifest(readFileSync(manifestPath, 'utf8'));
     expect(manifest?.name).toBe('jp.hpkilogin.host');
     expect(manifest?.type).toBe('stdio');
-    expect(manifest?.allowed_origins).toEqual([
-      'chrome-extension://abcdefghijklmnopabcdefghijklmnop/',
-      'chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/',
-    ]);
+    expect(manifest?.allowed_origins).toEqual([STORE_ORIGIN]);
     const launcher = manifest?.path ?? '';
     expect(launcher.startsWith(join(profile, 'NativeMessagingHosts'))).toBe(true);
     expect(statSync(launcher).mode & 0o777).toBe(0o755);
@@ -141,7 +139,8 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const manifest = parseHostManifest(
       readFileSync(join(profile, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'),
     );
-    expect(manifest?.allowed_origins).toEqual(chromeAllowedOrigins(bundledExtensionIds()));
+    expect(manifest?.allowed_origins).toEqual(chromeAllowedOrigins(bundledExtensionIds(), 'release'));
+    expect(manifest?.allowed_origins).not.toContain(`chrome-extension://${bundledExtensionIds().chrome.development}/`);
     expect(
       io
         .text()
@@ -171,7 +170,7 @@ describe('where each browser looks', () => {
       if (browser === 'firefox') {
         expect(manifest?.allowed_extensions).toEqual(['hpki-login@hpkilogin.jp']);
         expect(manifest?.allowed_origins).toBeUndefined();
-      } else expect(manifest?.allowed_origins).toHaveLength(2);
+      } else expect(manifest?.allowed_origins).toEqual([STORE_ORIGIN]);
       expect(statSync(join(work, manifest?.path ?? '')).mode & 0o777).toBe(0o755);
     });
   }
