@@ -11,6 +11,7 @@ import type { InstallPlan } from './plan.js';
 import { planInstall } from './plan.js';
 import type { BrowserPresence } from './sandboxed-browsers.js';
 import { judgeSandbox, presenceProbes } from './sandboxed-browsers.js';
+import { systemRuntimeProblems, UnsafeRuntimeError } from './system-runtime.js';
 
 /** `install-host` / `uninstall-host` for one or more browsers: detect, judge, plan, apply. */
 
@@ -89,6 +90,13 @@ export async function installHost(
 ): Promise<InstallOutcome> {
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
   if (browsers.length === 0) throw new UsageError('no browser found on this machine; name one with --browser');
+  // Windows has ACLs, not owners and mode bits: Program Files is left to the installer that put it there.
+  if (options.system && options.os !== 'win32') {
+    // A PKCS#11 module is code the host loads; a bare library name is left to the loader's search path.
+    const extra = [options.host.module, options.host.card].filter((f): f is string => f?.startsWith('/') === true);
+    const problems = await systemRuntimeProblems([options.node, options.cli, ...extra], options.root);
+    if (problems.length > 0) throw new UnsafeRuntimeError(problems);
+  }
   const outcome: InstallOutcome = { written: {}, refused: [] };
   if (browsers.some((b) => manifestFlavor(b) === 'chrome') && chromeAllowedOrigins(ids, options.trust).length === 0) {
     log(
