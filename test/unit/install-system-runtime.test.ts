@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as runInstall } from '../../scripts/cli/install-host-command.js';
+import { run as runUninstall } from '../../scripts/cli/uninstall-host-command.js';
 import { systemRuntimeProblems } from '../../scripts/install/system-runtime.js';
 
 /**
@@ -138,7 +139,7 @@ describe('install-host --system', () => {
     writeFileSync(join(runtime, 'hpki-login.js'), '');
     const system = '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json';
     const before = existsSync(system);
-    const code = await runInstall([
+    const args = [
       '--system',
       '--browser',
       'chromium',
@@ -146,7 +147,10 @@ describe('install-host --system', () => {
       join(runtime, 'node'),
       '--cli',
       join(runtime, 'hpki-login.js'),
-    ]);
+    ];
+    const code = await runInstall(args);
+    // Should the check ever be lost, this test must fail without leaving the system install behind.
+    if (code === 0) await runUninstall(args);
     expect(code).toBe(1);
     expect(stderr).toContain(`${runtime}: writable by every user (mode 0777)`);
     expect(existsSync(system)).toBe(before);
