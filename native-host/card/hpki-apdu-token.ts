@@ -200,11 +200,13 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
 
     async verifyPin(pin: string) {
       const bytes = new TextEncoder().encode(pin);
+      const command = verifyPin(bytes);
       let r: ResponseApdu;
       try {
-        r = await send(transport, verifyPin(bytes));
+        r = await send(transport, command);
       } finally {
         bytes.fill(0);
+        command.fill(0);
       }
       if (r.sw === SW.OK) return;
       const checked = checkStatusWord(r.sw);

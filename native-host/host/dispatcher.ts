@@ -12,11 +12,13 @@ import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';
 import { runGetCertificate } from '../commands/get-certificate.js';
 import { runStatus } from '../commands/status.js';
+import { forgetPin } from './forget-pin.js';
 
 /**
  * Turns one decoded message into one response. Requests are validated with the schema first; a
  * message that fails carries its id back when the id itself is valid. Error messages are built from
- * schema paths only, never from values, so a PIN can never be echoed.
+ * schema paths only, never from values, so a PIN can never be echoed. Once the command has ended, the
+ * request's PIN field is overwritten.
  */
 
 function invalid(id: RequestId | null, message: string): HostErrorResponse {
@@ -52,7 +54,10 @@ async function execute(request: HostRequest, getBackend: () => Promise<CardBacke
 /** `getBackend` is called only for a valid request, so bad input never touches the card. */
 export async function dispatch(message: unknown, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
   const parsed = hostRequestSchema.safeParse(message);
-  if (!parsed.success) return invalid(idOf(message), describeIssues(parsed.error));
+  if (!parsed.success) {
+    forgetPin(message);
+    return invalid(idOf(message), describeIssues(parsed.error));
+  }
   try {
     return await execute(parsed.data, getBackend);
   } catch (err) {
@@ -60,5 +65,7 @@ export async function dispatch(message: unknown, getBackend: () => Promise<CardB
     // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
     const wire = isClientErrorCode(error.code) ? error : new HpkiError('ERR_HPKI_INTERNAL', error.message);
     return { id: parsed.data.id, error: wire.toWire() };
+  } finally {
+    forgetPin(message, parsed.data);
   }
 }

@@ -66,7 +66,10 @@ export function runHost(options: HostOptions): Promise<number> {
     if (!options.helloSent) writeHello(output, options.backendName, options.version);
 
     input.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
+      const frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      // The decoder has its own copy: the chunk (which may hold a PIN) is wiped at once.
+      chunk.fill(0);
+      for (const frame of frames) {
         if (frame.kind === 'oversized') {
           options.log?.(`frame of ${frame.length} bytes exceeds the limit; closing`);
           write({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'message too large').toWire() });

@@ -22,8 +22,11 @@ export function createPcscTransport(reader: PcscReader, protocol: number): ApduT
   return {
     transmit(command) {
       if (closed) return Promise.reject(new Error('transport closed'));
+      // The addon's copy of a VERIFY holds the PIN: wiped as soon as the exchange has ended.
+      const sent = Buffer.from(command);
       return new Promise((resolve, reject) => {
-        reader.transmit(Buffer.from(command), MAX_RESPONSE, protocol, (err, response) => {
+        reader.transmit(sent, MAX_RESPONSE, protocol, (err, response) => {
+          sent.fill(0);
           if (err) {
             reject(
               isCardGoneError(err)
