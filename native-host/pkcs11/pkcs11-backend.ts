@@ -87,6 +87,12 @@ function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects:
       live();
       return { certificate: objects.endEntity.der, intermediates: objects.caCertificates };
     },
+    async confirmCertificates(expected: CardCertificates): Promise<boolean> {
+      live();
+      // The module has read the certificate already: compare it whole.
+      const der = objects.endEntity.der;
+      return der.length === expected.certificate.length && der.every((b, i) => b === expected.certificate[i]);
+    },
     async pinStatus(): Promise<PinStatus> {
       live();
       return pinStatus();

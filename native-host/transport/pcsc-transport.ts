@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { ApduTransport } from './apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from './apdu-transport.js';
 import type { PcscReader } from './pcsclite-types.js';
 
 /**
@@ -31,7 +31,7 @@ export function createPcscTransport(reader: PcscReader, protocol: number): ApduT
             reject(
               isCardGoneError(err)
                 ? new HpkiError('ERR_HPKI_CARD_REMOVED', 'the card was removed during the operation')
-                : new HpkiError('ERR_HPKI_INTERNAL', `PC/SC transmit failed: ${err.message}`),
+                : new ReaderRefusedError(err.message, { cause: err }),
             );
           } else if (response.length < 2) {
             // pcsclite reports success with an empty answer when the card vanished mid-exchange.
