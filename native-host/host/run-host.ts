@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Backend, HostResponse } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
+import { createSeenCertificates } from '../commands/seen-certificates.js';
 import { dispatch } from './dispatcher.js';
 import { createFrameDecoder, encodeFrame } from './framing.js';
 import { writeHello } from './hello.js';
@@ -30,6 +31,7 @@ export function runHost(options: HostOptions): Promise<number> {
   const decoder = createFrameDecoder();
   let backend: Promise<CardBackend> | undefined;
   let chain: Promise<void> = Promise.resolve();
+  const seen = createSeenCertificates();
   let finished = false;
 
   const write = (message: HostResponse): void => {
@@ -83,7 +85,7 @@ export function runHost(options: HostOptions): Promise<number> {
                 id: null,
                 error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire(),
               })
-            : (): Promise<HostResponse> => dispatch(frame.value, getBackend);
+            : (): Promise<HostResponse> => dispatch(frame.value, getBackend, seen);
         chain = chain.then(async () => {
           if (!finished) write(await answer());
         });
