@@ -37,12 +37,6 @@ export function selectEf(fid: number): Uint8Array {
   return Uint8Array.of(0x00, 0xa4, 0x02, 0x0c, 0x02, (fid >> 8) & 0xff, fid & 0xff);
 }
 
-/** READ BINARY of the current EF; le 256 is sent as 00. */
-export function readBinary(offset: number, le: number): Uint8Array {
-  if (offset < 0 || offset > 0x7fff || le < 1 || le > 256) throw new RangeError('READ BINARY out of range');
-  return Uint8Array.of(0x00, 0xb0, (offset >> 8) & 0x7f, offset & 0xff, le & 0xff);
-}
-
 /** Where a READ BINARY reads: an offset in the current EF, or the start of the EF with a short EF identifier. */
 export type ReadAddress = { offset: number } | { shortEfId: number };
 
