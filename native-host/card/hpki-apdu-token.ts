@@ -152,23 +152,33 @@ function createHpkiApduToken(
     return r.sw === SW.OK ? send(transport, last) : r;
   }
 
-  async function signIso(digestInfo: Uint8Array, keyLength: number): Promise<ResponseApdu> {
-    const mse = await send(transport, mseSetSigningKey());
-    if (mse.sw !== SW.OK) return mse;
-    const block = emsaPkcs1v15(digestInfo, keyLength);
-    if (readModes.extended === false) return psoChained(block);
+  /** PSO:CDS with extended Lc and Le (form A as cards take it); undefined when refused for its length. */
+  async function psoExtended(block: Uint8Array): Promise<ResponseApdu | undefined> {
     let r: ResponseApdu;
     try {
       r = await send(transport, psoComputeSignature(block));
     } catch (err) {
-      if (!(err instanceof ReaderRefusedError)) throw err;
+      if (err instanceof ReaderRefusedError) return undefined;
+      throw err;
+    }
+    // Refused for its length: the card has seen no signing command, and the PIN stays verified.
+    return meansExtendedLengthRefused(r.sw) ? undefined : r;
+  }
+
+  async function signIso(digestInfo: Uint8Array, keyLength: number): Promise<ResponseApdu> {
+    const mse = await send(transport, mseSetSigningKey());
+    if (mse.sw !== SW.OK) return mse;
+    const block = emsaPkcs1v15(digestInfo, keyLength);
+    if (readModes.extended !== false) {
+      const r = await psoExtended(block);
+      if (r !== undefined) return r;
       readModes.extended = false;
       return psoChained(block);
     }
-    // Refused for its length: the card has seen no signing command, and the PIN stays verified.
-    if (!meansExtendedLengthRefused(r.sw)) return r;
-    readModes.extended = false;
-    return psoChained(block);
+    const chained = await psoChained(block);
+    // Extended READ BINARY was refused, but a card without chaining may still take an extended PSO:CDS.
+    if (chained.sw !== SW.CHAINING_NOT_SUPPORTED) return chained;
+    return (await psoExtended(block)) ?? chained;
   }
 
   async function signProprietary(digestInfo: Uint8Array): Promise<ResponseApdu> {

@@ -20,6 +20,7 @@ export const STATUS_WORDS = [
   { sw: 0x9000, name: 'OK', meaning: 'success', code: undefined },
   { sw: 0x6282, name: 'END_OF_FILE', meaning: 'end of file reached before Le bytes', code: undefined },
   { sw: 0x6700, name: 'WRONG_LENGTH', meaning: 'wrong length', code: 'ERR_HPKI_INTERNAL' },
+  { sw: 0x6884, name: 'CHAINING_NOT_SUPPORTED', meaning: 'command chaining not supported', code: 'ERR_HPKI_INTERNAL' },
   {
     sw: 0x6981,
     name: 'INCOMPATIBLE_WITH_FILE',

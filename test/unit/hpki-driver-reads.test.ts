@@ -136,6 +136,25 @@ describe('READ BINARY forms', () => {
     expect(second.transport.log.filter((e) => e.sw === -1)).toHaveLength(0);
   });
 
+  it('a card that refuses extended READ BINARY and chaining still signs with an extended PSO:CDS', async () => {
+    const modes = newReadModes();
+    const { transport, token } = open({
+      modes,
+      tweaks: { signingForms: { iso: true, proprietary: false } },
+      intercept: (c) => {
+        if (isRead(c) && isExtended(c)) return Uint8Array.of(0x67, 0x00);
+        if (c[0] === 0x10) return Uint8Array.of(0x68, 0x84);
+        return undefined;
+      },
+    });
+    await readsAndSigns(await token);
+    const pso = transport.log.filter((e) => e.command[1] === 0x2a);
+    expect(pso.map((e) => [e.command[0], isExtended(e.command), e.sw])).toEqual([
+      [0x10, false, 0x6884],
+      [0x00, true, 0x9000],
+    ]);
+  });
+
   it('a card that answers 6Cxx to an extended Le falls back to short reads', async () => {
     const modes = newReadModes();
     const { transport, token } = open({
