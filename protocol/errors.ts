@@ -78,6 +78,7 @@ const errorMessage = z.string().check(z.maxLength(MAX_ERROR_MESSAGE_LENGTH));
  */
 export const wireErrorSchema = z.union([
   z.strictObject({
+    /** The PIN was wrong and the card counted it. */
     code: z.literal('ERR_HPKI_PIN_INCORRECT'),
     /** What the doctor is told; built from fixed text and public values, never a PIN. */
     message: errorMessage,

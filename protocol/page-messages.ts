@@ -101,6 +101,7 @@ export const loginRequestSchema = z.strictObject({
   /** The token as the extension returned it; the server decodes it itself (§5 step 1). */
   token: z.unknown(),
 });
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
 /** `POST loginUrl` → 200: where the page goes next. */
 export const loginAnswerSchema = z.looseObject({ redirect: sameOriginPathSchema });

@@ -12,6 +12,7 @@ export const base64Field = z.string().check(z.minLength(4), z.maxLength(MAX_TOKE
 
 /** The login token of PROTOCOL.md §4. */
 export const tokenSchema = z.strictObject({
+  /** The token format and its version: a site refuses a format it does not know. */
   format: z.literal(TOKEN_FORMAT),
   /** The signature algorithm; only the allowlisted RS256. */
   algorithm: z.enum(ALLOWED_ALGORITHMS),

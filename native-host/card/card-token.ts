@@ -20,6 +20,13 @@ export interface PinStatus {
 export interface CardToken {
   readonly cardType: CardType;
   readCertificate(): Promise<CardCertificates>;
+  /**
+   * Whether the card still holds `expected.certificate` (the one the user was shown), checked with as
+   * little I/O as the card allows: the APDU driver compares the certificate's issuer and serial
+   * number with one short read instead of reading it all. On true the token takes `expected` as what
+   * readCertificate() returns; on false the card holds another certificate.
+   */
+  confirmCertificates(expected: CardCertificates): Promise<boolean>;
   /** Reads the retry counter without consuming a try. */
   pinStatus(): Promise<PinStatus>;
   /**

@@ -22,5 +22,7 @@ export const PIN_REFERENCE = 0x88;
 export const MAX_PIN_RETRIES = 15;
 /** The largest file the driver reads: certificates are 1–2 kB; this bounds a hostile card. */
 export const MAX_FILE_LENGTH = 8 * 1024;
+/** The longest certificate directory (CDF) the driver reads. */
+export const MAX_CDF_LENGTH = 1024;
 /** READ BINARY block size that every card supports (short Le = 00). */
 export const READ_BLOCK = 256;

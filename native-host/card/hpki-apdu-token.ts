@@ -1,16 +1,15 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { concatBytes } from '../../protocol/bytes.js';
+import { X509Certificate } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CardType } from '../../protocol/messages.js';
 import { emsaPkcs1v15, isSha256DigestInfo } from '../../protocol/signed-data.js';
-import type { ApduTransport } from '../transport/apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from '../transport/apdu-transport.js';
 import {
   mseSetSigningKey,
   parseResponse,
   proprietarySign,
   psoComputeSignature,
+  psoComputeSignatureChained,
   type ResponseApdu,
-  readBinary,
   selectAid,
   selectAidNoFci,
   selectEf,
@@ -18,22 +17,40 @@ import {
   verifyStatus,
 } from './apdu.js';
 import type { CardCertificates, CardToken, PinStatus } from './card-token.js';
+import { issuerAndSerialLength } from './certificate-identity.js';
 import {
   FID_CDF,
   FID_CERTIFICATE,
   FID_PRIVATE_KEY,
   HPKI_AUTH_AID,
   JPKI_AID,
+  MAX_CDF_LENGTH,
   MAX_FILE_LENGTH,
   MAX_PIN_RETRIES,
-  READ_BLOCK,
 } from './constants.js';
+import {
+  createFileReader,
+  newReadModes,
+  type ReadModes,
+  readDerFile,
+  readFilePrefix,
+  readRawFile,
+} from './file-reader.js';
 import { certificateFidsFromCdf } from './pkcs15-cdf.js';
-import { checkStatusWord, describeStatusWord, meansPinBlocked, SIGN_FALLBACK_STATUS, SW } from './status-words.js';
+import {
+  checkStatusWord,
+  describeStatusWord,
+  meansExtendedLengthRefused,
+  meansPinBlocked,
+  SIGN_FALLBACK_STATUS,
+  SW,
+} from './status-words.js';
 
 /**
  * The HPKI card driver over raw APDUs (HPKI-CARD.md §2), for the authentication AP. It keeps the
- * certificate it read so that one command reads it once, and it never retries a PIN.
+ * certificate it read so that one command reads it once, reads files in as few APDUs as the card and
+ * reader allow (file-reader.ts), takes CA certificates from the cache when they fit, and never
+ * retries a PIN.
  */
 
 function cardError(step: string, sw: number): HpkiError {
@@ -44,58 +61,8 @@ async function send(transport: ApduTransport, command: Uint8Array): Promise<Resp
   return parseResponse(await transport.transmit(command));
 }
 
-/** Length of a DER object from its first bytes (tag + definite length), or undefined. */
-function derTotalLength(header: Uint8Array): number | undefined {
-  if (header.length < 2 || header[0] !== 0x30) return undefined;
-  const first = header[1]!;
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count < 1 || count > 2 || header.length < 2 + count) return undefined;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = (length << 8) | header[2 + i]!;
-  return 2 + count + length;
-}
-
-/**
- * Reads a whole DER-encoded EF in 256-byte blocks. The first block carries the DER header, so the
- * total length is known without a separate header read (a certificate is always longer than 256
- * bytes; a shorter file ends the first read with 6282 and its data).
- */
-async function readDerFile(transport: ApduTransport, fid: number, what: string): Promise<Uint8Array> {
-  const selected = await send(transport, selectEf(fid));
-  if (selected.sw !== SW.OK) throw cardError(`SELECT ${what}`, selected.sw);
-  const head = await send(transport, readBinary(0, READ_BLOCK));
-  if ((head.sw !== SW.OK && head.sw !== SW.END_OF_FILE) || head.data.length < 4)
-    throw cardError(`READ BINARY ${what}`, head.sw);
-  const total = derTotalLength(head.data);
-  if (total === undefined || total > MAX_FILE_LENGTH || (head.sw === SW.END_OF_FILE && head.data.length < total)) {
-    throw new HpkiError('ERR_HPKI_INTERNAL', `${what} on the card is not a DER object of a sensible size`);
-  }
-  const out = new Uint8Array(total);
-  out.set(head.data.subarray(0, Math.min(head.data.length, total)));
-  for (let offset = Math.min(head.data.length, total); offset < total; ) {
-    const block = await send(transport, readBinary(offset, Math.min(READ_BLOCK, total - offset)));
-    if (block.sw !== SW.OK || block.data.length === 0) throw cardError(`READ BINARY ${what}`, block.sw);
-    out.set(block.data.subarray(0, total - offset), offset);
-    offset += block.data.length;
-  }
-  return out;
-}
-
-/** A raw file (the CDF), read in blocks until the card says end of file or the bound is reached. */
-async function readRawFile(transport: ApduTransport, fid: number): Promise<Uint8Array | undefined> {
-  const selected = await send(transport, selectEf(fid));
-  if (selected.sw !== SW.OK) return undefined;
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  while (length < 1024) {
-    const block = await send(transport, readBinary(length, READ_BLOCK));
-    if ((block.sw !== SW.OK && block.sw !== SW.END_OF_FILE) || block.data.length === 0) break;
-    chunks.push(block.data);
-    length += block.data.length;
-    if (block.sw === SW.END_OF_FILE || block.data.length < READ_BLOCK) break;
-  }
-  return chunks.length === 0 ? undefined : concatBytes(chunks);
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Which kind of card answers: HPKI (auth AP selectable), My Number (JPKI AP), or something else. */
@@ -114,17 +81,26 @@ function unsupported(cardType: CardType): HpkiError {
 }
 
 /**
- * CA certificates already read in this process, keyed by the SHA-256 of the end-entity certificate
- * they came with: the same end-entity certificate means the same issuer chain, so a second command
- * on the same card reads only the end-entity certificate again.
+ * Where the CA certificates of an end-entity certificate were kept from an earlier read (on disk, per
+ * user): looked up before the card's CDF is read. A lookup gives only certificates that fit the end
+ * entity (issuer name and key identifier), so a stale or corrupt entry is never used.
  */
-export type CaCertificateCache = Map<string, Uint8Array[]>;
+export interface CaCertificateCache {
+  lookup(certificate: Uint8Array): Uint8Array[] | undefined;
+  store(certificate: Uint8Array, caCertificates: readonly Uint8Array[]): void;
+}
+
+export interface HpkiTokenOptions {
+  caCache?: CaCertificateCache | undefined;
+  /** What this reader and card accept (extended length, short EF identifiers), kept for the session. */
+  readModes?: ReadModes | undefined;
+}
 
 /**
  * Opens the authentication AP of an HPKI card on `transport`. Anything else (a My Number card, an
  * unknown card) fails with ERR_HPKI_UNSUPPORTED_CARD. The token owns the transport: close() closes it.
  */
-export async function openHpkiToken(transport: ApduTransport, caCache?: CaCertificateCache): Promise<CardToken> {
+export async function openHpkiToken(transport: ApduTransport, options: HpkiTokenOptions = {}): Promise<CardToken> {
   const cardType = await detectCardType(transport).catch(async (err: unknown) => {
     await transport.close();
     throw err;
@@ -134,20 +110,26 @@ export async function openHpkiToken(transport: ApduTransport, caCache?: CaCertif
     throw unsupported(cardType);
   }
   // detectCardType left the authentication AP selected; selecting EFs inside it keeps it selected.
-  return createHpkiApduToken(transport, caCache);
+  return createHpkiApduToken(transport, options.caCache, options.readModes ?? newReadModes());
 }
 
-function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCache | undefined): CardToken {
+function createHpkiApduToken(
+  transport: ApduTransport,
+  caCache: CaCertificateCache | undefined,
+  readModes: ReadModes,
+): CardToken {
+  const reader = createFileReader(transport, readModes);
   let certificates: CardCertificates | undefined;
   let modulusBytes: number | undefined;
 
   async function readCaCertificates(): Promise<Uint8Array[]> {
-    const cdf = await readRawFile(transport, FID_CDF);
+    const cdf = await readRawFile(reader, FID_CDF, MAX_CDF_LENGTH);
     if (cdf === undefined) return [];
     const out: Uint8Array[] = [];
     for (const fid of certificateFidsFromCdf(cdf)) {
       if (fid === FID_CERTIFICATE) continue;
-      out.push(await readDerFile(transport, fid, `CA certificate ${fid.toString(16).padStart(4, '0')}`));
+      const what = `CA certificate ${fid.toString(16).padStart(4, '0')}`;
+      out.push(await readDerFile(reader, fid, what, MAX_FILE_LENGTH));
     }
     return out;
   }
@@ -163,10 +145,40 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
     return modulusBytes;
   }
 
+  /** PSO:CDS in two chained short commands, for a card or reader without extended length. */
+  async function psoChained(block: Uint8Array): Promise<ResponseApdu> {
+    const [first, last] = psoComputeSignatureChained(block);
+    const r = await send(transport, first);
+    return r.sw === SW.OK ? send(transport, last) : r;
+  }
+
+  /** PSO:CDS with extended Lc and Le (form A as cards take it); undefined when refused for its length. */
+  async function psoExtended(block: Uint8Array): Promise<ResponseApdu | undefined> {
+    let r: ResponseApdu;
+    try {
+      r = await send(transport, psoComputeSignature(block));
+    } catch (err) {
+      if (err instanceof ReaderRefusedError) return undefined;
+      throw err;
+    }
+    // Refused for its length: the card has seen no signing command, and the PIN stays verified.
+    return meansExtendedLengthRefused(r.sw) ? undefined : r;
+  }
+
   async function signIso(digestInfo: Uint8Array, keyLength: number): Promise<ResponseApdu> {
     const mse = await send(transport, mseSetSigningKey());
     if (mse.sw !== SW.OK) return mse;
-    return send(transport, psoComputeSignature(emsaPkcs1v15(digestInfo, keyLength)));
+    const block = emsaPkcs1v15(digestInfo, keyLength);
+    if (readModes.extended !== false) {
+      const r = await psoExtended(block);
+      if (r !== undefined) return r;
+      readModes.extended = false;
+      return psoChained(block);
+    }
+    const chained = await psoChained(block);
+    // Extended READ BINARY was refused, but a card without chaining may still take an extended PSO:CDS.
+    if (chained.sw !== SW.CHAINING_NOT_SUPPORTED) return chained;
+    return (await psoExtended(block)) ?? chained;
   }
 
   async function signProprietary(digestInfo: Uint8Array): Promise<ResponseApdu> {
@@ -180,12 +192,26 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
 
     async readCertificate() {
       if (certificates !== undefined) return certificates;
-      const certificate = await readDerFile(transport, FID_CERTIFICATE, 'certificate');
-      const key = createHash('sha256').update(certificate).digest('hex');
-      const intermediates = caCache?.get(key) ?? (await readCaCertificates());
-      caCache?.set(key, intermediates);
+      const certificate = await readDerFile(reader, FID_CERTIFICATE, 'certificate', MAX_FILE_LENGTH);
+      let intermediates = caCache?.lookup(certificate);
+      if (intermediates === undefined) {
+        intermediates = await readCaCertificates();
+        caCache?.store(certificate, intermediates);
+      }
       certificates = { certificate, intermediates };
       return certificates;
+    },
+
+    async confirmCertificates(expected) {
+      const length = issuerAndSerialLength(expected.certificate);
+      if (length === undefined) {
+        const { certificate } = await token.readCertificate();
+        return sameBytes(certificate, expected.certificate);
+      }
+      const onCard = await readFilePrefix(reader, FID_CERTIFICATE, length, 'certificate');
+      if (!sameBytes(onCard, expected.certificate.subarray(0, length))) return false;
+      certificates = expected;
+      return true;
     },
 
     async pinStatus(): Promise<PinStatus> {
@@ -200,11 +226,13 @@ function createHpkiApduToken(transport: ApduTransport, caCache: CaCertificateCac
 
     async verifyPin(pin: string) {
       const bytes = new TextEncoder().encode(pin);
+      const command = verifyPin(bytes);
       let r: ResponseApdu;
       try {
-        r = await send(transport, verifyPin(bytes));
+        r = await send(transport, command);
       } finally {
         bytes.fill(0);
+        command.fill(0);
       }
       if (r.sw === SW.OK) return;
       const checked = checkStatusWord(r.sw);

@@ -20,6 +20,7 @@ export const STATUS_WORDS = [
   { sw: 0x9000, name: 'OK', meaning: 'success', code: undefined },
   { sw: 0x6282, name: 'END_OF_FILE', meaning: 'end of file reached before Le bytes', code: undefined },
   { sw: 0x6700, name: 'WRONG_LENGTH', meaning: 'wrong length', code: 'ERR_HPKI_INTERNAL' },
+  { sw: 0x6884, name: 'CHAINING_NOT_SUPPORTED', meaning: 'command chaining not supported', code: 'ERR_HPKI_INTERNAL' },
   {
     sw: 0x6981,
     name: 'INCOMPATIBLE_WITH_FILE',
@@ -113,4 +114,24 @@ export const SIGN_FALLBACK_STATUS: ReadonlySet<number> = new Set([
   SW.CLA_NOT_SUPPORTED,
   SW.FUNCTION_NOT_SUPPORTED,
   SW.WRONG_P1P2,
+]);
+
+/**
+ * Whether an extended-length command was refused for its length (6700 wrong length, 6Cxx wrong Le):
+ * the driver then uses short commands for the rest of the session.
+ */
+export function meansExtendedLengthRefused(sw: number): boolean {
+  return sw === SW.WRONG_LENGTH || checkStatusWord(sw).kind === 'wrong-le';
+}
+
+/**
+ * Status words after which the driver stops reading by short EF identifier (P1 = 80|SFI) and selects
+ * the EF by its FID instead: the card does not take that addressing, or not for this FID.
+ */
+export const SHORT_EF_FALLBACK_STATUS: ReadonlySet<number> = new Set([
+  SW.WRONG_P1P2,
+  SW.FUNCTION_NOT_SUPPORTED,
+  SW.FILE_NOT_FOUND,
+  SW.INCOMPATIBLE_WITH_FILE,
+  SW.NO_CURRENT_EF,
 ]);

@@ -6,20 +6,32 @@ import { assertSecureOrigin } from '../../protocol/origin.js';
 import { buildSignedContent, digestInfoSha256, sha256Bytes } from '../../protocol/signed-data.js';
 import { encodeToken } from '../../protocol/token.js';
 import type { CardBackend } from '../card/card-token.js';
+import type { SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 
 /**
  * `authenticate` (PROTOCOL.md §2–§4): the card must still hold the certificate the user saw, the PIN
  * is presented once, and the signature is checked against the certificate before a token leaves the
- * host. The params object (and with it the PIN) is not kept beyond this call.
+ * host. When this process showed that certificate (get-certificate), the card is checked with a short
+ * read of the certificate's issuer and serial number; otherwise the certificate is read and hashed.
+ * The params object (and with it the PIN) is not kept beyond this call.
  */
-export async function runAuthenticate(backend: CardBackend, params: AuthenticateParams): Promise<AuthenticateResult> {
+export async function runAuthenticate(
+  backend: CardBackend,
+  params: AuthenticateParams,
+  seen?: SeenCertificates,
+): Promise<AuthenticateResult> {
   const origin = assertSecureOrigin(params.origin);
   return withCardToken(backend, params.reader, async (token) => {
-    const { certificate, intermediates } = await token.readCertificate();
-    if (bytesToHex(sha256Bytes(certificate)) !== params.certificateSha256) {
+    const shown = seen?.recall(params.certificateSha256);
+    const same =
+      shown === undefined
+        ? bytesToHex(sha256Bytes((await token.readCertificate()).certificate)) === params.certificateSha256
+        : await token.confirmCertificates(shown);
+    if (!same) {
       throw new HpkiError('ERR_HPKI_CARD_CHANGED', 'the card in the reader is not the one shown to the user');
     }
+    const { certificate, intermediates } = await token.readCertificate();
     await token.verifyPin(params.pin);
     const content = buildSignedContent({ origin, challenge: params.challenge, certificate });
     const signature = await token.sign(digestInfoSha256(content));

@@ -5,6 +5,7 @@ import type { GetCertificateResult, Holder } from '../../protocol/messages.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { ATTR, lastAttribute, nameToString } from '../../protocol/x500-name.js';
 import type { CardBackend } from '../card/card-token.js';
+import type { SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 
 /**
@@ -30,9 +31,12 @@ export function describeCardCertificate(
 export async function runGetCertificate(
   backend: CardBackend,
   params: { reader?: string | undefined },
+  seen?: SeenCertificates,
 ): Promise<GetCertificateResult> {
   return withCardToken(backend, params.reader, async (token, reader) => {
-    const { certificate, intermediates } = await token.readCertificate();
+    const certificates = await token.readCertificate();
+    const { certificate, intermediates } = certificates;
+    seen?.remember(certificates);
     const pin = await token.pinStatus();
     return {
       reader,

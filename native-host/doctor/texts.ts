@@ -85,9 +85,13 @@ export const TEXTS = {
     ja: 'どのブラウザにもネイティブホストが登録されていません。拡張機能はカードを使えません。',
     en: 'The native host is not installed for any browser: the extension cannot reach the card.',
   },
+  'manifest.development-id': {
+    ja: '{path} は開発版の拡張機能 ({ids}) を許可しています。開発版の鍵はリポジトリで公開されているため、どの拡張機能でも同じ ID を名乗って、好きなサイト向けの署名をカードにさせることができます。',
+    en: '{path} lets in the development build of the extension ({ids}), whose key is public in the repository: any extension can take that id and have the card sign for a site of its choosing.',
+  },
   'ids.unset': {
-    ja: 'manifests/extension-ids.json に Chrome 拡張機能 ID がありません。',
-    en: 'manifests/extension-ids.json lists no Chrome extension id.',
+    ja: 'manifests/extension-ids.json に公開済みの Chrome 拡張機能 ID がありません。',
+    en: 'manifests/extension-ids.json lists no published Chrome extension id.',
   },
   'launcher.missing': {
     ja: '{manifest} が指す起動スクリプト {launcher} がありません。',
@@ -178,13 +182,21 @@ export const TEXTS = {
     ja: 'hpki-login install-host --browser <ブラウザ> を実行してください。',
     en: 'Run hpki-login install-host --browser <browser>.',
   },
+  'fix.untrust-development': {
+    ja: '開発用の環境でなければ、--development を付けずに {command} を実行し直してください。',
+    en: 'Unless this is a development machine, run {command} again without --development.',
+  },
+  'fix.untrust-development.system': {
+    ja: '開発用の環境でなければ、hpki-login パッケージを更新するか、--development を付けずに {command} を実行し直してください。',
+    en: 'Unless this is a development machine, update the hpki-login package, or run {command} again without --development.',
+  },
   'fix.chmod-launcher': {
     ja: "chmod 755 '{launcher}' を実行するか、install-host をやり直してください。",
     en: "Run chmod 755 '{launcher}', or install-host again.",
   },
   'fix.use-build-with-ids': {
-    ja: '拡張機能 ID を登録したビルドを使ってください。',
-    en: 'Use a build whose extension-ids.json has the extension ids.',
+    ja: '公開済みの拡張機能 ID を登録したビルドを使ってください。',
+    en: 'Use a build whose extension-ids.json has the published extension ids.',
   },
   'fix.check-pkcs11-module': {
     ja: 'モジュールのパスと、ベンダーのドライバーのインストールを確認してください。',

@@ -11,12 +11,15 @@ import {
 import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';
 import { runGetCertificate } from '../commands/get-certificate.js';
+import { createSeenCertificates, type SeenCertificates } from '../commands/seen-certificates.js';
 import { runStatus } from '../commands/status.js';
+import { forgetPin } from './forget-pin.js';
 
 /**
  * Turns one decoded message into one response. Requests are validated with the schema first; a
  * message that fails carries its id back when the id itself is valid. Error messages are built from
- * schema paths only, never from values, so a PIN can never be echoed.
+ * schema paths only, never from values, so a PIN can never be echoed. Once the command has ended, the
+ * request's PIN field is overwritten.
  */
 
 function invalid(id: RequestId | null, message: string): HostErrorResponse {
@@ -37,28 +40,44 @@ function describeIssues(error: z.core.$ZodError): string {
   return `invalid request: ${path === '' ? 'message' : path} (${issue.code})`;
 }
 
-async function execute(request: HostRequest, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+async function execute(
+  request: HostRequest,
+  getBackend: () => Promise<CardBackend>,
+  seen: SeenCertificates,
+): Promise<HostResponse> {
   const backend = await getBackend();
   switch (request.command) {
     case 'status':
       return { id: request.id, result: await runStatus(backend) };
     case 'get-certificate':
-      return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}) };
+      return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}, seen) };
     case 'authenticate':
-      return { id: request.id, result: await runAuthenticate(backend, request.params) };
+      return { id: request.id, result: await runAuthenticate(backend, request.params, seen) };
   }
 }
 
-/** `getBackend` is called only for a valid request, so bad input never touches the card. */
-export async function dispatch(message: unknown, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+/**
+ * `getBackend` is called only for a valid request, so bad input never touches the card. `seen` carries
+ * the certificates shown by get-certificate over to authenticate; the host passes one per process.
+ */
+export async function dispatch(
+  message: unknown,
+  getBackend: () => Promise<CardBackend>,
+  seen: SeenCertificates = createSeenCertificates(),
+): Promise<HostResponse> {
   const parsed = hostRequestSchema.safeParse(message);
-  if (!parsed.success) return invalid(idOf(message), describeIssues(parsed.error));
+  if (!parsed.success) {
+    forgetPin(message);
+    return invalid(idOf(message), describeIssues(parsed.error));
+  }
   try {
-    return await execute(parsed.data, getBackend);
+    return await execute(parsed.data, getBackend, seen);
   } catch (err) {
     const error = toHpkiError(err);
     // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
     const wire = isClientErrorCode(error.code) ? error : new HpkiError('ERR_HPKI_INTERNAL', error.message);
     return { id: parsed.data.id, error: wire.toWire() };
+  } finally {
+    forgetPin(message, parsed.data);
   }
 }

@@ -2,7 +2,9 @@ import { MAX_BROWSER_MESSAGE_BYTES, MAX_HOST_MESSAGE_BYTES } from '../../protoco
 
 /**
  * Native messaging framing (PROTOCOL.md §2): a 32-bit little-endian length, then UTF-8 JSON.
- * The decoder is a pure state machine over byte chunks so it can be fed anything in tests.
+ * The decoder is a pure state machine over byte chunks so it can be fed anything in tests. Requests
+ * carry the PIN, so every copy the decoder makes is zeroed as soon as it is no longer needed (best
+ * effort: the decoded JSON string cannot be wiped; see SECURITY.md).
  */
 
 export type DecodedFrame =
@@ -30,23 +32,30 @@ export function createFrameDecoder(maxBytes = MAX_BROWSER_MESSAGE_BYTES): FrameD
       const joined = new Uint8Array(buffer.length + chunk.length);
       joined.set(buffer);
       joined.set(chunk, buffer.length);
+      buffer.fill(0);
       buffer = joined;
       const frames: DecodedFrame[] = [];
       while (buffer.length >= 4) {
         const length = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0, true);
         if (length > maxBytes) {
           broken = true;
+          buffer.fill(0);
           buffer = new Uint8Array(0);
           frames.push({ kind: 'oversized', length });
           break;
         }
         if (buffer.length < 4 + length) break;
-        const body = buffer.subarray(4, 4 + length);
-        buffer = buffer.slice(4 + length);
-        let text: string;
+        const consumed = buffer;
+        buffer = consumed.slice(4 + length);
+        let text: string | undefined;
         try {
-          text = utf8.decode(body);
+          text = utf8.decode(consumed.subarray(4, 4 + length));
         } catch {
+          text = undefined;
+        } finally {
+          consumed.fill(0);
+        }
+        if (text === undefined) {
           frames.push({ kind: 'malformed', reason: 'message is not UTF-8' });
           continue;
         }

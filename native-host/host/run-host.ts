@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Backend, HostResponse } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
+import { createSeenCertificates } from '../commands/seen-certificates.js';
 import { dispatch } from './dispatcher.js';
 import { createFrameDecoder, encodeFrame } from './framing.js';
 import { writeHello } from './hello.js';
@@ -30,6 +31,7 @@ export function runHost(options: HostOptions): Promise<number> {
   const decoder = createFrameDecoder();
   let backend: Promise<CardBackend> | undefined;
   let chain: Promise<void> = Promise.resolve();
+  const seen = createSeenCertificates();
   let finished = false;
 
   const write = (message: HostResponse): void => {
@@ -66,7 +68,10 @@ export function runHost(options: HostOptions): Promise<number> {
     if (!options.helloSent) writeHello(output, options.backendName, options.version);
 
     input.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
+      const frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      // The decoder has its own copy: the chunk (which may hold a PIN) is wiped at once.
+      chunk.fill(0);
+      for (const frame of frames) {
         if (frame.kind === 'oversized') {
           options.log?.(`frame of ${frame.length} bytes exceeds the limit; closing`);
           write({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'message too large').toWire() });
@@ -80,7 +85,7 @@ export function runHost(options: HostOptions): Promise<number> {
                 id: null,
                 error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire(),
               })
-            : (): Promise<HostResponse> => dispatch(frame.value, getBackend);
+            : (): Promise<HostResponse> => dispatch(frame.value, getBackend, seen);
         chain = chain.then(async () => {
           if (!finished) write(await answer());
         });

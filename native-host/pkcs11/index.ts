@@ -2,5 +2,3 @@ export { JAHIS_LABELS } from './hpki-objects.js';
 export { COUNT_LOW_RETRIES, HPKI_MAX_PIN_RETRIES, pinStatusFromFlags } from './pin-flags.js';
 export type { Pkcs11BackendOptions } from './pkcs11-backend.js';
 export { createPkcs11Backend } from './pkcs11-backend.js';
-export type { AuthKeyPair, ExportedToken, ExportOptions } from './softhsm-export.js';
-export { exportToPkcs11Token, SOFTHSM2_MODULE } from './softhsm-export.js';

@@ -5,9 +5,10 @@ import type { CardBackend, CardCertificates, CardToken, PinStatus } from '../car
 import type { AuthObjects } from './hpki-objects.js';
 import { findAuthObjects, findPrivateKey } from './hpki-objects.js';
 import { pinStatusFromFlags } from './pin-flags.js';
+import { loginWithPin } from './pin-login.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
-import { ckrCode, closeModule, openModule, pkcs11js, trimPadded } from './pkcs11-library.js';
+import { closeModule, openModule, pkcs11js, trimPadded } from './pkcs11-library.js';
 
 /**
  * Cards through a PKCS#11 module: the vendor's HpkiAuthP11 library, OpenSC, or SoftHSM in tests.
@@ -86,30 +87,27 @@ function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects:
       live();
       return { certificate: objects.endEntity.der, intermediates: objects.caCertificates };
     },
+    async confirmCertificates(expected: CardCertificates): Promise<boolean> {
+      live();
+      // The module has read the certificate already: compare it whole.
+      const der = objects.endEntity.der;
+      return der.length === expected.certificate.length && der.every((b, i) => b === expected.certificate[i]);
+    },
     async pinStatus(): Promise<PinStatus> {
       live();
       return pinStatus();
     },
     async verifyPin(pin: string): Promise<void> {
       live();
-      try {
-        module.C_Login(session, lib.CKU_USER, pin);
-        loggedIn = true;
-      } catch (err) {
-        const code = ckrCode(err);
-        if (code === lib.CKR_USER_ALREADY_LOGGED_IN) {
-          loggedIn = true;
-          return;
-        }
-        if (code === lib.CKR_PIN_INCORRECT) {
+      loggedIn = false;
+      loginWithPin(module, session, pin, {
+        incorrect: () => {
           const { retriesLeft } = pinStatus();
-          if (retriesLeft === 0) throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked');
-          throw new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft });
-        }
-        if (code === lib.CKR_PIN_LEN_RANGE)
-          throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the PIN length is outside what the card accepts');
-        throw pkcs11Error(err, 'C_Login');
-      }
+          if (retriesLeft === 0) return new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked');
+          return new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft });
+        },
+      });
+      loggedIn = true;
     },
     async sign(digestInfo: Uint8Array): Promise<Uint8Array> {
       live();

@@ -1,6 +1,8 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
+import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
+import { newReadModes } from '../card/file-reader.js';
 import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
 import { createVirtualCard } from '../virtual-card/index.js';
 import type { ApduResponder } from './apdu-transport.js';
@@ -18,12 +20,15 @@ export interface MemoryBackendOptions {
   cardPath: string;
   /** Receives each command's transport, so benchmarks can count APDUs and bytes. */
   onTransport?: (transport: MemoryTransport) => void;
+  /** Where CA certificates are kept between commands (and processes); default: in memory. */
+  caCache?: CaCertificateCache;
 }
 
 export function createMemoryBackend(options: MemoryBackendOptions): CardBackend {
   if (options.cardPath === '') throw new HpkiError('ERR_HPKI_NO_CARD', 'no virtual card file was given');
   let busy = false;
-  const caCache: CaCertificateCache = new Map();
+  const caCache = options.caCache ?? createCaCertificateCache();
+  const readModes = newReadModes();
 
   function loadCard(): ApduResponder {
     try {
@@ -73,7 +78,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): CardBackend 
               await transport.close();
             },
           },
-          caCache,
+          { caCache, readModes },
         );
         return { reader: MEMORY_READER, token };
       } catch (err) {

@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bytesToHex } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
+import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
+import { newReadModes, type ReadModes } from '../card/file-reader.js';
 import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
 import type { ApduTransport } from './apdu-transport.js';
 import { loadPcscFactory, type OpenContext, openPcscContext, type ReaderState } from './pcsc-context.js';
@@ -17,6 +20,8 @@ import type { PcscFactory, PcscReader } from './pcsclite-types.js';
 export interface PcscBackendOptions {
   factory?: PcscFactory;
   busyTimeoutMs?: number;
+  /** Where CA certificates are kept between commands (and processes); default: in memory. */
+  caCache?: CaCertificateCache;
 }
 
 const SHARING_VIOLATION = /0x8010000B|sharing violation/i;
@@ -80,7 +85,18 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   let factory = options.factory;
   const contextFactory = (): PcscFactory => (factory ??= loadPcscFactory());
-  const caCache: CaCertificateCache = new Map();
+  const caCache = options.caCache ?? createCaCertificateCache();
+  // What each card in each reader accepts (extended length, short EF identifiers), for this process.
+  const readModes = new Map<string, ReadModes>();
+  const modesFor = (state: ReaderState): ReadModes => {
+    const key = `${state.reader.name}\n${state.atr === undefined ? '' : bytesToHex(state.atr)}`;
+    let modes = readModes.get(key);
+    if (modes === undefined) {
+      modes = newReadModes();
+      readModes.set(key, modes);
+    }
+    return modes;
+  };
 
   async function openTransport(state: ReaderState): Promise<ApduTransport> {
     const protocol = await connectWaiting(state.reader, busyTimeoutMs);
@@ -115,7 +131,10 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
       try {
         const state = pickReader(context.readers, reader);
         const transport = owningContext(await openTransport(state), context);
-        return { reader: state.reader.name, token: await openHpkiToken(transport, caCache) };
+        return {
+          reader: state.reader.name,
+          token: await openHpkiToken(transport, { caCache, readModes: modesFor(state) }),
+        };
       } catch (err) {
         context.close();
         throw err;

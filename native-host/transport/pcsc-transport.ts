@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { ApduTransport } from './apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from './apdu-transport.js';
 import type { PcscReader } from './pcsclite-types.js';
 
 /**
@@ -22,13 +22,16 @@ export function createPcscTransport(reader: PcscReader, protocol: number): ApduT
   return {
     transmit(command) {
       if (closed) return Promise.reject(new Error('transport closed'));
+      // The addon's copy of a VERIFY holds the PIN: wiped as soon as the exchange has ended.
+      const sent = Buffer.from(command);
       return new Promise((resolve, reject) => {
-        reader.transmit(Buffer.from(command), MAX_RESPONSE, protocol, (err, response) => {
+        reader.transmit(sent, MAX_RESPONSE, protocol, (err, response) => {
+          sent.fill(0);
           if (err) {
             reject(
               isCardGoneError(err)
                 ? new HpkiError('ERR_HPKI_CARD_REMOVED', 'the card was removed during the operation')
-                : new HpkiError('ERR_HPKI_INTERNAL', `PC/SC transmit failed: ${err.message}`),
+                : new ReaderRefusedError(err.message, { cause: err }),
             );
           } else if (response.length < 2) {
             // pcsclite reports success with an empty answer when the card vanished mid-exchange.

@@ -41,6 +41,8 @@ export interface CardContext {
   /** The answer to VERIFY with data once the counter is 0 (6984 by default, see createVirtualCard). */
   blockedStatusWord: number;
   signingForms: { iso: boolean; proprietary: boolean };
+  /** False for a card without extended length: every extended command is answered 6700. */
+  extendedLength: boolean;
   persistPin(): void;
 }
 

@@ -47,3 +47,11 @@ export function parseCommandApdu(bytes: Uint8Array): ParsedCommand {
   if (body.length === 5 + lc) return make(body.subarray(3, 3 + lc), (body[3 + lc]! << 8) | body[4 + lc]!, 65536);
   return wrongLength;
 }
+
+/**
+ * Whether a command is in the extended form (a zero byte, then two-byte Lc and/or Le): what a card
+ * without extended length answers 6700.
+ */
+export function isExtendedLength(bytes: Uint8Array): boolean {
+  return bytes.length >= 7 && bytes[4] === 0;
+}

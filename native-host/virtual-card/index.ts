@@ -1,5 +1,6 @@
 // The virtual card's public surface: other parts import from here.
 
+export { formatApduLine, withApduLog } from './apdu-log.js';
 export { HPKI_ATR, JPKI_ATR } from './atr.js';
 export {
   CARD_FILE_FORMAT,

@@ -3,7 +3,7 @@ import type { ApduResponder } from '../transport/apdu-transport.js';
 import { HPKI_ATR, JPKI_ATR } from './atr.js';
 import { type CardFile, loadCardFile, saveCardFile } from './card-file.js';
 import { type CardContext, JPKI_AID, loadApplication, newSession, startsWith } from './card-state.js';
-import { type CommandApdu, parseCommandApdu } from './command-apdu.js';
+import { type CommandApdu, isExtendedLength, parseCommandApdu } from './command-apdu.js';
 import { readBinary, select } from './file-commands.js';
 import { computeDigitalSignature, manageSecurityEnvironment, proprietarySign, verify } from './security-commands.js';
 import { respond, SW } from './status-words.js';
@@ -24,6 +24,12 @@ export interface VirtualCardTweaks {
   blockedStatusWord?: 0x6983 | 0x6984;
   /** Which signing forms the card implements (both by default), to exercise a driver's fallback. */
   signingForms?: { iso: boolean; proprietary: boolean };
+  /**
+   * Whether the card takes extended-length commands (true by default, as JAHIS cards do: PSO:CDS form A
+   * is extended). False answers every extended command 6700, as a card without it does, so a driver's
+   * fallback to short READ BINARY and chained PSO:CDS can be tested.
+   */
+  extendedLength?: boolean;
 }
 
 /** An ApduResponder whose signing commands can take time, as a real card's do. */
@@ -82,6 +88,10 @@ function chain(card: CardContext, c: CommandApdu): CommandApdu | Uint8Array {
 }
 
 function dispatch(card: CardContext, bytes: Uint8Array): Uint8Array {
+  if (!card.extendedLength && isExtendedLength(bytes)) {
+    card.session.chain = undefined;
+    return respond(SW.WRONG_LENGTH);
+  }
   const parsed = parseCommandApdu(bytes);
   if (!parsed.ok) {
     card.session.chain = undefined;
@@ -179,6 +189,7 @@ export function createVirtualCard(
     session: newSession(),
     blockedStatusWord: tweaks.blockedStatusWord ?? SW.REFERENCE_DATA_BLOCKED,
     signingForms: tweaks.signingForms ?? { iso: true, proprietary: true },
+    extendedLength: tweaks.extendedLength ?? true,
     // The applications hold the very PIN records of `file`, so saving the file saves the counters.
     persistPin: 'path' in options ? () => saveCardFile(options.path, file) : () => {},
   };

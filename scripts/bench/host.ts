@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createCaCertificateCache } from '../../native-host/cache/ca-certificate-cache.js';
 import { runAuthenticate } from '../../native-host/commands/authenticate.js';
 import { runGetCertificate } from '../../native-host/commands/get-certificate.js';
+import { createSeenCertificates } from '../../native-host/commands/seen-certificates.js';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import { createMemoryBackend } from '../../native-host/transport/memory-backend.js';
 import type { MemoryTransport } from '../../native-host/transport/memory-transport.js';
@@ -14,14 +17,17 @@ import { bytesToHex } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { startNativeHost } from '../dev/native-client.js';
 import { startPcscd, VPCD_READER } from '../dev/pcscd.js';
-import { serveCard, waitForCardPresence } from '../dev/virtual-card-process.js';
+import { type ServedCard, serveCard, waitForCardPresence } from '../dev/virtual-card-process.js';
 import { median, ms } from './stats.js';
 
 /**
  * `npm run bench:host`: how fast the host starts and how many APDUs a login costs.
  *   1. host start → hello, beside a bare `node -e 0`, in the same run (aim: ≤ 1.5×);
- *   2. APDUs and bytes of get-certificate and authenticate, counted at the in-process transport;
- *   3. a full get-certificate + authenticate, in-process and over pcscd + vpcd (medians).
+ *   2. APDUs and bytes of get-certificate and authenticate, counted at the in-process transport, cold
+ *      (empty CA cache) and warm (a new backend over the filled cache: a new host process);
+ *   3. the same counts over pcscd + vpcd, counted at the card (`mock-card serve --log-apdus`), with a
+ *      new host process for each login (budget: cold ≤ 12, warm ≤ 8, authenticate ≤ 5);
+ *   4. a full get-certificate + authenticate, in-process and over pcscd + vpcd (medians).
  */
 
 const CLI = fileURLToPath(new URL('../../bin/hpki-login.js', import.meta.url));
@@ -64,18 +70,86 @@ async function startupFigures(cardFile: string): Promise<void> {
   );
 }
 
-async function apduFigures(cardFile: string): Promise<void> {
-  let last: MemoryTransport | undefined;
-  const backend = createMemoryBackend({ cardPath: cardFile, onTransport: (t) => (last = t) });
-  const got = await runGetCertificate(backend, {});
-  const g = last!.stats;
-  const certificateSha256 = bytesToHex(sha256Bytes(Buffer.from(got.certificate, 'base64')));
-  await runAuthenticate(backend, { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 });
-  const a = last!.stats;
-  console.log(
-    `get-certificate: ${g.apdus} APDUs, ${g.bytesSent} bytes sent, ${g.bytesReceived} bytes received (certificate ${Buffer.from(got.certificate, 'base64').length} B, ${got.intermediates.length} CA certificate(s))`,
+interface Counted {
+  apdus: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+function sum(transports: MemoryTransport[]): Counted {
+  return transports.reduce(
+    (n, t) => ({
+      apdus: n.apdus + t.stats.apdus,
+      bytesSent: n.bytesSent + t.stats.bytesSent,
+      bytesReceived: n.bytesReceived + t.stats.bytesReceived,
+    }),
+    { apdus: 0, bytesSent: 0, bytesReceived: 0 },
   );
-  console.log(`authenticate:    ${a.apdus} APDUs, ${a.bytesSent} bytes sent, ${a.bytesReceived} bytes received`);
+}
+
+const describeCount = (c: Counted): string =>
+  `${c.apdus} APDUs, ${c.bytesSent} bytes sent, ${c.bytesReceived} bytes received`;
+
+/** One login in a new "process": a new backend, CA cache object and certificate memory over `cacheDir`. */
+async function inProcessLogin(cardFile: string, cacheDir: string, label: string): Promise<void> {
+  const transports: MemoryTransport[] = [];
+  const backend = createMemoryBackend({
+    cardPath: cardFile,
+    caCache: createCaCertificateCache({ dir: cacheDir }),
+    onTransport: (t) => transports.push(t),
+  });
+  const seen = createSeenCertificates();
+  const got = await runGetCertificate(backend, {}, seen);
+  const g = sum(transports);
+  const certificateSha256 = bytesToHex(sha256Bytes(Buffer.from(got.certificate, 'base64')));
+  await runAuthenticate(backend, { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 }, seen);
+  const all = sum(transports);
+  const a = {
+    apdus: all.apdus - g.apdus,
+    bytesSent: all.bytesSent - g.bytesSent,
+    bytesReceived: all.bytesReceived - g.bytesReceived,
+  };
+  console.log(
+    `APDUs in-process, ${label}: get-certificate ${describeCount(g)} (certificate ${Buffer.from(got.certificate, 'base64').length} B, ${got.intermediates.length} CA certificate(s)); authenticate ${describeCount(a)}; total ${all.apdus}`,
+  );
+}
+
+async function apduFigures(cardFile: string, cacheDir: string): Promise<void> {
+  await inProcessLogin(cardFile, cacheDir, 'cold');
+  await inProcessLogin(cardFile, cacheDir, 'warm');
+}
+
+/** The card's `--log-apdus` lines come on their own pipe: wait until no more arrive. */
+async function settledApdus(card: ServedCard): Promise<number> {
+  let count = card.apdus().length;
+  for (;;) {
+    await sleep(100);
+    const now = card.apdus().length;
+    if (now === count) return now;
+    count = now;
+  }
+}
+
+/** One login in a new host process over pcscd + vpcd, counted at the card. */
+async function pcscLogin(card: ServedCard, cacheDir: string, label: string): Promise<void> {
+  const host = startNativeHost(process.execPath, [CLI, 'host', '--backend', 'pcsc', '--cache-dir', cacheDir]);
+  await host.hello;
+  const start = await settledApdus(card);
+  const got = await host.request({ id: 'g', command: 'get-certificate' });
+  const cert = (got.result as { certificate: string }).certificate;
+  const middle = await settledApdus(card);
+  const certificateSha256 = bytesToHex(sha256Bytes(Buffer.from(cert, 'base64')));
+  const auth = await host.request({
+    id: 'a',
+    command: 'authenticate',
+    params: { origin: ORIGIN, challenge: CHALLENGE, pin: '1234', certificateSha256 },
+  });
+  if (!('result' in auth)) throw new Error(`authenticate failed: ${JSON.stringify(auth)}`);
+  const end = await settledApdus(card);
+  await host.close();
+  console.log(
+    `APDUs over pcscd + vpcd, ${label} (new host process): get-certificate ${middle - start} + authenticate ${end - middle} = ${end - start}`,
+  );
 }
 
 async function flowFigures(label: string, args: string[]): Promise<void> {
@@ -112,14 +186,18 @@ async function main(): Promise<void> {
       pin: '1234',
     });
     await startupFigures(cardFile);
-    await apduFigures(cardFile);
-    await flowFigures('in-process virtual card', ['--backend', 'mock', '--card', cardFile]);
+    await apduFigures(cardFile, join(dir, 'cache-in-process'));
+    const flowCache = join(dir, 'cache-flows');
+    await flowFigures('in-process virtual card', ['--backend', 'mock', '--card', cardFile, '--cache-dir', flowCache]);
     if (process.argv.includes('--no-pcsc')) return;
     const pcscd = await startPcscd();
-    const card = await serveCard(cardFile);
+    const card = await serveCard(cardFile, ['--log-apdus']);
     try {
       await waitForCardPresence(VPCD_READER, true);
-      await flowFigures('pcscd + vpcd', ['--backend', 'pcsc']);
+      const pcscCache = join(dir, 'cache-pcsc');
+      await pcscLogin(card, pcscCache, 'cold');
+      await pcscLogin(card, pcscCache, 'warm');
+      await flowFigures('pcscd + vpcd', ['--backend', 'pcsc', '--cache-dir', pcscCache]);
     } finally {
       await card.stop();
       await pcscd.stop();

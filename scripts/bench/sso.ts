@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CookieBrowser, createCookieBrowser } from '../dev/cookie-browser.js';
-import { CLI } from '../dev/native-client.js';
+import { startPortal, stopPortal } from '../dev/demo-portal.js';
 import { startRedis } from '../dev/redis.js';
 import { openCard } from '../dev/sso-card.js';
 import { freePort, startSso, stopSso } from '../dev/sso-provider.js';
 import { createCardFile } from '../dev/virtual-card-process.js';
+import { cpuDuring } from './process-cpu.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -26,46 +26,9 @@ const WARM_UP = 20;
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const REDIRECT = 'http://localhost:9301/cb';
 
-/** `hpki-login demo --no-sso --no-browser` (the test helper for it needs the test runner). */
-async function startDemo(pki: string): Promise<{ origin: string; url: string; stop(): Promise<void> }> {
-  // One address sends every login: the per-client limits are off, as behind a proxy that limits.
-  const args = [
-    'demo',
-    '--port',
-    '0',
-    '--no-browser',
-    '--no-sso',
-    '--pki',
-    pki,
-    '--challenge-rate',
-    '0',
-    '--login-rate',
-    '0',
-  ];
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      if (out.includes('Press Ctrl+C')) resolve();
-    });
-  });
-  child.removeAllListeners('exit');
-  const origin = /: (http:\/\/localhost:\d+)\//.exec(out)?.[1];
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-  if (origin === undefined || url === undefined) throw new Error(`demo printed no address: ${out}`);
-  return {
-    origin,
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+interface Measured {
+  latencies: number[];
+  perSecond: number;
 }
 
 interface Prepared {
@@ -137,10 +100,7 @@ async function directLogin(origin: string, p: Prepared): Promise<void> {
 }
 
 /** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
-async function measure(
-  prepared: Prepared[],
-  run: (p: Prepared) => Promise<void>,
-): Promise<{ latencies: number[]; perSecond: number }> {
+async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -186,7 +146,8 @@ async function main(): Promise<void> {
     '0',
   ];
   const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
-  const portal = await startDemo(pki);
+  // One address sends every login: the per-client limits are off, as behind a proxy that limits.
+  const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
   try {
     const total = WARM_UP + LOGINS;
     process.stdout.write(`signing ${2 * total} tokens ahead with the mock backend…\n`);
@@ -212,19 +173,32 @@ async function main(): Promise<void> {
     // Warm both paths (JIT, connections, the verifier's caches) before measuring.
     await measure(ssoPrepared.splice(0, WARM_UP), (p) => ssoLogin(issuer, tokenUrl, p));
     await measure(directPrepared.splice(0, WARM_UP), (p) => directLogin(portal.origin, p));
-    const sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
-    const direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
-    const line = (label: string, r: { latencies: number[]; perSecond: number }): string =>
+    let sso: Measured | undefined;
+    let direct: Measured | undefined;
+    // Server time: the CPU the provider processes and Redis use, beside the demo portal's.
+    const ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
+      sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
+    });
+    const directCpu = await cpuDuring([portal.process.pid], async () => {
+      direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
+    });
+    if (sso === undefined || direct === undefined) throw new Error('a measurement did not run');
+    const cpuLine =
+      ssoCpu === undefined || directCpu === undefined
+        ? 'server CPU per login: not available (no /proc)\n'
+        : `server CPU per login: SSO ${ms(ssoCpu / LOGINS)} (both providers + Redis), direct ${ms(directCpu / LOGINS)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n`;
+    const line = (label: string, r: Measured): string =>
       `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
     process.stdout.write(
       `\n${LOGINS} logins each, ${CONCURRENCY} at a time, on this machine's cores shared by the processes and this client\n` +
         `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
         `${line('direct portal login: token POST → portal page', direct)}\n` +
-        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n`,
+        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n` +
+        cpuLine,
     );
   } finally {
     await card.close();
-    await Promise.all([stopSso(a), stopSso(b), portal.stop()]);
+    await Promise.all([stopSso(a), stopSso(b), stopPortal(portal)]);
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }

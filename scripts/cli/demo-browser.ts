@@ -79,6 +79,8 @@ export async function openDemoBrowser(
     'chromium',
     '--user-data-dir',
     plan.profileDir,
+    // The demo opens the development build, which release installs do not let in.
+    '--development',
     '--backend',
     'mock',
     '--card',

@@ -11,7 +11,7 @@ import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { toHpkiError } from '../../protocol/errors.js';
 import { bundledExtensionIds } from '../install/host-manifest.js';
 import type { Pkcs11Facts } from '../install/install-checks.js';
-import { checkManifests, checkPkcs11 } from '../install/install-checks.js';
+import { checkDevelopmentTrust, checkManifests, checkPkcs11 } from '../install/install-checks.js';
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';
@@ -87,7 +87,21 @@ export async function collectFindings(options: DoctorOptions): Promise<Finding[]
     ...(options.browsers === undefined ? {} : { browsers: options.browsers }),
     ...(options.userDataDir === undefined ? {} : { userDataDir: options.userDataDir }),
   });
-  findings.push(...checkManifests(manifests, expectedIds(bundledExtensionIds())));
+  const expected = expectedIds(bundledExtensionIds());
+  findings.push(...checkManifests(manifests, expected));
+  // Every manifest on the machine, whatever --browser or --user-data-dir narrowed the rest to.
+  const everywhere =
+    options.browsers === undefined && options.userDataDir === undefined
+      ? manifests
+      : [
+          ...manifests,
+          ...(await gatherManifestFacts({
+            os: options.os,
+            home: options.home,
+            ...(options.root === undefined ? {} : { root: options.root }),
+          })),
+        ];
+  findings.push(...checkDevelopmentTrust(everywhere, expected));
   const modules = new Set(options.modules);
   for (const m of manifests) {
     if (m.launcher === undefined) continue;

@@ -5,28 +5,45 @@ import type { Backend } from '../../protocol/messages.js';
 import { cliVersion } from './version.js';
 
 /**
- * `hpki-login host [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]`: the native messaging
- * host on stdio. Browsers append their own arguments (the caller's origin or manifest path, and on
- * Windows --parent-window), which are accepted and ignored.
+ * `hpki-login host [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB] [--cache-dir DIR]`: the
+ * native messaging host on stdio. Browsers append their own arguments (the caller's origin or manifest
+ * path, and on Windows --parent-window), which are accepted and ignored. The CA certificates of the
+ * card are cached under the user's cache directory (`--cache-dir`, else `HPKI_LOGIN_CACHE_DIR`, else the
+ * platform's; see native-host/cache/cache-dir.ts).
  */
 
 const BACKENDS: readonly Backend[] = ['pcsc', 'pkcs11', 'mock'];
 
-async function loadBackend(name: Backend, card: string | undefined, module: string | undefined): Promise<CardBackend> {
+interface HostValues {
+  card?: string | undefined;
+  module?: string | undefined;
+  'cache-dir'?: string | undefined;
+}
+
+async function caCache(values: HostValues) {
+  const { createCaCertificateCache } = await import('../../native-host/cache/ca-certificate-cache.js');
+  const { defaultCacheDir } = await import('../../native-host/cache/cache-dir.js');
+  return createCaCertificateCache({ dir: values['cache-dir'] ?? defaultCacheDir() });
+}
+
+async function loadBackend(name: Backend, values: HostValues): Promise<CardBackend> {
   switch (name) {
     case 'pcsc':
-      return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend();
+      return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend({
+        caCache: await caCache(values),
+      });
     case 'mock':
       return (await import('../../native-host/transport/memory-backend.js')).createMemoryBackend({
-        cardPath: card ?? '',
+        cardPath: values.card ?? '',
+        caCache: await caCache(values),
       });
     case 'pkcs11':
-      return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: module ?? '' });
+      return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: values.module ?? '' });
   }
 }
 
 export async function run(args: string[]): Promise<number> {
-  let values: { backend?: string; card?: string; module?: string };
+  let values: HostValues & { backend?: string | undefined };
   try {
     ({ values } = parseArgs({
       args,
@@ -35,6 +52,7 @@ export async function run(args: string[]): Promise<number> {
         backend: { type: 'string' },
         card: { type: 'string' },
         module: { type: 'string' },
+        'cache-dir': { type: 'string' },
         'parent-window': { type: 'string' },
       },
     }));
@@ -62,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
     input: process.stdin,
     output: process.stdout,
     backendName: backend,
-    createBackend: () => loadBackend(backend, values.card, values.module),
+    createBackend: () => loadBackend(backend, values),
     version: cliVersion(),
     log: (line) => process.stderr.write(`hpki-login host: ${line}\n`),
   });

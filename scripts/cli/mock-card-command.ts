@@ -10,6 +10,7 @@ import {
   serveOverVpcd,
   type VirtualCardTweaks,
   VPCD_DEFAULT_PORT,
+  withApduLog,
 } from '../../native-host/virtual-card/index.js';
 import { X509Certificate } from '../../protocol/x509.js';
 
@@ -24,8 +25,11 @@ const USAGE = `usage:
                               [--crl-base-url URL]
   hpki-login mock-card serve --card FILE --vpcd [HOST:PORT] [--sign-delay-ms N]
                              [--blocked-sw 6983|6984] [--forms both|iso|proprietary]
+                             [--no-extended-length] [--log-apdus]
 
   --pki defaults to ~/.hpki-login/mock-pki (made on first use); --vpcd to 127.0.0.1:${VPCD_DEFAULT_PORT}.
+  --no-extended-length: the card answers every extended-length command 6700.
+  --log-apdus: one line on stderr per command (header, lengths and status word; never its data).
 `;
 
 class UsageError extends Error {}
@@ -122,8 +126,10 @@ function tweaksFrom(v: {
   'sign-delay-ms'?: string | undefined;
   'blocked-sw'?: string | undefined;
   forms?: string | undefined;
+  'no-extended-length'?: boolean | undefined;
 }): VirtualCardTweaks {
   const tweaks: VirtualCardTweaks = {};
+  if (v['no-extended-length'] === true) tweaks.extendedLength = false;
   if (v['sign-delay-ms'] !== undefined) {
     const ms = Number(v['sign-delay-ms']);
     if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new UsageError('--sign-delay-ms is 0–600000');
@@ -148,11 +154,16 @@ async function serve(args: string[]): Promise<number> {
     'sign-delay-ms': { type: 'string' },
     'blocked-sw': { type: 'string' },
     forms: { type: 'string' },
+    'no-extended-length': { type: 'boolean', default: false },
+    'log-apdus': { type: 'boolean', default: false },
   });
   if (v.card === undefined) throw new UsageError('serve needs --card FILE');
   if (v.vpcd === undefined) throw new UsageError('serve needs --vpcd [HOST:PORT]');
   const { host, port } = parseHostPort(v.vpcd);
-  const card = createVirtualCard({ path: resolve(v.card) }, tweaksFrom(v));
+  const virtualCard = createVirtualCard({ path: resolve(v.card) }, tweaksFrom(v));
+  const card = v['log-apdus']
+    ? withApduLog(virtualCard, (line) => process.stderr.write(`mock-card: ${line}\n`))
+    : virtualCard;
   let announced = false;
   process.stderr.write(`mock-card: connecting to vpcd at ${host}:${port}\n`);
   const service = serveOverVpcd(card, {

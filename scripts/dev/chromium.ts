@@ -45,6 +45,8 @@ export async function launchWithExtension(options: {
       'chromium',
       '--user-data-dir',
       userDataDir,
+      // The development build's id, whose key is public, is let in only on request.
+      '--development',
       ...options.hostArgs,
     ]);
   }

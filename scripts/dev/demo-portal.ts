@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { CLI } from './native-client.js';
 
 /** The demo portal (`hpki-login demo`, the built CLI) as a real process, driven over HTTP. */
-
-const CLI = fileURLToPath(new URL('../../bin/hpki-login.js', import.meta.url));
 
 export interface Portal {
   /** Where to connect. */

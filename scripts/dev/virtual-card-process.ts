@@ -12,6 +12,8 @@ export async function createCardFile(out: string, pkiDir: string, extra: string[
 
 export interface ServedCard {
   process: ChildProcess;
+  /** The `--log-apdus` lines so far (one per command APDU the card answered), without the prefix. */
+  apdus(): string[];
   /** Ends the card process gracefully (the card is "removed"). */
   stop(): Promise<void>;
   /** Kills it at once, as if the card were pulled mid-command. */
@@ -41,7 +43,8 @@ export async function serveCard(cardFile: string, extra: string[] = [], port = 3
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { process: child, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  const apdus = (): string[] => [...output.matchAll(/^mock-card: (apdu .*)$/gm)].map((m) => m[1]!);
+  return { process: child, apdus, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
 
 /** Waits until pcscd reports the expected card presence in a reader, asking a real host. */

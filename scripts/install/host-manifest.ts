@@ -25,26 +25,54 @@ export const extensionIdsSchema = z
   .object({
     chrome: z
       .object({
-        /** The development build's fixed id (manifest `key`); empty until the key exists. */
+        /** The development build's fixed id (manifest `key`, public): trusted only with `--development`. */
         development: z.union([z.literal(''), chromeExtensionId]),
         /** Store listings (Chrome Web Store, Edge Add-ons), filled in as they are published. */
         store: z.array(chromeExtensionId).max(16),
       })
       .passthrough(),
-    firefox: firefoxExtensionId,
+    firefox: z
+      .object({
+        /** The development build's gecko id: trusted only with `--development`. */
+        development: firefoxExtensionId,
+        /** The gecko id of the build signed by AMO (`manifests/extension/firefox.json`). */
+        release: firefoxExtensionId,
+      })
+      .passthrough(),
   })
-  .passthrough();
+  .passthrough()
+  .refine((ids) => ids.firefox.development !== ids.firefox.release, {
+    message: 'the development and release Firefox ids must differ',
+  })
+  .refine((ids) => !ids.chrome.store.includes(ids.chrome.development), {
+    message: 'the development Chrome id cannot be a store id',
+  });
 export type ExtensionIds = z.infer<typeof extensionIdsSchema>;
+
+/**
+ * Which builds a host manifest lets in: `release` (published builds only, what packages and default
+ * installs write) or `development` (those and the development build, whose key is in the repository).
+ */
+export type Trust = 'release' | 'development';
 
 /** The ids this build was made with (`manifests/extension-ids.json`). */
 export function bundledExtensionIds(): ExtensionIds {
   return extensionIdsSchema.parse(bundledIds);
 }
 
-/** `chrome-extension://<id>/` for every known Chrome-family id, development first, no duplicates. */
-export function chromeAllowedOrigins(ids: ExtensionIds): string[] {
-  const all = [ids.chrome.development, ...ids.chrome.store].filter((id) => id !== '');
-  return [...new Set(all)].map((id) => `chrome-extension://${id}/`);
+/** `chrome-extension://<id>/` for the store ids, then with `development` the development id; no duplicates. */
+export function chromeAllowedOrigins(ids: ExtensionIds, trust: Trust): string[] {
+  const all = [...ids.chrome.store, ...(trust === 'development' ? [ids.chrome.development] : [])];
+  return [...new Set(all.filter((id) => id !== ''))].map(chromeOrigin);
+}
+
+/** The gecko ids a Firefox manifest allows: the release id, then with `development` the development id. */
+export function firefoxAllowedExtensions(ids: ExtensionIds, trust: Trust): string[] {
+  return trust === 'development' ? [ids.firefox.release, ids.firefox.development] : [ids.firefox.release];
+}
+
+export function chromeOrigin(id: string): string {
+  return `chrome-extension://${id}/`;
 }
 
 export interface ChromeHostManifest {
@@ -65,14 +93,19 @@ export interface FirefoxHostManifest {
 
 export type HostManifest = ChromeHostManifest | FirefoxHostManifest;
 
-export function buildHostManifest(flavor: ManifestFlavor, launcherPath: string, ids: ExtensionIds): HostManifest {
+export function buildHostManifest(
+  flavor: ManifestFlavor,
+  launcherPath: string,
+  ids: ExtensionIds,
+  trust: Trust,
+): HostManifest {
   if (flavor === 'firefox') {
     return {
       ...firefoxTemplate,
       name: NATIVE_HOST_NAME,
       type: 'stdio',
       path: launcherPath,
-      allowed_extensions: [ids.firefox],
+      allowed_extensions: firefoxAllowedExtensions(ids, trust),
     };
   }
   return {
@@ -80,7 +113,7 @@ export function buildHostManifest(flavor: ManifestFlavor, launcherPath: string, 
     name: NATIVE_HOST_NAME,
     type: 'stdio',
     path: launcherPath,
-    allowed_origins: chromeAllowedOrigins(ids),
+    allowed_origins: chromeAllowedOrigins(ids, trust),
   };
 }
 

@@ -28,10 +28,14 @@ export interface ManifestFacts {
   launcher?: LauncherFacts;
 }
 
-/** What `manifests/extension-ids.json` says the manifests must allow. */
+/** What `manifests/extension-ids.json` says the manifests must allow, and must not. */
 export interface ExpectedIds {
+  /** The published Chrome-family builds' origins (`chrome-extension://<id>/`). */
   chromeOrigins: string[];
+  /** The release build's gecko id. */
   firefoxId: string;
+  /** The development builds' origin and gecko id: their key is public, so only `--development` lets them in. */
+  development: string[];
 }
 
 export type Pkcs11Facts =
@@ -136,6 +140,51 @@ export function checkManifests(manifests: readonly ManifestFacts[], expected: Ex
   }
   if (manifests.length > 0 && manifests.every((m) => m.state === 'missing')) {
     out.push(finding('manifest.none', 'error', text('manifest.none'), text('fix.install-host')));
+  }
+  return out;
+}
+
+/** `chrome-extension://<id>` with or without the slash, compared as the id; gecko ids as they are. */
+function sameExtension(allowed: string, id: string): boolean {
+  const strip = (v: string): string => v.replace(/\/$/, '');
+  return strip(allowed) === strip(id);
+}
+
+/** The command that rewrites this manifest without the development build. */
+function reinstallCommand(m: ManifestFacts): string {
+  if (m.scope === 'system') return `sudo hpki-login install-host --system --browser ${m.browser}`;
+  if (m.scope === 'profile') {
+    const profile = m.path.replace(/[\\/]NativeMessagingHosts[\\/][^\\/]+$/, '');
+    return `hpki-login install-host --browser ${m.browser} --user-data-dir '${profile}'`;
+  }
+  return `hpki-login install-host --browser ${m.browser}`;
+}
+
+/**
+ * A warning for every manifest that lets in a development build. Its key is committed to the
+ * repository, so any unpacked extension can carry that id and have the card sign for a site of its
+ * choosing: only a development machine may trust it.
+ */
+export function checkDevelopmentTrust(manifests: readonly ManifestFacts[], expected: ExpectedIds): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const m of manifests) {
+    if (m.state !== 'present' || seen.has(m.path)) continue;
+    seen.add(m.path);
+    const allowed = [...(m.allowedOrigins ?? []), ...(m.allowedExtensions ?? [])];
+    const ids = expected.development.filter((id) => allowed.some((a) => sameExtension(a, id)));
+    if (ids.length === 0) continue;
+    const command = reinstallCommand(m);
+    out.push(
+      finding(
+        'manifest.development-id',
+        'warning',
+        text('manifest.development-id', { path: m.path, ids: ids.join(', ') }),
+        m.scope === 'system'
+          ? text('fix.untrust-development.system', { command })
+          : text('fix.untrust-development', { command }),
+      ),
+    );
   }
   return out;
 }

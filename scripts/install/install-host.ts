@@ -11,6 +11,7 @@ import type { InstallPlan } from './plan.js';
 import { planInstall } from './plan.js';
 import type { BrowserPresence } from './sandboxed-browsers.js';
 import { judgeSandbox, presenceProbes } from './sandboxed-browsers.js';
+import { systemRuntimeProblems, UnsafeRuntimeError } from './system-runtime.js';
 
 /** `install-host` / `uninstall-host` for one or more browsers: detect, judge, plan, apply. */
 
@@ -61,6 +62,7 @@ function planFor(browser: BrowserId, options: InstallOptions, ids: ExtensionIds)
     browser,
     os: options.os,
     system: options.system,
+    trust: options.trust,
     home: options.home,
     host: options.host,
     runtime: { node: options.node, cli: options.cli },
@@ -88,10 +90,22 @@ export async function installHost(
 ): Promise<InstallOutcome> {
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
   if (browsers.length === 0) throw new UsageError('no browser found on this machine; name one with --browser');
+  // Windows has ACLs, not owners and mode bits: Program Files is left to the installer that put it there.
+  if (options.system && options.os !== 'win32') {
+    // A PKCS#11 module is code the host loads; a bare library name is left to the loader's search path.
+    const extra = [options.host.module, options.host.card].filter((f): f is string => f?.startsWith('/') === true);
+    const problems = await systemRuntimeProblems([options.node, options.cli, ...extra], options.root);
+    if (problems.length > 0) throw new UnsafeRuntimeError(problems);
+  }
   const outcome: InstallOutcome = { written: {}, refused: [] };
-  if (browsers.some((b) => manifestFlavor(b) === 'chrome') && chromeAllowedOrigins(ids).length === 0) {
+  if (browsers.some((b) => manifestFlavor(b) === 'chrome') && chromeAllowedOrigins(ids, options.trust).length === 0) {
     log(
-      'warning: manifests/extension-ids.json に Chrome 拡張機能 ID がありません。拡張機能は接続できません。 / lists no Chrome extension id: no extension will be allowed to connect until it does',
+      'warning: manifests/extension-ids.json に公開済みの Chrome 拡張機能 ID がありません。拡張機能は接続できません (開発版には --development)。 / lists no published Chrome extension id: no extension can connect until it does (the development build needs --development)',
+    );
+  }
+  if (options.trust === 'development') {
+    log(
+      'warning: --development: 鍵が公開されている開発版の拡張機能も許可します。開発用の環境でのみ使ってください。 / --development also lets in the development build, whose key is public: for development machines only',
     );
   }
   for (const browser of browsers) {

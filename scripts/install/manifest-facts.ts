@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 import { localPath } from './apply.js';
 import type { ExtensionIds } from './host-manifest.js';
-import { chromeAllowedOrigins, MAX_MANIFEST_BYTES, parseHostManifest } from './host-manifest.js';
+import { chromeAllowedOrigins, chromeOrigin, MAX_MANIFEST_BYTES, parseHostManifest } from './host-manifest.js';
 import type { ExpectedIds, LauncherFacts, ManifestFacts } from './install-checks.js';
 import { parsePosixLauncher } from './launcher.js';
 import type { BrowserId, TargetOs } from './locations.js';
@@ -136,5 +136,13 @@ export async function gatherManifestFacts(query: ManifestQuery): Promise<Manifes
 }
 
 export function expectedIds(ids: ExtensionIds): ExpectedIds {
-  return { chromeOrigins: chromeAllowedOrigins(ids), firefoxId: ids.firefox };
+  const development = [
+    ids.chrome.development === '' ? [] : [chromeOrigin(ids.chrome.development)],
+    [ids.firefox.development],
+  ];
+  return {
+    chromeOrigins: chromeAllowedOrigins(ids, 'release'),
+    firefoxId: ids.firefox.release,
+    development: development.flat(),
+  };
 }

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Trust } from './host-manifest.js';
 import type { HostOptions } from './launcher.js';
 import type { BrowserId, TargetOs } from './locations.js';
 import { BROWSERS, isBrowserId, isTargetOs } from './locations.js';
@@ -13,6 +14,8 @@ export interface InstallOptions {
   browsers: BrowserId[];
   userDataDir?: string;
   system: boolean;
+  /** `--development`: the manifests also let in the development build of the extension. */
+  trust: Trust;
   host: HostOptions;
   os: TargetOs;
   home: string;
@@ -31,7 +34,7 @@ export class UsageError extends Error {
 }
 
 export const INSTALL_USAGE = `usage: hpki-login install-host [--browser chrome|chromium|edge|brave|firefox]… [--user-data-dir DIR]
-         [--system] [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]
+         [--system] [--development] [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]
          [--os linux|darwin|win32] [--home DIR] [--root DIR] [--node FILE] [--cli FILE] [--force]
        hpki-login uninstall-host [same options]
 `;
@@ -57,6 +60,7 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
         browser: { type: 'string', multiple: true },
         'user-data-dir': { type: 'string' },
         system: { type: 'boolean', default: false },
+        development: { type: 'boolean', default: false },
         backend: { type: 'string', default: 'pcsc' },
         card: { type: 'string' },
         module: { type: 'string' },
@@ -97,6 +101,7 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
   const options: InstallOptions = {
     browsers,
     system: v.system ?? false,
+    trust: v.development === true ? 'development' : 'release',
     host,
     os,
     home: v.home ?? homedir(),

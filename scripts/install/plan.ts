@@ -1,5 +1,5 @@
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
-import type { ExtensionIds } from './host-manifest.js';
+import type { ExtensionIds, Trust } from './host-manifest.js';
 import { buildHostManifest, serializeHostManifest } from './host-manifest.js';
 import type { HostOptions } from './launcher.js';
 import { cmdLauncher, hostArguments, posixLauncher } from './launcher.js';
@@ -33,6 +33,8 @@ export interface InstallRequest {
   /** The runtime the launcher starts, absolute, in the target's path syntax. */
   runtime: { node: string; cli: string };
   ids: ExtensionIds;
+  /** Whether the manifest also lets in the development build (`install-host --development`). */
+  trust: Trust;
   /** Use this launcher instead of writing one (packages ship their own). */
   launcherPath?: string;
 }
@@ -62,7 +64,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const launcherPath =
     request.launcherPath ?? path.join(installDir, os === 'win32' ? 'hpki-login-host.cmd' : 'hpki-login-host');
   const manifest = encoder.encode(
-    serializeHostManifest(buildHostManifest(manifestFlavor(browser), launcherPath, request.ids)),
+    serializeHostManifest(buildHostManifest(manifestFlavor(browser), launcherPath, request.ids, request.trust)),
   );
   const files: PlannedFile[] = [];
   const registry: RegistryTarget[] = [];

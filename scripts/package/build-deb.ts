@@ -6,19 +6,21 @@ import { bundledExtensionIds } from '../install/host-manifest.js';
 import { hostArguments, posixLauncher } from '../install/launcher.js';
 import { BROWSERS } from '../install/locations.js';
 import { planInstall } from '../install/plan.js';
-import { controlFile, postrmScript } from './deb-control.js';
+import { controlFile, postinstScript, postrmScript, prermScript } from './deb-control.js';
 import { runtimeModules } from './runtime-modules.js';
 
 /**
  * Builds `dist/hpki-login_<version>_<arch>.deb`: the CLI with its own Node runtime and native addons
  * under /usr/lib/hpki-login, the host launcher, `/usr/bin/hpki-login`, and the system-wide host
- * manifests of every supported browser. Needs `npm run build` first (dist/cli).
+ * manifests of every supported browser (copied into place by postinst, see deb-control.ts). Needs `npm run build` first (dist/cli).
  */
 
 export const INSTALL_ROOT = '/usr/lib/hpki-login';
 export const LAUNCHER = `${INSTALL_ROOT}/hpki-login-host`;
 const NODE = `${INSTALL_ROOT}/node`;
 const CLI = `${INSTALL_ROOT}/bin/hpki-login.js`;
+/** The host manifests as shipped; postinst copies each to the same path below `/`. */
+export const SHIPPED_MANIFESTS = `${INSTALL_ROOT}/host-manifests`;
 
 const execFileAsync = promisify(execFile);
 const DEB_ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
@@ -90,9 +92,11 @@ async function stageRuntime(project: string, stage: string, node: BundledNode): 
   }
 }
 
-/** Writes the manifests of every browser into the stage; returns their directories. */
+/**
+ * Writes the manifest of every browser below SHIPPED_MANIFESTS in the stage (not into the browsers'
+ * directories: see postinstScript); returns the paths they are copied to on install.
+ */
 async function stageManifests(stage: string): Promise<string[]> {
-  const dirs = new Set<string>();
   const written = new Set<string>();
   for (const browser of BROWSERS) {
     const plan = planInstall({
@@ -103,19 +107,21 @@ async function stageManifests(stage: string): Promise<string[]> {
       host: { backend: 'pcsc' },
       runtime: { node: NODE, cli: CLI },
       ids: bundledExtensionIds(),
+      // Never the development build: its key is public, so anyone could load an extension with its id.
+      trust: 'release',
       launcherPath: LAUNCHER,
     });
     for (const file of plan.files) {
       // Brave reads Chrome's directory: the same manifest, written once.
       if (written.has(file.path)) continue;
       written.add(file.path);
-      dirs.add(dirname(file.path));
-      await mkdir(join(stage, dirname(file.path)), { recursive: true });
-      await writeFile(join(stage, file.path), file.content);
-      await chmod(join(stage, file.path), file.mode);
+      const staged = join(stage, SHIPPED_MANIFESTS, file.path);
+      await mkdir(dirname(staged), { recursive: true });
+      await writeFile(staged, file.content);
+      await chmod(staged, file.mode);
     }
   }
-  return [...dirs];
+  return [...written];
 }
 
 async function sizeKiB(dir: string): Promise<number> {
@@ -143,7 +149,7 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
     posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }),
   );
   await writeExecutable(join(stage, '/usr/bin/hpki-login'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
-  const manifestDirs = await stageManifests(stage);
+  const manifests = await stageManifests(stage);
 
   const control = controlFile({
     version: pkg.version,
@@ -153,7 +159,9 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   });
   await mkdir(join(stage, 'DEBIAN'), { recursive: true });
   await writeFile(join(stage, 'DEBIAN/control'), control);
-  await writeExecutable(join(stage, 'DEBIAN/postrm'), postrmScript(manifestDirs));
+  await writeExecutable(join(stage, 'DEBIAN/postinst'), postinstScript(manifests, SHIPPED_MANIFESTS));
+  await writeExecutable(join(stage, 'DEBIAN/prerm'), prermScript(manifests, SHIPPED_MANIFESTS));
+  await writeExecutable(join(stage, 'DEBIAN/postrm'), postrmScript());
 
   const out = join(project, 'dist', `hpki-login_${pkg.version}_${architecture}.deb`);
   await rm(out, { force: true });

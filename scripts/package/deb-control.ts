@@ -32,21 +32,85 @@ export function controlFile(f: ControlFields): string {
   ].join('\n');
 }
 
+/** Where the package keeps the list of directories its postinst created (and so may remove). */
+export const STATE_DIR = '/var/lib/hpki-login';
+const CREATED = `${STATE_DIR}/created-dirs`;
+
+function quoted(paths: readonly string[]): string {
+  for (const p of paths) if (!/^\/[A-Za-z0-9._/-]+$/.test(p)) throw new RangeError(`not a plain absolute path: ${p}`);
+  return paths.map((p) => `'${p}'`).join(' ');
+}
+
 /**
- * dpkg removes the files and the directories it created; this also takes away the browsers' manifest
- * directories when we were their last user, so nothing of ours is left behind.
+ * The host manifests go into the browsers' directories (/etc/opt/chrome/…, /usr/lib/mozilla/…),
+ * which belong to the browsers, not to us. Were they in the package's file list, dpkg would take
+ * such a directory away on removal whenever it is empty, even one that was there before. So the
+ * package ships them under `shipped` and postinst copies each into place, creating only the
+ * directories that are missing and writing down those it created.
  */
-export function postrmScript(manifestDirs: readonly string[]): string {
-  const dirs = [...manifestDirs, ...manifestDirs.map((d) => d.replace(/\/[^/]+$/, '')), '/usr/lib/hpki-login'];
-  const unique = [...new Set(dirs)].map((d) => `'${d}'`).join(' ');
+export function postinstScript(manifests: readonly string[], shipped: string): string {
   return [
     '#!/bin/sh',
     'set -e',
     'case "$1" in',
-    '  remove|purge)',
-    `    for dir in ${unique}; do`,
-    '      rmdir "$dir" 2>/dev/null || true',
+    '  configure)',
+    `    mkdir -p '${STATE_DIR}'`,
+    `    for manifest in ${quoted(manifests)}; do`,
+    '      missing=""',
+    '      dir="$(dirname "$manifest")"',
+    '      while [ ! -e "$dir" ]; do',
+    '        missing="$dir $missing"',
+    '        dir="$(dirname "$dir")"',
+    '      done',
+    '      for dir in $missing; do',
+    '        mkdir -m 755 "$dir"',
+    `        echo "$dir" >> '${CREATED}'`,
+    '      done',
+    `      install -m 644 '${shipped}'"$manifest" "$manifest"`,
     '    done',
+    '    ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/** Before the files go (not on upgrade): each manifest that is still the one we shipped. */
+export function prermScript(manifests: readonly string[], shipped: string): string {
+  return [
+    '#!/bin/sh',
+    'set -e',
+    'case "$1" in',
+    '  remove)',
+    `    for manifest in ${quoted(manifests)}; do`,
+    `      if cmp -s '${shipped}'"$manifest" "$manifest"; then rm -f "$manifest"; fi`,
+    '    done',
+    '    ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/**
+ * After removal: the directories postinst created, deepest first, each only when it is empty and
+ * no other package lists it. A directory that was there before (a browser's, even an empty one) is
+ * never touched; dpkg handles the package's own directories.
+ */
+export function postrmScript(): string {
+  return [
+    '#!/bin/sh',
+    'set -e',
+    'case "$1" in',
+    '  remove|purge|abort-install)',
+    `    if [ -f '${CREATED}' ]; then`,
+    `      for dir in $(sort -r -u '${CREATED}'); do`,
+    '        if dpkg-query -S "$dir" >/dev/null 2>&1; then continue; fi',
+    '        rmdir "$dir" 2>/dev/null || true',
+    '      done',
+    `      rm -f '${CREATED}'`,
+    '    fi',
+    `    rmdir '${STATE_DIR}' 2>/dev/null || true`,
     '    ;;',
     'esac',
     'exit 0',

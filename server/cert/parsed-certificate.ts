@@ -26,6 +26,7 @@ import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
+import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import { certificateProfileProblems, PROCESSED_EXTENSIONS } from './certificate-profile.js';
 import type { VerificationKey } from './signature.js';
 
@@ -181,20 +182,20 @@ export interface CertificateCache {
 }
 
 export function createCertificateCache(maxEntries = 1024): CertificateCache {
-  const entries = new Map<string, ParsedCertificate>();
+  const entries = createExpiringMap<ParsedCertificate>({
+    maxEntries,
+    now: Date.now,
+    touchOnGet: true,
+    whenFull: 'evict-oldest',
+  });
   return {
     get(der) {
       // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
       const key = sha256Hex(der);
       const hit = entries.get(key);
-      if (hit !== undefined) {
-        entries.delete(key);
-        entries.set(key, hit);
-        return hit;
-      }
+      if (hit !== undefined) return hit;
       const parsed = parseCertificate(der.slice(), key);
-      entries.set(key, parsed);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(key, parsed, Number.POSITIVE_INFINITY);
       return parsed;
     },
     get size() {

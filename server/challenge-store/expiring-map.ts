@@ -1,31 +1,50 @@
 /**
- * The one bounded map of server/: entries carry a drop time, and the map holds at most `maxEntries`
- * live ones. It backs the in-memory challenge and session stores, the rate limiters and the demo's
- * pending SSO logins. Entries are kept in the order they were last set, and callers give every entry
- * the same lifetime, so the oldest entry is also the first to drop: expired entries are purged from
- * the front in amortized O(1). When the map is full of live entries it refuses new keys: it never
- * drops a live entry to make room, so a flood of new keys (anonymous requests) cannot push out
- * anybody's pending login or session. No timers, so an idle map holds nothing open.
+ * The one bounded map of server/: the in-memory challenge and session stores, the rate limiters,
+ * the demo's pending logins, and the verifier's caches (parsed certificates, validations, fetched
+ * CRLs) are all built on it. Entries carry a drop time (`Infinity` for none) and are kept in the
+ * order they were last set (or, with `touchOnGet`, last read: least recently used first). When
+ * callers give every entry the same lifetime the oldest entry is also the first to drop, so expired
+ * entries are purged from the front in amortized O(1); with mixed lifetimes an expired entry behind a
+ * live one is dropped when it is next read or reaches the front.
+ *
+ * When the map is full of live entries it refuses a new key (the default): it never drops a live
+ * entry to make room, so a flood of new keys (anonymous requests) cannot push out anybody's pending
+ * login, session or rate count. Only caches, whose entries are recomputed when missing and belong to
+ * nobody, ask for `whenFull: 'evict-oldest'`. No timers, so an idle map holds nothing open.
  */
 export interface ExpiringMap<V> {
   /** The value, unless absent or past its drop time (then it is removed). */
   get(key: string): V | undefined;
   /**
    * Sets or replaces the value, moving it to the young end. A new key when the map is full of live
-   * entries is refused: nothing is set and false is returned. Replacing a live key always succeeds.
+   * entries is refused (nothing is set, false is returned), or with `whenFull: 'evict-oldest'` the
+   * oldest entry makes room. Replacing a live key always succeeds.
    */
   set(key: string, value: V, dropAt: number): boolean;
   /** Removes and returns the value (undefined when absent or past its drop time). */
   take(key: string): V | undefined;
   delete(key: string): void;
   clear(): void;
-  /** Milliseconds until the oldest live entry drops, and so a new key may fit (0 when not full). */
+  /** The live entries, oldest first (expired ones are dropped on the way). */
+  entries(): Array<[string, V]>;
+  /** Milliseconds until the oldest entry drops, and so a new key may fit (0 when not full). */
   msUntilRoom(): number;
   readonly size: number;
 }
 
-export function createExpiringMap<V>(options: { maxEntries: number; now: () => number }): ExpiringMap<V> {
+export type WhenFull = 'refuse' | 'evict-oldest';
+
+export function createExpiringMap<V>(options: {
+  maxEntries: number;
+  now: () => number;
+  /** Default `refuse`; `evict-oldest` is for caches only. */
+  whenFull?: WhenFull;
+  /** A read moves the entry to the young end (an LRU cache). */
+  touchOnGet?: boolean;
+}): ExpiringMap<V> {
   const { maxEntries, now } = options;
+  const touch = options.touchOnGet === true;
+  const evict = options.whenFull === 'evict-oldest';
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
   const entries = new Map<string, { value: V; dropAt: number }>();
 
@@ -43,17 +62,27 @@ export function createExpiringMap<V>(options: { maxEntries: number; now: () => n
       entries.delete(key);
       return undefined;
     }
+    if (touch) {
+      entries.delete(key);
+      entries.set(key, entry);
+    }
     return entry;
   }
 
   return {
     get: (key) => live(key)?.value,
     set(key, value, dropAt) {
-      const at = now();
-      purgeExpired(at);
+      purgeExpired(now());
       const replacing = live(key) !== undefined;
-      if (!replacing && entries.size >= maxEntries) return false;
       entries.delete(key);
+      if (!replacing && entries.size >= maxEntries) {
+        if (!evict) return false;
+        while (entries.size >= maxEntries) {
+          const oldest = entries.keys().next();
+          if (oldest.done === true) break;
+          entries.delete(oldest.value);
+        }
+      }
       entries.set(key, { value, dropAt });
       return true;
     },
@@ -64,6 +93,11 @@ export function createExpiringMap<V>(options: { maxEntries: number; now: () => n
     },
     delete: (key) => void entries.delete(key),
     clear: () => entries.clear(),
+    entries() {
+      purgeExpired(now());
+      const at = now();
+      return [...entries].filter(([, e]) => e.dropAt > at).map(([key, e]): [string, V] => [key, e.value]);
+    },
     msUntilRoom() {
       const at = now();
       purgeExpired(at);

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
+import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messages.js';
 import { type ChallengeStore, type ChallengeTake, isValidSessionId, StoreFullError } from '../challenge-store/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { type ErrorBody, errorBody } from './responses.js';
@@ -107,23 +108,16 @@ function isJsonContentType(value: string | undefined): boolean {
   return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');
 }
 
-function parseLoginBody(body: Uint8Array | string): { token: unknown } | undefined {
-  let text: string;
-  try {
-    text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return undefined;
-  }
+/** The login POST's body: UTF-8 JSON that is exactly `loginRequestSchema` (PROTOCOL.md §4). */
+function parseLoginBody(body: Uint8Array | string): LoginRequest | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0] !== 'token') return undefined;
-  return { token: (value as { token: unknown }).token };
+  const parsed = loginRequestSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function byteLength(body: Uint8Array | string): number {

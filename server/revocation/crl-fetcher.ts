@@ -1,3 +1,4 @@
+import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import type { ParsedCrl } from './crl.js';
 import { isCrlFresh, MAX_CRL_BYTES, parseCrl } from './crl.js';
 import { downloadCrl, isFetchableCrlUrl } from './crl-download.js';
@@ -58,7 +59,7 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
   const maxEntries = options.maxEntries ?? 256;
   const allowLinkLocal = options.allowLinkLocal === true;
   const now = options.now ?? (() => new Date());
-  const entries = new Map<string, Entry>();
+  const entries = createExpiringMap<Entry>({ maxEntries, now: Date.now, whenFull: 'evict-oldest' });
 
   const nextRefresh = (crl: ParsedCrl, t: number): number => {
     const byUpdate = crl.nextUpdate === undefined ? t : crl.nextUpdate.getTime() - ahead;
@@ -89,8 +90,7 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
       let entry = entries.get(url);
       if (entry === undefined) {
         entry = { crl: undefined, refreshAt: 0, pending: undefined };
-        entries.set(url, entry);
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+        entries.set(url, entry, Number.POSITIVE_INFINITY);
       }
       const at = now();
       if (at.getTime() < entry.refreshAt) return entry.crl;
@@ -103,7 +103,12 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
     },
     async refreshDue() {
       const t = now().getTime();
-      await Promise.all([...entries].filter(([, e]) => t >= e.refreshAt).map(([url, e]) => refresh(url, e)));
+      await Promise.all(
+        entries
+          .entries()
+          .filter(([, e]) => t >= e.refreshAt)
+          .map(([url, e]) => refresh(url, e)),
+      );
     },
     startSchedule(intervalMs = interval) {
       const timer = setInterval(() => void this.refreshDue(), intervalMs);
@@ -111,7 +116,7 @@ export function createCrlFetcher(options: CrlFetcherOptions = {}): CrlFetcher {
       return () => clearInterval(timer);
     },
     get cachedUrls() {
-      return [...entries.keys()];
+      return entries.entries().map(([url]) => url);
     },
   };
 }

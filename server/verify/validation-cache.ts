@@ -1,4 +1,5 @@
 import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import type { CertificateCheck, CertificateValidation } from './certificate-validator.js';
 
 /**
@@ -38,7 +39,8 @@ function keyOf(ee: ParsedCertificate, supplied: readonly ParsedCertificate[], ch
 }
 
 export function createValidationCache(ttlMs: number = DEFAULT_VALIDATION_CACHE_MS): ValidationCache {
-  const entries = new Map<string, Entry>();
+  // Expiry is by the validation time asked about (check.at), not the clock: the map only bounds.
+  const entries = createExpiringMap<Entry>({ maxEntries: MAX_ENTRIES, now: Date.now, whenFull: 'evict-oldest' });
   return {
     get(ee, supplied, check) {
       if (ttlMs <= 0) return undefined;
@@ -57,9 +59,7 @@ export function createValidationCache(ttlMs: number = DEFAULT_VALIDATION_CACHE_M
       const from = check.at.getTime();
       const firstExpiry = Math.min(...validation.path.map((c) => c.info.notAfter.getTime()));
       const key = keyOf(ee, supplied, check);
-      entries.delete(key);
-      entries.set(key, { validation, from, until: Math.min(from + ttlMs, firstExpiry) });
-      if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+      entries.set(key, { validation, from, until: Math.min(from + ttlMs, firstExpiry) }, Number.POSITIVE_INFINITY);
     },
   };
 }

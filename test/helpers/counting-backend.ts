@@ -18,6 +18,7 @@ export function createCountingBackend(
   const token: CardToken = {
     cardType: 'hpki',
     readCertificate: async () => ({ certificate, intermediates: [] }),
+    confirmCertificates: async (expected) => Buffer.from(expected.certificate).equals(Buffer.from(certificate)),
     pinStatus: async () => ({ retriesLeft: 15, maxRetries: 15 }),
     verifyPin: async () => {
       calls.verifyPin++;

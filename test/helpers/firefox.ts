@@ -11,7 +11,8 @@ import { type E2eBrowser, type E2ePage, type Launcher, pollFor } from './e2e-bro
 /**
  * Real Firefox ESR with the real extension, driven by puppeteer-core over WebDriver BiDi (Playwright
  * cannot drive stock Firefox). The development build is installed as a temporary add-on, and the
- * native host is registered by `hpki-login install-host --browser firefox` under a home of its own,
+ * native host is registered by `hpki-login install-host --browser firefox --development` (the
+ * development build has a gecko id of its own, which release installs do not let in) under a home of its own,
  * which is where Firefox then looks for `~/.mozilla/native-messaging-hosts/`.
  */
 
@@ -140,7 +141,9 @@ async function extensionPages(browser: Browser, path: string, seen: ReadonlySet<
 export const launchFirefox: Launcher = async (options) => {
   const home = mkdtempSync(join(tmpdir(), 'hpki-firefox-home-'));
   const env = { ...process.env, HOME: home };
-  await run(process.execPath, [CLI, 'install-host', '--browser', 'firefox', ...options.hostArgs], { env });
+  await run(process.execPath, [CLI, 'install-host', '--browser', 'firefox', '--development', ...options.hostArgs], {
+    env,
+  });
   const lang = options.lang ?? 'ja';
   const browser = await puppeteer.launch({
     browser: 'firefox',

@@ -1,25 +1,44 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NativeClient, startNativeHost } from '../../scripts/dev/native-client.js';
 import type { PcscdHandle } from '../../scripts/dev/pcscd.js';
 import { startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
-import { parseHostManifest } from '../../scripts/install/host-manifest.js';
+import { bundledExtensionIds, parseHostManifest } from '../../scripts/install/host-manifest.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
  * The Debian package end to end: build it, `dpkg -i`, let the *installed* host (found through the
  * installed Chromium manifest, run by its own Node runtime) answer native-messaging frames over a
- * real pcscd with a virtual card, `dpkg -r`, and check that nothing is left behind.
+ * real pcscd with a virtual card, `dpkg -r`, and check that nothing of the package is left behind
+ * and that the browsers' own directories, even empty ones, are.
  */
 
 const PROJECT = new URL('../../', import.meta.url).pathname;
 const ready = systemToolsPresent('deb.test.ts', ['/usr/bin/dpkg', '/usr/bin/dpkg-deb', '/usr/sbin/pcscd'], true);
 
 const MANIFEST = '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json';
+const SYSTEM_MANIFESTS = [
+  '/etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json',
+  '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json',
+  '/etc/opt/edge/native-messaging-hosts/jp.hpkilogin.host.json',
+  '/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
+  '/usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
+];
+/** A browser's directory, there before the package: it must outlive the package, empty as it is. */
+const SHARED_DIR = '/etc/opt/chrome';
 const EXTENSION_ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
 
 function installed(): boolean {
@@ -53,10 +72,26 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
   let shipped: string[];
   let existedBefore: Set<string>;
   let work: string;
+  /** Directories this test made to stand for a browser's, removed again at the end. */
+  const madeByTest: string[] = [];
+  /** The directories on the way to each manifest that existed before the install. */
+  let dirsBefore: Set<string>;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'deb-test-'));
     if (known()) execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
+    for (const dir of ['/etc/opt', SHARED_DIR]) {
+      if (existsSync(dir)) continue;
+      mkdirSync(dir, { mode: 0o755 });
+      madeByTest.unshift(dir);
+    }
+    dirsBefore = new Set(
+      SYSTEM_MANIFESTS.flatMap((m) => {
+        const dirs: string[] = [];
+        for (let d = dirname(m); d !== '/'; d = dirname(d)) dirs.push(d);
+        return dirs;
+      }).filter((d) => existsSync(d)),
+    );
     execFileSync('npm', ['run', 'package:deb'], { cwd: PROJECT, stdio: 'ignore', timeout: 300_000 });
     const version = (JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { version: string }).version;
     deb = join(PROJECT, 'dist', `hpki-login_${version}_amd64.deb`);
@@ -70,6 +105,7 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
 
   afterAll(() => {
     if (known()) execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
+    for (const dir of madeByTest) if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -80,15 +116,15 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
       '/usr/lib/hpki-login/node_modules/pcsclite/build/Release/pcsclite.node',
       '/usr/lib/hpki-login/node_modules/pkcs11js/build/Release/pkcs11.node',
       '/usr/bin/hpki-login',
-      '/etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json',
-      '/etc/chromium/native-messaging-hosts/jp.hpkilogin.host.json',
-      '/etc/opt/edge/native-messaging-hosts/jp.hpkilogin.host.json',
-      '/usr/lib/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
-      '/usr/lib64/mozilla/native-messaging-hosts/jp.hpkilogin.host.json',
+      ...SYSTEM_MANIFESTS.map((m) => `/usr/lib/hpki-login/host-manifests${m}`),
     ]) {
       expect(shipped, path).toContain(path);
     }
     expect(shipped.some((p) => p.includes('obj.target'))).toBe(false);
+    // The browsers' directories are not the package's: postinst puts the manifests there.
+    expect(
+      shipped.filter((p) => p.startsWith('/etc') || p.startsWith('/usr/lib/mozilla') || p.startsWith('/usr/lib64')),
+    ).toEqual([]);
   });
 
   it('bundles the pinned Node 24 of .node-version, says so in its metadata, and it runs', () => {
@@ -116,6 +152,19 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     expect(installed()).toBe(true);
     const manifest = parseHostManifest(readFileSync(MANIFEST, 'utf8'));
     expect(manifest?.path).toBe('/usr/lib/hpki-login/hpki-login-host');
+    // The published builds only: never the development build, whose key is in the repository.
+    const ids = bundledExtensionIds();
+    for (const path of SYSTEM_MANIFESTS) {
+      const m = parseHostManifest(readFileSync(path, 'utf8'));
+      expect(m?.path, path).toBe('/usr/lib/hpki-login/hpki-login-host');
+      if (path.includes('mozilla')) {
+        expect(m?.allowed_extensions, path).toEqual([ids.firefox.release]);
+      } else {
+        expect(m?.allowed_origins, path).toEqual(ids.chrome.store.map((id) => `chrome-extension://${id}/`));
+      }
+      expect(JSON.stringify(m), path).not.toContain(ids.chrome.development);
+      expect(JSON.stringify(m), path).not.toContain(ids.firefox.development);
+    }
 
     const pcscd: PcscdHandle = await startPcscd();
     let serve: ChildProcess | undefined;
@@ -182,6 +231,7 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
       expect(runtime?.id).toBe('runtime.supported');
       expect(runtime?.message.en).toContain(`(/usr/lib/hpki-login/node)`);
       expect(runtime?.message.en).toMatch(/Node\.js 24\./);
+      expect(report.findings.filter((f) => f.id === 'manifest.development-id')).toEqual([]);
     } finally {
       host?.process.kill('SIGKILL');
       serve?.kill('SIGTERM');
@@ -189,13 +239,20 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     }
   }, 300_000);
 
-  it('dpkg -r leaves nothing behind', () => {
+  it('dpkg -r leaves nothing of the package behind, and every directory that was there before', () => {
     execFileSync('dpkg', ['-r', 'hpki-login'], { stdio: 'ignore' });
     expect(installed()).toBe(false);
     const left = shipped.filter((p) => !existedBefore.has(p) && existsSync(p));
     expect(left).toEqual([]);
     expect(existsSync('/usr/lib/hpki-login')).toBe(false);
-    expect(existsSync(MANIFEST)).toBe(false);
+    expect(existsSync('/var/lib/hpki-login')).toBe(false);
+    for (const path of SYSTEM_MANIFESTS) expect(existsSync(path), path).toBe(false);
+    // Directories postinst made go; those that were there stay, the empty browser directory too.
+    expect(existsSync(SHARED_DIR)).toBe(true);
+    expect(readdirSync(SHARED_DIR)).toEqual([]);
+    for (const m of SYSTEM_MANIFESTS) {
+      for (let d = dirname(m); d !== '/'; d = dirname(d)) expect(existsSync(d), d).toBe(dirsBefore.has(d));
+    }
     // A package with a postrm stays known to dpkg ("config-files") until purged; purge runs postrm once more.
     execFileSync('dpkg', ['--purge', 'hpki-login'], { stdio: 'ignore' });
     expect(known()).toBe(false);

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateMockPki, type MockPki, writeCurrentCrls } from '../../native-host/mock-pki/index.js';
-import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/index.js';
 import { createCardFile, loadCardFile, readAuthKeyPair } from '../../native-host/virtual-card/index.js';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { CLI, type NativeClient, startNativeHost } from '../../scripts/dev/native-client.js';
+import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../scripts/dev/softhsm-export.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
 
 /**

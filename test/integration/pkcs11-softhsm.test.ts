@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CardBackend, CardToken } from '../../native-host/card/card-token.js';
 import { createPkcs11Backend } from '../../native-host/pkcs11/pkcs11-backend.js';
-import type { AuthKeyPair, ExportedToken } from '../../native-host/pkcs11/softhsm-export.js';
-import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../native-host/pkcs11/softhsm-export.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
+import type { AuthKeyPair, ExportedToken } from '../../scripts/dev/softhsm-export.js';
+import { exportToPkcs11Token, SOFTHSM2_MODULE } from '../../scripts/dev/softhsm-export.js';
 import { readShared, readSharedPemDer } from '../helpers/shared.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
@@ -124,6 +124,34 @@ describe.skipIf(!available)('PKCS#11 backend over SoftHSM2', () => {
     // Only a SHA-256 DigestInfo may be signed.
     expectCode(await rejection(token.sign(new Uint8Array(51))), 'ERR_HPKI_INTERNAL');
     expectCode(await rejection(token.sign(content)), 'ERR_HPKI_INTERNAL');
+  });
+
+  it('a login left by another session of the process is not this PIN: a wrong PIN fails and cannot sign, the right one signs', async () => {
+    const t = await exported('already-logged-in', doctor);
+    backend = createPkcs11Backend({ module: t.module });
+    // PKCS#11 login state belongs to the token for the whole process: an earlier session logged in.
+    const earlier = (await backend.openToken()).token;
+    await earlier.verifyPin(PIN);
+    token = (await backend.openToken()).token;
+    const content = buildSignedContent({
+      origin: 'https://example.jp',
+      challenge: 'y'.repeat(43),
+      certificate: doctor.certificate,
+    });
+    try {
+      const wrong = await rejection(token.verifyPin('9999'));
+      expectCode(wrong, 'ERR_HPKI_PIN_INCORRECT');
+      expectCode(await rejection(token.sign(digestInfoSha256(content))), 'ERR_HPKI_INTERNAL');
+      // The earlier login was ended too: no session of the process signs on it any more.
+      await expect(earlier.sign(digestInfoSha256(content))).rejects.toBeInstanceOf(HpkiError);
+
+      await token.verifyPin(PIN);
+      const signature = await token.sign(digestInfoSha256(content));
+      const publicKey = new X509Certificate(Buffer.from(doctor.certificate)).publicKey;
+      expect(verify('sha256', content, publicKey, signature)).toBe(true);
+    } finally {
+      await earlier.close();
+    }
   });
 
   it('without JAHIS labels, pairs certificate and key by CKA_ID and knows HPKI by its policy', async () => {

@@ -206,4 +206,34 @@ describe('expiring map', () => {
     expect(map.msUntilRoom()).toBe(0);
     expect(map.set('c', 'C', 24)).toBe(true);
   });
+
+  it('as a cache (evict-oldest, touchOnGet) drops the least recently read entry, and lists live entries oldest first', () => {
+    const clock = manualClock(0);
+    const map = createExpiringMap<string>({
+      maxEntries: 2,
+      now: clock.now,
+      touchOnGet: true,
+      whenFull: 'evict-oldest',
+    });
+    map.set('a', 'A', Number.POSITIVE_INFINITY);
+    map.set('b', 'B', 5);
+    expect(map.get('a')).toBe('A'); // a read: b is now the oldest
+    expect(map.entries()).toEqual([
+      ['b', 'B'],
+      ['a', 'A'],
+    ]);
+    map.set('c', 'C', Number.POSITIVE_INFINITY);
+    expect([map.get('a'), map.get('b'), map.get('c')]).toEqual(['A', undefined, 'C']);
+    map.set('d', 'D', 5);
+    clock.advance(5);
+    expect(map.entries()).toEqual([['c', 'C']]);
+  });
+
+  it('refuses by default: whenFull: refuse is the same map', () => {
+    const map = createExpiringMap<string>({ maxEntries: 1, now: () => 0, whenFull: 'refuse' });
+    expect(map.set('a', 'A', 10)).toBe(true);
+    expect(map.set('b', 'B', 10)).toBe(false);
+    expect(map.set('a', 'A2', 10)).toBe(true);
+    expect([map.get('a'), map.get('b')]).toEqual(['A2', undefined]);
+  });
 });

@@ -113,6 +113,7 @@ describe('pcscd, readers and the card', () => {
 const EXPECTED: ExpectedIds = {
   chromeOrigins: ['chrome-extension://abcdefghijklmnopabcdefghijklmnop/'],
   firefoxId: 'hpki-login@hpkilogin.jp',
+  development: ['chrome-extension://fcmabpbdamoojefpfgeogfoggebghnfh/', 'hpki-login-dev@hpkilogin.jp'],
 };
 const launcherOk = { path: '/l', exists: true, executable: true, runs: [{ path: '/usr/bin/node', exists: true }] };
 function manifest(over: Partial<ManifestFacts>): ManifestFacts {
@@ -221,7 +222,10 @@ describe('gathering manifest facts from the disk', () => {
     writeFileSync(cli, '');
     await installHost(
       parseInstallOptions(['--browser', 'chromium', '--home', home, '--cli', cli], work),
-      { chrome: { development: 'abcdefghijklmnopabcdefghijklmnop', store: [] }, firefox: 'hpki-login@hpkilogin.jp' },
+      {
+        chrome: { development: 'fcmabpbdamoojefpfgeogfoggebghnfh', store: ['abcdefghijklmnopabcdefghijklmnop'] },
+        firefox: { development: 'hpki-login-dev@hpkilogin.jp', release: 'hpki-login@hpkilogin.jp' },
+      },
       () => undefined,
     );
     const after = await gatherManifestFacts(query);

@@ -47,7 +47,10 @@ async function compose(browser: 'chrome' | 'firefox', flavour: 'development' | '
 }
 
 const ids = z
-  .object({ chrome: z.object({ development: z.string(), store: z.array(z.string()) }), firefox: z.string() })
+  .object({
+    chrome: z.object({ development: z.string(), store: z.array(z.string()) }),
+    firefox: z.object({ development: z.string(), release: z.string() }),
+  })
   .parse(JSON.parse(readFileSync(new URL('manifests/extension-ids.json', root), 'utf8')));
 
 /** Chrome's extension id: the first 128 bits of SHA-256 over the public key's DER, in the a–p alphabet. */
@@ -106,8 +109,9 @@ describe.each(COMBOS)('manifest %s / %s', (browser, flavour) => {
     } else {
       expect(m.background).toEqual({ scripts: ['background.js'] });
       const gecko = m.browser_specific_settings!.gecko;
-      expect(gecko.id).toBe('hpki-login@hpkilogin.jp');
-      expect(gecko.id).toBe(ids.firefox);
+      // The development build has a gecko id of its own, which release installs do not let in.
+      expect(gecko.id).toBe(flavour === 'store' ? 'hpki-login@hpkilogin.jp' : 'hpki-login-dev@hpkilogin.jp');
+      expect(gecko.id).toBe(flavour === 'store' ? ids.firefox.release : ids.firefox.development);
       // MV3 arrived in 109, registerContentScripts in 102, optional_host_permissions in 128.
       expect(Number(gecko.strict_min_version.split('.')[0])).toBeGreaterThanOrEqual(128);
     }
@@ -124,8 +128,9 @@ describe.each(COMBOS)('manifest %s / %s', (browser, flavour) => {
   });
 });
 
-it('records empty store slots for the colleagues’ host installer', () => {
-  expect(ids.chrome.store).toEqual([]);
+it('keeps the development ids apart from the published ones', () => {
+  expect(ids.chrome.store).not.toContain(ids.chrome.development);
+  expect(ids.firefox.development).not.toBe(ids.firefox.release);
 });
 
 describe('locales', () => {

@@ -11,7 +11,7 @@ import { planInstall } from '../../scripts/install/plan.js';
 
 const IDS: ExtensionIds = {
   chrome: { development: 'abcdefghijklmnopabcdefghijklmnop', store: ['ponmlkjihgfedcbaponmlkjihgfedcba'] },
-  firefox: 'hpki-login@hpkilogin.jp',
+  firefox: { development: 'hpki-login-dev@hpkilogin.jp', release: 'hpki-login@hpkilogin.jp' },
 };
 const GOLDEN = new URL('../golden/install/', import.meta.url);
 
@@ -28,7 +28,7 @@ function files(request: InstallRequest): Record<string, Uint8Array> {
 }
 
 describe('golden install files', () => {
-  it('linux: Chromium manifest and launcher for the mock backend', () => {
+  it('linux: Chromium manifest (with --development) and launcher for the mock backend', () => {
     const out = files({
       browser: 'chromium',
       os: 'linux',
@@ -37,6 +37,7 @@ describe('golden install files', () => {
       host: { backend: 'mock', card: '/home/doctor/cards/yamada card.json' },
       runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' },
       ids: IDS,
+      trust: 'development',
     });
     golden(
       'linux-chromium.json',
@@ -57,6 +58,7 @@ describe('golden install files', () => {
       host: { backend: 'pkcs11', module: '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so' },
       runtime: { node: '/usr/bin/node', cli: '/opt/hpki-login/bin/hpki-login.js' },
       ids: IDS,
+      trust: 'release',
     });
     golden(
       'linux-firefox-system.json',
@@ -80,6 +82,7 @@ describe('golden install files', () => {
         cli: 'C:\\Program Files\\hpki-login\\bin\\hpki-login.js',
       },
       ids: IDS,
+      trust: 'release',
     });
     golden('win32-chrome.json', out[`manifest:${dir}\\jp.hpkilogin.host.json`] ?? new Uint8Array());
     golden('win32-launcher.cmd', out[`launcher:${dir}\\hpki-login-host.cmd`] ?? new Uint8Array());

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as runInstall } from '../../scripts/cli/install-host-command.js';
 import { run as runUninstall } from '../../scripts/cli/uninstall-host-command.js';
@@ -12,8 +12,9 @@ import { parseInstallOptions } from '../../scripts/install/options.js';
 
 const IDS: ExtensionIds = {
   chrome: { development: 'abcdefghijklmnopabcdefghijklmnop', store: ['ponmlkjihgfedcbaponmlkjihgfedcba'] },
-  firefox: 'hpki-login@hpkilogin.jp',
+  firefox: { development: 'hpki-login-dev@hpkilogin.jp', release: 'hpki-login@hpkilogin.jp' },
 };
+const STORE_ORIGIN = 'chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/';
 
 let work: string;
 let out: string[];
@@ -48,6 +49,24 @@ async function install(args: string[]): Promise<void> {
 }
 async function uninstall(args: string[]): Promise<void> {
   await uninstallHost(parseInstallOptions(args, work), IDS, (l) => out.push(l));
+}
+
+const SYSTEM_NODE = '/usr/lib/hpki-login/node';
+const SYSTEM_CLI = '/usr/lib/hpki-login/bin/hpki-login.js';
+
+/**
+ * The runtime laid out as the .deb does, below the test's --root (whose owner stands for root
+ * there); returns the options that point the launcher at it.
+ */
+function stageSystemRuntime(): string[] {
+  for (const file of [SYSTEM_NODE, SYSTEM_CLI]) {
+    mkdirSync(join(work, dirname(file)), { recursive: true });
+    writeFileSync(join(work, file), '');
+    chmodSync(join(work, file), 0o755);
+  }
+  for (const dir of ['usr', 'usr/lib', 'usr/lib/hpki-login', 'usr/lib/hpki-login/bin'])
+    chmodSync(join(work, dir), 0o755);
+  return ['--node', SYSTEM_NODE, '--cli', SYSTEM_CLI];
 }
 
 function captureStdout(): { text: () => string } {
@@ -87,10 +106,7 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const manifest = parseHostManifest(readFileSync(manifestPath, 'utf8'));
     expect(manifest?.name).toBe('jp.hpkilogin.host');
     expect(manifest?.type).toBe('stdio');
-    expect(manifest?.allowed_origins).toEqual([
-      'chrome-extension://abcdefghijklmnopabcdefghijklmnop/',
-      'chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/',
-    ]);
+    expect(manifest?.allowed_origins).toEqual([STORE_ORIGIN]);
     const launcher = manifest?.path ?? '';
     expect(launcher.startsWith(join(profile, 'NativeMessagingHosts'))).toBe(true);
     expect(statSync(launcher).mode & 0o777).toBe(0o755);
@@ -141,7 +157,8 @@ describe('install-host --browser chromium --user-data-dir (the path the e2e test
     const manifest = parseHostManifest(
       readFileSync(join(profile, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'), 'utf8'),
     );
-    expect(manifest?.allowed_origins).toEqual(chromeAllowedOrigins(bundledExtensionIds()));
+    expect(manifest?.allowed_origins).toEqual(chromeAllowedOrigins(bundledExtensionIds(), 'release'));
+    expect(manifest?.allowed_origins).not.toContain(`chrome-extension://${bundledExtensionIds().chrome.development}/`);
     expect(
       io
         .text()
@@ -171,7 +188,7 @@ describe('where each browser looks', () => {
       if (browser === 'firefox') {
         expect(manifest?.allowed_extensions).toEqual(['hpki-login@hpkilogin.jp']);
         expect(manifest?.allowed_origins).toBeUndefined();
-      } else expect(manifest?.allowed_origins).toHaveLength(2);
+      } else expect(manifest?.allowed_origins).toEqual([STORE_ORIGIN]);
       expect(statSync(join(work, manifest?.path ?? '')).mode & 0o777).toBe(0o755);
     });
   }
@@ -193,6 +210,7 @@ describe('where each browser looks', () => {
       'linux',
       '--home',
       home,
+      ...stageSystemRuntime(),
     ]);
     const files = Object.keys(snapshot(work))
       .filter((p) => p.endsWith('jp.hpkilogin.host.json'))
@@ -208,7 +226,18 @@ describe('where each browser looks', () => {
       readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'),
     );
     expect(chrome?.path).toBe('/usr/local/lib/hpki-login/chrome/hpki-login-host');
-    await install(['--system', '--browser', 'brave', '--root', work, '--os', 'linux', '--home', home]);
+    await install([
+      '--system',
+      '--browser',
+      'brave',
+      '--root',
+      work,
+      '--os',
+      'linux',
+      '--home',
+      home,
+      ...stageSystemRuntime(),
+    ]);
     const brave = parseHostManifest(
       readFileSync(join(work, 'etc/opt/chrome/native-messaging-hosts/jp.hpkilogin.host.json'), 'utf8'),
     );
@@ -247,6 +276,7 @@ describe('where each browser looks', () => {
       'firefox',
       '--browser',
       'edge',
+      ...stageSystemRuntime(),
     ]);
     const files = Object.keys(snapshot(work))
       .filter((p) => p.endsWith('jp.hpkilogin.host.json'))

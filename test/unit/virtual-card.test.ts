@@ -204,6 +204,33 @@ describe('virtual HPKI card: files', () => {
     expect(sw(card, '00b08c0000')).toBe('6982');
   });
 
+  it('answers the same bytes to short and extended READ BINARY, by FID and by short EF identifier', () => {
+    const card = authReady(data, { verified: false });
+    const der = authCertificate(data).raw;
+    // Extended Le 0x1000 by SFI 16: the whole EF (the certificate and its zero fill), 6282 at its end.
+    const extended = send(card, '00b0960000 1000');
+    expect(extended.sw).toBe('6282');
+    expect(hexOf(extended.data.subarray(0, der.length))).toBe(hexOf(der));
+    expect(extended.data.subarray(der.length).every((b) => b === 0)).toBe(true);
+    // The same file in 256-byte short reads, and extended with an exact Le at an offset.
+    const short = readWholeEf(card, '0016');
+    expect(hexOf(short)).toBe(hexOf(extended.data));
+    const tail = send(card, `00b00100 00${(der.length - 256).toString(16).padStart(4, '0')}`);
+    expect(tail.sw).toBe('9000');
+    expect(hexOf(tail.data)).toBe(hexOf(der.subarray(256)));
+    // Extended Le 0000 means "all there is": no warning.
+    expect(send(card, '00b0960000 0000').sw).toBe('9000');
+  });
+
+  it('with extendedLength off, answers every extended command 6700 and short ones as before', () => {
+    const card = createVirtualCard({ data }, { extendedLength: false });
+    expect(sw(card, selectAid(AUTH_AID))).toBe('9000');
+    expect(sw(card, '00b0960000 1000')).toBe('6700');
+    expect(send(card, '00b0960000').sw).toBe('9000');
+    expect(sw(card, `00200088 0004 ${Buffer.from(PIN).toString('hex')}`)).toBe('6700');
+    expect(sw(card, `00200088 04 ${Buffer.from(PIN).toString('hex')}`)).toBe('9000');
+  });
+
   it('answers 6986 to READ BINARY without a current EF, and 6700 without Le', () => {
     const card = authReady(data, { verified: false });
     expect(sw(card, '00b0000004')).toBe('6986');
