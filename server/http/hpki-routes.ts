@@ -4,28 +4,19 @@ import { type Descriptor, descriptorSchema } from '../../protocol/page-messages.
 import { StoreFullError } from '../challenge-store/capacity.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import type { LoginResult } from '../verify/index.js';
-import { type ClientOf, createClientAddress } from './client-address.js';
+import { createClientAddress } from './client-address.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, MAX_LOGIN_BODY_BYTES } from './hpki-login.js';
-import { createRateLimiter, type RateDecision, type RateLimit, type RateLimiter } from './rate-limit.js';
 import { errorBody, readBody, sendJson } from './responses.js';
+import {
+  DEFAULT_CHALLENGE_RATE,
+  DEFAULT_LOGIN_RATE,
+  type HpkiRouteLimits,
+  limiterOf,
+  refuseOverLimit,
+} from './route-limits.js';
 import type { SessionCookie } from './session-cookie.js';
 
 export const DESCRIPTOR_PATH = '/.well-known/hpki-login';
-
-/** Challenges a client may ask for: 60 a minute (a hospital's doctors may share one NAT address). */
-export const DEFAULT_CHALLENGE_RATE: RateLimit = { limit: 60, windowMs: 60_000 };
-/** Login POSTs a client may send: 30 a minute. */
-export const DEFAULT_LOGIN_RATE: RateLimit = { limit: 30, windowMs: 60_000 };
-
-/** Per-client rate limits of the challenge and login routes (429 with `Retry-After` beyond them). */
-export interface HpkiRouteLimits {
-  /** Default DEFAULT_CHALLENGE_RATE; `false`: no limit (a proxy in front limits instead). */
-  challenge?: RateLimiter | false;
-  /** Default DEFAULT_LOGIN_RATE; `false`: no limit. Pass the same limiter as a password form to share it. */
-  login?: RateLimiter | false;
-  /** Who a request's client is; default its remote address (createClientAddress: no proxy trusted). */
-  clientOf?: ClientOf;
-}
 
 export interface HpkiRoutesOptions<L extends LoginResult = LoginResult> extends HpkiLoginDeps<L> {
   /** The site descriptor of PROTOCOL.md §1.1, served at /.well-known/hpki-login. */
@@ -33,30 +24,6 @@ export interface HpkiRoutesOptions<L extends LoginResult = LoginResult> extends 
   cookie: SessionCookie;
   limits?: HpkiRouteLimits;
 }
-
-/**
- * Answers a refused request: 429 when the client asked too often, 503 when the limiter is full;
- * both with `Retry-After`. True when the request was refused (and answered).
- */
-export function refuseOverLimit(
-  res: ServerResponse,
-  decision: RateDecision,
-  headers: Record<string, string> = {},
-): boolean {
-  if (decision.allowed) return false;
-  const message =
-    decision.reason === 'rate'
-      ? `too many requests from this address; try again in ${decision.retryAfterSeconds} s`
-      : 'too many clients at once; try again shortly';
-  sendJson(res, decision.reason === 'rate' ? 429 : 503, errorBody('ERR_HPKI_INTERNAL', message), {
-    ...headers,
-    'Retry-After': String(decision.retryAfterSeconds),
-  });
-  return true;
-}
-
-const limiterOf = (given: RateLimiter | false | undefined, fallback: RateLimit): RateLimiter | undefined =>
-  given === false ? undefined : (given ?? createRateLimiter(fallback));
 
 /** Handles the request if it is one of the three HPKI routes and returns true; else returns false. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

@@ -11,16 +11,7 @@ export {
   type StartedSession,
   statusForError,
 } from './hpki-login.js';
-export {
-  createHpkiRoutes,
-  DEFAULT_CHALLENGE_RATE,
-  DEFAULT_LOGIN_RATE,
-  DESCRIPTOR_PATH,
-  type HpkiRouteLimits,
-  type HpkiRoutesOptions,
-  type RouteHandler,
-  refuseOverLimit,
-} from './hpki-routes.js';
+export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
 export { type LimitSettings, routeLimitsOf } from './limit-settings.js';
 export {
   checkRateLimit,
@@ -31,6 +22,12 @@ export {
   type RateLimiterOptions,
 } from './rate-limit.js';
 export { type ErrorBody, errorBody, readBody, SECURITY_HEADERS, send, sendJson } from './responses.js';
+export {
+  DEFAULT_CHALLENGE_RATE,
+  DEFAULT_LOGIN_RATE,
+  type HpkiRouteLimits,
+  refuseOverLimit,
+} from './route-limits.js';
 export { createSessionCookie, type SessionCookie } from './session-cookie.js';
 export {
   createMemorySessionStore,

@@ -1,6 +1,6 @@
 import { createClientAddress } from './client-address.js';
-import { DEFAULT_CHALLENGE_RATE, DEFAULT_LOGIN_RATE, type HpkiRouteLimits } from './hpki-routes.js';
 import { checkRateLimit, createRateLimiter, type RateLimit } from './rate-limit.js';
+import { DEFAULT_CHALLENGE_RATE, DEFAULT_LOGIN_RATE, type HpkiRouteLimits } from './route-limits.js';
 
 /**
  * An operator's limits for a login site (the `demo` and `sso` commands' options): per-client rates of
