@@ -23,7 +23,7 @@ async function start(): Promise<void> {
   const t = browserTranslator(browser.i18n);
   const uiLang = langFromTag(browser.i18n.getUILanguage());
   const lock = createLoginLock();
-  const origin = location.origin;
+  const origin = self.origin;
 
   installPageBridge(
     window,
@@ -71,7 +71,9 @@ async function start(): Promise<void> {
   await placeLoginButton(document, descriptor.button, button);
 }
 
-if (marker.hpkiLoginContentScript !== true && location.origin !== 'null') {
+// The document's own origin, not its URL's: a document served with CSP `sandbox` has an opaque
+// origin ("null") although its URL is the site's, and gets neither the page API nor the button.
+if (marker.hpkiLoginContentScript !== true && self.origin !== 'null') {
   marker.hpkiLoginContentScript = true;
   void start();
 }

@@ -27,7 +27,11 @@ export interface PageWindow {
   addEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
   removeEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
   postMessage(message: unknown, targetOrigin: string): void;
-  readonly location: { readonly origin: string };
+  /**
+   * The document's own origin (`self.origin`), "null" for an opaque one (CSP `sandbox`); unlike
+   * `location.origin`, which is the URL's and says nothing about a sandbox.
+   */
+  readonly origin: string;
 }
 
 export interface BridgeBackend {
@@ -50,7 +54,7 @@ export function installPageBridge(
   lock: LoginLock,
   localize: Localize,
 ): () => void {
-  const origin = win.location.origin;
+  const origin = win.origin;
 
   function post(response: PageResponse): void {
     win.postMessage(response, origin);

@@ -165,6 +165,16 @@ describe('background: where a request comes from', () => {
     expectError(viaSenderOrigin, 'ERR_HPKI_SITE_NOT_ALLOWED');
   });
 
+  it('refuses a sender whose origin is opaque ("null"), never falling back to its URL', async () => {
+    const h = harness();
+    // Chrome reports a document served with CSP `sandbox` this way: the URL is the site's, the origin is not.
+    const sandboxed = h.fromPage(`${SITE}/login`, 1, { origin: 'null' });
+    expectError(await h.router(authenticate, sandboxed), 'ERR_HPKI_INSECURE_ORIGIN');
+    expectError(await h.router({ kind: 'page-status' }, sandboxed), 'ERR_HPKI_INSECURE_ORIGIN');
+    expect(h.record.connects).toBe(0);
+    expect(h.windows.opened).toEqual([]);
+  });
+
   it.each([
     ['http://portal.example.jp/', 'ERR_HPKI_INSECURE_ORIGIN'],
     ['http://192.168.0.10:8080/', 'ERR_HPKI_INSECURE_ORIGIN'],

@@ -41,6 +41,7 @@ function loopbackWindow() {
       inject(data: unknown, origin?: string, source?: unknown): void;
     } = {
     location: { origin: ORIGIN },
+    origin: ORIGIN,
     sent,
     addEventListener: (_t, l) => void listeners.add(l),
     removeEventListener: (_t, l) => void listeners.delete(l),

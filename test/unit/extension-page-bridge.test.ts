@@ -22,14 +22,14 @@ const TOKEN: Token = {
   signature: 'AAAA',
 };
 
-function fakeWindow() {
+function fakeWindow(ownOrigin = ORIGIN) {
   const listeners: Array<(event: PageMessageEvent) => void> = [];
   const posted: Array<{ message: PageResponse; targetOrigin: string }> = [];
   const win: PageWindow & {
     posted: typeof posted;
     deliver(data: unknown, opts?: { source?: unknown; origin?: string }): void;
   } = {
-    location: { origin: ORIGIN },
+    origin: ownOrigin,
     posted,
     addEventListener: (_type, l) => void listeners.push(l),
     removeEventListener: (_type, l) => void listeners.splice(listeners.indexOf(l), 1),
@@ -66,8 +66,8 @@ function deferred<T>(): Deferred<T> {
 
 const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja');
 
-function setup(backend: Partial<BridgeBackend> = {}) {
-  const win = fakeWindow();
+function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN) {
+  const win = fakeWindow(ownOrigin);
   const calls: Array<{ challenge: string; options: unknown }> = [];
   const full: BridgeBackend = {
     status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', readers: [] })),
@@ -98,6 +98,15 @@ describe('page bridge: who may talk to it', () => {
     win.deliver(request);
     await flush();
     expect(win.posted.map((p) => p.message.type)).toEqual(['ack', 'result']);
+  });
+
+  it('answers nothing in a document with an opaque origin (CSP sandbox), whatever its URL', async () => {
+    const { win } = setup({}, 'null');
+    win.deliver({ hpkiLogin: 1, id: 'r1', action: 'status' }, { origin: 'null' });
+    win.deliver({ hpkiLogin: 1, id: 'r2', action: 'authenticate', challenge: CHALLENGE }, { origin: 'null' });
+    win.deliver({ hpkiLogin: 1, id: 'r3', action: 'status' });
+    await flush();
+    expect(win.posted).toEqual([]);
   });
 
   it('answers only to the page origin', async () => {
