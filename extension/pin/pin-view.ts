@@ -2,14 +2,16 @@ import { expiryStatus, formatDate } from '../shared/expiry.js';
 import type { Translate } from '../shared/i18n.js';
 import { requireElement } from '../shared/page-dom.js';
 import { roleLabel } from '../shared/role-label.js';
+import { askerOf } from './asker.js';
 import type { PinViewState } from './pin-state.js';
 import { canEnterPin } from './pin-state.js';
 
 /** Renders a PinViewState into pin.html. Text only through textContent. */
 
 export interface PinElements {
-  siteName: HTMLElement;
-  origin: HTMLElement;
+  siteScheme: HTMLElement;
+  siteHost: HTMLElement;
+  siteClaim: HTMLElement;
   holder: HTMLElement;
   holderRomaji: HTMLElement;
   role: HTMLElement;
@@ -27,8 +29,9 @@ export interface PinElements {
 
 export function findPinElements(doc: Document): PinElements {
   return {
-    siteName: requireElement(doc, '#site-name', HTMLElement),
-    origin: requireElement(doc, '[data-hpki-login="origin"]', HTMLElement),
+    siteScheme: requireElement(doc, '#site-scheme', HTMLElement),
+    siteHost: requireElement(doc, '#site-host', HTMLElement),
+    siteClaim: requireElement(doc, '#site-claim', HTMLElement),
     holder: requireElement(doc, '[data-hpki-login="holder"]', HTMLElement),
     holderRomaji: requireElement(doc, '#holder-romaji', HTMLElement),
     role: requireElement(doc, '#role', HTMLElement),
@@ -49,8 +52,12 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
   const model = state.model;
   const unknown = t('pin_unknown');
   if (model !== null) {
-    els.siteName.textContent = model.siteName;
-    els.origin.textContent = model.origin;
+    // The origin's host first and large (the browser's word); the descriptor's name after it, as the site's.
+    const asker = askerOf(model.origin, model.siteName);
+    els.siteScheme.textContent = asker.scheme;
+    els.siteHost.textContent = asker.host;
+    els.siteClaim.textContent = asker.claimedName === null ? '' : t('pin_site_claim', [asker.claimedName]);
+    els.siteClaim.hidden = asker.claimedName === null;
     els.holder.textContent = model.holder.nameJa ?? model.holder.name;
     els.holderRomaji.textContent = model.holder.nameJa === undefined ? '' : model.holder.name;
     els.role.textContent = model.holder.role ? roleLabel(model.holder.role, t) : unknown;

@@ -117,6 +117,10 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       const pin = await browser.waitForExtensionPage('pin.html');
       await pin.waitForSelector('input[name="pin"]');
       await expect.poll(() => pin.text('[data-hpki-login="origin"]')).toContain(portal.origin);
+      // Who asks: the origin's host, large and first; the descriptor's name after it, as the site's words.
+      expect(await pin.text('#site-host')).toBe(new URL(portal.origin).host);
+      expect(await pin.text('#site-claim')).toContain('「はれやか医療ネット（デモ）」');
+      expect(await pin.text('#site-claim')).toContain('名乗り');
       expect(await pin.text('[data-hpki-login="holder"]')).toContain('日医');
       expect(await retriesShown(pin)).toBe(15);
       expect(await pin.text('body')).toContain('医師');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PinSubmission, WindowsApi } from '../../extension/background/pin-prompts.js';
 import { createPinPrompts } from '../../extension/background/pin-prompts.js';
+import { askerOf } from '../../extension/pin/asker.js';
 import type { PinViewState } from '../../extension/pin/pin-state.js';
 import {
   canEnterPin,
@@ -39,6 +40,28 @@ function loaded(model: Partial<PinWindowModel> = {}): PinViewState {
 function texts(state: PinViewState, t = ja): string[] {
   return state.notices.map((n) => t(n.key, n.substitutions));
 }
+
+describe('PIN window: who asks', () => {
+  it("puts the origin's host first and marks the descriptor's name as the site's own words", () => {
+    expect(askerOf('https://portal.example.jp', '晴れやかネット')).toEqual({
+      scheme: 'https://',
+      host: 'portal.example.jp',
+      claimedName: '晴れやかネット',
+    });
+    expect(askerOf('http://localhost:8787', 'x').host).toBe('localhost:8787');
+    // An IDN host is shown in the ASCII form the browser reports, so look-alike letters cannot hide.
+    expect(askerOf('https://xn--eckwd4c7c.example', 'x').host).toBe('xn--eckwd4c7c.example');
+    const claim = ja('pin_site_claim', ['晴れやかネット']);
+    expect(claim).toContain('「晴れやかネット」');
+    expect(claim).toMatch(/名乗り/);
+    expect(en('pin_site_claim', ['Hareyaka Net'])).toMatch(/calls itself.*Hareyaka Net/);
+  });
+
+  it('says nothing more when the name is only the host again', () => {
+    expect(askerOf('https://clinic.example:8443', 'clinic.example:8443').claimedName).toBeNull();
+    expect(askerOf('https://clinic.example', '  ').claimedName).toBeNull();
+  });
+});
 
 describe('PIN window state', () => {
   it('starts loading, then ready with the tries left and no warning on a fresh card', () => {
