@@ -109,7 +109,9 @@ export function createRouter(deps: RouterDeps): Router {
         throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `'${parsed.data.kind}' is not accepted from this sender`);
       return { ok: true, value: await handle(parsed.data, sender, info) };
     } catch (err) {
-      return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang)) };
+      // A page's request gets no technical detail back (the PIN window and the popup show it).
+      const audience = parsed.success && PAGE_KINDS.has(parsed.data.kind) ? 'page' : 'extension';
+      return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience) };
     }
   };
 }

@@ -38,7 +38,7 @@ async function start(): Promise<void> {
         ),
     },
     lock,
-    (err, lang) => displayError(err, lang ?? uiLang),
+    (err, lang) => displayError(err, lang ?? uiLang, 'page'),
   );
 
   const descriptor = await fetchOwnDescriptor(pageFetch, origin);

@@ -49,8 +49,16 @@ async function execute(request: HostRequest, getBackend: () => Promise<CardBacke
   }
 }
 
-/** `getBackend` is called only for a valid request, so bad input never touches the card. */
-export async function dispatch(message: unknown, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+/**
+ * `getBackend` is called only for a valid request, so bad input never touches the card. `log`
+ * receives the command and message of each internal error (the extension shows web pages only
+ * that one happened); messages are built without request values, so no PIN reaches it.
+ */
+export async function dispatch(
+  message: unknown,
+  getBackend: () => Promise<CardBackend>,
+  log?: (line: string) => void,
+): Promise<HostResponse> {
   const parsed = hostRequestSchema.safeParse(message);
   if (!parsed.success) return invalid(idOf(message), describeIssues(parsed.error));
   try {
@@ -59,6 +67,7 @@ export async function dispatch(message: unknown, getBackend: () => Promise<CardB
     const error = toHpkiError(err);
     // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
     const wire = isClientErrorCode(error.code) ? error : new HpkiError('ERR_HPKI_INTERNAL', error.message);
+    if (wire.code === 'ERR_HPKI_INTERNAL') log?.(`${parsed.data.command}: internal error: ${wire.message}`);
     return { id: parsed.data.id, error: wire.toWire() };
   }
 }

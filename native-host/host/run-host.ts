@@ -80,7 +80,7 @@ export function runHost(options: HostOptions): Promise<number> {
                 id: null,
                 error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire(),
               })
-            : (): Promise<HostResponse> => dispatch(frame.value, getBackend);
+            : (): Promise<HostResponse> => dispatch(frame.value, getBackend, options.log);
         chain = chain.then(async () => {
           if (!finished) write(await answer());
         });

@@ -346,16 +346,11 @@ describe('background: the native host', () => {
 });
 
 describe('background: status', () => {
-  it('reports extension, host version and readers to an enabled page', async () => {
+  it('tells an enabled page only whether the host and a card are there: no reader names, no card types', async () => {
     const h = harness();
-    expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
-      ok: true,
-      value: {
-        extension: '0.1.0',
-        host: '0.1.0',
-        readers: [{ name: 'Virtual PCD 00 00', cardPresent: true, cardType: 'hpki' }],
-      },
-    });
+    const reply = await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`));
+    expect(reply).toEqual({ ok: true, value: { extension: '0.1.0', host: '0.1.0', cardPresent: true } });
+    expect(JSON.stringify(reply)).not.toMatch(/Virtual PCD|hpki/);
     expect(h.record.disconnects).toBe(1);
   });
 
@@ -363,7 +358,7 @@ describe('background: status', () => {
     const h = harness({ host: { missing: true } });
     expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
       ok: true,
-      value: { extension: '0.1.0', host: null, readers: [] },
+      value: { extension: '0.1.0', host: null, cardPresent: false },
     });
     expectError(
       await h.router({ kind: 'page-status' }, h.fromPage('https://elsewhere.example/')),
@@ -409,13 +404,26 @@ describe('background: error messages a doctor understands', () => {
     expect(enError.message).toBe('No card found. Please put your HPKI card on the reader.');
   });
 
-  it('keeps the technical detail of an internal error inside the sentence', async () => {
-    const h = harness({
-      host: { script: { 'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }) } },
-      uiLang: 'en',
-    });
-    const error = expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INTERNAL');
-    expect(error.message).toBe('An unexpected error occurred (SW 6F00). Please try again.');
+  it("gives a page no internal error detail; the extension's own pages keep it", async () => {
+    const script: HostScript = {
+      status: () => ({
+        error: { code: 'ERR_HPKI_INTERNAL', message: 'SCardTransmit 0x80100016 on Virtual PCD 00 00' },
+      }),
+      'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }),
+    };
+    const h = harness({ host: { script }, uiLang: 'en' });
+    const generic =
+      'An unexpected error occurred. Please try again. The details are shown by the HPKI Login button in the toolbar.';
+    const fromLogin = expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INTERNAL');
+    expect(fromLogin.message).toBe(generic);
+    const fromStatus = expectError(
+      await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`)),
+      'ERR_HPKI_INTERNAL',
+    );
+    expect(fromStatus.message).toBe(generic);
+    const popup = await h.router({ kind: 'overview' }, { id: EXT_ID, url: `${BASE}popup.html` });
+    expect(popup).toMatchObject({ ok: true, value: { hostError: { code: 'ERR_HPKI_INTERNAL' } } });
+    expect(JSON.stringify(popup)).toContain('0x80100016');
   });
 });
 

@@ -64,13 +64,13 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja');
+const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja', 'page');
 
 function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN) {
   const win = fakeWindow(ownOrigin);
   const calls: Array<{ challenge: string; options: unknown }> = [];
   const full: BridgeBackend = {
-    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', readers: [] })),
+    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', cardPresent: false })),
     authenticate:
       backend.authenticate ??
       (async (challenge, options) => {
@@ -236,7 +236,8 @@ describe('page bridge: ack, result, error', () => {
       type: 'error',
       error: {
         code: 'ERR_HPKI_INTERNAL',
-        message: '予期しないエラーが発生しました（Extension context invalidated.）。もう一度お試しください。',
+        message:
+          '予期しないエラーが発生しました。もう一度お試しください。詳しい内容は、ツールバーの HPKIログイン ボタンから確認できます。',
       },
     });
   });
