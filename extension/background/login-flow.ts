@@ -2,6 +2,7 @@ import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { DEFAULT_USER_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
+import { createLoginGate, type LoginGate } from './login-gate.js';
 import type { NativeConnector } from './native-host.js';
 import { openHostSession } from './native-host.js';
 import type { PinPrompt, PinPrompts } from './pin-prompts.js';
@@ -10,7 +11,9 @@ import type { SiteAccess } from './site-access.js';
 /**
  * One login, top to bottom: §6 and enabled-site checks, one native port for the whole login,
  * `get-certificate`, the PIN window, `authenticate` for each PIN the user submits (a wrong PIN keeps
- * the window open), and the token. One login per tab at a time.
+ * the window open), and the token. One login per tab and one in the whole browser at a time (see
+ * login-gate.ts); the login ends, its window closed, when its `signal` aborts (the requesting page
+ * navigated, reloaded or closed: the content script's port went away).
  */
 
 export interface LoginRequest {
@@ -19,6 +22,8 @@ export interface LoginRequest {
   origin: string;
   challenge: string;
   timeoutMs?: number;
+  /** Aborts when the requesting document is gone. */
+  signal?: AbortSignal;
 }
 
 export interface LoginService {
@@ -31,19 +36,78 @@ export interface LoginDeps {
   connector: NativeConnector;
   siteAccess: SiteAccess;
   prompts: PinPrompts;
+  gate?: LoginGate;
   helloTimeoutMs?: number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+function goneError(): HpkiError {
+  return new HpkiError('ERR_HPKI_USER_CANCELLED', 'the requesting page went away');
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(goneError());
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(goneError());
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Rejects with the cancel as soon as `signal` aborts, else settles as `promise` does. */
+function unlessGone<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(goneError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(goneError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 export function createLoginService(deps: LoginDeps): LoginService {
-  const busyTabs = new Set<number>();
-  const promptsByTab = new Map<number, PinPrompt>();
+  const gate = deps.gate ?? createLoginGate();
+  const sleep = deps.sleep ?? abortableSleep;
+  const abortByTab = new Map<number, AbortController>();
 
-  async function run(request: LoginRequest, origin: string): Promise<Token> {
-    const site = await deps.siteAccess.check(origin);
-    const host = await openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
+  async function run(request: LoginRequest, origin: string, signal: AbortSignal): Promise<Token> {
+    const site = await unlessGone(deps.siteAccess.check(origin), signal);
+    const opening = openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
+    const host = await unlessGone(opening, signal).catch((err: unknown) => {
+      // Gone while the host was starting: it is stopped as soon as it is there.
+      opening.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      throw err;
+    });
     let prompt: PinPrompt | undefined;
+    // The page went away: the window closes and the host stops; nobody hears the cancel.
+    const onGone = (): void => {
+      prompt?.cancel('ERR_HPKI_USER_CANCELLED');
+      host.close();
+    };
+    signal.addEventListener('abort', onGone, { once: true });
     try {
-      const card = await host.request('get-certificate', undefined);
+      const card = await unlessGone(host.request('get-certificate', undefined), signal);
       if (card.cardType !== 'hpki')
         throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card is a ${card.cardType} card`);
       prompt = await deps.prompts.open(
@@ -59,7 +123,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
         },
         request.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS,
       );
-      promptsByTab.set(request.tabId, prompt);
+      if (signal.aborted) throw goneError();
       if (card.pinRetriesLeft === 0) {
         // The window explains the unlock procedure; no PIN is asked for a locked card.
         prompt.finish(true);
@@ -98,6 +162,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
         }
       }
     } finally {
+      signal.removeEventListener('abort', onGone);
       prompt?.finish();
       host.close();
     }
@@ -106,18 +171,41 @@ export function createLoginService(deps: LoginDeps): LoginService {
   return {
     async authenticate(request) {
       const origin = assertSecureOrigin(request.origin);
-      if (busyTabs.has(request.tabId)) throw new HpkiError('ERR_HPKI_BUSY', 'a login is already pending in this tab');
-      busyTabs.add(request.tabId);
+      const { tabId } = request;
+      gate.enterTab(tabId);
+      const controller = new AbortController();
+      abortByTab.set(tabId, controller);
+      const onRequestGone = (): void => controller.abort();
+      request.signal?.addEventListener('abort', onRequestGone, { once: true });
+      if (request.signal?.aborted) controller.abort();
+      let holdsSlot = false;
       try {
-        return await run(request, origin);
+        // Another tab's login: refused at once, before any wait.
+        gate.takeSlot(tabId);
+        gate.releaseSlot(tabId);
+        const wait = gate.cooldownMs(tabId);
+        if (wait > 0) await sleep(wait, controller.signal);
+        gate.takeSlot(tabId);
+        holdsSlot = true;
+        const token = await run(request, origin, controller.signal);
+        gate.succeeded(tabId);
+        return token;
+      } catch (err) {
+        const code = toHpkiError(err).code;
+        // The user said no (or let the window time out): this tab's next window waits longer.
+        if (!controller.signal.aborted && (code === 'ERR_HPKI_USER_CANCELLED' || code === 'ERR_HPKI_USER_TIMEOUT'))
+          gate.cancelled(tabId);
+        throw err;
       } finally {
-        busyTabs.delete(request.tabId);
-        promptsByTab.delete(request.tabId);
+        request.signal?.removeEventListener('abort', onRequestGone);
+        if (holdsSlot) gate.releaseSlot(tabId);
+        gate.leaveTab(tabId);
+        abortByTab.delete(tabId);
       }
     },
 
     cancelTab(tabId) {
-      promptsByTab.get(tabId)?.cancel('ERR_HPKI_USER_CANCELLED');
+      abortByTab.get(tabId)?.abort();
     },
   };
 }

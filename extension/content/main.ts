@@ -5,6 +5,7 @@ import { displayError } from '../shared/localized-error.js';
 import { askBackground } from '../shared/runtime-client.js';
 import { createLoginButton, placeLoginButton } from './login-button.js';
 import { createLoginLock } from './login-lock.js';
+import { authenticateOverPort } from './login-over-port.js';
 import { installPageBridge } from './page-bridge.js';
 import { fetchOwnDescriptor, loginWithDescriptor } from './site-login.js';
 
@@ -30,15 +31,18 @@ async function start(): Promise<void> {
     {
       status: () => askBackground(browser.runtime, { kind: 'page-status' }),
       authenticate: (challenge, options) =>
-        askBackground(
+        authenticateOverPort(
           browser.runtime,
           options === undefined
             ? { kind: 'page-authenticate', challenge }
             : { kind: 'page-authenticate', challenge, options },
         ),
+      // Like WebAuthn, a login needs the user's own action on the page (a click, a key).
+      hasUserActivation: () => navigator.userActivation?.isActive === true,
     },
     lock,
     (err, lang) => displayError(err, lang ?? uiLang, 'page'),
+    uiLang,
   );
 
   const descriptor = await fetchOwnDescriptor(pageFetch, origin);
@@ -54,7 +58,7 @@ async function start(): Promise<void> {
     loginWithDescriptor(descriptor, {
       fetch: pageFetch,
       origin,
-      authenticate: (challenge) => askBackground(browser.runtime, { kind: 'page-authenticate', challenge }),
+      authenticate: (challenge) => authenticateOverPort(browser.runtime, { kind: 'page-authenticate', challenge }),
       navigate: (url) => location.assign(url),
       t,
     })

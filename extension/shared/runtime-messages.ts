@@ -46,6 +46,12 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
 export type RuntimeRequest = z.infer<typeof runtimeRequestSchema>;
 export type RuntimeRequestKind = RuntimeRequest['kind'];
 
+/**
+ * The runtime port a content script opens for one login (`page-authenticate`), which is accepted
+ * only over it: the browser disconnects it when the page goes away, and that cancels the login.
+ */
+export const LOGIN_PORT_NAME = 'hpki-login';
+
 /** Every answer of the background: errors travel as values, since a rejected promise loses its code. */
 export type RuntimeReply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 

@@ -217,7 +217,7 @@ export function harness(options: HarnessOptions = {}) {
   const loopbackDevelopment = options.loopbackDevelopment ?? true;
   const windows = fakeWindows();
   let session = 0;
-  const { router, login } = createBackground({
+  const { router: background, login } = createBackground({
     self: { id: EXT_ID, baseUrl: BASE },
     extensionVersion: '0.1.0',
     loopbackDevelopment,
@@ -239,6 +239,18 @@ export function harness(options: HarnessOptions = {}) {
     newSessionId: () => `00000000-0000-4000-8000-${String(++session).padStart(12, '0')}`,
   });
 
+  // A login travels over its own port in the browser (login-port.ts); here each one gets an abort
+  // controller standing for that port, which a test aborts to play the page going away.
+  const loginPorts: AbortController[] = [];
+  const router = (message: unknown, sender: MessageSenderInfo): Promise<RuntimeReply<unknown>> => {
+    const isLogin =
+      typeof message === 'object' && message !== null && 'kind' in message && message.kind === 'page-authenticate';
+    if (!isLogin) return background(message, sender);
+    const port = new AbortController();
+    loginPorts.push(port);
+    return background(message, sender, port.signal);
+  };
+
   const fromPage = (url: string, tabId = 1, extra: Partial<MessageSenderInfo> = {}): MessageSenderInfo => ({
     id: EXT_ID,
     url,
@@ -251,6 +263,9 @@ export function harness(options: HarnessOptions = {}) {
 
   return {
     router,
+    /** The background's router as `runtime.onMessage` calls it: no login port. */
+    background,
+    loginPorts,
     record,
     windows,
     login,

@@ -264,22 +264,127 @@ describe('background: where a request comes from', () => {
 });
 
 describe('background: one login per tab', () => {
-  it('a second login from the same tab gets ERR_HPKI_BUSY; another tab may proceed', async () => {
+  it('one login in the whole browser: the same tab and any other tab get ERR_HPKI_BUSY, one window', async () => {
     const h = harness();
     const first = h.router(authenticate, h.fromPage(`${SITE}/`, 1));
     const win = await h.pinWindow(0);
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`, 1)), 'ERR_HPKI_BUSY');
-    const second = h.router(authenticate, h.fromPage(`${SITE}/`, 2));
-    const win2 = await h.pinWindow(1);
-    await win2.cancel();
-    expectError(await second, 'ERR_HPKI_USER_CANCELLED');
+    for (const tab of [2, 3, 4, 5])
+      expectError(await h.router(authenticate, h.fromPage(`${SITE}/`, tab)), 'ERR_HPKI_BUSY');
+    expect(h.windows.opened).toHaveLength(1);
+    expect(h.record.connects).toBe(1);
     await win.submit('1234');
     expect(await first).toMatchObject({ ok: true });
-    // Once done, the tab may log in again.
-    const third = h.router(authenticate, h.fromPage(`${SITE}/`, 1));
-    const win3 = await h.pinWindow(2);
-    await win3.submit('1234');
-    expect(await third).toMatchObject({ ok: true });
+    // Once done, any tab may log in again.
+    const next = h.router(authenticate, h.fromPage(`${SITE}/`, 2));
+    const win2 = await h.pinWindow(1);
+    await win2.submit('1234');
+    expect(await next).toMatchObject({ ok: true });
+  });
+
+  it('accepts a login only over its own port, never as a plain runtime message', async () => {
+    const h = harness();
+    expectError(await h.background(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INVALID_ARGUMENT');
+    expect(h.record.connects).toBe(0);
+  });
+});
+
+describe('background: the page goes away', () => {
+  it('navigating, reloading or closing the page (its port gone) closes the PIN window and stops the host', async () => {
+    const h = harness();
+    const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    const win = await h.pinWindow();
+    h.loginPorts[0]!.abort();
+    expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    expect(h.windows.removed).toEqual([win.id]);
+    expect(h.record.disconnects).toBe(1);
+    // Nobody cancelled on purpose: the tab's next login needs no cool-down.
+    const again = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    await (await h.pinWindow(1)).submit('1234');
+    expect(await again).toMatchObject({ ok: true });
+  });
+
+  it('a page gone before the card was read opens no window at all', async () => {
+    const h = harness({ host: { script: { ...cardScript(), 'get-certificate': () => 'silent' } } });
+    const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    await vi.waitFor(() => expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']));
+    h.loginPorts[0]!.abort();
+    expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    expect(h.windows.opened).toEqual([]);
+    expect(h.record.disconnects).toBe(1);
+  });
+});
+
+describe('background: a page that re-asks after every cancel', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('waits a growing cool-down before the same tab gets a new window', async () => {
+    const h = harness();
+    const cancelOnce = async (n: number): Promise<void> => {
+      const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 4));
+      const win = await h.pinWindow(n);
+      await win.cancel();
+      expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    };
+    await cancelOnce(0);
+    // 1 s after the first cancel, 2 s after the second, 4 s after the third.
+    for (const [n, wait] of [
+      [1, 1_000],
+      [2, 2_000],
+      [3, 4_000],
+    ] as const) {
+      const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 4));
+      await vi.advanceTimersByTimeAsync(wait - 50);
+      expect(h.windows.opened).toHaveLength(n);
+      await vi.advanceTimersByTimeAsync(100);
+      await vi.waitFor(() => expect(h.windows.opened).toHaveLength(n + 1));
+      const win = await h.pinWindow(n);
+      await win.cancel();
+      expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    }
+    // Another tab is not held back by this one's cool-down.
+    vi.useRealTimers();
+    const other = h.router(authenticate, h.fromPage(`${SITE}/`, 5));
+    await vi.waitFor(() => expect(h.windows.opened).toHaveLength(5));
+    await (await h.pinWindow(4)).submit('1234');
+    expect(await other).toMatchObject({ ok: true });
+  });
+});
+
+describe('background: status without a user action', () => {
+  it('forty status calls share one host session, and every call is answered', async () => {
+    const h = harness();
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`, 10 + i))),
+    );
+    expect(replies.every((r) => r.ok && (r.value as { cardPresent: boolean }).cardPresent)).toBe(true);
+    expect(h.record.connects).toBe(1);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['status']);
+  });
+
+  it("the popup's look and the pages' status never run two status hosts at once", async () => {
+    let most = 0;
+    const h = harness({
+      host: {
+        script: {
+          ...cardScript(),
+          status: () => {
+            most = Math.max(most, h.record.connects - h.record.disconnects);
+            return { result: { readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }] } };
+          },
+        },
+      },
+    });
+    const popup = { id: EXT_ID, url: `${BASE}popup.html` };
+    await Promise.all([
+      h.router({ kind: 'overview' }, popup),
+      h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`)),
+      h.router({ kind: 'overview' }, popup),
+    ]);
+    expect(h.record.connects).toBe(3);
+    expect(h.record.disconnects).toBe(3);
+    expect(most).toBe(1);
   });
 });
 

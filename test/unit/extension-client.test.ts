@@ -74,6 +74,7 @@ function withBridge(backend: Partial<BridgeBackend>) {
           cardPresent: true,
         })),
       authenticate: backend.authenticate ?? (async () => ({ token: TOKEN })),
+      hasUserActivation: () => true,
     },
     createLoginLock(),
     localize,

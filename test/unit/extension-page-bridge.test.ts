@@ -66,7 +66,7 @@ function deferred<T>(): Deferred<T> {
 
 const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja', 'page');
 
-function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN) {
+function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN, uiLang: Lang = 'ja') {
   const win = fakeWindow(ownOrigin);
   const calls: Array<{ challenge: string; options: unknown }> = [];
   const full: BridgeBackend = {
@@ -77,9 +77,10 @@ function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN) {
         calls.push({ challenge, options });
         return { token: TOKEN };
       }),
+    hasUserActivation: backend.hasUserActivation ?? (() => true),
   };
   const lock = createLoginLock();
-  const uninstall = installPageBridge(win, full, lock, localize);
+  const uninstall = installPageBridge(win, full, lock, localize, uiLang);
   return { win, calls, lock, uninstall };
 }
 
@@ -240,6 +241,50 @@ describe('page bridge: ack, result, error', () => {
           '予期しないエラーが発生しました。もう一度お試しください。詳しい内容は、ツールバーの HPKIログイン ボタンから確認できます。',
       },
     });
+  });
+});
+
+describe('page bridge: a login needs a user action', () => {
+  it('refuses authenticate without a transient user activation, before anything reaches the background', async () => {
+    let active = false;
+    const { win, calls, lock } = setup({ hasUserActivation: () => active }, ORIGIN, 'en');
+    win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE });
+    win.deliver({ hpkiLogin: 1, id: 'a2', action: 'authenticate', challenge: CHALLENGE, options: { lang: 'ja' } });
+    await flush();
+    expect(win.posted.filter((p) => p.message.type === 'error').map((p) => p.message)).toEqual([
+      {
+        hpkiLogin: 1,
+        id: 'a1',
+        type: 'error',
+        error: {
+          code: 'ERR_HPKI_INVALID_ARGUMENT',
+          message: 'A login can only start from something the user does on the page, such as pressing a button.',
+        },
+      },
+      {
+        hpkiLogin: 1,
+        id: 'a2',
+        type: 'error',
+        error: {
+          code: 'ERR_HPKI_INVALID_ARGUMENT',
+          message: 'ログインは、ページ上のボタンを押すなど、利用者の操作をきっかけにしてのみ始められます。',
+        },
+      },
+    ]);
+    expect(calls).toEqual([]);
+    expect(lock.held).toBe(false);
+
+    active = true;
+    win.deliver({ hpkiLogin: 1, id: 'a3', action: 'authenticate', challenge: CHALLENGE });
+    await flush();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not ask for one for status', async () => {
+    const { win } = setup({ hasUserActivation: () => false });
+    win.deliver({ hpkiLogin: 1, id: 's1', action: 'status' });
+    await flush();
+    expect(win.posted.map((p) => p.message.type)).toEqual(['ack', 'result']);
   });
 });
 
