@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { HpkiError, isClientErrorCode, toHpkiError } from '../../protocol/errors.js';
 import {
   type HostErrorResponse,
+  type HostEventBody,
   type HostRequest,
   type HostResponse,
   hostRequestSchema,
@@ -10,8 +11,10 @@ import {
 } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';
+import { runFindCards } from '../commands/find-cards.js';
 import { runGetCertificate } from '../commands/get-certificate.js';
 import { runStatus } from '../commands/status.js';
+import type { CardPresence } from '../presence/card-presence.js';
 
 /**
  * Turns one decoded message into one response. Requests are validated with the schema first; a
@@ -37,9 +40,40 @@ function describeIssues(error: z.core.$ZodError): string {
   return `invalid request: ${path === '' ? 'message' : path} (${issue.code})`;
 }
 
-async function execute(request: HostRequest, getBackend: () => Promise<CardBackend>): Promise<HostResponse> {
+/** What a request may use beyond the card: the session's events, card presence and its end. */
+export interface SessionContext {
+  /** Writes an event frame; with `forRequest`, it carries that request's id. */
+  emit(event: HostEventBody, forRequest?: RequestId): void;
+  presence(): Promise<CardPresence | undefined>;
+  /** Replaces the session's card watch (undefined: none). */
+  setWatch(stop: (() => void) | undefined): void;
+  /** Aborts when the session ends. */
+  signal: AbortSignal;
+}
+
+async function execute(
+  request: HostRequest,
+  getBackend: () => Promise<CardBackend>,
+  session: SessionContext | undefined,
+): Promise<HostResponse> {
   const backend = await getBackend();
   switch (request.command) {
+    case 'find-cards': {
+      session?.setWatch(undefined);
+      const presence = await session?.presence();
+      const result = await runFindCards(backend, request.params ?? {}, {
+        presence,
+        emit: (event) => session?.emit(event, request.id),
+        signal: session?.signal ?? new AbortController().signal,
+      });
+      return { id: request.id, result };
+    }
+    case 'watch-card': {
+      const presence = await session?.presence();
+      const reader = request.params.reader;
+      session?.setWatch(presence?.watchRemoval(reader, () => session.emit({ type: 'card-removed', reader })));
+      return { id: request.id, result: {} };
+    }
     case 'status':
       return { id: request.id, result: await runStatus(backend) };
     case 'get-certificate':
@@ -58,11 +92,12 @@ export async function dispatch(
   message: unknown,
   getBackend: () => Promise<CardBackend>,
   log?: (line: string) => void,
+  session?: SessionContext,
 ): Promise<HostResponse> {
   const parsed = hostRequestSchema.safeParse(message);
   if (!parsed.success) return invalid(idOf(message), describeIssues(parsed.error));
   try {
-    return await execute(parsed.data, getBackend);
+    return await execute(parsed.data, getBackend, session);
   } catch (err) {
     const error = toHpkiError(err);
     // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
