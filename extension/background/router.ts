@@ -47,7 +47,13 @@ export type Router = (
 ) => Promise<RuntimeReply<unknown>>;
 
 const PAGE_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-status', 'page-authenticate']);
-const PIN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['pin-open', 'pin-submit', 'pin-cancel']);
+const PIN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set([
+  'pin-open',
+  'pin-watch',
+  'pin-choose',
+  'pin-submit',
+  'pin-cancel',
+]);
 
 function allowed(kind: RuntimeRequest['kind'], sender: SenderKind): boolean {
   if (PAGE_KINDS.has(kind)) return sender.kind === 'content';
@@ -90,6 +96,11 @@ export function createRouter(deps: RouterDeps): Router {
       }
       case 'pin-open':
         return deps.prompts.model(request.session);
+      case 'pin-watch':
+        return deps.prompts.watch(request.session, request.after);
+      case 'pin-choose':
+        deps.prompts.choose(request.session, request.reader);
+        return null;
       case 'pin-submit':
         return deps.prompts.submit(request.session, request.pin);
       case 'pin-cancel':

@@ -115,7 +115,7 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       await page.click('[data-hpki-login="button"]');
 
       const pin = await browser.waitForExtensionPage('pin.html');
-      await pin.waitForSelector('input[name="pin"]');
+      await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
       await expect.poll(() => pin.text('[data-hpki-login="origin"]')).toContain(portal.origin);
       // Who asks: the origin's host, large and first; the descriptor's name after it, as the site's words.
       expect(await pin.text('#site-host')).toBe(new URL(portal.origin).host);
@@ -164,7 +164,7 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
 
       const pending = callPageApi(page, { action: 'authenticate', challenge: await fetchChallenge(page) });
       const pin = await browser.waitForExtensionPage('pin.html');
-      await pin.waitForSelector('input[name="pin"]');
+      await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
       await pin.fill('input[name="pin"]', PIN);
       await pin.clickClosing('button[type="submit"]');
       const result = await pending;

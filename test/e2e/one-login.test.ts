@@ -147,7 +147,7 @@ describe('one login at a time in Chromium', () => {
     const first = await loginPage();
     await first.click('[data-hpki-login="button"]');
     const pin = await browser.waitForExtensionPage('pin.html');
-    await pin.waitForSelector('input[name="pin"]');
+    await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
     expect(hostProcesses()).toBe(1);
 
     const second = await loginPage();
@@ -165,7 +165,7 @@ describe('one login at a time in Chromium', () => {
     const page = await loginPage();
     await page.click('[data-hpki-login="button"]');
     const pin = await browser.waitForExtensionPage('pin.html');
-    await pin.waitForSelector('input[name="pin"]');
+    await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
     await page.goto(`${portal.origin}/?elsewhere`);
     await pin.waitForClose(2_000);
     expect(await browser.openExtensionPages('pin.html')).toBe(0);

@@ -24,7 +24,7 @@ describe('background: a login from end to end', () => {
     const pending = h.router(authenticate, h.fromPage(`${SITE}/login?next=%2F`));
     const win = await h.pinWindow();
 
-    expect(await win.open()).toEqual({
+    expect(await win.pinModel()).toEqual({
       ok: true,
       value: {
         siteName: 'Stored name',
@@ -40,7 +40,7 @@ describe('background: a login from end to end', () => {
 
     expect(await win.submit('9999')).toEqual({ ok: true, value: { outcome: 'retry', retriesLeft: 14 } });
     expect(h.windows.removed).toEqual([]);
-    expect(await win.open()).toMatchObject({ ok: true, value: { retriesLeft: 14 } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { retriesLeft: 14 } });
 
     expect(await win.submit('1234')).toEqual({ ok: true, value: { outcome: 'done' } });
     expect(await pending).toEqual({ ok: true, value: { token: TOKEN } });
@@ -53,6 +53,7 @@ describe('background: a login from end to end', () => {
       challenge: CHALLENGE,
       pin: '1234',
       certificateSha256: bytesToHex(sha256Bytes(EE_DER)),
+      reader: 'Virtual PCD 00 00',
     });
     // One native port for the whole login, closed at the end.
     expect(h.record.connects).toBe(1);
@@ -66,7 +67,7 @@ describe('background: a login from end to end', () => {
     expect(await win.submit('0000')).toEqual({ ok: true, value: { outcome: 'blocked' } });
     expectError(await pending, 'ERR_HPKI_PIN_BLOCKED');
     expect(h.windows.removed).toEqual([]);
-    expect(await win.open()).toMatchObject({ ok: true, value: { retriesLeft: 0 } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { retriesLeft: 0 } });
   });
 
   it('opens the window for an already locked card without asking the host to verify anything', async () => {
@@ -74,7 +75,8 @@ describe('background: a login from end to end', () => {
     const reply = await h.router(authenticate, h.fromPage(`${SITE}/`));
     expectError(reply, 'ERR_HPKI_PIN_BLOCKED');
     expect(h.windows.opened).toHaveLength(1);
-    expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']);
+    expect(h.windows.removed).toEqual([]);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']);
   });
 
   it('closing the PIN window cancels the login', async () => {
@@ -83,7 +85,7 @@ describe('background: a login from end to end', () => {
     const win = await h.pinWindow();
     h.windows.userCloses(win.id);
     expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
-    expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards', 'watch-card']);
   });
 
   it('the cancel button cancels the login and closes the window', async () => {
@@ -121,13 +123,16 @@ describe('background: a login from end to end', () => {
     expectError(await pending, 'ERR_HPKI_CARD_CHANGED');
   });
 
-  it('refuses a card that is not an HPKI card before opening any window', async () => {
+  it('a card that is not an HPKI card: the window says so and stays open, nothing is signed', async () => {
     const answer = certificateAnswer() as { result: Record<string, unknown> };
     const h = harness({
       host: { script: { 'get-certificate': () => ({ result: { ...answer.result, cardType: 'jpki' } }) } },
     });
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_UNSUPPORTED_CARD');
-    expect(h.windows.opened).toEqual([]);
+    const win = await h.pinWindow();
+    expect(await win.stage('error')).toMatchObject({ stage: { error: { code: 'ERR_HPKI_UNSUPPORTED_CARD' } } });
+    expect(h.windows.removed).toEqual([]);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']);
   });
 });
 
@@ -150,7 +155,7 @@ describe('background: where a request comes from', () => {
       h.fromPage('https://portal.example.jp:8443/a/b', 1, { origin: 'https://portal.example.jp:8443' }),
     );
     const win = await h.pinWindow();
-    expect(await win.open()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
     await win.submit('1234');
     await pending;
     expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.origin).toBe(
@@ -203,7 +208,7 @@ describe('background: where a request comes from', () => {
     const dev = harness({ descriptors: { 'http://localhost:8080': descriptor } });
     const pending = dev.router(authenticate, dev.fromPage('http://localhost:8080/login'));
     const win = await dev.pinWindow();
-    expect(await win.open()).toMatchObject({
+    expect(await win.pinModel()).toMatchObject({
       ok: true,
       value: { siteName: '晴れやかネット', origin: 'http://localhost:8080', roles: ['Medical Doctor'] },
     });
@@ -304,13 +309,15 @@ describe('background: the page goes away', () => {
     expect(await again).toMatchObject({ ok: true });
   });
 
-  it('a page gone before the card was read opens no window at all', async () => {
-    const h = harness({ host: { script: { ...cardScript(), 'get-certificate': () => 'silent' } } });
+  it('a page gone while the card is being read: the window that opened on the click closes', async () => {
+    const h = harness({ host: { script: { ...cardScript(), 'find-cards': () => 'silent' } } });
     const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
-    await vi.waitFor(() => expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']));
+    const win = await h.pinWindow();
+    expect(await win.stage('reading')).toMatchObject({ origin: SITE });
+    await vi.waitFor(() => expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']));
     h.loginPorts[0]!.abort();
     expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
-    expect(h.windows.opened).toEqual([]);
+    expect(h.windows.removed).toEqual([win.id]);
     expect(h.record.disconnects).toBe(1);
   });
 });
