@@ -147,6 +147,23 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     for (const c of served.splice(0)) await c.stop();
   });
 
+  it('a My Number card: the window says it is not an HPKI card, and nothing is signed', async () => {
+    const myNumber = join(dir, 'jpki.card');
+    await createCardFile(myNumber, pki, ['--kind', 'jpki']);
+    const card = await serve(myNumber);
+    const page = await loginPage();
+    await page.click('[data-hpki-login="button"]');
+    const pin = await browser.waitForExtensionPage('pin.html');
+    await pin.waitForSelector(STATE('error'), 20_000);
+    expect(await pin.text('body')).toContain('医師資格証（HPKIカード）ではありません');
+    expect(await pin.count('input[name="pin"]:not([hidden])')).toBe(0);
+    await pin.clickClosing('[data-hpki-login="cancel"]');
+    await pin.waitForClose();
+    expect(new URL(await page.href()).pathname).toBe('/');
+    await page.close();
+    await pull(card);
+  });
+
   it('a native host that is not installed: the window opens in error and says what to do', async () => {
     // A fresh profile with no host registered for it.
     const bare = await launchWithExtension({});
