@@ -24,8 +24,21 @@ export interface FindCardsContext {
   signal: AbortSignal;
 }
 
-async function listOrNone(backend: CardBackend): Promise<{ readers: ReaderStatus[]; noReader: HpkiError | undefined }> {
+/**
+ * The readers and their cards. From the reader service alone where it can tell (a card's type is
+ * then learned by reading it, which find-cards does anyway), else from the backend's listing.
+ */
+async function listOrNone(
+  backend: CardBackend,
+  presence: CardPresence | undefined,
+): Promise<{ readers: ReaderStatus[]; noReader: HpkiError | undefined }> {
   try {
+    if (presence?.presentReaders !== undefined) {
+      const { readers, withCard } = await presence.presentReaders();
+      if (readers === 0)
+        return { readers: [], noReader: new HpkiError('ERR_HPKI_NO_READER', 'no smart card reader is connected') };
+      return { readers: withCard.map((name) => ({ name, cardPresent: true, cardType: null })), noReader: undefined };
+    }
     return { readers: await backend.listReaders(), noReader: undefined };
   } catch (err) {
     const error = toHpkiError(err);
@@ -37,7 +50,8 @@ async function listOrNone(backend: CardBackend): Promise<{ readers: ReaderStatus
 async function readAll(backend: CardBackend, present: ReaderStatus[]): Promise<FindCardsResult> {
   const result: FindCardsResult = { cards: [], others: [] };
   for (const reader of present) {
-    if (reader.cardType !== 'hpki' || result.cards.length >= MAX_CARD_CHOICES) {
+    // A type not known yet (cardType null) is learned by reading the card.
+    if ((reader.cardType !== 'hpki' && reader.cardType !== null) || result.cards.length >= MAX_CARD_CHOICES) {
       result.others.push({ reader: reader.name, cardType: reader.cardType ?? 'unknown' });
       continue;
     }
@@ -47,11 +61,17 @@ async function readAll(backend: CardBackend, present: ReaderStatus[]): Promise<F
       const error = toHpkiError(err);
       // Pulled between the listing and the read: as if it had not been there.
       if (error.code === 'ERR_HPKI_NO_CARD' || error.code === 'ERR_HPKI_CARD_REMOVED') continue;
-      if (error.code === 'ERR_HPKI_UNSUPPORTED_CARD') result.others.push({ reader: reader.name, cardType: 'unknown' });
+      if (error.code === 'ERR_HPKI_UNSUPPORTED_CARD')
+        result.others.push({ reader: reader.name, cardType: reader.cardType ?? unsupportedType(error) });
       else throw error;
     }
   }
   return result;
+}
+
+/** What the driver said the refused card is (it names a My Number card). */
+function unsupportedType(error: HpkiError): 'jpki' | 'unknown' {
+  return /my number/i.test(error.message) ? 'jpki' : 'unknown';
 }
 
 export async function runFindCards(
@@ -63,7 +83,7 @@ export async function runFindCards(
   let told = false;
   let unready = 0;
   for (;;) {
-    const { readers, noReader } = await listOrNone(backend);
+    const { readers, noReader } = await listOrNone(backend, context.presence);
     const present = readers.filter((r) => r.cardPresent);
     if (present.some((r) => r.cardType === 'unknown') && unready < UNREADY_RETRIES) {
       unready++;
@@ -72,6 +92,12 @@ export async function runFindCards(
     }
     if (present.length > 0) {
       const found = await readAll(backend, present);
+      // A card that did not answer as any known card right after it came in is asked again.
+      if (found.cards.length === 0 && found.others.some((o) => o.cardType === 'unknown') && unready < UNREADY_RETRIES) {
+        unready++;
+        await sleep(UNREADY_PAUSE_MS);
+        continue;
+      }
       if (found.cards.length > 0 || found.others.length > 0) return found;
     }
     const left = deadline - Date.now();

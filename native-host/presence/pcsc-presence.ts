@@ -1,4 +1,4 @@
-import { loadPcscFactory } from '../transport/pcsc-context.js';
+import { loadPcscFactory, openPcscContext } from '../transport/pcsc-context.js';
 import type { PcscContext, PcscFactory, PcscReader } from '../transport/pcsclite-types.js';
 import type { CardPresence } from './card-presence.js';
 
@@ -53,6 +53,18 @@ export function createPcscPresence(options: { factory?: PcscFactory } = {}): Car
   const contextFactory = (): PcscFactory => (factory ??= loadPcscFactory());
 
   return {
+    async presentReaders() {
+      const context = await openPcscContext(contextFactory());
+      try {
+        return {
+          readers: context.readers.length,
+          withCard: context.readers.filter((r) => r.cardPresent).map((r) => r.reader.name),
+        };
+      } finally {
+        context.close();
+      }
+    },
+
     waitForCard(signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal.aborted) {
