@@ -77,10 +77,47 @@ export const authenticateRequestSchema = z.strictObject({
   params: authenticateParamsSchema,
 });
 
+/** The longest a `find-cards` may wait for a card (the PIN window's own limit). */
+export const MAX_CARD_WAIT_MS = 600_000;
+/** The most HPKI cards one `find-cards` reads and offers for a choice. */
+export const MAX_CARD_CHOICES = 8;
+
+export const findCardsParamsSchema = z.strictObject({
+  /**
+   * With no card in any reader, wait this long for one (PC/SC reader status changes, not polling
+   * the card), telling the caller first with a `waiting-for-card` event. 0 or absent: do not wait.
+   */
+  waitMs: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_CARD_WAIT_MS))),
+});
+export type FindCardsParams = z.infer<typeof findCardsParamsSchema>;
+
+/**
+ * `find-cards`: every card in every reader, the HPKI ones read as `get-certificate` reads one (so a
+ * single card needs no second read), the others only named with their type (a My Number card).
+ */
+export const findCardsRequestSchema = z.strictObject({
+  id: requestIdSchema,
+  command: z.literal('find-cards'),
+  params: z.optional(findCardsParamsSchema),
+});
+
+/**
+ * `watch-card`: answered at once; afterwards, when the card leaves `reader`, the host sends one
+ * `card-removed` event frame (without an id). A later `watch-card` or `find-cards` replaces the
+ * watch; it ends with the session.
+ */
+export const watchCardRequestSchema = z.strictObject({
+  id: requestIdSchema,
+  command: z.literal('watch-card'),
+  params: z.strictObject({ reader: readerName }),
+});
+
 export const hostRequestSchema = z.discriminatedUnion('command', [
   statusRequestSchema,
   getCertificateRequestSchema,
   authenticateRequestSchema,
+  findCardsRequestSchema,
+  watchCardRequestSchema,
 ]);
 export type HostRequest = z.infer<typeof hostRequestSchema>;
 export type HostCommand = HostRequest['command'];
@@ -139,17 +176,53 @@ export const authenticateResultSchema = z.strictObject({
 });
 export type AuthenticateResult = z.infer<typeof authenticateResultSchema>;
 
+export const findCardsResultSchema = z.strictObject({
+  /** The HPKI cards, one per reader, as `get-certificate` describes each. */
+  cards: z.array(getCertificateResultSchema).check(z.maxLength(MAX_CARD_CHOICES)),
+  /** Readers holding a card that is not an HPKI card (or could not be read). */
+  others: z
+    .array(z.strictObject({ reader: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)), cardType: cardTypeSchema }))
+    .check(z.maxLength(MAX_READERS)),
+});
+export type FindCardsResult = z.infer<typeof findCardsResultSchema>;
+
+export const watchCardResultSchema = z.strictObject({});
+export type WatchCardResult = z.infer<typeof watchCardResultSchema>;
+
 export interface HostResultMap {
   status: StatusResult;
   'get-certificate': GetCertificateResult;
   authenticate: AuthenticateResult;
+  'find-cards': FindCardsResult;
+  'watch-card': WatchCardResult;
 }
 
 const resultSchemas: { [C in HostCommand]: z.ZodMiniType<HostResultMap[C]> } = {
   status: statusResultSchema,
   'get-certificate': getCertificateResultSchema,
   authenticate: authenticateResultSchema,
+  'find-cards': findCardsResultSchema,
+  'watch-card': watchCardResultSchema,
 };
+
+// ── host → browser events ──────────────────────────────────────────────────────────────────────
+
+/**
+ * An event frame: `{"id": <request id>, "event": …}` before the result of the request it belongs to
+ * (`waiting-for-card` during `find-cards`), or `{"event": …}` with no id for what happens between
+ * requests (`card-removed` after `watch-card`). Answers still come in the order of their requests.
+ */
+export const hostEventSchema = z.strictObject({
+  id: z.optional(requestIdSchema),
+  event: z.discriminatedUnion('type', [
+    /** No card in any reader (or no reader): the host waits for one. */
+    z.strictObject({ type: z.literal('waiting-for-card') }),
+    /** The watched card left its reader. */
+    z.strictObject({ type: z.literal('card-removed'), reader: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)) }),
+  ]),
+});
+export type HostEvent = z.infer<typeof hostEventSchema>;
+export type HostEventBody = HostEvent['event'];
 
 // ── host → browser frames ───────────────────────────────────────────────────────────────────────
 

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from './challenge.js';
 import { wireErrorSchema } from './errors.js';
-import { MAX_READERS, readerStatusSchema } from './messages.js';
 import { sameOriginPathSchema } from './origin.js';
 import { MAX_USER_TIMEOUT_MS, MIN_USER_TIMEOUT_MS } from './timeouts.js';
 import { tokenSchema } from './token.js';
@@ -39,13 +38,18 @@ export const pageRequestSchema = z.discriminatedUnion('action', [
 ]);
 export type PageRequest = z.infer<typeof pageRequestSchema>;
 
-/** `status` for the page: versions and readers. */
+/**
+ * `status` for the page: whether the extension, the host and a card are there, and nothing more. A
+ * page may ask without any user action, so it learns no reader names and no card types (which
+ * would tell it, for one, that a My Number card sits in the reader); the toolbar popup shows those.
+ */
 export const pageStatusResultSchema = z.strictObject({
   /** The extension's version. */
   extension: z.string().check(z.maxLength(64)),
   /** The native host's version, or null when it is not installed or failed to start. */
   host: z.nullable(z.string().check(z.maxLength(64))),
-  readers: z.array(readerStatusSchema).check(z.maxLength(MAX_READERS)),
+  /** Whether some reader holds a card (of any kind). */
+  cardPresent: z.boolean(),
 });
 export type PageStatusResult = z.infer<typeof pageStatusResultSchema>;
 

@@ -1,8 +1,10 @@
 import type { Runtime } from 'webextension-polyfill';
 import browser from 'webextension-polyfill';
 import { langFromTag } from '../shared/i18n.js';
+import { LOGIN_PORT_NAME } from '../shared/runtime-messages.js';
 import { createBackground } from './create-background.js';
 import { createDescriptorFetcher } from './descriptor-fetch.js';
+import { serveLoginPort } from './login-port.js';
 import { PIN_PAGE } from './sender.js';
 
 /** The service worker (Chrome, Edge) or event page (Firefox): wires the browser's APIs to the parts. */
@@ -27,6 +29,10 @@ const { router, login, registry, intents } = createBackground({
 
 // Listeners are added synchronously at start, as a service worker that wakes for an event requires.
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => router(message, sender));
+browser.runtime.onConnect.addListener((port: Runtime.Port) => {
+  if (port.name === LOGIN_PORT_NAME) serveLoginPort(port, router);
+  else port.disconnect();
+});
 browser.tabs.onRemoved.addListener((tabId) => login.cancelTab(tabId));
 browser.permissions.onAdded.addListener((granted) => void intents.granted(granted.origins ?? []));
 browser.permissions.onRemoved.addListener(() => void registry.sync().catch(() => undefined));

@@ -2,13 +2,16 @@ import type { ClientErrorCode } from '../../protocol/errors.js';
 import { errorFromWire, HpkiError } from '../../protocol/errors.js';
 import type {
   AuthenticateParams,
+  FindCardsParams,
   HelloMessage,
   HostCommand,
+  HostEventBody,
   HostResultMap,
   RequestId,
 } from '../../protocol/messages.js';
 import {
   helloSchema,
+  hostEventSchema,
   MAX_BROWSER_MESSAGE_BYTES,
   MAX_HOST_MESSAGE_BYTES,
   NATIVE_HOST_NAME,
@@ -41,11 +44,21 @@ export interface HostParamsMap {
   status: undefined;
   'get-certificate': { reader?: string } | undefined;
   authenticate: AuthenticateParams;
+  'find-cards': FindCardsParams | undefined;
+  'watch-card': { reader: string };
 }
 
 export interface HostSession {
   readonly hello: HelloMessage['hello'];
-  request<C extends HostCommand>(command: C, params: HostParamsMap[C], timeoutMs?: number): Promise<HostResultMap[C]>;
+  /** `onEvent` hears the event frames that carry this request's id, before its answer. */
+  request<C extends HostCommand>(
+    command: C,
+    params: HostParamsMap[C],
+    timeoutMs?: number,
+    onEvent?: (event: HostEventBody) => void,
+  ): Promise<HostResultMap[C]>;
+  /** Hears the event frames that carry no id (`card-removed` after `watch-card`). */
+  onEvent(listener: (event: HostEventBody) => void): void;
   close(): void;
 }
 
@@ -55,6 +68,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: HpkiError) => void;
   timer: ReturnType<typeof setTimeout>;
+  onEvent: ((event: HostEventBody) => void) | undefined;
 }
 
 function hostError(code: ClientErrorCode, message: string): HpkiError {
@@ -93,6 +107,7 @@ export function openHostSession(
     let closed = false;
     let nextId = 1;
     const queue: Pending[] = [];
+    const eventListeners: Array<(event: HostEventBody) => void> = [];
 
     const helloTimer = setTimeout(
       () => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `no hello from the native host within ${helloTimeoutMs} ms`)),
@@ -136,7 +151,30 @@ export function openHostSession(
       resolveSession(session);
     }
 
+    function onEvent(value: unknown): void {
+      const parsed = hostEventSchema.safeParse(value);
+      if (!parsed.success) {
+        fail(hostError('ERR_HPKI_INTERNAL', 'malformed event frame from the native host'));
+        return;
+      }
+      const { id, event } = parsed.data;
+      if (id === undefined) {
+        for (const listener of eventListeners) listener(event);
+        return;
+      }
+      const head = queue[0];
+      if (head === undefined || head.id !== id) {
+        fail(hostError('ERR_HPKI_INTERNAL', 'the native host sent an event for a request that is not pending'));
+        return;
+      }
+      head.onEvent?.(event);
+    }
+
     function onAnswer(value: unknown): void {
+      if (typeof value === 'object' && value !== null && 'event' in value) {
+        onEvent(value);
+        return;
+      }
       const head = queue[0];
       if (head === undefined) {
         fail(hostError('ERR_HPKI_INTERNAL', 'the native host answered a request that was not made'));
@@ -178,10 +216,14 @@ export function openHostSession(
         if (hello === undefined) throw new Error('no hello yet');
         return hello;
       },
+      onEvent(listener) {
+        eventListeners.push(listener);
+      },
       request<C extends HostCommand>(
         command: C,
         params: HostParamsMap[C],
         timeoutMs = HOST_COMMAND_TIMEOUT_MS,
+        onEvent?: (event: HostEventBody) => void,
       ): Promise<HostResultMap[C]> {
         return new Promise<HostResultMap[C]>((resolve, reject) => {
           if (closed) {
@@ -210,7 +252,7 @@ export function openHostSession(
             timeoutMs,
           );
           // The answer's shape is checked against `command` by parseHostResponse before resolving.
-          queue.push({ id, command, resolve: resolve as (value: unknown) => void, reject, timer });
+          queue.push({ id, command, resolve: resolve as (value: unknown) => void, reject, timer, onEvent });
           try {
             port.postMessage(message);
           } catch (err) {

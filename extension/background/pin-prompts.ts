@@ -1,5 +1,11 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { PinSubmitOutcome, PinWindowModel } from '../shared/runtime-messages.js';
+import type {
+  PinAsker,
+  PinStage,
+  PinSubmitOutcome,
+  PinWindowModel,
+  PinWindowView,
+} from '../shared/runtime-messages.js';
 
 /**
  * The PIN windows: one extension window per login, and the meeting point between the login flow
@@ -29,7 +35,13 @@ export interface PinSubmission {
 export interface PinPrompt {
   /** Waits for the user's PIN; rejects with ERR_HPKI_USER_CANCELLED or ERR_HPKI_USER_TIMEOUT. */
   nextPin(): Promise<PinSubmission>;
-  /** Updates what a reloaded window would show. */
+  /** Aborts, with the HpkiError as its reason, when the window is closed, cancelled or times out. */
+  readonly ended: AbortSignal;
+  /** Shows another stage (reading, insert-card, choose-card, pin, error). */
+  show(stage: PinStage): void;
+  /** Waits for the reader of the card the user chooses (stage choose-card). */
+  nextChoice(): Promise<string>;
+  /** Updates the card's model in the pin stage. */
   update(patch: Partial<PinWindowModel>): void;
   /** Ends the prompt from the login side; `keepOpen` leaves the window showing its last message. */
   finish(keepOpen?: boolean): void;
@@ -37,9 +49,14 @@ export interface PinPrompt {
 }
 
 export interface PinPrompts {
-  open(model: PinWindowModel, timeoutMs: number): Promise<PinPrompt>;
-  /** For the window: what to show. */
-  model(session: string): PinWindowModel;
+  /** Opens the window at once, in stage `reading`, naming who asks. */
+  open(asker: PinAsker, timeoutMs: number): Promise<PinPrompt>;
+  /** For the window: what to show now. */
+  model(session: string): PinWindowView;
+  /** For the window: the view once its version is above `after`. */
+  watch(session: string, after: number): Promise<PinWindowView>;
+  /** For the window: the card chosen in stage choose-card. */
+  choose(session: string, reader: string): void;
   /** For the window: the PIN typed; resolves when the login flow has an outcome. */
   submit(session: string, pin: string): Promise<PinSubmitOutcome>;
   /** For the window's cancel button. */
@@ -63,7 +80,9 @@ interface Waiter {
 
 interface Session {
   id: string;
-  model: PinWindowModel;
+  view: PinWindowView;
+  watchers: Array<{ after: number; resolve: (view: PinWindowView) => void; reject: (err: HpkiError) => void }>;
+  chooser: ((reader: string) => void) | undefined;
   windowId: number | undefined;
   timeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,6 +91,7 @@ interface Session {
   early: PinSubmission | undefined;
   inFlight: boolean;
   ended: HpkiError | undefined;
+  endedSignal: AbortController;
   finished: boolean;
 }
 
@@ -109,9 +129,23 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     }, session.timeoutMs);
   }
 
+  function setView(session: Session, view: Omit<PinWindowView, 'version'>): void {
+    session.view = { ...view, version: session.view.version + 1 };
+    const ready = session.watchers.filter((w) => session.view.version > w.after);
+    session.watchers = session.watchers.filter((w) => session.view.version <= w.after);
+    for (const watcher of ready) watcher.resolve(session.view);
+  }
+
+  function patchModel(session: Session, patch: Partial<PinWindowModel>): void {
+    const stage = session.view.stage;
+    if (stage.stage !== 'pin') return;
+    setView(session, { ...session.view, stage: { stage: 'pin', model: { ...stage.model, ...patch } } });
+  }
+
   function end(session: Session, err: HpkiError): void {
     stopTimer(session);
     if (session.ended === undefined) session.ended = err;
+    session.endedSignal.abort(session.ended);
     const waiter = session.waiter;
     session.waiter = undefined;
     waiter?.reject(err);
@@ -121,6 +155,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     const windowId = session.windowId;
     session.windowId = undefined;
     sessions.delete(session.id);
+    for (const watcher of session.watchers.splice(0)) watcher.reject(sessionGone());
     if (windowId !== undefined) deps.windows.remove(windowId).catch(() => undefined);
   }
 
@@ -142,18 +177,26 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
       reply(outcome) {
         held = undefined;
         session.inFlight = false;
-        if (outcome.outcome === 'retry') session.model = { ...session.model, retriesLeft: outcome.retriesLeft };
-        if (outcome.outcome === 'blocked') session.model = { ...session.model, retriesLeft: 0 };
+        if (outcome.outcome === 'retry') patchModel(session, { retriesLeft: outcome.retriesLeft });
+        if (outcome.outcome === 'blocked') patchModel(session, { retriesLeft: 0 });
         settle(outcome);
       },
     };
   }
 
   return {
-    async open(model, timeoutMs) {
+    async open(asker, timeoutMs) {
       const session: Session = {
         id: deps.newSessionId(),
-        model,
+        view: {
+          siteName: asker.siteName,
+          origin: asker.origin,
+          roles: asker.roles,
+          version: 1,
+          stage: { stage: 'reading' },
+        },
+        watchers: [],
+        chooser: undefined,
         windowId: undefined,
         timeoutMs,
         timer: undefined,
@@ -161,6 +204,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
         early: undefined,
         inFlight: false,
         ended: undefined,
+        endedSignal: new AbortController(),
         finished: false,
       };
       sessions.set(session.id, session);
@@ -182,6 +226,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
       startTimer(session);
 
       return {
+        ended: session.endedSignal.signal,
         nextPin() {
           if (session.ended !== undefined) return Promise.reject(session.ended);
           const early = session.early;
@@ -194,8 +239,19 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
             session.waiter = { resolve, reject };
           });
         },
+        show(stage) {
+          setView(session, { ...session.view, stage });
+        },
+        nextChoice() {
+          if (session.ended !== undefined) return Promise.reject(session.ended);
+          return new Promise<string>((resolve, reject) => {
+            session.chooser = resolve;
+            // The same end that rejects a PIN wait rejects this one.
+            session.waiter = { resolve: () => undefined, reject };
+          });
+        },
         update(patch) {
-          session.model = { ...session.model, ...patch };
+          patchModel(session, patch);
         },
         finish(keepOpen = false) {
           session.finished = true;
@@ -213,7 +269,26 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     },
 
     model(id) {
-      return lookup(id).model;
+      return lookup(id).view;
+    },
+
+    watch(id, after) {
+      const session = lookup(id);
+      if (session.view.version > after) return Promise.resolve(session.view);
+      return new Promise<PinWindowView>((resolve, reject) => {
+        session.watchers.push({ after, resolve, reject });
+      });
+    },
+
+    choose(id, reader) {
+      const session = lookup(id);
+      const chooser = session.chooser;
+      const stage = session.view.stage;
+      if (chooser === undefined || stage.stage !== 'choose-card' || !stage.cards.some((c) => c.reader === reader))
+        throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'no such card to choose');
+      session.chooser = undefined;
+      session.waiter = undefined;
+      chooser(reader);
     },
 
     submit(id, pin) {
@@ -222,6 +297,12 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
         return Promise.resolve({
           outcome: 'failed',
           error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'this login has ended' },
+        });
+      }
+      if (session.view.stage.stage !== 'pin') {
+        return Promise.resolve({
+          outcome: 'failed',
+          error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'the window is not asking for a PIN' },
         });
       }
       if (session.inFlight) {

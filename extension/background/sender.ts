@@ -41,9 +41,19 @@ export function classifySender(sender: MessageSenderInfo, self: ExtensionIdentit
   return { kind: 'content', tabId };
 }
 
-/** The page's origin as the browser reports it; Firefox has no `sender.origin`, so it comes from the URL. */
+/**
+ * The page's origin as the browser reports it. Chrome gives `sender.origin`, the sending document's
+ * own origin: "null" there is an opaque origin (a document served with CSP `sandbox`, a sandboxed
+ * frame, a data: URL) and is refused, never replaced by its URL's origin. Only where the browser
+ * gives no `origin` at all (Firefox) does the origin come from the URL; the content script there
+ * refuses to run in an opaque-origin document itself (`self.origin`).
+ */
 export function originFromSender(sender: MessageSenderInfo): string {
-  if (typeof sender.origin === 'string' && sender.origin !== 'null') return sender.origin;
+  if (sender.origin !== undefined) {
+    if (sender.origin === 'null' || sender.origin === '')
+      throw new HpkiError('ERR_HPKI_INSECURE_ORIGIN', 'the sending document has an opaque origin');
+    return sender.origin;
+  }
   if (sender.url !== undefined) {
     try {
       const origin = new URL(sender.url).origin;

@@ -21,12 +21,17 @@ export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
   } catch (err) {
     const error = toHpkiError(err);
     if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE')
-      return { extension: deps.extensionVersion, host: null, readers: [] };
+      return { extension: deps.extensionVersion, host: null, cardPresent: false };
     throw error;
   }
   try {
     const { readers } = await host.request('status', undefined);
-    return { extension: deps.extensionVersion, host: host.hello.version, readers };
+    // Reader names and card types stay here: the page learns only that a card is there.
+    return {
+      extension: deps.extensionVersion,
+      host: host.hello.version,
+      cardPresent: readers.some((r) => r.cardPresent),
+    };
   } finally {
     host.close();
   }

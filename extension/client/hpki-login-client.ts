@@ -29,7 +29,7 @@ export const ACK_TIMEOUT_MS = PAGE_ACK_TIMEOUT_MS;
 const RESULT_GRACE_MS = 60_000;
 const STATUS_RESULT_MS = 30_000;
 
-/** What `status()` gives: the extension's and the host's versions, and the readers. */
+/** What `status()` gives: the extension's and the host's versions, and whether a card is in a reader. */
 export type HpkiLoginStatus = PageStatusResult;
 
 export interface AuthenticateOptions {

@@ -60,7 +60,8 @@ export function createLoginButton(doc: Document, t: Translate, onActivate: () =>
   host.addEventListener('click', (event) => {
     event.preventDefault();
     event.stopPropagation();
-    if (!button.disabled) onActivate();
+    // Only the user's own click (or key) starts a login: a page's script calling click() does not.
+    if (event.isTrusted && !button.disabled) onActivate();
   });
 
   return {

@@ -5,6 +5,7 @@ import { displayError } from '../shared/localized-error.js';
 import { askBackground } from '../shared/runtime-client.js';
 import { createLoginButton, placeLoginButton } from './login-button.js';
 import { createLoginLock } from './login-lock.js';
+import { authenticateOverPort } from './login-over-port.js';
 import { installPageBridge } from './page-bridge.js';
 import { fetchOwnDescriptor, loginWithDescriptor } from './site-login.js';
 
@@ -23,22 +24,25 @@ async function start(): Promise<void> {
   const t = browserTranslator(browser.i18n);
   const uiLang = langFromTag(browser.i18n.getUILanguage());
   const lock = createLoginLock();
-  const origin = location.origin;
+  const origin = self.origin;
 
   installPageBridge(
     window,
     {
       status: () => askBackground(browser.runtime, { kind: 'page-status' }),
       authenticate: (challenge, options) =>
-        askBackground(
+        authenticateOverPort(
           browser.runtime,
           options === undefined
             ? { kind: 'page-authenticate', challenge }
             : { kind: 'page-authenticate', challenge, options },
         ),
+      // Like WebAuthn, a login needs the user's own action on the page (a click, a key).
+      hasUserActivation: () => navigator.userActivation?.isActive === true,
     },
     lock,
-    (err, lang) => displayError(err, lang ?? uiLang),
+    (err, lang) => displayError(err, lang ?? uiLang, 'page'),
+    uiLang,
   );
 
   const descriptor = await fetchOwnDescriptor(pageFetch, origin);
@@ -54,7 +58,7 @@ async function start(): Promise<void> {
     loginWithDescriptor(descriptor, {
       fetch: pageFetch,
       origin,
-      authenticate: (challenge) => askBackground(browser.runtime, { kind: 'page-authenticate', challenge }),
+      authenticate: (challenge) => authenticateOverPort(browser.runtime, { kind: 'page-authenticate', challenge }),
       navigate: (url) => location.assign(url),
       t,
     })
@@ -71,7 +75,9 @@ async function start(): Promise<void> {
   await placeLoginButton(document, descriptor.button, button);
 }
 
-if (marker.hpkiLoginContentScript !== true && location.origin !== 'null') {
+// The document's own origin, not its URL's: a document served with CSP `sandbox` has an opaque
+// origin ("null") although its URL is the site's, and gets neither the page API nor the button.
+if (marker.hpkiLoginContentScript !== true && self.origin !== 'null') {
   marker.hpkiLoginContentScript = true;
   void start();
 }

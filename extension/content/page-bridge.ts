@@ -7,7 +7,9 @@ import type {
   PageStatusResult,
 } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
+import { translatorFor } from '../shared/catalogs.js';
 import type { Lang } from '../shared/i18n.js';
+import { LocalizedError } from '../shared/localized-error.js';
 import type { LoginLock } from './login-lock.js';
 
 /**
@@ -27,18 +29,28 @@ export interface PageWindow {
   addEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
   removeEventListener(type: 'message', listener: (event: PageMessageEvent) => void): void;
   postMessage(message: unknown, targetOrigin: string): void;
-  readonly location: { readonly origin: string };
+  /**
+   * The document's own origin (`self.origin`), "null" for an opaque one (CSP `sandbox`); unlike
+   * `location.origin`, which is the URL's and says nothing about a sandbox.
+   */
+  readonly origin: string;
 }
 
 export interface BridgeBackend {
   status(): Promise<PageStatusResult>;
   authenticate(challenge: string, options: PageAuthenticateOptions | undefined): Promise<PageAuthenticateResult>;
+  /** Whether the page has a transient user activation now (`navigator.userActivation.isActive`). */
+  hasUserActivation(): boolean;
 }
 
 /** Turns anything thrown into the error the page sees, in the doctor's words (see localized-error.ts). */
 export type Localize = (err: unknown, lang: Lang | undefined) => WireError;
 
 const MAX_ID_LENGTH = 128;
+
+function needsUserAction(lang: Lang): LocalizedError {
+  return new LocalizedError('ERR_HPKI_INVALID_ARGUMENT', translatorFor(lang)('error_needs_user_action'));
+}
 
 function isRequestShaped(data: unknown): data is { hpkiLogin: unknown; action: unknown; id?: unknown } {
   return typeof data === 'object' && data !== null && 'hpkiLogin' in data && 'action' in data && data.hpkiLogin === 1;
@@ -49,8 +61,9 @@ export function installPageBridge(
   backend: BridgeBackend,
   lock: LoginLock,
   localize: Localize,
+  uiLang: Lang = 'ja',
 ): () => void {
-  const origin = win.location.origin;
+  const origin = win.origin;
 
   function post(response: PageResponse): void {
     win.postMessage(response, origin);
@@ -97,6 +110,11 @@ export function installPageBridge(
       return;
     }
     const lang = request.options?.lang;
+    // Read at once: the activation the page's click gave lasts a few seconds only.
+    if (!backend.hasUserActivation()) {
+      postError(request.id, localize(needsUserAction(lang ?? uiLang), lang));
+      return;
+    }
     if (!lock.tryAcquire()) {
       postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a login is pending on this page'), lang));
       return;

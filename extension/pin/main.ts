@@ -17,10 +17,23 @@ const els = findPinElements(document);
 const session = new URLSearchParams(location.search).get('session') ?? '';
 let state: PinViewState = INITIAL_PIN_STATE;
 
+function choose(reader: string): void {
+  void askBackground(browser.runtime, { kind: 'pin-choose', session, reader }).catch(() => undefined);
+}
+
 function dispatch(event: PinEvent): void {
   state = reducePin(state, event);
-  renderPin(document, els, state, t, new Date());
+  renderPin(document, els, state, t, new Date(), choose);
   if (state.phase === 'done') window.close();
+}
+
+/** Shows the background's view, then each change of it, until the login ends. */
+async function follow(): Promise<void> {
+  let view = await askBackground(browser.runtime, { kind: 'pin-open', session });
+  for (;;) {
+    dispatch({ type: 'view', view });
+    view = await askBackground(browser.runtime, { kind: 'pin-watch', session, after: view.version });
+  }
 }
 
 els.form.addEventListener('submit', (event) => {
@@ -48,8 +61,8 @@ els.cancel.addEventListener('click', () => {
     .finally(() => window.close());
 });
 
-askBackground(browser.runtime, { kind: 'pin-open', session }).then(
-  (model) => dispatch({ type: 'loaded', model }),
-  () => dispatch({ type: 'load-failed' }),
-);
-renderPin(document, els, state, t, new Date());
+follow().catch(() => {
+  // The login has ended: a window kept open (an error, a locked card) keeps what it shows.
+  if (state.phase === 'loading') dispatch({ type: 'load-failed' });
+});
+renderPin(document, els, state, t, new Date(), choose);

@@ -2,14 +2,20 @@ import { expiryStatus, formatDate } from '../shared/expiry.js';
 import type { Translate } from '../shared/i18n.js';
 import { requireElement } from '../shared/page-dom.js';
 import { roleLabel } from '../shared/role-label.js';
+import { askerOf } from './asker.js';
 import type { PinViewState } from './pin-state.js';
-import { canEnterPin } from './pin-state.js';
+import { canEnterPin, stateAttribute } from './pin-state.js';
 
 /** Renders a PinViewState into pin.html. Text only through textContent. */
 
 export interface PinElements {
-  siteName: HTMLElement;
-  origin: HTMLElement;
+  state: HTMLElement;
+  choices: HTMLElement;
+  facts: HTMLElement;
+  consent: HTMLElement;
+  siteScheme: HTMLElement;
+  siteHost: HTMLElement;
+  siteClaim: HTMLElement;
   holder: HTMLElement;
   holderRomaji: HTMLElement;
   role: HTMLElement;
@@ -27,8 +33,13 @@ export interface PinElements {
 
 export function findPinElements(doc: Document): PinElements {
   return {
-    siteName: requireElement(doc, '#site-name', HTMLElement),
-    origin: requireElement(doc, '[data-hpki-login="origin"]', HTMLElement),
+    state: requireElement(doc, '[data-hpki-login="state"]', HTMLElement),
+    choices: requireElement(doc, '#card-choices', HTMLElement),
+    facts: requireElement(doc, '#card-facts', HTMLElement),
+    consent: requireElement(doc, '#consent', HTMLElement),
+    siteScheme: requireElement(doc, '#site-scheme', HTMLElement),
+    siteHost: requireElement(doc, '#site-host', HTMLElement),
+    siteClaim: requireElement(doc, '#site-claim', HTMLElement),
     holder: requireElement(doc, '[data-hpki-login="holder"]', HTMLElement),
     holderRomaji: requireElement(doc, '#holder-romaji', HTMLElement),
     role: requireElement(doc, '#role', HTMLElement),
@@ -45,12 +56,48 @@ export function findPinElements(doc: Document): PinElements {
   };
 }
 
-export function renderPin(doc: Document, els: PinElements, state: PinViewState, t: Translate, now: Date): void {
+export function renderPin(
+  doc: Document,
+  els: PinElements,
+  state: PinViewState,
+  t: Translate,
+  now: Date,
+  onChoose: (reader: string) => void,
+): void {
   const model = state.model;
   const unknown = t('pin_unknown');
+  const who = state.asker ?? model;
+  if (who !== null) {
+    // The origin's host first and large (the browser's word); the descriptor's name after it, as the site's.
+    const asker = askerOf(who.origin, who.siteName);
+    els.siteScheme.textContent = asker.scheme;
+    els.siteHost.textContent = asker.host;
+    els.siteClaim.textContent = asker.claimedName === null ? '' : t('pin_site_claim', [asker.claimedName]);
+    els.siteClaim.hidden = asker.claimedName === null;
+  }
+  els.state.dataset.state = stateAttribute(state.phase);
+  const aboutCard = ['ready', 'submitting', 'blocked', 'failed'].includes(state.phase) && model !== null;
+  els.facts.hidden = !aboutCard;
+  els.consent.hidden = !(state.phase === 'ready' || state.phase === 'submitting');
+  els.choices.hidden = state.phase !== 'choose-card';
+  els.choices.replaceChildren(
+    ...(state.phase === 'choose-card' ? state.choices : []).map((choice) => {
+      const button = doc.createElement('button');
+      button.type = 'button';
+      button.dataset.hpkiLogin = 'card-choice';
+      button.dataset.reader = choice.reader;
+      const name = doc.createElement('strong');
+      name.textContent = choice.holder.nameJa ?? choice.holder.name;
+      const role = doc.createElement('span');
+      role.textContent = `${choice.holder.role ? roleLabel(choice.holder.role, t) : unknown} · ${choice.issuerName}`;
+      const reader = doc.createElement('span');
+      reader.textContent = t('pin_choice_reader', [choice.reader]);
+      button.append(name, role, reader);
+      button.addEventListener('click', () => onChoose(choice.reader));
+      return button;
+    }),
+  );
   if (model !== null) {
-    els.siteName.textContent = model.siteName;
-    els.origin.textContent = model.origin;
     els.holder.textContent = model.holder.nameJa ?? model.holder.name;
     els.holderRomaji.textContent = model.holder.nameJa === undefined ? '' : model.holder.name;
     els.role.textContent = model.holder.role ? roleLabel(model.holder.role, t) : unknown;
@@ -80,14 +127,15 @@ export function renderPin(doc: Document, els: PinElements, state: PinViewState, 
   );
 
   const entering = canEnterPin(state);
-  const finished = state.phase === 'blocked' || state.phase === 'gone' || state.phase === 'failed';
+  const asking = state.phase === 'ready' || state.phase === 'submitting';
+  const over = ['blocked', 'gone', 'failed', 'error', 'done'].includes(state.phase);
   els.pin.disabled = !entering;
   els.submit.disabled = !entering;
-  els.form.classList.toggle('finished', finished);
-  els.pin.hidden = finished;
-  els.pinLabel.hidden = finished;
-  els.submit.hidden = finished;
-  els.cancel.textContent = t(finished ? 'pin_close' : 'pin_cancel');
+  els.form.classList.toggle('finished', over);
+  els.pin.hidden = !asking;
+  els.pinLabel.hidden = !asking;
+  els.submit.hidden = !asking;
+  els.cancel.textContent = t(over ? 'pin_close' : 'pin_cancel');
   doc.body.dataset.phase = state.phase;
   if (entering) els.pin.focus();
 }

@@ -17,13 +17,24 @@ export function errorMessageKey(code: string): MessageKey | undefined {
 
 const MAX_DETAIL_LENGTH = 200;
 
+/**
+ * Who reads the sentence: the extension's own pages (PIN window, popup) get an internal error's
+ * technical detail; a web page gets only the code and a sentence without it, since host text (PC/SC
+ * messages, reader names) is none of its business.
+ */
+export type ErrorAudience = 'extension' | 'page';
+
 /** The same error, its message replaced by the localized sentence for its code. */
-export function localizeError(error: WireError, t: Translate): WireError {
+export function localizeError(error: WireError, t: Translate, audience: ErrorAudience = 'extension'): WireError {
   const key = errorMessageKey(error.code);
-  if (key === undefined) return error;
+  if (key === undefined)
+    return audience === 'page' ? { code: 'ERR_HPKI_INTERNAL', message: t('error_internal_for_page') } : error;
   if (error.code === 'ERR_HPKI_PIN_INCORRECT') {
     return { code: error.code, message: t(key, [String(error.retriesLeft)]), retriesLeft: error.retriesLeft };
   }
-  const substitutions = error.code === 'ERR_HPKI_INTERNAL' ? [error.message.slice(0, MAX_DETAIL_LENGTH)] : [];
-  return { code: error.code, message: t(key, substitutions) };
+  if (error.code === 'ERR_HPKI_INTERNAL') {
+    if (audience === 'page') return { code: error.code, message: t('error_internal_for_page') };
+    return { code: error.code, message: t(key, [error.message.slice(0, MAX_DETAIL_LENGTH)]) };
+  }
+  return { code: error.code, message: t(key) };
 }

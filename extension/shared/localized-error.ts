@@ -1,7 +1,7 @@
 import type { ErrorCode, WireError } from '../../protocol/errors.js';
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { translatorFor } from './catalogs.js';
-import { localizeError } from './error-text.js';
+import { type ErrorAudience, localizeError } from './error-text.js';
 import type { Lang } from './i18n.js';
 
 /**
@@ -16,7 +16,7 @@ export class LocalizedError extends HpkiError {
   }
 }
 
-export function displayError(err: unknown, lang: Lang): WireError {
+export function displayError(err: unknown, lang: Lang, audience: ErrorAudience = 'extension'): WireError {
   if (err instanceof LocalizedError) return err.toWire();
-  return localizeError(toHpkiError(err).toWire(), translatorFor(lang));
+  return localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience);
 }

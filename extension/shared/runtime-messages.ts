@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { type WireError, wireErrorSchema } from '../../protocol/errors.js';
 import type { CardType, Holder, ReaderStatus } from '../../protocol/messages.js';
+import { MAX_READER_NAME_LENGTH } from '../../protocol/messages.js';
 import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
 import {
   type PageAuthenticateResult,
@@ -27,8 +28,16 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
     challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
     options: z.optional(pageAuthenticateOptionsSchema),
   }),
-  /** PIN window: what to show. */
+  /** PIN window: what to show now. */
   z.strictObject({ kind: z.literal('pin-open'), session: sessionId }),
+  /** PIN window: what to show once it differs from view `after` (answered when it changes). */
+  z.strictObject({ kind: z.literal('pin-watch'), session: sessionId, after: z.int().check(z.minimum(0)) }),
+  /** PIN window: the card the user chose among several (`choose-card`), by its reader. */
+  z.strictObject({
+    kind: z.literal('pin-choose'),
+    session: sessionId,
+    reader: z.string().check(z.minLength(1), z.maxLength(MAX_READER_NAME_LENGTH)),
+  }),
   /** PIN window: the PIN the user typed. */
   z.strictObject({ kind: z.literal('pin-submit'), session: sessionId, pin: z.string().check(z.maxLength(64)) }),
   /** PIN window: the cancel button. */
@@ -46,6 +55,12 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
 export type RuntimeRequest = z.infer<typeof runtimeRequestSchema>;
 export type RuntimeRequestKind = RuntimeRequest['kind'];
 
+/**
+ * The runtime port a content script opens for one login (`page-authenticate`), which is accepted
+ * only over it: the browser disconnects it when the page goes away, and that cancels the login.
+ */
+export const LOGIN_PORT_NAME = 'hpki-login';
+
 /** Every answer of the background: errors travel as values, since a rejected promise loses its code. */
 export type RuntimeReply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -62,6 +77,39 @@ export interface PinWindowModel {
   maxRetries: number;
   /** The roles the site's descriptor names (informative, PROTOCOL.md §1.1). */
   roles: string[];
+}
+
+/** Who asks: what the window shows from its first moment, before the card is read. */
+export interface PinAsker {
+  siteName: string;
+  origin: string;
+  roles: string[];
+}
+
+/** One card offered when several readers hold HPKI cards. */
+export interface CardChoice {
+  reader: string;
+  holder: Holder;
+  issuerName: string;
+  notAfter: string;
+}
+
+/**
+ * Where the login stands, as the window shows it (PROTOCOL.md §7 `data-state`): `reading` (talking
+ * to the host or the card), `insert-card` (waiting for a card), `choose-card`, `pin` (with what is
+ * known of the card), `error` (the login ended; the window says why and what to do).
+ */
+export type PinStage =
+  | { stage: 'reading' }
+  | { stage: 'insert-card' }
+  | { stage: 'choose-card'; cards: CardChoice[] }
+  | { stage: 'pin'; model: PinWindowModel }
+  | { stage: 'error'; error: WireError };
+
+export interface PinWindowView extends PinAsker {
+  /** Grows with every change; `pin-watch` waits for a larger one. */
+  version: number;
+  stage: PinStage;
 }
 
 export type PinSubmitOutcome =
@@ -99,7 +147,9 @@ export interface Overview {
 export interface RuntimeAnswerMap {
   'page-status': PageStatusResult;
   'page-authenticate': PageAuthenticateResult;
-  'pin-open': PinWindowModel;
+  'pin-open': PinWindowView;
+  'pin-watch': PinWindowView;
+  'pin-choose': null;
   'pin-submit': PinSubmitOutcome;
   'pin-cancel': null;
   overview: Overview;

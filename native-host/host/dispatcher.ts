@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { HpkiError, isClientErrorCode, toHpkiError } from '../../protocol/errors.js';
 import {
   type HostErrorResponse,
+  type HostEventBody,
   type HostRequest,
   type HostResponse,
   hostRequestSchema,
@@ -10,9 +11,11 @@ import {
 } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';
+import { runFindCards } from '../commands/find-cards.js';
 import { runGetCertificate } from '../commands/get-certificate.js';
 import { createSeenCertificates, type SeenCertificates } from '../commands/seen-certificates.js';
 import { runStatus } from '../commands/status.js';
+import type { CardPresence } from '../presence/card-presence.js';
 import { forgetPin } from './forget-pin.js';
 
 /**
@@ -40,13 +43,41 @@ function describeIssues(error: z.core.$ZodError): string {
   return `invalid request: ${path === '' ? 'message' : path} (${issue.code})`;
 }
 
+/** What a request may use beyond the card: the session's events, card presence and its end. */
+export interface SessionContext {
+  /** Writes an event frame; with `forRequest`, it carries that request's id. */
+  emit(event: HostEventBody, forRequest?: RequestId): void;
+  presence(): Promise<CardPresence | undefined>;
+  /** Replaces the session's card watch (undefined: none). */
+  setWatch(stop: (() => void) | undefined): void;
+  /** Aborts when the session ends. */
+  signal: AbortSignal;
+}
+
 async function execute(
   request: HostRequest,
   getBackend: () => Promise<CardBackend>,
   seen: SeenCertificates,
+  session: SessionContext | undefined,
 ): Promise<HostResponse> {
   const backend = await getBackend();
   switch (request.command) {
+    case 'find-cards': {
+      session?.setWatch(undefined);
+      const presence = await session?.presence();
+      const result = await runFindCards(backend, request.params ?? {}, {
+        presence,
+        emit: (event) => session?.emit(event, request.id),
+        signal: session?.signal ?? new AbortController().signal,
+      });
+      return { id: request.id, result };
+    }
+    case 'watch-card': {
+      const presence = await session?.presence();
+      const reader = request.params.reader;
+      session?.setWatch(presence?.watchRemoval(reader, () => session.emit({ type: 'card-removed', reader })));
+      return { id: request.id, result: {} };
+    }
     case 'status':
       return { id: request.id, result: await runStatus(backend) };
     case 'get-certificate':
@@ -56,14 +87,23 @@ async function execute(
   }
 }
 
+export interface DispatchOptions {
+  seen?: SeenCertificates;
+  log?: (line: string) => void;
+  session?: SessionContext;
+}
+
 /**
  * `getBackend` is called only for a valid request, so bad input never touches the card. `seen` carries
  * the certificates shown by get-certificate over to authenticate; the host passes one per process.
+ * `log` receives the command and message of each internal error (the extension shows web pages only
+ * that one happened); messages are built without request values, so no PIN reaches it. `session`
+ * gives the commands that wait or watch (find-cards, watch-card) the session's events and presence.
  */
 export async function dispatch(
   message: unknown,
   getBackend: () => Promise<CardBackend>,
-  seen: SeenCertificates = createSeenCertificates(),
+  options: DispatchOptions = {},
 ): Promise<HostResponse> {
   const parsed = hostRequestSchema.safeParse(message);
   if (!parsed.success) {
@@ -71,11 +111,12 @@ export async function dispatch(
     return invalid(idOf(message), describeIssues(parsed.error));
   }
   try {
-    return await execute(parsed.data, getBackend, seen);
+    return await execute(parsed.data, getBackend, options.seen ?? createSeenCertificates(), options.session);
   } catch (err) {
     const error = toHpkiError(err);
     // Only client codes cross this boundary (PROTOCOL.md §8); e.g. an unparsable card certificate is internal.
     const wire = isClientErrorCode(error.code) ? error : new HpkiError('ERR_HPKI_INTERNAL', error.message);
+    if (wire.code === 'ERR_HPKI_INTERNAL') options.log?.(`${parsed.data.command}: internal error: ${wire.message}`);
     return { id: parsed.data.id, error: wire.toWire() };
   } finally {
     forgetPin(message, parsed.data);

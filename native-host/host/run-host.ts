@@ -3,7 +3,8 @@ import { HpkiError } from '../../protocol/errors.js';
 import type { Backend, HostResponse } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { createSeenCertificates } from '../commands/seen-certificates.js';
-import { dispatch } from './dispatcher.js';
+import type { CardPresence } from '../presence/card-presence.js';
+import { dispatch, type SessionContext } from './dispatcher.js';
 import { createFrameDecoder, encodeFrame } from './framing.js';
 import { writeHello } from './hello.js';
 
@@ -18,6 +19,8 @@ export interface HostOptions {
   output: Writable;
   backendName: Backend;
   createBackend: () => Promise<CardBackend>;
+  /** Card presence for `find-cards` and `watch-card` (none: those do not wait or watch). */
+  createPresence?: () => Promise<CardPresence | undefined>;
   version: string;
   /** Diagnostics (stderr in production): never receives message contents. */
   log?: (line: string) => void;
@@ -33,6 +36,25 @@ export function runHost(options: HostOptions): Promise<number> {
   let chain: Promise<void> = Promise.resolve();
   const seen = createSeenCertificates();
   let finished = false;
+
+  const ended = new AbortController();
+  let presence: Promise<CardPresence | undefined> | undefined;
+  let stopWatch: (() => void) | undefined;
+  const session: SessionContext = {
+    emit(event, forRequest) {
+      if (finished) return;
+      output.write(encodeFrame(forRequest === undefined ? { event } : { id: forRequest, event }));
+    },
+    presence() {
+      presence ??= (options.createPresence?.() ?? Promise.resolve(undefined)).catch(() => undefined);
+      return presence;
+    },
+    setWatch(stop) {
+      stopWatch?.();
+      stopWatch = stop;
+    },
+    signal: ended.signal,
+  };
 
   const write = (message: HostResponse): void => {
     let frame: Uint8Array;
@@ -56,6 +78,8 @@ export function runHost(options: HostOptions): Promise<number> {
     const finish = (code: number): void => {
       if (finished) return;
       finished = true;
+      ended.abort();
+      session.setWatch(undefined);
       input.removeAllListeners('data');
       input.pause();
       // Let a command that is still talking to the card end (it resets the card), but not for long.
@@ -85,7 +109,7 @@ export function runHost(options: HostOptions): Promise<number> {
                 id: null,
                 error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', frame.reason).toWire(),
               })
-            : (): Promise<HostResponse> => dispatch(frame.value, getBackend, seen);
+            : (): Promise<HostResponse> => dispatch(frame.value, getBackend, { seen, session, log: options.log });
         chain = chain.then(async () => {
           if (!finished) write(await answer());
         });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { writeHello } from '../../native-host/host/hello.js';
+import type { CardPresence } from '../../native-host/presence/card-presence.js';
 import type { Backend } from '../../protocol/messages.js';
 import { cliVersion } from './version.js';
 
@@ -39,6 +40,18 @@ async function loadBackend(name: Backend, values: HostValues): Promise<CardBacke
       });
     case 'pkcs11':
       return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: values.module ?? '' });
+  }
+}
+
+async function loadPresence(name: Backend, card: string | undefined): Promise<CardPresence | undefined> {
+  switch (name) {
+    case 'pcsc':
+      return (await import('../../native-host/presence/pcsc-presence.js')).createPcscPresence();
+    case 'mock':
+      return (await import('../../native-host/presence/file-presence.js')).createFilePresence(card ?? '');
+    case 'pkcs11':
+      // A PKCS#11 module has its own slot events, not used yet: find-cards does not wait there.
+      return undefined;
   }
 }
 
@@ -81,6 +94,7 @@ export async function run(args: string[]): Promise<number> {
     output: process.stdout,
     backendName: backend,
     createBackend: () => loadBackend(backend, values),
+    createPresence: () => loadPresence(backend, values.card),
     version: cliVersion(),
     log: (line) => process.stderr.write(`hpki-login host: ${line}\n`),
   });

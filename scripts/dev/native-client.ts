@@ -17,6 +17,8 @@ export interface NativeClient {
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
   sendRaw(bytes: Uint8Array): void;
+  /** The next frame from the host (an event frame, or the answer after one). */
+  next(timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Closes stdin and resolves with the exit code. */
   close(): Promise<number | null>;
   stderr(): string;
@@ -65,6 +67,7 @@ export function startNativeHost(command: string, args: string[], env: NodeJS.Pro
     sendRaw(bytes) {
       child.stdin!.write(bytes);
     },
+    next: async (timeoutMs = 20_000) => (await next(timeoutMs)) as Record<string, unknown>,
     async close() {
       child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -115,8 +115,12 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       await page.click('[data-hpki-login="button"]');
 
       const pin = await browser.waitForExtensionPage('pin.html');
-      await pin.waitForSelector('input[name="pin"]');
+      await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
       await expect.poll(() => pin.text('[data-hpki-login="origin"]')).toContain(portal.origin);
+      // Who asks: the origin's host, large and first; the descriptor's name after it, as the site's words.
+      expect(await pin.text('#site-host')).toBe(new URL(portal.origin).host);
+      expect(await pin.text('#site-claim')).toContain('「はれやか医療ネット（デモ）」');
+      expect(await pin.text('#site-claim')).toContain('名乗り');
       expect(await pin.text('[data-hpki-login="holder"]')).toContain('日医');
       expect(await retriesShown(pin)).toBe(15);
       expect(await pin.text('body')).toContain('医師');
@@ -150,12 +154,17 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       const status = await callPageApi(page, { action: 'status' });
       expect(status.ack).toBe(true);
       expect(status.answer.type).toBe('result');
-      expect(status.answer.result).toMatchObject({ extension: expect.any(String), host: expect.any(String) });
-      expect(JSON.stringify(status.answer.result?.readers)).toContain(VPCD_READER);
+      // Whether host and card are there, and nothing more: no reader names, no card types.
+      expect(status.answer.result).toEqual({
+        extension: expect.any(String),
+        host: expect.any(String),
+        cardPresent: true,
+      });
+      expect(JSON.stringify(status.answer)).not.toContain('Virtual PCD');
 
       const pending = callPageApi(page, { action: 'authenticate', challenge: await fetchChallenge(page) });
       const pin = await browser.waitForExtensionPage('pin.html');
-      await pin.waitForSelector('input[name="pin"]');
+      await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
       await pin.fill('input[name="pin"]', PIN);
       await pin.clickClosing('button[type="submit"]');
       const result = await pending;

@@ -62,6 +62,8 @@ export async function ssoAcrossTwoServices(browser: E2eBrowser, demo: DemoUnderT
   const pin = await browser.waitForExtensionPage('pin.html');
   await expect.poll(() => body(pin), { timeout: 10_000 }).toContain('医療認証基盤（デモ）');
   expect(await body(pin)).toContain(demo.issuer);
+  // The window opens before the card is read; the PIN goes in once it asks for one.
+  await pin.waitForSelector('[data-hpki-login="state"][data-state="pin"]');
   await pin.fill('input[name="pin"]', demo.pin);
   // The window closes itself once the host has signed; where the page goes is checked next.
   await pin.clickClosing('button[type="submit"]');

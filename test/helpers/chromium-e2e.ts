@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import type { E2eBrowser, E2ePage, Launcher } from './e2e-browser.js';
+import { countHostProcesses } from './host-processes.js';
 
 /** The shared scenarios' view of real Chromium with the extension (Playwright underneath). */
 
@@ -17,6 +18,7 @@ export function chromiumPage(page: Page): E2ePage {
       await page.locator(selector).first().waitFor({ timeout: timeoutMs });
     },
     click: (selector) => page.locator(selector).click(),
+    activate: () => page.mouse.click(2, 2),
     clickClosing: (selector) =>
       page
         .locator(selector)
@@ -69,6 +71,7 @@ export const launchChromium: Launcher = async (options) => {
       return chromiumPage(page);
     },
     clearCookies: () => browser.context.clearCookies(),
+    hostProcesses: () => countHostProcesses(browser.userDataDir),
     close: () => browser.close(),
   };
   return e2e;

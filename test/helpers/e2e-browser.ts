@@ -12,6 +12,11 @@ export interface E2ePage {
   href(): Promise<string>;
   waitForSelector(selector: string, timeoutMs?: number): Promise<void>;
   click(selector: string): Promise<void>;
+  /**
+   * A real click in the page's top-left corner, away from any control: the page then has a user
+   * activation, as after any click of the user's (the page API's authenticate needs one).
+   */
+  activate(): Promise<void>;
   /** A click that may close the page under it (the PIN window closes itself): not an error then. */
   clickClosing(selector: string): Promise<void>;
   /** Replaces the input's value, as typing would. */
@@ -39,6 +44,8 @@ export interface E2eBrowser {
   /** Opens an extension page in a tab (Chromium only: BiDi will not navigate to moz-extension://). */
   openExtensionPage?(path: string): Promise<E2ePage>;
   clearCookies(): Promise<void>;
+  /** How many native host processes this browser has running now (Chromium only). */
+  hostProcesses?(): number;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@ import type { WindowsApi } from '../../extension/background/pin-prompts.js';
 import type { MessageSenderInfo } from '../../extension/background/sender.js';
 import type { ContentScriptRegistration, ScriptingApi } from '../../extension/background/site-registry.js';
 import { SITES_KEY } from '../../extension/background/site-registry.js';
-import type { RuntimeReply } from '../../extension/shared/runtime-messages.js';
+import type { PinWindowView, RuntimeReply } from '../../extension/shared/runtime-messages.js';
 import { describeCardCertificate } from '../../native-host/commands/get-certificate.js';
 import { encodeBase64 } from '../../protocol/base64.js';
 import type { WireError } from '../../protocol/errors.js';
@@ -31,9 +31,26 @@ export const TOKEN = {
 };
 
 export type HostAnswer = { result: unknown } | { error: WireError } | 'silent';
-export type HostScript = Partial<
-  Record<'status' | 'get-certificate' | 'authenticate', (params: Record<string, unknown> | undefined) => HostAnswer>
->;
+export type HostCommandName = 'status' | 'get-certificate' | 'authenticate' | 'find-cards' | 'watch-card';
+export type HostScript = Partial<Record<HostCommandName, (params: Record<string, unknown> | undefined) => HostAnswer>>;
+
+/**
+ * Unless a script says otherwise, `find-cards` finds the one card `get-certificate` describes (an
+ * HPKI card offered, another kind named among the others), and `watch-card` is acknowledged.
+ */
+function defaultAnswer(script: HostScript | undefined, command: HostCommandName): HostAnswer | undefined {
+  if (command === 'watch-card') return { result: {} };
+  if (command !== 'find-cards') return undefined;
+  const card = script?.['get-certificate']?.(undefined);
+  if (card === undefined || card === 'silent' || 'error' in card) return card;
+  const result = card.result as { reader: string; cardType: string };
+  return {
+    result:
+      result.cardType === 'hpki'
+        ? { cards: [result], others: [] }
+        : { cards: [], others: [{ reader: result.reader, cardType: result.cardType }] },
+  };
+}
 
 export interface FakeHostOptions {
   hello?: unknown;
@@ -71,13 +88,14 @@ export function fakeConnector(options: FakeHostOptions): { connector: NativeConn
           if (!open) throw new Error('port closed');
           const request = message as {
             id: unknown;
-            command: 'status' | 'get-certificate' | 'authenticate';
+            command: HostCommandName;
             params?: Record<string, unknown>;
           };
           record.requests.push(request);
-          const answer = options.script?.[request.command]?.(request.params) ?? {
-            error: { code: 'ERR_HPKI_INTERNAL', message: 'unscripted' },
-          };
+          const answer = options.script?.[request.command]?.(request.params) ??
+            defaultAnswer(options.script, request.command) ?? {
+              error: { code: 'ERR_HPKI_INTERNAL', message: 'unscripted' },
+            };
           if (answer !== 'silent') emit({ id: request.id, ...answer });
         },
         disconnect() {
@@ -217,7 +235,7 @@ export function harness(options: HarnessOptions = {}) {
   const loopbackDevelopment = options.loopbackDevelopment ?? true;
   const windows = fakeWindows();
   let session = 0;
-  const { router, login } = createBackground({
+  const { router: background, login } = createBackground({
     self: { id: EXT_ID, baseUrl: BASE },
     extensionVersion: '0.1.0',
     loopbackDevelopment,
@@ -239,6 +257,18 @@ export function harness(options: HarnessOptions = {}) {
     newSessionId: () => `00000000-0000-4000-8000-${String(++session).padStart(12, '0')}`,
   });
 
+  // A login travels over its own port in the browser (login-port.ts); here each one gets an abort
+  // controller standing for that port, which a test aborts to play the page going away.
+  const loginPorts: AbortController[] = [];
+  const router = (message: unknown, sender: MessageSenderInfo): Promise<RuntimeReply<unknown>> => {
+    const isLogin =
+      typeof message === 'object' && message !== null && 'kind' in message && message.kind === 'page-authenticate';
+    if (!isLogin) return background(message, sender);
+    const port = new AbortController();
+    loginPorts.push(port);
+    return background(message, sender, port.signal);
+  };
+
   const fromPage = (url: string, tabId = 1, extra: Partial<MessageSenderInfo> = {}): MessageSenderInfo => ({
     id: EXT_ID,
     url,
@@ -251,6 +281,9 @@ export function harness(options: HarnessOptions = {}) {
 
   return {
     router,
+    /** The background's router as `runtime.onMessage` calls it: no login port. */
+    background,
+    loginPorts,
     record,
     windows,
     login,
@@ -266,6 +299,27 @@ export function harness(options: HarnessOptions = {}) {
       return {
         id: opened.id,
         open: () => router({ kind: 'pin-open', session }, sender),
+        /** Waits for the window's stage `name` and gives the view. */
+        stage: async (name: string) => {
+          let reply: RuntimeReply<unknown> | undefined;
+          await vi.waitFor(async () => {
+            reply = await router({ kind: 'pin-open', session }, sender);
+            expect(reply).toMatchObject({ ok: true, value: { stage: { stage: name } } });
+          });
+          if (reply === undefined || !reply.ok) throw new Error('no view');
+          return reply.value as PinWindowView;
+        },
+        /** Waits for the pin stage and answers with its model, as pin-open once did. */
+        pinModel: async (): Promise<RuntimeReply<unknown>> => {
+          let reply: RuntimeReply<unknown> | undefined;
+          await vi.waitFor(async () => {
+            reply = await router({ kind: 'pin-open', session }, sender);
+            expect(reply).toMatchObject({ ok: true, value: { stage: { stage: 'pin' } } });
+          });
+          if (reply === undefined || !reply.ok) throw new Error('no view');
+          return { ok: true, value: (reply.value as { stage: { model: unknown } }).stage.model };
+        },
+        choose: (reader: string) => router({ kind: 'pin-choose', session, reader }, sender),
         submit: (pin: string) => router({ kind: 'pin-submit', session, pin }, sender),
         cancel: () => router({ kind: 'pin-cancel', session }, sender),
       };

@@ -76,6 +76,7 @@ export function firefoxPage(page: Page): E2ePage {
       await page.waitForSelector(selector, { timeout: timeoutMs });
     },
     click: (selector) => page.click(selector),
+    activate: () => page.mouse.click(2, 2),
     clickClosing: async (selector) => {
       await page.waitForSelector(selector, { timeout: 15_000 });
       await within(

@@ -10,11 +10,17 @@ export interface PageApiAnswer {
   };
 }
 
-export function callPageApi(
-  page: Pick<E2ePage, 'evaluate'>,
+/**
+ * Posts one request and waits for its answer. An `authenticate` is sent right after a real click in
+ * the page (a login needs a user activation, as WebAuthn does) unless `activate` is false.
+ */
+export async function callPageApi(
+  page: Pick<E2ePage, 'evaluate' | 'activate'>,
   request: Record<string, unknown>,
   timeoutMs = 60_000,
+  options: { activate?: boolean } = {},
 ): Promise<PageApiAnswer> {
+  if (options.activate ?? request.action === 'authenticate') await page.activate();
   return page.evaluate(
     ({ request, timeoutMs }) =>
       new Promise<PageApiAnswer>((resolve, reject) => {

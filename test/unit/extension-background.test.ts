@@ -24,7 +24,7 @@ describe('background: a login from end to end', () => {
     const pending = h.router(authenticate, h.fromPage(`${SITE}/login?next=%2F`));
     const win = await h.pinWindow();
 
-    expect(await win.open()).toEqual({
+    expect(await win.pinModel()).toEqual({
       ok: true,
       value: {
         siteName: 'Stored name',
@@ -40,7 +40,7 @@ describe('background: a login from end to end', () => {
 
     expect(await win.submit('9999')).toEqual({ ok: true, value: { outcome: 'retry', retriesLeft: 14 } });
     expect(h.windows.removed).toEqual([]);
-    expect(await win.open()).toMatchObject({ ok: true, value: { retriesLeft: 14 } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { retriesLeft: 14 } });
 
     expect(await win.submit('1234')).toEqual({ ok: true, value: { outcome: 'done' } });
     expect(await pending).toEqual({ ok: true, value: { token: TOKEN } });
@@ -53,6 +53,7 @@ describe('background: a login from end to end', () => {
       challenge: CHALLENGE,
       pin: '1234',
       certificateSha256: bytesToHex(sha256Bytes(EE_DER)),
+      reader: 'Virtual PCD 00 00',
     });
     // One native port for the whole login, closed at the end.
     expect(h.record.connects).toBe(1);
@@ -66,7 +67,7 @@ describe('background: a login from end to end', () => {
     expect(await win.submit('0000')).toEqual({ ok: true, value: { outcome: 'blocked' } });
     expectError(await pending, 'ERR_HPKI_PIN_BLOCKED');
     expect(h.windows.removed).toEqual([]);
-    expect(await win.open()).toMatchObject({ ok: true, value: { retriesLeft: 0 } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { retriesLeft: 0 } });
   });
 
   it('opens the window for an already locked card without asking the host to verify anything', async () => {
@@ -74,7 +75,8 @@ describe('background: a login from end to end', () => {
     const reply = await h.router(authenticate, h.fromPage(`${SITE}/`));
     expectError(reply, 'ERR_HPKI_PIN_BLOCKED');
     expect(h.windows.opened).toHaveLength(1);
-    expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']);
+    expect(h.windows.removed).toEqual([]);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']);
   });
 
   it('closing the PIN window cancels the login', async () => {
@@ -83,7 +85,7 @@ describe('background: a login from end to end', () => {
     const win = await h.pinWindow();
     h.windows.userCloses(win.id);
     expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
-    expect(h.record.requests.map((r) => r.command)).toEqual(['get-certificate']);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards', 'watch-card']);
   });
 
   it('the cancel button cancels the login and closes the window', async () => {
@@ -121,13 +123,16 @@ describe('background: a login from end to end', () => {
     expectError(await pending, 'ERR_HPKI_CARD_CHANGED');
   });
 
-  it('refuses a card that is not an HPKI card before opening any window', async () => {
+  it('a card that is not an HPKI card: the window says so and stays open, nothing is signed', async () => {
     const answer = certificateAnswer() as { result: Record<string, unknown> };
     const h = harness({
       host: { script: { 'get-certificate': () => ({ result: { ...answer.result, cardType: 'jpki' } }) } },
     });
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_UNSUPPORTED_CARD');
-    expect(h.windows.opened).toEqual([]);
+    const win = await h.pinWindow();
+    expect(await win.stage('error')).toMatchObject({ stage: { error: { code: 'ERR_HPKI_UNSUPPORTED_CARD' } } });
+    expect(h.windows.removed).toEqual([]);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']);
   });
 });
 
@@ -150,7 +155,7 @@ describe('background: where a request comes from', () => {
       h.fromPage('https://portal.example.jp:8443/a/b', 1, { origin: 'https://portal.example.jp:8443' }),
     );
     const win = await h.pinWindow();
-    expect(await win.open()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
+    expect(await win.pinModel()).toMatchObject({ ok: true, value: { origin: 'https://portal.example.jp:8443' } });
     await win.submit('1234');
     await pending;
     expect(h.record.requests.find((r) => r.command === 'authenticate')?.params?.origin).toBe(
@@ -163,6 +168,16 @@ describe('background: where a request comes from', () => {
       other.fromPage(`${SITE}/x`, 1, { origin: 'https://evil.example' }),
     );
     expectError(viaSenderOrigin, 'ERR_HPKI_SITE_NOT_ALLOWED');
+  });
+
+  it('refuses a sender whose origin is opaque ("null"), never falling back to its URL', async () => {
+    const h = harness();
+    // Chrome reports a document served with CSP `sandbox` this way: the URL is the site's, the origin is not.
+    const sandboxed = h.fromPage(`${SITE}/login`, 1, { origin: 'null' });
+    expectError(await h.router(authenticate, sandboxed), 'ERR_HPKI_INSECURE_ORIGIN');
+    expectError(await h.router({ kind: 'page-status' }, sandboxed), 'ERR_HPKI_INSECURE_ORIGIN');
+    expect(h.record.connects).toBe(0);
+    expect(h.windows.opened).toEqual([]);
   });
 
   it.each([
@@ -193,7 +208,7 @@ describe('background: where a request comes from', () => {
     const dev = harness({ descriptors: { 'http://localhost:8080': descriptor } });
     const pending = dev.router(authenticate, dev.fromPage('http://localhost:8080/login'));
     const win = await dev.pinWindow();
-    expect(await win.open()).toMatchObject({
+    expect(await win.pinModel()).toMatchObject({
       ok: true,
       value: { siteName: '晴れやかネット', origin: 'http://localhost:8080', roles: ['Medical Doctor'] },
     });
@@ -254,22 +269,129 @@ describe('background: where a request comes from', () => {
 });
 
 describe('background: one login per tab', () => {
-  it('a second login from the same tab gets ERR_HPKI_BUSY; another tab may proceed', async () => {
+  it('one login in the whole browser: the same tab and any other tab get ERR_HPKI_BUSY, one window', async () => {
     const h = harness();
     const first = h.router(authenticate, h.fromPage(`${SITE}/`, 1));
     const win = await h.pinWindow(0);
     expectError(await h.router(authenticate, h.fromPage(`${SITE}/`, 1)), 'ERR_HPKI_BUSY');
-    const second = h.router(authenticate, h.fromPage(`${SITE}/`, 2));
-    const win2 = await h.pinWindow(1);
-    await win2.cancel();
-    expectError(await second, 'ERR_HPKI_USER_CANCELLED');
+    for (const tab of [2, 3, 4, 5])
+      expectError(await h.router(authenticate, h.fromPage(`${SITE}/`, tab)), 'ERR_HPKI_BUSY');
+    expect(h.windows.opened).toHaveLength(1);
+    expect(h.record.connects).toBe(1);
     await win.submit('1234');
     expect(await first).toMatchObject({ ok: true });
-    // Once done, the tab may log in again.
-    const third = h.router(authenticate, h.fromPage(`${SITE}/`, 1));
-    const win3 = await h.pinWindow(2);
-    await win3.submit('1234');
-    expect(await third).toMatchObject({ ok: true });
+    // Once done, any tab may log in again.
+    const next = h.router(authenticate, h.fromPage(`${SITE}/`, 2));
+    const win2 = await h.pinWindow(1);
+    await win2.submit('1234');
+    expect(await next).toMatchObject({ ok: true });
+  });
+
+  it('accepts a login only over its own port, never as a plain runtime message', async () => {
+    const h = harness();
+    expectError(await h.background(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INVALID_ARGUMENT');
+    expect(h.record.connects).toBe(0);
+  });
+});
+
+describe('background: the page goes away', () => {
+  it('navigating, reloading or closing the page (its port gone) closes the PIN window and stops the host', async () => {
+    const h = harness();
+    const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    const win = await h.pinWindow();
+    h.loginPorts[0]!.abort();
+    expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    expect(h.windows.removed).toEqual([win.id]);
+    expect(h.record.disconnects).toBe(1);
+    // Nobody cancelled on purpose: the tab's next login needs no cool-down.
+    const again = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    await (await h.pinWindow(1)).submit('1234');
+    expect(await again).toMatchObject({ ok: true });
+  });
+
+  it('a page gone while the card is being read: the window that opened on the click closes', async () => {
+    const h = harness({ host: { script: { ...cardScript(), 'find-cards': () => 'silent' } } });
+    const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 3));
+    const win = await h.pinWindow();
+    expect(await win.stage('reading')).toMatchObject({ origin: SITE });
+    await vi.waitFor(() => expect(h.record.requests.map((r) => r.command)).toEqual(['find-cards']));
+    h.loginPorts[0]!.abort();
+    expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    expect(h.windows.removed).toEqual([win.id]);
+    expect(h.record.disconnects).toBe(1);
+  });
+});
+
+describe('background: a page that re-asks after every cancel', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('waits a growing cool-down before the same tab gets a new window', async () => {
+    const h = harness();
+    const cancelOnce = async (n: number): Promise<void> => {
+      const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 4));
+      const win = await h.pinWindow(n);
+      await win.cancel();
+      expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    };
+    await cancelOnce(0);
+    // 1 s after the first cancel, 2 s after the second, 4 s after the third.
+    for (const [n, wait] of [
+      [1, 1_000],
+      [2, 2_000],
+      [3, 4_000],
+    ] as const) {
+      const pending = h.router(authenticate, h.fromPage(`${SITE}/`, 4));
+      await vi.advanceTimersByTimeAsync(wait - 50);
+      expect(h.windows.opened).toHaveLength(n);
+      await vi.advanceTimersByTimeAsync(100);
+      await vi.waitFor(() => expect(h.windows.opened).toHaveLength(n + 1));
+      const win = await h.pinWindow(n);
+      await win.cancel();
+      expectError(await pending, 'ERR_HPKI_USER_CANCELLED');
+    }
+    // Another tab is not held back by this one's cool-down.
+    vi.useRealTimers();
+    const other = h.router(authenticate, h.fromPage(`${SITE}/`, 5));
+    await vi.waitFor(() => expect(h.windows.opened).toHaveLength(5));
+    await (await h.pinWindow(4)).submit('1234');
+    expect(await other).toMatchObject({ ok: true });
+  });
+});
+
+describe('background: status without a user action', () => {
+  it('forty status calls share one host session, and every call is answered', async () => {
+    const h = harness();
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`, 10 + i))),
+    );
+    expect(replies.every((r) => r.ok && (r.value as { cardPresent: boolean }).cardPresent)).toBe(true);
+    expect(h.record.connects).toBe(1);
+    expect(h.record.requests.map((r) => r.command)).toEqual(['status']);
+  });
+
+  it("the popup's look and the pages' status never run two status hosts at once", async () => {
+    let most = 0;
+    const h = harness({
+      host: {
+        script: {
+          ...cardScript(),
+          status: () => {
+            most = Math.max(most, h.record.connects - h.record.disconnects);
+            return { result: { readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }] } };
+          },
+        },
+      },
+    });
+    const popup = { id: EXT_ID, url: `${BASE}popup.html` };
+    await Promise.all([
+      h.router({ kind: 'overview' }, popup),
+      h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`)),
+      h.router({ kind: 'overview' }, popup),
+    ]);
+    expect(h.record.connects).toBe(3);
+    expect(h.record.disconnects).toBe(3);
+    expect(most).toBe(1);
   });
 });
 
@@ -336,16 +458,11 @@ describe('background: the native host', () => {
 });
 
 describe('background: status', () => {
-  it('reports extension, host version and readers to an enabled page', async () => {
+  it('tells an enabled page only whether the host and a card are there: no reader names, no card types', async () => {
     const h = harness();
-    expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
-      ok: true,
-      value: {
-        extension: '0.1.0',
-        host: '0.1.0',
-        readers: [{ name: 'Virtual PCD 00 00', cardPresent: true, cardType: 'hpki' }],
-      },
-    });
+    const reply = await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`));
+    expect(reply).toEqual({ ok: true, value: { extension: '0.1.0', host: '0.1.0', cardPresent: true } });
+    expect(JSON.stringify(reply)).not.toMatch(/Virtual PCD|hpki/);
     expect(h.record.disconnects).toBe(1);
   });
 
@@ -353,7 +470,7 @@ describe('background: status', () => {
     const h = harness({ host: { missing: true } });
     expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
       ok: true,
-      value: { extension: '0.1.0', host: null, readers: [] },
+      value: { extension: '0.1.0', host: null, cardPresent: false },
     });
     expectError(
       await h.router({ kind: 'page-status' }, h.fromPage('https://elsewhere.example/')),
@@ -399,13 +516,26 @@ describe('background: error messages a doctor understands', () => {
     expect(enError.message).toBe('No card found. Please put your HPKI card on the reader.');
   });
 
-  it('keeps the technical detail of an internal error inside the sentence', async () => {
-    const h = harness({
-      host: { script: { 'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }) } },
-      uiLang: 'en',
-    });
-    const error = expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INTERNAL');
-    expect(error.message).toBe('An unexpected error occurred (SW 6F00). Please try again.');
+  it("gives a page no internal error detail; the extension's own pages keep it", async () => {
+    const script: HostScript = {
+      status: () => ({
+        error: { code: 'ERR_HPKI_INTERNAL', message: 'SCardTransmit 0x80100016 on Virtual PCD 00 00' },
+      }),
+      'get-certificate': () => ({ error: { code: 'ERR_HPKI_INTERNAL', message: 'SW 6F00' } }),
+    };
+    const h = harness({ host: { script }, uiLang: 'en' });
+    const generic =
+      'An unexpected error occurred. Please try again. The details are shown by the HPKI Login button in the toolbar.';
+    const fromLogin = expectError(await h.router(authenticate, h.fromPage(`${SITE}/`)), 'ERR_HPKI_INTERNAL');
+    expect(fromLogin.message).toBe(generic);
+    const fromStatus = expectError(
+      await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`)),
+      'ERR_HPKI_INTERNAL',
+    );
+    expect(fromStatus.message).toBe(generic);
+    const popup = await h.router({ kind: 'overview' }, { id: EXT_ID, url: `${BASE}popup.html` });
+    expect(popup).toMatchObject({ ok: true, value: { hostError: { code: 'ERR_HPKI_INTERNAL' } } });
+    expect(JSON.stringify(popup)).toContain('0x80100016');
   });
 });
 

@@ -41,6 +41,7 @@ function loopbackWindow() {
       inject(data: unknown, origin?: string, source?: unknown): void;
     } = {
     location: { origin: ORIGIN },
+    origin: ORIGIN,
     sent,
     addEventListener: (_t, l) => void listeners.add(l),
     removeEventListener: (_t, l) => void listeners.delete(l),
@@ -70,9 +71,10 @@ function withBridge(backend: Partial<BridgeBackend>) {
         (async () => ({
           extension: '0.1.0',
           host: '0.2.0',
-          readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }],
+          cardPresent: true,
         })),
       authenticate: backend.authenticate ?? (async () => ({ token: TOKEN })),
+      hasUserActivation: () => true,
     },
     createLoginLock(),
     localize,
@@ -122,7 +124,7 @@ describe('client library: with the content-script bridge', () => {
     await expect(status({ window: win })).resolves.toEqual({
       extension: '0.1.0',
       host: '0.2.0',
-      readers: [{ name: 'R', cardPresent: true, cardType: 'hpki' }],
+      cardPresent: true,
     });
   });
 
@@ -192,7 +194,7 @@ describe('client library: what it accepts', () => {
     const win = loopbackWindow();
     const pending = createHpkiLoginClient({ window: win }).status();
     const { id } = pageRequestSchema.parse(win.sent[0]);
-    const result = { hpkiLogin: 1, id, type: 'result', result: { extension: '9', host: null, readers: [] } };
+    const result = { hpkiLogin: 1, id, type: 'result', result: { extension: '9', host: null, cardPresent: false } };
     win.inject({ hpkiLogin: 1, id, type: 'ack' }, 'https://evil.example');
     win.inject(result, ORIGIN, {});
     win.inject({ ...result, id: 'someone-else' });

@@ -22,14 +22,14 @@ const TOKEN: Token = {
   signature: 'AAAA',
 };
 
-function fakeWindow() {
+function fakeWindow(ownOrigin = ORIGIN) {
   const listeners: Array<(event: PageMessageEvent) => void> = [];
   const posted: Array<{ message: PageResponse; targetOrigin: string }> = [];
   const win: PageWindow & {
     posted: typeof posted;
     deliver(data: unknown, opts?: { source?: unknown; origin?: string }): void;
   } = {
-    location: { origin: ORIGIN },
+    origin: ownOrigin,
     posted,
     addEventListener: (_type, l) => void listeners.push(l),
     removeEventListener: (_type, l) => void listeners.splice(listeners.indexOf(l), 1),
@@ -64,22 +64,23 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja');
+const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja', 'page');
 
-function setup(backend: Partial<BridgeBackend> = {}) {
-  const win = fakeWindow();
+function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN, uiLang: Lang = 'ja') {
+  const win = fakeWindow(ownOrigin);
   const calls: Array<{ challenge: string; options: unknown }> = [];
   const full: BridgeBackend = {
-    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', readers: [] })),
+    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', cardPresent: false })),
     authenticate:
       backend.authenticate ??
       (async (challenge, options) => {
         calls.push({ challenge, options });
         return { token: TOKEN };
       }),
+    hasUserActivation: backend.hasUserActivation ?? (() => true),
   };
   const lock = createLoginLock();
-  const uninstall = installPageBridge(win, full, lock, localize);
+  const uninstall = installPageBridge(win, full, lock, localize, uiLang);
   return { win, calls, lock, uninstall };
 }
 
@@ -98,6 +99,15 @@ describe('page bridge: who may talk to it', () => {
     win.deliver(request);
     await flush();
     expect(win.posted.map((p) => p.message.type)).toEqual(['ack', 'result']);
+  });
+
+  it('answers nothing in a document with an opaque origin (CSP sandbox), whatever its URL', async () => {
+    const { win } = setup({}, 'null');
+    win.deliver({ hpkiLogin: 1, id: 'r1', action: 'status' }, { origin: 'null' });
+    win.deliver({ hpkiLogin: 1, id: 'r2', action: 'authenticate', challenge: CHALLENGE }, { origin: 'null' });
+    win.deliver({ hpkiLogin: 1, id: 'r3', action: 'status' });
+    await flush();
+    expect(win.posted).toEqual([]);
   });
 
   it('answers only to the page origin', async () => {
@@ -227,9 +237,54 @@ describe('page bridge: ack, result, error', () => {
       type: 'error',
       error: {
         code: 'ERR_HPKI_INTERNAL',
-        message: '予期しないエラーが発生しました（Extension context invalidated.）。もう一度お試しください。',
+        message:
+          '予期しないエラーが発生しました。もう一度お試しください。詳しい内容は、ツールバーの HPKIログイン ボタンから確認できます。',
       },
     });
+  });
+});
+
+describe('page bridge: a login needs a user action', () => {
+  it('refuses authenticate without a transient user activation, before anything reaches the background', async () => {
+    let active = false;
+    const { win, calls, lock } = setup({ hasUserActivation: () => active }, ORIGIN, 'en');
+    win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE });
+    win.deliver({ hpkiLogin: 1, id: 'a2', action: 'authenticate', challenge: CHALLENGE, options: { lang: 'ja' } });
+    await flush();
+    expect(win.posted.filter((p) => p.message.type === 'error').map((p) => p.message)).toEqual([
+      {
+        hpkiLogin: 1,
+        id: 'a1',
+        type: 'error',
+        error: {
+          code: 'ERR_HPKI_INVALID_ARGUMENT',
+          message: 'A login can only start from something the user does on the page, such as pressing a button.',
+        },
+      },
+      {
+        hpkiLogin: 1,
+        id: 'a2',
+        type: 'error',
+        error: {
+          code: 'ERR_HPKI_INVALID_ARGUMENT',
+          message: 'ログインは、ページ上のボタンを押すなど、利用者の操作をきっかけにしてのみ始められます。',
+        },
+      },
+    ]);
+    expect(calls).toEqual([]);
+    expect(lock.held).toBe(false);
+
+    active = true;
+    win.deliver({ hpkiLogin: 1, id: 'a3', action: 'authenticate', challenge: CHALLENGE });
+    await flush();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not ask for one for status', async () => {
+    const { win } = setup({ hasUserActivation: () => false });
+    win.deliver({ hpkiLogin: 1, id: 's1', action: 'status' });
+    await flush();
+    expect(win.posted.map((p) => p.message.type)).toEqual(['ack', 'result']);
   });
 });
 

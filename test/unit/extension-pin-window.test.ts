@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PinSubmission, WindowsApi } from '../../extension/background/pin-prompts.js';
 import { createPinPrompts } from '../../extension/background/pin-prompts.js';
+import { askerOf } from '../../extension/pin/asker.js';
 import type { PinViewState } from '../../extension/pin/pin-state.js';
 import {
   canEnterPin,
@@ -8,11 +9,12 @@ import {
   pinFormatOk,
   reducePin,
   STRONG_WARNING_AT,
+  stateAttribute,
   unlockAuthority,
 } from '../../extension/pin/pin-state.js';
 import { translatorFor } from '../../extension/shared/catalogs.js';
 import { EXPIRY_WARNING_DAYS, expiryStatus } from '../../extension/shared/expiry.js';
-import type { PinWindowModel } from '../../extension/shared/runtime-messages.js';
+import type { PinWindowModel, PinWindowView } from '../../extension/shared/runtime-messages.js';
 import { HpkiError } from '../../protocol/errors.js';
 
 // The PIN window's rules (tries left, warning, blocked card, format) as pure state, and the
@@ -39,6 +41,71 @@ function loaded(model: Partial<PinWindowModel> = {}): PinViewState {
 function texts(state: PinViewState, t = ja): string[] {
   return state.notices.map((n) => t(n.key, n.substitutions));
 }
+
+describe('PIN window: who asks', () => {
+  it("puts the origin's host first and marks the descriptor's name as the site's own words", () => {
+    expect(askerOf('https://portal.example.jp', '晴れやかネット')).toEqual({
+      scheme: 'https://',
+      host: 'portal.example.jp',
+      claimedName: '晴れやかネット',
+    });
+    expect(askerOf('http://localhost:8787', 'x').host).toBe('localhost:8787');
+    // An IDN host is shown in the ASCII form the browser reports, so look-alike letters cannot hide.
+    expect(askerOf('https://xn--eckwd4c7c.example', 'x').host).toBe('xn--eckwd4c7c.example');
+    const claim = ja('pin_site_claim', ['晴れやかネット']);
+    expect(claim).toContain('「晴れやかネット」');
+    expect(claim).toMatch(/名乗り/);
+    expect(en('pin_site_claim', ['Hareyaka Net'])).toMatch(/calls itself.*Hareyaka Net/);
+  });
+
+  it('says nothing more when the name is only the host again', () => {
+    expect(askerOf('https://clinic.example:8443', 'clinic.example:8443').claimedName).toBeNull();
+    expect(askerOf('https://clinic.example', '  ').claimedName).toBeNull();
+  });
+});
+
+describe('PIN window: the stages of a window-first login', () => {
+  const asker = { siteName: MODEL.siteName, origin: MODEL.origin, roles: [] };
+  const view = (version: number, stage: PinWindowView['stage']): PinWindowView => ({ ...asker, version, stage });
+
+  it('starts in reading with who asks, waits in insert-card, offers a choice, then asks for the PIN', () => {
+    let state = reducePin(INITIAL_PIN_STATE, { type: 'view', view: view(1, { stage: 'reading' }) });
+    expect(stateAttribute(state.phase)).toBe('reading');
+    expect(state.asker).toEqual(asker);
+    state = reducePin(state, { type: 'view', view: view(2, { stage: 'insert-card' }) });
+    expect(stateAttribute(state.phase)).toBe('insert-card');
+    expect(texts(state)[0]).toContain('カードリーダーに置いてください');
+    expect(canEnterPin(state)).toBe(false);
+    const cards = [{ reader: 'R1', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter }];
+    state = reducePin(state, { type: 'view', view: view(3, { stage: 'choose-card', cards }) });
+    expect(stateAttribute(state.phase)).toBe('choose-card');
+    expect(state.choices).toEqual(cards);
+    state = reducePin(state, { type: 'view', view: view(4, { stage: 'pin', model: MODEL }) });
+    expect(stateAttribute(state.phase)).toBe('pin');
+    expect(canEnterPin(state)).toBe(true);
+    expect(state.choices).toEqual([]);
+  });
+
+  it("a changed tries count of the same card does not undo the answer's phase", () => {
+    const submitting = reducePin(loaded(), { type: 'submitted' });
+    const after = reducePin(submitting, {
+      type: 'view',
+      view: view(5, { stage: 'pin', model: { ...MODEL, retriesLeft: 14 } }),
+    });
+    expect(after.phase).toBe('submitting');
+    expect(stateAttribute(after.phase)).toBe('reading');
+  });
+
+  it('a missing host: error, with what to do', () => {
+    const state = reducePin(INITIAL_PIN_STATE, {
+      type: 'view',
+      view: view(2, { stage: 'error', error: { code: 'ERR_HPKI_NATIVE_UNAVAILABLE', message: 'not found' } }),
+    });
+    expect(stateAttribute(state.phase)).toBe('error');
+    expect(texts(state).join('\n')).toMatch(/hpki-login install-host[\s\S]*hpki-login doctor/);
+    expect(texts(state, en).join('\n')).toContain('hpki-login doctor');
+  });
+});
 
 describe('PIN window state', () => {
   it('starts loading, then ready with the tries left and no warning on a fresh card', () => {
@@ -187,6 +254,7 @@ describe('PIN window broker', () => {
   it('cancels when the user closes the window', async () => {
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const next = prompt.nextPin();
     w.close(7);
     await expect(next).rejects.toMatchObject({ code: 'ERR_HPKI_USER_CANCELLED' });
@@ -198,6 +266,7 @@ describe('PIN window broker', () => {
     vi.useFakeTimers();
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 30_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const next = prompt.nextPin();
     const caught = next.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(30_000);
@@ -209,6 +278,7 @@ describe('PIN window broker', () => {
     vi.useFakeTimers();
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 30_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const next = prompt.nextPin();
     await vi.advanceTimersByTimeAsync(29_000);
     const outcome = prompts.submit(SESSION, '9999');
@@ -229,6 +299,7 @@ describe('PIN window broker', () => {
   it('hands the PIN over once', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const next = prompt.nextPin();
     void prompts.submit(SESSION, '1234');
     const submission: PinSubmission = await next;
@@ -239,6 +310,7 @@ describe('PIN window broker', () => {
   it('keeps a PIN submitted before the login asked for it', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const outcome = prompts.submit(SESSION, '1234');
     const submission = await prompt.nextPin();
     expect(submission.takePin()).toBe('1234');
@@ -249,6 +321,7 @@ describe('PIN window broker', () => {
   it('refuses a second PIN while one is being checked', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     const next = prompt.nextPin();
     void prompts.submit(SESSION, '1111');
     await next;
@@ -261,10 +334,11 @@ describe('PIN window broker', () => {
   it('a finished prompt closes its window, unless asked to keep it for the blocked message', async () => {
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ stage: 'pin', model: MODEL });
     prompt.update({ retriesLeft: 0 });
     prompt.finish(true);
     expect(w.removed).toEqual([]);
-    expect(prompts.model(SESSION).retriesLeft).toBe(0);
+    expect(prompts.model(SESSION)).toMatchObject({ stage: { stage: 'pin', model: { retriesLeft: 0 } } });
     expect(await prompts.submit(SESSION, '1234')).toMatchObject({ outcome: 'failed' });
     w.close(7);
     expect(() => prompts.model(SESSION)).toThrow(HpkiError);
@@ -273,6 +347,27 @@ describe('PIN window broker', () => {
     const p2 = await second.prompts.open(MODEL, 120_000);
     p2.finish();
     expect(second.w.removed).toEqual([7]);
+  });
+
+  it('opens in reading, then tells the window each new stage; a choice goes back to the login', async () => {
+    const { prompts } = broker();
+    const prompt = await prompts.open({ siteName: MODEL.siteName, origin: MODEL.origin, roles: [] }, 120_000);
+    const first = prompts.model(SESSION);
+    expect(first).toMatchObject({ origin: MODEL.origin, stage: { stage: 'reading' } });
+    const next = prompts.watch(SESSION, first.version);
+    prompt.show({ stage: 'insert-card' });
+    expect(await next).toMatchObject({ stage: { stage: 'insert-card' } });
+    // A PIN is not taken while the window does not ask for one.
+    expect(await prompts.submit(SESSION, '1234')).toMatchObject({ outcome: 'failed' });
+    const cards = [
+      { reader: 'R0', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter },
+      { reader: 'R1', holder: { name: 'Other', role: 'Medical Doctor' }, issuerName: 'CA', notAfter: MODEL.notAfter },
+    ];
+    prompt.show({ stage: 'choose-card', cards });
+    const chosen = prompt.nextChoice();
+    expect(() => prompts.choose(SESSION, 'elsewhere')).toThrow(HpkiError);
+    prompts.choose(SESSION, 'R1');
+    expect(await chosen).toBe('R1');
   });
 
   it('reports a window that cannot be opened', async () => {

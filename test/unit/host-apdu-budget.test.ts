@@ -43,7 +43,7 @@ function hostProcess(cacheDir: string) {
     onTransport: (t) => transports.push(t),
   });
   const seen = createSeenCertificates();
-  const request = (message: unknown) => dispatch(message, async () => backend, seen);
+  const request = (message: unknown) => dispatch(message, async () => backend, { seen });
   return {
     apdus: () => transports.reduce((n, t) => n + t.stats.apdus, 0),
     bytesReceived: () => transports.reduce((n, t) => n + t.stats.bytesReceived, 0),

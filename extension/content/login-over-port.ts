@@ -1,0 +1,71 @@
+import { errorFromWire, HpkiError } from '../../protocol/errors.js';
+import type { PageAuthenticateResult } from '../../protocol/page-messages.js';
+import { LocalizedError } from '../shared/localized-error.js';
+import { LOGIN_PORT_NAME, type RuntimeRequest, runtimeReplySchema } from '../shared/runtime-messages.js';
+
+/**
+ * The content script's side of a login: a runtime port of its own, one request, one reply. The
+ * port lives as long as this document, so a page that navigates, reloads or closes cancels its
+ * login (background/login-port.ts).
+ */
+
+export interface PortLike {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: { addListener(callback: (message: unknown) => void): void };
+  onDisconnect: { addListener(callback: () => void): void };
+}
+
+export interface PortOpener {
+  connect(info: { name: string }): PortLike;
+}
+
+export function authenticateOverPort(
+  runtime: PortOpener,
+  request: Extract<RuntimeRequest, { kind: 'page-authenticate' }>,
+): Promise<PageAuthenticateResult> {
+  return new Promise((resolve, reject) => {
+    let port: PortLike;
+    try {
+      port = runtime.connect({ name: LOGIN_PORT_NAME });
+    } catch (err) {
+      reject(
+        new HpkiError(
+          'ERR_HPKI_EXTENSION_UNAVAILABLE',
+          `background unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+      return;
+    }
+    let settled = false;
+    port.onMessage.addListener((raw) => {
+      if (settled) return;
+      settled = true;
+      port.disconnect();
+      const reply = runtimeReplySchema.safeParse(raw);
+      if (!reply.success) {
+        reject(new HpkiError('ERR_HPKI_INTERNAL', 'malformed reply from the background'));
+        return;
+      }
+      if (!reply.data.ok) {
+        const error = errorFromWire(reply.data.error);
+        reject(
+          new LocalizedError(
+            error.code,
+            error.message,
+            error.retriesLeft === undefined ? undefined : { retriesLeft: error.retriesLeft },
+          ),
+        );
+        return;
+      }
+      // The background answers page-authenticate with a PageAuthenticateResult (background/router.ts).
+      resolve(reply.data.value as PageAuthenticateResult);
+    });
+    port.onDisconnect.addListener(() => {
+      if (settled) return;
+      settled = true;
+      reject(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the background closed the login'));
+    });
+    port.postMessage(request);
+  });
+}
