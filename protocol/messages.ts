@@ -41,8 +41,11 @@ export type Backend = z.infer<typeof backendSchema>;
 // ── requests ────────────────────────────────────────────────────────────────────────────────────
 
 export const statusRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
   id: requestIdSchema,
+  /** Which readers there are and what card each holds; touches no PIN. */
   command: z.literal('status'),
+  /** None. */
   params: z.optional(z.strictObject({})),
 });
 
@@ -52,8 +55,11 @@ export const getCertificateParamsSchema = z.strictObject({
 });
 
 export const getCertificateRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
   id: requestIdSchema,
+  /** Reads the authentication certificate and what the PIN window shows of it. */
   command: z.literal('get-certificate'),
+  /** Optionally the reader to read from. */
   params: z.optional(getCertificateParamsSchema),
 });
 
@@ -72,8 +78,11 @@ export const authenticateParamsSchema = z.strictObject({
 export type AuthenticateParams = z.infer<typeof authenticateParamsSchema>;
 
 export const authenticateRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
   id: requestIdSchema,
+  /** Verifies the PIN and signs the §3 content with the authentication key. */
   command: z.literal('authenticate'),
+  /** What is signed (origin, challenge), for which certificate, and the PIN. */
   params: authenticateParamsSchema,
 });
 
@@ -96,8 +105,11 @@ export type FindCardsParams = z.infer<typeof findCardsParamsSchema>;
  * single card needs no second read), the others only named with their type (a My Number card).
  */
 export const findCardsRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
   id: requestIdSchema,
+  /** Every card present, the HPKI ones read; waits for a card when there is none. */
   command: z.literal('find-cards'),
+  /** How long to wait for a card. */
   params: z.optional(findCardsParamsSchema),
 });
 
@@ -107,8 +119,11 @@ export const findCardsRequestSchema = z.strictObject({
  * watch; it ends with the session.
  */
 export const watchCardRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
   id: requestIdSchema,
+  /** Reports (as an event frame) when the card leaves the named reader. */
   command: z.literal('watch-card'),
+  /** The reader whose card is watched (from find-cards or get-certificate). */
   params: z.strictObject({ reader: readerName }),
 });
 
@@ -127,6 +142,7 @@ export type HostCommand = HostRequest['command'];
 export const readerStatusSchema = z.strictObject({
   /** The PC/SC reader name (or the PKCS#11 slot description). */
   name: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)),
+  /** Whether a card sits in the reader (of any kind). */
   cardPresent: z.boolean(),
   /** Null when no card is present. */
   cardType: z.nullable(cardTypeSchema),
@@ -134,6 +150,7 @@ export const readerStatusSchema = z.strictObject({
 export type ReaderStatus = z.infer<typeof readerStatusSchema>;
 
 export const statusResultSchema = z.strictObject({
+  /** Every reader the host sees, in the order PC/SC (or the module) lists them. */
   readers: z.array(readerStatusSchema).check(z.maxLength(MAX_READERS)),
 });
 export type StatusResult = z.infer<typeof statusResultSchema>;
@@ -151,6 +168,7 @@ export type Holder = z.infer<typeof holderSchema>;
 export const getCertificateResultSchema = z.strictObject({
   /** The reader the certificate was read from; pass it back to `authenticate`. */
   reader: z.string().check(z.maxLength(MAX_READER_NAME_LENGTH)),
+  /** Which kind of card it is (always an HPKI card here; others end in an error). */
   cardType: cardTypeSchema,
   /** Standard base64 DER of the authentication certificate. */
   certificate: base64Field,
@@ -162,6 +180,7 @@ export const getCertificateResultSchema = z.strictObject({
   notAfter: z.iso.datetime(),
   /** Standard base64 DER of the CA certificates read from the card, nearest first. */
   intermediates: z.array(base64Field).check(z.maxLength(MAX_INTERMEDIATES)),
+  /** Who the card belongs to, from the certificate, for display. */
   holder: holderSchema,
   /** PIN tries left before the card locks. */
   pinRetriesLeft: z.int().check(z.minimum(0), z.maximum(MAX_PIN_RETRIES)),
@@ -213,7 +232,9 @@ const resultSchemas: { [C in HostCommand]: z.ZodMiniType<HostResultMap[C]> } = {
  * requests (`card-removed` after `watch-card`). Answers still come in the order of their requests.
  */
 export const hostEventSchema = z.strictObject({
+  /** The request the event belongs to; absent for events between requests. */
   id: z.optional(requestIdSchema),
+  /** What happened. */
   event: z.discriminatedUnion('type', [
     /** No card in any reader (or no reader): the host waits for one. */
     z.strictObject({ type: z.literal('waiting-for-card') }),
@@ -232,6 +253,7 @@ export const helloSchema = z.strictObject({
     protocol: z.int(),
     /** The host's own version (semver). */
     version: z.string().check(z.maxLength(64)),
+    /** How the host reaches the card: PC/SC, PKCS#11, or the virtual card. */
     backend: backendSchema,
   }),
 });
@@ -240,6 +262,7 @@ export type HelloMessage = z.infer<typeof helloSchema>;
 export const hostErrorResponseSchema = z.strictObject({
   /** The request's id; null when the request was too malformed to carry one. */
   id: z.nullable(requestIdSchema),
+  /** What went wrong (PROTOCOL.md §8). */
   error: wireErrorSchema,
 });
 export type HostErrorResponse = z.infer<typeof hostErrorResponseSchema>;

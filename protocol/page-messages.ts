@@ -22,17 +22,23 @@ export type PageAuthenticateOptions = z.infer<typeof pageAuthenticateOptionsSche
 
 export const pageRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({
+    /** Marks the message as this protocol's, version 1. */
     hpkiLogin: z.literal(1),
     /** Chosen by the page; echoed in every answer. */
     id: messageId,
+    /** Whether extension, host and a card are there. */
     action: z.literal('status'),
   }),
   z.strictObject({
+    /** Marks the message as this protocol's, version 1. */
     hpkiLogin: z.literal(1),
+    /** Chosen by the page; echoed in every answer. */
     id: messageId,
+    /** A login: the PIN window, then a token; needs a user activation. */
     action: z.literal('authenticate'),
     /** The challenge the page got from its own server. */
     challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
+    /** How long the doctor has to type the PIN, and the PIN window's language. */
     options: z.optional(pageAuthenticateOptionsSchema),
   }),
 ]);
@@ -62,8 +68,10 @@ export const pageResponseSchema = z.discriminatedUnion('type', [
   /** The action's result; its shape is the action's (pageStatusResultSchema, pageAuthenticateResultSchema). */
   z.strictObject({
     hpkiLogin: z.literal(1),
+    /** The request's id. */
     id: messageId,
     type: z.literal('result'),
+    /** The result; checked against the action's own schema by the client library. */
     result: z.record(z.string(), z.unknown()),
   }),
   z.strictObject({ hpkiLogin: z.literal(1), id: messageId, type: z.literal('error'), error: wireErrorSchema }),
@@ -72,6 +80,7 @@ export type PageResponse = z.infer<typeof pageResponseSchema>;
 
 /** The site descriptor of PROTOCOL.md §1.1. */
 export const descriptorSchema = z.looseObject({
+  /** Marks the file as an HPKI Login descriptor, version 1. */
   hpkiLogin: z.literal(1),
   /** The site's own name for itself: shown as the site's words, never as proof of who it is. */
   name: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -82,6 +91,7 @@ export const descriptorSchema = z.looseObject({
   /** Where the content script inserts the button. */
   button: z.optional(
     z.strictObject({
+      /** A CSS selector of the element the button goes beside or into. */
       selector: z.string().check(z.minLength(1), z.maxLength(256)),
       /** An `insertAdjacentElement` position. */
       position: z.enum(['beforebegin', 'afterbegin', 'beforeend', 'afterend']),
@@ -94,6 +104,7 @@ export type Descriptor = z.infer<typeof descriptorSchema>;
 
 /** `GET challengeUrl` → 200. */
 export const challengeAnswerSchema = z.looseObject({
+  /** 32 random bytes, base64url: what the token signs, once. */
   challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
   /** ISO time after which the server refuses the challenge. */
   expiresAt: z.string().check(z.maxLength(64)),
