@@ -74,7 +74,11 @@ function reasonOf(signal: AbortSignal): HpkiError {
 
 /** Rejects with the cancel as soon as `signal` aborts, else settles as `promise` does. */
 function unlessGone<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
+  if (signal.aborted) {
+    // Nobody waits for it now: its later failure (the session closing under it) is expected.
+    promise.catch(() => undefined);
+    return Promise.reject(reasonOf(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(reasonOf(signal));
     signal.addEventListener('abort', onAbort, { once: true });
