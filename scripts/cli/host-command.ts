@@ -30,11 +30,11 @@ async function caCache(values: HostValues) {
 async function loadBackend(name: Backend, values: HostValues): Promise<CardBackend> {
   switch (name) {
     case 'pcsc':
-      return (await import('../../native-host/transport/pcsc-backend.js')).createPcscBackend({
+      return (await import('../../native-host/backends/pcsc-backend.js')).createPcscBackend({
         caCache: await caCache(values),
       });
     case 'mock':
-      return (await import('../../native-host/transport/memory-backend.js')).createMemoryBackend({
+      return (await import('../../native-host/backends/memory-backend.js')).createMemoryBackend({
         cardPath: values.card ?? '',
         caCache: await caCache(values),
       });

@@ -2,11 +2,11 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBackend } from '../../native-host/backends/memory-backend.js';
 import { createCaCertificateCache } from '../../native-host/cache/ca-certificate-cache.js';
 import { createSeenCertificates } from '../../native-host/commands/seen-certificates.js';
 import { dispatch } from '../../native-host/host/dispatcher.js';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
-import { createMemoryBackend } from '../../native-host/transport/memory-backend.js';
 import type { MemoryTransport } from '../../native-host/transport/memory-transport.js';
 import { createCardFile } from '../../native-host/virtual-card/index.js';
 

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBackend } from '../../native-host/backends/memory-backend.js';
 import { createCaCertificateCache } from '../../native-host/cache/ca-certificate-cache.js';
 import { type HpkiTokenOptions, openHpkiToken } from '../../native-host/card/hpki-apdu-token.js';
 import { certificateFidsFromCdf } from '../../native-host/card/pkcs15-cdf.js';
 import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
 import type { ApduResponder } from '../../native-host/transport/apdu-transport.js';
-import { createMemoryBackend } from '../../native-host/transport/memory-backend.js';
 import { createMemoryTransport } from '../../native-host/transport/memory-transport.js';
 import {
   createCardFile,

@@ -6,10 +6,10 @@ import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
 import { newReadModes, type ReadModes } from '../card/file-reader.js';
 import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
-import type { ApduTransport } from './apdu-transport.js';
-import { loadPcscFactory, type OpenContext, openPcscContext, type ReaderState } from './pcsc-context.js';
-import { createPcscTransport, isCardGoneError } from './pcsc-transport.js';
-import type { PcscFactory, PcscReader } from './pcsclite-types.js';
+import type { ApduTransport } from '../transport/apdu-transport.js';
+import { loadPcscFactory, type OpenContext, openPcscContext, type ReaderState } from '../transport/pcsc-context.js';
+import { createPcscTransport, isCardGoneError } from '../transport/pcsc-transport.js';
+import type { PcscFactory, PcscReader } from '../transport/pcsclite-types.js';
 
 /**
  * Cards in PC/SC readers (real ones, and the virtual card through pcscd + vpcd). The card is held

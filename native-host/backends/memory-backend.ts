@@ -4,9 +4,9 @@ import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
 import { newReadModes } from '../card/file-reader.js';
 import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
+import type { ApduResponder } from '../transport/apdu-transport.js';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory-transport.js';
 import { createVirtualCard } from '../virtual-card/index.js';
-import type { ApduResponder } from './apdu-transport.js';
-import { createMemoryTransport, type MemoryTransport } from './memory-transport.js';
 
 /**
  * The virtual card in-process, as the `mock` backend: the zero-install demo and unit tests. The card
