@@ -13,7 +13,8 @@ import { median, ms } from './stats.js';
  * `npm run bench:e2e`: what a doctor waits for, in real Chromium with the extension, the host and the
  * virtual card over pcscd + vpcd: click → PIN window visible (beside a plain `window.open` popup
  * from the same page, in the same run), click → the window asks for the PIN (`data-state="pin"`),
- * and PIN submit → logged-in page.
+ * and PIN submit → logged-in page; and the APDUs the card answered per login, the first one cold (an
+ * empty CA certificate cache of its own) and the others warm.
  */
 
 const PIN_STATE = '[data-hpki-login="state"][data-state="pin"]';
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   const cardFile = join(dir, 'doctor.card');
   await createCardFile(cardFile, pki, ['--pin', '1234']);
   const pcscd = await startPcscd();
-  const card = await serveCard(cardFile);
+  const card = await serveCard(cardFile, ['--log-apdus']);
+  // The host inherits the browser's environment: a cache of its own, empty, so the first login is cold.
+  process.env.HPKI_LOGIN_CACHE_DIR = join(dir, 'ca-cache');
   const portal = await startPortal(['--pki', pki]);
   const browser = await launchWithExtension({ hostArgs: ['--backend', 'pcsc'] });
   try {
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     const toPopup: number[] = [];
     const toPin: number[] = [];
     const toPortal: number[] = [];
+    const apdus: number[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
       await browser.context.clearCookies();
       const page = await browser.context.newPage();
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
       const button = page.locator('[data-hpki-login="button"]');
       await button.waitFor();
       const popup = await plainPopup(page);
+      const apdusBefore = card.apdus().length;
       const t0 = performance.now();
       await button.click();
       const pin = await browser.waitForExtensionPage('pin.html');
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
       await page.waitForURL(/\/portal/);
       await page.getByText('ようこそ').waitFor();
       const t3 = performance.now();
+      apdus.push(card.apdus().length - apdusBefore);
       // The first run warms Chromium and the service worker; it is not counted.
       if (i > 0) {
         toPopup.push(popup);
@@ -99,6 +105,10 @@ async function main(): Promise<void> {
     line('click → PIN window in state pin (holder, tries):', toPin);
     line('PIN submit → logged-in page:', toPortal);
     console.log(`  PIN window / plain popup: ${(median(toWindow) / median(toPopup)).toFixed(2)}×`);
+    const [cold, ...warm] = apdus;
+    console.log(
+      `  APDUs per login (click → logged in): cold ${cold}, warm median ${median(warm)} (min ${Math.min(...warm)}, max ${Math.max(...warm)})`,
+    );
   } finally {
     await browser.close();
     await stopPortal(portal);
