@@ -47,19 +47,34 @@ export function createExpiringMap<V>(options: {
   const evict = options.whenFull === 'evict-oldest';
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
   const entries = new Map<string, { value: V; dropAt: number }>();
+  // Entries with a finite drop time: while there are none (a pure cache), nothing can expire, and
+  // neither the clock nor a purge is needed on the hot path.
+  let finite = 0;
+
+  function drop(key: string): void {
+    const entry = entries.get(key);
+    if (entry === undefined) return;
+    entries.delete(key);
+    if (entry.dropAt !== Number.POSITIVE_INFINITY) finite--;
+  }
 
   function purgeExpired(at: number): void {
+    if (finite === 0) return;
     for (const [key, entry] of entries) {
       if (entry.dropAt > at) return;
       entries.delete(key);
+      finite--;
     }
   }
+
+  const expired = (entry: { dropAt: number }): boolean =>
+    entry.dropAt !== Number.POSITIVE_INFINITY && entry.dropAt <= now();
 
   function live(key: string): { value: V; dropAt: number } | undefined {
     const entry = entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.dropAt <= now()) {
-      entries.delete(key);
+    if (expired(entry)) {
+      drop(key);
       return undefined;
     }
     if (touch) {
@@ -72,30 +87,35 @@ export function createExpiringMap<V>(options: {
   return {
     get: (key) => live(key)?.value,
     set(key, value, dropAt) {
-      purgeExpired(now());
-      const replacing = live(key) !== undefined;
-      entries.delete(key);
+      purgeExpired(finite === 0 ? 0 : now());
+      const old = entries.get(key);
+      const replacing = old !== undefined && !expired(old);
+      drop(key);
       if (!replacing && entries.size >= maxEntries) {
         if (!evict) return false;
         while (entries.size >= maxEntries) {
           const oldest = entries.keys().next();
           if (oldest.done === true) break;
-          entries.delete(oldest.value);
+          drop(oldest.value);
         }
       }
       entries.set(key, { value, dropAt });
+      if (dropAt !== Number.POSITIVE_INFINITY) finite++;
       return true;
     },
     take(key) {
       const entry = live(key);
-      entries.delete(key);
+      drop(key);
       return entry?.value;
     },
-    delete: (key) => void entries.delete(key),
-    clear: () => entries.clear(),
+    delete: drop,
+    clear: () => {
+      entries.clear();
+      finite = 0;
+    },
     entries() {
-      purgeExpired(now());
       const at = now();
+      purgeExpired(at);
       return [...entries].filter(([, e]) => e.dropAt > at).map(([key, e]): [string, V] => [key, e.value]);
     },
     msUntilRoom() {

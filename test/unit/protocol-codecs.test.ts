@@ -112,6 +112,25 @@ describe('token codec (PROTOCOL.md §4)', () => {
     expect(() => decodeToken({ ...token, signature: 'A'.repeat(MAX_TOKEN_BYTES) })).toThrowError(malformed);
     expect(() => decodeToken('x'.repeat(MAX_TOKEN_BYTES + 1))).toThrowError(malformed);
   });
+  it('bounds a token object by its JSON length, to the byte, as it bounds the JSON text', () => {
+    const token = encodeToken(parts);
+    const withCertificateOf = (n: number) => ({
+      ...token,
+      intermediates: [token.intermediates[0]!, 'AAAA'],
+      certificate: 'A'.repeat(n),
+    });
+    // The longest certificate field whose token still fits, stepping by whole base64 groups.
+    let n = 4;
+    while (JSON.stringify(withCertificateOf(n + 4)).length <= MAX_TOKEN_BYTES) n += 4;
+    const fits = withCertificateOf(n);
+    const over = withCertificateOf(n + 4);
+    expect(JSON.stringify(fits).length).toBeLessThanOrEqual(MAX_TOKEN_BYTES);
+    expect(JSON.stringify(over).length).toBeGreaterThan(MAX_TOKEN_BYTES);
+    expect(decodeToken(fits).certificate).toHaveLength((n / 4) * 3);
+    expect(decodeToken(JSON.stringify(fits)).certificate).toHaveLength((n / 4) * 3);
+    expect(() => decodeToken(over)).toThrowError(/larger than/);
+    expect(() => decodeToken(JSON.stringify(over))).toThrowError(/larger than/);
+  });
 });
 
 describe('errors', () => {
