@@ -1,22 +1,10 @@
+import { escapeHtml } from '../http/index.js';
 import { FAVICON_PATH, STYLESHEET_PATH } from './assets.js';
 import { DEMO_PATIENTS } from './patients.js';
 import { claim, displayName, honorific, type PortalUser, roleLabel } from './portal-user.js';
 
 export const PORTAL_NAME = 'はれやか医療ネット（デモ）';
 export const DEMO_ACCOUNT = { id: 'demo', password: 'demo-password', displayName: 'デモ 利用者' } as const;
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Certificate fields are outside input: everything interpolated into HTML goes through this. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
-}
 
 function layout(title: string, body: string, user?: PortalUser): string {
   const logout =

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ChallengeStore, StoreFullError } from '../challenge-store/index.js';
 import {
+  catchingInternalErrors,
   createHpkiRoutes,
   createMemorySessionStore,
   createSessionCookie,
@@ -227,11 +228,5 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
     }
   }
 
-  return (req, res) => {
-    route(req, res).catch((err: unknown) => {
-      options.onInternalError?.(err);
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
-      else res.destroy();
-    });
-  };
+  return catchingInternalErrors(route, options.onInternalError);
 }

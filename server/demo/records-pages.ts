@@ -1,7 +1,7 @@
 import { NAME_JA_CLAIM } from '../../protocol/sso.js';
+import { escapeHtml } from '../http/index.js';
 import { FAVICON_PATH, STYLESHEET_PATH } from './assets.js';
 import type { SsoUser } from './oidc-rp.js';
-import { escapeHtml } from './pages.js';
 import { claim, roleLabel } from './portal-user.js';
 
 /** The pages of 医師資格証ポータル（デモ）, the demo's second service: it knows no login but SSO. */

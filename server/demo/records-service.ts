@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
+  catchingInternalErrors,
   createMemorySessionStore,
   createSessionCookie,
   type HpkiRouteLimits,
@@ -103,11 +104,5 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
     }
   }
 
-  return (req, res) => {
-    route(req, res).catch((err: unknown) => {
-      options.onInternalError?.(err);
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
-      else res.destroy();
-    });
-  };
+  return catchingInternalErrors(route, options.onInternalError);
 }

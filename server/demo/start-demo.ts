@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
 import {
@@ -8,7 +7,7 @@ import {
   createMemoryChallengeStore,
   createRedisChallengeStore,
 } from '../challenge-store/index.js';
-import { type LimitSettings, routeLimitsOf } from '../http/index.js';
+import { closeServer, type LimitSettings, listen, routeLimitsOf } from '../http/index.js';
 import { createMemorySsoStore } from '../sso/memory-store.js';
 import { ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/server.js';
 import type { DetailedTokenVerifier, TokenVerifier } from '../verify/index.js';
@@ -67,24 +66,6 @@ function deferredServer(): { server: Server; setHandler(handler: RequestListener
       handler = h;
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 const secret = (): string => randomBytes(32).toString('base64url');

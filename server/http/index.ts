@@ -13,6 +13,7 @@ export {
 } from './hpki-login.js';
 export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
 export { type LimitSettings, routeLimitsOf } from './limit-settings.js';
+export { closeServer, listen } from './listen.js';
 export {
   checkRateLimit,
   createRateLimiter,
@@ -21,7 +22,16 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
 } from './rate-limit.js';
-export { type ErrorBody, errorBody, readBody, SECURITY_HEADERS, send, sendJson } from './responses.js';
+export {
+  catchingInternalErrors,
+  type ErrorBody,
+  errorBody,
+  escapeHtml,
+  readBody,
+  SECURITY_HEADERS,
+  send,
+  sendJson,
+} from './responses.js';
 export {
   DEFAULT_CHALLENGE_RATE,
   DEFAULT_LOGIN_RATE,

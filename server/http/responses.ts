@@ -71,3 +71,33 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
     req.on('data', onData).once('end', onEnd).once('error', onError);
   });
 }
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Certificate fields and request values are outside input: everything interpolated into HTML goes through this. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
+}
+
+/**
+ * A `node:http` listener from an async route: a failure is reported to `onInternalError` and answered
+ * with a plain 500 (or, once the headers are out, the connection is cut), never an unhandled rejection.
+ */
+export function catchingInternalErrors(
+  route: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>,
+  onInternalError: ((err: unknown) => void) | undefined,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      onInternalError?.(err);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
+      else res.destroy();
+    });
+  };
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../http/index.js';
 
 /**
  * The provider's own pages: the HPKI login page of an interaction, errors, logout. Japanese first,
@@ -9,18 +10,6 @@ import { createHash } from 'node:crypto';
 export const SSO_STYLESHEET_PATH = '/static/sso.css';
 /** Where the descriptor puts the extension's button (PROTOCOL.md §1.1 `button`). */
 export const LOGIN_SLOT_ID = 'hpki-sso-login';
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
-}
 
 function layout(providerName: string, title: string, body: string): string {
   return `<!doctype html>

@@ -1,13 +1,15 @@
 import { unwatchFile, watchFile } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
 import {
+  catchingInternalErrors,
+  closeServer,
   createHpkiRoutes,
   createSessionCookie,
   type LimitSettings,
+  listen,
   routeLimitsOf,
   SECURITY_HEADERS,
   send,
@@ -62,16 +64,6 @@ export interface RunningSsoServer {
 }
 
 export const SSO_COOKIE_NAME = 'hpki-sso';
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 /** An issuer is an origin here: the HPKI descriptor of §1.1 belongs to the whole origin. */
 export function checkIssuer(issuer: string): string {
@@ -193,13 +185,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     await callback(req, res);
   }
 
-  dispatch = (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      onInternalError?.(err);
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', { Connection: 'close' });
-      else res.destroy();
-    });
-  };
+  dispatch = catchingInternalErrors(handle, onInternalError);
 
   const keysPath = options.keys.path;
   const reload = (): void => {
@@ -223,10 +209,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     signingKid: () => jwks.keys[0]!.kid,
     async close() {
       if (keysPath !== undefined) unwatchFile(keysPath, reload);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }
