@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CookieBrowser, createCookieBrowser } from '../../scripts/dev/cookie-browser.js';
+import { freePort } from '../../scripts/dev/free-port.js';
 import { type CardSigner, openCard } from '../../scripts/dev/sso-card.js';
-import { freePort, type SsoProcess, startSso, stopSso } from '../../scripts/dev/sso-provider.js';
+import { type SsoProcess, startSso, stopSso } from '../../scripts/dev/sso-provider.js';
 import { createCardFile } from '../../scripts/dev/virtual-card-process.js';
 import { type RelyingParty, relyingParty, signIn } from '../helpers/sso-flow.js';
 
