@@ -12,6 +12,9 @@ export type Bytes = Uint8Array<ArrayBuffer>;
 
 export { concatBytes };
 
+/** One encoder for the text of every string type (UTF-8; the printable, IA5 and time types are ASCII). */
+const utf8 = new TextEncoder();
+
 /** DER definite length octets (X.690 §8.1.3): short form below 128, else the minimal long form. */
 export function derLength(length: number): Bytes {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError('invalid DER length');
@@ -32,7 +35,7 @@ export const tlv = (tag: number, ...content: Uint8Array[]): Bytes => tlvOf(tag, 
 export const sequence = (...content: Uint8Array[]): Bytes => tlvOf(0x30, content);
 export const set = (...content: Uint8Array[]): Bytes => tlvOf(0x31, content);
 export const octetString = (bytes: Uint8Array): Bytes => tlv(0x04, bytes);
-export const utf8String = (text: string): Bytes => tlv(0x0c, new TextEncoder().encode(text));
+export const utf8String = (text: string): Bytes => tlv(0x0c, utf8.encode(text));
 export const booleanTrue = (): Bytes => Uint8Array.of(0x01, 0x01, 0xff);
 /** [n] EXPLICIT (constructed context-specific tag). */
 export const explicit = (n: number, ...content: Uint8Array[]): Bytes => tlvOf(0xa0 | n, content);
@@ -40,8 +43,8 @@ export const explicit = (n: number, ...content: Uint8Array[]): Bytes => tlvOf(0x
 export const implicit = (n: number, value: Uint8Array): Bytes => tlv(0x80 | n, value);
 export const boolean = (value: boolean): Bytes => Uint8Array.of(0x01, 0x01, value ? 0xff : 0x00);
 export const nullValue = (): Bytes => Uint8Array.of(0x05, 0x00);
-export const printableString = (text: string): Bytes => tlv(0x13, new TextEncoder().encode(text));
-export const ia5String = (text: string): Bytes => tlv(0x16, new TextEncoder().encode(text));
+export const printableString = (text: string): Bytes => tlv(0x13, utf8.encode(text));
+export const ia5String = (text: string): Bytes => tlv(0x16, utf8.encode(text));
 /** BIT STRING of whole bytes with `unused` bits declared unused in the last one. */
 export const bitString = (bytes: Uint8Array, unused = 0): Bytes => tlv(0x03, Uint8Array.of(unused), bytes);
 
@@ -61,8 +64,7 @@ export function integerFromHex(hex: string): Bytes {
 export function time(date: Date): Bytes {
   const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const year = date.getUTCFullYear();
-  const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
-  return year >= 1950 && year < 2050 ? tlv(0x17, encode(`${iso.slice(2)}Z`)) : tlv(0x18, encode(`${iso}Z`));
+  return year >= 1950 && year < 2050 ? tlv(0x17, utf8.encode(`${iso.slice(2)}Z`)) : tlv(0x18, utf8.encode(`${iso}Z`));
 }
 
 /** INTEGER from a non-negative safe integer, minimal two's complement. */
