@@ -53,7 +53,7 @@ async function pkcs11Facts(module: string): Promise<Pkcs11Facts> {
 
 async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefined> {
   if (options.backend === 'pcsc')
-    return (await import('../../native-host/backends/pcsc-backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
+    return (await import('../../native-host/backends/pcsc/backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
   const module = options.modules[0];
   if (options.backend === 'pkcs11' && module !== undefined)
     return (await import('../../native-host/backends/pkcs11-backend.js')).createPkcs11Backend({ module });

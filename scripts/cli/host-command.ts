@@ -30,7 +30,7 @@ async function caCache(values: HostValues) {
 async function loadBackend(name: Backend, values: HostValues): Promise<CardBackend> {
   switch (name) {
     case 'pcsc':
-      return (await import('../../native-host/backends/pcsc-backend.js')).createPcscBackend({
+      return (await import('../../native-host/backends/pcsc/backend.js')).createPcscBackend({
         caCache: await caCache(values),
       });
     case 'mock':
@@ -46,7 +46,7 @@ async function loadBackend(name: Backend, values: HostValues): Promise<CardBacke
 async function loadPresence(name: Backend, card: string | undefined): Promise<CardPresence | undefined> {
   switch (name) {
     case 'pcsc':
-      return (await import('../../native-host/presence/pcsc-presence.js')).createPcscPresence();
+      return (await import('../../native-host/backends/pcsc/presence.js')).createPcscPresence();
     case 'mock':
       return (await import('../../native-host/presence/file-presence.js')).createFilePresence(card ?? '');
     case 'pkcs11':

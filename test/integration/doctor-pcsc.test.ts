@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createPcscBackend } from '../../native-host/backends/pcsc-backend.js';
+import { createPcscBackend } from '../../native-host/backends/pcsc/backend.js';
 import type { Finding } from '../../native-host/doctor/findings.js';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
 import { createCardFile, createVirtualCard, serveOverVpcd } from '../../native-host/virtual-card/index.js';
