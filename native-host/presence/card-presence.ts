@@ -1,6 +1,6 @@
 /**
  * Whether cards sit in readers, learned from the reader service's status changes (PC/SC
- * SCardGetStatusChange under the addon's reader events), never by talking to a card. `find-cards`
+ * SCardGetStatusChange), never by talking to a card. `find-cards`
  * waits on it when no card is in, and `watch-card` tells the extension when a card is pulled.
  */
 export interface ReaderPresence {

@@ -98,6 +98,6 @@ export async function run(args: string[]): Promise<number> {
     version: cliVersion(),
     log: (line) => process.stderr.write(`hpki-login host: ${line}\n`),
   });
-  // Native addons keep threads alive; the host's life ends with its port.
+  // A native library may keep threads of its own alive; the host's life ends with its port.
   process.exit(code);
 }

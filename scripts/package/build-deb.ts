@@ -57,15 +57,22 @@ export async function pinnedNode(project: string): Promise<BundledNode> {
   const pinned = (await readFile(join(project, '.node-version'), 'utf8')).trim();
   const { stdout: version } = await execFileAsync(path, ['-p', 'process.versions.node']);
   if (version.trim() !== pinned) throw new Error(`${path} is Node ${version.trim()}, not the pinned ${pinned}`);
-  for (const addon of ['pcsclite/build/Release/pcsclite.node', 'pkcs11js/build/Release/pkcs11.node']) {
-    const file = join(project, 'node_modules', addon);
-    try {
-      await execFileAsync(path, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`]);
-    } catch {
-      throw new Error(
-        `${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`,
-      );
-    }
+  const addon = 'pkcs11js/build/Release/pkcs11.node';
+  try {
+    await execFileAsync(path, [
+      '-e',
+      `process.dlopen({ exports: {} }, ${JSON.stringify(join(project, 'node_modules', addon))})`,
+    ]);
+  } catch {
+    throw new Error(
+      `${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`,
+    );
+  }
+  // PC/SC goes through koffi's prebuilt binary (Node-API: any Node), which must be there for this system.
+  try {
+    await execFileAsync(path, ['-e', "require('koffi')"], { cwd: project });
+  } catch {
+    throw new Error(`koffi has no binary for ${process.platform}-${process.arch} in node_modules: run npm ci`);
   }
   return { path, version: pinned };
 }

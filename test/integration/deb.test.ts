@@ -113,7 +113,8 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     for (const path of [
       '/usr/lib/hpki-login/node',
       '/usr/lib/hpki-login/hpki-login-host',
-      '/usr/lib/hpki-login/node_modules/pcsclite/build/Release/pcsclite.node',
+      '/usr/lib/hpki-login/node_modules/koffi/package.json',
+      '/usr/lib/hpki-login/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node',
       '/usr/lib/hpki-login/node_modules/pkcs11js/build/Release/pkcs11.node',
       '/usr/bin/hpki-login',
       ...SYSTEM_MANIFESTS.map((m) => `/usr/lib/hpki-login/host-manifests${m}`),
@@ -138,7 +139,7 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
     // Its addons load in it: the host starts and says hello from the unpacked tree.
     const addons = execFileSync(
       join(unpacked, 'usr/lib/hpki-login/node'),
-      ['-e', "require('pcsclite'); require('pkcs11js'); console.log('ok')"],
+      ['-e', "require('koffi'); require('pkcs11js'); console.log('ok')"],
       {
         cwd: join(unpacked, 'usr/lib/hpki-login'),
         encoding: 'utf8',
