@@ -1,5 +1,6 @@
 import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import type { CardType, ReaderStatus } from '../../protocol/messages.js';
+import type { PcscOs } from '../backends/pcsc/layout.js';
 import type { PinStatus } from '../card/card-token.js';
 import type { Finding } from './findings.js';
 import { finding } from './findings.js';
@@ -39,12 +40,22 @@ export function checkPcscd(facts: PcscdFacts): Finding[] {
   return [finding('pcscd.not-running', 'error', text('pcscd.not-running'), text('fix.start-pcscd'))];
 }
 
-export function checkReaders(facts: ReaderFacts): Finding[] {
+/** What brings the PC/SC service back on each system (macOS and Windows have it built in). */
+function startService(os: PcscOs): ReturnType<typeof text> {
+  switch (os) {
+    case 'darwin':
+      return text('fix.macos-smart-card-service');
+    case 'win32':
+      return text('fix.windows-smart-card-service');
+    default:
+      return text('fix.start-pcscd');
+  }
+}
+
+export function checkReaders(facts: ReaderFacts, os: PcscOs = 'linux'): Finding[] {
   if ('error' in facts) {
     const { code, message } = facts.error;
-    return [
-      finding('readers.unavailable', 'error', text('readers.unavailable', { code, message }), text('fix.start-pcscd')),
-    ];
+    return [finding('readers.unavailable', 'error', text('readers.unavailable', { code, message }), startService(os))];
   }
   if (facts.readers.length === 0)
     return [finding('readers.none', 'error', text('readers.none'), text('fix.plug-in-reader'))];

@@ -134,6 +134,14 @@ export const TEXTS = {
     ja: 'sudo systemctl enable --now pcscd.socket を実行してください (パッケージ pcscd が必要)。',
     en: 'Run: sudo systemctl enable --now pcscd.socket (needs the pcscd package).',
   },
+  'fix.macos-smart-card-service': {
+    ja: 'macOS の PC/SC は OS に内蔵されています。リーダーを抜き差しし、直らなければ Mac を再起動してください。',
+    en: 'macOS has PC/SC built in: unplug and plug in the reader; if that does not help, restart the Mac.',
+  },
+  'fix.windows-smart-card-service': {
+    ja: 'IC カードリーダーを接続してください (Windows はリーダーの接続時にスマート カード サービス SCardSvr を起動します)。接続済みなら、サービス「スマート カード」が無効になっていないか確認してください。',
+    en: 'Plug in the card reader (Windows starts its Smart Card service, SCardSvr, when a reader is connected); if it is connected, check that the "Smart Card" service is not disabled.',
+  },
   'fix.plug-in-reader': {
     ja: 'IC カードリーダーを USB に接続してください。接続済みなら抜き差ししてください。',
     en: 'Plug in a smart card reader; if it is plugged in, unplug and plug it in again.',

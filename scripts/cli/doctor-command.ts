@@ -74,7 +74,7 @@ export async function collectFindings(options: DoctorOptions): Promise<Finding[]
   if (backend !== undefined) {
     try {
       const readers = await gatherReaders(backend);
-      findings.push(...checkReaders(readers));
+      findings.push(...checkReaders(readers, options.os));
       findings.push(...checkCard(readers, await gatherCard(backend, readers), options.now));
     } finally {
       await backend.close().catch(() => undefined);

@@ -51,6 +51,10 @@ describe('pcscd, readers and the card', () => {
     expect(ids(checkReaders({ error: { code: 'ERR_HPKI_NO_READER', message: 'x' } }))).toEqual([
       'error:readers.unavailable',
     ]);
+    const down = { error: { code: 'ERR_HPKI_NO_READER', message: 'SCARD_E_NO_SERVICE' } };
+    expect(checkReaders(down, 'linux')[0]?.fix?.en).toContain('systemctl enable --now pcscd.socket');
+    expect(checkReaders(down, 'darwin')[0]?.fix?.en).toContain('macOS has PC/SC built in');
+    expect(checkReaders(down, 'win32')[0]?.fix?.en).toContain('SCardSvr');
     expect(ids(checkReaders({ readers: [] }))).toEqual(['error:readers.none']);
     expect(ids(checkReaders({ readers: [{ name: 'R1', cardPresent: false, cardType: null }] }))).toEqual([
       'ok:readers.found',
