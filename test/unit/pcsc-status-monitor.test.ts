@@ -9,6 +9,7 @@ import { PCSC_LAYOUTS } from '../../native-host/backends/pcsc/layout.js';
 import type { PcscHandle, PcscLibrary } from '../../native-host/backends/pcsc/library.js';
 import { createPcscPresence } from '../../native-host/backends/pcsc/presence.js';
 import type { ReaderStateIn, ReaderStateOut } from '../../native-host/backends/pcsc/reader-states.js';
+import { createStatusMonitor, type PresenceView } from '../../native-host/backends/pcsc/status-monitor.js';
 
 /**
  * The shared status wait over an in-process fake of the PC/SC library (the real one runs in
@@ -168,5 +169,27 @@ describe('PC/SC presence: one shared status wait', () => {
     await wait;
     await settle(150);
     expect(fake.openContexts()).toBe(0);
+  });
+
+  it('a service that is down is told to every listener, and asked again only after a pause', async () => {
+    const fake = fakeLibrary();
+    let establishes = 0;
+    const library: PcscLibrary = {
+      ...fake.library,
+      establishContext: () => {
+        establishes++;
+        throw new PcscError('SCardEstablishContext', 0x8010001d);
+      },
+    };
+    const presence = createPcscPresence({ library: async () => library });
+    await expect(presence.waitForCard(new AbortController().signal)).rejects.toThrow('the PC/SC service stopped');
+    const monitor = createStatusMonitor(async () => library);
+    const views: PresenceView[] = [];
+    const stop = monitor.subscribe((view) => views.push(view));
+    await settle(300);
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({ error: { kind: 'no-service' } });
+    expect(establishes).toBe(2); // one per monitor: a listener that stays causes no busy loop
+    stop();
   });
 });

@@ -94,6 +94,7 @@ export function createStatusMonitor(library: () => Promise<PcscLibrary>): Status
   async function run(): Promise<void> {
     running = true;
     const known = new Map<string, number>();
+    let failed = false;
     try {
       const lib = await library();
       handle = lib.establishContext();
@@ -105,12 +106,17 @@ export function createStatusMonitor(library: () => Promise<PcscLibrary>): Status
         lib.releaseContext(h);
       }
     } catch (err) {
+      failed = true;
       publish({ error: err });
     } finally {
       running = false;
       view = undefined;
-      // A subscriber that came while the last round was ending starts a new one.
-      if (listeners.size > 0) void run();
+      // A subscriber that came while the last round was ending starts a new one; after a failure
+      // (the service is gone), not before a pause, so that a listener that stays cannot make a busy loop.
+      if (listeners.size > 0) {
+        if (failed) setTimeout(() => listeners.size > 0 && !running && void run(), RELIST_MS).unref();
+        else void run();
+      }
     }
   }
 
