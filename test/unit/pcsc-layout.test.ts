@@ -59,6 +59,7 @@ function expectedRows(layout: PcscLayout): Record<string, string> {
     'rgbAtr bytes': String(rs.atrCapacity),
     'sizeof(SCARD_IO_REQUEST)': String(layout.ioRequestSize),
     'PnP notification reader': layout.pnpNotification ? 'yes' : 'no',
+    'service stops without readers': layout.serviceStopsWithoutReaders ? 'yes' : 'no',
   };
 }
 

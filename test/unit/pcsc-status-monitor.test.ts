@@ -192,4 +192,31 @@ describe('PC/SC presence: one shared status wait', () => {
     expect(establishes).toBe(2); // one per monitor: a listener that stays causes no busy loop
     stop();
   });
+
+  it('Windows: no service means no reader yet; a wait goes on until the reader and its card arrive', async () => {
+    const fake = fakeLibrary();
+    let serviceUp = false;
+    const library: PcscLibrary = {
+      ...fake.library,
+      layout: PCSC_LAYOUTS.win32,
+      establishContext: () => {
+        if (!serviceUp) throw new PcscError('SCardEstablishContext', 0x8010001d);
+        return fake.library.establishContext();
+      },
+    };
+    const presence = createPcscPresence({ library: async () => library });
+    let done = false;
+    const wait = presence.waitForCard(new AbortController().signal).then(() => {
+      done = true;
+    });
+    await settle(300);
+    expect(done).toBe(false);
+    serviceUp = true;
+    fake.setCard('Reader A', true);
+    await wait;
+    expect(done).toBe(true);
+    const linux = createPcscPresence({ library: async () => ({ ...library, layout: PCSC_LAYOUTS.linux }) });
+    serviceUp = false;
+    await expect(linux.waitForCard(new AbortController().signal)).rejects.toThrow('the PC/SC service stopped');
+  });
 });

@@ -56,6 +56,12 @@ export interface PcscLayout {
    * reader comes or goes). Where it does not, a wait wakes up every second to list readers again.
    */
   pnpNotification: boolean;
+  /**
+   * Whether the resource manager stops while no reader is plugged in (Windows 8 and later start
+   * SCardSvr when a reader arrives): "no service" then means "no reader yet", and a wait for a card
+   * keeps waiting instead of failing.
+   */
+  serviceStopsWithoutReaders: boolean;
 }
 
 const POINTER = 8;
@@ -87,6 +93,7 @@ export const PCSC_LAYOUTS: Readonly<Record<PcscOs, PcscLayout>> = {
     readerState: alignedReaderState(8, 33),
     ioRequestSize: 16,
     pnpNotification: true,
+    serviceStopsWithoutReaders: false,
   },
   darwin: {
     os: 'darwin',
@@ -100,6 +107,7 @@ export const PCSC_LAYOUTS: Readonly<Record<PcscOs, PcscLayout>> = {
     readerState: { size: 61, currentState: 16, eventState: 20, atrLength: 24, atr: 28, atrCapacity: 33 },
     ioRequestSize: 8,
     pnpNotification: false,
+    serviceStopsWithoutReaders: false,
   },
   win32: {
     os: 'win32',
@@ -112,6 +120,7 @@ export const PCSC_LAYOUTS: Readonly<Record<PcscOs, PcscLayout>> = {
     readerState: alignedReaderState(4, 36),
     ioRequestSize: 8,
     pnpNotification: true,
+    serviceStopsWithoutReaders: true,
   },
 };
 

@@ -94,10 +94,18 @@ export function createStatusMonitor(library: () => Promise<PcscLibrary>): Status
   async function run(): Promise<void> {
     running = true;
     const known = new Map<string, number>();
-    let failed = false;
+    let retryLater = false;
     try {
       const lib = await library();
-      handle = lib.establishContext();
+      try {
+        handle = lib.establishContext();
+      } catch (err) {
+        if (!(lib.layout.serviceStopsWithoutReaders && pcscKind(err) === 'no-service')) throw err;
+        // Windows: no reader yet, so no service yet; ask again after a pause.
+        publish({ readers: [], withCard: [] });
+        retryLater = true;
+        return;
+      }
       try {
         while (listeners.size > 0) await waitOnce(lib, handle, known);
       } finally {
@@ -106,7 +114,7 @@ export function createStatusMonitor(library: () => Promise<PcscLibrary>): Status
         lib.releaseContext(h);
       }
     } catch (err) {
-      failed = true;
+      retryLater = true;
       publish({ error: err });
     } finally {
       running = false;
@@ -114,7 +122,7 @@ export function createStatusMonitor(library: () => Promise<PcscLibrary>): Status
       // A subscriber that came while the last round was ending starts a new one; after a failure
       // (the service is gone), not before a pause, so that a listener that stays cannot make a busy loop.
       if (listeners.size > 0) {
-        if (failed) setTimeout(() => listeners.size > 0 && !running && void run(), RELIST_MS).unref();
+        if (retryLater) setTimeout(() => listeners.size > 0 && !running && void run(), RELIST_MS).unref();
         else void run();
       }
     }
