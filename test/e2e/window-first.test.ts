@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
-import { type PcscdHandle, startPcscd, VPCD_PORT, VPCD_READER } from '../../scripts/dev/pcscd.js';
+import { type PcscdHandle, SECOND_VPCD_READER, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
 import {
   createCardFile,
   type ServedCard,
@@ -24,8 +24,7 @@ import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
 
 const PIN = '1234';
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const SECOND_READER = 'Virtual PCD 00 01';
-const SECOND_PORT = VPCD_PORT + 1;
+const SECOND_READER = SECOND_VPCD_READER;
 const STATE = (state: string): string => `[data-hpki-login="state"][data-state="${state}"]`;
 
 describe('the PIN window opens first and follows the card, in Chromium over pcscd + vpcd', () => {
@@ -38,10 +37,10 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
   let browser: E2eBrowser;
   const served: ServedCard[] = [];
 
-  async function serve(file: string, port = VPCD_PORT): Promise<ServedCard> {
-    const card = await serveCard(file, [], port);
+  async function serve(file: string, second = false): Promise<ServedCard> {
+    const card = await serveCard(file, [], second ? pcscd.vpcdPort + 1 : pcscd.vpcdPort);
     served.push(card);
-    await waitForCardPresence(port === VPCD_PORT ? VPCD_READER : SECOND_READER, true);
+    await waitForCardPresence(second ? SECOND_READER : VPCD_READER, true);
     return card;
   }
 
@@ -109,7 +108,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
 
   it('two HPKI cards in two readers: choose-card offers both, and the chosen one signs', async () => {
     const first = await serve(doctor);
-    const other = await serve(second, SECOND_PORT);
+    const other = await serve(second, true);
     const page = await loginPage();
     await page.click('[data-hpki-login="button"]');
     const pin = await browser.waitForExtensionPage('pin.html');
