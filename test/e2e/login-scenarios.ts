@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
 import { startCliHost } from '../../scripts/dev/native-client.js';
@@ -15,15 +14,17 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { callPageApi } from '../helpers/page-api.js';
+import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
  * A doctor's whole login in a real browser: the built extension, the native host registered by
  * `hpki-login install-host`, the virtual card through pcscd + vpcd, and the demo portal. Only the
  * test hooks of PROTOCOL.md §7 drive the UI, and the same scenarios run in Chromium and in Firefox.
- * Screenshots go to docs/screenshots/ (Firefox's with a `firefox-` prefix).
+ * Screenshots go to test-output/screenshots/ (`npm run screenshots`: docs/screenshots/), Firefox's with a
+ * `firefox-` prefix.
  */
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = screenshotsDir();
 const PIN = '1234';
 
 /** Blocks a card file with 15 wrong PINs through the in-process backend (quicker than over vpcd). */

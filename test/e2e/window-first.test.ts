@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
@@ -14,6 +13,7 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import { chromiumPage, launchChromium } from '../helpers/chromium-e2e.js';
 import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
+import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
  * Window first (issue 13 item 1), in real Chromium over pcscd + vpcd: the PIN window opens on the
@@ -23,7 +23,7 @@ import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
  */
 
 const PIN = '1234';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = screenshotsDir();
 const SECOND_READER = SECOND_VPCD_READER;
 const STATE = (state: string): string => `[data-hpki-login="state"][data-state="${state}"]`;
 
