@@ -14,6 +14,7 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { callPageApi } from '../helpers/page-api.js';
+import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
@@ -125,12 +126,15 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       expect(await pin.text('[data-hpki-login="holder"]')).toContain('日医');
       expect(await retriesShown(pin)).toBe(15);
       expect(await pin.text('body')).toContain('医師');
+      expect(await pinWindowMisfits(pin, ['button[type="submit"]', '[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window'));
 
       await pin.fill('input[name="pin"]', '9999');
       await pin.click('button[type="submit"]');
       await expect.poll(() => retriesShown(pin), { timeout: 15_000 }).toBe(14);
       expect(await pin.inputValue('input[name="pin"]')).toBe('');
+      // After a wrong PIN, in the window's real inner size: both buttons in view, no scrolling.
+      expect(await pinWindowMisfits(pin, ['button[type="submit"]', '[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window-wrong-pin'));
 
       // The window closes itself after a good PIN; reaching the portal below is the check.
@@ -194,6 +198,7 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       const pin = await browser.waitForExtensionPage('pin.html');
       await expect.poll(() => retriesShown(pin), { timeout: 15_000 }).toBe(0);
       await expect.poll(() => pin.text('body')).toMatch(/ロック|閉塞/);
+      expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window-blocked'));
       await cancelPinWindow(pin);
       expect((await pending).answer).toMatchObject({
