@@ -10,6 +10,7 @@ import type { LimitSettings } from '../../server/http/index.js';
 import { openDemoBrowser } from './demo-browser.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -101,9 +102,12 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseDemoArgs(args);
   if (typeof parsed === 'string') {
-    if (parsed !== '') process.stderr.write(`hpki-login demo: ${parsed}\n`);
-    (parsed === '' ? process.stdout : process.stderr).write(USAGE);
-    return parsed === '' ? 0 : 2;
+    if (parsed !== '') {
+      process.stderr.write(usageErrorLine('demo', parsed));
+      return 2;
+    }
+    process.stdout.write(USAGE);
+    return 0;
   }
   let portal: RunningDemoPortal;
   const onInternalError = (err: unknown): void => {

@@ -15,6 +15,7 @@ import { checkDevelopmentTrust, checkManifests, checkPkcs11 } from '../install/i
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login doctor`: checks pcscd, readers, the card and its certificate, the host manifests and
@@ -160,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const parsed = parse(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`hpki-login doctor: ${parsed}\n${USAGE}`);
+    process.stderr.write(usageErrorLine('doctor', parsed));
     return 2;
   }
   const findings = await collectFindings(parsed.options);

@@ -8,9 +8,11 @@ import { createRedisSsoStore } from '../../server/sso/redis-store.js';
 import { checkIssuer, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../../server/sso/server.js';
 import type { SsoStore } from '../../server/sso/store.js';
 import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
+import { describeClientsIssue } from './clients-file-issue.js';
 import { defaultPkiDir } from './demo-command.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
+import { usageErrorLine } from './usage-error.js';
 import { readTrustInputs, UsageError } from './verify-cert-command.js';
 
 /**
@@ -83,8 +85,7 @@ export async function readClientsFile(path: string): Promise<SsoClient[]> {
   }
   const parsed = ssoClientsFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--clients: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+    throw new UsageError(`--clients: ${path} ${describeClientsIssue(parsed.error.issues[0])}`);
   }
   return parsed.data;
 }
@@ -240,8 +241,7 @@ export async function run(args: string[]): Promise<number> {
     return await serve(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      say(err.message);
-      process.stderr.write(USAGE);
+      process.stderr.write(usageErrorLine('sso', err.message));
       return 2;
     }
     say(err instanceof Error ? err.message : String(err));
