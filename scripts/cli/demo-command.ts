@@ -24,7 +24,7 @@ const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--n
   --port N        port on 127.0.0.1 (default 8787; the SSO provider and the second service take N+1 and N+2;
                   0 picks free ones)
   --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
-  --no-browser    only serve the portal
+  --no-browser    open no browser: make the card, register the host and print what to open
   --no-sso        without the OpenID provider and the second service
   --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
   --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
@@ -161,7 +161,8 @@ export async function run(args: string[]): Promise<number> {
         : `${SSO_PROVIDER_NAME} (OpenID provider): ${portal.sso.issuer}/.well-known/openid-configuration\n` +
           `${RECORDS_NAME} (logs in only through the provider): ${portal.sso.recordsOrigin}\n`),
   );
-  if (parsed.browser) await openDemoBrowser(portal.origin, parsed.pkiDir);
+  // The card and host always; a browser unless --no-browser (or no display: then the steps to open one).
+  await openDemoBrowser(portal.origin, parsed.pkiDir, { open: parsed.browser });
   process.stdout.write('Press Ctrl+C to stop.\n');
   await signalled;
   await portal.close();
