@@ -75,17 +75,21 @@ function parse(args: string[]): Values {
 
 export async function readClientsFile(path: string): Promise<SsoClient[]> {
   const info = await stat(path).catch(() => undefined);
-  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`);
-  if (info.size > MAX_CLIENTS_FILE_BYTES) throw new UsageError(`--clients: ${path} is larger than 1 MiB`);
+  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`, `--clients: ${path} を読めません`);
+  if (info.size > MAX_CLIENTS_FILE_BYTES)
+    throw new UsageError(`--clients: ${path} is larger than 1 MiB`, `--clients: ${path} が 1 MiB を超えています`);
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch {
-    throw new UsageError(`--clients: ${path} is not JSON`);
+    throw new UsageError(`--clients: ${path} is not JSON`, `--clients: ${path} は JSON ではありません`);
   }
   const parsed = ssoClientsFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new UsageError(`--clients: ${path} ${describeClientsIssue(parsed.error.issues[0])}`);
+    throw new UsageError(
+      `--clients: ${path} ${describeClientsIssue(parsed.error.issues[0])}`,
+      `--clients: ${path} の内容が正しくありません`,
+    );
   }
   return parsed.data;
 }
@@ -134,8 +138,10 @@ async function serve(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.issuer === undefined) throw new UsageError('--issuer URL is needed');
-  if (values.clients === undefined) throw new UsageError('--clients FILE is needed');
+  if (values.issuer === undefined)
+    throw new UsageError('--issuer URL is needed', '--issuer URL (公開する発行者) が必要です');
+  if (values.clients === undefined)
+    throw new UsageError('--clients FILE is needed', '--clients FILE (クライアントの一覧) が必要です');
   let issuer: string;
   try {
     issuer = checkIssuer(values.issuer);
@@ -241,7 +247,7 @@ export async function run(args: string[]): Promise<number> {
     return await serve(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(usageErrorLine('sso', err.message));
+      process.stderr.write(usageErrorLine('sso', err.message, err.ja));
       return 2;
     }
     say(err instanceof Error ? err.message : String(err));

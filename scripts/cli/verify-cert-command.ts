@@ -24,9 +24,12 @@ import { usageErrorLine } from './usage-error.js';
  */
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** The same in Japanese, printed before the English. */
+  readonly ja: string | undefined;
+  constructor(message: string, ja?: string) {
     super(message);
     this.name = 'UsageError';
+    this.ja = ja;
   }
 }
 
@@ -92,9 +95,10 @@ export async function readInputFile(path: string, maxBytes: number): Promise<Uin
   try {
     size = (await stat(path)).size;
   } catch {
-    throw new UsageError(`cannot read ${path}`);
+    throw new UsageError(`cannot read ${path}`, `${path} を読めません`);
   }
-  if (size > maxBytes) throw new UsageError(`${path} is larger than ${maxBytes} bytes`);
+  if (size > maxBytes)
+    throw new UsageError(`${path} is larger than ${maxBytes} bytes`, `${path} が ${maxBytes} バイトを超えています`);
   return new Uint8Array(await readFile(path));
 }
 
@@ -132,7 +136,7 @@ export interface TrustInputs {
 /** Reads anchors, intermediates and CRLs; checks --at and --purpose. */
 export async function readTrustInputs(values: CommonValues): Promise<TrustInputs> {
   if (values.anchor === undefined || values.anchor.length === 0)
-    throw new UsageError('at least one --anchor FILE is needed');
+    throw new UsageError('at least one --anchor FILE is needed', '--anchor FILE (信頼するルート証明書) が必要です');
   let at = new Date();
   if (values.at !== undefined) {
     at = new Date(values.at);
@@ -188,7 +192,7 @@ function isParseArgsError(err: unknown): err is Error {
 
 export function usageFailure(command: string, err: unknown): number {
   if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
-  process.stderr.write(usageErrorLine(command, err.message));
+  process.stderr.write(usageErrorLine(command, err.message, err instanceof UsageError ? err.ja : undefined));
   return 2;
 }
 
@@ -215,7 +219,8 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('exactly one CERT file is needed');
+    if (positionals.length !== 1)
+      throw new UsageError('exactly one CERT file is needed', '検証する証明書ファイル CERT を一つ指定してください');
     inputs = await readTrustInputs(values);
     certFile = await readInputFile(positionals[0]!, MAX_CERT_FILE_BYTES);
   } catch (err) {

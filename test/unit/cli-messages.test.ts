@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { finding } from '../../native-host/doctor/findings.js';
 import { formatText } from '../../native-host/doctor/report.js';
-import { readClientsFile } from '../../scripts/cli/sso-command.js';
+import { readClientsFile, run as runSso } from '../../scripts/cli/sso-command.js';
 import { usageErrorLine } from '../../scripts/cli/usage-error.js';
 
 /** CLI messages a person reads: one line per usage error, plain words instead of schema text. */
@@ -26,6 +26,24 @@ describe('usage errors', () => {
     const line = usageErrorLine('sso', '--issuer URL is needed');
     expect(line).toBe('hpki-login sso: --issuer URL is needed (使い方 / usage: hpki-login sso --help)\n');
     expect(line.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('sso usage errors', () => {
+  it('one line, in Japanese and English, exit 2', async () => {
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      expect(await runSso(['--clients', join(dir, 'none.json')])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stderr).toBe(
+      'hpki-login sso: --issuer URL (公開する発行者) が必要です / --issuer URL is needed (使い方 / usage: hpki-login sso --help)\n',
+    );
   });
 });
 
