@@ -161,10 +161,12 @@ export async function run(args: string[]): Promise<number> {
         : `${SSO_PROVIDER_NAME} (OpenID provider): ${portal.sso.issuer}/.well-known/openid-configuration\n` +
           `${RECORDS_NAME} (logs in only through the provider): ${portal.sso.recordsOrigin}\n`),
   );
-  // The card and host always; a browser unless --no-browser (or no display: then the steps to open one).
-  await openDemoBrowser(portal.origin, parsed.pkiDir, { open: parsed.browser });
   process.stdout.write('Press Ctrl+C to stop.\n');
+  // The card and host always; a browser unless --no-browser (or no display: then the steps to open one).
+  // While the portal already serves: whoever only needs the portal (a test) does not wait for the card.
+  const prepared = openDemoBrowser(portal.origin, parsed.pkiDir, { open: parsed.browser }).catch(onInternalError);
   await signalled;
+  await prepared;
   await portal.close();
   closeTrust();
   return 0;

@@ -28,7 +28,8 @@ function startDemo(args: string[] = [], display = ''): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`demo did not get ready: ${out}`)), 60_000);
     demo!.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('Press Ctrl+C')) {
+      // The card and host are made after the banner: the steps end with the PIN.
+      if (/enter the PIN \d+\./.test(out)) {
         clearTimeout(timer);
         resolve(out);
       }
