@@ -13,6 +13,7 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import { chromiumPage, launchChromium } from '../helpers/chromium-e2e.js';
 import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
+import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
@@ -94,6 +95,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     await pin.waitForSelector(STATE('insert-card'));
     expect(await pin.text('[data-hpki-login="origin"]')).toContain(portal.origin);
     expect(await pin.text('body')).toContain('カードリーダーに置いてください');
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(`${SCREENSHOTS}pin-window-insert-card.png`);
 
     const card = await serve(doctor);
@@ -118,6 +120,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     expect(choices).toContain(VPCD_READER);
     expect(choices).toContain(SECOND_READER);
     expect(choices).toContain('医療　花子');
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="card-choice"]', '[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(`${SCREENSHOTS}pin-window-choose-card.png`);
     await pin.click(`[data-hpki-login="card-choice"][data-reader="${SECOND_READER}"]`);
     await pin.waitForSelector(STATE('pin'));
@@ -156,6 +159,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     await pin.waitForSelector(STATE('error'), 20_000);
     expect(await pin.text('body')).toContain('医師資格証（HPKIカード）ではありません');
     expect(await pin.count('input[name="pin"]:not([hidden])')).toBe(0);
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.clickClosing('[data-hpki-login="cancel"]');
     await pin.waitForClose();
     expect(new URL(await page.href()).pathname).toBe('/');
@@ -177,6 +181,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
       const text = await pin.text('body');
       expect(text).toContain('hpki-login install-host');
       expect(text).toContain('hpki-login doctor');
+      expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(`${SCREENSHOTS}pin-window-host-missing.png`);
     } finally {
       await bare.close();
