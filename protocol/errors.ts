@@ -40,6 +40,8 @@ export const VALIDATION_ERROR_CODES = [
   'ERR_REVOCATION_UNKNOWN',
   'ERR_SIGNATURE_INVALID',
   'ERR_ROLE_NOT_ALLOWED',
+  // The project's own (docs/protocol-choices.md): `verify-cert` given a file that holds no certificate.
+  'ERR_CERT_MALFORMED',
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];

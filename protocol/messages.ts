@@ -176,6 +176,11 @@ export const getCertificateResultSchema = z.strictObject({
   certificateSha256: sha256Hex,
   /** The issuing CA's common name (its whole DN when it has none), for display. */
   issuer: displayText,
+  /**
+   * The issuing organisation as a doctor knows it (日本医師会認証局, MEDIS, else the issuer's O), for the
+   * PIN window's one line; an addition to PROTOCOL.md §2 (docs/protocol-choices.md).
+   */
+  issuerOrganization: z.optional(displayText),
   /** The certificate's notAfter, ISO time, for display. */
   notAfter: z.iso.datetime(),
   /** Standard base64 DER of the CA certificates read from the card, nearest first. */

@@ -170,7 +170,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
         model: {
           ...asker,
           holder: card.holder,
-          issuerName: card.issuer,
+          issuerName: card.issuerOrganization ?? card.issuer,
           notAfter: card.notAfter,
           retriesLeft: card.pinRetriesLeft,
           maxRetries: card.pinMaxRetries,
@@ -253,7 +253,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
       cards: found.cards.map((c) => ({
         reader: c.reader,
         holder: c.holder,
-        issuerName: c.issuer,
+        issuerName: c.issuerOrganization ?? c.issuer,
         notAfter: c.notAfter,
       })),
     });

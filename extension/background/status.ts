@@ -84,7 +84,7 @@ async function readCard(host: HostSession): Promise<CardOverview> {
     reader: card.reader,
     cardType: card.cardType,
     holder: card.holder,
-    issuerName: card.issuer,
+    issuerName: card.issuerOrganization ?? card.issuer,
     notAfter: card.notAfter,
     pinRetriesLeft: card.pinRetriesLeft,
   };

@@ -1,6 +1,7 @@
 import { bytesToHex, encodeBase64 } from '../../protocol/base64.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
+import { issuerOrganization } from '../../protocol/issuer-organization.js';
 import type { GetCertificateResult, Holder } from '../../protocol/messages.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { ATTR, lastAttribute, nameToString } from '../../protocol/x500-name.js';
@@ -14,7 +15,7 @@ import { withCardToken } from './with-token.js';
  */
 export function describeCardCertificate(
   der: Uint8Array,
-): Pick<GetCertificateResult, 'holder' | 'certificateSha256' | 'issuer' | 'notAfter'> {
+): Pick<GetCertificateResult, 'holder' | 'certificateSha256' | 'issuer' | 'issuerOrganization' | 'notAfter'> {
   const cert = decodeCertificate(der);
   const info = describeCertificate(cert);
   const holder: Holder = { name: info.subjectName, role: info.hcRole ?? '' };
@@ -23,6 +24,7 @@ export function describeCardCertificate(
     holder,
     certificateSha256: bytesToHex(sha256Bytes(der)),
     issuer: lastAttribute(cert.issuer, ATTR.commonName) ?? nameToString(cert.issuer),
+    issuerOrganization: issuerOrganization(cert.issuer),
     notAfter: info.notAfter.toISOString(),
   };
 }

@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { toHpkiError } from '../../protocol/errors.js';
 import { parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
 import type { CardBackend } from '../card/card-token.js';
@@ -35,7 +36,29 @@ async function pcscdProcess(proc: string): Promise<boolean> {
   return false;
 }
 
-export async function gatherPcscd(options: { socket?: string; proc?: string } = {}): Promise<PcscdFacts> {
+/** True when something accepts a connection on the Unix socket. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * With PCSCLITE_CSOCK_NAME set (a pcscd on a socket of its own, as libpcsclite will use), pcscd runs
+ * when that socket answers, whatever other pcscd processes there are; otherwise the system socket and
+ * any pcscd process are what counts.
+ */
+export async function gatherPcscd(
+  options: { socket?: string; proc?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<PcscdFacts> {
+  const custom = (options.env ?? process.env).PCSCLITE_CSOCK_NAME;
+  if (options.socket === undefined && custom !== undefined && custom !== '')
+    return { socket: false, process: await socketAnswers(custom) };
   return {
     socket: await socketExists(options.socket ?? PCSCD_SOCKET),
     process: await pcscdProcess(options.proc ?? '/proc'),

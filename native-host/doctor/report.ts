@@ -14,9 +14,20 @@ export function formatText(findings: readonly Finding[]): string {
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
-  const summary = errors === 0 ? text('summary.no-errors', { warnings }) : text('summary.errors', { errors });
-  lines.push(`${summary.ja} / ${summary.en}`);
+  lines.push(summaryLine(errors, warnings));
   return `${lines.join('\n')}\n`;
+}
+
+function summaryLine(errors: number, warnings: number): string {
+  const summary =
+    errors === 1
+      ? text('summary.one-error')
+      : errors > 1
+        ? text('summary.errors', { errors })
+        : warnings === 1
+          ? text('summary.no-errors-one-warning')
+          : text('summary.no-errors', { warnings });
+  return `${summary.ja} / ${summary.en}`;
 }
 
 export function formatJson(findings: readonly Finding[]): string {

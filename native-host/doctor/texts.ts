@@ -217,7 +217,9 @@ export const TEXTS = {
 
   // The report's last line.
   'summary.no-errors': { ja: '問題なし (警告 {warnings})', en: 'no errors ({warnings} warnings)' },
+  'summary.no-errors-one-warning': { ja: '問題なし (警告 1)', en: 'no errors (1 warning)' },
   'summary.errors': { ja: 'エラー {errors} 件', en: '{errors} errors' },
+  'summary.one-error': { ja: 'エラー 1 件', en: '1 error' },
 } as const satisfies Record<string, Text>;
 
 export type TextId = keyof typeof TEXTS;

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
@@ -10,8 +10,9 @@ import { createCardFile, loadCardFile } from '../../native-host/virtual-card/ind
 /**
  * The browser half of `hpki-login demo`: a virtual card made from the portal's mock PKI, the native
  * host registered (in-process virtual card, no reader needed) in a Chromium profile of its own, and
- * Chromium opened on the portal with the development extension. Without a display it prints the same
- * steps for a person to follow instead.
+ * Chromium opened on the portal with the development extension. With --no-browser, or without a
+ * display, the card and host are made all the same and it prints what to open, and how (xvfb-run
+ * where there is no display).
  */
 
 const run = promisify(execFile);
@@ -55,6 +56,7 @@ async function ensureDemoCard(cardFile: string, pkiDir: string, log: (line: stri
   });
 }
 
+/** The demo card and browser profile live beside the mock PKI they come from (~/.hpki-login by default). */
 export function planDemoBrowser(stateDir = join(homedir(), '.hpki-login')): DemoBrowserPlan {
   return {
     cardFile: join(stateDir, 'demo.card'),
@@ -64,12 +66,25 @@ export function planDemoBrowser(stateDir = join(homedir(), '.hpki-login')): Demo
   };
 }
 
+/** Why no browser is opened, in the steps printed instead; undefined when one is. */
+function notOpening(plan: DemoBrowserPlan, open: boolean): string[] | undefined {
+  if (!open) return ['--no-browser: no browser opened.'];
+  if (plan.browser === undefined) return ['no Chromium or Chrome found to open (Debian: apt install chromium).'];
+  if (!plan.hasDisplay)
+    return [
+      'no display (DISPLAY is not set): no browser opened.',
+      'On a machine without a desktop, run the demo on a virtual display: xvfb-run -a hpki-login demo',
+      '(in a checkout: xvfb-run -a ./dev demo). On a desktop, run the command below in its terminal.',
+    ];
+  return undefined;
+}
+
 export async function openDemoBrowser(
   portalOrigin: string,
   pkiDir: string,
-  options: { plan?: DemoBrowserPlan; log?: (line: string) => void } = {},
+  options: { plan?: DemoBrowserPlan; log?: (line: string) => void; open?: boolean } = {},
 ): Promise<void> {
-  const plan = options.plan ?? planDemoBrowser();
+  const plan = options.plan ?? planDemoBrowser(dirname(resolve(pkiDir)));
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   await ensureDemoCard(plan.cardFile, pkiDir, log);
   await run(process.execPath, [
@@ -103,11 +118,12 @@ export async function openDemoBrowser(
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     `${portalOrigin}/`,
   ];
-  if (plan.browser === undefined || !plan.hasDisplay) {
+  const why = notOpening(plan, options.open ?? true);
+  if (why !== undefined || plan.browser === undefined) {
     log(
       [
         ...steps,
-        plan.browser === undefined ? 'no Chromium or Chrome found to open.' : 'no display to open a browser on.',
+        ...(why ?? []),
         'To log in, start Chromium with this profile and the extension:',
         `  ${plan.browser ?? 'chromium'} ${args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')}`,
         `then press 「HPKIログイン」 on ${portalOrigin}/ and enter the PIN ${DEMO_PIN}.`,

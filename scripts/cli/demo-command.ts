@@ -10,6 +10,7 @@ import type { LimitSettings } from '../../server/http/index.js';
 import { openDemoBrowser } from './demo-browser.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -23,7 +24,7 @@ const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--n
   --port N        port on 127.0.0.1 (default 8787; the SSO provider and the second service take N+1 and N+2;
                   0 picks free ones)
   --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
-  --no-browser    only serve the portal
+  --no-browser    open no browser: make the card, register the host and print what to open
   --no-sso        without the OpenID provider and the second service
   --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
   --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
@@ -101,9 +102,12 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseDemoArgs(args);
   if (typeof parsed === 'string') {
-    if (parsed !== '') process.stderr.write(`hpki-login demo: ${parsed}\n`);
-    (parsed === '' ? process.stdout : process.stderr).write(USAGE);
-    return parsed === '' ? 0 : 2;
+    if (parsed !== '') {
+      process.stderr.write(usageErrorLine('demo', parsed));
+      return 2;
+    }
+    process.stdout.write(USAGE);
+    return 0;
   }
   let portal: RunningDemoPortal;
   const onInternalError = (err: unknown): void => {
@@ -157,9 +161,12 @@ export async function run(args: string[]): Promise<number> {
         : `${SSO_PROVIDER_NAME} (OpenID provider): ${portal.sso.issuer}/.well-known/openid-configuration\n` +
           `${RECORDS_NAME} (logs in only through the provider): ${portal.sso.recordsOrigin}\n`),
   );
-  if (parsed.browser) await openDemoBrowser(portal.origin, parsed.pkiDir);
   process.stdout.write('Press Ctrl+C to stop.\n');
+  // The card and host always; a browser unless --no-browser (or no display: then the steps to open one).
+  // While the portal already serves: whoever only needs the portal (a test) does not wait for the card.
+  const prepared = openDemoBrowser(portal.origin, parsed.pkiDir, { open: parsed.browser }).catch(onInternalError);
   await signalled;
+  await prepared;
   await portal.close();
   closeTrust();
   return 0;

@@ -10,11 +10,12 @@ import { formatJson, formatText } from '../../native-host/doctor/report.js';
 import { checkRuntime } from '../../native-host/doctor/runtime-checks.js';
 import { toHpkiError } from '../../protocol/errors.js';
 import { bundledExtensionIds } from '../install/host-manifest.js';
-import type { Pkcs11Facts } from '../install/install-checks.js';
+import type { ManifestFacts, Pkcs11Facts } from '../install/install-checks.js';
 import { checkDevelopmentTrust, checkManifests, checkPkcs11 } from '../install/install-checks.js';
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
-import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';
+import { expectedIds, gatherManifestFacts, launcherBackend, launcherModule } from '../install/manifest-facts.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login doctor`: checks pcscd, readers, the card and its certificate, the host manifests and
@@ -24,10 +25,12 @@ import { expectedIds, gatherManifestFacts, launcherModule } from '../install/man
 
 const USAGE = `usage: hpki-login doctor [--json] [--backend pcsc|pkcs11|none] [--module LIB]… [--browser B]…
          [--user-data-dir DIR] [--home DIR] [--root DIR] [--os linux|darwin|win32]
+  --backend  the card path to check (default: the installed host's; pcsc when none is installed)
 `;
 
 export interface DoctorOptions {
-  backend: 'pcsc' | 'pkcs11' | 'none';
+  /** 'installed': the backend the installed launchers use (pcscd is judged only when one uses pcsc). */
+  backend: 'pcsc' | 'pkcs11' | 'none' | 'installed';
   modules: string[];
   browsers?: BrowserId[];
   userDataDir?: string;
@@ -60,9 +63,33 @@ async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefi
   return undefined;
 }
 
+/**
+ * The backend the installed host uses: pcsc unless every installed launcher names another one (a
+ * PKCS#11 setup does not need pcscd, and its module is checked with the launchers below).
+ */
+async function installedBackend(manifests: ManifestFacts[], options: DoctorOptions): Promise<'pcsc' | 'none'> {
+  const launchers = manifests.flatMap((m) => (m.launcher === undefined ? [] : [m.launcher.path]));
+  if (launchers.length === 0) return 'pcsc';
+  for (const path of launchers) if ((await launcherBackend(path, options.os, options.root)) === 'pcsc') return 'pcsc';
+  return 'none';
+}
+
+function manifestQuery(options: DoctorOptions): Parameters<typeof gatherManifestFacts>[0] {
+  return {
+    os: options.os,
+    home: options.home,
+    ...(options.root === undefined ? {} : { root: options.root }),
+    ...(options.browsers === undefined ? {} : { browsers: options.browsers }),
+    ...(options.userDataDir === undefined ? {} : { userDataDir: options.userDataDir }),
+  };
+}
+
 /** Gathers every fact and runs every check; in the order a user would fix things. */
-export async function collectFindings(options: DoctorOptions): Promise<Finding[]> {
+export async function collectFindings(given: DoctorOptions): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const manifests = await gatherManifestFacts(manifestQuery(given));
+  const options: DoctorOptions =
+    given.backend === 'installed' ? { ...given, backend: await installedBackend(manifests, given) } : given;
   let cardPathOpen = true;
   if (options.backend === 'pcsc' && options.os === 'linux') {
     const pcscd = checkPcscd(await gatherPcscd());
@@ -80,13 +107,6 @@ export async function collectFindings(options: DoctorOptions): Promise<Finding[]
       await backend.close().catch(() => undefined);
     }
   }
-  const manifests = await gatherManifestFacts({
-    os: options.os,
-    home: options.home,
-    ...(options.root === undefined ? {} : { root: options.root }),
-    ...(options.browsers === undefined ? {} : { browsers: options.browsers }),
-    ...(options.userDataDir === undefined ? {} : { userDataDir: options.userDataDir }),
-  });
   const expected = expectedIds(bundledExtensionIds());
   findings.push(...checkManifests(manifests, expected));
   // Every manifest on the machine, whatever --browser or --user-data-dir narrowed the rest to.
@@ -123,7 +143,7 @@ function parse(args: string[]): { options: DoctorOptions; json: boolean } | stri
       allowPositionals: false,
       options: {
         json: { type: 'boolean', default: false },
-        backend: { type: 'string', default: 'pcsc' },
+        backend: { type: 'string', default: 'installed' },
         module: { type: 'string', multiple: true },
         browser: { type: 'string', multiple: true },
         'user-data-dir': { type: 'string' },
@@ -137,7 +157,8 @@ function parse(args: string[]): { options: DoctorOptions; json: boolean } | stri
   }
   const v = parsed.values;
   const backend = v.backend;
-  if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'none') return `unknown backend '${backend}'`;
+  if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'none' && backend !== 'installed')
+    return `unknown backend '${backend}'`;
   if (backend === 'pkcs11' && (v.module ?? []).length === 0) return '--backend pkcs11 needs --module LIB';
   const os = v.os ?? process.platform;
   if (!isTargetOs(os)) return `unknown OS '${os}'`;
@@ -160,7 +181,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const parsed = parse(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`hpki-login doctor: ${parsed}\n${USAGE}`);
+    process.stderr.write(usageErrorLine('doctor', parsed));
     return 2;
   }
   const findings = await collectFindings(parsed.options);

@@ -13,6 +13,7 @@ import {
   withApduLog,
 } from '../../native-host/virtual-card/index.js';
 import { X509Certificate } from '../../protocol/x509.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login mock-card create|serve` (PROTOCOL.md §9): makes virtual HPKI cards from the mock PKI
@@ -201,7 +202,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`hpki-login mock-card: ${err.message}\n${USAGE}`);
+      process.stderr.write(usageErrorLine('mock-card', err.message));
       return 2;
     }
     process.stderr.write(`hpki-login mock-card: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -8,9 +8,11 @@ import { createRedisSsoStore } from '../../server/sso/redis-store.js';
 import { checkIssuer, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../../server/sso/server.js';
 import type { SsoStore } from '../../server/sso/store.js';
 import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
+import { describeClientsIssue } from './clients-file-issue.js';
 import { defaultPkiDir } from './demo-command.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
+import { usageErrorLine } from './usage-error.js';
 import { readTrustInputs, UsageError } from './verify-cert-command.js';
 
 /**
@@ -73,18 +75,21 @@ function parse(args: string[]): Values {
 
 export async function readClientsFile(path: string): Promise<SsoClient[]> {
   const info = await stat(path).catch(() => undefined);
-  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`);
-  if (info.size > MAX_CLIENTS_FILE_BYTES) throw new UsageError(`--clients: ${path} is larger than 1 MiB`);
+  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`, `--clients: ${path} を読めません`);
+  if (info.size > MAX_CLIENTS_FILE_BYTES)
+    throw new UsageError(`--clients: ${path} is larger than 1 MiB`, `--clients: ${path} が 1 MiB を超えています`);
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch {
-    throw new UsageError(`--clients: ${path} is not JSON`);
+    throw new UsageError(`--clients: ${path} is not JSON`, `--clients: ${path} は JSON ではありません`);
   }
   const parsed = ssoClientsFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--clients: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+    throw new UsageError(
+      `--clients: ${path} ${describeClientsIssue(parsed.error.issues[0])}`,
+      `--clients: ${path} の内容が正しくありません`,
+    );
   }
   return parsed.data;
 }
@@ -133,8 +138,10 @@ async function serve(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.issuer === undefined) throw new UsageError('--issuer URL is needed');
-  if (values.clients === undefined) throw new UsageError('--clients FILE is needed');
+  if (values.issuer === undefined)
+    throw new UsageError('--issuer URL is needed', '--issuer URL (公開する発行者) が必要です');
+  if (values.clients === undefined)
+    throw new UsageError('--clients FILE is needed', '--clients FILE (クライアントの一覧) が必要です');
   let issuer: string;
   try {
     issuer = checkIssuer(values.issuer);
@@ -240,8 +247,7 @@ export async function run(args: string[]): Promise<number> {
     return await serve(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      say(err.message);
-      process.stderr.write(USAGE);
+      process.stderr.write(usageErrorLine('sso', err.message, err.ja));
       return 2;
     }
     say(err instanceof Error ? err.message : String(err));

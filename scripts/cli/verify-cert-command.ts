@@ -1,15 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { HpkiError } from '../../protocol/errors.js';
+import type { ParsedCertificate } from '../../server/cert/parsed-certificate.js';
 import type { PemLabel } from '../../server/cert/pem.js';
 import { readDerObjects } from '../../server/cert/pem.js';
 import type { CertificatePurpose } from '../../server/cert/purpose.js';
 import { MAX_CRL_BYTES } from '../../server/revocation/crl.js';
-import type { CertificateValidatorOptions, SkippedInputs } from '../../server/verify/certificate-validator.js';
+import type {
+  CertificateValidator,
+  CertificateValidatorOptions,
+  SkippedInputs,
+} from '../../server/verify/certificate-validator.js';
 import { createCertificateValidator } from '../../server/verify/certificate-validator.js';
 import { checkRole } from '../../server/verify/role.js';
 import type { VerificationSummary } from '../../server/verify/summary.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
+import { usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO]
@@ -18,9 +24,12 @@ import { summarizeVerification } from '../../server/verify/summary.js';
  */
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** The same in Japanese, printed before the English. */
+  readonly ja: string | undefined;
+  constructor(message: string, ja?: string) {
     super(message);
     this.name = 'UsageError';
+    this.ja = ja;
   }
 }
 
@@ -86,9 +95,10 @@ export async function readInputFile(path: string, maxBytes: number): Promise<Uin
   try {
     size = (await stat(path)).size;
   } catch {
-    throw new UsageError(`cannot read ${path}`);
+    throw new UsageError(`cannot read ${path}`, `${path} を読めません`);
   }
-  if (size > maxBytes) throw new UsageError(`${path} is larger than ${maxBytes} bytes`);
+  if (size > maxBytes)
+    throw new UsageError(`${path} is larger than ${maxBytes} bytes`, `${path} が ${maxBytes} バイトを超えています`);
   return new Uint8Array(await readFile(path));
 }
 
@@ -126,7 +136,7 @@ export interface TrustInputs {
 /** Reads anchors, intermediates and CRLs; checks --at and --purpose. */
 export async function readTrustInputs(values: CommonValues): Promise<TrustInputs> {
   if (values.anchor === undefined || values.anchor.length === 0)
-    throw new UsageError('at least one --anchor FILE is needed');
+    throw new UsageError('at least one --anchor FILE is needed', '--anchor FILE (信頼するルート証明書) が必要です');
   let at = new Date();
   if (values.at !== undefined) {
     at = new Date(values.at);
@@ -180,14 +190,25 @@ function isParseArgsError(err: unknown): err is Error {
   return err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
-export function usageFailure(command: string, err: unknown, usage: string): number {
+export function usageFailure(command: string, err: unknown): number {
   if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
-  process.stderr.write(`hpki-login ${command}: ${err.message}\n${usage}`);
+  process.stderr.write(usageErrorLine(command, err.message, err instanceof UsageError ? err.ja : undefined));
   return 2;
 }
 
 const USAGE =
   'usage: hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO] [--role R…] [--purpose auth|sign|any]\n';
+
+/** A certificate of the CERT file: one that does not parse is ERR_CERT_MALFORMED (it came with no token). */
+function parseCertFile(validator: CertificateValidator, der: Uint8Array): ParsedCertificate {
+  try {
+    return validator.parse(der);
+  } catch (err) {
+    if (err instanceof HpkiError && err.code === 'ERR_TOKEN_MALFORMED')
+      throw new HpkiError('ERR_CERT_MALFORMED', `the CERT file holds no valid X.509 certificate (${err.message})`);
+    throw err;
+  }
+}
 
 export async function run(args: string[]): Promise<number> {
   let inputs: TrustInputs;
@@ -198,26 +219,27 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('exactly one CERT file is needed');
+    if (positionals.length !== 1)
+      throw new UsageError('exactly one CERT file is needed', '検証する証明書ファイル CERT を一つ指定してください');
     inputs = await readTrustInputs(values);
     certFile = await readInputFile(positionals[0]!, MAX_CERT_FILE_BYTES);
   } catch (err) {
-    return usageFailure('verify-cert', err, USAGE);
+    return usageFailure('verify-cert', err);
   }
 
   let validator;
   try {
     validator = createCertificateValidator(inputs.validatorOptions);
   } catch (err) {
-    return usageFailure('verify-cert', new UsageError(err instanceof Error ? err.message : String(err)), USAGE);
+    return usageFailure('verify-cert', new UsageError(err instanceof Error ? err.message : String(err)));
   }
   reportSkipped(validator.skipped, inputs.sources, 'verify-cert');
   const [eeDer, ...chainDers] = readDerObjects(certFile, 'CERTIFICATE');
   let certificate;
   try {
-    if (eeDer === undefined) throw new HpkiError('ERR_TOKEN_MALFORMED', 'no certificate in the CERT file');
-    certificate = validator.parse(eeDer);
-    const supplied = chainDers.map((d) => validator.parse(d));
+    if (eeDer === undefined) throw new HpkiError('ERR_CERT_MALFORMED', 'no certificate in the CERT file');
+    certificate = parseCertFile(validator, eeDer);
+    const supplied = chainDers.map((d) => parseCertFile(validator, d));
     const purpose = inputs.purpose === 'any' ? undefined : inputs.purpose;
     const validation = await validator.validate(certificate, supplied, {
       at: inputs.at,

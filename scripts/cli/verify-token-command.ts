@@ -51,7 +51,7 @@ export async function run(args: string[]): Promise<number> {
       .toString('utf8')
       .trim();
   } catch (err) {
-    return usageFailure('verify-token', err, USAGE);
+    return usageFailure('verify-token', err);
   }
 
   let verifier;
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
       now: () => inputs.at,
     });
   } catch (err) {
-    return usageFailure('verify-token', new UsageError(err instanceof Error ? err.message : String(err)), USAGE);
+    return usageFailure('verify-token', new UsageError(err instanceof Error ? err.message : String(err)));
   }
   reportSkipped(verifier.skipped, inputs.sources, 'verify-token');
   const report = await verifier.verifyWithReport(tokenText, {

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CLI, startCliHost } from './native-client.js';
+import { vpcdPort } from './pcscd.js';
 
 const run = promisify(execFile);
 
@@ -20,8 +21,11 @@ export interface ServedCard {
   kill(): Promise<void>;
 }
 
-/** `hpki-login mock-card serve --vpcd`: the card appears in pcscd's vpcd reader. */
-export async function serveCard(cardFile: string, extra: string[] = [], port = 35963): Promise<ServedCard> {
+/**
+ * `hpki-login mock-card serve --vpcd`: the card appears in a vpcd reader of the test pcscd (its first
+ * reader unless another port is given).
+ */
+export async function serveCard(cardFile: string, extra: string[] = [], port = vpcdPort()): Promise<ServedCard> {
   const child = spawn(
     process.execPath,
     [CLI, 'mock-card', 'serve', '--card', cardFile, '--vpcd', `127.0.0.1:${port}`, ...extra],

@@ -90,6 +90,8 @@ export async function installHost(
 ): Promise<InstallOutcome> {
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
   if (browsers.length === 0) throw new UsageError('no browser found on this machine; name one with --browser');
+  // Every plan first: a wrong combination of options is a usage error wherever the checkout sits.
+  const plans = browsers.map((browser) => ({ browser, plan: planFor(browser, options, ids) }));
   // Windows has ACLs, not owners and mode bits: Program Files is left to the installer that put it there.
   if (options.system && options.os !== 'win32') {
     // A PKCS#11 module is code the host loads; a bare library name is left to the loader's search path.
@@ -108,8 +110,7 @@ export async function installHost(
       'warning: --development: 鍵が公開されている開発版の拡張機能も許可します。開発用の環境でのみ使ってください。 / --development also lets in the development build, whose key is public: for development machines only',
     );
   }
-  for (const browser of browsers) {
-    const plan = planFor(browser, options, ids);
+  for (const { browser, plan } of plans) {
     // An explicit profile directory is the user's own choice of where the browser reads.
     if (options.os === 'linux' && options.userDataDir === undefined) {
       const verdict = judgeSandbox(await gatherPresence(browser, options));

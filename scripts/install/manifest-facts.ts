@@ -57,7 +57,9 @@ async function launcherFacts(path: string, os: TargetOs, root: string | undefine
 }
 
 /** The PKCS#11 module a launcher we wrote passes to the host, if any. */
-export async function launcherModule(
+/** The value of one option in an installed launcher's command line (undefined when absent or unreadable). */
+async function launcherOption(
+  option: string,
   path: string,
   os: TargetOs,
   root: string | undefined,
@@ -66,11 +68,20 @@ export async function launcherModule(
     const local = localPath(path, os, root);
     if ((await lstat(local)).size > MAX_MANIFEST_BYTES) return undefined;
     const words = parsePosixLauncher(await readFile(local, 'utf8')) ?? [];
-    const i = words.indexOf('--module');
+    const i = words.indexOf(option);
     return i >= 0 ? words[i + 1] : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function launcherModule(path: string, os: TargetOs, root: string | undefined): Promise<string | undefined> {
+  return launcherOption('--module', path, os, root);
+}
+
+/** The card backend an installed launcher starts the host with (the host's default, pcsc, without --backend). */
+export async function launcherBackend(path: string, os: TargetOs, root: string | undefined): Promise<string> {
+  return (await launcherOption('--backend', path, os, root)) ?? 'pcsc';
 }
 
 async function manifestFacts(

@@ -82,7 +82,8 @@ const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,511}$/;
 
 /** HTTP status for each refusal: 400 malformed, 401 failed validation, 403 role, 500 our fault. */
 export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
-  if (code === 'ERR_TOKEN_MALFORMED' || code === 'ERR_HPKI_INVALID_ARGUMENT') return 400;
+  if (code === 'ERR_TOKEN_MALFORMED' || code === 'ERR_CERT_MALFORMED' || code === 'ERR_HPKI_INVALID_ARGUMENT')
+    return 400;
   if (code === 'ERR_ROLE_NOT_ALLOWED') return 403;
   return isValidationErrorCode(code) ? 401 : 500;
 }

@@ -14,6 +14,7 @@ export {
 export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
 export { type LimitSettings, routeLimitsOf } from './limit-settings.js';
 export { closeServer, listen } from './listen.js';
+export { type Bilingual, type PageLang, pageLanguage } from './page-language.js';
 export {
   checkRateLimit,
   createRateLimiter,

@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import { type RateDecision, send } from '../http/index.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pageLanguage, type RateDecision, send } from '../http/index.js';
 import { messagePage } from './pages.js';
 
 /**
@@ -7,7 +7,12 @@ import { messagePage } from './pages.js';
  * the doctor can read, with 429 (this address asked too often) or 503 (too many clients at once)
  * and `Retry-After`. True when the request was refused and answered.
  */
-export function refuseWithBusyPage(res: ServerResponse, providerName: string, decision: RateDecision): boolean {
+export function refuseWithBusyPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  providerName: string,
+  decision: RateDecision,
+): boolean {
   if (decision.allowed) return false;
   const seconds = decision.retryAfterSeconds;
   send(
@@ -16,9 +21,12 @@ export function refuseWithBusyPage(res: ServerResponse, providerName: string, de
     'text/html; charset=utf-8',
     messagePage(
       providerName,
-      'しばらくお待ちください',
-      `アクセスが集中しています。${seconds} 秒ほどおいて、もう一度お試しください。`,
-      `Too many requests; try again in ${seconds} s.`,
+      pageLanguage(req.headers['accept-language']),
+      { ja: 'しばらくお待ちください', en: 'Please wait' },
+      {
+        ja: `アクセスが集中しています。${seconds} 秒ほどおいて、もう一度お試しください。`,
+        en: `Too many requests; try again in ${seconds} s.`,
+      },
     ),
     { 'Retry-After': String(seconds) },
   );

@@ -5,7 +5,9 @@ import { HpkiError } from '../../protocol/errors.js';
 import { HPKI_ACR, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import {
+  type Bilingual,
   type HpkiRouteLimits,
+  pageLanguage,
   type RouteHandler,
   type SessionCookie,
   type StartedSession,
@@ -79,17 +81,20 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
   const { records, clients, cookie, providerName } = deps;
   const clientOf = (id: unknown): SsoClient | undefined => clients.find((c) => c.client_id === id);
 
-  const refuse = (res: ServerResponse, status: number, title: string, message: string, english: string): void =>
-    html(res, status, messagePage(providerName, title, message, english));
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    title: Bilingual,
+    message: Bilingual,
+  ): void => html(res, status, messagePage(providerName, pageLanguage(req.headers['accept-language']), title, message));
 
-  const notThisBrowser = (res: ServerResponse): void =>
-    refuse(
-      res,
-      400,
-      'ログインを続けられません',
-      'このログインの期限が切れたか、別のブラウザで始められたものです。ログインしようとしたサービスに戻って、やり直してください。',
-      'This sign-in has expired or was started in another browser. Go back to the service and start again.',
-    );
+  const cannotContinue: Bilingual = { ja: 'ログインを続けられません', en: 'The sign-in cannot continue' };
+  const notThisBrowser = (req: IncomingMessage, res: ServerResponse): void =>
+    refuse(req, res, 400, cannotContinue, {
+      ja: 'このログインの期限が切れたか、別のブラウザで始められたものです。ログインしようとしたサービスに戻って、やり直してください。',
+      en: 'This sign-in has expired or was started in another browser. Go back to the service and start again.',
+    });
 
   const finish = (req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void> =>
     deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
@@ -127,6 +132,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
         clientName: client?.client_name ?? String(details.params.client_id),
         abortPath: `/interaction/${uid}/abort`,
         again,
+        lang: pageLanguage(req.headers['accept-language']),
       }),
       headers,
     );
@@ -141,7 +147,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const sessionId = cookie.read(req.headers);
     const proof = await records.takeProof(uid);
     if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
-      notThisBrowser(res);
+      notThisBrowser(req, res);
       return;
     }
     const { login, authTime } = proof;
@@ -170,22 +176,19 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     try {
       details = await deps.provider().interactionDetails(req, res);
     } catch {
-      notThisBrowser(res);
+      notThisBrowser(req, res);
       return;
     }
     if (details.uid !== uid) {
-      notThisBrowser(res);
+      notThisBrowser(req, res);
       return;
     }
     if (details.prompt.name !== 'login') {
       // Consent is given by the operator's registration (loadExistingGrant); nothing else is asked.
-      refuse(
-        res,
-        400,
-        'ログインを続けられません',
-        `想定していない確認です（${details.prompt.name}）。`,
-        `Unexpected prompt: ${details.prompt.name}.`,
-      );
+      refuse(req, res, 400, cannotContinue, {
+        ja: `想定していない確認です（${details.prompt.name}）。`,
+        en: `Unexpected prompt: ${details.prompt.name}.`,
+      });
       return;
     }
     if (step === undefined) await showLogin(req, res, uid, details);
@@ -198,7 +201,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const match = INTERACTION_PATH.exec(path);
     if (match === null) {
       if (path !== '/interaction' && !path.startsWith('/interaction/')) return false;
-      notThisBrowser(res);
+      notThisBrowser(req, res);
       return true;
     }
     if (req.method !== 'GET') {
@@ -207,14 +210,20 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     const limiter = deps.limits?.challenge;
     if (match[2] === undefined && limiter !== undefined && limiter !== false) {
-      if (refuseWithBusyPage(res, providerName, limiter.hit(deps.limits!.clientOf(req)))) return true;
+      if (refuseWithBusyPage(req, res, providerName, limiter.hit(deps.limits!.clientOf(req)))) return true;
     }
     try {
       await route(req, res, match[1]!, match[2]);
     } catch (err) {
       deps.onInternalError?.(err);
       if (!res.headersSent)
-        refuse(res, 500, 'エラー', 'ログインを処理できませんでした。', 'The sign-in could not be processed.');
+        refuse(
+          req,
+          res,
+          500,
+          { ja: 'エラー', en: 'Error' },
+          { ja: 'ログインを処理できませんでした。', en: 'The sign-in could not be processed.' },
+        );
       else res.destroy();
     }
     return true;

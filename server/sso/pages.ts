@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { escapeHtml } from '../http/index.js';
+import { type Bilingual, escapeHtml, type PageLang } from '../http/index.js';
 
 /**
- * The provider's own pages: the HPKI login page of an interaction, errors, logout. Japanese first,
- * English below, no script of their own (the extension's content script adds the button), except the
+ * The provider's own pages: the HPKI login page of an interaction, errors, logout. In one language,
+ * Japanese unless the browser prefers English (Accept-Language), no script of their own (the extension's content script adds the button), except the
  * one-line auto-submit of the logout form, allowed by its hash.
  */
 
@@ -11,9 +11,11 @@ export const SSO_STYLESHEET_PATH = '/static/sso.css';
 /** Where the descriptor puts the extension's button (PROTOCOL.md §1.1 `button`). */
 export const LOGIN_SLOT_ID = 'hpki-sso-login';
 
-function layout(providerName: string, title: string, body: string): string {
+const SUBTITLE: Bilingual = { ja: 'HPKI シングルサインオン', en: 'HPKI single sign-on' };
+
+function layout(providerName: string, lang: PageLang, title: string, body: string): string {
   return `<!doctype html>
-<html lang="ja">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -21,7 +23,7 @@ function layout(providerName: string, title: string, body: string): string {
 <link rel="stylesheet" href="${SSO_STYLESHEET_PATH}">
 </head>
 <body>
-<header class="sso-header"><h1>${escapeHtml(providerName)}</h1><p lang="en">HPKI single sign-on</p></header>
+<header class="sso-header"><h1>${escapeHtml(providerName)}</h1><p class="subtitle">${SUBTITLE[lang]}</p></header>
 <main>
 ${body}
 </main>
@@ -37,45 +39,85 @@ export interface LoginPageFacts {
   abortPath: string;
   /** Set when the card login must be repeated (prompt=login, max_age). */
   again: boolean;
+  /** The page's language (Accept-Language; Japanese by default). */
+  lang: PageLang;
 }
 
+const LOGIN_TEXT = {
+  ja: {
+    title: 'ログイン',
+    target: 'ログイン先',
+    again: 'このサービスは、改めてカードでのログインを求めています。',
+    how: '医師資格証（HPKIカード）をリーダーに置き、下の「HPKIログイン」ボタンを押してPINを入力してください。一度ログインすると、この認証基盤を使う他のサービスにもPINなしで入れます。',
+    hint: 'ボタンが表示されないときは、HPKI Login 拡張機能が入っているか、このサイトで有効になっているかを確かめてください。',
+    abort: (client: string) => `ログインをやめて ${client} に戻る`,
+  },
+  en: {
+    title: 'Sign in',
+    target: 'Signing in to',
+    again: 'This service asks for a fresh card login.',
+    how: 'Put your HPKI card (医師資格証) in the reader, press the HPKI login button below and enter your PIN. Once signed in, the other services of this sign-on need no PIN.',
+    hint: 'No button? Check that the HPKI Login extension is installed and enabled for this site.',
+    abort: (client: string) => `Cancel and return to ${client}`,
+  },
+} as const;
+
 export function loginPage(facts: LoginPageFacts): string {
+  const t = LOGIN_TEXT[facts.lang];
   const client = escapeHtml(facts.clientName);
-  const again = facts.again
-    ? `<p class="note">このサービスは、改めてカードでのログインを求めています。<span lang="en">This service asks for a fresh card login.</span></p>`
-    : '';
+  const again = facts.again ? `<p class="note">${t.again}</p>` : '';
   return layout(
     facts.providerName,
-    'ログイン',
+    facts.lang,
+    t.title,
     `<section class="card">
-<p class="target-label">ログイン先 <span lang="en">Signing in to</span></p>
+<p class="target-label">${t.target}</p>
 <h2 class="target" data-sso="client">${client}</h2>
 ${again}
-<p>医師資格証（HPKIカード）をリーダーに置き、下の「HPKIログイン」ボタンを押してPINを入力してください。一度ログインすると、この認証基盤を使う他のサービスにもPINなしで入れます。</p>
-<p lang="en">Put your HPKI card (医師資格証) in the reader, press the HPKI login button below and enter your PIN. Once signed in, the other services of this sign-on need no PIN.</p>
+<p>${t.how}</p>
 <div id="${LOGIN_SLOT_ID}" class="login-slot"></div>
-<p class="hint">ボタンが表示されないときは、HPKI Login 拡張機能が入っているか、このサイトで有効になっているかを確かめてください。<span lang="en">No button? Check that the HPKI Login extension is installed and enabled for this site.</span></p>
-<p class="abort"><a href="${escapeHtml(facts.abortPath)}">ログインをやめて ${client} に戻る <span lang="en">Cancel and return to ${client}</span></a></p>
+<p class="hint">${t.hint}</p>
+<p class="abort"><a href="${escapeHtml(facts.abortPath)}">${t.abort(client)}</a></p>
 </section>`,
   );
 }
 
-export function messagePage(providerName: string, title: string, message: string, english: string): string {
+export function messagePage(providerName: string, lang: PageLang, title: Bilingual, message: Bilingual): string {
   return layout(
     providerName,
-    title,
-    `<section class="card"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(message)}</p><p lang="en">${escapeHtml(english)}</p></section>`,
+    lang,
+    title[lang],
+    `<section class="card"><h2>${escapeHtml(title[lang])}</h2><p>${escapeHtml(message[lang])}</p></section>`,
   );
 }
 
+const ERROR_TEXT = {
+  ja: {
+    title: 'エラー',
+    heading: 'ログインを続けられません',
+    body: 'リクエストが正しくないか、期限が切れています。ログインしようとしたサービスに戻って、もう一度お試しください。',
+  },
+  en: {
+    title: 'Error',
+    heading: 'The sign-in cannot continue',
+    body: 'The request is invalid or has expired. Go back to the service and try again.',
+  },
+} as const;
+
 /** The error page of the authorization endpoint and others (never a redirect to an unchecked URI). */
-export function errorPage(providerName: string, error: string, description: string | undefined): string {
+export function errorPage(
+  providerName: string,
+  lang: PageLang,
+  error: string,
+  description: string | undefined,
+): string {
+  const t = ERROR_TEXT[lang];
   return layout(
     providerName,
-    'エラー',
-    `<section class="card"><h2>ログインを続けられません <span lang="en">The sign-in cannot continue</span></h2>
-<p>リクエストが正しくないか、期限が切れています。ログインしようとしたサービスに戻って、もう一度お試しください。</p>
-<p lang="en">The request is invalid or has expired. Go back to the service and try again.</p>
+    lang,
+    t.title,
+    `<section class="card"><h2>${t.heading}</h2>
+<p>${t.body}</p>
 <dl class="error"><dt>error</dt><dd data-sso="error">${escapeHtml(error)}</dd>${
       description === undefined ? '' : `<dt>description</dt><dd>${escapeHtml(description)}</dd>`
     }</dl></section>`,
@@ -85,29 +127,49 @@ export function errorPage(providerName: string, error: string, description: stri
 export const LOGOUT_SCRIPT = "document.getElementById('op.logoutForm').submit();";
 export const LOGOUT_SCRIPT_HASH = `'sha256-${createHash('sha256').update(LOGOUT_SCRIPT).digest('base64')}'`;
 
+const LOGOUT_TEXT = {
+  ja: {
+    title: 'ログアウト',
+    going: 'ログアウトしています…',
+    ask: 'ログアウトしますか？',
+    all: 'すべてのサービスからログアウトします。',
+    button: 'ログアウト',
+  },
+  en: {
+    title: 'Sign out',
+    going: 'Signing out…',
+    ask: 'Sign out?',
+    all: 'You will be signed out of every service.',
+    button: 'Sign out',
+  },
+} as const;
+
 /**
  * RP-initiated logout: `form` is oidc-provider's form (with its xsrf secret). With `auto`, the form
  * carries `logout=yes` and submits itself (a valid id_token_hint of this session's holder: no
  * question, PROTOCOL.md §10); otherwise the doctor is asked.
  */
-export function logoutPage(providerName: string, form: string, auto: boolean): string {
+export function logoutPage(providerName: string, lang: PageLang, form: string, auto: boolean): string {
+  const t = LOGOUT_TEXT[lang];
   const withLogout = form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>');
   if (auto) {
     return layout(
       providerName,
-      'ログアウト',
+      lang,
+      t.title,
       // The script follows the form it submits.
-      `<section class="card"><h2>ログアウトしています… <span lang="en">Signing out…</span></h2>${withLogout}
-<noscript><button type="submit" form="op.logoutForm">ログアウト <span lang="en">Sign out</span></button></noscript></section>
+      `<section class="card"><h2>${t.going}</h2>${withLogout}
+<noscript><button type="submit" form="op.logoutForm">${t.button}</button></noscript></section>
 <script>${LOGOUT_SCRIPT}</script>`,
     );
   }
   return layout(
     providerName,
-    'ログアウト',
-    `<section class="card"><h2>ログアウトしますか？ <span lang="en">Sign out?</span></h2>
-<p>すべてのサービスからログアウトします。<span lang="en">You will be signed out of every service.</span></p>${withLogout}
-<button type="submit" form="op.logoutForm">ログアウト <span lang="en">Sign out</span></button></section>`,
+    lang,
+    t.title,
+    `<section class="card"><h2>${t.ask}</h2>
+<p>${t.all}</p>${withLogout}
+<button type="submit" form="op.logoutForm">${t.button}</button></section>`,
   );
 }
 
@@ -120,13 +182,11 @@ body { margin:0; }
 .sso-header { background:var(--brand); color:#fff; padding:0.8rem 1.5rem; border-bottom:4px solid var(--accent);
   display:flex; align-items:baseline; gap:1rem; }
 .sso-header h1 { margin:0; font-size:1.25rem; letter-spacing:0.05em; }
-.sso-header p { margin:0; opacity:0.85; font-size:0.85rem; }
+.sso-header .subtitle { margin:0; color:#fff; font-size:0.9rem; }
 main { max-width:560px; margin:2rem auto; padding:0 1.25rem; }
 .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:1.75rem; box-shadow:0 1px 3px rgba(15,35,55,0.06); }
 .target-label { margin:0; color:var(--muted); font-size:0.9rem; }
 .target { margin:0.2rem 0 1rem; font-size:1.45rem; }
-[lang="en"] { color:var(--muted); }
-p[lang="en"] { font-size:0.92rem; }
 .login-slot { margin:1.5rem 0; min-height:2.5rem; display:flex; justify-content:center; }
 .hint, .abort { font-size:0.85rem; color:var(--muted); }
 .note { background:#fff8ec; border:1px solid #f4d29c; border-radius:6px; padding:0.6rem 0.8rem; }

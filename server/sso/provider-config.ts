@@ -1,6 +1,7 @@
 import type { AccountClaims, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
 import { HPKI_ACR, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
+import { pageLanguage } from '../http/index.js';
 import { cookieSecrets, type PrivateJwks } from './keys.js';
 import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, messagePage } from './pages.js';
 import type { Account, SsoRecords } from './records.js';
@@ -168,15 +169,15 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
               PROVIDER_CSP.replace("script-src 'self'", `script-src 'self' ${LOGOUT_SCRIPT_HASH}`),
             );
           ctx.type = 'html';
-          ctx.body = logoutPage(providerName, form, auto);
+          ctx.body = logoutPage(providerName, pageLanguage(ctx.get('accept-language')), form, auto);
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
           ctx.body = messagePage(
             providerName,
-            'ログアウトしました',
-            'すべてのサービスからログアウトしました。',
-            'You are signed out of every service.',
+            pageLanguage(ctx.get('accept-language')),
+            { ja: 'ログアウトしました', en: 'Signed out' },
+            { ja: 'すべてのサービスからログアウトしました。', en: 'You are signed out of every service.' },
           );
         },
       },
@@ -197,7 +198,7 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
     loadExistingGrant,
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = errorPage(providerName, out.error, out.error_description);
+      ctx.body = errorPage(providerName, pageLanguage(ctx.get('accept-language')), out.error, out.error_description);
     },
     ttl: {
       Session: sessionTtl,

@@ -167,7 +167,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     if (
       path === '/auth' &&
       limits.challenge !== false &&
-      refuseWithBusyPage(res, providerName, limits.challenge.hit(limits.clientOf(req)))
+      refuseWithBusyPage(req, res, providerName, limits.challenge.hit(limits.clientOf(req)))
     )
       return;
     // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),

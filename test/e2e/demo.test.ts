@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,15 +19,17 @@ afterAll(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-function startDemo(): Promise<string> {
-  const env = { ...process.env, HOME: home, DISPLAY: '', WAYLAND_DISPLAY: '' };
-  demo = spawn(process.execPath, [CLI, 'demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startDemo(args: string[] = [], display = ''): Promise<string> {
+  demo?.kill('SIGTERM');
+  const env = { ...process.env, HOME: home, DISPLAY: display, WAYLAND_DISPLAY: '' };
+  demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo did not get ready: ${out}`)), 60_000);
     demo!.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('Press Ctrl+C')) {
+      // The card and host are made after the banner: the steps end with the PIN.
+      if (/enter the PIN \d+\./.test(out)) {
         clearTimeout(timer);
         resolve(out);
       }
@@ -40,7 +42,8 @@ function startDemo(): Promise<string> {
 describe('hpki-login demo without a display', () => {
   it('prints the steps, and following them logs the doctor in with the virtual card', async () => {
     const out = await startDemo();
-    expect(out).toContain('no display to open a browser on');
+    expect(out).toContain('no display (DISPLAY is not set): no browser opened.');
+    expect(out).toContain('xvfb-run -a hpki-login demo');
     const profile = /--user-data-dir=(\S+)/.exec(out)?.[1];
     const url = /(http:\/\/localhost:\d+\/)\s*$/m.exec(out)?.[1];
     const pin = /enter the PIN (\d+)/.exec(out)?.[1];
@@ -65,5 +68,16 @@ describe('hpki-login demo without a display', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('--no-browser still makes the card and registers the host, and prints the steps', async () => {
+    const out = await startDemo(['--no-browser', '--no-sso'], ':99');
+    expect(out).toContain('--no-browser: no browser opened.');
+    expect(out).toContain(`virtual HPKI card: ${join(home, '.hpki-login', 'demo.card')}`);
+    const profile = /--user-data-dir=(\S+)/.exec(out)?.[1];
+    expect(profile).toBe(join(home, '.hpki-login', 'demo-chromium-profile'));
+    expect(existsSync(join(home, '.hpki-login', 'demo.card'))).toBe(true);
+    expect(existsSync(join(profile!, 'NativeMessagingHosts', 'jp.hpkilogin.host.json'))).toBe(true);
+    expect(out).toMatch(/enter the PIN 1234/);
   });
 });

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
 import { startCliHost } from '../../scripts/dev/native-client.js';
@@ -15,15 +14,18 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { callPageApi } from '../helpers/page-api.js';
+import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
+import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
  * A doctor's whole login in a real browser: the built extension, the native host registered by
  * `hpki-login install-host`, the virtual card through pcscd + vpcd, and the demo portal. Only the
  * test hooks of PROTOCOL.md §7 drive the UI, and the same scenarios run in Chromium and in Firefox.
- * Screenshots go to docs/screenshots/ (Firefox's with a `firefox-` prefix).
+ * Screenshots go to test-output/screenshots/ (`npm run screenshots`: docs/screenshots/), Firefox's with a
+ * `firefox-` prefix.
  */
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = screenshotsDir();
 const PIN = '1234';
 
 /** Blocks a card file with 15 wrong PINs through the in-process backend (quicker than over vpcd). */
@@ -124,12 +126,15 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       expect(await pin.text('[data-hpki-login="holder"]')).toContain('日医');
       expect(await retriesShown(pin)).toBe(15);
       expect(await pin.text('body')).toContain('医師');
+      expect(await pinWindowMisfits(pin, ['button[type="submit"]', '[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window'));
 
       await pin.fill('input[name="pin"]', '9999');
       await pin.click('button[type="submit"]');
       await expect.poll(() => retriesShown(pin), { timeout: 15_000 }).toBe(14);
       expect(await pin.inputValue('input[name="pin"]')).toBe('');
+      // After a wrong PIN, in the window's real inner size: both buttons in view, no scrolling.
+      expect(await pinWindowMisfits(pin, ['button[type="submit"]', '[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window-wrong-pin'));
 
       // The window closes itself after a good PIN; reaching the portal below is the check.
@@ -193,6 +198,7 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       const pin = await browser.waitForExtensionPage('pin.html');
       await expect.poll(() => retriesShown(pin), { timeout: 15_000 }).toBe(0);
       await expect.poll(() => pin.text('body')).toMatch(/ロック|閉塞/);
+      expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(shot('pin-window-blocked'));
       await cancelPinWindow(pin);
       expect((await pending).answer).toMatchObject({

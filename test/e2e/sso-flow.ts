@@ -56,7 +56,9 @@ export async function ssoAcrossTwoServices(browser: E2eBrowser, demo: DemoUnderT
   await portal.waitForSelector('[data-hpki-login="button"]', 15_000);
   const loginText = await body(portal);
   expect(loginText).toContain('はれやか医療ネット（デモ）');
-  expect(loginText).toContain('Signing in to');
+  // One language, the browser's (Japanese here): no English line under each Japanese one.
+  expect(loginText).toContain('ログイン先');
+  expect(loginText).not.toContain('Signing in to');
   if (demo.screenshots !== undefined) await portal.screenshot(`${demo.screenshots}sso-login-page.png`);
   await portal.click('[data-hpki-login="button"]');
   const pin = await browser.waitForExtensionPage('pin.html');

@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
 import { type PcscdHandle, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
@@ -12,15 +11,17 @@ import {
   waitForCardPresence,
 } from '../../scripts/dev/virtual-card-process.js';
 import type { BrowserName, E2eBrowser, Launcher } from '../helpers/e2e-browser.js';
+import { screenshotsDir } from '../helpers/screenshots.js';
 import { ssoAcrossTwoServices } from './sso-flow.js';
 
 /**
  * The demo's single sign-on in a real browser: the built extension, the native host registered by
  * `install-host`, the virtual card through pcscd + vpcd, and `hpki-login demo` with its OpenID
- * provider and second service. Screenshots go to docs/screenshots/ (Firefox's prefixed).
+ * provider and second service. Screenshots go to test-output/screenshots/
+ * (`npm run screenshots`: docs/screenshots/), Firefox's prefixed.
  */
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = screenshotsDir();
 
 export function describeSsoScenario(launch: Launcher, name: BrowserName): void {
   let pcscd: PcscdHandle;

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import { type Portal, startPortal, stopPortal } from '../../scripts/dev/demo-portal.js';
-import { type PcscdHandle, startPcscd, VPCD_PORT, VPCD_READER } from '../../scripts/dev/pcscd.js';
+import { type PcscdHandle, SECOND_VPCD_READER, startPcscd, VPCD_READER } from '../../scripts/dev/pcscd.js';
 import {
   createCardFile,
   type ServedCard,
@@ -14,6 +13,8 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import { chromiumPage, launchChromium } from '../helpers/chromium-e2e.js';
 import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
+import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
+import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
  * Window first (issue 13 item 1), in real Chromium over pcscd + vpcd: the PIN window opens on the
@@ -23,9 +24,8 @@ import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
  */
 
 const PIN = '1234';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const SECOND_READER = 'Virtual PCD 00 01';
-const SECOND_PORT = VPCD_PORT + 1;
+const SCREENSHOTS = screenshotsDir();
+const SECOND_READER = SECOND_VPCD_READER;
 const STATE = (state: string): string => `[data-hpki-login="state"][data-state="${state}"]`;
 
 describe('the PIN window opens first and follows the card, in Chromium over pcscd + vpcd', () => {
@@ -38,10 +38,10 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
   let browser: E2eBrowser;
   const served: ServedCard[] = [];
 
-  async function serve(file: string, port = VPCD_PORT): Promise<ServedCard> {
-    const card = await serveCard(file, [], port);
+  async function serve(file: string, second = false): Promise<ServedCard> {
+    const card = await serveCard(file, [], second ? pcscd.vpcdPort + 1 : pcscd.vpcdPort);
     served.push(card);
-    await waitForCardPresence(port === VPCD_PORT ? VPCD_READER : SECOND_READER, true);
+    await waitForCardPresence(second ? SECOND_READER : VPCD_READER, true);
     return card;
   }
 
@@ -95,6 +95,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     await pin.waitForSelector(STATE('insert-card'));
     expect(await pin.text('[data-hpki-login="origin"]')).toContain(portal.origin);
     expect(await pin.text('body')).toContain('カードリーダーに置いてください');
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(`${SCREENSHOTS}pin-window-insert-card.png`);
 
     const card = await serve(doctor);
@@ -109,7 +110,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
 
   it('two HPKI cards in two readers: choose-card offers both, and the chosen one signs', async () => {
     const first = await serve(doctor);
-    const other = await serve(second, SECOND_PORT);
+    const other = await serve(second, true);
     const page = await loginPage();
     await page.click('[data-hpki-login="button"]');
     const pin = await browser.waitForExtensionPage('pin.html');
@@ -119,6 +120,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     expect(choices).toContain(VPCD_READER);
     expect(choices).toContain(SECOND_READER);
     expect(choices).toContain('医療　花子');
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="card-choice"]', '[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(`${SCREENSHOTS}pin-window-choose-card.png`);
     await pin.click(`[data-hpki-login="card-choice"][data-reader="${SECOND_READER}"]`);
     await pin.waitForSelector(STATE('pin'));
@@ -157,6 +159,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     await pin.waitForSelector(STATE('error'), 20_000);
     expect(await pin.text('body')).toContain('医師資格証（HPKIカード）ではありません');
     expect(await pin.count('input[name="pin"]:not([hidden])')).toBe(0);
+    expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.clickClosing('[data-hpki-login="cancel"]');
     await pin.waitForClose();
     expect(new URL(await page.href()).pathname).toBe('/');
@@ -178,6 +181,7 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
       const text = await pin.text('body');
       expect(text).toContain('hpki-login install-host');
       expect(text).toContain('hpki-login doctor');
+      expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
       await pin.screenshot(`${SCREENSHOTS}pin-window-host-missing.png`);
     } finally {
       await bare.close();

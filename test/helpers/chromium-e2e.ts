@@ -47,6 +47,7 @@ export function chromiumPage(page: Page): E2ePage {
     screenshot: async (path) => {
       await page.screenshot({ path });
     },
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
     close: () => page.close(),
   };
 }

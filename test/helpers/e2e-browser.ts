@@ -31,6 +31,8 @@ export interface E2ePage {
   waitForPath(pattern: RegExp, timeoutMs?: number): Promise<void>;
   waitForClose(timeoutMs?: number): Promise<void>;
   screenshot(path: string): Promise<void>;
+  /** Gives the page this inner size (CSS pixels), as a window of that inner size would. */
+  setViewport(width: number, height: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -121,6 +121,7 @@ export function firefoxPage(page: Page): E2ePage {
     screenshot: async (path) => {
       await page.screenshot({ path });
     },
+    setViewport: (width, height) => page.setViewport({ width, height }),
     close: () => page.close(),
   };
 }

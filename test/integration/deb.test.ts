@@ -190,10 +190,18 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
         ],
         { stdio: 'ignore', timeout: 120_000 },
       );
-      serve = spawn('/usr/bin/hpki-login', ['mock-card', 'serve', '--card', card, '--vpcd'], { stdio: 'ignore' });
+      serve = spawn(
+        '/usr/bin/hpki-login',
+        ['mock-card', 'serve', '--card', card, '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`],
+        { stdio: 'ignore' },
+      );
 
-      // Started as a browser starts it: the manifest's path, the caller's origin, no PATH to a Node.
-      host = startNativeHost(manifest?.path ?? '', [EXTENSION_ORIGIN], { PATH: '/nonexistent' });
+      // Started as a browser starts it: the manifest's path, the caller's origin, no PATH to a Node
+      // (and the test pcscd's socket, which the browser would pass on from its own environment).
+      host = startNativeHost(manifest?.path ?? '', [EXTENSION_ORIGIN], {
+        PATH: '/nonexistent',
+        PCSCLITE_CSOCK_NAME: pcscd.socket,
+      });
       const hello = (await host.hello) as { hello: { protocol: number; backend: string } };
       expect(hello.hello).toMatchObject({ protocol: 1, backend: 'pcsc' });
       // The launcher exec'd the packaged runtime, not any Node on the machine.

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +10,7 @@ import { createCardFile, createVirtualCard, serveOverVpcd } from '../../native-h
 import type { DoctorOptions } from '../../scripts/cli/doctor-command.js';
 import { collectFindings, run } from '../../scripts/cli/doctor-command.js';
 import type { PcscdHandle } from '../../scripts/dev/pcscd.js';
-import { killAllPcscd, startPcscd, VPCD_READER, withPcscdLock } from '../../scripts/dev/pcscd.js';
+import { startPcscd, VPCD_READER, withoutPcscd } from '../../scripts/dev/pcscd.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 
 /**
@@ -55,29 +54,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(!hasPcscd)('doctor over a real pcscd', () => {
   it('no pcscd: one error saying so, and no reader noise', async () => {
-    const findings = await withPcscdLock(async () => {
-      await killAllPcscd();
-      return collectFindings(options());
-    });
+    const findings = await withoutPcscd(() => collectFindings(options()));
     expect(ids(findings)).toContain('error:pcscd.not-running');
     expect(findings.some((f) => f.id.startsWith('readers.') || f.id.startsWith('card.'))).toBe(false);
   }, 120_000);
 
   it('no reader: pcscd without any reader driver', async () => {
-    const findings = await withPcscdLock(async () => {
-      await killAllPcscd();
-      const emptyConf = join(work, 'no-readers.conf.d');
-      mkdirSync(emptyConf, { recursive: true });
-      const pcscd = spawn('pcscd', ['--foreground', '--config', emptyConf], { stdio: 'ignore' });
-      try {
-        for (let i = 0; i < 100 && !existsSync('/run/pcscd/pcscd.comm'); i++) await sleep(100);
-        return await collectFindings(options());
-      } finally {
-        const exited = new Promise((resolve) => pcscd.once('exit', resolve));
-        pcscd.kill('SIGTERM');
-        await exited;
-      }
-    });
+    const pcscd = await startPcscd({ vpcd: false });
+    const findings = await collectFindings(options()).finally(() => pcscd.stop());
     expect(ids(findings).slice(0, 2)).toEqual(['ok:pcscd.running', 'error:readers.none']);
   }, 120_000);
 
@@ -105,7 +89,7 @@ describe.skipIf(!hasPcscd)('doctor over a real pcscd', () => {
       const pcscd: PcscdHandle = await startPcscd();
       try {
         if (card === undefined) return await fn();
-        const service = serveOverVpcd(createVirtualCard({ path: card }));
+        const service = serveOverVpcd(createVirtualCard({ path: card }), { port: pcscd.vpcdPort });
         try {
           await service.connected;
           await cardPresent(true);

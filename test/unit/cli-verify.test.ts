@@ -172,7 +172,7 @@ describe('verify-cert on the test vectors', () => {
   it('a file that is not a certificate is an invalid certificate, not a crash', async () => {
     await writeFile(join(dir, 'junk.der'), Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00));
     const r = await cli('verify-cert', join(dir, 'junk.der'), '--anchor', V('root.pem'));
-    expect([r.code, r.json]).toEqual([1, { valid: false, error: 'ERR_TOKEN_MALFORMED', revocation: 'not-checked' }]);
+    expect([r.code, r.json]).toEqual([1, { valid: false, error: 'ERR_CERT_MALFORMED', revocation: 'not-checked' }]);
   });
 });
 
@@ -421,6 +421,9 @@ describe('usage errors exit 2', () => {
     const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.json).toBeUndefined();
-    expect(r.stderr).toMatch(/usage: hpki-login verify-/);
+    // One line: what is wrong, and where the usage is (printed only with --help).
+    expect(r.stderr).toMatch(
+      /^hpki-login verify-(cert|token): .+ \(使い方 \/ usage: hpki-login verify-(cert|token) --help\)\n$/,
+    );
   });
 });

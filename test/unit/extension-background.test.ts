@@ -30,7 +30,8 @@ describe('background: a login from end to end', () => {
         siteName: 'Stored name',
         origin: SITE,
         holder: { name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor' },
-        issuerName: 'HPKI-01-MockAuthCA-forAuthentication-forIndividual',
+        // The issuing organisation the host reports, not the CA's technical name.
+        issuerName: 'Mock Medical Association',
         notAfter: expect.stringMatching(/^2031-11-20T/),
         retriesLeft: 15,
         maxRetries: 15,

@@ -44,6 +44,8 @@ describe('framework-free login', () => {
       ERR_REVOCATION_UNKNOWN: 401,
       ERR_SIGNATURE_INVALID: 401,
       ERR_ROLE_NOT_ALLOWED: 403,
+      // verify-cert's only (docs/protocol-choices.md); malformed input, like a malformed token.
+      ERR_CERT_MALFORMED: 400,
     });
     expect(statusForError('ERR_HPKI_INTERNAL')).toBe(500);
   });

@@ -453,6 +453,6 @@ describe('choosing browsers and refusing bad options', () => {
   ])('exits 2 on %j', async (args) => {
     const io = captureStdout();
     expect(await runInstall(args)).toBe(2);
-    expect(io.text()).toContain('usage: hpki-login install-host');
+    expect(io.text()).toContain('usage: hpki-login install-host --help');
   });
 });
