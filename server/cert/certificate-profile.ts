@@ -72,20 +72,39 @@ export function isDnsName(name: string, wildcard = false): boolean {
   return labels.every((l) => DNS_LABEL.test(l));
 }
 
+/** Whether a URI with an authority names a host that is not a DNS name or an IP literal (§4.2.1.6). */
+function badUriHost(uri: string): boolean {
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/.exec(uri);
+  if (match === null) return false;
+  const host = match[1]!;
+  return !(host.startsWith('[') || isDnsName(host));
+}
+
+/** What is wrong with one rfc822Name, dNSName or URI, or undefined. */
+function textNameProblem(kind: string, value: string): string | undefined {
+  if (value === '') return `empty ${kind}`;
+  if (kind === 'dNSName' && !isDnsName(value, true))
+    return `dNSName ${JSON.stringify(value)} is not a DNS name in the preferred name syntax`;
+  if (kind === 'uniformResourceIdentifier') {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:./.test(value)) return 'URI without a scheme';
+    if (badUriHost(value)) return 'URI whose host is not a domain name or IP address';
+  }
+  if (kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(value)) return 'rfc822Name is not a mailbox';
+  return undefined;
+}
+
 /** §4.2.1.6 (SAN) and §4.2.1.7 (IAN, "encoded as in 4.2.1.6"). */
 function generalNameProblems(names: readonly GeneralName[], section: string, out: string[]): void {
   for (const n of names) {
-    if (n.kind === 'rfc822Name' || n.kind === 'dNSName' || n.kind === 'uniformResourceIdentifier') {
-      if (n.value === '') out.push(`§${section}: empty ${n.kind}`);
-      else if (n.kind === 'dNSName' && !isDnsName(n.value, true))
-        out.push(`§${section}: dNSName ${JSON.stringify(n.value)} is not a DNS name in the preferred name syntax`);
-      else if (n.kind === 'uniformResourceIdentifier' && !/^[A-Za-z][A-Za-z0-9+.-]*:./.test(n.value))
-        out.push(`§${section}: URI without a scheme`);
-      else if (n.kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(n.value))
-        out.push(`§${section}: rfc822Name is not a mailbox`);
-    } else if (n.kind === 'iPAddress' && n.bytes.length !== 4 && n.bytes.length !== 16) {
-      out.push(`§${section}: iPAddress of ${n.bytes.length} octets`);
-    }
+    const problem =
+      n.kind === 'rfc822Name' || n.kind === 'dNSName' || n.kind === 'uniformResourceIdentifier'
+        ? textNameProblem(n.kind, n.value)
+        : n.kind === 'iPAddress' && n.bytes.length !== 4 && n.bytes.length !== 16
+          ? `iPAddress of ${n.bytes.length} octets`
+          : n.kind === 'directoryName' && n.name.length === 0
+            ? 'empty directoryName'
+            : undefined;
+    if (problem !== undefined) out.push(`§${section}: ${problem}`);
   }
 }
 
@@ -101,7 +120,7 @@ function nameConstraintProblems(nc: NameConstraintsValue, cert: ParsedCertificat
     if (base.kind === 'iPAddress' && base.bytes.length !== 8 && base.bytes.length !== 32)
       out.push(`§4.2.1.10: iPAddress constraint of ${base.bytes.length} octets`);
     // A URI constraint is a host or a .domain (never a scheme, a path or an IP address).
-    if (base.kind === 'uniformResourceIdentifier' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(base.value))
+    if (base.kind === 'uniformResourceIdentifier' && !isDnsName(base.value.replace(/^\./, '')))
       out.push('§4.2.1.10: URI constraint is not a host or domain');
     // A DNS constraint is a host name; every name made by adding labels on its left is within it.
     if (base.kind === 'dNSName' && !isDnsName(base.value))

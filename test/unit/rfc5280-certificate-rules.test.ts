@@ -306,6 +306,9 @@ describe('§4.2.1 standard extensions', () => {
     ['a dNSName with a wildcard not leftmost', der.tlv(0x82, text.encode('kisoku.*.example.jp'))],
     ['a dNSName longer than 253 octets', der.tlv(0x82, text.encode(Array(5).fill('a'.repeat(60)).join('.')))],
     ['a relative URI', der.tlv(0x86, text.encode('/crl/ca.crl'))],
+    ['a URI whose host is not a domain name', der.tlv(0x86, text.encode('https://kisoku_taro.example.jp/'))],
+    ['a URI with an authority but no host', der.tlv(0x86, text.encode('file:///etc/hosts'))],
+    ['an empty directoryName', der.explicit(4, der.seq())],
     ['an rfc822Name that is not a mailbox', der.tlv(0x81, text.encode('Kisoku Taro <kisoku@example.jp>'))],
     ['a 5-octet iPAddress', der.tlv(0x87, Uint8Array.of(192, 0, 2, 1, 0))],
   ])('§4.2.1.6 subjectAltName with %s → not used', async (_what, name) => {
@@ -319,6 +322,9 @@ describe('§4.2.1 standard extensions', () => {
       der.tlv(0x82, text.encode('*.kisoku.example.jp')),
       der.tlv(0x82, text.encode('1-2.example.jp')),
       der.tlv(0x86, text.encode('https://kisoku.example.jp/')),
+      der.tlv(0x86, text.encode('https://user@192.0.2.1:8443/path')),
+      der.tlv(0x86, text.encode('https://[2001:db8::1]/')),
+      der.tlv(0x86, text.encode('urn:oid:1.2.392.100495')),
       der.tlv(0x87, Uint8Array.of(192, 0, 2, 1)),
       der.explicit(4, r.eeName),
     ];
