@@ -1,4 +1,4 @@
-import { verify as verifySignature } from 'node:crypto';
+import { hash, verify as verifySignature } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { DecodedToken } from '../../protocol/token.js';
@@ -10,6 +10,7 @@ import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
 import type { PathRevocation } from '../revocation/revocation-check.js';
 import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
+import { nodeBase64Strict } from './node-base64.js';
 import { nodeSha256 } from './node-sha256.js';
 import { checkRole } from './role.js';
 
@@ -77,7 +78,7 @@ function decodeStep(
   validator: CertificateValidator,
 ): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
   try {
-    const decoded = decodeToken(token);
+    const decoded = decodeToken(token, nodeBase64Strict);
     return {
       decoded,
       ee: validator.parse(decoded.certificate),
@@ -135,7 +136,7 @@ function signatureStep(
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = signedContentFromHashes({
     origin: originHash,
-    challenge: nodeSha256(encoder.encode(challenge)),
+    challenge: hash('sha256', challenge, 'buffer'),
     certificate: Buffer.from(ee.sha256, 'hex'),
   });
   let ok = false;
