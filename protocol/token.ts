@@ -51,8 +51,11 @@ function malformed(message: string): HpkiError {
   return new HpkiError('ERR_TOKEN_MALFORMED', message);
 }
 
-function decodeField(value: string, name: string): Uint8Array {
-  const bytes = decodeBase64Strict(value);
+/** Strict base64 decoding: the pure decodeBase64Strict, or a native one that refuses exactly the same texts. */
+export type Base64Decoder = (text: string) => Uint8Array | undefined;
+
+function decodeField(value: string, name: string, decode: Base64Decoder): Uint8Array {
+  const bytes = decode(value);
   if (bytes === undefined) throw malformed(`${name} is not strict base64`);
   return bytes;
 }
@@ -89,8 +92,9 @@ function utf8LengthExceeds(text: string, max: number): boolean {
 /**
  * Step 1 of PROTOCOL.md §5: size, JSON, format, algorithm allowlist, strict base64. Accepts the raw
  * JSON text or an already parsed value (whose size is then measured as its JSON serialization).
+ * A server may pass its platform's strict base64 decoder (server/verify/node-base64.ts).
  */
-export function decodeToken(input: string | unknown): DecodedToken {
+export function decodeToken(input: string | unknown, decode: Base64Decoder = decodeBase64Strict): DecodedToken {
   let value: unknown = input;
   if (typeof input === 'string') {
     if (utf8LengthExceeds(input, MAX_TOKEN_BYTES)) throw tooLarge();
@@ -112,8 +116,8 @@ export function decodeToken(input: string | unknown): DecodedToken {
   const token = parsed.data;
   return {
     token,
-    certificate: decodeField(token.certificate, 'certificate'),
-    intermediates: token.intermediates.map((v, i) => decodeField(v, `intermediates.${i}`)),
-    signature: decodeField(token.signature, 'signature'),
+    certificate: decodeField(token.certificate, 'certificate', decode),
+    intermediates: token.intermediates.map((v, i) => decodeField(v, `intermediates.${i}`, decode)),
+    signature: decodeField(token.signature, 'signature', decode),
   };
 }

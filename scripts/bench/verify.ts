@@ -1,11 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import { randomBytes, verify as rsaVerify } from 'node:crypto';
+import { hash, randomBytes, verify as rsaVerify } from 'node:crypto';
+import { openSync, readSync } from 'node:fs';
 import { encodeBase64Url } from '../../protocol/base64.js';
 import { buildSignedContent, signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
 import { decodeToken } from '../../protocol/token.js';
 import type { ChallengeTake } from '../../server/verify/index.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
+import { nodeBase64Strict } from '../../server/verify/node-base64.js';
 import { nodeSha256 } from '../../server/verify/node-sha256.js';
 import type { TestCert } from '../dev/test-pki.js';
 import { createTestPki, makeCrl, signLoginToken } from '../dev/test-pki.js';
@@ -13,7 +15,7 @@ import { createTestPki, makeCrl, signLoginToken } from '../dev/test-pki.js';
 /**
  * `npm run bench:verify`: full token validations per second on one thread (PROTOCOL.md §5, every
  * step: decode, challenge take, purpose, path, CRL, signature, role) against raw RSA-2048 verifies in
- * the same run. Warm caches: configured CAs parsed, CA links verified, returning holders'
+ * the same batches, for returning holders (warm) and for certificates never seen before (unseen). Warm caches: configured CAs parsed, CA links verified, returning holders'
  * certificates parsed. Each token is checked against a fresh challenge taken from a store.
  * Rates are given per second of CPU time as well as of wall time, so that a busy machine (other
  * processes taking the core away) does not distort the comparison.
@@ -85,33 +87,6 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-function rateOf(count: number, wallStart: number, cpuStart: number): Rate {
-  return {
-    perSecond: count / ((performance.now() - wallStart) / 1000),
-    perCpuSecond: count / (cpuSeconds() - cpuStart),
-  };
-}
-
-async function timeVerifications(
-  verifier: ReturnType<typeof createTokenVerifier>,
-  signed: readonly Signed[],
-  rounds: number,
-): Promise<Rate & { latencies: number[] }> {
-  const store = challengeStore();
-  const latencies: number[] = [];
-  const cpuStart = cpuSeconds();
-  const started = performance.now();
-  for (let r = 0; r < rounds; r++) {
-    for (const { token, challenge } of signed) {
-      const session = store.issue(challenge);
-      const t0 = performance.now();
-      await verifier.verify(token, { origin: ORIGIN, takeChallenge: () => store.take(session) });
-      latencies.push(performance.now() - t0);
-    }
-  }
-  return { ...rateOf(latencies.length, started, cpuStart), latencies: latencies.sort((a, b) => a - b) };
-}
-
 interface RawInput {
   content: Uint8Array;
   signature: Buffer;
@@ -133,56 +108,99 @@ function verifyRaw(inputs: readonly RawInput[], count: number, offset = 0): void
   }
 }
 
-function rawRsa(inputs: readonly RawInput[], rounds: number): Rate {
-  const cpuStart = cpuSeconds();
-  const started = performance.now();
-  verifyRaw(inputs, rounds * inputs.length);
-  return rateOf(rounds * inputs.length, started, cpuStart);
+interface Timed extends Rate {
+  /** Wall-clock latency of each validation, ms, sorted. */
+  latencies: number[];
+  /** Latencies of the validations that ran without being switched out (timesScheduled), ms, sorted. */
+  unswitched: number[];
+  /** Validations of the pass that watched for switches. */
+  watched: number;
 }
 
 /**
- * Unseen-certificate validations and raw RSA verifications in alternating batches, so that both
- * rates come from the same stretch of time: on a shared machine, load that comes and goes would
- * otherwise make the ratio between two separately timed loops meaningless.
+ * How many times this thread has been put on a core so far, from Linux's
+ * /proc/thread-self/schedstat (its third field), read in place through a file kept open; -1 where
+ * the file is not there. A validation during which it does not change ran without being switched
+ * out, so its wall-clock latency is what an idle core would give: on a shared machine that is the
+ * only latency worth a percentile (getrusage counts in scheduler ticks, too coarse for one
+ * validation).
  */
-async function unseenBesideRaw(
-  verifier: ReturnType<typeof createTokenVerifier>,
-  unseen: readonly Signed[],
-  inputs: readonly RawInput[],
-): Promise<{ cold: Rate & { latencies: number[] }; raw: Rate }> {
-  const BATCH = 100;
-  const store = challengeStore();
-  const latencies: number[] = [];
-  let coldCpu = 0;
-  let coldWall = 0;
-  let rawCpu = 0;
-  let rawWall = 0;
-  for (let from = 0; from < unseen.length; from += BATCH) {
-    const batch = unseen.slice(from, from + BATCH);
-    let cpu = cpuSeconds();
-    let wall = performance.now();
-    for (const { token, challenge } of batch) {
-      const session = store.issue(challenge);
-      const t0 = performance.now();
-      await verifier.verify(token, { origin: ORIGIN, takeChallenge: () => store.take(session) });
-      latencies.push(performance.now() - t0);
-    }
-    coldCpu += cpuSeconds() - cpu;
-    coldWall += performance.now() - wall;
-    cpu = cpuSeconds();
-    wall = performance.now();
-    verifyRaw(inputs, 4 * batch.length, from);
-    rawCpu += cpuSeconds() - cpu;
-    rawWall += performance.now() - wall;
+const timesScheduled = ((): (() => number) => {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return () => -1;
   }
-  const rawCount = 4 * unseen.length;
+  const buffer = Buffer.alloc(128);
+  return () => {
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    return Number(buffer.toString('latin1', 0, n).trim().split(' ')[2]);
+  };
+})();
+
+async function verifyBatch(
+  verifier: ReturnType<typeof createTokenVerifier>,
+  batch: readonly Signed[],
+  out: { latencies: number[]; unswitched: number[] },
+  watchSwitches: boolean,
+): Promise<void> {
+  const store = challengeStore();
+  for (const { token, challenge } of batch) {
+    const session = store.issue(challenge);
+    const s0 = watchSwitches ? timesScheduled() : -1;
+    const t0 = performance.now();
+    await verifier.verify(token, { origin: ORIGIN, takeChallenge: () => store.take(session) });
+    const latency = performance.now() - t0;
+    out.latencies.push(latency);
+    if (s0 >= 0 && timesScheduled() === s0) out.unswitched.push(latency);
+  }
+}
+
+/**
+ * Validations of `signed` (`rounds` times) and raw RSA verifications in alternating batches, so
+ * that both rates come from the same stretch of time: on a shared machine, load that comes and goes
+ * would otherwise make the ratio between two separately timed loops meaningless. Then `latencyOnly`,
+ * untimed, for the latencies of validations never switched out.
+ */
+async function besideRaw(
+  verifier: ReturnType<typeof createTokenVerifier>,
+  signed: readonly Signed[],
+  rounds: number,
+  inputs: readonly RawInput[],
+  latencyOnly: readonly Signed[] = [],
+): Promise<{ timed: Timed; raw: Rate }> {
+  const BATCH = 100;
+  const out = { latencies: [] as number[], unswitched: [] as number[] };
+  const spent = { cpu: 0, wall: 0, rawCpu: 0, rawWall: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (let from = 0; from < signed.length; from += BATCH) {
+      let cpu = cpuSeconds();
+      let wall = performance.now();
+      await verifyBatch(verifier, signed.slice(from, from + BATCH), out, false);
+      spent.cpu += cpuSeconds() - cpu;
+      spent.wall += performance.now() - wall;
+      cpu = cpuSeconds();
+      wall = performance.now();
+      verifyRaw(inputs, 4 * BATCH, from);
+      spent.rawCpu += cpuSeconds() - cpu;
+      spent.rawWall += performance.now() - wall;
+    }
+  }
+  const count = out.latencies.length;
+  // Watching for switches costs two reads of /proc per validation: a pass of its own, out of the rates.
+  const watched = { latencies: [] as number[], unswitched: [] as number[] };
+  await verifyBatch(verifier, latencyOnly, watched, true);
+  const rawCount = 4 * BATCH * Math.ceil(signed.length / BATCH) * rounds;
   return {
-    cold: {
-      perSecond: unseen.length / (coldWall / 1000),
-      perCpuSecond: unseen.length / coldCpu,
-      latencies: latencies.sort((a, b) => a - b),
+    timed: {
+      perSecond: count / (spent.wall / 1000),
+      perCpuSecond: count / spent.cpu,
+      latencies: out.latencies.sort((a, b) => a - b),
+      unswitched: watched.unswitched.sort((a, b) => a - b),
+      watched: watched.latencies.length,
     },
-    raw: { perSecond: rawCount / (rawWall / 1000), perCpuSecond: rawCount / rawCpu },
+    raw: { perSecond: rawCount / (spent.rawWall / 1000), perCpuSecond: rawCount / spent.rawCpu },
   };
 }
 
@@ -207,29 +225,30 @@ async function main(): Promise<void> {
   const options = { anchors: [pki.root.certificate], intermediates: [pki.authCa.certificate], crls: [crl] };
   const signed = signTokens(holders, TOKENS);
 
-  const verifier = createTokenVerifier(options);
-  await timeVerifications(verifier, signed, WARM_UP_ROUNDS);
-  const warm = await timeVerifications(verifier, signed, ROUNDS);
   const inputs = rawInputs(signed, holders);
-  const raw = rawRsa(inputs, ROUNDS);
+
+  const verifier = createTokenVerifier(options);
+  await besideRaw(verifier, signed, WARM_UP_ROUNDS, inputs);
+  const { timed: warm, raw } = await besideRaw(verifier, signed, ROUNDS, inputs, signed);
 
   // Every token from a certificate the verifier has never seen (parsing included), as on a
   // morning of first logins: one verifier, warmed on other holders, then only new certificates.
   const coldVerifier = createTokenVerifier(options);
-  await timeVerifications(
-    coldVerifier,
-    signTokens(
-      Array.from({ length: COLD_TOKENS / 8 }, () => pki.issueEe({ key: pki.eeKey })),
-      COLD_TOKENS / 8,
-    ),
-    1,
-  );
+  const warmUpHolders = Array.from({ length: COLD_TOKENS / 8 }, () => pki.issueEe({ key: pki.eeKey }));
+  await besideRaw(coldVerifier, signTokens(warmUpHolders, warmUpHolders.length), 1, inputs);
   const coldHolders = Array.from({ length: COLD_TOKENS }, () => pki.issueEe({ key: pki.eeKey }));
-  const { cold, raw: rawBeside } = await unseenBesideRaw(coldVerifier, signTokens(coldHolders, COLD_TOKENS), inputs);
+  const latencyHolders = Array.from({ length: COLD_TOKENS / 2 }, () => pki.issueEe({ key: pki.eeKey }));
+  const { timed: cold, raw: rawBeside } = await besideRaw(
+    coldVerifier,
+    signTokens(coldHolders, COLD_TOKENS),
+    1,
+    inputs,
+    signTokens(latencyHolders, latencyHolders.length),
+  );
 
   // Where a warm validation's time goes: the protocol's token decoding and signed-content hashing
   // are measured on their own; the rest of the verifier is what remains besides the RSA verify.
-  const decodeUs = cpuMicros(signed, ROUNDS, (x) => decodeToken(x.token));
+  const decodeUs = cpuMicros(signed, ROUNDS, (x) => decodeToken(x.token, nodeBase64Strict));
   let i = 0;
   const originHash = nodeSha256(new TextEncoder().encode(ORIGIN));
   const certHashes = holders.map((h) => nodeSha256(h.certificate));
@@ -237,7 +256,7 @@ async function main(): Promise<void> {
   const contentUs = cpuMicros(signed, ROUNDS, (x) =>
     signedContentFromHashes({
       origin: originHash,
-      challenge: nodeSha256(new TextEncoder().encode(x.challenge)),
+      challenge: hash('sha256', x.challenge, 'buffer'),
       certificate: certHashes[i++ % certHashes.length]!,
     }),
   );
@@ -248,25 +267,28 @@ async function main(): Promise<void> {
   const us = (v: number): string => `${v.toFixed(1).padStart(6)} µs`;
   const rate = (r: Rate): string =>
     `${r.perCpuSecond.toFixed(0).padStart(6)} /s   ${r.perSecond.toFixed(0).padStart(6)} /s`;
+  const ofRaw = (r: Rate, base: Rate): string =>
+    `(${((r.perCpuSecond / base.perCpuSecond) * 100).toFixed(1)}% of raw per CPU-s)`;
+  const latency = (t: Timed): [string, string][] => [
+    ['  latency p50 / p99 (wall)', `${ms(percentile(t.latencies, 50))} / ${ms(percentile(t.latencies, 99))}`],
+    [
+      '  … of those never switched out p50 / p99',
+      `${ms(percentile(t.unswitched, 50))} / ${ms(percentile(t.unswitched, 99))}   (${t.unswitched.length} of ${t.watched})`,
+    ],
+  ];
   const rows: [string, string][] = [
     ['', '  per CPU-s   per wall-s'],
-    ['raw RSA-2048 verify (crypto.verify)', rate(raw)],
-    [
-      'full token validation, warm',
-      `${rate(warm)}   (${((warm.perCpuSecond / raw.perCpuSecond) * 100).toFixed(0)}% of raw per CPU-s)`,
-    ],
-    ['  latency p50 / p99 (wall)', `${ms(percentile(warm.latencies, 50))} / ${ms(percentile(warm.latencies, 99))}`],
-    ['  CPU per validation', us(totalUs)],
-    ['    token decoding (protocol/token.ts)', us(decodeUs)],
+    ['full token validation, warm', `${rate(warm)}   ${ofRaw(warm, raw)}`],
+    ['  raw RSA-2048 verify, in the same batches', rate(raw)],
+    ...latency(warm),
+    ['  CPU per validation (process)', us(totalUs)],
+    ['    token decoding (protocol/token.ts, native base64)', us(decodeUs)],
     ['    signed content (challenge hashed, origin and certificate hashes cached)', us(contentUs)],
     ['    RSA-2048 verify', us(rsaUs)],
     ['    the rest (challenge, path, CRL, role…)', us(Math.max(0, totalUs - decodeUs - contentUs - rsaUs))],
-    [
-      'full token validation, unseen certificate',
-      `${rate(cold)}   (${((cold.perCpuSecond / rawBeside.perCpuSecond) * 100).toFixed(1)}% of raw per CPU-s)`,
-    ],
-    ['  latency p50 / p99 (wall)', `${ms(percentile(cold.latencies, 50))} / ${ms(percentile(cold.latencies, 99))}`],
+    ['full token validation, unseen certificate', `${rate(cold)}   ${ofRaw(cold, rawBeside)}`],
     ['  raw RSA-2048 verify, in the same batches', rate(rawBeside)],
+    ...latency(cold),
   ];
   process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(44)} ${v}`).join('\n')}\n`);
   process.stdout.write(

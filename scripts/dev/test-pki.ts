@@ -206,6 +206,26 @@ export interface CrlSpec {
   revoked?: readonly RevokedSpec[];
   extensions?: readonly Uint8Array[];
   hash?: Hash;
+  /**
+   * The cRLNumber written when `extensions` has none (RFC 5280 §5.2.3: every conforming CRL has
+   * one); default thisUpdate in seconds, so later lists number higher. `false` writes none.
+   */
+  crlNumber?: number | false;
+}
+
+/** Whether one of these DER Extension SEQUENCEs has this extnID. */
+export function hasExtension(extensions: readonly Uint8Array[], oid: string): boolean {
+  const id = der.oid(oid);
+  return extensions.some((e) => {
+    const start = e[1]! < 0x80 ? 2 : 2 + (e[1]! & 0x7f);
+    return Buffer.from(e.subarray(start, start + id.length)).equals(id);
+  });
+}
+
+function crlExtensions(spec: CrlSpec): readonly Uint8Array[] {
+  const exts = spec.extensions ?? [];
+  if (spec.crlNumber === false || hasExtension(exts, '2.5.29.20')) return exts;
+  return [...exts, crlExt.number(spec.crlNumber ?? Math.floor(spec.thisUpdate.getTime() / 1000))];
 }
 
 export function makeCrl(spec: CrlSpec): Uint8Array {
@@ -218,7 +238,7 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
     ];
     return der.seq(der.int(r.serial), der.time(r.date), ...(entryExts.length > 0 ? [der.seq(...entryExts)] : []));
   });
-  const exts = spec.extensions ?? [];
+  const exts = crlExtensions(spec);
   const tbs = der.seq(
     der.int(1),
     algorithm(hash),

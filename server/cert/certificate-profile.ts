@@ -56,24 +56,62 @@ const QUALIFIER_UNOTICE = '1.3.6.1.5.5.7.2.2';
 
 type Decode = <T>(oid: string, decode: (value: Uint8Array) => T) => T | undefined;
 
+/** One DNS label in the preferred name syntax (RFC 1034 §3.5 as RFC 1123 §2.1 relaxes it). */
+const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * A DNS name in the preferred name syntax (§4.2.1.6, §4.2.1.10): labels of letters, digits and
+ * inner hyphens, at most 63 octets each and 253 in all, no empty label (so no leading, trailing or
+ * double period). `wildcard` admits `*` as the whole leftmost label of a subjectAltName (RFC 6125
+ * §6.4.3; RFC 5280 leaves wildcards to the application).
+ */
+export function isDnsName(name: string, wildcard = false): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  if (wildcard && labels.length > 1 && labels[0] === '*') labels.shift();
+  return labels.every((l) => DNS_LABEL.test(l));
+}
+
+/** Whether a URI with an authority names a host that is not a DNS name or an IP literal (§4.2.1.6). */
+function badUriHost(uri: string): boolean {
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/.exec(uri);
+  if (match === null) return false;
+  const host = match[1]!;
+  return !(host.startsWith('[') || isDnsName(host));
+}
+
+/** What is wrong with one rfc822Name, dNSName or URI, or undefined. */
+function textNameProblem(kind: string, value: string): string | undefined {
+  if (value === '') return `empty ${kind}`;
+  if (kind === 'dNSName' && !isDnsName(value, true))
+    return `dNSName ${JSON.stringify(value)} is not a DNS name in the preferred name syntax`;
+  if (kind === 'uniformResourceIdentifier') {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:./.test(value)) return 'URI without a scheme';
+    if (badUriHost(value)) return 'URI whose host is not a domain name or IP address';
+  }
+  if (kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(value)) return 'rfc822Name is not a mailbox';
+  return undefined;
+}
+
 /** §4.2.1.6 (SAN) and §4.2.1.7 (IAN, "encoded as in 4.2.1.6"). */
 function generalNameProblems(names: readonly GeneralName[], section: string, out: string[]): void {
   for (const n of names) {
-    if (n.kind === 'rfc822Name' || n.kind === 'dNSName' || n.kind === 'uniformResourceIdentifier') {
-      if (n.value === '') out.push(`§${section}: empty ${n.kind}`);
-      else if (n.kind === 'dNSName' && n.value === ' ') out.push(`§${section}: dNSName " "`);
-      else if (n.kind === 'uniformResourceIdentifier' && !/^[A-Za-z][A-Za-z0-9+.-]*:./.test(n.value))
-        out.push(`§${section}: URI without a scheme`);
-      else if (n.kind === 'rfc822Name' && !/^[^@\s]+@[^@\s]+$/.test(n.value))
-        out.push(`§${section}: rfc822Name is not a mailbox`);
-    } else if (n.kind === 'iPAddress' && n.bytes.length !== 4 && n.bytes.length !== 16) {
-      out.push(`§${section}: iPAddress of ${n.bytes.length} octets`);
-    }
+    const problem =
+      n.kind === 'rfc822Name' || n.kind === 'dNSName' || n.kind === 'uniformResourceIdentifier'
+        ? textNameProblem(n.kind, n.value)
+        : n.kind === 'iPAddress' && n.bytes.length !== 4 && n.bytes.length !== 16
+          ? `iPAddress of ${n.bytes.length} octets`
+          : n.kind === 'directoryName' && n.name.length === 0
+            ? 'empty directoryName'
+            : undefined;
+    if (problem !== undefined) out.push(`§${section}: ${problem}`);
   }
 }
 
-function nameConstraintProblems(nc: NameConstraintsValue, isCa: boolean, out: string[]): void {
-  if (!isCa) out.push('§4.2.1.10: name constraints in a certificate that is not a CA');
+function nameConstraintProblems(nc: NameConstraintsValue, cert: ParsedCertificate, out: string[]): void {
+  if (!cert.isCa) out.push('§4.2.1.10: name constraints in a certificate that is not a CA');
+  if (cert.decoded.extensions.get(EXT.nameConstraints)?.critical !== true)
+    out.push('§4.2.1.10: name constraints not marked critical');
   if (nc.permitted === undefined && nc.excluded === undefined) out.push('§4.2.1.10: empty name constraints');
   for (const subtree of [...(nc.permitted ?? []), ...(nc.excluded ?? [])]) {
     const base = subtree.base;
@@ -82,8 +120,11 @@ function nameConstraintProblems(nc: NameConstraintsValue, isCa: boolean, out: st
     if (base.kind === 'iPAddress' && base.bytes.length !== 8 && base.bytes.length !== 32)
       out.push(`§4.2.1.10: iPAddress constraint of ${base.bytes.length} octets`);
     // A URI constraint is a host or a .domain (never a scheme, a path or an IP address).
-    if (base.kind === 'uniformResourceIdentifier' && !/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(base.value))
+    if (base.kind === 'uniformResourceIdentifier' && !isDnsName(base.value.replace(/^\./, '')))
       out.push('§4.2.1.10: URI constraint is not a host or domain');
+    // A DNS constraint is a host name; every name made by adding labels on its left is within it.
+    if (base.kind === 'dNSName' && !isDnsName(base.value))
+      out.push(`§4.2.1.10: DNS constraint ${JSON.stringify(base.value)} is not a DNS name`);
   }
 }
 
@@ -138,6 +179,8 @@ export function certificateProfileProblems(cert: ParsedCertificate, decode: Deco
   const d = cert.decoded;
   const ku = cert.keyUsageMask;
   const has = (bit: number): boolean => ku !== undefined && (ku & (1 << bit)) !== 0;
+  // Negative serials stay accepted (PKITS 4.4.14; §4.1.2.2 asks users to handle them gracefully).
+  if (d.serialKey === '00') out.push('§4.1.2.2: serial number zero (it must be positive)');
   if (d.issuer.length === 0) out.push('§4.1.2.4: empty issuer name');
   if (d.subject.length === 0) {
     if (cert.isCa || has(KEY_USAGE_BIT.cRLSign)) out.push('§4.1.2.6: CA or CRL issuer with an empty subject');
@@ -158,7 +201,7 @@ export function certificateProfileProblems(cert: ParsedCertificate, decode: Deco
   const ian = decode(EXT.issuerAltName, (v) => decodeGeneralNames(v, 'issuerAltName'));
   if (ian !== undefined) generalNameProblems(ian, '4.2.1.7', out);
   decode(EXT.subjectDirectoryAttributes, decodeSubjectDirectoryAttributeTypes);
-  if (cert.nameConstraints !== undefined) nameConstraintProblems(cert.nameConstraints, cert.isCa, out);
+  if (cert.nameConstraints !== undefined) nameConstraintProblems(cert.nameConstraints, cert, out);
   distributionPointProblems(cert.crlDistributionPoints, '4.2.1.13', out);
   const freshest = decode(EXT.freshestCRL, decodeCrlDistributionPoints);
   if (freshest !== undefined) distributionPointProblems(freshest, '4.2.1.15', out);

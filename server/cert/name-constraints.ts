@@ -48,13 +48,26 @@ function lower(text: string): string {
   return text.toLowerCase();
 }
 
-/** DNS: the name is the constraint or ends with "." + it, label by label (§7.2). A leading "." means subdomains only. */
+/**
+ * DNS: the name is the constraint or ends with "." + it, label by label (§4.2.1.10, §7.2). Both are
+ * DNS names in the preferred syntax (certificate-profile.ts refuses any other), so no empty label
+ * or leading period reaches here.
+ */
 function dnsWithin(name: string, constraint: string): boolean {
-  const n = lower(name).replace(/\.$/, '');
-  const c = lower(constraint).replace(/\.$/, '');
-  if (c === '') return true;
-  if (c.startsWith('.')) return n.endsWith(c);
+  const n = lower(name);
+  const c = lower(constraint);
   return n === c || n.endsWith(`.${c}`);
+}
+
+/**
+ * A wildcard subjectAltName (`*.example.jp`) stands for every name one label below its base, so it
+ * reaches into an excluded subtree one label below that base too (`foo.example.jp`).
+ */
+function wildcardReaches(name: string, constraint: string): boolean {
+  if (!name.startsWith('*.')) return false;
+  const c = lower(constraint);
+  const base = lower(name.slice(2));
+  return c.endsWith(`.${base}`) && !c.slice(0, -base.length - 1).includes('.');
 }
 
 /** Host part of a URI with an authority, or undefined (no authority, or an IP literal: §4.2.1.10 refuses those). */
@@ -131,7 +144,10 @@ export function nameConstraintProblem(cert: ParsedCertificate, state: NameConstr
       return `${cert.subjectText} has a ${name.kind} name under a constraint this verifier cannot process`;
     }
     for (const base of excluded) {
-      const inside = within(name, base);
+      const inside =
+        name.kind === 'dNSName' && base.kind === 'dNSName' && wildcardReaches(name.value, base.value)
+          ? true
+          : within(name, base);
       if (inside === undefined)
         return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
       if (inside) return `${cert.subjectText}: ${describe(name)} is in an excluded subtree`;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey, hash } from 'node:crypto';
 import type { DecodedCertificate } from '../../protocol/certificate-der.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
 import type {
@@ -28,6 +28,7 @@ import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
 import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import { certificateProfileProblems, PROCESSED_EXTENSIONS } from './certificate-profile.js';
+import { createSightingFilter } from './sighting-filter.js';
 import type { VerificationKey } from './signature.js';
 
 /**
@@ -64,6 +65,8 @@ export interface ParsedCertificate {
   unknownCriticalExtensions: string[];
   /** RFC 5280 §4 rules the certificate breaks (certificate-profile.ts); any makes a path untrusted. */
   profileProblems: string[];
+  /** Whether the key of the issuer with this SHA-256 verified this certificate's signature (trust-store.ts). */
+  readonly issuerSignatures: Map<string, boolean>;
   /** The subject public key, imported on first use (never for a key the key policy refuses). */
   readonly publicKey: KeyObject | undefined;
   /**
@@ -108,7 +111,7 @@ function sameShape(a: DistinguishedName, b: DistinguishedName): boolean {
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
 
 /**
@@ -155,6 +158,7 @@ export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der
       .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
       .map((e) => e.oid),
     profileProblems: [],
+    issuerSignatures: new Map(),
     get publicKey() {
       if (!imported) {
         publicKey = importKey(decoded.subjectPublicKeyInfo);
@@ -174,10 +178,13 @@ export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der
 
 /**
  * A bounded cache of parsed certificates keyed by their DER (least recently used out first), so a
- * returning holder's certificate costs a map lookup.
+ * returning holder's certificate costs a map lookup. A certificate is kept from its second sighting
+ * on (sighting-filter.ts): one seen once, as on a morning of first logins, is parsed and let go.
  */
 export interface CertificateCache {
   get(der: Uint8Array): ParsedCertificate;
+  /** Whether `cert` is the instance this cache keeps (a certificate seen before). */
+  keeps(cert: ParsedCertificate): boolean;
   readonly size: number;
 }
 
@@ -188,16 +195,20 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
     touchOnGet: true,
     whenFull: 'evict-oldest',
   });
+  const sightings = createSightingFilter(4 * maxEntries);
   return {
     get(der) {
       // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
       const key = sha256Hex(der);
       const hit = entries.get(key);
       if (hit !== undefined) return hit;
+      // Used for this one request only: the caller's bytes serve, no copy is made.
+      if (!sightings.seenBefore(key)) return parseCertificate(der, key);
       const parsed = parseCertificate(der.slice(), key);
       entries.set(key, parsed, Number.POSITIVE_INFINITY);
       return parsed;
     },
+    keeps: (cert) => entries.get(cert.sha256) === cert,
     get size() {
       return entries.size;
     },

@@ -1,3 +1,4 @@
+import { EXT } from '../../protocol/certificate-extensions.js';
 import type { KeyPolicy } from './key-policy.js';
 import { keyPolicyProblem } from './key-policy.js';
 import type { NameConstraintState } from './name-constraints.js';
@@ -46,6 +47,16 @@ export function issuerProblem(candidate: ParsedCertificate, keyPolicy: KeyPolicy
     return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3: required in a certificate whose key verifies certificates)`;
   if (!candidate.keyUsage.keyCertSign) return `${candidate.subjectText} may not sign certificates`;
   return certificateProblem(candidate, keyPolicy);
+}
+
+/**
+ * Why a configured trust anchor cannot end a path (§4.2.1.9: a CA certificate whose key verifies
+ * certificates marks basicConstraints critical), or undefined. Only anchors: PKITS 4.6.4 requires
+ * accepting an intermediate whose basicConstraints is not critical, as most verifiers do.
+ */
+export function anchorProblem(anchor: ParsedCertificate): string | undefined {
+  if (anchor.decoded.extensions.get(EXT.basicConstraints)?.critical === true) return undefined;
+  return `${anchor.subjectText}: RFC 5280 §4.2.1.9: trust anchor whose basicConstraints is not critical`;
 }
 
 /** pathLenConstraint (§6.1.4 l–m): a CA allows so many non-self-issued intermediates below it. */

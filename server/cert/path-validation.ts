@@ -2,7 +2,7 @@ import type { KeyPolicy } from './key-policy.js';
 import { HPKI_KEY_POLICY } from './key-policy.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import type { PathErrorCode } from './path-checks.js';
-import { certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
+import { anchorProblem, certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
 import type { SignatureBudget } from './signature.js';
 import { createSignatureBudget } from './signature.js';
 import type { TrustStore } from './trust-store.js';
@@ -12,9 +12,11 @@ import type { TrustStore } from './trust-store.js';
  * up to a configured anchor by name chaining (normalized names, AKI/SKI when both are present)
  * through configured, then token-supplied CA certificates, and checked: the key policy and the
  * certificate profile of every certificate before its key is used, CA flag and keyCertSign of
- * issuers, signatures, then on the complete path pathLen, name constraints and every validity
- * period. The first path that passes wins. Policies are not processed (no explicit-policy
- * requirement): the HPKI EE policy is not in its CA's policy set, so the purpose step checks it.
+ * issuers; on a complete candidate path pathLen, name constraints and every validity period, and
+ * only then its signatures. Every candidate issuer of a name is explored (cross-certificates,
+ * re-keyed CAs), within the depth, candidate and signature bounds. The first path that passes
+ * wins. Policies are not processed (no explicit-policy requirement): the HPKI EE policy is not in
+ * its CA's policy set, so the purpose step checks it.
  */
 
 export type { PathErrorCode } from './path-checks.js';
@@ -43,6 +45,29 @@ export interface PathOptions {
   anchor?: ParsedCertificate;
 }
 
+/**
+ * Whether every link of `path` (end entity first) verifies, from the anchor down; cached links are
+ * free. Signatures come last, on a path that is otherwise complete, so a candidate issuer that
+ * leads nowhere costs no signature check at all.
+ */
+function pathSigned(
+  path: readonly ParsedCertificate[],
+  store: TrustStore,
+  budget: SignatureBudget,
+): { ok: true } | { ok: false; stop: boolean; reason: string } {
+  for (let i = path.length - 2; i >= 0; i--) {
+    const cert = path[i]!;
+    const issuer = path[i + 1]!;
+    const signed = store.signedBy(cert, issuer, budget);
+    if (signed === 'budget') return { ok: false, stop: true, reason: 'too many signature checks for one validation' };
+    if (signed === 'no') {
+      const reason = `signature of ${cert.subjectText} does not verify with the key of ${issuer.subjectText}`;
+      return { ok: false, stop: false, reason };
+    }
+  }
+  return { ok: true };
+}
+
 export function validatePath(
   ee: ParsedCertificate,
   supplied: readonly ParsedCertificate[],
@@ -60,6 +85,24 @@ export function validatePath(
   let tried = 0;
   let stopped = false;
 
+  // A complete candidate path: structure and dates first, then its signatures.
+  const finish = (path: ParsedCertificate[]): void => {
+    const failure = completePathProblem(path, at);
+    if (failure?.code === 'ERR_CERT_UNTRUSTED') {
+      reason = failure.message;
+      return;
+    }
+    const signed = pathSigned(path, store, budget);
+    if (!signed.ok) {
+      reason = signed.reason;
+      stopped = signed.stop;
+      return;
+    }
+    if (failure === undefined) found = path;
+    else dated ??= { ...failure, path };
+  };
+
+  // Every candidate issuer of every name, depth first, anchors before configured before supplied.
   const extend = (chain: ParsedCertificate[]): void => {
     const cert = chain[chain.length - 1]!;
     if (chain.length > MAX_PATH_DEPTH) {
@@ -76,30 +119,13 @@ export function validatePath(
       if (chain.some((c) => c.sha256 === candidate.sha256)) continue;
       const isAnchor = store.isAnchor(candidate);
       if (isAnchor && options.anchor !== undefined && candidate.sha256 !== options.anchor.sha256) continue;
-      const problem = issuerProblem(candidate, keyPolicy);
+      const problem = issuerProblem(candidate, keyPolicy) ?? (isAnchor ? anchorProblem(candidate) : undefined);
       if (problem !== undefined) {
         reason = problem;
         continue;
       }
-      const signed = store.signedBy(cert, candidate, budget);
-      if (signed === 'budget') {
-        reason = 'too many signature checks for one validation';
-        stopped = true;
-        return;
-      }
-      if (signed === 'no') {
-        reason = `signature of ${cert.subjectText} does not verify with the key of ${candidate.subjectText}`;
-        continue;
-      }
-      const next = [...chain, candidate];
-      if (!isAnchor) {
-        extend(next);
-        continue;
-      }
-      const failure = completePathProblem(next, at);
-      if (failure === undefined) found = next;
-      else if (failure.code === 'ERR_CERT_UNTRUSTED') reason = failure.message;
-      else dated ??= { ...failure, path: next };
+      if (isAnchor) finish([...chain, candidate]);
+      else extend([...chain, candidate]);
     }
   };
   extend([ee]);

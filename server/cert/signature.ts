@@ -16,10 +16,9 @@ const RSA_PKCS1_HASHES: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.1.13': 'sha512',
 };
 
-const DER_NULL = '0500';
-
+/** Absent, or DER NULL (05 00), as RFC 4055 writes them for RSASSA-PKCS1-v1_5. */
 function parametersAllowed(parameters: Uint8Array | undefined): boolean {
-  return parameters === undefined || Buffer.from(parameters).toString('hex') === DER_NULL;
+  return parameters === undefined || (parameters.length === 2 && parameters[0] === 0x05 && parameters[1] === 0x00);
 }
 
 /** True for the signature algorithms this verifier can check. */

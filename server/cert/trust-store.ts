@@ -6,7 +6,7 @@ import { verifySignedData } from './signature.js';
 /**
  * The configured trust: anchors and intermediate CA certificates, parsed once and indexed by
  * subject, plus the work that does not depend on a token: verified issuer→subject signatures
- * (keyed by both certificates' SHA-256) and parsed certificates seen in tokens.
+ * (remembered by the subject certificate, per issuer SHA-256) and parsed certificates seen in tokens.
  */
 export interface TrustStore {
   readonly anchors: readonly ParsedCertificate[];
@@ -27,8 +27,13 @@ export interface TrustStore {
    * `budget`; with none left the answer is 'budget' and nothing is verified.
    */
   signedBy(cert: ParsedCertificate, issuer: ParsedCertificate, budget: SignatureBudget): 'yes' | 'no' | 'budget';
-  /** Parses (or finds) a certificate that arrived with a token. */
+  /**
+   * Parses (or finds) a certificate that arrived with a token. The result may share `der`'s
+   * memory for the request at hand; what is kept across requests is a copy.
+   */
   parse(der: Uint8Array): ParsedCertificate;
+  /** Whether `cert` is kept across requests (seen before): worth caching more work for. */
+  keeps(cert: ParsedCertificate): boolean;
 }
 
 export interface SkippedInput {
@@ -44,7 +49,8 @@ export interface TrustStoreOptions {
   certificateCacheSize?: number;
 }
 
-const MAX_SIGNATURE_CACHE = 16_384;
+/** Candidate issuers whose signature check a certificate remembers (a handful in any real PKI). */
+const MAX_ISSUERS_REMEMBERED = 16;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -86,7 +92,6 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
   const anchorHashes = new Set(anchors.map((a) => a.sha256));
   const anchorIndex = index(anchors);
   const intermediateIndex = index(intermediates);
-  const signatures = new Map<string, boolean>();
   const cache: CertificateCache = createCertificateCache(options.certificateCacheSize ?? 1024);
 
   const named = (
@@ -114,17 +119,19 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
     issuerCandidates: (cert, supplied) => named(cert.issuerKey, supplied, (c) => keyIdsAgree(cert, c)),
     certificatesNamed: (subjectKey, supplied) => named(subjectKey, supplied, () => true),
     signedBy(cert, issuer, budget) {
-      const key = `${cert.sha256}>${issuer.sha256}`;
-      const known = signatures.get(key);
+      // Remembered on the certificate itself: it lives as long as the certificate is cached, and
+      // an end entity seen once takes its answer with it instead of leaving a global entry behind.
+      const known = cert.issuerSignatures.get(issuer.sha256);
       if (known !== undefined) return known ? 'yes' : 'no';
       if (budget.remaining <= 0) return 'budget';
       budget.remaining--;
       const d = cert.decoded;
       const ok = verifySignedData(d.tbs, d.signatureAlgorithm, d.signature, issuer.verificationKey());
-      if (signatures.size >= MAX_SIGNATURE_CACHE) signatures.clear();
-      signatures.set(key, ok);
+      if (cert.issuerSignatures.size >= MAX_ISSUERS_REMEMBERED) cert.issuerSignatures.clear();
+      cert.issuerSignatures.set(issuer.sha256, ok);
       return ok ? 'yes' : 'no';
     },
     parse: (der) => cache.get(der),
+    keeps: (cert) => cache.keeps(cert),
   };
 }

@@ -72,8 +72,9 @@ function candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext):
 }
 
 function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy: KeyPolicy): string | undefined {
-  if (candidate.keyUsage === undefined) return `${candidate.subjectText} has no keyUsage (RFC 5280 §4.2.1.3)`;
-  if (!candidate.keyUsage.cRLSign) return `${candidate.subjectText} may not sign CRLs`;
+  // §4.2.1.3, §6.3.3 f: cRLSign is required only when keyUsage is present; without it the key is unrestricted.
+  if (candidate.keyUsage !== undefined && !candidate.keyUsage.cRLSign)
+    return `${candidate.subjectText} may not sign CRLs`;
   if (
     crl.authorityKeyId !== undefined &&
     candidate.subjectKeyId !== undefined &&

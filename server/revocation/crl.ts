@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AlgorithmIdentifierDer, CertificateExtension } from '../../protocol/certificate-der.js';
 import { readAlgorithm, readExtension } from '../../protocol/certificate-der.js';
 import type { DerElement } from '../../protocol/der.js';
@@ -146,7 +146,7 @@ function decodeUnchecked(der: Uint8Array): ParsedCrl {
 
   const byIssuer = entries?.byIssuer ?? new Map<string, Map<string, RevokedEntry>>();
   return {
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256: hash('sha256', der, 'hex'),
     tbs: wholeOf(der, tbsSeq),
     signatureAlgorithm,
     signature,

@@ -73,6 +73,7 @@ interface Context {
 }
 
 const HOLD = CRL_REASON.certificateHold;
+const NO_CRL_NUMBER = 'RFC 5280 §5.2.3: the CRL has no cRLNumber, so it is not relied on for "good"';
 
 function isIrreversible(entry: RevokedEntry): boolean {
   return entry.reason !== HOLD && entry.reason !== CRL_REASON.removeFromCRL;
@@ -195,6 +196,11 @@ async function certificateStatus(
       if (read.entry !== undefined && (read.current !== undefined || isIrreversible(read.entry))) {
         const entry = read.entry;
         return answer(cert, 'revoked', () => revokedDetail(entry));
+      }
+      // §5.2.3: conforming issuers number every CRL. A list without a number may revoke, never clear.
+      if (crl.crlNumber === undefined) {
+        problems.push(NO_CRL_NUMBER);
+        continue;
       }
       if (read.current === undefined) {
         problems.push('only stale CRLs (past nextUpdate)');

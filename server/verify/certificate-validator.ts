@@ -135,7 +135,8 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
       const cached = cache.get(ee, supplied, check);
       if (cached !== undefined) return cached;
       const validation = await validateAfresh(ee, supplied, check);
-      cache.put(ee, supplied, check, validation);
+      // Only a returning holder's: a certificate seen once leaves nothing behind to collect.
+      if (trust.keeps(ee)) cache.put(ee, supplied, check, validation);
       return validation;
     },
   };

@@ -1,4 +1,4 @@
-import { verify as verifySignature } from 'node:crypto';
+import { hash, verify as verifySignature } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { DecodedToken } from '../../protocol/token.js';
@@ -10,6 +10,7 @@ import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
 import type { PathRevocation } from '../revocation/revocation-check.js';
 import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
+import { nodeBase64Strict } from './node-base64.js';
 import { nodeSha256 } from './node-sha256.js';
 import { checkRole } from './role.js';
 
@@ -77,7 +78,7 @@ function decodeStep(
   validator: CertificateValidator,
 ): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
   try {
-    const decoded = decodeToken(token);
+    const decoded = decodeToken(token, nodeBase64Strict);
     return {
       decoded,
       ee: validator.parse(decoded.certificate),
@@ -99,28 +100,46 @@ async function challengeStep(context: VerifyContext): Promise<string> {
 }
 
 const encoder = new TextEncoder();
+const NO_HASH = new Uint8Array(32);
+
+/** The §3 content for one origin: the challenge's and the certificate's hashes are filled in per token. */
+type ContentFor = (challenge: string, certificateSha256Hex: string) => Uint8Array;
 
 /**
- * SHA-256 of the origins a verifier checks against. A site verifies against its own origin (or a
- * few), so each is hashed once; the bound keeps a misuse with many origins from growing it.
+ * The signed content (PROTOCOL.md §3) per origin a verifier checks against: prefix and origin hash
+ * made once, then one buffer whose last 64 bytes (challenge hash, certificate hash) are written for
+ * each token and read by the synchronous verify right after. A site verifies against its own
+ * origin (or a few); the bound keeps a misuse with many origins from growing it.
  */
-function createOriginHashes(): (origin: string) => Uint8Array {
-  const hashes = new Map<string, Uint8Array>();
+function createContents(): (origin: string) => ContentFor {
+  const byOrigin = new Map<string, ContentFor>();
   return (origin) => {
-    let hash = hashes.get(origin);
-    if (hash === undefined) {
-      hash = nodeSha256(encoder.encode(origin));
-      if (hashes.size >= 16) hashes.clear();
-      hashes.set(origin, hash);
+    let contentFor = byOrigin.get(origin);
+    if (contentFor === undefined) {
+      const content = Buffer.from(
+        signedContentFromHashes({
+          origin: nodeSha256(encoder.encode(origin)),
+          challenge: NO_HASH,
+          certificate: NO_HASH,
+        }),
+      );
+      const challengeAt = content.length - 64;
+      contentFor = (challenge, certificateSha256Hex) => {
+        content.set(hash('sha256', challenge, 'buffer'), challengeAt);
+        content.write(certificateSha256Hex, challengeAt + 32, 'hex');
+        return content;
+      };
+      if (byOrigin.size >= 16) byOrigin.clear();
+      byOrigin.set(origin, contentFor);
     }
-    return hash;
+    return contentFor;
   };
 }
 
 function signatureStep(
   ee: ParsedCertificate,
   decoded: DecodedToken,
-  originHash: Uint8Array,
+  contentFor: ContentFor,
   challenge: string,
   keyPolicy: KeyPolicy,
 ): void {
@@ -133,11 +152,7 @@ function signatureStep(
       `certificate key is not usable: ${keyProblem ?? 'it does not import'}`,
     );
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
-  const content = signedContentFromHashes({
-    origin: originHash,
-    challenge: nodeSha256(encoder.encode(challenge)),
-    certificate: Buffer.from(ee.sha256, 'hex'),
-  });
+  const content = contentFor(challenge, ee.sha256);
   let ok = false;
   try {
     ok = verifySignature('sha256', content, key, decoded.signature);
@@ -170,7 +185,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
   const allowedRoles = options.allowedRoles ?? ['Medical Doctor'];
   const policyArcs = options.authPolicyArcs ?? DEFAULT_AUTH_POLICY_ARCS;
   const now = options.now ?? (() => new Date());
-  const originHash = createOriginHashes();
+  const contents = createContents();
 
   const verifyWithReport = async (token: unknown, context: VerifyContext): Promise<TokenReport> => {
     const report: TokenReport = {
@@ -188,7 +203,7 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
       report.path = validation.path;
       report.revocation = validation.revocation;
       if (validation.error !== undefined) throw validation.error;
-      signatureStep(ee, decoded, originHash(context.origin), challenge, validator.keyPolicy);
+      signatureStep(ee, decoded, contents(context.origin), challenge, validator.keyPolicy);
       report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
     } catch (err) {
       if (!(err instanceof HpkiError)) throw err;

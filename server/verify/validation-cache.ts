@@ -8,7 +8,8 @@ import type { CertificateCheck, CertificateValidation } from './certificate-vali
  * was validated until the earliest of `ttlMs` later and the first notAfter on its path: an earlier
  * time, an expired certificate or an old entry misses and is validated afresh. Failures are never
  * cached. The cost: a CRL that starts revoking the certificate takes effect up to `ttlMs` later (HPKI
- * publishes CRLs daily).
+ * publishes CRLs daily). The validator puts only validations of certificates the trust store keeps
+ * (seen before): a first login that is not repeated leaves nothing behind to collect.
  */
 
 export const DEFAULT_VALIDATION_CACHE_MS = 60_000;

@@ -13,6 +13,7 @@ import {
 import { parseCertificate } from '../../server/cert/parsed-certificate.js';
 import { MAX_PATH_DEPTH, validatePath } from '../../server/cert/path-validation.js';
 import { checkPurpose } from '../../server/cert/purpose.js';
+import { createSignatureBudget } from '../../server/cert/signature.js';
 import { createTrustStore } from '../../server/cert/trust-store.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 
@@ -39,6 +40,27 @@ function validate(
     store,
     options.at ?? pki.now,
   );
+}
+
+/** A self-signed CA the verifier does not trust. */
+function untrustedRoot(cn: string): TestCert {
+  const key = generateTestKey();
+  const name = encodeName([
+    [OID.c, 'JP'],
+    [OID.o, 'Untrusted'],
+    [OID.cn, cn],
+  ]);
+  const certificate = makeCertificate({
+    serial: 1,
+    issuer: name,
+    subject: name,
+    notBefore: new Date(pki.now.getTime() - DAY),
+    notAfter: new Date(pki.now.getTime() + DAY),
+    subjectKey: key,
+    signingKey: key,
+    extensions: [ext.basicConstraints(true), ext.keyUsage([5, 6]), ext.ski(key.keyId)],
+  });
+  return { certificate, key, name };
 }
 
 function expectCode(result: ReturnType<typeof validate>, code: string): void {
@@ -196,6 +218,104 @@ describe('path building', () => {
     const ee = pki.issueEe({ issuer: rekeyed, key: pki.eeKey });
     const result = validate(ee, { intermediates: [pki.authCa.certificate, rekeyed.certificate] });
     expect(result.ok && result.path[1]!.decoded.der).toEqual(rekeyed.certificate);
+  });
+
+  it('explores every candidate issuer of the name: a cross-signed intermediate whose first certificate leads nowhere', () => {
+    // One CA key, certified twice: by a root the verifier does not trust, and by its own root.
+    const otherRoot = untrustedRoot('Untrusted Bridge');
+    const viaOther = pki.issueCa({ issuer: otherRoot, name: 'Cross CA', key: spareKey });
+    const viaRoot = pki.issueCa({ issuer: pki.root, name: 'Cross CA', key: spareKey });
+    const ee = pki.issueEe({ issuer: viaRoot });
+    for (const [intermediates, supplied] of [
+      [[viaOther.certificate], [viaRoot.certificate]],
+      [[], [viaOther.certificate, otherRoot.certificate, viaRoot.certificate]],
+      [[viaOther.certificate, viaRoot.certificate], []],
+    ]) {
+      const result = validate(ee, { intermediates, supplied });
+      expect(result.ok && result.path[1]!.decoded.der).toEqual(viaRoot.certificate);
+    }
+    // The twin without the second certificate has no path.
+    expectCode(
+      validate(ee, { intermediates: [viaOther.certificate], supplied: [otherRoot.certificate] }),
+      'ERR_CERT_UNTRUSTED',
+    );
+  });
+
+  it('spends no signature check on candidates that lead nowhere', () => {
+    // Two dead ends three untrusted CAs deep, configured before the certificate that chains to the root.
+    const deadEnd = (n: number): TestCert => {
+      let issuer = untrustedRoot(`Dead End ${n}`);
+      for (let level = 1; level <= 2; level++) issuer = pki.issueCa({ issuer, name: `Dead End ${n}.${level}` });
+      return pki.issueCa({ issuer, name: 'Cross CA', key: spareKey });
+    };
+    const viaRoot = pki.issueCa({ issuer: pki.root, name: 'Cross CA', key: spareKey });
+    const ee = pki.issueEe({ issuer: viaRoot });
+    const store = createTrustStore({
+      anchors: [pki.root.certificate],
+      intermediates: [deadEnd(1).certificate, deadEnd(2).certificate, viaRoot.certificate],
+    });
+    // Exactly the two links of the one path: EE ← Cross CA ← root.
+    const budget = createSignatureBudget(2);
+    const result = validatePath(store.parse(ee.certificate), [], store, pki.now, { budget });
+    expect(result.ok && result.path.length).toBe(3);
+    expect(budget.remaining).toBe(0);
+  });
+
+  it('explores every candidate issuer of the name: a re-keyed CA whose key identifier is the old one', () => {
+    // A renewal that kept the old subjectKeyIdentifier: only the signature tells the two apart.
+    const name = encodeName([
+      [OID.c, 'JP'],
+      [OID.o, 'Test Medical Association'],
+      [OID.cn, 'HPKI-01-TestAuthCA-forAuthentication-forIndividual'],
+    ]);
+    const rekeyed = makeCertificate({
+      serial: 0x777,
+      issuer: pki.root.name,
+      subject: name,
+      notBefore: new Date(pki.now.getTime() - DAY),
+      notAfter: new Date(pki.now.getTime() + DAY),
+      subjectKey: spareKey,
+      signingKey: pki.root.key,
+      extensions: [
+        ext.basicConstraints(true),
+        ext.keyUsage([5, 6]),
+        ext.ski(pki.authCa.key.keyId),
+        ext.aki(pki.root.key.keyId),
+        ext.policies([OID.authCaPolicy]),
+      ],
+    });
+    const ee = makeCertificate({
+      serial: 0x778,
+      issuer: name,
+      subject: encodeName([
+        [OID.cn, 'Rekey Taro'],
+        [OID.serialNumber, 'RK1'],
+      ]),
+      notBefore: new Date(pki.now.getTime() - DAY),
+      notAfter: new Date(pki.now.getTime() + DAY),
+      subjectKey: pki.eeKey,
+      signingKey: spareKey,
+      extensions: [ext.keyUsage([0]), ext.aki(pki.authCa.key.keyId)],
+    });
+    const result = validate({ certificate: ee, key: pki.eeKey, name }, { supplied: [rekeyed] });
+    expect(result.ok && result.path[1]!.decoded.der).toEqual(rekeyed);
+    // The twin with only the old CA certificate: its key id matches, its key does not.
+    expectCode(validate({ certificate: ee, key: pki.eeKey, name }), 'ERR_CERT_UNTRUSTED');
+  });
+
+  it('keeps looking past a candidate whose path is only out of date (an expired cross-certificate)', () => {
+    const expired = pki.issueCa({
+      issuer: pki.root,
+      name: 'Renewed CA',
+      key: spareKey,
+      notBefore: new Date(pki.now.getTime() - 400 * DAY),
+      notAfter: new Date(pki.now.getTime() - DAY),
+    });
+    const current = pki.issueCa({ issuer: pki.root, name: 'Renewed CA', key: spareKey });
+    const ee = pki.issueEe({ issuer: current });
+    const result = validate(ee, { intermediates: [expired.certificate, current.certificate] });
+    expect(result.ok && result.path[1]!.decoded.der).toEqual(current.certificate);
+    expectCode(validate(ee, { intermediates: [expired.certificate] }), 'ERR_CERT_EXPIRED');
   });
 
   it('verifies SHA-1, SHA-384 and SHA-512 CA signatures as well as SHA-256', () => {

@@ -81,6 +81,15 @@ describe('§4.1 basic fields', () => {
     expect(await r.outcome(positive, [], { crls, revocation: 'fail-closed' })).toMatch(/^ERR_CERT_REVOKED/);
   });
 
+  it('§4.1.2.2 a serial number of zero → not used; its twin with serial 1 is', async () => {
+    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(0)) })))).toMatch(
+      untrusted('4.1.2.2'),
+    );
+    expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(1)) })))).toBe('valid');
+    const [below, ca] = r.caPath((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(0)) }));
+    expect(await r.outcome(below, [ca])).toMatch(untrusted('4.1.2.2'));
+  });
+
   it('§4.1.2.2 a non-minimal serial INTEGER is not DER → malformed', async () => {
     expect(await r.outcome(r.ee((s) => ({ ...s, serial: der.tlv(0x02, Uint8Array.of(0x00, 0x05)) })))).toMatch(
       /INTEGER not minimally encoded/,
@@ -289,7 +298,17 @@ describe('§4.2.1 standard extensions', () => {
     ['an empty rfc822Name', der.tlv(0x81, new Uint8Array())],
     ['an empty dNSName', der.tlv(0x82, new Uint8Array())],
     ['dNSName " "', der.tlv(0x82, text.encode(' '))],
+    ['a dNSName with a leading period', der.tlv(0x82, text.encode('.kisoku.example.jp'))],
+    ['a dNSName with an empty label', der.tlv(0x82, text.encode('kisoku..example.jp'))],
+    ['a dNSName with a label ending in a hyphen', der.tlv(0x82, text.encode('kisoku-.example.jp'))],
+    ['a dNSName with an underscore', der.tlv(0x82, text.encode('_kisoku.example.jp'))],
+    ['a dNSName with a space inside', der.tlv(0x82, text.encode('kisoku taro.example.jp'))],
+    ['a dNSName with a wildcard not leftmost', der.tlv(0x82, text.encode('kisoku.*.example.jp'))],
+    ['a dNSName longer than 253 octets', der.tlv(0x82, text.encode(Array(5).fill('a'.repeat(60)).join('.')))],
     ['a relative URI', der.tlv(0x86, text.encode('/crl/ca.crl'))],
+    ['a URI whose host is not a domain name', der.tlv(0x86, text.encode('https://kisoku_taro.example.jp/'))],
+    ['a URI with an authority but no host', der.tlv(0x86, text.encode('file:///etc/hosts'))],
+    ['an empty directoryName', der.explicit(4, der.seq())],
     ['an rfc822Name that is not a mailbox', der.tlv(0x81, text.encode('Kisoku Taro <kisoku@example.jp>'))],
     ['a 5-octet iPAddress', der.tlv(0x87, Uint8Array.of(192, 0, 2, 1, 0))],
   ])('§4.2.1.6 subjectAltName with %s → not used', async (_what, name) => {
@@ -300,7 +319,12 @@ describe('§4.2.1 standard extensions', () => {
     const names = [
       der.tlv(0x81, text.encode('kisoku@example.jp')),
       der.tlv(0x82, text.encode('kisoku.example.jp')),
+      der.tlv(0x82, text.encode('*.kisoku.example.jp')),
+      der.tlv(0x82, text.encode('1-2.example.jp')),
       der.tlv(0x86, text.encode('https://kisoku.example.jp/')),
+      der.tlv(0x86, text.encode('https://user@192.0.2.1:8443/path')),
+      der.tlv(0x86, text.encode('https://[2001:db8::1]/')),
+      der.tlv(0x86, text.encode('urn:oid:1.2.392.100495')),
       der.tlv(0x87, Uint8Array.of(192, 0, 2, 1)),
       der.explicit(4, r.eeName),
     ];
@@ -340,9 +364,30 @@ describe('§4.2.1 standard extensions', () => {
     expect(await r.outcome(below, [ca])).toMatch(malformed);
   });
 
-  it('§4.2.1.9 (not enforced) a CA whose basicConstraints is not critical is used', async () => {
+  it('§4.2.1.9 (not enforced for intermediates, PKITS 4.6.4) an intermediate CA whose basicConstraints is not critical is used', async () => {
     const [below, ca] = r.caPath(eeExt('2.5.29.19', ext.basicConstraints(true, undefined, false)));
     expect(await r.outcome(below, [ca])).toBe('valid');
+  });
+
+  it('§4.2.1.9 a trust anchor whose basicConstraints is not critical → no path ends at it', async () => {
+    const root = (critical: boolean) =>
+      rawCertificate(
+        {
+          issuer: r.pki.root.name,
+          subject: r.pki.root.name,
+          subjectKey: r.pki.root.key,
+          signingKey: r.pki.root.key,
+          serial: der.int(1),
+          extensions: [
+            ext.basicConstraints(true, undefined, critical),
+            ext.keyUsage([5, 6]),
+            ext.ski(r.pki.root.key.keyId),
+          ],
+        },
+        r.pki.now,
+      );
+    expect(await r.outcome(r.ee(), [], { anchors: [root(false)] })).toMatch(untrusted('4.2.1.9'));
+    expect(await r.outcome(r.ee(), [], { anchors: [root(true)] })).toBe('valid');
   });
 
   it('§4.2.1.10 name constraints in an end entity → not used', async () => {
@@ -378,16 +423,74 @@ describe('§4.2.1 standard extensions', () => {
     }
   });
 
-  it('§4.2.1.10 (processed whether critical or not) a non-critical permitted subtree still binds', async () => {
-    const other = encodeName([
-      [OID.c, 'JP'],
-      [OID.o, 'Elsewhere'],
-    ]);
+  it('§4.2.1.10 name constraints not marked critical → not used; the critical twin binds', async () => {
+    const japan = der.explicit(4, encodeName([[OID.c, 'JP']]));
+    const other = der.explicit(
+      4,
+      encodeName([
+        [OID.c, 'JP'],
+        [OID.o, 'Elsewhere'],
+      ]),
+    );
+    const withNc = (permitted: Uint8Array, critical: boolean) =>
+      r.caPath((s) => ({ ...s, extensions: [...(s.extensions ?? []), ncExt([permitted], [], critical)] }));
+    const [below, ca] = withNc(japan, false);
+    expect(await r.outcome(below, [ca])).toMatch(untrusted('4.2.1.10'));
+    const [below2, ca2] = withNc(japan, true);
+    expect(await r.outcome(below2, [ca2])).toBe('valid');
+    const [below3, ca3] = withNc(other, true);
+    expect(await r.outcome(below3, [ca3])).toMatch(/outside the permitted subtrees/);
+  });
+
+  it.each([
+    ['a leading period', '.example.jp'],
+    ['an empty label', 'kisoku..example.jp'],
+    ['an underscore', 'exa_mple.jp'],
+    ['a label starting with a hyphen', '-example.jp'],
+    ['a label of 64 octets', `${'a'.repeat(64)}.jp`],
+    ['a trailing period', 'example.jp.'],
+    ['a wildcard', '*.example.jp'],
+    ['nothing', ''],
+  ])('§4.2.1.10 a DNS name constraint with %s is not a DNS name → not used', async (_what, value) => {
     const [below, ca] = r.caPath((s) => ({
       ...s,
-      extensions: [...(s.extensions ?? []), ncExt([der.explicit(4, other)], [], false)],
+      extensions: [...(s.extensions ?? []), ncExt([der.tlv(0x82, text.encode(value))])],
     }));
-    expect(await r.outcome(below, [ca])).toMatch(/outside the permitted subtrees/);
+    expect(await r.outcome(below, [ca])).toMatch(untrusted('4.2.1.10'));
+  });
+
+  it('§4.2.1.10 DNS constraints: the valid twin, names below it, and a wildcard reaching into an excluded subtree', async () => {
+    const dnsSan = (name: string) =>
+      withExtension(r.eeExtensions(), '2.5.29.17', san(der.tlv(0x82, text.encode(name))));
+    const ca = (permitted: string[], excluded: string[] = []) =>
+      r.caPath((s) => ({
+        ...s,
+        extensions: [
+          ...(s.extensions ?? []),
+          ncExt(
+            permitted.map((d) => der.tlv(0x82, text.encode(d))),
+            excluded.map((d) => der.tlv(0x82, text.encode(d))),
+          ),
+        ],
+      }))[1];
+    const below = (name: string) =>
+      rawCertificate(
+        {
+          issuer: r.caName,
+          subject: r.eeName,
+          subjectKey: r.pki.eeKey,
+          signingKey: r.caKey,
+          extensions: withExtension(dnsSan(name), '2.5.29.35', ext.aki(r.caKey.keyId)),
+        },
+        r.pki.now,
+      );
+    const permitted = ca(['a-1.example.jp']);
+    expect(await r.outcome(below('a-1.example.jp'), [permitted])).toBe('valid');
+    expect(await r.outcome(below('kisoku.A-1.Example.JP'), [permitted])).toBe('valid');
+    expect(await r.outcome(below('xa-1.example.jp'), [permitted])).toMatch(/outside the permitted subtrees/);
+    const excluding = ca([], ['secret.example.jp']);
+    expect(await r.outcome(below('open.example.jp'), [excluding])).toBe('valid');
+    expect(await r.outcome(below('*.example.jp'), [excluding])).toMatch(/in an excluded subtree/);
   });
 
   it('§4.2.1.10 iPAddress constraints, and a URI without a host under a URI constraint', async () => {

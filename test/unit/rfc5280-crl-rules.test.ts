@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestKey } from '../../scripts/dev/test-pki.js';
-import { crlExt, der, ext, generateTestKey, makeCertificate, OID } from '../../scripts/dev/test-pki.js';
+import { crlExt, der, ext, generateTestKey, hasExtension, makeCertificate, OID } from '../../scripts/dev/test-pki.js';
 import type { RulePki } from '../helpers/rule-pki.js';
 import { createRulePki, generalized, rsaSha256, utc } from '../helpers/rule-pki.js';
 
@@ -46,11 +46,20 @@ interface RawCrl {
   extensions?: Uint8Array[];
   unusedBits?: number;
   signingKey?: TestKey;
+  /** Without cRLNumber (§5.2.3); otherwise a v2 CRL whose extensions have none gets cRLNumber 1. */
+  noNumber?: boolean;
+}
+
+function withNumber(spec: RawCrl): Uint8Array[] | undefined {
+  const exts = spec.extensions ?? [];
+  if (spec.noNumber === true || spec.version === false || hasExtension(exts, '2.5.29.20')) return spec.extensions;
+  return [...exts, crlExt.number(1)];
 }
 
 /** A CRL written field by field (makeCrl cannot break the outer structure). */
 function rawCrl(spec: RawCrl): Uint8Array {
   const now = r.pki.now;
+  const extensions = withNumber(spec);
   const tbs = der.seq(
     ...(spec.version === false ? [] : [der.int(spec.version ?? 1)]),
     spec.innerAlgorithm ?? rsaSha256(),
@@ -58,7 +67,7 @@ function rawCrl(spec: RawCrl): Uint8Array {
     spec.thisUpdate ?? der.time(new Date(now.getTime() - DAY)),
     ...(spec.nextUpdate === null ? [] : [spec.nextUpdate ?? der.time(new Date(now.getTime() + 3 * DAY))]),
     ...(spec.entries === undefined ? [] : [spec.entries]),
-    ...(spec.extensions === undefined ? [] : [der.explicit(0, der.seq(...spec.extensions))]),
+    ...(extensions === undefined ? [] : [der.explicit(0, der.seq(...extensions))]),
   );
   const signature = new Uint8Array(sign('sha256', tbs, (spec.signingKey ?? r.pki.authCa.key).privateKey));
   return der.seq(tbs, spec.outerAlgorithm ?? rsaSha256(), der.bitString(signature, spec.unusedBits ?? 0));
@@ -98,12 +107,14 @@ describe('§5.1 CRL fields', () => {
     );
   });
 
-  it('§5.1.2.1 version present but not v2, or extensions without version → skipped; a v1 CRL is processed', async () => {
+  it('§5.1.2.1 version present but not v2, or extensions without version → skipped; a v1 CRL is read', async () => {
     expect(await check([rawCrl({ version: 2 })])).toMatch(skipped(/unsupported CRL version/));
     expect(await check([rawCrl({ version: false, extensions: [number(1)] })])).toMatch(
       skipped(/extensions in a version 1 CRL/),
     );
-    expect(await check([rawCrl({ version: false })])).toBe('valid');
+    // Read and used to revoke; without a cRLNumber (§5.2.3) it never makes a certificate good.
+    expect(await check([rawCrl({ version: false })])).toMatch(notUsed('5.2.3'));
+    expect(await check([rawCrl({ version: false, entries: der.seq(entry(EE_SERIAL)) })])).toMatch(/^ERR_CERT_REVOKED/);
   });
 
   it('§5.1.2.3 an empty issuer → no CRL of the issuer; a CRL of another issuer says nothing', async () => {
@@ -153,8 +164,23 @@ describe('§5.2 CRL extensions', () => {
     expect(await check([rawCrl({ extensions: [ext.make('1.2.3.4', false, der.null())] })])).toBe('valid');
   });
 
-  it('§5.2.1 (presence not enforced) a CRL without authorityKeyIdentifier or cRLNumber is used', async () => {
-    expect(await check([rawCrl({})])).toBe('valid');
+  it('§5.2.1 (presence not enforced) a CRL without authorityKeyIdentifier is used', async () => {
+    expect(await check([rawCrl({ extensions: [number(1)] })])).toBe('valid');
+    expect(await check([rawCrl({ extensions: [aki(), number(1)] })])).toBe('valid');
+  });
+
+  it('§5.2.3 a CRL without cRLNumber is not relied on for "good", yet its revocations count', async () => {
+    expect(await check([rawCrl({ extensions: [aki()], noNumber: true })])).toMatch(notUsed('5.2.3'));
+    expect(await check([rawCrl({ extensions: [aki(), number(1)] })])).toBe('valid');
+    const listing = der.seq(entry(EE_SERIAL, [reason(1)]));
+    expect(await check([rawCrl({ entries: listing, extensions: [aki()], noNumber: true })])).toMatch(
+      /^ERR_CERT_REVOKED/,
+    );
+    // Soft-fail lets the unknown status through, never the listed revocation.
+    expect(
+      await check([rawCrl({ entries: listing, extensions: [aki()], noNumber: true })], { revocation: 'soft-fail' }),
+    ).toMatch(/^ERR_CERT_REVOKED/);
+    expect(await check([rawCrl({ extensions: [aki()], noNumber: true })], { revocation: 'soft-fail' })).toBe('valid');
   });
 
   it('§5.2.1 authorityKeyIdentifier marked critical → not used', async () => {
@@ -344,6 +370,26 @@ describe('§5.3 CRL entry extensions', () => {
 });
 
 describe('§5.1.1.3 separate CRL-signing keys (the CRL issuer’s own certificate and path)', () => {
+  it('§4.2.1.3, §6.3.3 f a CRL signer without keyUsage is unrestricted, so it may sign CRLs; one whose keyUsage lacks cRLSign may not', async () => {
+    const crlKey = generateTestKey();
+    const signer = (keyUsage: Uint8Array[]) =>
+      makeCertificate({
+        serial: 0x5252,
+        issuer: r.pki.root.name,
+        subject: r.pki.authCa.name,
+        notBefore: new Date(r.pki.now.getTime() - DAY),
+        notAfter: new Date(r.pki.now.getTime() + DAY),
+        subjectKey: crlKey,
+        signingKey: r.pki.root.key,
+        extensions: [...keyUsage, ext.ski(crlKey.keyId), ext.aki(r.pki.root.key.keyId)],
+      });
+    const crl = rawCrl({ signingKey: crlKey, extensions: [ext.aki(crlKey.keyId), number(1)] });
+    const withSigner = (cert: Uint8Array) => check([crl], { intermediates: [r.pki.authCa.certificate, cert] });
+    expect(await withSigner(signer([]))).toBe('valid');
+    expect(await withSigner(signer([ext.keyUsage([6])]))).toBe('valid');
+    expect(await withSigner(signer([ext.keyUsage([0])]))).toMatch(/^ERR_REVOCATION_UNKNOWN: .*may not sign CRLs/);
+  });
+
   it('a CRL signed by a separate cRLSign-only certificate of the CA, issued by the root, is used', async () => {
     const crlKey = generateTestKey();
     const crlSigner = makeCertificate({
