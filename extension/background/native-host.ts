@@ -50,6 +50,8 @@ export interface HostParamsMap {
 
 export interface HostSession {
   readonly hello: HelloMessage['hello'];
+  /** Aborts, with the HpkiError as its reason, when the session ends (closed, or the host stopped). */
+  readonly ended: AbortSignal;
   /** `onEvent` hears the event frames that carry this request's id, before its answer. */
   request<C extends HostCommand>(
     command: C,
@@ -108,6 +110,7 @@ export function openHostSession(
     let nextId = 1;
     const queue: Pending[] = [];
     const eventListeners: Array<(event: HostEventBody) => void> = [];
+    const ended = new AbortController();
 
     const helloTimer = setTimeout(
       () => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `no hello from the native host within ${helloTimeoutMs} ms`)),
@@ -118,6 +121,7 @@ export function openHostSession(
       if (closed) return;
       closed = true;
       clearTimeout(helloTimer);
+      ended.abort(err);
       try {
         port.disconnect();
       } catch {
@@ -216,6 +220,7 @@ export function openHostSession(
         if (hello === undefined) throw new Error('no hello yet');
         return hello;
       },
+      ended: ended.signal,
       onEvent(listener) {
         eventListeners.push(listener);
       },

@@ -1,17 +1,23 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type {
+  FlowPhase,
   PinAsker,
   PinStage,
   PinSubmitOutcome,
   PinWindowModel,
   PinWindowView,
 } from '../shared/runtime-messages.js';
+import { createPinSubmission, type HeldSubmission, type PinSubmission } from './pin-submission.js';
+
+export type { PinSubmission } from './pin-submission.js';
 
 /**
- * The PIN windows: one extension window per login, and the meeting point between the login flow
- * (which waits for a PIN) and the window (which submits one and waits for the outcome). Closing the
- * window is a cancel; not answering in time is a timeout. The PIN passes through here without being
- * kept: a submission hands it over once and forgets it.
+ * The PIN windows: one extension window per card flow, and the meeting point between the flow
+ * (which waits for a PIN or a choice) and the window (which submits one and waits for the outcome).
+ * A session is in one phase at a time (the §7 vocabulary) and holds at most one wait, tied to its
+ * phase: leaving the phase drops the wait, and a PIN the window sent but the card never saw is
+ * withdrawn. Closing the window is a cancel; not answering in time is a timeout; either ends every
+ * wait. The PIN passes through without being kept: a submission hands it over once.
  */
 
 export interface WindowsApi {
@@ -26,38 +32,32 @@ export interface WindowsApi {
   onRemoved: { addListener(callback: (windowId: number) => void): void };
 }
 
-export interface PinSubmission {
-  /** Returns the PIN once; later calls throw, so no second copy outlives the host request. */
-  takePin(): string;
-  reply(outcome: PinSubmitOutcome): void;
-}
-
 export interface PinPrompt {
-  /** Waits for the user's PIN; rejects with ERR_HPKI_USER_CANCELLED or ERR_HPKI_USER_TIMEOUT. */
-  nextPin(): Promise<PinSubmission>;
   /** Aborts, with the HpkiError as its reason, when the window is closed, cancelled or times out. */
   readonly ended: AbortSignal;
-  /** Shows another stage (reading, insert-card, choose-card, pin, error). */
+  /** The phase the window shows now. */
+  readonly phase: FlowPhase;
+  /** Moves the window to another phase; a wait of the phase it leaves is dropped (rejected). */
   show(stage: PinStage): void;
-  /** Waits for the reader of the card the user chooses (stage choose-card). */
+  /** In phase `pin`: waits for the user's PIN. Rejects when the phase is left or the window ends. */
+  nextPin(): Promise<PinSubmission>;
+  /** In phase `choose-card`: waits for the reader of the card the user chooses. */
   nextChoice(): Promise<string>;
-  /** Updates the card's model in the pin stage. */
-  update(patch: Partial<PinWindowModel>): void;
-  /** Ends the prompt from the login side; `keepOpen` leaves the window showing its last message. */
+  /** Ends the prompt from the flow's side; `keepOpen` leaves the window showing its last message. */
   finish(keepOpen?: boolean): void;
   cancel(code: 'ERR_HPKI_USER_CANCELLED' | 'ERR_HPKI_USER_TIMEOUT'): void;
 }
 
 export interface PinPrompts {
-  /** Opens the window at once, in stage `reading`, naming who asks. */
+  /** Opens the window at once, in phase `reading`, naming who asks. */
   open(asker: PinAsker, timeoutMs: number): Promise<PinPrompt>;
   /** For the window: what to show now. */
   model(session: string): PinWindowView;
   /** For the window: the view once its version is above `after`. */
   watch(session: string, after: number): Promise<PinWindowView>;
-  /** For the window: the card chosen in stage choose-card. */
+  /** For the window: the card chosen in phase choose-card. */
   choose(session: string, reader: string): void;
-  /** For the window: the PIN typed; resolves when the login flow has an outcome. */
+  /** For the window: the PIN typed; resolves when the flow has an outcome. */
   submit(session: string, pin: string): Promise<PinSubmitOutcome>;
   /** For the window's cancel button. */
   cancel(session: string): void;
@@ -73,30 +73,41 @@ export interface PinPromptsDeps {
 
 export const PIN_WINDOW_SIZE = { width: 440, height: 640 } as const;
 
-interface Waiter {
-  resolve: (submission: PinSubmission) => void;
+/** What the flow waits for from the window: one at a time, in the phase it belongs to. */
+type Wait =
+  | { phase: 'pin'; resolve: (submission: PinSubmission) => void; reject: (err: HpkiError) => void }
+  | { phase: 'choose-card'; resolve: (reader: string) => void; reject: (err: HpkiError) => void };
+
+interface Watcher {
+  after: number;
+  resolve: (view: PinWindowView) => void;
   reject: (err: HpkiError) => void;
 }
 
 interface Session {
   id: string;
   view: PinWindowView;
-  watchers: Array<{ after: number; resolve: (view: PinWindowView) => void; reject: (err: HpkiError) => void }>;
-  chooser: ((reader: string) => void) | undefined;
+  watchers: Watcher[];
   windowId: number | undefined;
   timeoutMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
-  waiter: Waiter | undefined;
-  /** A PIN that arrived before the login flow asked for one. */
-  early: PinSubmission | undefined;
-  inFlight: boolean;
-  ended: HpkiError | undefined;
-  endedSignal: AbortController;
-  finished: boolean;
+  wait: Wait | undefined;
+  /** The PIN the window sent that has no outcome yet (handed to the flow, or early). */
+  submission: HeldSubmission | undefined;
+  /** Aborts with the HpkiError that ended the session. */
+  end: AbortController;
 }
 
 function sessionGone(): HpkiError {
   return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'no such PIN window session');
+}
+
+function ended(session: Session): HpkiError | undefined {
+  return session.end.signal.aborted ? (session.end.signal.reason as HpkiError) : undefined;
+}
+
+function failedOutcome(code: 'ERR_HPKI_INVALID_ARGUMENT' | 'ERR_HPKI_BUSY', message: string): PinSubmitOutcome {
+  return { outcome: 'failed', error: { code, message } };
 }
 
 export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
@@ -109,7 +120,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
       if (session.windowId !== windowId) continue;
       session.windowId = undefined;
       end(session, new HpkiError('ERR_HPKI_USER_CANCELLED', 'the PIN window was closed'));
-      sessions.delete(session.id);
+      closeWindow(session);
     }
   });
 
@@ -121,10 +132,8 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
   function startTimer(session: Session): void {
     stopTimer(session);
     session.timer = setTimer(() => {
-      end(
-        session,
-        new HpkiError('ERR_HPKI_USER_TIMEOUT', `no PIN entered within ${Math.round(session.timeoutMs / 1000)} s`),
-      );
+      const seconds = Math.round(session.timeoutMs / 1000);
+      end(session, new HpkiError('ERR_HPKI_USER_TIMEOUT', `no PIN entered within ${seconds} s`));
       closeWindow(session);
     }, session.timeoutMs);
   }
@@ -138,17 +147,34 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
 
   function patchModel(session: Session, patch: Partial<PinWindowModel>): void {
     const stage = session.view.stage;
-    if (stage.stage !== 'pin') return;
-    setView(session, { ...session.view, stage: { stage: 'pin', model: { ...stage.model, ...patch } } });
+    if (stage.phase !== 'pin') return;
+    setView(session, { ...session.view, stage: { phase: 'pin', model: { ...stage.model, ...patch } } });
   }
 
+  function dropWait(session: Session, err: HpkiError): void {
+    const wait = session.wait;
+    session.wait = undefined;
+    wait?.reject(err);
+  }
+
+  /** Every wait and every PIN without an outcome ends with `err`; the window may still show it. */
   function end(session: Session, err: HpkiError): void {
     stopTimer(session);
-    if (session.ended === undefined) session.ended = err;
-    session.endedSignal.abort(session.ended);
-    const waiter = session.waiter;
-    session.waiter = undefined;
-    waiter?.reject(err);
+    if (!session.end.signal.aborted) session.end.abort(err);
+    const reason = ended(session) ?? err;
+    dropWait(session, reason);
+    session.submission?.settle({ outcome: 'failed', error: reason.toWire() });
+  }
+
+  function show(session: Session, stage: PinStage): void {
+    const leaving = session.view.stage.phase;
+    if (leaving !== stage.phase) {
+      if (session.wait !== undefined && session.wait.phase !== stage.phase)
+        dropWait(session, new HpkiError('ERR_HPKI_INTERNAL', `the window left phase ${leaving}`));
+      // A PIN the flow had not presented yet is not kept past its phase.
+      if (leaving === 'pin') session.submission?.settle({ outcome: 'withdrawn' });
+    }
+    setView(session, { ...session.view, stage });
   }
 
   function closeWindow(session: Session): void {
@@ -165,107 +191,96 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     return session;
   }
 
-  function makeSubmission(session: Session, pin: string, settle: (outcome: PinSubmitOutcome) => void): PinSubmission {
-    let held: string | undefined = pin;
+  /** Why the flow cannot wait for `phase` now: one wait at a time, in its own phase, while the window lives. */
+  function cannotWait(session: Session, phase: Wait['phase']): Error | undefined {
+    const why = ended(session);
+    if (why !== undefined) return why;
+    if (session.view.stage.phase !== phase) return new Error(`a ${phase} wait outside phase ${phase}`);
+    if (session.wait !== undefined || session.submission?.handedOver)
+      return new Error(`a wait in phase ${phase} is already pending`);
+    return undefined;
+  }
+
+  function handle(session: Session): PinPrompt {
     return {
-      takePin() {
-        if (held === undefined) throw new Error('PIN already taken');
-        const value = held;
-        held = undefined;
-        return value;
+      ended: session.end.signal,
+      get phase() {
+        return session.view.stage.phase;
       },
-      reply(outcome) {
-        held = undefined;
-        session.inFlight = false;
-        if (outcome.outcome === 'retry') patchModel(session, { retriesLeft: outcome.retriesLeft });
-        if (outcome.outcome === 'blocked') patchModel(session, { retriesLeft: 0 });
-        settle(outcome);
+      show: (stage) => show(session, stage),
+      nextPin() {
+        const refused = cannotWait(session, 'pin');
+        if (refused !== undefined) return Promise.reject(refused);
+        const early = session.submission;
+        if (early !== undefined) {
+          early.handedOver = true;
+          return Promise.resolve(early.submission);
+        }
+        startTimer(session);
+        return new Promise<PinSubmission>((resolve, reject) => {
+          session.wait = { phase: 'pin', resolve, reject };
+        });
+      },
+      nextChoice() {
+        const refused = cannotWait(session, 'choose-card');
+        if (refused !== undefined) return Promise.reject(refused);
+        return new Promise<string>((resolve, reject) => {
+          session.wait = { phase: 'choose-card', resolve, reject };
+        });
+      },
+      finish(keepOpen = false) {
+        end(session, new HpkiError('ERR_HPKI_INTERNAL', 'the login has ended'));
+        if (!keepOpen) closeWindow(session);
+      },
+      cancel(code) {
+        const message = code === 'ERR_HPKI_USER_CANCELLED' ? 'the login was cancelled' : 'the login timed out';
+        end(session, new HpkiError(code, message));
+        closeWindow(session);
       },
     };
+  }
+
+  async function openWindow(session: Session): Promise<void> {
+    try {
+      const created = await deps.windows.create({
+        url: deps.pageUrl(session.id),
+        type: 'popup',
+        ...PIN_WINDOW_SIZE,
+        focused: true,
+      });
+      session.windowId = created.id;
+    } catch (err) {
+      sessions.delete(session.id);
+      const why = err instanceof Error ? err.message : String(err);
+      throw new HpkiError('ERR_HPKI_INTERNAL', `cannot open the PIN window: ${why}`);
+    }
+  }
+
+  function refusal(session: Session): PinSubmitOutcome | undefined {
+    if (ended(session) !== undefined) return failedOutcome('ERR_HPKI_INVALID_ARGUMENT', 'this login has ended');
+    if (session.view.stage.phase !== 'pin')
+      return failedOutcome('ERR_HPKI_INVALID_ARGUMENT', 'the window is not asking for a PIN');
+    if (session.submission !== undefined) return failedOutcome('ERR_HPKI_BUSY', 'a PIN is already being checked');
+    return undefined;
   }
 
   return {
     async open(asker, timeoutMs) {
       const session: Session = {
         id: deps.newSessionId(),
-        view: {
-          siteName: asker.siteName,
-          origin: asker.origin,
-          roles: asker.roles,
-          version: 1,
-          stage: { stage: 'reading' },
-        },
+        view: { ...asker, version: 1, stage: { phase: 'reading' } },
         watchers: [],
-        chooser: undefined,
         windowId: undefined,
         timeoutMs,
         timer: undefined,
-        waiter: undefined,
-        early: undefined,
-        inFlight: false,
-        ended: undefined,
-        endedSignal: new AbortController(),
-        finished: false,
+        wait: undefined,
+        submission: undefined,
+        end: new AbortController(),
       };
       sessions.set(session.id, session);
-      try {
-        const created = await deps.windows.create({
-          url: deps.pageUrl(session.id),
-          type: 'popup',
-          ...PIN_WINDOW_SIZE,
-          focused: true,
-        });
-        session.windowId = created.id;
-      } catch (err) {
-        sessions.delete(session.id);
-        throw new HpkiError(
-          'ERR_HPKI_INTERNAL',
-          `cannot open the PIN window: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+      await openWindow(session);
       startTimer(session);
-
-      return {
-        ended: session.endedSignal.signal,
-        nextPin() {
-          if (session.ended !== undefined) return Promise.reject(session.ended);
-          const early = session.early;
-          if (early !== undefined) {
-            session.early = undefined;
-            return Promise.resolve(early);
-          }
-          startTimer(session);
-          return new Promise<PinSubmission>((resolve, reject) => {
-            session.waiter = { resolve, reject };
-          });
-        },
-        show(stage) {
-          setView(session, { ...session.view, stage });
-        },
-        nextChoice() {
-          if (session.ended !== undefined) return Promise.reject(session.ended);
-          return new Promise<string>((resolve, reject) => {
-            session.chooser = resolve;
-            // The same end that rejects a PIN wait rejects this one.
-            session.waiter = { resolve: () => undefined, reject };
-          });
-        },
-        update(patch) {
-          patchModel(session, patch);
-        },
-        finish(keepOpen = false) {
-          session.finished = true;
-          end(session, new HpkiError('ERR_HPKI_INTERNAL', 'the login has ended'));
-          if (!keepOpen) closeWindow(session);
-        },
-        cancel(code) {
-          end(
-            session,
-            new HpkiError(code, code === 'ERR_HPKI_USER_CANCELLED' ? 'the login was cancelled' : 'the login timed out'),
-          );
-          closeWindow(session);
-        },
-      };
+      return handle(session);
     },
 
     model(id) {
@@ -282,43 +297,36 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
 
     choose(id, reader) {
       const session = lookup(id);
-      const chooser = session.chooser;
+      const wait = session.wait;
       const stage = session.view.stage;
-      if (chooser === undefined || stage.stage !== 'choose-card' || !stage.cards.some((c) => c.reader === reader))
+      if (
+        wait?.phase !== 'choose-card' ||
+        stage.phase !== 'choose-card' ||
+        !stage.cards.some((c) => c.reader === reader)
+      )
         throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'no such card to choose');
-      session.chooser = undefined;
-      session.waiter = undefined;
-      chooser(reader);
+      session.wait = undefined;
+      wait.resolve(reader);
     },
 
     submit(id, pin) {
       const session = lookup(id);
-      if (session.finished || session.ended !== undefined) {
-        return Promise.resolve({
-          outcome: 'failed',
-          error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'this login has ended' },
-        });
-      }
-      if (session.view.stage.stage !== 'pin') {
-        return Promise.resolve({
-          outcome: 'failed',
-          error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'the window is not asking for a PIN' },
-        });
-      }
-      if (session.inFlight) {
-        return Promise.resolve({
-          outcome: 'failed',
-          error: { code: 'ERR_HPKI_BUSY', message: 'a PIN is already being checked' },
-        });
-      }
-      session.inFlight = true;
+      const refused = refusal(session);
+      if (refused !== undefined) return Promise.resolve(refused);
       stopTimer(session);
       return new Promise<PinSubmitOutcome>((settle) => {
-        const submission = makeSubmission(session, pin, settle);
-        const waiter = session.waiter;
-        session.waiter = undefined;
-        if (waiter !== undefined) waiter.resolve(submission);
-        else session.early = submission;
+        const held = createPinSubmission(pin, (outcome) => {
+          if (session.submission === held) session.submission = undefined;
+          if (outcome.outcome === 'retry') patchModel(session, { retriesLeft: outcome.retriesLeft });
+          if (outcome.outcome === 'blocked') patchModel(session, { retriesLeft: 0 });
+          settle(outcome);
+        });
+        session.submission = held;
+        const wait = session.wait;
+        if (wait?.phase !== 'pin') return;
+        session.wait = undefined;
+        held.handedOver = true;
+        wait.resolve(held.submission);
       });
     },
 
