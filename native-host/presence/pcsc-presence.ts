@@ -58,6 +58,7 @@ export function createPcscPresence(options: { factory?: PcscFactory } = {}): Car
       try {
         return {
           readers: context.readers.length,
+          names: context.readers.map((r) => r.reader.name),
           withCard: context.readers.filter((r) => r.cardPresent).map((r) => r.reader.name),
         };
       } finally {
