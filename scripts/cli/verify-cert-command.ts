@@ -10,6 +10,7 @@ import { createCertificateValidator } from '../../server/verify/certificate-vali
 import { checkRole } from '../../server/verify/role.js';
 import type { VerificationSummary } from '../../server/verify/summary.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * `hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO]
@@ -17,12 +18,7 @@ import { summarizeVerification } from '../../server/verify/summary.js';
  * 1 invalid, 2 usage error. Revocation is checked only when a --crl is given.
  */
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from './usage-error.js';
 
 /** Options both verify commands take. */
 export const COMMON_OPTIONS = {
