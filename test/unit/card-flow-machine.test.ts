@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nextStepAfter } from '../../extension/background/flow-errors.js';
 import { createLoginService } from '../../extension/background/login-flow.js';
 import { createLoginGate } from '../../extension/background/login-gate.js';
 import { createPinPrompts } from '../../extension/background/pin-prompts.js';
@@ -225,5 +226,21 @@ describe('the card flow as a state machine', () => {
     await w.apply('submit');
     expect(w.outcome()).toMatchObject({ token: expect.anything() });
     expectAllReleased(w);
+  });
+
+  it('one table says what follows an answer to a PIN', () => {
+    const error = (code: ConstructorParameters<typeof HpkiError>[0], retriesLeft?: number) =>
+      new HpkiError(code, 'x', retriesLeft === undefined ? {} : { retriesLeft });
+    expect(nextStepAfter(error('ERR_HPKI_PIN_INCORRECT', 14), 15)).toEqual({ step: 'retry', retriesLeft: 14 });
+    expect(nextStepAfter(error('ERR_HPKI_PIN_INCORRECT'), 3)).toEqual({ step: 'retry', retriesLeft: 2 });
+    expect(nextStepAfter(error('ERR_HPKI_PIN_INCORRECT', 0), 1)).toMatchObject({
+      step: 'blocked',
+      error: { code: 'ERR_HPKI_PIN_BLOCKED' },
+    });
+    expect(nextStepAfter(error('ERR_HPKI_PIN_BLOCKED'), 1)).toMatchObject({ step: 'blocked' });
+    expect(nextStepAfter(error('ERR_HPKI_CARD_REMOVED'), 5)).toEqual({ step: 'insert-card' });
+    expect(nextStepAfter(error('ERR_HPKI_NO_CARD'), 5)).toEqual({ step: 'insert-card' });
+    for (const code of ['ERR_HPKI_CARD_CHANGED', 'ERR_HPKI_NATIVE_UNAVAILABLE', 'ERR_HPKI_INTERNAL'] as const)
+      expect(nextStepAfter(error(code), 5)).toMatchObject({ step: 'failed', error: { code } });
   });
 });
