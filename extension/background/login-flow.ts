@@ -20,8 +20,6 @@ import type { SiteAccess } from './site-access.js';
  * navigated, reloaded or closed: the content script's port went away).
  */
 
-export { abortableSleep } from './abortable.js';
-
 export interface LoginRequest {
   tabId: number;
   /** From the browser's sender information, never from the page. */
