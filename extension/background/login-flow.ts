@@ -1,21 +1,22 @@
-import { HpkiError, toHpkiError } from '../../protocol/errors.js';
-import type { GetCertificateResult } from '../../protocol/messages.js';
+import { type HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { DEFAULT_USER_TIMEOUT_MS, HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
 import type { PinAsker } from '../shared/runtime-messages.js';
-import { watchRemovals } from './card-removals.js';
+import { abortableSleep, goneError, until } from './abortable.js';
+import { type CardFlowSteps, runCardFlow } from './card-flow.js';
 import { createLoginGate, type LoginGate } from './login-gate.js';
 import type { HostSession, NativeConnector } from './native-host.js';
 import { openHostSession } from './native-host.js';
-import type { PinPrompt, PinPrompts, PinSubmission } from './pin-prompts.js';
+import type { PinPrompt, PinPrompts } from './pin-prompts.js';
 import type { SiteAccess } from './site-access.js';
 
 /**
- * One login, top to bottom: §6 and enabled-site checks, one native port for the whole login,
- * `get-certificate`, the PIN window, `authenticate` for each PIN the user submits (a wrong PIN keeps
- * the window open), and the token. One login per tab and one in the whole browser at a time (see
- * login-gate.ts); the login ends, its window closed, when its `signal` aborts (the requesting page
+ * One login, top to bottom: §6 and enabled-site checks, the PIN window at once, one native port for
+ * the whole login, and the card flow (card-flow.ts) with `find-cards` and `authenticate`. One login
+ * per tab and one in the whole browser at a time (see login-gate.ts). The login ends, and releases
+ * the browser's slot, the tab's entry, the window and the host, on every path: a token, an error, the
+ * window closed or timed out, the host stopped, or its `signal` aborting (the requesting page
  * navigated, reloaded or closed: the content script's port went away).
  */
 
@@ -44,55 +45,37 @@ export interface LoginDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-function goneError(): HpkiError {
-  return new HpkiError('ERR_HPKI_USER_CANCELLED', 'the requesting page went away');
+/** The login's two card steps: every card read as `get-certificate` reads it, and `authenticate`. */
+function loginSteps(origin: string, challenge: string): CardFlowSteps<Token> {
+  return {
+    find: (host, waitMs, waiting) =>
+      host.request('find-cards', { waitMs }, waitMs + HOST_COMMAND_TIMEOUT_MS, (event) => {
+        if (event.type === 'waiting-for-card') waiting();
+      }),
+    spend: async (host, card, pin) => {
+      const { token } = await host.request('authenticate', {
+        origin,
+        challenge,
+        pin,
+        certificateSha256: card.certificateSha256,
+        reader: card.reader,
+      });
+      return token;
+    },
+  };
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(goneError());
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(goneError());
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Whether the window keeps showing how the login ended: not after a cancel, a timeout or a page gone. */
+function keepsWindow(error: HpkiError, pageGone: boolean): boolean {
+  return !pageGone && error.code !== 'ERR_HPKI_USER_CANCELLED' && error.code !== 'ERR_HPKI_USER_TIMEOUT';
 }
 
-/** The abort's own HpkiError (a closed window, a timeout), else the page going away. */
-function reasonOf(signal: AbortSignal): HpkiError {
-  return signal.reason instanceof HpkiError ? signal.reason : goneError();
-}
-
-/** Rejects with the cancel as soon as `signal` aborts, else settles as `promise` does. */
-function unlessGone<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    // Nobody waits for it now: its later failure (the session closing under it) is expected.
-    promise.catch(() => undefined);
-    return Promise.reject(reasonOf(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(reasonOf(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+/** The host, closed at once if it comes after nobody needs it any more. */
+function closeWhenOpen(opening: Promise<HostSession>): void {
+  opening.then(
+    (late) => late.close(),
+    () => undefined,
+  );
 }
 
 export function createLoginService(deps: LoginDeps): LoginService {
@@ -101,167 +84,37 @@ export function createLoginService(deps: LoginDeps): LoginService {
   const abortByTab = new Map<number, AbortController>();
 
   async function run(request: LoginRequest, origin: string, signal: AbortSignal): Promise<Token> {
-    const site = await unlessGone(deps.siteAccess.check(origin), signal);
-    const timeoutMs = request.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS;
+    const site = await until(deps.siteAccess.check(origin), signal);
+    const asker: PinAsker = { siteName: site.name, origin, roles: site.roles };
     // Window first: the host starts on the click, and the window shows who asks while it does.
     const opening = openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
-    const stopLateHost = (): void => {
-      opening.then(
-        (late) => late.close(),
-        () => undefined,
-      );
-    };
     let prompt: PinPrompt;
     try {
-      prompt = await deps.prompts.open({ siteName: site.name, origin, roles: site.roles }, timeoutMs);
+      prompt = await deps.prompts.open(asker, request.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS);
     } catch (err) {
-      stopLateHost();
+      closeWhenOpen(opening);
       throw err;
     }
     let host: HostSession | undefined;
     let keepWindow = false;
-    // The page went away: the window closes and the host stops; nobody hears the cancel.
-    const onGone = (): void => {
-      prompt.cancel('ERR_HPKI_USER_CANCELLED');
-      host?.close();
-    };
-    signal.addEventListener('abort', onGone, { once: true });
-    // Either way the login is over: the page went away, or the doctor closed the window (or let it time out).
-    const over = AbortSignal.any([signal, prompt.ended]);
     try {
       if (signal.aborted) throw goneError();
-      host = await unlessGone(opening, over).catch((err: unknown) => {
-        stopLateHost();
-        throw err;
-      });
-      return await withCard(host, prompt, request, { siteName: site.name, origin, roles: site.roles }, over, timeoutMs);
+      // Either way the login is over: the page went away, or the window closed or timed out.
+      host = await until(opening, AbortSignal.any([signal, prompt.ended]));
+      const ended = AbortSignal.any([signal, prompt.ended, host.ended]);
+      const waitMs = request.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS;
+      return await runCardFlow(loginSteps(origin, request.challenge), { host, prompt, asker, ended, waitMs });
     } catch (err) {
       const error = toHpkiError(err);
-      // What went wrong stays in the window, with what to do, until the doctor closes it; a cancel
-      // or a page gone needs no window.
-      if (!signal.aborted && error.code !== 'ERR_HPKI_USER_CANCELLED' && error.code !== 'ERR_HPKI_USER_TIMEOUT') {
-        if (error.code !== 'ERR_HPKI_PIN_BLOCKED') prompt.show({ stage: 'error', error: error.toWire() });
-        keepWindow = true;
-      }
+      // What went wrong stays in the window, with what to do, until the doctor closes it.
+      keepWindow = keepsWindow(error, signal.aborted);
+      if (keepWindow && prompt.phase !== 'blocked') prompt.show({ phase: 'error', error: error.toWire() });
       throw error;
     } finally {
-      signal.removeEventListener('abort', onGone);
       prompt.finish(keepWindow);
-      host?.close();
+      if (host === undefined) closeWhenOpen(opening);
+      else host.close();
     }
-  }
-
-  /** The card part of a login: find it (waiting, choosing), ask for the PIN, sign; again after a pull. */
-  async function withCard(
-    host: HostSession,
-    prompt: PinPrompt,
-    request: LoginRequest,
-    asker: PinAsker,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<Token> {
-    const { origin } = asker;
-    const removals = watchRemovals(host);
-    let pending: Promise<PinSubmission> | undefined;
-    for (;;) {
-      const card = await chooseCard(host, prompt, signal, timeoutMs);
-      prompt.show({
-        stage: 'pin',
-        model: {
-          ...asker,
-          holder: card.holder,
-          issuerName: card.issuerOrganization ?? card.issuer,
-          notAfter: card.notAfter,
-          retriesLeft: card.pinRetriesLeft,
-          maxRetries: card.pinMaxRetries,
-        },
-      });
-      if (card.pinRetriesLeft === 0) {
-        // The window explains the unlock procedure; no PIN is asked for a locked card.
-        throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the card is locked');
-      }
-      const removed = removals.next(card.reader);
-      await host.request('watch-card', { reader: card.reader });
-      let retriesLeft = card.pinRetriesLeft;
-      for (;;) {
-        pending ??= prompt.nextPin();
-        const next = await Promise.race([pending, removed]);
-        if (next === 'removed') {
-          // Back to waiting for a card; a PIN typed meanwhile is not kept.
-          prompt.show({ stage: 'insert-card' });
-          break;
-        }
-        pending = undefined;
-        const submission = next;
-        try {
-          const { token } = await host.request('authenticate', {
-            origin,
-            challenge: request.challenge,
-            pin: submission.takePin(),
-            certificateSha256: card.certificateSha256,
-            reader: card.reader,
-          });
-          submission.reply({ outcome: 'done' });
-          return token;
-        } catch (err) {
-          const error = toHpkiError(err);
-          if (error.code === 'ERR_HPKI_PIN_INCORRECT') retriesLeft = error.retriesLeft ?? Math.max(0, retriesLeft - 1);
-          if (error.code === 'ERR_HPKI_PIN_INCORRECT' && retriesLeft > 0) {
-            submission.reply({ outcome: 'retry', retriesLeft });
-            continue;
-          }
-          if (error.code === 'ERR_HPKI_PIN_BLOCKED' || error.code === 'ERR_HPKI_PIN_INCORRECT') {
-            submission.reply({ outcome: 'blocked' });
-            throw error.code === 'ERR_HPKI_PIN_BLOCKED'
-              ? error
-              : new HpkiError('ERR_HPKI_PIN_BLOCKED', 'no PIN tries left');
-          }
-          if (error.code === 'ERR_HPKI_CARD_REMOVED' || error.code === 'ERR_HPKI_NO_CARD') {
-            // Pulled during the check: the PIN was not presented; wait for the card again.
-            submission.reply({ outcome: 'retry', retriesLeft });
-            prompt.show({ stage: 'insert-card' });
-            break;
-          }
-          submission.reply({ outcome: 'failed', error: error.toWire() });
-          throw error;
-        }
-      }
-    }
-  }
-
-  /** `find-cards`, waiting for a card; several HPKI cards → the user chooses one. */
-  async function chooseCard(
-    host: HostSession,
-    prompt: PinPrompt,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<GetCertificateResult> {
-    const found = await unlessGone(
-      host.request('find-cards', { waitMs: timeoutMs }, timeoutMs + HOST_COMMAND_TIMEOUT_MS, (event) => {
-        if (event.type === 'waiting-for-card') prompt.show({ stage: 'insert-card' });
-      }),
-      signal,
-    );
-    const [first, ...more] = found.cards;
-    if (first === undefined) {
-      const other = found.others[0];
-      throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card is a ${other?.cardType ?? 'unknown'} card`);
-    }
-    if (more.length === 0) return first;
-    prompt.show({
-      stage: 'choose-card',
-      cards: found.cards.map((c) => ({
-        reader: c.reader,
-        holder: c.holder,
-        issuerName: c.issuerOrganization ?? c.issuer,
-        notAfter: c.notAfter,
-      })),
-    });
-    const reader = await unlessGone(prompt.nextChoice(), signal);
-    const chosen = found.cards.find((c) => c.reader === reader);
-    if (chosen === undefined) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'no such card');
-    prompt.show({ stage: 'reading' });
-    return chosen;
   }
 
   return {

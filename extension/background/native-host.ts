@@ -1,5 +1,3 @@
-import type { ClientErrorCode } from '../../protocol/errors.js';
-import { errorFromWire, HpkiError } from '../../protocol/errors.js';
 import type {
   AuthenticateParams,
   FindCardsParams,
@@ -7,24 +5,16 @@ import type {
   HostCommand,
   HostEventBody,
   HostResultMap,
-  RequestId,
 } from '../../protocol/messages.js';
-import {
-  helloSchema,
-  hostEventSchema,
-  MAX_BROWSER_MESSAGE_BYTES,
-  MAX_HOST_MESSAGE_BYTES,
-  NATIVE_HOST_NAME,
-  PROTOCOL_VERSION,
-  parseHostResponse,
-} from '../../protocol/messages.js';
+import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 // A command touches the card for a few seconds at most: its limit only catches a wedged host.
 import { HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
+import { type Channel, fail, hostError, onDisconnect, onMessage, sendRequest } from './host-channel.js';
 
 /**
  * One native messaging port to the host (PROTOCOL.md §2): connect, wait for the hello, then send
- * requests one at a time and pair each answer with its request. Every frame from the host is
- * parsed with the protocol schemas; anything unexpected ends the session with a coded error.
+ * requests one at a time and pair each answer with its request (host-channel.ts). Every frame from
+ * the host is parsed with the protocol schemas; anything unexpected ends the session with a coded error.
  */
 
 export interface NativePort {
@@ -50,6 +40,8 @@ export interface HostParamsMap {
 
 export interface HostSession {
   readonly hello: HelloMessage['hello'];
+  /** Aborts, with the HpkiError as its reason, when the session ends (closed, or the host stopped). */
+  readonly ended: AbortSignal;
   /** `onEvent` hears the event frames that carry this request's id, before its answer. */
   request<C extends HostCommand>(
     command: C,
@@ -62,29 +54,6 @@ export interface HostSession {
   close(): void;
 }
 
-interface Pending {
-  id: RequestId;
-  command: HostCommand;
-  resolve: (value: unknown) => void;
-  reject: (err: HpkiError) => void;
-  timer: ReturnType<typeof setTimeout>;
-  onEvent: ((event: HostEventBody) => void) | undefined;
-}
-
-function hostError(code: ClientErrorCode, message: string): HpkiError {
-  return new HpkiError(code, message);
-}
-
-function announcedProtocol(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || !('hello' in value)) return undefined;
-  const hello: unknown = value.hello;
-  return typeof hello === 'object' && hello !== null && 'protocol' in hello ? hello.protocol : undefined;
-}
-
-function jsonSize(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
-}
-
 export function openHostSession(
   connector: NativeConnector,
   helloTimeoutMs = HOST_HELLO_TIMEOUT_MS,
@@ -94,180 +63,53 @@ export function openHostSession(
     try {
       port = connector.connectNative(NATIVE_HOST_NAME);
     } catch (err) {
-      rejectSession(
-        hostError(
-          'ERR_HPKI_NATIVE_UNAVAILABLE',
-          `cannot start the native host: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
+      const why = `cannot start the native host: ${err instanceof Error ? err.message : String(err)}`;
+      rejectSession(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', why));
       return;
     }
-
-    let hello: HelloMessage['hello'] | undefined;
-    let closed = false;
-    let nextId = 1;
-    const queue: Pending[] = [];
-    const eventListeners: Array<(event: HostEventBody) => void> = [];
-
-    const helloTimer = setTimeout(
-      () => fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', `no hello from the native host within ${helloTimeoutMs} ms`)),
-      helloTimeoutMs,
-    );
-
-    function fail(err: HpkiError): void {
-      if (closed) return;
-      closed = true;
-      clearTimeout(helloTimer);
-      try {
-        port.disconnect();
-      } catch {
-        // Already gone: nothing left to release.
-      }
-      if (hello === undefined) rejectSession(err);
-      for (const pending of queue.splice(0)) {
-        clearTimeout(pending.timer);
-        pending.reject(err);
-      }
-    }
-
-    function onHello(value: unknown): void {
-      clearTimeout(helloTimer);
-      const protocol = announcedProtocol(value);
-      if (typeof protocol === 'number' && protocol !== PROTOCOL_VERSION) {
-        fail(
-          hostError(
-            'ERR_HPKI_VERSION_MISMATCH',
-            `native host speaks protocol ${protocol}, the extension ${PROTOCOL_VERSION}`,
-          ),
-        );
-        return;
-      }
-      const parsed = helloSchema.safeParse(value);
-      if (!parsed.success) {
-        fail(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', 'the native host did not start with a valid hello'));
-        return;
-      }
-      hello = parsed.data.hello;
-      resolveSession(session);
-    }
-
-    function onEvent(value: unknown): void {
-      const parsed = hostEventSchema.safeParse(value);
-      if (!parsed.success) {
-        fail(hostError('ERR_HPKI_INTERNAL', 'malformed event frame from the native host'));
-        return;
-      }
-      const { id, event } = parsed.data;
-      if (id === undefined) {
-        for (const listener of eventListeners) listener(event);
-        return;
-      }
-      const head = queue[0];
-      if (head === undefined || head.id !== id) {
-        fail(hostError('ERR_HPKI_INTERNAL', 'the native host sent an event for a request that is not pending'));
-        return;
-      }
-      head.onEvent?.(event);
-    }
-
-    function onAnswer(value: unknown): void {
-      if (typeof value === 'object' && value !== null && 'event' in value) {
-        onEvent(value);
-        return;
-      }
-      const head = queue[0];
-      if (head === undefined) {
-        fail(hostError('ERR_HPKI_INTERNAL', 'the native host answered a request that was not made'));
-        return;
-      }
-      if (jsonSize(value) > MAX_HOST_MESSAGE_BYTES) {
-        fail(hostError('ERR_HPKI_INTERNAL', 'the native host sent an oversized message'));
-        return;
-      }
-      const answer = parseHostResponse(head.command, value);
-      if (answer === undefined || (answer.id !== head.id && !('error' in answer && answer.id === null))) {
-        fail(hostError('ERR_HPKI_INTERNAL', `malformed answer from the native host to '${head.command}'`));
-        return;
-      }
-      queue.shift();
-      clearTimeout(head.timer);
-      if ('error' in answer) head.reject(errorFromWire(answer.error));
-      else head.resolve(answer.result);
-    }
-
-    port.onMessage.addListener((value) => {
-      if (closed) return;
-      if (hello === undefined) onHello(value);
-      else onAnswer(value);
-    });
-
-    port.onDisconnect.addListener((p) => {
-      const reason = p.error?.message ?? connector.lastError?.message ?? 'the native host exited';
-      fail(
-        hostError(
-          'ERR_HPKI_NATIVE_UNAVAILABLE',
-          hello === undefined ? `native host unavailable: ${reason}` : `native host stopped: ${reason}`,
-        ),
-      );
-    });
-
-    const session: HostSession = {
-      get hello() {
-        if (hello === undefined) throw new Error('no hello yet');
-        return hello;
-      },
-      onEvent(listener) {
-        eventListeners.push(listener);
-      },
-      request<C extends HostCommand>(
-        command: C,
-        params: HostParamsMap[C],
-        timeoutMs = HOST_COMMAND_TIMEOUT_MS,
-        onEvent?: (event: HostEventBody) => void,
-      ): Promise<HostResultMap[C]> {
-        return new Promise<HostResultMap[C]>((resolve, reject) => {
-          if (closed) {
-            reject(hostError('ERR_HPKI_NATIVE_UNAVAILABLE', 'the native host session is closed'));
-            return;
-          }
-          const id = nextId++;
-          const message = params === undefined ? { id, command } : { id, command, params };
-          if (jsonSize(message) > MAX_BROWSER_MESSAGE_BYTES) {
-            reject(
-              hostError(
-                'ERR_HPKI_INVALID_ARGUMENT',
-                `request '${command}' is larger than ${MAX_BROWSER_MESSAGE_BYTES} bytes`,
-              ),
-            );
-            return;
-          }
-          const timer = setTimeout(
-            () =>
-              fail(
-                hostError(
-                  'ERR_HPKI_NATIVE_UNAVAILABLE',
-                  `the native host did not answer '${command}' within ${timeoutMs} ms`,
-                ),
-              ),
-            timeoutMs,
-          );
-          // The answer's shape is checked against `command` by parseHostResponse before resolving.
-          queue.push({ id, command, resolve: resolve as (value: unknown) => void, reject, timer, onEvent });
-          try {
-            port.postMessage(message);
-          } catch (err) {
-            fail(
-              hostError(
-                'ERR_HPKI_NATIVE_UNAVAILABLE',
-                `cannot write to the native host: ${err instanceof Error ? err.message : String(err)}`,
-              ),
-            );
-          }
-        });
-      },
-      close(): void {
-        fail(hostError('ERR_HPKI_INTERNAL', 'the native host session was closed'));
-      },
+    const ch: Channel = {
+      port,
+      connector,
+      hello: undefined,
+      closed: false,
+      nextId: 1,
+      queue: [],
+      eventListeners: [],
+      ended: new AbortController(),
+      helloTimer: undefined,
+      opened: { resolve: () => resolveSession(sessionOver(ch)), reject: rejectSession },
     };
+    ch.helloTimer = setTimeout(() => {
+      const why = `no hello from the native host within ${helloTimeoutMs} ms`;
+      fail(ch, hostError('ERR_HPKI_NATIVE_UNAVAILABLE', why));
+    }, helloTimeoutMs);
+    port.onMessage.addListener((value) => onMessage(ch, value));
+    port.onDisconnect.addListener((p) => onDisconnect(ch, p));
   });
+}
+
+/** The session's face over an open channel (after its hello). */
+function sessionOver(ch: Channel): HostSession {
+  return {
+    get hello() {
+      if (ch.hello === undefined) throw new Error('no hello yet');
+      return ch.hello;
+    },
+    ended: ch.ended.signal,
+    onEvent(listener) {
+      ch.eventListeners.push(listener);
+    },
+    request<C extends HostCommand>(
+      command: C,
+      params: HostParamsMap[C],
+      timeoutMs = HOST_COMMAND_TIMEOUT_MS,
+      onEvent?: (event: HostEventBody) => void,
+    ): Promise<HostResultMap[C]> {
+      // The answer's shape was checked against `command` by parseHostResponse.
+      return sendRequest(ch, command, params, timeoutMs, onEvent) as Promise<HostResultMap[C]>;
+    },
+    close(): void {
+      fail(ch, hostError('ERR_HPKI_INTERNAL', 'the native host session was closed'));
+    },
+  };
 }

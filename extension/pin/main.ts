@@ -3,7 +3,7 @@ import { browserTranslator, langFromTag } from '../shared/i18n.js';
 import { localizePage } from '../shared/page-dom.js';
 import { askBackground, wireOf } from '../shared/runtime-client.js';
 import type { PinEvent, PinViewState } from './pin-state.js';
-import { INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
+import { canEnterPin, INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
 import { findPinElements, renderPin } from './pin-view.js';
 
 /**
@@ -24,7 +24,7 @@ function choose(reader: string): void {
 function dispatch(event: PinEvent): void {
   state = reducePin(state, event);
   renderPin(document, els, state, t, new Date(), choose);
-  if (state.phase === 'done') window.close();
+  if (state.over === 'done') window.close();
 }
 
 /** Shows the background's view, then each change of it, until the login ends. */
@@ -38,7 +38,7 @@ async function follow(): Promise<void> {
 
 els.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (state.phase !== 'ready') return;
+  if (!canEnterPin(state)) return;
   let pin: string | undefined = els.pin.value;
   els.pin.value = '';
   if (!pinFormatOk(pin)) {
@@ -63,6 +63,6 @@ els.cancel.addEventListener('click', () => {
 
 follow().catch(() => {
   // The login has ended: a window kept open (an error, a locked card) keeps what it shows.
-  if (state.phase === 'loading') dispatch({ type: 'load-failed' });
+  if (state.phase === 'reading' && !state.checking && state.over === null) dispatch({ type: 'load-failed' });
 });
 renderPin(document, els, state, t, new Date(), choose);

@@ -1,8 +1,10 @@
 import { isValidPinFormat } from '../../protocol/challenge.js';
+import type { WireError } from '../../protocol/errors.js';
 import { errorMessageKey } from '../shared/error-text.js';
 import type { MessageKey } from '../shared/i18n.js';
 import type {
   CardChoice,
+  FlowPhase,
   PinAsker,
   PinSubmitOutcome,
   PinWindowModel,
@@ -34,48 +36,19 @@ export interface Notice {
   tone: 'info' | 'error' | 'warning' | 'blocked';
 }
 
-export type PinPhase =
-  | 'loading'
-  | 'insert-card'
-  | 'choose-card'
-  | 'ready'
-  | 'submitting'
-  | 'blocked'
-  | 'done'
-  | 'failed'
-  | 'error'
-  | 'gone';
-
 export interface PinViewState {
-  phase: PinPhase;
+  /** The phase shown, in the one vocabulary of PROTOCOL.md §7 (the `data-state`). */
+  phase: FlowPhase;
+  /** A PIN is with the card and the window waits for its outcome (shown as `reading`). */
+  checking: boolean;
+  /** How the window's part ended: the login went through, the PIN failed, or the session is gone. */
+  over: 'done' | 'failed' | 'gone' | null;
   /** Who asks: known from the window's first moment. */
   asker: PinAsker | null;
   model: PinWindowModel | null;
   choices: CardChoice[];
   retriesLeft: number | null;
   notices: Notice[];
-}
-
-/** PROTOCOL.md §7: the `data-state` of `[data-hpki-login="state"]` for a phase. */
-export type StateAttribute = 'reading' | 'insert-card' | 'choose-card' | 'pin' | 'blocked' | 'error';
-
-export function stateAttribute(phase: PinPhase): StateAttribute {
-  switch (phase) {
-    case 'loading':
-    case 'submitting':
-    case 'done':
-      return 'reading';
-    case 'insert-card':
-    case 'choose-card':
-    case 'blocked':
-    case 'error':
-      return phase;
-    case 'ready':
-      return 'pin';
-    case 'failed':
-    case 'gone':
-      return 'error';
-  }
 }
 
 export type PinEvent =
@@ -87,7 +60,9 @@ export type PinEvent =
   | { type: 'answered'; outcome: PinSubmitOutcome };
 
 export const INITIAL_PIN_STATE: PinViewState = {
-  phase: 'loading',
+  phase: 'reading',
+  checking: false,
+  over: null,
   asker: null,
   model: null,
   choices: [],
@@ -120,53 +95,49 @@ function sameCard(a: PinWindowModel | null, b: PinWindowModel): boolean {
   return a !== null && a.holder.name === b.holder.name && a.issuerName === b.issuerName && a.notAfter === b.notAfter;
 }
 
-/** The background's view of the login, as it changes (pin-open, then pin-watch). */
+function errorNotices(error: WireError): Notice[] {
+  const key = errorMessageKey(error.code) ?? 'error_ERR_HPKI_INTERNAL';
+  const notices: Notice[] = [{ key, substitutions: [error.message], tone: 'error' }];
+  if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE' || error.code === 'ERR_HPKI_VERSION_MISMATCH')
+    notices.push({ key: 'pin_help_host', substitutions: [], tone: 'info' });
+  if (error.code === 'ERR_HPKI_NO_READER' || error.code === 'ERR_HPKI_NO_CARD')
+    notices.push({ key: 'pin_help_doctor', substitutions: [], tone: 'info' });
+  return notices;
+}
+
+/** A phase without a card: what it says, and no PIN being checked any more. */
+function cardless(state: PinViewState, phase: 'reading' | 'insert-card', key: MessageKey): PinViewState {
+  return { ...state, phase, checking: false, choices: [], notices: [{ key, substitutions: [], tone: 'info' }] };
+}
+
+/** The background's view of the flow, as it changes (pin-open, then pin-watch). */
 function viewed(state: PinViewState, view: PinWindowView): PinViewState {
   const asker: PinAsker = { siteName: view.siteName, origin: view.origin, roles: view.roles };
   const base = { ...state, asker };
   const stage = view.stage;
-  switch (stage.stage) {
+  switch (stage.phase) {
     case 'reading':
-      if (state.phase === 'submitting') return base;
-      return {
-        ...base,
-        phase: 'loading',
-        choices: [],
-        notices: [{ key: 'pin_loading', substitutions: [], tone: 'info' }],
-      };
+      return state.checking ? base : cardless(base, 'reading', 'pin_loading');
     case 'insert-card':
-      return {
-        ...base,
-        phase: 'insert-card',
-        choices: [],
-        notices: [{ key: 'pin_insert_card', substitutions: [], tone: 'info' }],
-      };
+      return cardless(base, 'insert-card', 'pin_insert_card');
     case 'choose-card':
       return {
         ...base,
         phase: 'choose-card',
+        checking: false,
         choices: stage.cards,
         notices: [{ key: 'pin_choose_card', substitutions: [], tone: 'info' }],
       };
+    case 'blocked':
+      return { ...reducePin(base, { type: 'loaded', model: { ...stage.model, retriesLeft: 0 } }), asker };
     case 'pin': {
       // The same card's counter changing under an answer: the answer decides the phase.
-      const settled =
-        state.phase === 'ready' ||
-        state.phase === 'submitting' ||
-        state.phase === 'blocked' ||
-        state.phase === 'failed';
+      const settled = state.phase === 'pin' || state.checking || state.phase === 'blocked' || state.over === 'failed';
       if (settled && sameCard(state.model, stage.model)) return { ...base, model: stage.model };
       return { ...reducePin(base, { type: 'loaded', model: stage.model }), asker };
     }
-    case 'error': {
-      const key = errorMessageKey(stage.error.code) ?? 'error_ERR_HPKI_INTERNAL';
-      const notices: Notice[] = [{ key, substitutions: [stage.error.message], tone: 'error' }];
-      if (stage.error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE' || stage.error.code === 'ERR_HPKI_VERSION_MISMATCH')
-        notices.push({ key: 'pin_help_host', substitutions: [], tone: 'info' });
-      if (stage.error.code === 'ERR_HPKI_NO_READER' || stage.error.code === 'ERR_HPKI_NO_CARD')
-        notices.push({ key: 'pin_help_doctor', substitutions: [], tone: 'info' });
-      return { ...base, phase: 'error', choices: [], notices };
-    }
+    case 'error':
+      return { ...base, phase: 'error', checking: false, choices: [], notices: errorNotices(stage.error) };
   }
 }
 
@@ -176,14 +147,19 @@ export function reducePin(state: PinViewState, event: PinEvent): PinViewState {
       return viewed(state, event.view);
     case 'loaded': {
       const retriesLeft = event.model.retriesLeft;
-      const base = { ...state, choices: [], model: event.model };
+      const base = { ...state, checking: false, choices: [], model: event.model };
       if (retriesLeft <= 0) return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(event.model) };
-      return { ...base, phase: 'ready', retriesLeft, notices: retryNotices(retriesLeft, false) };
+      return { ...base, phase: 'pin', retriesLeft, notices: retryNotices(retriesLeft, false) };
     }
     case 'load-failed':
-      return { ...state, phase: 'gone', notices: [{ key: 'pin_session_gone', substitutions: [], tone: 'info' }] };
+      return {
+        ...state,
+        phase: 'error',
+        over: 'gone',
+        notices: [{ key: 'pin_session_gone', substitutions: [], tone: 'info' }],
+      };
     case 'invalid-format':
-      if (state.phase !== 'ready') return state;
+      if (!canEnterPin(state)) return state;
       return {
         ...state,
         notices: [
@@ -192,34 +168,53 @@ export function reducePin(state: PinViewState, event: PinEvent): PinViewState {
         ],
       };
     case 'submitted':
-      if (state.phase !== 'ready') return state;
-      return { ...state, phase: 'submitting', notices: [{ key: 'pin_checking', substitutions: [], tone: 'info' }] };
+      if (!canEnterPin(state)) return state;
+      return {
+        ...state,
+        phase: 'reading',
+        checking: true,
+        notices: [{ key: 'pin_checking', substitutions: [], tone: 'info' }],
+      };
     case 'answered':
-      return answered(state, event.outcome);
+      return state.checking ? answered(state, event.outcome) : state;
   }
 }
 
 function answered(state: PinViewState, outcome: PinSubmitOutcome): PinViewState {
+  const base = { ...state, checking: false };
   switch (outcome.outcome) {
     case 'done':
-      return { ...state, phase: 'done', notices: [] };
+      return { ...base, phase: 'reading', over: 'done', notices: [] };
+    case 'withdrawn':
+      // The card went away before the PIN reached it: the view says what comes next.
+      return cardless(base, 'insert-card', 'pin_insert_card');
     case 'retry':
       return {
-        ...state,
-        phase: 'ready',
+        ...base,
+        phase: 'pin',
         retriesLeft: outcome.retriesLeft,
         notices: retryNotices(outcome.retriesLeft, true),
       };
     case 'blocked':
-      return { ...state, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(state.model) };
+      return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(state.model) };
     case 'failed': {
       const key = errorMessageKey(outcome.error.code) ?? 'error_ERR_HPKI_INTERNAL';
-      return { ...state, phase: 'failed', notices: [{ key, substitutions: [outcome.error.message], tone: 'error' }] };
+      return {
+        ...base,
+        phase: 'error',
+        over: 'failed',
+        notices: [{ key, substitutions: [outcome.error.message], tone: 'error' }],
+      };
     }
   }
 }
 
 /** Whether the PIN field and submit button are usable in this phase. */
 export function canEnterPin(state: PinViewState): boolean {
-  return state.phase === 'ready';
+  return state.phase === 'pin' && !state.checking && state.over === null;
+}
+
+/** Whether nothing more will come to this window but its close button. */
+export function isOver(state: PinViewState): boolean {
+  return state.over !== null || state.phase === 'blocked' || state.phase === 'error';
 }

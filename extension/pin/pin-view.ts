@@ -4,7 +4,7 @@ import { requireElement } from '../shared/page-dom.js';
 import { roleLabel } from '../shared/role-label.js';
 import { askerOf } from './asker.js';
 import type { PinViewState } from './pin-state.js';
-import { canEnterPin, stateAttribute } from './pin-state.js';
+import { canEnterPin, isOver } from './pin-state.js';
 
 /** Renders a PinViewState into pin.html. Text only through textContent. */
 
@@ -75,10 +75,11 @@ export function renderPin(
     els.siteClaim.textContent = asker.claimedName === null ? '' : t('pin_site_claim', [asker.claimedName]);
     els.siteClaim.hidden = asker.claimedName === null;
   }
-  els.state.dataset.state = stateAttribute(state.phase);
-  const aboutCard = ['ready', 'submitting', 'blocked', 'failed'].includes(state.phase) && model !== null;
+  els.state.dataset.state = state.phase;
+  const asking = state.phase === 'pin' || state.checking;
+  const aboutCard = model !== null && (asking || state.phase === 'blocked' || state.over === 'failed');
   els.facts.hidden = !aboutCard;
-  els.consent.hidden = !(state.phase === 'ready' || state.phase === 'submitting');
+  els.consent.hidden = !asking;
   els.choices.hidden = state.phase !== 'choose-card';
   els.choices.replaceChildren(
     ...(state.phase === 'choose-card' ? state.choices : []).map((choice) => {
@@ -127,8 +128,7 @@ export function renderPin(
   );
 
   const entering = canEnterPin(state);
-  const asking = state.phase === 'ready' || state.phase === 'submitting';
-  const over = ['blocked', 'gone', 'failed', 'error', 'done'].includes(state.phase);
+  const over = isOver(state);
   els.pin.disabled = !entering;
   els.submit.disabled = !entering;
   els.form.classList.toggle('finished', over);

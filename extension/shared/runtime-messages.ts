@@ -95,16 +95,22 @@ export interface CardChoice {
 }
 
 /**
- * Where the login stands, as the window shows it (PROTOCOL.md §7 `data-state`): `reading` (talking
- * to the host or the card), `insert-card` (waiting for a card), `choose-card`, `pin` (with what is
- * known of the card), `error` (the login ended; the window says why and what to do).
+ * Where a card flow stands, in one vocabulary for the background's prompt session, the window's view
+ * and PROTOCOL.md §7's `data-state`: `reading` (talking to the host or the card), `insert-card`
+ * (waiting for a card), `choose-card` (several cards), `pin` (the PIN input is ready), `blocked` (the
+ * card is locked) and `error` (the flow ended; the window says why and what to do). A sign flow
+ * (§11) adds `confirm` when it is built.
  */
+export type FlowPhase = 'reading' | 'insert-card' | 'choose-card' | 'pin' | 'blocked' | 'error';
+
+/** What the window shows in each phase. */
 export type PinStage =
-  | { stage: 'reading' }
-  | { stage: 'insert-card' }
-  | { stage: 'choose-card'; cards: CardChoice[] }
-  | { stage: 'pin'; model: PinWindowModel }
-  | { stage: 'error'; error: WireError };
+  | { phase: 'reading' }
+  | { phase: 'insert-card' }
+  | { phase: 'choose-card'; cards: CardChoice[] }
+  | { phase: 'pin'; model: PinWindowModel }
+  | { phase: 'blocked'; model: PinWindowModel }
+  | { phase: 'error'; error: WireError };
 
 export interface PinWindowView extends PinAsker {
   /** Grows with every change; `pin-watch` waits for a larger one. */
@@ -112,8 +118,13 @@ export interface PinWindowView extends PinAsker {
   stage: PinStage;
 }
 
+/**
+ * What became of a PIN the window sent: `withdrawn` when the flow left the pin phase before
+ * presenting it (the card was pulled): nothing reached the card and the window follows the view.
+ */
 export type PinSubmitOutcome =
   | { outcome: 'done' }
+  | { outcome: 'withdrawn' }
   | { outcome: 'retry'; retriesLeft: number }
   | { outcome: 'blocked' }
   | { outcome: 'failed'; error: WireError };

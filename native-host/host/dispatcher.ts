@@ -79,7 +79,7 @@ async function execute(
       return { id: request.id, result: {} };
     }
     case 'status':
-      return { id: request.id, result: await runStatus(backend) };
+      return { id: request.id, result: await runStatus(backend, await session?.presence()) };
     case 'get-certificate':
       return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}, seen) };
     case 'authenticate':

@@ -1,3 +1,14 @@
+import { RSA_SHA256 } from './keys.js';
+import {
+  AUTH_CA_NAME,
+  endEntityName,
+  hcRoleExtensionValue,
+  japaneseNameAltName,
+  OID,
+  POLICY,
+  ROOT_NAME,
+  SIGN_CA_NAME,
+} from './profile.js';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -10,18 +21,7 @@ import {
   SubjectKeyIdentifierExtension,
   type X509Certificate,
   X509CertificateGenerator,
-} from '../../protocol/x509.js';
-import { RSA_SHA256 } from './keys.js';
-import {
-  AUTH_CA_NAME,
-  endEntityName,
-  hcRoleExtensionValue,
-  japaneseNameAltName,
-  OID,
-  POLICY,
-  ROOT_NAME,
-  SIGN_CA_NAME,
-} from './profile.js';
+} from './x509.js';
 
 /**
  * Certificates of the mock PKI, extension by extension as in the real ones (HPKI-CARD.md §6): CA

@@ -1,14 +1,14 @@
 import { integer } from '../../protocol/der-writer.js';
+import type { Issuer } from './certificates.js';
+import { RSA_SHA256 } from './keys.js';
+import { OID } from './profile.js';
 import {
   AuthorityKeyIdentifierExtension,
   Extension,
   SubjectKeyIdentifierExtension,
   X509CrlGenerator,
   X509CrlReason,
-} from '../../protocol/x509.js';
-import type { Issuer } from './certificates.js';
-import { RSA_SHA256 } from './keys.js';
-import { OID } from './profile.js';
+} from './x509.js';
 
 /**
  * A CRL shaped like the real HPKI ones (HPKI-CARD.md §7): v2, AKI and CRL number, every entry with

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { X509Certificate } from '../../protocol/x509.js';
 import {
   type CaKind,
   createEndEntityCertificate,
@@ -22,6 +21,7 @@ import {
   writeFileAtomic,
   writeState,
 } from './store.js';
+import { X509Certificate } from './x509.js';
 
 /**
  * A mock HPKI: an MHLW-style root, an authentication CA and a signing CA, kept in a directory so

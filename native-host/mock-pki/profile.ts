@@ -1,5 +1,5 @@
 import { type Bytes, explicit, objectIdentifier, sequence, set, tlv, utf8String } from '../../protocol/der-writer.js';
-import type { JsonNameParams } from '../../protocol/x509.js';
+import type { JsonNameParams } from './x509.js';
 
 /**
  * The HPKI certificate profile as the mock PKI follows it (HPKI-CARD.md §6): names shaped like the

@@ -6,6 +6,8 @@
 export interface ReaderPresence {
   /** How many readers there are. */
   readers: number;
+  /** Every reader's name, in the reader service's order. */
+  names: string[];
   /** The readers that hold a card. */
   withCard: string[];
 }

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadOrCreateMockPki } from '../../native-host/mock-pki/index.js';
+import { X509Certificate } from '../../native-host/mock-pki/x509.js';
 import {
   createCardFile,
   createVirtualCard,
@@ -12,8 +13,7 @@ import {
   VPCD_DEFAULT_PORT,
   withApduLog,
 } from '../../native-host/virtual-card/index.js';
-import { X509Certificate } from '../../protocol/x509.js';
-import { usageErrorLine } from './usage-error.js';
+import { UsageError, usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login mock-card create|serve` (PROTOCOL.md §9): makes virtual HPKI cards from the mock PKI
@@ -32,8 +32,6 @@ const USAGE = `usage:
   --no-extended-length: the card answers every extended-length command 6700.
   --log-apdus: one line on stderr per command (header, lengths and status word; never its data).
 `;
-
-class UsageError extends Error {}
 
 const DEFAULT_HOLDER = { name: 'Nichii Taro', nameJa: '日医　太郎' } as const;
 const DEFAULT_VPCD = `127.0.0.1:${VPCD_DEFAULT_PORT}`;

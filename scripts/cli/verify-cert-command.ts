@@ -15,7 +15,7 @@ import { createCertificateValidator } from '../../server/verify/certificate-vali
 import { checkRole } from '../../server/verify/role.js';
 import type { VerificationSummary } from '../../server/verify/summary.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
-import { usageErrorLine } from './usage-error.js';
+import { UsageError, usageErrorLine } from './usage-error.js';
 
 /**
  * `hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO]
@@ -23,15 +23,7 @@ import { usageErrorLine } from './usage-error.js';
  * 1 invalid, 2 usage error. Revocation is checked only when a --crl is given.
  */
 
-export class UsageError extends Error {
-  /** The same in Japanese, printed before the English. */
-  readonly ja: string | undefined;
-  constructor(message: string, ja?: string) {
-    super(message);
-    this.name = 'UsageError';
-    this.ja = ja;
-  }
-}
+export { UsageError } from './usage-error.js';
 
 /** Options both verify commands take. */
 export const COMMON_OPTIONS = {

@@ -3,12 +3,12 @@ import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { X509Certificate } from '../../native-host/mock-pki/x509.js';
 import { JAHIS_LABELS } from '../../native-host/pkcs11/hpki-objects.js';
 import { pkcs11Error } from '../../native-host/pkcs11/pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from '../../native-host/pkcs11/pkcs11-library.js';
 import { closeModule, openModule, pkcs11js, trimPadded } from '../../native-host/pkcs11/pkcs11-library.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { X509Certificate } from '../../protocol/x509.js';
 
 /**
  * Puts a card's authentication certificate, key and CA certificates into a fresh SoftHSM2 token

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli/usage-error.js';
 import type { Trust } from './host-manifest.js';
 import type { HostOptions } from './launcher.js';
 import type { BrowserId, TargetOs } from './locations.js';
@@ -26,12 +27,7 @@ export interface InstallOptions {
   force: boolean;
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from '../cli/usage-error.js';
 
 export const INSTALL_USAGE = `usage: hpki-login install-host [--browser chrome|chromium|edge|brave|firefox]… [--user-data-dir DIR]
          [--system] [--development] [--backend pcsc|pkcs11|mock] [--card FILE] [--module LIB]

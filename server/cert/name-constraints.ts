@@ -134,30 +134,39 @@ function describe(name: GeneralName): string {
   return name.kind === 'directoryName' ? 'subject name' : 'value' in name ? `${name.kind} ${name.value}` : name.kind;
 }
 
+/** Why one of `cert`'s names (`name`) breaks the constraints in force above it, or undefined. */
+function nameProblem(
+  cert: ParsedCertificate,
+  name: GeneralName,
+  layers: readonly (readonly GeneralName[])[],
+  excluded: readonly GeneralName[],
+): string | undefined {
+  if ((layers.length > 0 || excluded.length > 0) && !MATCHED_FORMS.has(name.kind)) {
+    return `${cert.subjectText} has a ${name.kind} name under a constraint this verifier cannot process`;
+  }
+  const unchecked = `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
+  for (const base of excluded) {
+    const inside =
+      name.kind === 'dNSName' && base.kind === 'dNSName' && wildcardReaches(name.value, base.value)
+        ? true
+        : within(name, base);
+    if (inside === undefined) return unchecked;
+    if (inside) return `${cert.subjectText}: ${describe(name)} is in an excluded subtree`;
+  }
+  for (const layer of layers) {
+    const results = layer.map((base) => within(name, base));
+    if (results.includes(undefined)) return unchecked;
+    if (!results.includes(true)) return `${cert.subjectText}: ${describe(name)} is outside the permitted subtrees`;
+  }
+  return undefined;
+}
+
 /** Why `cert`'s names break the constraints in force above it, or undefined when they do not. */
 export function nameConstraintProblem(cert: ParsedCertificate, state: NameConstraintState): string | undefined {
   if (state.permitted.size === 0 && state.excluded.size === 0) return undefined;
   for (const name of constrainedNames(cert)) {
-    const layers = state.permitted.get(name.kind) ?? [];
-    const excluded = state.excluded.get(name.kind) ?? [];
-    if ((layers.length > 0 || excluded.length > 0) && !MATCHED_FORMS.has(name.kind)) {
-      return `${cert.subjectText} has a ${name.kind} name under a constraint this verifier cannot process`;
-    }
-    for (const base of excluded) {
-      const inside =
-        name.kind === 'dNSName' && base.kind === 'dNSName' && wildcardReaches(name.value, base.value)
-          ? true
-          : within(name, base);
-      if (inside === undefined)
-        return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
-      if (inside) return `${cert.subjectText}: ${describe(name)} is in an excluded subtree`;
-    }
-    for (const layer of layers) {
-      const results = layer.map((base) => within(name, base));
-      if (results.includes(undefined))
-        return `${cert.subjectText}: ${describe(name)} cannot be checked against the name constraints`;
-      if (!results.includes(true)) return `${cert.subjectText}: ${describe(name)} is outside the permitted subtrees`;
-    }
+    const problem = nameProblem(cert, name, state.permitted.get(name.kind) ?? [], state.excluded.get(name.kind) ?? []);
+    if (problem !== undefined) return problem;
   }
   return undefined;
 }

@@ -1,22 +1,22 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { type ChallengeStore, StoreFullError } from '../challenge-store/index.js';
+import type { ChallengeStore } from '../challenge-store/index.js';
 import {
   catchingInternalErrors,
   createHpkiRoutes,
   createMemorySessionStore,
   createSessionCookie,
   type HpkiRouteLimits,
-  readBody,
   routeLimitsOf,
+  type SessionCookie,
   type SessionStore,
   send,
 } from '../http/index.js';
 import type { TokenVerifier } from '../verify/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { isCrossSitePost } from './cross-site.js';
-import { createOidcRp, type OidcRp } from './oidc-rp.js';
-import { DEMO_ACCOUNT, leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
+import { createOidcRp, type OidcRp, type OidcRpOptions } from './oidc-rp.js';
+import { leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
+import { html, passwordLogin, redirect } from './password-login.js';
 import type { PortalUser } from './portal-user.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
 
@@ -30,7 +30,6 @@ export interface DemoSsoClient {
 
 /** The roles the demo lets in; the descriptor shows them in the extension's consent window. */
 export const DEMO_ALLOWED_ROLES = ['Medical Doctor', 'Pharmacist'];
-const MAX_FORM_BYTES = 4 * 1024;
 
 export interface DemoPortalHandlerOptions {
   /** The portal's own origin, e.g. `http://localhost:8787`: what tokens must be signed for. */
@@ -49,21 +48,6 @@ export interface DemoPortalHandlerOptions {
   onInternalError?: (err: unknown) => void;
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function isDemoAccount(id: string, password: string): boolean {
-  // Hashing first gives equal lengths for timingSafeEqual.
-  const idOk = timingSafeEqual(digest(id), digest(DEMO_ACCOUNT.id));
-  const passwordOk = timingSafeEqual(digest(password), digest(DEMO_ACCOUNT.password));
-  return idOk && passwordOk;
-}
-
-function html(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  send(res, status, 'text/html; charset=utf-8', body, headers);
-}
-
 const SSO_ERRORS: Readonly<Record<string, string>> = {
   access_denied: 'このサービスは、あなたの資格ではご利用になれないか、ログインが取り消されました。',
   login_required: '医療認証基盤にログインしていません。',
@@ -76,8 +60,28 @@ function ssoError(req: IncomingMessage): { error?: string } {
   return { error: Object.hasOwn(SSO_ERRORS, code) ? SSO_ERRORS[code]! : '医療認証基盤でのログインに失敗しました。' };
 }
 
-function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  send(res, 303, 'text/plain; charset=utf-8', `See ${location}\n`, { ...headers, Location: location });
+/** 「医療認証基盤でログイン」: the portal as a client of the demo's OpenID provider, when one runs. */
+function ssoClient(
+  options: DemoPortalHandlerOptions,
+  deps: {
+    cookie: SessionCookie;
+    limits: Required<HpkiRouteLimits>;
+    index: ReturnType<typeof createSsoSessionIndex>;
+    startSso: OidcRpOptions['startSession'];
+  },
+): OidcRp | undefined {
+  if (options.sso === undefined) return undefined;
+  const { limits } = deps;
+  return createOidcRp({
+    origin: options.origin,
+    ...options.sso,
+    scope: 'openid profile hpki',
+    cookiePrefix: 'harenet',
+    startSession: deps.startSso,
+    endSessions: (match) => deps.index.end(match),
+    ...(limits.challenge === false ? {} : { limit: { limiter: limits.challenge, clientOf: limits.clientOf } }),
+    ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
+  });
 }
 
 /**
@@ -94,20 +98,12 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   const startSession = (user: PortalUser, previous: string | undefined): string =>
     index.start(user.method === 'sso' ? user.sso : undefined, user, previous);
 
-  const sso: OidcRp | undefined =
-    options.sso === undefined
-      ? undefined
-      : createOidcRp({
-          origin,
-          ...options.sso,
-          scope: 'openid profile hpki',
-          cookiePrefix: 'harenet',
-          startSession: (user, req) =>
-            cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
-          endSessions: (match) => index.end(match),
-          ...(limits.challenge === false ? {} : { limit: { limiter: limits.challenge, clientOf: limits.clientOf } }),
-          ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
-        });
+  const sso = ssoClient(options, {
+    cookie,
+    limits,
+    index,
+    startSso: (user, req) => cookie.serialize(startSession({ method: 'sso', sso: user }, cookie.read(req.headers))),
+  });
 
   const hpkiRoutes = createHpkiRoutes({
     origin,
@@ -137,49 +133,6 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
   /** Forms post only from the portal's own pages; browsers always say where a form post comes from. */
   const isCrossSite = (req: IncomingMessage): boolean => isCrossSitePost(req, origin);
 
-  async function passwordLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (limits.login !== false) {
-      const decision = limits.login.hit(limits.clientOf(req));
-      if (!decision.allowed) {
-        const status = decision.reason === 'rate' ? 429 : 503;
-        html(
-          res,
-          status,
-          loginPage({ error: 'ログインの試行が多すぎます。しばらくしてから、もう一度お試しください。' }),
-          {
-            'Retry-After': String(decision.retryAfterSeconds),
-            Connection: 'close',
-          },
-        );
-        return;
-      }
-    }
-    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    const body = await readBody(req, MAX_FORM_BYTES);
-    if (type !== 'application/x-www-form-urlencoded' || body === undefined) {
-      html(res, 400, loginPage({ error: 'フォームの送信内容が正しくありません。' }), { Connection: 'close' });
-      return;
-    }
-    const form = new URLSearchParams(Buffer.from(body).toString('utf8'));
-    const id = form.get('id') ?? '';
-    if (!isDemoAccount(id, form.get('password') ?? '')) {
-      html(res, 401, loginPage({ error: 'IDまたはパスワードが正しくありません。', accountId: id.slice(0, 64) }));
-      return;
-    }
-    const user: PortalUser = { method: 'password', account: DEMO_ACCOUNT.id, displayName: DEMO_ACCOUNT.displayName };
-    let sessionId: string;
-    try {
-      sessionId = startSession(user, cookie.read(req.headers));
-    } catch (err) {
-      if (!(err instanceof StoreFullError)) throw err;
-      html(res, 503, loginPage({ error: 'ただいま混み合っています。しばらくしてから、もう一度お試しください。' }), {
-        'Retry-After': String(err.retryAfterSeconds),
-      });
-      return;
-    }
-    redirect(res, '/portal', { 'Set-Cookie': cookie.serialize(sessionId) });
-  }
-
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await hpkiRoutes(req, res)) return;
     // Before the cross-site check: the provider's back-channel POST carries no Origin of ours.
@@ -197,7 +150,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
         else html(res, 200, loginPage({ sso: sso !== undefined, ...ssoError(req) }));
         return;
       case 'POST /login':
-        return passwordLogin(req, res);
+        return passwordLogin({ limits, cookie, startSession }, req, res);
       case 'GET /portal': {
         const current = currentUser(req);
         if (current === undefined) redirect(res, '/');

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
-import { assertSecureOrigin } from '../../protocol/origin.js';
+import { assertSecureOrigin, sameOriginPathSchema } from '../../protocol/origin.js';
 import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messages.js';
 import { type ChallengeStore, type ChallengeTake, isValidSessionId, StoreFullError } from '../challenge-store/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
@@ -78,7 +78,10 @@ export type HpkiLoginResponse<L extends LoginResult = LoginResult> =
   /** The session store is full (StoreFullError from `startSession`): answer with `Retry-After`. */
   | { status: 503; json: ErrorBody; retryAfterSeconds: number };
 
-const SAME_ORIGIN_PATH = /^\/(?!\/)[^\s\\]{0,511}$/;
+/** The redirect after a login: a path on the site's own origin, bounded as protocol/ bounds every such path. */
+function isSameOriginPath(path: string): boolean {
+  return sameOriginPathSchema.safeParse(path).success;
+}
 
 /** HTTP status for each refusal: 400 malformed, 401 failed validation, 403 role, 500 our fault. */
 export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
@@ -136,7 +139,7 @@ export async function handleHpkiLogin<L extends LoginResult>(
 ): Promise<HpkiLoginResponse<L>> {
   const origin = assertSecureOrigin(deps.origin);
   const redirect = deps.redirect ?? '/';
-  if (!SAME_ORIGIN_PATH.test(redirect)) throw new RangeError('redirect must be a same-origin path');
+  if (!isSameOriginPath(redirect)) throw new RangeError('redirect must be a same-origin path');
 
   if (!isJsonContentType(header(request.headers, 'content-type'))) {
     return refuse(415, 'ERR_HPKI_INVALID_ARGUMENT', 'Content-Type must be application/json');
@@ -162,8 +165,7 @@ export async function handleHpkiLogin<L extends LoginResult>(
     const login = await deps.verifier.verify(parsed.token, { origin, takeChallenge });
     const started = await deps.startSession(login, sessionId);
     if (typeof started === 'string') return { status: 200, json: { redirect }, newSessionId: started, login };
-    if (!SAME_ORIGIN_PATH.test(started.redirect))
-      throw new RangeError('startSession: redirect must be a same-origin path');
+    if (!isSameOriginPath(started.redirect)) throw new RangeError('startSession: redirect must be a same-origin path');
     return { status: 200, json: { redirect: started.redirect }, newSessionId: started.sessionId, login };
   } catch (err) {
     if (err instanceof StoreFullError) {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchWithExtension } from '../../scripts/dev/chromium.js';
 import type { E2eBrowser, E2ePage, Launcher } from './e2e-browser.js';
-import { countHostProcesses } from './host-processes.js';
+import { chromiumHostPids, countHostProcesses } from './host-processes.js';
 
 /** The shared scenarios' view of real Chromium with the extension (Playwright underneath). */
 
@@ -73,6 +73,7 @@ export const launchChromium: Launcher = async (options) => {
     },
     clearCookies: () => browser.context.clearCookies(),
     hostProcesses: () => countHostProcesses(browser.userDataDir),
+    hostPids: () => chromiumHostPids(browser.userDataDir),
     close: () => browser.close(),
   };
   return e2e;

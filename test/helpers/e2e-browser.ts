@@ -48,6 +48,8 @@ export interface E2eBrowser {
   clearCookies(): Promise<void>;
   /** How many native host processes this browser has running now (Chromium only). */
   hostProcesses?(): number;
+  /** The process ids of the native hosts this browser runs now (for a test that pauses one). */
+  hostPids(): number[];
   close(): Promise<void>;
 }
 

@@ -299,12 +299,12 @@ export function harness(options: HarnessOptions = {}) {
       return {
         id: opened.id,
         open: () => router({ kind: 'pin-open', session }, sender),
-        /** Waits for the window's stage `name` and gives the view. */
+        /** Waits for the window's phase `name` and gives the view. */
         stage: async (name: string) => {
           let reply: RuntimeReply<unknown> | undefined;
           await vi.waitFor(async () => {
             reply = await router({ kind: 'pin-open', session }, sender);
-            expect(reply).toMatchObject({ ok: true, value: { stage: { stage: name } } });
+            expect(reply).toMatchObject({ ok: true, value: { stage: { phase: name } } });
           });
           if (reply === undefined || !reply.ok) throw new Error('no view');
           return reply.value as PinWindowView;
@@ -314,7 +314,7 @@ export function harness(options: HarnessOptions = {}) {
           let reply: RuntimeReply<unknown> | undefined;
           await vi.waitFor(async () => {
             reply = await router({ kind: 'pin-open', session }, sender);
-            expect(reply).toMatchObject({ ok: true, value: { stage: { stage: 'pin' } } });
+            expect(reply).toMatchObject({ ok: true, value: { stage: { phase: 'pin' } } });
           });
           if (reply === undefined || !reply.ok) throw new Error('no view');
           return { ok: true, value: (reply.value as { stage: { model: unknown } }).stage.model };

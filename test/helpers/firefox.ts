@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CLI } from '../../scripts/dev/native-client.js';
 import { type E2eBrowser, type E2ePage, type Launcher, pollFor } from './e2e-browser.js';
+import { hostPidsUnder } from './host-processes.js';
 
 /**
  * Real Firefox ESR with the real extension, driven by puppeteer-core over WebDriver BiDi (Playwright
@@ -178,6 +179,10 @@ export const launchFirefox: Launcher = async (options) => {
     clearCookies: async () => {
       const context = browser.defaultBrowserContext();
       await context.deleteCookie(...(await context.cookies()));
+    },
+    hostPids: () => {
+      const pid = browser.process()?.pid;
+      return pid === undefined ? [] : hostPidsUnder(pid);
     },
     close: async () => {
       await browser.close();

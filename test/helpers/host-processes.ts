@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * The native host processes a Chromium started, read from /proc: the browser process is the one
- * whose command line names its profile directory (and no `--type=`, which its helpers have), and
- * its hosts are its children running `hpki-login … host`. Other browsers and hosts on the machine
- * (other test runs) are not counted.
+ * The native host processes a browser started, read from /proc: a Chromium's browser process is
+ * the one whose command line names its profile directory (and no `--type=`, which its helpers
+ * have); a Firefox's is the one puppeteer started. Its hosts are the processes under it running
+ * `hpki-login … host`. Other browsers and hosts on the machine (other test runs) are not counted.
  */
 
 interface ProcessInfo {
@@ -24,23 +24,53 @@ function readProcess(pid: number): ProcessInfo | undefined {
   }
 }
 
-export function countHostProcesses(userDataDir: string): number {
+function processTable(): Map<number, ProcessInfo> {
   const processes = new Map<number, ProcessInfo>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const info = readProcess(Number(name));
     if (info !== undefined) processes.set(Number(name), info);
   }
+  return processes;
+}
+
+function isHost(info: ProcessInfo): boolean {
+  const hostIndex = info.args.indexOf('host');
+  return hostIndex > 0 && info.args.slice(0, hostIndex).some((a) => a.endsWith('hpki-login.js'));
+}
+
+function chromiumBrowsers(processes: Map<number, ProcessInfo>, userDataDir: string): Set<number> {
   const browsers = new Set<number>();
   for (const [pid, info] of processes) {
     if (info.args.includes(`--user-data-dir=${userDataDir}`) && !info.args.some((a) => a.startsWith('--type=')))
       browsers.add(pid);
   }
-  let hosts = 0;
-  for (const info of processes.values()) {
-    if (!browsers.has(info.ppid)) continue;
-    const hostIndex = info.args.indexOf('host');
-    if (hostIndex > 0 && info.args.slice(0, hostIndex).some((a) => a.endsWith('hpki-login.js'))) hosts++;
-  }
-  return hosts;
+  return browsers;
+}
+
+export function countHostProcesses(userDataDir: string): number {
+  const processes = processTable();
+  const browsers = chromiumBrowsers(processes, userDataDir);
+  return [...processes.values()].filter((info) => browsers.has(info.ppid) && isHost(info)).length;
+}
+
+/** The hosts anywhere under the given browser processes. */
+function hostsUnder(processes: Map<number, ProcessInfo>, roots: Set<number>): number[] {
+  const under = (pid: number): boolean => {
+    for (let p = processes.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 16; hops++) {
+      if (roots.has(p)) return true;
+      p = processes.get(p)?.ppid;
+    }
+    return false;
+  };
+  return [...processes].filter(([pid, info]) => isHost(info) && under(pid)).map(([pid]) => pid);
+}
+
+export function chromiumHostPids(userDataDir: string): number[] {
+  const processes = processTable();
+  return hostsUnder(processes, chromiumBrowsers(processes, userDataDir));
+}
+
+export function hostPidsUnder(browserPid: number): number[] {
+  return hostsUnder(processTable(), new Set([browserPid]));
 }

@@ -213,7 +213,7 @@ describe.skipIf(!ready)('the .deb: install, talk to the installed host, remove',
         readers = ((await host.request({ id, command: 'status' })) as { result: { readers: typeof readers } }).result
           .readers;
       }
-      expect(readers).toContainEqual({ name: VPCD_READER, cardPresent: true, cardType: 'hpki' });
+      expect(readers).toContainEqual({ name: VPCD_READER, cardPresent: true, cardType: null });
 
       const answer = (await host.request({
         id: 'cert',

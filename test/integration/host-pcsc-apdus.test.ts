@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageStatus } from '../../extension/background/status.js';
 import { bytesToHex, decodeBase64Strict } from '../../protocol/base64.js';
 import { buildSignedContent, sha256Bytes } from '../../protocol/signed-data.js';
 import { decodeToken } from '../../protocol/token.js';
@@ -15,6 +16,7 @@ import {
   serveCard,
   waitForCardPresence,
 } from '../../scripts/dev/virtual-card-process.js';
+import { processConnector } from '../helpers/process-connector.js';
 
 /**
  * Issue 13, fewer APDUs, over a real pcscd with the vpcd reader: the virtual card logs every command
@@ -141,6 +143,31 @@ describe('APDU budgets over pcscd + vpcd', () => {
       }
       console.log(
         `APDUs over pcscd + vpcd, card without extended length: cold ${cold.getCertificate.length + cold.authenticate.length}; warm ${warm.getCertificate.length + warm.authenticate.length}`,
+      );
+    });
+  });
+
+  // A host process per call, as the browser starts one: a few seconds each on a loaded machine.
+  it("20 page status calls send no APDU to the card (the readers' states alone)", { timeout: 300_000 }, async () => {
+    await withCard('status', [], async (card) => {
+      const connector = processConnector(['--backend', 'pcsc']);
+      const before = await settled(card);
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) {
+        // The extension's own page status, over a real host process per call as the browser starts one.
+        const status = await pageStatus({ connector, extensionVersion: '0.1.0' });
+        expect(status).toEqual({ extension: '0.1.0', host: expect.any(String), cardPresent: true });
+      }
+      expect(connector.started()).toBe(20);
+      const afterStatus = await settled(card);
+      expect(afterStatus.slice(before.length)).toEqual([]);
+      // The count is live: one get-certificate does reach the card.
+      const host = startCliHost(['--backend', 'pcsc']);
+      await getCertificate(host);
+      await host.close();
+      expect((await settled(card)).length).toBeGreaterThan(afterStatus.length);
+      console.log(
+        `APDUs for 20 page status calls: ${afterStatus.length - before.length} (${Date.now() - started} ms with a host each)`,
       );
     });
   });

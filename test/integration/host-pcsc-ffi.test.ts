@@ -129,7 +129,9 @@ describe('PC/SC through koffi, over pcscd + vpcd', () => {
     await waiting.close();
     expect(Date.now() - before).toBeLessThan(1_000);
   });
+});
 
+describe('PC/SC through koffi: cards pulled mid-flow, and many waits', () => {
   it('a card pulled between two commands, five times: ERR_HPKI_NO_CARD or ERR_HPKI_CARD_REMOVED, never internal', {
     timeout: 180_000,
   }, async () => {

@@ -82,7 +82,7 @@ describe('hpki-login host --backend pcsc, through pcscd + vpcd', () => {
 
       const status = await host.request({ id: 1, command: 'status' });
       expect(status.result).toEqual({
-        readers: expect.arrayContaining([{ name: VPCD_READER, cardPresent: true, cardType: 'hpki' }]),
+        readers: expect.arrayContaining([{ name: VPCD_READER, cardPresent: true, cardType: null }]),
       });
 
       const got = await host.request({ id: 2, command: 'get-certificate' });

@@ -68,7 +68,7 @@ describe('background: a login from end to end', () => {
     expect(await win.submit('0000')).toEqual({ ok: true, value: { outcome: 'blocked' } });
     expectError(await pending, 'ERR_HPKI_PIN_BLOCKED');
     expect(h.windows.removed).toEqual([]);
-    expect(await win.pinModel()).toMatchObject({ ok: true, value: { retriesLeft: 0 } });
+    expect(await win.stage('blocked')).toMatchObject({ stage: { model: { retriesLeft: 0 } } });
   });
 
   it('opens the window for an already locked card without asking the host to verify anything', async () => {

@@ -9,7 +9,6 @@ import {
   pinFormatOk,
   reducePin,
   STRONG_WARNING_AT,
-  stateAttribute,
   unlockAuthority,
 } from '../../extension/pin/pin-state.js';
 import { translatorFor } from '../../extension/shared/catalogs.js';
@@ -69,19 +68,19 @@ describe('PIN window: the stages of a window-first login', () => {
   const view = (version: number, stage: PinWindowView['stage']): PinWindowView => ({ ...asker, version, stage });
 
   it('starts in reading with who asks, waits in insert-card, offers a choice, then asks for the PIN', () => {
-    let state = reducePin(INITIAL_PIN_STATE, { type: 'view', view: view(1, { stage: 'reading' }) });
-    expect(stateAttribute(state.phase)).toBe('reading');
+    let state = reducePin(INITIAL_PIN_STATE, { type: 'view', view: view(1, { phase: 'reading' }) });
+    expect(state.phase).toBe('reading');
     expect(state.asker).toEqual(asker);
-    state = reducePin(state, { type: 'view', view: view(2, { stage: 'insert-card' }) });
-    expect(stateAttribute(state.phase)).toBe('insert-card');
+    state = reducePin(state, { type: 'view', view: view(2, { phase: 'insert-card' }) });
+    expect(state.phase).toBe('insert-card');
     expect(texts(state)[0]).toContain('カードリーダーに置いてください');
     expect(canEnterPin(state)).toBe(false);
     const cards = [{ reader: 'R1', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter }];
-    state = reducePin(state, { type: 'view', view: view(3, { stage: 'choose-card', cards }) });
-    expect(stateAttribute(state.phase)).toBe('choose-card');
+    state = reducePin(state, { type: 'view', view: view(3, { phase: 'choose-card', cards }) });
+    expect(state.phase).toBe('choose-card');
     expect(state.choices).toEqual(cards);
-    state = reducePin(state, { type: 'view', view: view(4, { stage: 'pin', model: MODEL }) });
-    expect(stateAttribute(state.phase)).toBe('pin');
+    state = reducePin(state, { type: 'view', view: view(4, { phase: 'pin', model: MODEL }) });
+    expect(state.phase).toBe('pin');
     expect(canEnterPin(state)).toBe(true);
     expect(state.choices).toEqual([]);
   });
@@ -90,38 +89,37 @@ describe('PIN window: the stages of a window-first login', () => {
     const submitting = reducePin(loaded(), { type: 'submitted' });
     const after = reducePin(submitting, {
       type: 'view',
-      view: view(5, { stage: 'pin', model: { ...MODEL, retriesLeft: 14 } }),
+      view: view(5, { phase: 'pin', model: { ...MODEL, retriesLeft: 14 } }),
     });
-    expect(after.phase).toBe('submitting');
-    expect(stateAttribute(after.phase)).toBe('reading');
+    expect(after).toMatchObject({ phase: 'reading', checking: true });
   });
 
   it('a missing host: error, with what to do', () => {
     const state = reducePin(INITIAL_PIN_STATE, {
       type: 'view',
-      view: view(2, { stage: 'error', error: { code: 'ERR_HPKI_NATIVE_UNAVAILABLE', message: 'not found' } }),
+      view: view(2, { phase: 'error', error: { code: 'ERR_HPKI_NATIVE_UNAVAILABLE', message: 'not found' } }),
     });
-    expect(stateAttribute(state.phase)).toBe('error');
+    expect(state.phase).toBe('error');
     expect(texts(state).join('\n')).toMatch(/hpki-login install-host[\s\S]*hpki-login doctor/);
     expect(texts(state, en).join('\n')).toContain('hpki-login doctor');
   });
 });
 
 describe('PIN window state', () => {
-  it('starts loading, then ready with the tries left and no warning on a fresh card', () => {
-    expect(INITIAL_PIN_STATE.phase).toBe('loading');
+  it('starts reading, then pin with the tries left and no warning on a fresh card', () => {
+    expect(INITIAL_PIN_STATE.phase).toBe('reading');
     expect(canEnterPin(INITIAL_PIN_STATE)).toBe(false);
     const state = loaded();
-    expect(state).toMatchObject({ phase: 'ready', retriesLeft: 15, notices: [] });
+    expect(state).toMatchObject({ phase: 'pin', retriesLeft: 15, notices: [] });
     expect(canEnterPin(state)).toBe(true);
   });
 
-  it('a wrong PIN keeps the window ready and says how many tries remain', () => {
+  it('a wrong PIN keeps the window in pin and says how many tries remain', () => {
     let state = reducePin(loaded(), { type: 'submitted' });
-    expect(state.phase).toBe('submitting');
+    expect(state).toMatchObject({ phase: 'reading', checking: true });
     expect(canEnterPin(state)).toBe(false);
     state = reducePin(state, { type: 'answered', outcome: { outcome: 'retry', retriesLeft: 14 } });
-    expect(state).toMatchObject({ phase: 'ready', retriesLeft: 14 });
+    expect(state).toMatchObject({ phase: 'pin', checking: false, retriesLeft: 14 });
     expect(texts(state)).toEqual(['暗証番号が違います。残り 14 回入力できます。']);
     expect(texts(state, en)).toEqual(['Wrong PIN. 14 tries left.']);
   });
@@ -175,7 +173,7 @@ describe('PIN window state', () => {
     expect(['1234', 'abcd1234', '!#$%', 'x'.repeat(16)].every(pinFormatOk)).toBe(true);
     expect(['', '123', 'x'.repeat(17), '12 34', '１２３４', '1234\n'].some(pinFormatOk)).toBe(false);
     const state = reducePin(loaded({ retriesLeft: 3 }), { type: 'invalid-format' });
-    expect(state.phase).toBe('ready');
+    expect(state.phase).toBe('pin');
     expect(state.notices.map((n) => n.key)).toEqual(['pin_format_invalid', 'pin_warning_strong']);
   });
 
@@ -190,7 +188,7 @@ describe('PIN window state', () => {
       type: 'answered',
       outcome: { outcome: 'failed', error: { code: 'ERR_HPKI_CARD_REMOVED', message: 'reader says no card' } },
     });
-    expect(state.phase).toBe('failed');
+    expect(state).toMatchObject({ phase: 'error', over: 'failed' });
     expect(texts(state)).toEqual([
       '途中でカードが取り外されました。カードを置いたまま、もう一度ログインしてください。',
     ]);
@@ -198,7 +196,8 @@ describe('PIN window state', () => {
 
   it('a session that is gone says so', () => {
     expect(reducePin(INITIAL_PIN_STATE, { type: 'load-failed' })).toMatchObject({
-      phase: 'gone',
+      phase: 'error',
+      over: 'gone',
       notices: [{ key: 'pin_session_gone' }],
     });
   });
@@ -254,7 +253,7 @@ describe('PIN window broker', () => {
   it('cancels when the user closes the window', async () => {
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const next = prompt.nextPin();
     w.close(7);
     await expect(next).rejects.toMatchObject({ code: 'ERR_HPKI_USER_CANCELLED' });
@@ -266,7 +265,7 @@ describe('PIN window broker', () => {
     vi.useFakeTimers();
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 30_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const next = prompt.nextPin();
     const caught = next.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(30_000);
@@ -278,7 +277,7 @@ describe('PIN window broker', () => {
     vi.useFakeTimers();
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 30_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const next = prompt.nextPin();
     await vi.advanceTimersByTimeAsync(29_000);
     const outcome = prompts.submit(SESSION, '9999');
@@ -299,7 +298,7 @@ describe('PIN window broker', () => {
   it('hands the PIN over once', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const next = prompt.nextPin();
     void prompts.submit(SESSION, '1234');
     const submission: PinSubmission = await next;
@@ -310,7 +309,7 @@ describe('PIN window broker', () => {
   it('keeps a PIN submitted before the login asked for it', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const outcome = prompts.submit(SESSION, '1234');
     const submission = await prompt.nextPin();
     expect(submission.takePin()).toBe('1234');
@@ -321,7 +320,7 @@ describe('PIN window broker', () => {
   it('refuses a second PIN while one is being checked', async () => {
     const { prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
-    prompt.show({ stage: 'pin', model: MODEL });
+    prompt.show({ phase: 'pin', model: MODEL });
     const next = prompt.nextPin();
     void prompts.submit(SESSION, '1111');
     await next;
@@ -334,11 +333,10 @@ describe('PIN window broker', () => {
   it('a finished prompt closes its window, unless asked to keep it for the blocked message', async () => {
     const { w, prompts } = broker();
     const prompt = await prompts.open(MODEL, 120_000);
-    prompt.show({ stage: 'pin', model: MODEL });
-    prompt.update({ retriesLeft: 0 });
+    prompt.show({ phase: 'blocked', model: { ...MODEL, retriesLeft: 0 } });
     prompt.finish(true);
     expect(w.removed).toEqual([]);
-    expect(prompts.model(SESSION)).toMatchObject({ stage: { stage: 'pin', model: { retriesLeft: 0 } } });
+    expect(prompts.model(SESSION)).toMatchObject({ stage: { phase: 'blocked', model: { retriesLeft: 0 } } });
     expect(await prompts.submit(SESSION, '1234')).toMatchObject({ outcome: 'failed' });
     w.close(7);
     expect(() => prompts.model(SESSION)).toThrow(HpkiError);
@@ -353,21 +351,44 @@ describe('PIN window broker', () => {
     const { prompts } = broker();
     const prompt = await prompts.open({ siteName: MODEL.siteName, origin: MODEL.origin, roles: [] }, 120_000);
     const first = prompts.model(SESSION);
-    expect(first).toMatchObject({ origin: MODEL.origin, stage: { stage: 'reading' } });
+    expect(first).toMatchObject({ origin: MODEL.origin, stage: { phase: 'reading' } });
     const next = prompts.watch(SESSION, first.version);
-    prompt.show({ stage: 'insert-card' });
-    expect(await next).toMatchObject({ stage: { stage: 'insert-card' } });
+    prompt.show({ phase: 'insert-card' });
+    expect(await next).toMatchObject({ stage: { phase: 'insert-card' } });
     // A PIN is not taken while the window does not ask for one.
     expect(await prompts.submit(SESSION, '1234')).toMatchObject({ outcome: 'failed' });
     const cards = [
       { reader: 'R0', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter },
       { reader: 'R1', holder: { name: 'Other', role: 'Medical Doctor' }, issuerName: 'CA', notAfter: MODEL.notAfter },
     ];
-    prompt.show({ stage: 'choose-card', cards });
+    prompt.show({ phase: 'choose-card', cards });
     const chosen = prompt.nextChoice();
     expect(() => prompts.choose(SESSION, 'elsewhere')).toThrow(HpkiError);
     prompts.choose(SESSION, 'R1');
     expect(await chosen).toBe('R1');
+  });
+
+  it('leaving pin drops the PIN wait and withdraws a PIN the card never saw; a choice never replaces it', async () => {
+    const { prompts } = broker();
+    const prompt = await prompts.open(MODEL, 120_000);
+    prompt.show({ phase: 'pin', model: MODEL });
+    const waiting = prompt.nextPin();
+    // One wait at a time, in its own phase: a choice cannot take the PIN wait's place.
+    await expect(prompt.nextChoice()).rejects.toThrow(/outside phase choose-card/);
+    await expect(prompt.nextPin()).rejects.toThrow(/already pending/);
+    prompt.show({ phase: 'insert-card' });
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
+
+    prompt.show({ phase: 'pin', model: MODEL });
+    const early = prompts.submit(SESSION, '1234');
+    prompt.show({ phase: 'insert-card' });
+    expect(await early).toEqual({ outcome: 'withdrawn' });
+    prompt.show({ phase: 'pin', model: MODEL });
+    const next = prompt.nextPin();
+    const typed = prompts.submit(SESSION, '5678');
+    expect((await next).takePin()).toBe('5678');
+    prompt.finish();
+    expect(await typed).toMatchObject({ outcome: 'failed', error: { code: 'ERR_HPKI_INTERNAL' } });
   });
 
   it('reports a window that cannot be opened', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HpkiError, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
+import { MAX_SAME_ORIGIN_PATH_LENGTH } from '../../protocol/origin.js';
 import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, statusForError } from '../../server/http/index.js';
 import { createTokenVerifier, type TokenVerifier } from '../../server/verify/index.js';
@@ -115,6 +116,13 @@ describe('framework-free login', () => {
       code: 'ERR_HPKI_INSECURE_ORIGIN',
     });
     await expect(handleHpkiLogin(request, deps(realVerifier, { redirect: '//evil.example/' }))).rejects.toBeInstanceOf(
+      RangeError,
+    );
+    // One bound for a same-origin path, protocol/'s: a slash and 2047 characters.
+    const longest = `/${'a'.repeat(MAX_SAME_ORIGIN_PATH_LENGTH - 1)}`;
+    const accepted = await handleHpkiLogin(request, deps(realVerifier, { redirect: longest }));
+    expect(accepted.status).toBe(400);
+    await expect(handleHpkiLogin(request, deps(realVerifier, { redirect: `${longest}a` }))).rejects.toBeInstanceOf(
       RangeError,
     );
   });

@@ -27,7 +27,7 @@ import {
   X509Certificate,
   X509Crl,
   X509CrlReason,
-} from '../../protocol/x509.js';
+} from '../../native-host/mock-pki/x509.js';
 import { readSharedPemDer } from '../helpers/shared.js';
 
 const MEDICAL_DOCTOR_HEX =

@@ -153,7 +153,9 @@ describe('PC/SC presence: one shared status wait', () => {
     expect(fake.openContexts()).toBe(0);
     expect(removed).toBe(0);
   });
+});
 
+describe('PC/SC presence: watches, a service that is down, Windows', () => {
   it('a watch on a reader without a card fires at once; a later wait starts a fresh context', async () => {
     const fake = fakeLibrary();
     const presence = createPcscPresence({ library: async () => fake.library });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateMockPki, type MockPki } from '../../native-host/mock-pki/index.js';
+import { X509Crl } from '../../native-host/mock-pki/x509.js';
 import {
   type CardFile,
   createCardFile,
@@ -12,7 +13,6 @@ import {
   readAuthKeyPair,
   type VirtualCard,
 } from '../../native-host/virtual-card/index.js';
-import { X509Crl } from '../../protocol/x509.js';
 
 const AUTH_AID = 'e828bd080fa000000391000000000002';
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));

@@ -30,6 +30,7 @@ export function createPcscPresence(options: { library?: () => Promise<PcscLibrar
       try {
         return {
           readers: context.readers.length,
+          names: context.readers.map((r) => r.name),
           withCard: context.readers.filter((r) => r.cardPresent).map((r) => r.name),
         };
       } finally {

@@ -1,5 +1,0 @@
-// The one place that loads @peculiar/x509: it needs the metadata polyfill loaded before it.
-// Import X.509 helpers from here, never from '@peculiar/x509' directly.
-import 'reflect-metadata';
-
-export * from '@peculiar/x509';
