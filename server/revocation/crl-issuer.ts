@@ -56,19 +56,21 @@ export interface CrlIssuerContext {
 
 export type SignerResult = { signer: ParsedCertificate } | { problem: string };
 
-function candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): ParsedCertificate[] {
-  const seen = new Set<string>();
-  const out: ParsedCertificate[] = [];
-  const add = (c: ParsedCertificate): void => {
-    if (c.subjectKey !== crl.issuerKey || seen.has(c.sha256)) return;
-    seen.add(c.sha256);
-    out.push(c);
+/**
+ * Possible signers of `crl`, in order, made one at a time: the first (the issuer above on the path)
+ * nearly always signed it, and then neither the trust store is searched nor a list built.
+ */
+function* candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Generator<ParsedCertificate> {
+  const seen: string[] = [];
+  const fresh = (c: ParsedCertificate): boolean => {
+    if (c.subjectKey !== crl.issuerKey || seen.includes(c.sha256)) return false;
+    seen.push(c.sha256);
+    return true;
   };
   // The certificates above it on its own path first; the anchor may sign the list that covers itself.
-  for (let j = position + 1; j < ctx.path.length; j++) add(ctx.path[j]!);
-  if (position === ctx.path.length - 1) add(ctx.path[position]!);
-  for (const c of ctx.store.certificatesNamed(crl.issuerKey, ctx.supplied)) add(c);
-  return out;
+  for (let j = position + 1; j < ctx.path.length; j++) if (fresh(ctx.path[j]!)) yield ctx.path[j]!;
+  if (position === ctx.path.length - 1 && fresh(ctx.path[position]!)) yield ctx.path[position]!;
+  for (const c of ctx.store.certificatesNamed(crl.issuerKey, ctx.supplied)) if (fresh(c)) yield c;
 }
 
 function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy: KeyPolicy): string | undefined {
