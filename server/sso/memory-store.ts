@@ -2,6 +2,8 @@ import type { AdapterPayload } from 'oidc-provider';
 import { createMemoryChallengeStore } from '../challenge-store/index.js';
 import {
   alreadyConsumed,
+  checkPendingBounds,
+  currentRequestClient,
   defaultMaxPendingSignIns,
   GRANTABLE_MODELS,
   isAnonymousRecord,
@@ -20,6 +22,8 @@ export interface MemorySsoStoreOptions {
    * sign-ins under way. Default four fifths of maxRecords.
    */
   maxPendingSignIns?: number;
+  /** Of those, one client's at most (store.ts defaultMaxPendingPerClient). */
+  maxPendingPerClient?: number;
   /** Pending HPKI challenges kept at most; when full, new ones are refused. Default 10 000. */
   maxChallenges?: number;
   now?: () => number;
@@ -41,13 +45,30 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
   const maxPendingSignIns = options.maxPendingSignIns ?? defaultMaxPendingSignIns(maxRecords);
   if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1 || maxPendingSignIns > maxRecords)
     throw new RangeError('maxPendingSignIns must be an integer from 1 to maxRecords');
+  const maxPerClient = checkPendingBounds(maxPendingSignIns, options.maxPendingPerClient);
   const now = options.now ?? Date.now;
   const records = new Map<string, Entry>();
-  /** The keys of anonymous records (isAnonymousRecord), counted against maxPendingSignIns. */
-  const anonymous = new Set<string>();
+  /** The keys of anonymous records (isAnonymousRecord), counted against maxPendingSignIns, and their clients. */
+  const anonymous = new Map<string, string | undefined>();
+  /** How many anonymous records each client holds. */
+  const perClient = new Map<string, number>();
+  const release = (key: string): void => {
+    const owner = anonymous.get(key);
+    anonymous.delete(key);
+    if (owner === undefined) return;
+    const held = (perClient.get(owner) ?? 1) - 1;
+    if (held > 0) perClient.set(owner, held);
+    else perClient.delete(owner);
+  };
+  const charge = (key: string): void => {
+    if (anonymous.has(key)) return;
+    const owner = currentRequestClient();
+    anonymous.set(key, owner);
+    if (owner !== undefined) perClient.set(owner, (perClient.get(owner) ?? 0) + 1);
+  };
   const drop = (key: string): void => {
     records.delete(key);
-    anonymous.delete(key);
+    release(key);
   };
   /** Secondary keys (session uid, user code) → primary key, and grant id → member keys. */
   const indexes = new Map<string, string>();
@@ -77,7 +98,12 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
 
   function makeRoom(key: string, isAnonymous: boolean): void {
     if (records.has(key)) return;
-    const full = (): boolean => records.size >= maxRecords || (isAnonymous && anonymous.size >= maxPendingSignIns);
+    const client = currentRequestClient();
+    const full = (): boolean =>
+      records.size >= maxRecords ||
+      (isAnonymous &&
+        (anonymous.size >= maxPendingSignIns ||
+          (client !== undefined && (perClient.get(client) ?? 0) >= maxPerClient)));
     if (!full()) return;
     // A full sweep is O(n); at most once a second keeps a flood from making every insert pay it.
     if (now() - lastSweep >= 1_000) sweep();
@@ -102,8 +128,8 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
         makeRoom(key, isAnonymous);
         const expiresAt = now() + ttlSeconds(expiresIn) * 1000;
         records.set(key, { payload: structuredClone(payload), expiresAt });
-        if (isAnonymous) anonymous.add(key);
-        else anonymous.delete(key);
+        if (isAnonymous) charge(key);
+        else release(key);
         if (model === 'Session' && typeof payload.uid === 'string') indexes.set(`uid:${payload.uid}`, key);
         if (typeof payload.userCode === 'string') indexes.set(`userCode:${payload.userCode}`, key);
         if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
@@ -147,6 +173,7 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     async close() {
       records.clear();
       anonymous.clear();
+      perClient.clear();
       indexes.clear();
       grants.clear();
       await challenges.close();

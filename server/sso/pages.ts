@@ -68,6 +68,16 @@ export function messagePage(providerName: string, title: string, message: string
   );
 }
 
+/** After a logout (or a logout of a browser that had no session). */
+export function signedOutPage(providerName: string): string {
+  return messagePage(
+    providerName,
+    'ログアウトしました',
+    'すべてのサービスからログアウトしました。',
+    'You are signed out of every service.',
+  );
+}
+
 /** The error page of the authorization endpoint and others (never a redirect to an unchecked URI). */
 export function errorPage(providerName: string, error: string, description: string | undefined): string {
   return layout(

@@ -2,8 +2,9 @@ import type { AccountClaims, Configuration, KoaContextWithOIDC } from 'oidc-prov
 import { interactionPolicy } from 'oidc-provider';
 import { HPKI_ACR, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
 import { cookieSecrets, type PrivateJwks } from './keys.js';
-import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, messagePage } from './pages.js';
-import type { Account, SsoRecords } from './records.js';
+import { hintPayloadOf, hintVerdict } from './logout.js';
+import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, signedOutPage } from './pages.js';
+import { type Account, accountOf, HPKI_RESULT_KEY, type SsoRecords } from './records.js';
 import type { SsoStore } from './store.js';
 
 /**
@@ -103,6 +104,34 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+/**
+ * The card login of the session a request or token belongs to (records.ts "session login"): a
+ * token names its session by `sessionUid`; an authorization request is in the browser's session.
+ * At the resume right after a card login, the login the interaction's result carries is kept for
+ * that session first (the session's uid is known only now, and stays the same on a new login in
+ * the same browser, which then replaces it).
+ */
+async function sessionAccount(
+  ctx: KoaContextWithOIDC,
+  records: SsoRecords,
+  sub: string,
+  token: unknown,
+): Promise<Account | undefined> {
+  const tokenSession = (token as { sessionUid?: unknown } | undefined)?.sessionUid;
+  const sessionUid = typeof tokenSession === 'string' ? tokenSession : ctx.oidc?.session?.uid;
+  if (sessionUid === undefined) return undefined;
+  const fresh =
+    token === undefined && ctx.oidc?.route === 'resume'
+      ? accountOf((ctx.oidc.result as Record<string, unknown> | undefined)?.[HPKI_RESULT_KEY])
+      : undefined;
+  if (fresh !== undefined && fresh.login.sub === sub) {
+    await records.putSessionLogin(sessionUid, fresh);
+    return fresh;
+  }
+  const account = await records.sessionLogin(sessionUid);
+  return account?.login.sub === sub ? account : undefined;
+}
+
 /** oidc-provider's fetch without its special-use-address guard: back-channel logout on closed networks. */
 const fetchAnyAddress: typeof fetch = (input, init) => {
   const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
@@ -119,7 +148,11 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
   const { clients, records, providerName } = input;
   return {
     adapter: (model: string) => input.store.adapter(model),
-    clients: clients.map((c) => ({ ...c })),
+    // Every logout token names the session (sid); every ID token carries it too (server.ts).
+    clients: clients.map((c) => ({
+      ...c,
+      ...(c.backchannel_logout_uri === undefined ? {} : { backchannel_logout_session_required: true }),
+    })),
     jwks: { keys: input.jwks.keys.map((k) => ({ ...k })) },
     cookies: {
       names: { ...COOKIE_NAMES },
@@ -152,32 +185,34 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
     },
     features: {
       devInteractions: { enabled: false },
+      // A pushed request is a record anybody could store without a card, at a second URL: off.
+      pushedAuthorizationRequests: { enabled: false },
       backchannelLogout: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          // No question when the id_token_hint names this session's holder (§10); otherwise ask.
-          const hint = ctx.oidc.entities.IdTokenHint;
-          const hintSub = hint === undefined ? undefined : (hint as { payload?: { sub?: unknown } }).payload?.sub;
-          const auto = hintSub !== undefined && hintSub === ctx.oidc.session?.accountId;
+          // No question when the id_token_hint is of this very session (§10, logout.ts); otherwise ask.
+          const hint = hintPayloadOf(ctx);
+          const verdict = hint === undefined ? 'other' : hintVerdict(hint, ctx.oidc.session, TTL.session);
+          ctx.type = 'html';
+          if (verdict === 'stale') {
+            ctx.status = 400;
+            ctx.body = errorPage(providerName, 'invalid_request', 'id_token_hint was issued more than one shift ago');
+            return;
+          }
+          const auto = verdict === 'current';
           if (auto)
             ctx.set(
               'Content-Security-Policy',
               PROVIDER_CSP.replace("script-src 'self'", `script-src 'self' ${LOGOUT_SCRIPT_HASH}`),
             );
-          ctx.type = 'html';
           ctx.body = logoutPage(providerName, form, auto);
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = messagePage(
-            providerName,
-            'ログアウトしました',
-            'すべてのサービスからログアウトしました。',
-            'You are signed out of every service.',
-          );
+          ctx.body = signedOutPage(providerName);
         },
       },
     },
@@ -185,8 +220,8 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       policy: policy(clients),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    async findAccount(_ctx, sub) {
-      const account = await records.account(sub);
+    async findAccount(ctx, sub, token) {
+      const account = await sessionAccount(ctx, records, sub, token);
       if (account === undefined) return undefined;
       return {
         accountId: sub,

@@ -1,13 +1,16 @@
 import { Redis } from 'ioredis';
-import type { AdapterPayload } from 'oidc-provider';
+import { type AdapterPayload, errors } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
 import {
   alreadyConsumed,
+  checkPendingBounds,
+  currentRequestClient,
   GRANTABLE_MODELS,
   isAnonymousRecord,
   type SsoAdapter,
   type SsoStore,
   storeFull,
+  storeUnavailable,
   ttlSeconds,
 } from './store.js';
 
@@ -26,6 +29,8 @@ export interface RedisSsoStoreOptions {
    * under way go on. Default 80 000.
    */
   maxPendingSignIns?: number;
+  /** Of those, one client's at most (store.ts defaultMaxPendingPerClient). */
+  maxPendingPerClient?: number;
 }
 
 export const DEFAULT_REDIS_MAX_PENDING_SIGN_INS = 80_000;
@@ -50,17 +55,49 @@ return #members`;
 
 /**
  * Admission of an anonymous record: the sorted set `<prefix>~anonymous` holds their keys scored by
- * when they drop (Redis's clock). Purge the dropped, then admit the key if it is there already or
- * the set has room: one step for all processes. 1 admitted, 0 full.
+ * when they drop (Redis's clock), and `<prefix>~anonymous:<client>` those of one client (KEYS[3],
+ * absent for a record written outside a request). Purge the dropped, then admit the key if it is
+ * there already, or if the set and the client's set have room: one step for all processes. The
+ * record's hash keeps its client in field `o`, so that whoever takes or destroys it frees the
+ * client's place too. 1 admitted, 0 full.
  */
 const ADMIT = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local life = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], KEYS[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if not redis.call('ZSCORE', KEYS[1], KEYS[2]) then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+  if KEYS[3] then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+    if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
+    redis.call('ZADD', KEYS[3], now + life, KEYS[2])
+    if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
+    redis.call('HSET', KEYS[2], 'o', ARGV[4])
+    redis.call('PEXPIRE', KEYS[2], life)
+  end
+end
 redis.call('ZADD', KEYS[1], now + life, KEYS[2])
 if redis.call('PTTL', KEYS[1]) < life then redis.call('PEXPIRE', KEYS[1], life) end
 return 1`;
+
+/**
+ * A record leaves the anonymous bound (it was taken, destroyed, or is now a session with an
+ * account): off the set and off its client's set. ARGV[2] `take` also deletes the record and answers
+ * its payload; `del` deletes it; `keep` keeps it.
+ */
+const RELEASE = `local p = redis.call('HGET', KEYS[1], 'p')
+local o = redis.call('HGET', KEYS[1], 'o')
+redis.call('ZREM', KEYS[2], KEYS[1])
+if o then redis.call('ZREM', ARGV[1] .. o, KEYS[1]) end
+if ARGV[2] == 'keep' then
+  if o then redis.call('HDEL', KEYS[1], 'o') end
+else
+  redis.call('DEL', KEYS[1])
+end
+return p`;
+
+/** Client keys (client-address.ts) as they may appear in a Redis key. */
+const CLIENT_PATTERN = /^[A-Za-z0-9:.?/_-]{1,80}$/;
 
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
 const MODEL_PATTERN = /^[A-Za-z]{1,64}$/;
@@ -75,6 +112,39 @@ function parsePayload(text: unknown): AdapterPayload | undefined {
   }
 }
 
+/**
+ * What a failing Redis command means to the provider: full (OOM under `noeviction`) → refuse new
+ * flows; unreachable or too slow → 503 / `temporarily_unavailable` for this request, and the next
+ * request tries again (ioredis reconnects by itself). oidc-provider's own errors pass unchanged.
+ */
+function asStoreError(err: unknown): unknown {
+  if (err instanceof errors.OIDCProviderError) return err;
+  if (isOutOfMemory(err)) return storeFull();
+  return Object.assign(storeUnavailable(), { cause: err });
+}
+
+function guarded(inner: SsoAdapter): SsoAdapter {
+  const wrap =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await method(...args);
+      } catch (err) {
+        throw asStoreError(err);
+      }
+    };
+  return {
+    upsert: wrap(inner.upsert),
+    find: wrap(inner.find),
+    findByUid: wrap(inner.findByUid),
+    findByUserCode: wrap(inner.findByUserCode),
+    consume: wrap(inner.consume),
+    destroy: wrap(inner.destroy),
+    revokeByGrantId: wrap(inner.revokeByGrantId),
+    take: wrap(inner.take),
+  };
+}
+
 /** Redis with `maxmemory-policy noeviction` answers a write it has no room for with OOM: refuse, never evict. */
 function isOutOfMemory(err: unknown): boolean {
   return err instanceof Error && /^OOM\b/.test(err.message);
@@ -86,7 +156,22 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const maxPendingSignIns = options.maxPendingSignIns ?? DEFAULT_REDIS_MAX_PENDING_SIGN_INS;
   if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1)
     throw new RangeError('maxPendingSignIns must be a positive integer');
+  const maxPerClient = checkPendingBounds(maxPendingSignIns, options.maxPendingPerClient);
   const anonymousKey = `${prefix}~anonymous`;
+  const clientSetPrefix = `${anonymousKey}:`;
+  const release = (key: string, then: 'take' | 'del' | 'keep'): Promise<unknown> =>
+    redis.eval(RELEASE, 2, key, anonymousKey, clientSetPrefix, then);
+  async function admit(key: string, ttlMs: number): Promise<void> {
+    const client = currentRequestClient();
+    const owner = client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
+    const bounds = [String(ttlMs), String(maxPendingSignIns)];
+    const admitted = await write(() =>
+      owner === undefined
+        ? redis.eval(ADMIT, 2, anonymousKey, key, ...bounds)
+        : redis.eval(ADMIT, 3, anonymousKey, key, `${clientSetPrefix}${owner}`, ...bounds, String(maxPerClient), owner),
+    );
+    if (admitted !== 1) throw storeFull();
+  }
   const redis = new Redis(options.url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
@@ -95,16 +180,13 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   // The failing command carries the error; without a listener ioredis would print the URL.
   redis.on('error', () => undefined);
 
-  async function write<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (err) {
-      if (isOutOfMemory(err)) throw storeFull();
-      throw err;
-    }
-  }
+  const write = <T>(command: () => Promise<T>): Promise<T> => command();
 
   function adapter(model: string): SsoAdapter {
+    return guarded(rawAdapter(model));
+  }
+
+  function rawAdapter(model: string): SsoAdapter {
     if (!MODEL_PATTERN.test(model)) throw new RangeError(`not a model name: ${model}`);
     const keyOf = (id: string): string => `${prefix}m:${model}:${id}`;
 
@@ -123,15 +205,9 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
         const ttlMs = ttlSeconds(expiresIn) * 1000;
-        if (isAnonymousRecord(model, payload)) {
-          const admitted = await write(() =>
-            redis.eval(ADMIT, 2, anonymousKey, key, String(ttlMs), String(maxPendingSignIns)),
-          );
-          if (admitted !== 1) throw storeFull();
-        } else if (model === 'Session') {
-          // A session that now has an account no longer counts as anonymous.
-          await redis.zrem(anonymousKey, key);
-        }
+        if (isAnonymousRecord(model, payload)) await admit(key, ttlMs);
+        // A session that now has an account no longer counts as anonymous.
+        else if (model === 'Session') await release(key, 'keep');
         const { consumed, ...rest } = payload;
         // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
         const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
@@ -157,18 +233,12 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
         if (outcome !== 1) throw alreadyConsumed();
       },
       async destroy(id) {
-        await redis.multi().del(keyOf(id)).zrem(anonymousKey, keyOf(id)).exec();
+        await release(keyOf(id), 'del');
       },
       async revokeByGrantId(grantId) {
         await redis.eval(REVOKE, 1, `${prefix}grant:${grantId}`);
       },
-      async take(id) {
-        const key = keyOf(id);
-        const replies = await redis.multi().hget(key, 'p').del(key).zrem(anonymousKey, key).exec();
-        const [reply] = replies ?? [];
-        if (reply === undefined || reply[0] !== null) throw reply?.[0] ?? new Error('Redis MULTI failed');
-        return parsePayload(reply[1]);
-      },
+      take: async (id) => parsePayload(await release(keyOf(id), 'take')),
     };
   }
 

@@ -382,6 +382,7 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
     expect(protectedHeader.alg).toBe('RS256');
     expect(payload.events).toEqual({ [BACKCHANNEL_LOGOUT_EVENT]: {} });
     expect(payload.sub).toBe(atRecords.claims.sub);
+    expect(atRecords.claims.sid).toMatch(/^[A-Za-z0-9_-]{8,}$/);
     expect(payload.sid).toBe(atRecords.claims.sid);
     expect(payload.nonce).toBeUndefined();
 

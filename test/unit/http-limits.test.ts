@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
 import {
   clientKeyOf,
-  forwardedAddressOf,
   createClientAddress,
   createRateLimiter,
   DEFAULT_CHALLENGE_RATE,
+  forwardedAddressOf,
 } from '../../server/http/index.js';
 import { getChallenge, postLogin, type Site, signedToken, startSite } from '../helpers/vector-site.js';
 
