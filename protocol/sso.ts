@@ -47,6 +47,8 @@ export const ssoClientSchema = z
     post_logout_redirect_uris: z.array(z.string().url().max(2048)).max(32).optional(),
     backchannel_logout_uri: z.string().url().max(2048).optional(),
     hpki_allowed_roles: z.array(roleSchema).min(1).max(64).optional(),
+    /** false: error responses to this client carry no RFC 9207 `iss` (mod_auth_openidc 2.4; docs/sso.md). */
+    hpki_iss_in_errors: z.boolean().optional(),
   })
   .passthrough()
   .refine((c) => c.client_secret !== undefined || c.token_endpoint_auth_method === 'none', {

@@ -176,10 +176,11 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    // RS256 by default; a client may register `id_token_signed_response_alg: "ES256"` (cheaper to sign).
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] },
     pkce: { required: () => true },
     extraClientMetadata: {
-      properties: ['hpki_allowed_roles'],
+      properties: ['hpki_allowed_roles', 'hpki_iss_in_errors'],
       // The clients file was checked against ssoClientSchema before it got here.
       validator: () => undefined,
     },

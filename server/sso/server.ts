@@ -16,8 +16,9 @@ import {
 } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
 import { refuseWithBusyPage } from './busy-page.js';
+import { issOmittedRedirects, omitIssInErrors } from './error-iss.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
-import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
+import { generateKeySet, hasEcKey, type PrivateJwks, readKeysFile } from './keys.js';
 import { createSsoVerifier } from './login-proof.js';
 import { logoutWithoutSession } from './logout.js';
 import { answerOperations, createSsoMetrics, refusalReason, type SsoMetrics, watchStore } from './operations.js';
@@ -117,6 +118,15 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     server.close();
     throw err;
   }
+  const es256 = options.clients.filter(
+    (c) => (c as { id_token_signed_response_alg?: unknown }).id_token_signed_response_alg === 'ES256',
+  );
+  if (es256.length > 0 && !hasEcKey(options.keys.jwks)) {
+    server.close();
+    throw new Error(
+      `client ${es256[0]!.client_id} asks for ES256 ID tokens and the keys have no EC key: run sso rotate-keys`,
+    );
+  }
   const issuerUrl = new URL(issuer);
   const { clients, store, providerName, logger } = options;
   const onInternalError = (err: unknown): void => {
@@ -196,6 +206,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     onInternalError,
   });
   const operations = { metrics, watch, keysLoaded: () => jwks.keys.length > 0 };
+  const issOmitted = issOmittedRedirects(clients);
 
   /** Every request: its id and client for the store and the logs, and one log line and count when answered. */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -248,6 +259,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     else res.removeHeader('Cross-Origin-Resource-Policy');
     if (key === '/SESSION/END' && (await logoutWithoutSession(provider, providerName, req, res))) return;
+    if (key === '/AUTH' || key.startsWith('/AUTH/')) omitIssInErrors(res, issOmitted);
     await callback(req, res);
   }
 
@@ -284,5 +296,5 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
 
 /** Keys for a process without `--keys`: made now, gone with the process. */
 export function ephemeralKeys(): PrivateJwks {
-  return { keys: [generateSigningKey()] };
+  return generateKeySet();
 }
