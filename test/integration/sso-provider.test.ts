@@ -403,7 +403,9 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
           { timeout: 10_000 },
         )
         .toEqual(expect.arrayContaining([signingKid, oldKid]));
-      const kids = ((await (await fetch(`${p.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      const kids = ((await (await fetch(`${p.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map(
+        (k) => k.kid,
+      );
       expect(kids[0]).toBe(signingKid);
     }
     const after = await codeLogin(portal, doctorBrowser(), cards.doctor);
