@@ -187,6 +187,11 @@ async function serve(args: string[]): Promise<number> {
   const store: SsoStore =
     redisUrl === undefined ? createMemorySsoStore(storeBounds) : createRedisSsoStore({ url: redisUrl, ...storeBounds });
 
+  // Buffered: a synchronous write per request would cost more than the request (flushed at exit).
+  const logger = pino(
+    { base: { service: 'hpki-login-sso' } },
+    pino.destination({ dest: 2, sync: false, minLength: 0 }),
+  );
   let running: RunningSsoServer;
   try {
     running = await startSsoServer({
@@ -200,7 +205,7 @@ async function serve(args: string[]): Promise<number> {
       keys: { jwks: keys.jwks, ...(keysPath === undefined ? {} : { path: keysPath }) },
       allowPrivateNetwork: values['allow-private-network'] === true,
       limits,
-      logger: pino({ base: { service: 'hpki-login-sso' } }, pino.destination(2)),
+      logger,
     });
   } catch (err) {
     trust.close();
@@ -236,6 +241,7 @@ async function serve(args: string[]): Promise<number> {
   );
   await signalled;
   await running.close();
+  logger.flush();
   trust.close();
   await store.close();
   return 0;

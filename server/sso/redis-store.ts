@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type AdapterPayload, errors } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
@@ -96,6 +97,27 @@ else
 end
 return p`;
 
+/**
+ * A Lua script sent by its SHA-1 (EVALSHA), and in full only when Redis does not have it yet (after
+ * a restart): a login runs a dozen scripts, and their text is most of what would cross the wire.
+ */
+function script(source: string): (redis: Redis, keys: string[], args: string[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (redis, keys, args) => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return redis.eval(source, keys.length, ...keys, ...args);
+    }
+  };
+}
+
+const admitScript = script(ADMIT);
+const releaseScript = script(RELEASE);
+const consumeScript = script(CONSUME);
+const revokeScript = script(REVOKE);
+
 /** Client keys (client-address.ts) as they may appear in a Redis key. */
 const CLIENT_PATTERN = /^[A-Za-z0-9:.?/_-]{1,80}$/;
 
@@ -160,19 +182,25 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const anonymousKey = `${prefix}~anonymous`;
   const clientSetPrefix = `${anonymousKey}:`;
   const release = (key: string, then: 'take' | 'del' | 'keep'): Promise<unknown> =>
-    redis.eval(RELEASE, 2, key, anonymousKey, clientSetPrefix, then);
+    releaseScript(redis, [key, anonymousKey], [clientSetPrefix, then]);
   async function admit(key: string, ttlMs: number): Promise<void> {
     const client = currentRequestClient();
     const owner = client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
     const bounds = [String(ttlMs), String(maxPendingSignIns)];
     const admitted = await write(() =>
       owner === undefined
-        ? redis.eval(ADMIT, 2, anonymousKey, key, ...bounds)
-        : redis.eval(ADMIT, 3, anonymousKey, key, `${clientSetPrefix}${owner}`, ...bounds, String(maxPerClient), owner),
+        ? admitScript(redis, [anonymousKey, key], bounds)
+        : admitScript(
+            redis,
+            [anonymousKey, key, `${clientSetPrefix}${owner}`],
+            [...bounds, String(maxPerClient), owner],
+          ),
     );
     if (admitted !== 1) throw storeFull();
   }
   const redis = new Redis(options.url, {
+    // Commands of one tick go out in one write: a login's dozens of commands cost a few syscalls.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
@@ -229,14 +257,14 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       findByUid: (uid) => byIndex(`uid:${uid}`),
       findByUserCode: (userCode) => byIndex(`code:${userCode}`),
       async consume(id) {
-        const outcome = await redis.eval(CONSUME, 1, keyOf(id), String(Math.floor(Date.now() / 1000)));
+        const outcome = await consumeScript(redis, [keyOf(id)], [String(Math.floor(Date.now() / 1000))]);
         if (outcome !== 1) throw alreadyConsumed();
       },
       async destroy(id) {
         await release(keyOf(id), 'del');
       },
       async revokeByGrantId(grantId) {
-        await redis.eval(REVOKE, 1, `${prefix}grant:${grantId}`);
+        await revokeScript(redis, [`${prefix}grant:${grantId}`], []);
       },
       take: async (id) => parsePayload(await release(keyOf(id), 'take')),
     };
