@@ -33,7 +33,7 @@ describe('hpki-login-sso.service', () => {
     ])
       expect(unit.split('\n')).toContain(line);
     expect(unit).toMatch(/^ExecStart=\/usr\/lib\/hpki-login\/node \/usr\/lib\/hpki-login\/bin\/hpki-login\.js sso /m);
-    expect(unit).toContain(['--keys ', '${STATE_DIRECTORY}', '/keys.json'].join(''));
+    expect(unit).toContain(`--keys ${'$'}{STATE_DIRECTORY}/keys.json`);
   });
 
   it.skipIf(!hasSystemd)('passes systemd-analyze verify, with an exposure of at most 2.0 ("OK")', async () => {
