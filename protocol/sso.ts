@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 /** `acr` of every ID token: a login with the HPKI card and its PIN. */
 export const HPKI_ACR = 'urn:hpki-login:acr:card-pin';
+/**
+ * Step-up (docs/sso.md "Step-up"): asked for in `acr_values` or as an essential `acr` claim, it
+ * gets a card login for this very request, whatever session there is; the ID token of that answer
+ * carries it. Every other ID token carries HPKI_ACR.
+ */
+export const HPKI_ACR_FRESH = 'urn:hpki-login:acr:card-pin:fresh';
 
 /**
  * `amr` of every ID token (RFC 8176): smart card (`sc`), PIN (`pin`), hardware-secured key

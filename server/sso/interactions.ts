@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { HpkiError } from '../../protocol/errors.js';
-import { HPKI_ACR, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
+import { HPKI_ACR, HPKI_ACR_FRESH, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import {
   type HpkiRouteLimits,
@@ -16,6 +16,7 @@ import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';
 import { loginPage, messagePage } from './pages.js';
 import { BINDING_GRACE_SECONDS, browserKey, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
+import { asksForFreshCard } from './step-up.js';
 
 /**
  * The provider's interaction, as an HPKI-login site (PROTOCOL.md §10):
@@ -127,7 +128,8 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
     await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
     const again =
-      reasons.some((r) => r === 'login_prompt' || r === 'max_age') && details.session?.accountId !== undefined;
+      reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
+      details.session?.accountId !== undefined;
     count.started();
     html(
       res,
@@ -168,7 +170,13 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     // remember: false — the provider's session cookie ends with the browser (shared workstations).
     // What the card proved goes with the result: the resume keeps it for the session it logs into.
     await finish(req, res, {
-      login: { accountId: login.sub, acr: HPKI_ACR, amr: [...HPKI_AMR], ts: authTime, remember: false },
+      login: {
+        accountId: login.sub,
+        acr: asksForFreshCard(details.params) ? HPKI_ACR_FRESH : HPKI_ACR,
+        amr: [...HPKI_AMR],
+        ts: authTime,
+        remember: false,
+      },
       [HPKI_RESULT_KEY]: { login, authTime },
     });
   }

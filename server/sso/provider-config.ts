@@ -1,10 +1,11 @@
 import type { AccountClaims, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
-import { HPKI_ACR, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
+import { HPKI_ACR, HPKI_ACR_FRESH, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
 import { cookieSecrets, type PrivateJwks } from './keys.js';
 import { hintPayloadOf, hintVerdict } from './logout.js';
 import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, signedOutPage } from './pages.js';
 import { type Account, accountOf, HPKI_RESULT_KEY, type SsoRecords } from './records.js';
+import { needsFreshCard, settleFreshAcr } from './step-up.js';
 import type { SsoStore } from './store.js';
 
 /**
@@ -42,6 +43,12 @@ export interface ProviderConfigInput {
   records: SsoRecords;
   /** Let back-channel logout reach loopback and private addresses (oidc-provider refuses them by default). */
   allowPrivateNetwork: boolean;
+  /**
+   * An https issuer: the authorization endpoint also takes POST (OIDC Core 3.1.2.1), which needs
+   * the session cookie `SameSite=None; Secure` (a cross-site form POST carries no Lax cookie).
+   * A loopback http issuer (development) keeps Lax and GET only: browsers drop `None` without Secure.
+   */
+  secure: boolean;
 }
 
 /** The account's claims (§10 table). `hpki_role` goes in every ID token, in userinfo with `hpki`. */
@@ -74,6 +81,14 @@ function policy(clients: readonly SsoClient[]): interactionPolicy.Prompt[] {
   if (login === undefined) throw new Error('oidc-provider has no login prompt');
   login.checks.add(
     new interactionPolicy.Check(
+      'hpki_fresh_card',
+      'the client asks for a card login for this request (step-up)',
+      'login_required',
+      (ctx) => needsFreshCard(ctx),
+    ),
+  );
+  login.checks.add(
+    new interactionPolicy.Check(
       'hpki_role_not_allowed',
       "the holder's hcRole is not admitted by this client",
       'access_denied',
@@ -100,6 +115,8 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
       ? existing
       : new oidc.provider.Grant({ accountId, clientId });
   grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  // Claims asked for by name (the claims parameter) within what the provider offers.
+  if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
   await grant.save();
   return grant;
 }
@@ -157,10 +174,10 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
     cookies: {
       names: { ...COOKIE_NAMES },
       keys: cookieSecrets(input.jwks),
-      long: { httpOnly: true, sameSite: 'lax' },
+      long: { httpOnly: true, sameSite: input.secure ? 'none' : 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    acrValues: [HPKI_ACR],
+    acrValues: [HPKI_ACR, HPKI_ACR_FRESH],
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time', 'hpki_role'],
       profile: [...SSO_SCOPE_CLAIMS.profile],
@@ -184,8 +201,10 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       // The clients file was checked against ssoClientSchema before it got here.
       validator: () => undefined,
     },
+    enableHttpPostMethods: input.secure,
     features: {
       devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
       // A pushed request is a record anybody could store without a card, at a second URL: off.
       pushedAuthorizationRequests: { enabled: false },
       backchannelLogout: { enabled: true },
@@ -222,6 +241,7 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async findAccount(ctx, sub, token) {
+      if (token === undefined) settleFreshAcr(ctx);
       const account = await sessionAccount(ctx, records, sub, token);
       if (account === undefined) return undefined;
       return {

@@ -155,6 +155,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
         store,
         records,
         allowPrivateNetwork: options.allowPrivateNetwork,
+        secure: issuer.startsWith('https:'),
       }),
     );
     // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.

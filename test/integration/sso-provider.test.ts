@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKCHANNEL_LOGOUT_EVENT, HPKI_ACR } from '../../protocol/sso.js';
+import { BACKCHANNEL_LOGOUT_EVENT, HPKI_ACR, HPKI_ACR_FRESH } from '../../protocol/sso.js';
 import { type CookieBrowser, createCookieBrowser } from '../../scripts/dev/cookie-browser.js';
 import { freePort } from '../../scripts/dev/free-port.js';
 import { CLI } from '../../scripts/dev/native-client.js';
@@ -182,7 +182,7 @@ describe('hpki-login sso: two processes, one issuer, one Redis', () => {
       issuer,
       code_challenge_methods_supported: ['S256'],
       response_types_supported: ['code'],
-      acr_values_supported: [HPKI_ACR],
+      acr_values_supported: [HPKI_ACR, HPKI_ACR_FRESH],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       backchannel_logout_supported: true,
       end_session_endpoint: `${issuer}/session/end`,
