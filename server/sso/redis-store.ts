@@ -82,19 +82,14 @@ if redis.call('PTTL', KEYS[1]) < life then redis.call('PEXPIRE', KEYS[1], life) 
 return 1`;
 
 /**
- * A record leaves the anonymous bound (it was taken, destroyed, or is now a session with an
- * account): off the set and off its client's set. ARGV[2] `take` also deletes the record and answers
- * its payload; `del` deletes it; `keep` keeps it.
+ * A record is taken or destroyed: deleted, and off the anonymous set and its client's set. Answers
+ * its payload (for `take`).
  */
 const RELEASE = `local p = redis.call('HGET', KEYS[1], 'p')
 local o = redis.call('HGET', KEYS[1], 'o')
 redis.call('ZREM', KEYS[2], KEYS[1])
 if o then redis.call('ZREM', ARGV[1] .. o, KEYS[1]) end
-if ARGV[2] == 'keep' then
-  if o then redis.call('HDEL', KEYS[1], 'o') end
-else
-  redis.call('DEL', KEYS[1])
-end
+redis.call('DEL', KEYS[1])
 return p`;
 
 /**
@@ -181,8 +176,7 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const maxPerClient = checkPendingBounds(maxPendingSignIns, options.maxPendingPerClient);
   const anonymousKey = `${prefix}~anonymous`;
   const clientSetPrefix = `${anonymousKey}:`;
-  const release = (key: string, then: 'take' | 'del' | 'keep'): Promise<unknown> =>
-    releaseScript(redis, [key, anonymousKey], [clientSetPrefix, then]);
+  const release = (key: string): Promise<unknown> => releaseScript(redis, [key, anonymousKey], [clientSetPrefix]);
   async function admit(key: string, ttlMs: number): Promise<void> {
     const client = currentRequestClient();
     const owner = client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
@@ -233,12 +227,14 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
         const ttlMs = ttlSeconds(expiresIn) * 1000;
-        if (isAnonymousRecord(model, payload)) await admit(key, ttlMs);
-        // A session that now has an account no longer counts as anonymous.
-        else if (model === 'Session') await release(key, 'keep');
+        const anonymous = isAnonymousRecord(model, payload);
+        if (anonymous) await admit(key, ttlMs);
         const { consumed, ...rest } = payload;
         // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
         const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
+        // A session that now has an account no longer counts against the bound (in the same round
+        // trip; its client's set lets it go when its admission time is up, at most an interaction's life).
+        if (!anonymous && model === 'Session') multi.zrem(anonymousKey, key);
         if (consumed !== undefined && consumed !== null && consumed !== false) multi.hset(key, 'c', String(consumed));
         multi.pexpire(key, ttlMs);
         if (model === 'Session' && typeof payload.uid === 'string')
@@ -261,12 +257,12 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
         if (outcome !== 1) throw alreadyConsumed();
       },
       async destroy(id) {
-        await release(keyOf(id), 'del');
+        await release(keyOf(id));
       },
       async revokeByGrantId(grantId) {
         await revokeScript(redis, [`${prefix}grant:${grantId}`], []);
       },
-      take: async (id) => parsePayload(await release(keyOf(id), 'take')),
+      take: async (id) => parsePayload(await release(keyOf(id))),
     };
   }
 
