@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 /** `acr` of every ID token: a login with the HPKI card and its PIN. */
 export const HPKI_ACR = 'urn:hpki-login:acr:card-pin';
+/**
+ * Step-up (docs/sso.md "Step-up"): asked for in `acr_values` or as an essential `acr` claim, it
+ * gets a card login for this very request, whatever session there is; the ID token of that answer
+ * carries it. Every other ID token carries HPKI_ACR.
+ */
+export const HPKI_ACR_FRESH = 'urn:hpki-login:acr:card-pin:fresh';
 
 /**
  * `amr` of every ID token (RFC 8176): smart card (`sc`), PIN (`pin`), hardware-secured key
@@ -47,6 +53,8 @@ export const ssoClientSchema = z
     post_logout_redirect_uris: z.array(z.string().url().max(2048)).max(32).optional(),
     backchannel_logout_uri: z.string().url().max(2048).optional(),
     hpki_allowed_roles: z.array(roleSchema).min(1).max(64).optional(),
+    /** false: error responses to this client carry no RFC 9207 `iss` (mod_auth_openidc 2.4; docs/sso.md). */
+    hpki_iss_in_errors: z.boolean().optional(),
   })
   .passthrough()
   .refine((c) => c.client_secret !== undefined || c.token_endpoint_auth_method === 'none', {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CookieBrowser, createCookieBrowser } from '../dev/cookie-browser.js';
 import { startPortal, stopPortal } from '../dev/demo-portal.js';
@@ -9,7 +9,7 @@ import { startRedis } from '../dev/redis.js';
 import { openCard } from '../dev/sso-card.js';
 import { startSso, stopSso } from '../dev/sso-provider.js';
 import { createCardFile } from '../dev/virtual-card-process.js';
-import { cpuDuring } from './process-cpu.js';
+import { cpuDuring, processCpuMs } from './process-cpu.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -177,9 +177,12 @@ async function main(): Promise<void> {
     let sso: Measured | undefined;
     let direct: Measured | undefined;
     // Server time: the CPU the provider processes and Redis use, beside the demo portal's.
+    const redisBefore = processCpuMs(redis.pid);
     const ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
       sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
     });
+    const redisAfter = processCpuMs(redis.pid);
+    const redisCpu = redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore;
     const directCpu = await cpuDuring([portal.process.pid], async () => {
       direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
     });
@@ -187,7 +190,10 @@ async function main(): Promise<void> {
     const cpuLine =
       ssoCpu === undefined || directCpu === undefined
         ? 'server CPU per login: not available (no /proc)\n'
-        : `server CPU per login: SSO ${ms(ssoCpu / LOGINS)} (both providers + Redis), direct ${ms(directCpu / LOGINS)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n`;
+        : `server CPU per login: SSO ${ms(ssoCpu / LOGINS)} (both providers + Redis${
+            redisCpu === undefined ? '' : `, of which Redis ${ms(redisCpu / LOGINS)}`
+          }), direct ${ms(directCpu / LOGINS)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n` +
+          `machine load while measuring (1-minute average, ${cpus().length} cores): ${loadavg()[0]!.toFixed(1)}\n`;
     const line = (label: string, r: Measured): string =>
       `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
     process.stdout.write(

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { type SsoClient, ssoClientsFileSchema } from '../../protocol/sso.js';
 import { loadOrCreateKeys, rotateKeys } from '../../server/sso/keys.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
-import { createRedisSsoStore } from '../../server/sso/redis-store.js';
+import { createRedisSsoStore, DEFAULT_REDIS_MAX_PENDING_SIGN_INS } from '../../server/sso/redis-store.js';
 import { checkIssuer, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../../server/sso/server.js';
 import type { SsoStore } from '../../server/sso/store.js';
 import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
@@ -25,7 +26,7 @@ const USAGE = `usage:
                  [--pki DIR | --anchor FILE… [--intermediate FILE…] [--crl FILE…]]
                  [--redis URL] [--keys FILE] [--allow-private-network]
                  [--challenge-rate N] [--login-rate N] [--max-pending N] [--trust-proxy ADDR…]
-                 [--max-pending-sign-ins N]
+                 [--max-pending-sign-ins N] [--max-pending-per-client N]
   hpki-login sso rotate-keys --keys FILE
 
   --issuer URL             the public issuer, an origin (https://…, or http://localhost:N)
@@ -40,6 +41,10 @@ const USAGE = `usage:
   --allow-private-network  let back-channel logout reach loopback and private addresses
 ${LIMIT_USAGE}  --max-pending-sign-ins N  sign-ins not yet proven by a card (interactions, login pages) kept at once
                            (default 80000); beyond it new ones wait, and those under way go on
+  --max-pending-per-client N  of those, one client's at most (default a hundredth, at least 16)
+
+  Logs: one JSON object a line on standard error (request id, route, status; never a PIN, token,
+  code or cookie). GET /healthz, /readyz and /metrics (Prometheus) for load balancers and monitoring.
 `;
 
 export const DEFAULT_PROVIDER_NAME = 'HPKIログイン 認証基盤';
@@ -59,6 +64,7 @@ const OPTIONS = {
   keys: { type: 'string' },
   'allow-private-network': { type: 'boolean' },
   'max-pending-sign-ins': { type: 'string' },
+  'max-pending-per-client': { type: 'string' },
   ...LIMIT_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -132,6 +138,14 @@ function waitForSignal(): Promise<void> {
 
 const say = (line: string): void => void process.stderr.write(`hpki-login sso: ${line}\n`);
 
+function countOption(values: Values, name: 'max-pending-sign-ins' | 'max-pending-per-client'): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  if (!/^\d{1,8}$/.test(text) || Number(text) < 1 || Number(text) > 10_000_000)
+    throw new UsageError(`--${name}: an integer from 1 to 10000000, not ${text}`);
+  return Number(text);
+}
+
 async function serve(args: string[]): Promise<number> {
   const values = parse(args);
   if (values.help === true) {
@@ -168,16 +182,23 @@ async function serve(args: string[]): Promise<number> {
   const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
   const keysPath = values.keys === undefined ? undefined : resolve(values.keys);
   const keys = keysPath === undefined ? { jwks: ephemeralKeys(), created: true } : await loadOrCreateKeys(keysPath);
-  const signIns = values['max-pending-sign-ins'];
-  if (signIns !== undefined && (!/^\d{1,8}$/.test(signIns) || Number(signIns) < 1 || Number(signIns) > 10_000_000))
-    throw new UsageError(`--max-pending-sign-ins: an integer from 1 to 10000000, not ${signIns}`);
+  const signIns = countOption(values, 'max-pending-sign-ins');
+  const perClient = countOption(values, 'max-pending-per-client');
   const storeBounds = {
     ...(limits.maxPendingChallenges === undefined ? {} : { maxChallenges: limits.maxPendingChallenges }),
-    ...(signIns === undefined ? {} : { maxPendingSignIns: Number(signIns) }),
+    ...(signIns === undefined ? {} : { maxPendingSignIns: signIns }),
+    ...(perClient === undefined ? {} : { maxPendingPerClient: perClient }),
   };
+  if (perClient !== undefined && perClient > (signIns ?? DEFAULT_REDIS_MAX_PENDING_SIGN_INS))
+    throw new UsageError('--max-pending-per-client: at most --max-pending-sign-ins');
   const store: SsoStore =
     redisUrl === undefined ? createMemorySsoStore(storeBounds) : createRedisSsoStore({ url: redisUrl, ...storeBounds });
 
+  // Buffered: a synchronous write per request would cost more than the request (flushed at exit).
+  const logger = pino(
+    { base: { service: 'hpki-login-sso' } },
+    pino.destination({ dest: 2, sync: false, minLength: 0 }),
+  );
   let running: RunningSsoServer;
   try {
     running = await startSsoServer({
@@ -191,8 +212,7 @@ async function serve(args: string[]): Promise<number> {
       keys: { jwks: keys.jwks, ...(keysPath === undefined ? {} : { path: keysPath }) },
       allowPrivateNetwork: values['allow-private-network'] === true,
       limits,
-      onInternalError: (err) => say(err instanceof Error ? err.message : String(err)),
-      onNotice: say,
+      logger,
     });
   } catch (err) {
     trust.close();
@@ -228,6 +248,7 @@ async function serve(args: string[]): Promise<number> {
   );
   await signalled;
   await running.close();
+  logger.flush();
   trust.close();
   await store.close();
   return 0;

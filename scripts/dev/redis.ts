@@ -5,12 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
-/** A real redis-server on a loopback port, without persistence, in its own temporary directory. */
+/**
+ * A real redis-server on a loopback port in its own temporary directory: without persistence, or
+ * with the append-only file (`appendonly yes`, `appendfsync everysec`) that docs/sso.md advises.
+ */
 export interface RedisServer {
   url: string;
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** Ends the server with `signal` (a crash: SIGKILL) and keeps its directory and port for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and directory (with AOF, what was written comes back). */
+  restart(): Promise<void>;
+}
+
+export interface RedisOptions {
+  appendOnly?: boolean;
 }
 
 async function answersPing(port: number): Promise<boolean> {
@@ -36,24 +47,24 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function startOnce(dir: string): Promise<RedisServer | undefined> {
-  const port = await freePort();
+interface Running {
+  pid: number;
+  /** Resolves once the process has exited. */
+  exited(): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+async function startOnce(
+  dir: string,
+  options: RedisOptions,
+  fixedPort?: number,
+): Promise<(Running & { port: number }) | undefined> {
+  const port = fixedPort ?? (await freePort());
+  const persistence =
+    options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      '--daemonize',
-      'no',
-    ],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -64,12 +75,11 @@ async function startOnce(dir: string): Promise<RedisServer | undefined> {
     if (child.exitCode !== null) return undefined; // most likely the port was taken meanwhile
     if (await answersPing(port)) {
       return {
-        url: `redis://127.0.0.1:${port}`,
         port,
         pid: pid ?? 0,
-        async stop() {
-          if (pid !== undefined && child.exitCode === null) process.kill(pid, 'SIGTERM');
-          await exited(child);
+        exited: () => exited(child),
+        signal(signal) {
+          if (pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(pid, signal);
         },
       };
     }
@@ -82,25 +92,41 @@ async function startOnce(dir: string): Promise<RedisServer | undefined> {
 }
 
 /** Starts redis-server (the Debian package) and resolves once it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'hpki-redis-'));
+  let running: (Running & { port: number }) | undefined;
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const server = await startOnce(dir);
-      if (server !== undefined) {
-        return {
-          ...server,
-          async stop() {
-            await server.stop();
-            await rm(dir, { recursive: true, force: true });
-          },
-        };
-      }
-    }
+    for (let attempt = 0; attempt < 3 && running === undefined; attempt++) running = await startOnce(dir, options);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error('redis-server exited at start three times');
+  if (running === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error('redis-server exited at start three times');
+  }
+  const { port } = running;
+  let current: Running | undefined = running;
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    current?.signal(signal);
+    await current?.exited();
+    current = undefined;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return current?.pid ?? 0;
+    },
+    async stop() {
+      await end('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    },
+    kill: (signal = 'SIGKILL') => end(signal),
+    async restart() {
+      if (current !== undefined) throw new Error('redis-server is running');
+      current = await startOnce(dir, options, port);
+      if (current === undefined) throw new Error(`redis-server did not start again on port ${port}`);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { BROWSERS } from '../install/locations.js';
 import { planInstall } from '../install/plan.js';
 import { controlFile, postinstScript, postrmScript, prermScript } from './deb-control.js';
 import { runtimeModules } from './runtime-modules.js';
+import { SSO_UNIT_PATH, ssoUnit } from './sso-unit.js';
 
 /**
  * Builds `dist/hpki-login_<version>_<arch>.deb`: the CLI with its own Node runtime and native addons
@@ -157,6 +158,8 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   );
   await writeExecutable(join(stage, '/usr/bin/hpki-login'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
   const manifests = await stageManifests(stage);
+  await mkdir(dirname(join(stage, SSO_UNIT_PATH)), { recursive: true });
+  await writeFile(join(stage, SSO_UNIT_PATH), ssoUnit(NODE, CLI));
 
   const control = controlFile({
     version: pkg.version,

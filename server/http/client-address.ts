@@ -3,13 +3,18 @@ import { BlockList, isIP } from 'node:net';
 
 /**
  * What a "client" is for the rate limits: the address the request came from. An IPv6 client is its
- * /64 (one host is usually given a whole /64, so counting single addresses would let it rotate
- * through billions); an IPv4-mapped IPv6 address is the IPv4 address. Behind a reverse proxy every
- * request comes from the proxy: list it in `trustProxy`, and the client is then the right-most
- * address of `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends the address it
- * saw, so entries left of that are the client's own words and are ignored). Without `trustProxy`,
+ * /56 (IPV6_CLIENT_PREFIX): a home or office line is delegated a /56 (or a /48) by its provider, so
+ * counting /64s would give one line 256 budgets and single addresses billions; an IPv4-mapped IPv6
+ * address is the IPv4 address. Behind a reverse proxy every request comes from the proxy: list it in
+ * `trustProxy`, and the client is then the right-most address of `X-Forwarded-For` that is not itself
+ * a trusted proxy (each proxy appends the address it saw, so entries left of that are the client's
+ * own words and are ignored). An entry may carry a port, as some proxies write it (`192.0.2.1:5123`,
+ * `[2001:db8::1]:5123`); the port is not part of the client. Without `trustProxy`,
  * `X-Forwarded-For` is never read.
  */
+
+/** The prefix length that makes one IPv6 client (see above and docs/install.md). */
+export const IPV6_CLIENT_PREFIX = 56;
 
 export interface ClientAddressOptions {
   /** Proxies whose `X-Forwarded-For` is believed: addresses or CIDR ranges (`10.0.0.0/8`, `::1`). */
@@ -56,19 +61,31 @@ function ipv6Groups(address: string): number[] {
   return [...left, ...zeros, ...right].map((g) => Number.parseInt(g, 16));
 }
 
-/** The rate limits' key for an address: `4:a.b.c.d` or `6:` and the first four groups (its /64). */
+/** The rate limits' key for an address: `4:a.b.c.d`, or `6:` and its /56 (IPV6_CLIENT_PREFIX). */
 export function clientKeyOf(address: string): string {
   const plain = address.split('%')[0] ?? address;
   const mapped = MAPPED_IPV4.exec(plain);
   if (mapped?.[1] !== undefined) return `4:${mapped[1]}`;
   const family = isIP(plain);
   if (family === 4) return `4:${plain}`;
-  if (family === 6)
-    return `6:${ipv6Groups(plain)
-      .slice(0, 4)
-      .map((g) => g.toString(16))
-      .join(':')}::/64`;
+  if (family === 6) {
+    const [a = 0, b = 0, c = 0, d = 0] = ipv6Groups(plain);
+    return `6:${[a, b, c, d & 0xff00].map((g) => g.toString(16)).join(':')}::/${IPV6_CLIENT_PREFIX}`;
+  }
   return `?:${plain.slice(0, 64)}`;
+}
+
+const BRACKETED = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/;
+const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
+
+/** An X-Forwarded-For entry without its port: `a.b.c.d:port`, `[v6]:port` and `[v6]` name an address. */
+export function forwardedAddressOf(entry: string): string {
+  const trimmed = entry.trim();
+  const bracketed = BRACKETED.exec(trimmed);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const v4 = IPV4_WITH_PORT.exec(trimmed);
+  if (v4?.[1] !== undefined) return v4[1];
+  return trimmed;
 }
 
 function familyOf(address: string): 'ipv4' | 'ipv6' | undefined {
@@ -89,7 +106,7 @@ export function createClientAddress(options: ClientAddressOptions = {}): ClientO
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
       .split(',')
-      .map((h) => h.trim().replace(MAPPED_IPV4, '$1'))
+      .map((h) => forwardedAddressOf(h).replace(MAPPED_IPV4, '$1'))
       .filter((h) => h !== '');
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i]!;

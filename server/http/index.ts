@@ -1,4 +1,11 @@
-export { type ClientAddressOptions, type ClientOf, clientKeyOf, createClientAddress } from './client-address.js';
+export {
+  type ClientAddressOptions,
+  type ClientOf,
+  clientKeyOf,
+  createClientAddress,
+  forwardedAddressOf,
+  IPV6_CLIENT_PREFIX,
+} from './client-address.js';
 export {
   type ChallengeResponseBody,
   type HpkiLoginDeps,

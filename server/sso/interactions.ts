@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { HpkiError } from '../../protocol/errors.js';
-import { HPKI_ACR, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
+import { HPKI_ACR, HPKI_ACR_FRESH, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
 import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import {
   type Bilingual,
@@ -15,8 +15,10 @@ import {
 } from '../http/index.js';
 import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
+import type { SsoMetrics } from './operations.js';
 import { loginPage, messagePage } from './pages.js';
-import { BINDING_GRACE_SECONDS, browserKey, type SsoRecords, ssoLoginSchema } from './records.js';
+import { BINDING_GRACE_SECONDS, browserKey, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
+import { asksForFreshCard } from './step-up.js';
 
 /**
  * The provider's interaction, as an HPKI-login site (PROTOCOL.md §10):
@@ -44,6 +46,8 @@ export interface InteractionDeps {
    * so one client cannot fill the store with bindings of its own interactions.
    */
   limits?: Required<HpkiRouteLimits>;
+  /** Sign-ins started (login page shown), completed (a card login finished an interaction) and refused. */
+  metrics?: SsoMetrics;
   onInternalError?: (err: unknown) => void;
 }
 
@@ -98,6 +102,11 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
 
   const finish = (req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void> =>
     deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  const count = {
+    started: () => deps.metrics?.signInsStarted.inc(),
+    completed: () => deps.metrics?.signInsCompleted.inc(),
+    refused: (reason: string) => deps.metrics?.signInsRefused.inc({ reason }),
+  };
 
   async function showLogin(
     req: IncomingMessage,
@@ -108,6 +117,7 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const client = clientOf(details.params.client_id);
     const { reasons } = details.prompt;
     if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
+      count.refused('role_not_allowed');
       await finish(req, res, {
         error: 'access_denied',
         error_description: "the signed-in holder's role is not admitted by this service",
@@ -123,7 +133,9 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
     await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
     const again =
-      reasons.some((r) => r === 'login_prompt' || r === 'max_age') && details.session?.accountId !== undefined;
+      reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
+      details.session?.accountId !== undefined;
+    count.started();
     html(
       res,
       200,
@@ -153,16 +165,25 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     const { login, authTime } = proof;
     const allowed = clientOf(details.params.client_id)?.hpki_allowed_roles;
     if (allowed !== undefined && !allowed.includes(login.hcRole)) {
+      count.refused('role_not_allowed');
       await finish(req, res, {
         error: 'access_denied',
         error_description: `this service does not admit the role '${login.hcRole}'`,
       });
       return;
     }
-    await records.putAccount({ login, authTime });
+    count.completed();
     // remember: false — the provider's session cookie ends with the browser (shared workstations).
+    // What the card proved goes with the result: the resume keeps it for the session it logs into.
     await finish(req, res, {
-      login: { accountId: login.sub, acr: HPKI_ACR, amr: [...HPKI_AMR], ts: authTime, remember: false },
+      login: {
+        accountId: login.sub,
+        acr: asksForFreshCard(details.params) ? HPKI_ACR_FRESH : HPKI_ACR,
+        amr: [...HPKI_AMR],
+        ts: authTime,
+        remember: false,
+      },
+      [HPKI_RESULT_KEY]: { login, authTime },
     });
   }
 
@@ -193,7 +214,10 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     if (step === undefined) await showLogin(req, res, uid, details);
     else if (step === 'login') await completeLogin(req, res, uid, details);
-    else await finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });
+    else {
+      count.refused('cancelled');
+      await finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });
+    }
   }
 
   return async (req, res) => {

@@ -24,9 +24,28 @@ const rsaPrivateJwkSchema = z
     qi: z.string().max(1024),
   })
   .strict();
-export type PrivateJwk = z.infer<typeof rsaPrivateJwkSchema>;
 
-const keysFileSchema = z.object({ keys: z.array(rsaPrivateJwkSchema).min(1).max(16) }).strict();
+/** ES256 keys sign the ID tokens of clients registered with `id_token_signed_response_alg: "ES256"`. */
+const ecPrivateJwkSchema = z
+  .object({
+    kty: z.literal('EC'),
+    kid: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/),
+    use: z.literal('sig').optional(),
+    alg: z.literal('ES256').optional(),
+    crv: z.literal('P-256'),
+    x: z.string().length(43),
+    y: z.string().length(43),
+    d: z.string().length(43),
+  })
+  .strict();
+
+const privateJwkSchema = z.discriminatedUnion('kty', [rsaPrivateJwkSchema, ecPrivateJwkSchema]);
+export type PrivateJwk = z.infer<typeof privateJwkSchema>;
+
+const keysFileSchema = z
+  .object({ keys: z.array(privateJwkSchema).min(1).max(32) })
+  .strict()
+  .refine((jwks) => jwks.keys[0]?.kty === 'RSA', { message: 'the first key (the RS256 signing key) must be RSA' });
 export type PrivateJwks = z.infer<typeof keysFileSchema>;
 
 /** Keys kept by a rotation: the new one and this many before it. */
@@ -39,6 +58,32 @@ function thumbprint(jwk: { e: string; n: string }): string {
     .update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n }))
     .digest('base64url');
 }
+
+function ecThumbprint(jwk: { x: string; y: string }): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x: jwk.x, y: jwk.y }))
+    .digest('base64url');
+}
+
+/** A P-256 key for ES256 ID tokens. */
+export function generateEcSigningKey(): PrivateJwk {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  return ecPrivateJwkSchema.parse({
+    ...jwk,
+    kid: ecThumbprint({ x: String(jwk.x), y: String(jwk.y) }),
+    use: 'sig',
+    alg: 'ES256',
+  });
+}
+
+/** A new key set: the RS256 key first (it signs by default), then an ES256 key. */
+export function generateKeySet(): PrivateJwks {
+  return { keys: [generateSigningKey(), generateEcSigningKey()] };
+}
+
+/** Whether the set can sign ES256 ID tokens (key files from before ES256 have RSA keys only). */
+export const hasEcKey = (jwks: PrivateJwks): boolean => jwks.keys.some((k) => k.kty === 'EC');
 
 export function generateSigningKey(): PrivateJwk {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -98,7 +143,7 @@ export async function loadOrCreateKeys(path: string): Promise<{ jwks: PrivateJwk
   }
   const temp = tempPath(path);
   try {
-    await writeFile(temp, serialize({ keys: [generateSigningKey()] }), { mode: 0o600, flag: 'wx' });
+    await writeFile(temp, serialize(generateKeySet()), { mode: 0o600, flag: 'wx' });
     await link(temp, path);
     return { jwks: await readKeysFile(path), created: true };
   } catch (err) {
@@ -109,10 +154,14 @@ export async function loadOrCreateKeys(path: string): Promise<{ jwks: PrivateJwk
   }
 }
 
-/** `sso rotate-keys`: a new signing key first, the previous ones after it (at most KEPT_PREVIOUS_KEYS). */
+/**
+ * `sso rotate-keys`: a new RSA signing key first and a new ES256 key, the previous ones after them
+ * (at most KEPT_PREVIOUS_KEYS of each type).
+ */
 export async function rotateKeys(path: string): Promise<{ newKid: string; kids: string[] }> {
   const current = await readKeysFile(path);
-  const next: PrivateJwks = { keys: [generateSigningKey(), ...current.keys.slice(0, KEPT_PREVIOUS_KEYS)] };
+  const previous = (kty: string) => current.keys.filter((k) => k.kty === kty).slice(0, KEPT_PREVIOUS_KEYS);
+  const next: PrivateJwks = { keys: [...generateKeySet().keys, ...previous('RSA'), ...previous('EC')] };
   const temp = tempPath(path);
   try {
     await writeFile(temp, serialize(next), { mode: 0o600, flag: 'wx' });

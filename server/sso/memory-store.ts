@@ -2,6 +2,8 @@ import type { AdapterPayload } from 'oidc-provider';
 import { createMemoryChallengeStore } from '../challenge-store/index.js';
 import {
   alreadyConsumed,
+  checkPendingBounds,
+  currentRequestClient,
   defaultMaxPendingSignIns,
   GRANTABLE_MODELS,
   isAnonymousRecord,
@@ -20,6 +22,8 @@ export interface MemorySsoStoreOptions {
    * sign-ins under way. Default four fifths of maxRecords.
    */
   maxPendingSignIns?: number;
+  /** Of those, one client's at most (store.ts defaultMaxPendingPerClient). */
+  maxPendingPerClient?: number;
   /** Pending HPKI challenges kept at most; when full, new ones are refused. Default 10 000. */
   maxChallenges?: number;
   now?: () => number;
@@ -30,24 +34,95 @@ interface Entry {
   expiresAt: number;
 }
 
+/** The keys of anonymous records (isAnonymousRecord), counted against maxPendingSignIns, and how many each client holds. */
+function createAnonymousLedger() {
+  const owners = new Map<string, string | undefined>();
+  const perClient = new Map<string, number>();
+  return {
+    size: (): number => owners.size,
+    heldBy: (client: string): number => perClient.get(client) ?? 0,
+    release(key: string): void {
+      const owner = owners.get(key);
+      owners.delete(key);
+      if (owner === undefined) return;
+      const held = (perClient.get(owner) ?? 1) - 1;
+      if (held > 0) perClient.set(owner, held);
+      else perClient.delete(owner);
+    },
+    clear(): void {
+      owners.clear();
+      perClient.clear();
+    },
+    charge(key: string): void {
+      if (owners.has(key)) return;
+      const owner = currentRequestClient();
+      owners.set(key, owner);
+      if (owner !== undefined) perClient.set(owner, (perClient.get(owner) ?? 0) + 1);
+    },
+  };
+}
+
+/** The bounds of a memory store, checked. */
+function memoryBounds(options: MemorySsoStoreOptions): {
+  maxRecords: number;
+  maxPendingSignIns: number;
+  maxPerClient: number;
+} {
+  const maxRecords = options.maxRecords ?? 100_000;
+  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
+  const maxPendingSignIns = options.maxPendingSignIns ?? defaultMaxPendingSignIns(maxRecords);
+  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1 || maxPendingSignIns > maxRecords)
+    throw new RangeError('maxPendingSignIns must be an integer from 1 to maxRecords');
+  return {
+    maxRecords,
+    maxPendingSignIns,
+    maxPerClient: checkPendingBounds(maxPendingSignIns, options.maxPendingPerClient),
+  };
+}
+
+/** Files a record under its secondary keys (session uid, user code) and its grant. */
+function indexRecord(
+  model: string,
+  key: string,
+  payload: AdapterPayload,
+  indexes: Map<string, string>,
+  grants: Map<string, Set<string>>,
+): void {
+  if (model === 'Session' && typeof payload.uid === 'string') indexes.set(`uid:${payload.uid}`, key);
+  if (typeof payload.userCode === 'string') indexes.set(`userCode:${payload.userCode}`, key);
+  if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
+    const members = grants.get(payload.grantId) ?? new Set<string>();
+    members.add(key);
+    grants.set(payload.grantId, members);
+  }
+}
+
+/** Drops index entries and grant members whose records are gone. */
+function pruneIndexes(
+  records: ReadonlyMap<string, unknown>,
+  indexes: Map<string, string>,
+  grants: Map<string, Set<string>>,
+): void {
+  for (const [key, target] of indexes) if (!records.has(target)) indexes.delete(key);
+  for (const [grantId, members] of grants) {
+    for (const member of members) if (!records.has(member)) members.delete(member);
+    if (members.size === 0) grants.delete(grantId);
+  }
+}
+
 /**
  * The provider's state in this process's memory: one process only (a second process would not see
  * these sessions or codes). Bounded, and full means "refuse new", never "drop a live record": an
  * anonymous flood may delay new sign-ins but cannot end anybody's session or pending login.
  */
 export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoStore {
-  const maxRecords = options.maxRecords ?? 100_000;
-  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be a positive integer');
-  const maxPendingSignIns = options.maxPendingSignIns ?? defaultMaxPendingSignIns(maxRecords);
-  if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1 || maxPendingSignIns > maxRecords)
-    throw new RangeError('maxPendingSignIns must be an integer from 1 to maxRecords');
+  const { maxRecords, maxPendingSignIns, maxPerClient } = memoryBounds(options);
   const now = options.now ?? Date.now;
   const records = new Map<string, Entry>();
-  /** The keys of anonymous records (isAnonymousRecord), counted against maxPendingSignIns. */
-  const anonymous = new Set<string>();
+  const anonymous = createAnonymousLedger();
   const drop = (key: string): void => {
     records.delete(key);
-    anonymous.delete(key);
+    anonymous.release(key);
   };
   /** Secondary keys (session uid, user code) → primary key, and grant id → member keys. */
   const indexes = new Map<string, string>();
@@ -68,16 +143,16 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
     const at = now();
     lastSweep = at;
     for (const [key, entry] of records) if (entry.expiresAt <= at) drop(key);
-    for (const [key, target] of indexes) if (!records.has(target)) indexes.delete(key);
-    for (const [grantId, members] of grants) {
-      for (const member of members) if (!records.has(member)) members.delete(member);
-      if (members.size === 0) grants.delete(grantId);
-    }
+    pruneIndexes(records, indexes, grants);
   }
 
   function makeRoom(key: string, isAnonymous: boolean): void {
     if (records.has(key)) return;
-    const full = (): boolean => records.size >= maxRecords || (isAnonymous && anonymous.size >= maxPendingSignIns);
+    const client = currentRequestClient();
+    const full = (): boolean =>
+      records.size >= maxRecords ||
+      (isAnonymous &&
+        (anonymous.size() >= maxPendingSignIns || (client !== undefined && anonymous.heldBy(client) >= maxPerClient)));
     if (!full()) return;
     // A full sweep is O(n); at most once a second keeps a flood from making every insert pay it.
     if (now() - lastSweep >= 1_000) sweep();
@@ -102,15 +177,9 @@ export function createMemorySsoStore(options: MemorySsoStoreOptions = {}): SsoSt
         makeRoom(key, isAnonymous);
         const expiresAt = now() + ttlSeconds(expiresIn) * 1000;
         records.set(key, { payload: structuredClone(payload), expiresAt });
-        if (isAnonymous) anonymous.add(key);
-        else anonymous.delete(key);
-        if (model === 'Session' && typeof payload.uid === 'string') indexes.set(`uid:${payload.uid}`, key);
-        if (typeof payload.userCode === 'string') indexes.set(`userCode:${payload.userCode}`, key);
-        if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
-          const members = grants.get(payload.grantId) ?? new Set<string>();
-          members.add(key);
-          grants.set(payload.grantId, members);
-        }
+        if (isAnonymous) anonymous.charge(key);
+        else anonymous.release(key);
+        indexRecord(model, key, payload, indexes, grants);
       },
       find,
       findByUid: (uid) => byIndex(`uid:${uid}`),

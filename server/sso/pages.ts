@@ -104,6 +104,16 @@ const ERROR_TEXT = {
   },
 } as const;
 
+/** After a logout (or a logout of a browser that had no session). */
+export function signedOutPage(providerName: string, lang: PageLang): string {
+  return messagePage(
+    providerName,
+    lang,
+    { ja: 'ログアウトしました', en: 'Signed out' },
+    { ja: 'すべてのサービスからログアウトしました。', en: 'You are signed out of every service.' },
+  );
+}
+
 /** The error page of the authorization endpoint and others (never a redirect to an unchecked URI). */
 export function errorPage(
   providerName: string,

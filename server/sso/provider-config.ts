@@ -1,10 +1,12 @@
 import type { AccountClaims, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
-import { HPKI_ACR, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
+import { HPKI_ACR, HPKI_ACR_FRESH, NAME_JA_CLAIM, SSO_SCOPE_CLAIMS, type SsoClient } from '../../protocol/sso.js';
 import { pageLanguage } from '../http/index.js';
 import { cookieSecrets, type PrivateJwks } from './keys.js';
-import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, messagePage } from './pages.js';
-import type { Account, SsoRecords } from './records.js';
+import { hintPayloadOf, hintVerdict } from './logout.js';
+import { errorPage, LOGOUT_SCRIPT_HASH, logoutPage, signedOutPage } from './pages.js';
+import { type Account, accountOf, HPKI_RESULT_KEY, type SsoRecords } from './records.js';
+import { needsFreshCard, settleFreshAcr } from './step-up.js';
 import type { SsoStore } from './store.js';
 
 /**
@@ -42,6 +44,12 @@ export interface ProviderConfigInput {
   records: SsoRecords;
   /** Let back-channel logout reach loopback and private addresses (oidc-provider refuses them by default). */
   allowPrivateNetwork: boolean;
+  /**
+   * An https issuer: the authorization endpoint also takes POST (OIDC Core 3.1.2.1), which needs
+   * the session cookie `SameSite=None; Secure` (a cross-site form POST carries no Lax cookie).
+   * A loopback http issuer (development) keeps Lax and GET only: browsers drop `None` without Secure.
+   */
+  secure: boolean;
 }
 
 /** The account's claims (§10 table). `hpki_role` goes in every ID token, in userinfo with `hpki`. */
@@ -74,6 +82,14 @@ function policy(clients: readonly SsoClient[]): interactionPolicy.Prompt[] {
   if (login === undefined) throw new Error('oidc-provider has no login prompt');
   login.checks.add(
     new interactionPolicy.Check(
+      'hpki_fresh_card',
+      'the client asks for a card login for this request (step-up)',
+      'login_required',
+      (ctx) => needsFreshCard(ctx),
+    ),
+  );
+  login.checks.add(
+    new interactionPolicy.Check(
       'hpki_role_not_allowed',
       "the holder's hcRole is not admitted by this client",
       'access_denied',
@@ -100,8 +116,38 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
       ? existing
       : new oidc.provider.Grant({ accountId, clientId });
   grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  // Claims asked for by name (the claims parameter) within what the provider offers.
+  if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
   await grant.save();
   return grant;
+}
+
+/**
+ * The card login of the session a request or token belongs to (records.ts "session login"): a
+ * token names its session by `sessionUid`; an authorization request is in the browser's session.
+ * At the resume right after a card login, the login the interaction's result carries is kept for
+ * that session first (the session's uid is known only now, and stays the same on a new login in
+ * the same browser, which then replaces it).
+ */
+async function sessionAccount(
+  ctx: KoaContextWithOIDC,
+  records: SsoRecords,
+  sub: string,
+  token: unknown,
+): Promise<Account | undefined> {
+  const tokenSession = (token as { sessionUid?: unknown } | undefined)?.sessionUid;
+  const sessionUid = typeof tokenSession === 'string' ? tokenSession : ctx.oidc?.session?.uid;
+  if (sessionUid === undefined) return undefined;
+  const fresh =
+    token === undefined && ctx.oidc?.route === 'resume'
+      ? accountOf((ctx.oidc.result as Record<string, unknown> | undefined)?.[HPKI_RESULT_KEY])
+      : undefined;
+  if (fresh !== undefined && fresh.login.sub === sub) {
+    await records.putSessionLogin(sessionUid, fresh);
+    return fresh;
+  }
+  const account = await records.sessionLogin(sessionUid);
+  return account?.login.sub === sub ? account : undefined;
 }
 
 /** oidc-provider's fetch without its special-use-address guard: back-channel logout on closed networks. */
@@ -120,15 +166,19 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
   const { clients, records, providerName } = input;
   return {
     adapter: (model: string) => input.store.adapter(model),
-    clients: clients.map((c) => ({ ...c })),
+    // Every logout token names the session (sid); every ID token carries it too (server.ts).
+    clients: clients.map((c) => ({
+      ...c,
+      ...(c.backchannel_logout_uri === undefined ? {} : { backchannel_logout_session_required: true }),
+    })),
     jwks: { keys: input.jwks.keys.map((k) => ({ ...k })) },
     cookies: {
       names: { ...COOKIE_NAMES },
       keys: cookieSecrets(input.jwks),
-      long: { httpOnly: true, sameSite: 'lax' },
+      long: { httpOnly: true, sameSite: input.secure ? 'none' : 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    acrValues: [HPKI_ACR],
+    acrValues: [HPKI_ACR, HPKI_ACR_FRESH],
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time', 'hpki_role'],
       profile: [...SSO_SCOPE_CLAIMS.profile],
@@ -144,25 +194,41 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       id_token_signed_response_alg: 'RS256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    // RS256 by default; a client may register `id_token_signed_response_alg: "ES256"` (cheaper to sign).
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] },
     pkce: { required: () => true },
     extraClientMetadata: {
-      properties: ['hpki_allowed_roles'],
+      properties: ['hpki_allowed_roles', 'hpki_iss_in_errors'],
       // The clients file was checked against ssoClientSchema before it got here.
       validator: () => undefined,
     },
+    enableHttpPostMethods: input.secure,
     features: {
       devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      // A pushed request is a record anybody could store without a card, at a second URL: off.
+      pushedAuthorizationRequests: { enabled: false },
       backchannelLogout: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          // No question when the id_token_hint names this session's holder (§10); otherwise ask.
-          const hint = ctx.oidc.entities.IdTokenHint;
-          const hintSub = hint === undefined ? undefined : (hint as { payload?: { sub?: unknown } }).payload?.sub;
-          const auto = hintSub !== undefined && hintSub === ctx.oidc.session?.accountId;
+          // No question when the id_token_hint is of this very session (§10, logout.ts); otherwise ask.
+          const hint = hintPayloadOf(ctx);
+          const verdict = hint === undefined ? 'other' : hintVerdict(hint, ctx.oidc.session, TTL.session);
+          ctx.type = 'html';
+          if (verdict === 'stale') {
+            ctx.status = 400;
+            ctx.body = errorPage(
+              providerName,
+              pageLanguage(ctx.get('accept-language')),
+              'invalid_request',
+              'id_token_hint was issued more than one shift ago',
+            );
+            return;
+          }
+          const auto = verdict === 'current';
           if (auto)
             ctx.set(
               'Content-Security-Policy',
@@ -173,12 +239,7 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = messagePage(
-            providerName,
-            pageLanguage(ctx.get('accept-language')),
-            { ja: 'ログアウトしました', en: 'Signed out' },
-            { ja: 'すべてのサービスからログアウトしました。', en: 'You are signed out of every service.' },
-          );
+          ctx.body = signedOutPage(providerName, pageLanguage(ctx.get('accept-language')));
         },
       },
     },
@@ -186,8 +247,9 @@ export function providerConfiguration(input: ProviderConfigInput): Configuration
       policy: policy(clients),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    async findAccount(_ctx, sub) {
-      const account = await records.account(sub);
+    async findAccount(ctx, sub, token) {
+      if (token === undefined) settleFreshAcr(ctx);
+      const account = await sessionAccount(ctx, records, sub, token);
       if (account === undefined) return undefined;
       return {
         accountId: sub,

@@ -8,7 +8,10 @@ import type { SsoStore } from './store.js';
  * - a **binding**: which interaction (pending authorization request) a browser's HPKI session is
  *   logging into, written when the login page is shown;
  * - a **proof**: what a card login just proved, for the interaction it completes, taken once;
- * - an **account**: what the latest card login of a `sub` proved, for the claims of its tokens.
+ * - a **session login**: what the card login of one provider session proved (certificate, role,
+ *   holder), keyed by the session's uid, for the claims and role checks of that session and of the
+ *   tokens made in it. Never per `sub`: another login of the same holder elsewhere (another card,
+ *   another role) is another session's.
  * Everything read back is parsed again: Redis is outside the process.
  */
 
@@ -38,9 +41,17 @@ export type Binding = z.infer<typeof bindingSchema>;
 export type Proof = z.infer<typeof proofSchema>;
 export type Account = z.infer<typeof accountSchema>;
 
+/** What the login step hands to oidc-provider's resume, in the interaction's result (provider-config.ts). */
+export const HPKI_RESULT_KEY = 'hpki';
+
+export function accountOf(value: unknown): Account | undefined {
+  const parsed = accountSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** A proof is for the redirect right after the login POST: the browser follows it at once. */
 export const PROOF_TTL_SECONDS = 120;
-/** Accounts outlive the longest session and token of a login (see provider-config.ts). */
+/** Session logins outlive the longest session and token of a login (see provider-config.ts). */
 export const ACCOUNT_TTL_SECONDS = 24 * 60 * 60;
 /** A binding is remembered this long after its interaction expired, so a late login is told "expired". */
 export const BINDING_GRACE_SECONDS = 60;
@@ -62,20 +73,21 @@ export interface SsoRecords {
   takeBinding(sessionId: string): Promise<Binding | undefined>;
   putProof(uid: string, proof: Proof): Promise<void>;
   takeProof(uid: string): Promise<Proof | undefined>;
-  putAccount(account: Account): Promise<void>;
-  account(sub: string): Promise<Account | undefined>;
+  /** The login of the provider session `sessionUid` (oidc-provider's `Session.uid`, kept by tokens as `sessionUid`). */
+  putSessionLogin(sessionUid: string, account: Account): Promise<void>;
+  sessionLogin(sessionUid: string): Promise<Account | undefined>;
 }
 
 export function createSsoRecords(store: SsoStore): SsoRecords {
   const bindings = store.adapter('HpkiBinding');
   const proofs = store.adapter('HpkiProof');
-  const accounts = store.adapter('HpkiAccount');
+  const logins = store.adapter('HpkiSessionLogin');
   return {
     bind: (sessionId, binding, ttl) => bindings.upsert(browserKey(sessionId), { ...binding }, ttl),
     takeBinding: async (sessionId) => parse(bindingSchema, await bindings.take(browserKey(sessionId))),
     putProof: (uid, proof) => proofs.upsert(uid, { ...proof }, PROOF_TTL_SECONDS),
     takeProof: async (uid) => parse(proofSchema, await proofs.take(uid)),
-    putAccount: (account) => accounts.upsert(account.login.sub, { ...account }, ACCOUNT_TTL_SECONDS),
-    account: async (sub) => parse(accountSchema, await accounts.find(sub)),
+    putSessionLogin: (sessionUid, account) => logins.upsert(sessionUid, { ...account }, ACCOUNT_TTL_SECONDS),
+    sessionLogin: async (sessionUid) => parse(accountSchema, await logins.find(sessionUid)),
   };
 }

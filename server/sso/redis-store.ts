@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { AdapterPayload } from 'oidc-provider';
+import { type AdapterPayload, errors } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
 import {
   alreadyConsumed,
+  checkPendingBounds,
+  currentRequestClient,
   GRANTABLE_MODELS,
   isAnonymousRecord,
   type SsoAdapter,
   type SsoStore,
   storeFull,
+  storeUnavailable,
   ttlSeconds,
 } from './store.js';
 
@@ -26,6 +30,8 @@ export interface RedisSsoStoreOptions {
    * under way go on. Default 80 000.
    */
   maxPendingSignIns?: number;
+  /** Of those, one client's at most (store.ts defaultMaxPendingPerClient). */
+  maxPendingPerClient?: number;
 }
 
 export const DEFAULT_REDIS_MAX_PENDING_SIGN_INS = 80_000;
@@ -50,17 +56,65 @@ return #members`;
 
 /**
  * Admission of an anonymous record: the sorted set `<prefix>~anonymous` holds their keys scored by
- * when they drop (Redis's clock). Purge the dropped, then admit the key if it is there already or
- * the set has room: one step for all processes. 1 admitted, 0 full.
+ * when they drop (Redis's clock), and `<prefix>~anonymous:<client>` those of one client (KEYS[3],
+ * absent for a record written outside a request). Purge the dropped, then admit the key if it is
+ * there already, or if the set and the client's set have room: one step for all processes. The
+ * record's hash keeps its client in field `o`, so that whoever takes or destroys it frees the
+ * client's place too. 1 admitted, 0 full.
  */
 const ADMIT = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local life = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], KEYS[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if not redis.call('ZSCORE', KEYS[1], KEYS[2]) then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+  if KEYS[3] then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+    if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
+    redis.call('ZADD', KEYS[3], now + life, KEYS[2])
+    if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
+    redis.call('HSET', KEYS[2], 'o', ARGV[4])
+    redis.call('PEXPIRE', KEYS[2], life)
+  end
+end
 redis.call('ZADD', KEYS[1], now + life, KEYS[2])
 if redis.call('PTTL', KEYS[1]) < life then redis.call('PEXPIRE', KEYS[1], life) end
 return 1`;
+
+/**
+ * A record is taken or destroyed: deleted, and off the anonymous set and its client's set. Answers
+ * its payload (for `take`).
+ */
+const RELEASE = `local p = redis.call('HGET', KEYS[1], 'p')
+local o = redis.call('HGET', KEYS[1], 'o')
+redis.call('ZREM', KEYS[2], KEYS[1])
+if o then redis.call('ZREM', ARGV[1] .. o, KEYS[1]) end
+redis.call('DEL', KEYS[1])
+return p`;
+
+/**
+ * A Lua script sent by its SHA-1 (EVALSHA), and in full only when Redis does not have it yet (after
+ * a restart): a login runs a dozen scripts, and their text is most of what would cross the wire.
+ */
+function script(source: string): (redis: Redis, keys: string[], args: string[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (redis, keys, args) => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return redis.eval(source, keys.length, ...keys, ...args);
+    }
+  };
+}
+
+const admitScript = script(ADMIT);
+const releaseScript = script(RELEASE);
+const consumeScript = script(CONSUME);
+const revokeScript = script(REVOKE);
+
+/** Client keys (client-address.ts) as they may appear in a Redis key. */
+const CLIENT_PATTERN = /^[A-Za-z0-9:.?/_-]{1,80}$/;
 
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
 const MODEL_PATTERN = /^[A-Za-z]{1,64}$/;
@@ -75,6 +129,39 @@ function parsePayload(text: unknown): AdapterPayload | undefined {
   }
 }
 
+/**
+ * What a failing Redis command means to the provider: full (OOM under `noeviction`) → refuse new
+ * flows; unreachable or too slow → 503 / `temporarily_unavailable` for this request, and the next
+ * request tries again (ioredis reconnects by itself). oidc-provider's own errors pass unchanged.
+ */
+function asStoreError(err: unknown): unknown {
+  if (err instanceof errors.OIDCProviderError) return err;
+  if (isOutOfMemory(err)) return storeFull();
+  return Object.assign(storeUnavailable(), { cause: err });
+}
+
+function guarded(inner: SsoAdapter): SsoAdapter {
+  const wrap =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await method(...args);
+      } catch (err) {
+        throw asStoreError(err);
+      }
+    };
+  return {
+    upsert: wrap(inner.upsert),
+    find: wrap(inner.find),
+    findByUid: wrap(inner.findByUid),
+    findByUserCode: wrap(inner.findByUserCode),
+    consume: wrap(inner.consume),
+    destroy: wrap(inner.destroy),
+    revokeByGrantId: wrap(inner.revokeByGrantId),
+    take: wrap(inner.take),
+  };
+}
+
 /** Redis with `maxmemory-policy noeviction` answers a write it has no room for with OOM: refuse, never evict. */
 function isOutOfMemory(err: unknown): boolean {
   return err instanceof Error && /^OOM\b/.test(err.message);
@@ -86,8 +173,28 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const maxPendingSignIns = options.maxPendingSignIns ?? DEFAULT_REDIS_MAX_PENDING_SIGN_INS;
   if (!Number.isInteger(maxPendingSignIns) || maxPendingSignIns < 1)
     throw new RangeError('maxPendingSignIns must be a positive integer');
+  const maxPerClient = checkPendingBounds(maxPendingSignIns, options.maxPendingPerClient);
   const anonymousKey = `${prefix}~anonymous`;
+  const clientSetPrefix = `${anonymousKey}:`;
+  const release = (key: string): Promise<unknown> => releaseScript(redis, [key, anonymousKey], [clientSetPrefix]);
+  async function admit(key: string, ttlMs: number): Promise<void> {
+    const client = currentRequestClient();
+    const owner = client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
+    const bounds = [String(ttlMs), String(maxPendingSignIns)];
+    const admitted = await write(() =>
+      owner === undefined
+        ? admitScript(redis, [anonymousKey, key], bounds)
+        : admitScript(
+            redis,
+            [anonymousKey, key, `${clientSetPrefix}${owner}`],
+            [...bounds, String(maxPerClient), owner],
+          ),
+    );
+    if (admitted !== 1) throw storeFull();
+  }
   const redis = new Redis(options.url, {
+    // Commands of one tick go out in one write: a login's dozens of commands cost a few syscalls.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
@@ -95,16 +202,13 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   // The failing command carries the error; without a listener ioredis would print the URL.
   redis.on('error', () => undefined);
 
-  async function write<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (err) {
-      if (isOutOfMemory(err)) throw storeFull();
-      throw err;
-    }
-  }
+  const write = <T>(command: () => Promise<T>): Promise<T> => command();
 
   function adapter(model: string): SsoAdapter {
+    return guarded(rawAdapter(model));
+  }
+
+  function rawAdapter(model: string): SsoAdapter {
     if (!MODEL_PATTERN.test(model)) throw new RangeError(`not a model name: ${model}`);
     const keyOf = (id: string): string => `${prefix}m:${model}:${id}`;
 
@@ -123,18 +227,14 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
         const ttlMs = ttlSeconds(expiresIn) * 1000;
-        if (isAnonymousRecord(model, payload)) {
-          const admitted = await write(() =>
-            redis.eval(ADMIT, 2, anonymousKey, key, String(ttlMs), String(maxPendingSignIns)),
-          );
-          if (admitted !== 1) throw storeFull();
-        } else if (model === 'Session') {
-          // A session that now has an account no longer counts as anonymous.
-          await redis.zrem(anonymousKey, key);
-        }
+        const anonymous = isAnonymousRecord(model, payload);
+        if (anonymous) await admit(key, ttlMs);
         const { consumed, ...rest } = payload;
         // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
         const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
+        // A session that now has an account no longer counts against the bound (in the same round
+        // trip; its client's set lets it go when its admission time is up, at most an interaction's life).
+        if (!anonymous && model === 'Session') multi.zrem(anonymousKey, key);
         if (consumed !== undefined && consumed !== null && consumed !== false) multi.hset(key, 'c', String(consumed));
         multi.pexpire(key, ttlMs);
         if (model === 'Session' && typeof payload.uid === 'string')
@@ -153,22 +253,16 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
       findByUid: (uid) => byIndex(`uid:${uid}`),
       findByUserCode: (userCode) => byIndex(`code:${userCode}`),
       async consume(id) {
-        const outcome = await redis.eval(CONSUME, 1, keyOf(id), String(Math.floor(Date.now() / 1000)));
+        const outcome = await consumeScript(redis, [keyOf(id)], [String(Math.floor(Date.now() / 1000))]);
         if (outcome !== 1) throw alreadyConsumed();
       },
       async destroy(id) {
-        await redis.multi().del(keyOf(id)).zrem(anonymousKey, keyOf(id)).exec();
+        await release(keyOf(id));
       },
       async revokeByGrantId(grantId) {
-        await redis.eval(REVOKE, 1, `${prefix}grant:${grantId}`);
+        await revokeScript(redis, [`${prefix}grant:${grantId}`], []);
       },
-      async take(id) {
-        const key = keyOf(id);
-        const replies = await redis.multi().hget(key, 'p').del(key).zrem(anonymousKey, key).exec();
-        const [reply] = replies ?? [];
-        if (reply === undefined || reply[0] !== null) throw reply?.[0] ?? new Error('Redis MULTI failed');
-        return parsePayload(reply[1]);
-      },
+      take: async (id) => parsePayload(await release(keyOf(id))),
     };
   }
 

@@ -16,13 +16,19 @@ import {
 } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
 import { refuseWithBusyPage } from './busy-page.js';
+import { issOmittedRedirects, omitIssInErrors } from './error-iss.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
-import { generateSigningKey, type PrivateJwks, readKeysFile } from './keys.js';
+import { generateKeySet, hasEcKey, type PrivateJwks, readKeysFile } from './keys.js';
 import { createSsoVerifier } from './login-proof.js';
+import { logoutWithoutSession } from './logout.js';
+import { answerOperations, createSsoMetrics, refusalReason, type SsoMetrics, watchStore } from './operations.js';
 import { LOGIN_SLOT_ID, SSO_CSS, SSO_STYLESHEET_PATH } from './pages.js';
 import { PROVIDER_CSP, providerConfiguration } from './provider-config.js';
 import { createSsoRecords } from './records.js';
+import { currentRequestId, requestIdOf, withRequestContext } from './request-context.js';
+import { rawPathOf, routeKeyOf, routeLabelOf, UNPROVEN_RECORD_ROUTES } from './route-key.js';
 import type { SsoStore } from './store.js';
+import { refuseWhileStoreDown, STORE_FREE_PATHS } from './store-down.js';
 
 /** The OpenID Provider over HPKI on `node:http` (PROTOCOL.md §10): one process of an issuer. */
 
@@ -53,6 +59,18 @@ export interface SsoServerOptions {
   onInternalError?: (err: unknown) => void;
   /** One line about something an operator should know (a key reload, a failed back-channel message). */
   onNotice?: (line: string) => void;
+  /**
+   * Structured log lines (pino's methods fit): one `request` line per answered request, with its
+   * id, method, route label, status and time, and the notices and internal errors above, each
+   * with the id of the request it happened in. Never a query string, header, cookie, token or code.
+   */
+  logger?: SsoLogger;
+}
+
+export interface SsoLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface RunningSsoServer {
@@ -60,6 +78,7 @@ export interface RunningSsoServer {
   port: number;
   /** The kid that signs now. */
   signingKid(): string;
+  metrics: SsoMetrics;
   close(): Promise<void>;
 }
 
@@ -99,9 +118,31 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     server.close();
     throw err;
   }
+  const es256 = options.clients.filter(
+    (c) => (c as { id_token_signed_response_alg?: unknown }).id_token_signed_response_alg === 'ES256',
+  );
+  if (es256.length > 0 && !hasEcKey(options.keys.jwks)) {
+    server.close();
+    throw new Error(
+      `client ${es256[0]!.client_id} asks for ES256 ID tokens and the keys have no EC key: run sso rotate-keys`,
+    );
+  }
   const issuerUrl = new URL(issuer);
-  const { clients, store, providerName, onInternalError } = options;
+  const { clients, store, providerName, logger } = options;
+  const onInternalError = (err: unknown): void => {
+    logger?.error(
+      { requestId: currentRequestId(), err: err instanceof Error ? err.message : String(err) },
+      'internal error',
+    );
+    options.onInternalError?.(err);
+  };
+  const onNotice = (line: string): void => {
+    logger?.warn({ requestId: currentRequestId() }, line);
+    options.onNotice?.(line);
+  };
   const records = createSsoRecords(store);
+  const metrics = createSsoMetrics();
+  const watch = watchStore(store, (up) => onNotice(up ? 'the store answers again' : 'the store does not answer'));
   let jwks = options.keys.jwks;
 
   const build = (keys: PrivateJwks): Provider => {
@@ -114,14 +155,24 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
         store,
         records,
         allowPrivateNetwork: options.allowPrivateNetwork,
+        secure: issuer.startsWith('https:'),
       }),
     );
     // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.
     provider.proxy = issuer.startsWith('https:');
-    provider.on('server_error', (_ctx, err) => onInternalError?.(err));
+    // oidc-provider puts `sid` in ID tokens only for clients registered for back-channel logout with
+    // backchannel_logout_session_required; §10 wants it in every ID token, as the logout token names it.
+    Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });
+    provider.on('server_error', (_ctx, err) => onInternalError(err));
     provider.on('backchannel.error', (_ctx, err, client) =>
-      options.onNotice?.(`back-channel logout to ${client.clientId} failed: ${err.message}`),
+      onNotice(`back-channel logout to ${client.clientId} failed: ${err.message}`),
     );
+    provider.on('authorization_code.saved', () => metrics.codesIssued.inc());
+    // access_denied comes from the interaction, which counts it with its own reason.
+    provider.on('authorization.error', (_ctx, err) => {
+      const reason = refusalReason((err as { error?: unknown }).error);
+      if (reason !== 'access_denied') metrics.signInsRefused.inc({ reason });
+    });
     return provider;
   };
   let provider = build(jwks);
@@ -143,7 +194,7 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
       button: { selector: `#${LOGIN_SLOT_ID}`, position: 'beforeend' },
     },
     limits,
-    ...(onInternalError === undefined ? {} : { onInternalError }),
+    onInternalError,
   });
   const interactionRoutes = createInteractionRoutes({
     provider: () => provider,
@@ -152,26 +203,34 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     cookie,
     providerName,
     limits,
-    ...(onInternalError === undefined ? {} : { onInternalError }),
+    metrics,
+    onInternalError,
   });
+  const operations = { metrics, watch, keysLoaded: () => jwks.keys.length > 0 };
+  const issOmitted = issOmittedRedirects(clients);
 
+  /** Every request: its id and client for the store and the logs, and one log line and count when answered. */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
-    if (path === SSO_STYLESHEET_PATH && req.method === 'GET') {
-      send(res, 200, 'text/css; charset=utf-8', SSO_CSS, { 'Cache-Control': 'public, max-age=3600' });
-      return;
-    }
-    if (await hpkiRoutes(req, res)) return;
-    if (await interactionRoutes(req, res)) return;
-    // An authorization request writes an interaction: it counts against the client's challenge rate.
-    if (
-      path === '/auth' &&
-      limits.challenge !== false &&
-      refuseWithBusyPage(req, res, providerName, limits.challenge.hit(limits.clientOf(req)))
-    )
-      return;
-    // oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
-    // whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
+    const started = performance.now();
+    const key = routeKeyOf(rawPathOf(req));
+    const route = routeLabelOf(key);
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    res.once('finish', () => {
+      metrics.responses.inc({ route, status: String(res.statusCode) });
+      logger?.info(
+        { requestId, method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    await withRequestContext({ requestId, client: limits.clientOf(req) }, () => serve(req, res, key));
+  }
+
+  /**
+   * oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
+   * whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
+   */
+  function answerAsIssuer(req: IncomingMessage, res: ServerResponse, path: string): void {
     req.headers.host = issuerUrl.host;
     delete req.headers['x-forwarded-host'];
     if (issuerUrl.protocol === 'https:') req.headers['x-forwarded-proto'] = 'https';
@@ -182,6 +241,32 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     if (path !== '/.well-known/openid-configuration' && path !== '/jwks')
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     else res.removeHeader('Cross-Origin-Resource-Policy');
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    if (path === SSO_STYLESHEET_PATH && req.method === 'GET') {
+      send(res, 200, 'text/css; charset=utf-8', SSO_CSS, { 'Cache-Control': 'public, max-age=3600' });
+      return;
+    }
+    if (await answerOperations(operations, req, res, path)) return;
+    if (!watch.up() && !STORE_FREE_PATHS.has(key)) {
+      refuseWhileStoreDown(req, res, providerName);
+      return;
+    }
+    if (await hpkiRoutes(req, res)) return;
+    if (await interactionRoutes(req, res)) return;
+    // A request that can make oidc-provider store a record nobody has proven with a card counts
+    // against the client's challenge rate, however its path is spelled (route-key.ts).
+    if (
+      UNPROVEN_RECORD_ROUTES.has(key) &&
+      limits.challenge !== false &&
+      refuseWithBusyPage(req, res, providerName, limits.challenge.hit(limits.clientOf(req)))
+    )
+      return;
+    answerAsIssuer(req, res, path);
+    if (key === '/SESSION/END' && (await logoutWithoutSession(provider, providerName, req, res))) return;
+    if (key === '/AUTH' || key.startsWith('/AUTH/')) omitIssInErrors(res, issOmitted);
     await callback(req, res);
   }
 
@@ -196,9 +281,9 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
         jwks = next;
         provider = build(next);
         callback = provider.callback();
-        options.onNotice?.(`keys reloaded from ${keysPath}: ${next.keys[0]!.kid} signs`);
+        onNotice(`keys reloaded from ${keysPath}: ${next.keys[0]!.kid} signs`);
       },
-      (err: unknown) => options.onNotice?.(`keys not reloaded: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => onNotice(`keys not reloaded: ${err instanceof Error ? err.message : String(err)}`),
     );
   };
   if (keysPath !== undefined) watchFile(keysPath, { interval: 1_000 }, reload);
@@ -207,7 +292,9 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     issuer,
     port,
     signingKid: () => jwks.keys[0]!.kid,
+    metrics,
     async close() {
+      watch.stop();
       if (keysPath !== undefined) unwatchFile(keysPath, reload);
       await closeServer(server);
     },
@@ -216,5 +303,5 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
 
 /** Keys for a process without `--keys`: made now, gone with the process. */
 export function ephemeralKeys(): PrivateJwks {
-  return { keys: [generateSigningKey()] };
+  return generateKeySet();
 }

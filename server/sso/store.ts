@@ -2,6 +2,8 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ChallengeStore } from '../challenge-store/index.js';
 
+export { currentRequestClient } from './request-context.js';
+
 /**
  * Where the provider keeps its state (PROTOCOL.md §10): every oidc-provider model (sessions,
  * interactions, codes, grants, tokens) through one adapter factory, the provider's own short records
@@ -67,7 +69,7 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
  */
 const CARD_PROVEN_MODELS: ReadonlySet<string> = new Set([
   'HpkiProof',
-  'HpkiAccount',
+  'HpkiSessionLogin',
   'Grant',
   'AuthorizationCode',
   'AccessToken',
@@ -82,4 +84,34 @@ export function isAnonymousRecord(model: string, payload: AdapterPayload): boole
 /** Default share of a store's room that anonymous records may take: four fifths. */
 export function defaultMaxPendingSignIns(maxRecords: number): number {
   return Math.max(1, Math.floor((maxRecords * 4) / 5));
+}
+
+/**
+ * One client (an address, an IPv6 /56, the forwarded entry a trusted proxy names) may hold at most
+ * this many of the anonymous records: a hundredth of the bound, at least 16 (a hospital's doctors
+ * behind one NAT address start a few sign-ins at once; each holds two such records for a while).
+ */
+export function defaultMaxPendingPerClient(maxPendingSignIns: number): number {
+  return Math.min(maxPendingSignIns, Math.max(16, Math.floor(maxPendingSignIns / 100)));
+}
+
+export function checkPendingBounds(maxPendingSignIns: number, maxPendingPerClient: number | undefined): number {
+  const perClient = maxPendingPerClient ?? defaultMaxPendingPerClient(maxPendingSignIns);
+  if (!Number.isInteger(perClient) || perClient < 1 || perClient > maxPendingSignIns)
+    throw new RangeError('maxPendingPerClient must be an integer from 1 to maxPendingSignIns');
+  return perClient;
+}
+
+/**
+ * The store could not be reached (Redis down or too slow): the request is answered 503, or
+ * `temporarily_unavailable` at the client, and the process goes on; it serves again once the
+ * store answers.
+ */
+export function storeUnavailable(): Error {
+  const err = new errors.CustomOIDCProviderError(
+    'temporarily_unavailable',
+    'the sign-in service cannot reach its store; try again shortly',
+  );
+  Object.assign(err, { status: 503, statusCode: 503 });
+  return err;
 }

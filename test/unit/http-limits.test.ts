@@ -6,6 +6,7 @@ import {
   createClientAddress,
   createRateLimiter,
   DEFAULT_CHALLENGE_RATE,
+  forwardedAddressOf,
 } from '../../server/http/index.js';
 import { getChallenge, postLogin, type Site, signedToken, startSite } from '../helpers/vector-site.js';
 
@@ -88,14 +89,32 @@ describe('rate limiter', () => {
 });
 
 describe('client address', () => {
-  it('is the remote address, an IPv6 client its /64, a mapped IPv4 address the IPv4 address', () => {
+  it('is the remote address, an IPv6 client its /56, a mapped IPv4 address the IPv4 address', () => {
     expect(clientKeyOf('192.0.2.7')).toBe('4:192.0.2.7');
     expect(clientKeyOf('::ffff:192.0.2.7')).toBe('4:192.0.2.7');
-    expect(clientKeyOf('2001:db8:1:2:aaaa::1')).toBe('6:2001:db8:1:2::/64');
-    expect(clientKeyOf('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('6:2001:db8:1:2::/64');
-    expect(clientKeyOf('2001:db8::1')).toBe('6:2001:db8:0:0::/64');
-    expect(clientKeyOf('fe80::1%eth0')).toBe('6:fe80:0:0:0::/64');
-    expect(clientKeyOf('::1')).toBe('6:0:0:0:0::/64');
+    expect(clientKeyOf('2001:db8:1:2:aaaa::1')).toBe('6:2001:db8:1:0::/56');
+    expect(clientKeyOf('2001:db8:1:2ff:ffff:ffff:ffff:ffff')).toBe('6:2001:db8:1:200::/56');
+    // The 256 /64s of one home line's /56 are one client; the next /56 is another.
+    expect(clientKeyOf('2001:db8:1:ff::1')).toBe(clientKeyOf('2001:db8:1:0::1'));
+    expect(clientKeyOf('2001:db8:1:100::1')).not.toBe(clientKeyOf('2001:db8:1:0::1'));
+    expect(clientKeyOf('2001:db8::1')).toBe('6:2001:db8:0:0::/56');
+    expect(clientKeyOf('fe80::1%eth0')).toBe('6:fe80:0:0:0::/56');
+    expect(clientKeyOf('::1')).toBe('6:0:0:0:0::/56');
+  });
+
+  it('reads forwarded entries with ports: ip:port, [v6]:port and [v6] are the address', () => {
+    expect(forwardedAddressOf('192.0.2.1:5123')).toBe('192.0.2.1');
+    expect(forwardedAddressOf(' [2001:db8::1]:443 ')).toBe('2001:db8::1');
+    expect(forwardedAddressOf('[2001:db8::1]')).toBe('2001:db8::1');
+    expect(forwardedAddressOf('2001:db8::1')).toBe('2001:db8::1');
+    expect(forwardedAddressOf('[2001:db8::1]:x')).toBe('[2001:db8::1]:x');
+    const proxied = createClientAddress({ trustProxy: ['127.0.0.1'] });
+    expect(proxied(request('127.0.0.1', '192.0.2.1:5123'))).toBe('4:192.0.2.1');
+    expect(proxied(request('127.0.0.1', '192.0.2.2:80'))).not.toBe(proxied(request('127.0.0.1', '192.0.2.1:80')));
+    expect(proxied(request('127.0.0.1', '[2001:db8:5::7]:5123'))).toBe('6:2001:db8:5:0::/56');
+    expect(proxied(request('127.0.0.1', '[::ffff:192.0.2.9]:1'))).toBe('4:192.0.2.9');
+    // Still not the proxy itself: each entry with a port is its own client.
+    expect(proxied(request('127.0.0.1', '192.0.2.1:5123'))).not.toBe('4:127.0.0.1');
   });
 
   it('ignores X-Forwarded-For unless the request comes from a trusted proxy', () => {
