@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,22 +110,32 @@ async function freePortPair(): Promise<number> {
 
 /**
  * This process's private run directory. libpcsclite reads PCSCLITE_CSOCK_NAME once per process, so
- * every test pcscd of one process uses the same socket path; between two of them nothing listens there.
+ * every test pcscd of one process uses the same socket path; between two of them nothing listens there
+ * (the directory is removed when a test pcscd stops, and made again by the next one).
  */
 let privateRun: string | undefined;
-function privateRunDir(): string {
+function privateRunPath(): string {
   if (privateRun === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'hpki-login-pcscd-'));
+    const dir = join(tmpdir(), `hpki-login-pcscd-${process.pid}-${randomBytes(6).toString('hex')}`);
     privateRun = dir;
-    mkdirSync(join(dir, 'run'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return privateRun;
 }
 
+function privateRunDir(): string {
+  const dir = privateRunPath();
+  mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+function removePrivateRunDir(): void {
+  if (privateRun !== undefined) rmSync(privateRun, { recursive: true, force: true });
+}
+
 /** The socket the test pcscd of this process listens on (nothing listens there between two of them). */
 export function privateSocket(): string {
-  return join(privateRunDir(), 'run', 'pcscd', 'pcscd.comm');
+  return join(privateRunPath(), 'run', 'pcscd', 'pcscd.comm');
 }
 
 function useSocket(socket: string): () => void {
@@ -211,6 +222,7 @@ async function startPrivate(vpcd: boolean): Promise<PcscdHandle> {
     await waitReady(child, socket, port);
   } catch (err) {
     await stopChild(child);
+    removePrivateRunDir();
     throw err;
   }
   const restore = useSocket(socket);
@@ -221,6 +233,7 @@ async function startPrivate(vpcd: boolean): Promise<PcscdHandle> {
     pid: child.pid,
     async stop() {
       await stopChild(child);
+      removePrivateRunDir();
       restore();
       currentVpcdPort = undefined;
     },
