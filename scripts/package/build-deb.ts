@@ -7,6 +7,7 @@ import { hostArguments, posixLauncher } from '../install/launcher.js';
 import { BROWSERS } from '../install/locations.js';
 import { planInstall } from '../install/plan.js';
 import { controlFile, postinstScript, postrmScript, prermScript } from './deb-control.js';
+import { fetchNode } from './node-runtime.js';
 import { runtimeModules } from './runtime-modules.js';
 
 /**
@@ -48,26 +49,20 @@ export interface BundledNode {
  * package), never whatever Node runs the packager: a doctor's machine gets a supported runtime.
  * The native addons must load in it, or the package would install a host that cannot start.
  */
-export async function pinnedNode(project: string): Promise<BundledNode> {
-  const { stdout } = await execFileAsync('bash', [join(project, 'scripts/runtime.sh'), 'pinned-node-dir'], {
-    cwd: project,
-  });
-  const dir = stdout.trim().split('\n').pop() ?? '';
-  const path = join(dir, 'bin/node');
-  const pinned = (await readFile(join(project, '.node-version'), 'utf8')).trim();
-  const { stdout: version } = await execFileAsync(path, ['-p', 'process.versions.node']);
-  if (version.trim() !== pinned) throw new Error(`${path} is Node ${version.trim()}, not the pinned ${pinned}`);
+export async function pinnedNode(project: string, log: (line: string) => void): Promise<BundledNode> {
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const node = await fetchNode(project, { os: 'linux', arch }, log);
   for (const addon of ['pcsclite/build/Release/pcsclite.node', 'pkcs11js/build/Release/pkcs11.node']) {
     const file = join(project, 'node_modules', addon);
     try {
-      await execFileAsync(path, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`]);
+      await execFileAsync(node.path, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`]);
     } catch {
       throw new Error(
-        `${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`,
+        `${addon} does not load in Node ${node.version}: run npm ci on Node ${node.version.split('.')[0]} (./dev does)`,
       );
     }
   }
-  return { path, version: pinned };
+  return node;
 }
 
 async function stageRuntime(project: string, stage: string, node: BundledNode): Promise<void> {
@@ -141,7 +136,7 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   const stage = join(project, 'dist/deb-stage');
   await rm(stage, { recursive: true, force: true });
 
-  const node = await pinnedNode(project);
+  const node = await pinnedNode(project, log);
   log(`bundling Node.js ${node.version}`);
   await stageRuntime(project, stage, node);
   await writeExecutable(
