@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundledExtensionIds } from '../install/host-manifest.js';
 import { hostArguments, posixLauncher } from '../install/launcher.js';
@@ -8,7 +8,7 @@ import { BROWSERS } from '../install/locations.js';
 import { planInstall } from '../install/plan.js';
 import { controlFile, postinstScript, postrmScript, prermScript } from './deb-control.js';
 import { fetchNode } from './node-runtime.js';
-import { runtimeModules } from './runtime-modules.js';
+import { stageApp } from './stage-app.js';
 
 /**
  * Builds `dist/hpki-login_<version>_<arch>.deb`: the CLI with its own Node runtime and native addons
@@ -25,12 +25,6 @@ export const SHIPPED_MANIFESTS = `${INSTALL_ROOT}/host-manifests`;
 
 const execFileAsync = promisify(execFile);
 const DEB_ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
-
-/** Compiler leftovers of native addons: not needed to load them. */
-function runtimeFile(source: string): boolean {
-  const name = basename(source);
-  return name !== 'obj.target' && name !== '.deps' && !name.endsWith('.map');
-}
 
 async function writeExecutable(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -63,28 +57,6 @@ export async function pinnedNode(project: string, log: (line: string) => void): 
     }
   }
   return node;
-}
-
-async function stageRuntime(project: string, stage: string, node: BundledNode): Promise<void> {
-  const lib = join(stage, INSTALL_ROOT);
-  await mkdir(join(lib, 'bin'), { recursive: true });
-  await cp(node.path, join(lib, 'node'));
-  await chmod(join(lib, 'node'), 0o755);
-  await cp(join(project, 'bin/hpki-login.js'), join(lib, 'bin/hpki-login.js'));
-  await cp(join(project, 'dist/cli'), join(lib, 'dist/cli'), { recursive: true, filter: runtimeFile });
-  const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; version: string };
-  // The CLI is ESM: Node needs "type": "module" beside it.
-  await writeFile(
-    join(lib, 'package.json'),
-    `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`,
-  );
-  for (const module of await runtimeModules(project)) {
-    await cp(join(project, module), join(lib, module), {
-      recursive: true,
-      filter: runtimeFile,
-      verbatimSymlinks: true,
-    });
-  }
 }
 
 /**
@@ -138,7 +110,7 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
 
   const node = await pinnedNode(project, log);
   log(`bundling Node.js ${node.version}`);
-  await stageRuntime(project, stage, node);
+  await stageApp(project, join(stage, INSTALL_ROOT), { node: node.path, nodeName: 'node' }, log);
   await writeExecutable(
     join(stage, LAUNCHER),
     posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }),
