@@ -15,6 +15,7 @@ import { checkDevelopmentTrust, checkManifests, checkPkcs11 } from '../install/i
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherModule } from '../install/manifest-facts.js';
+import { checkUserHostsPolicy, gatherUserHostsPolicy } from '../install/user-hosts-policy.js';
 
 /**
  * `hpki-login doctor`: checks pcscd, readers, the card and its certificate, the host manifests and
@@ -102,6 +103,7 @@ export async function collectFindings(options: DoctorOptions): Promise<Finding[]
           })),
         ];
   findings.push(...checkDevelopmentTrust(everywhere, expected));
+  findings.push(...checkUserHostsPolicy(await gatherUserHostsPolicy(options.os, options.root), everywhere));
   const modules = new Set(options.modules);
   for (const m of manifests) {
     if (m.launcher === undefined) continue;
