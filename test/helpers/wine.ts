@@ -39,16 +39,16 @@ export class WinePrefix {
    * `wine reg query` of each `HKLM\<key>`, all in one `cmd /c` (every Wine start costs seconds): for
    * each key, undefined when it is not there, else its default value ('' when it has none).
    */
-  regQuery(keys: readonly string[]): Map<string, string | undefined> {
+  regQuery(keys: readonly string[], hive: 'HKLM' | 'HKCU' = 'HKLM'): Map<string, string | undefined> {
     for (const key of keys) if (!/^[A-Za-z0-9._\\-]+$/.test(key)) throw new RangeError(`unusual key: ${key}`);
-    const commands = keys.map((key, i) => `echo @@${i}& reg query HKLM\\${key} /ve 2>&1`);
+    const commands = keys.map((key, i) => `echo @@${i}& reg query ${hive}\\${key} /ve 2>&1`);
     const { output } = this.run(['cmd', '/c', commands.join(' & ')]);
     const sections = output.split(/@@(\d+)\r?\n/);
     const found = new Map<string, string | undefined>(keys.map((k) => [k, undefined]));
     for (let i = 1; i + 1 < sections.length; i += 2) {
       const key = keys[Number(sections[i])];
       const text = sections[i + 1] ?? '';
-      if (key === undefined || !text.includes('HKEY_LOCAL_MACHINE')) continue;
+      if (key === undefined || !text.includes('HKEY_')) continue;
       const line = text.split(/\r?\n/).find((l) => l.includes('REG_SZ'));
       found.set(key, line?.split('REG_SZ')[1]?.trim() ?? '');
     }

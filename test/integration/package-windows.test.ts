@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, win32 } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledExtensionIds, chromeAllowedOrigins, parseHostManifest } from '../../scripts/install/host-manifest.js';
+import { installHost } from '../../scripts/install/install-host.js';
+import { parseInstallOptions } from '../../scripts/install/options.js';
+import { signFile } from '../../scripts/package/code-signing.js';
 import { MSI_REGISTRY_KEYS } from '../../scripts/package/msi-wxs.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
 import { WinePrefix } from '../helpers/wine.js';
@@ -23,6 +26,8 @@ const ready = systemToolsPresent('package-windows.test.ts', [
   '/usr/bin/msiinfo',
   '/usr/bin/wine',
   '/usr/bin/file',
+  '/usr/bin/osslsigncode',
+  '/usr/bin/openssl',
 ]);
 const version = (JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { version: string }).version;
 const MSI = join(PROJECT, 'dist/release', `hpki-login-${version}-windows-x64.msi`);
@@ -114,6 +119,77 @@ describe.skipIf(!ready)('the Windows MSI, built with wixl, under Wine', () => {
     expect(rows).toEqual(
       MSI_REGISTRY_KEYS.map((k) => ({ root: '2', key: k.key, name: '', value: `[INSTALLDIR]${k.manifest}` })),
     );
+  });
+
+  it('signs with osslsigncode when the operator gives a key (a throwaway self-signed one here), and is unsigned otherwise', async () => {
+    const dir = join(wine.root, 'signing');
+    mkdirSync(dir);
+    const subject = '/CN=HPKI Login test code signing';
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '1',
+        '-subj',
+        subject,
+        '-addext',
+        'extendedKeyUsage=codeSigning',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
+    writeFileSync(join(dir, 'password'), 'not-a-real-secret\n');
+    execFileSync(
+      'openssl',
+      ['pkcs12', '-export', '-inkey', 'key.pem', '-in', 'cert.pem', '-out', 'key.p12', '-passout', 'file:password'],
+      { cwd: dir },
+    );
+    const verify = (file: string) =>
+      spawnSync('osslsigncode', ['verify', '-CAfile', join(dir, 'cert.pem'), '-in', file], { encoding: 'utf8' });
+    expect(verify(MSI).status).not.toBe(0);
+    const signed = join(dir, 'signed.msi');
+    copyFileSync(MSI, signed);
+    await signFile(signed, { pkcs12: join(dir, 'key.p12'), passwordFile: join(dir, 'password') }, 'HPKI Login');
+    const result = verify(signed);
+    expect(result.stdout).toContain('Signature verification: ok');
+    expect(result.stdout).toContain(subject);
+    expect(existsSync(`${signed}.unsigned`)).toBe(false);
+  });
+
+  it('install-host per user (HKCU): its register.reg imports with reg.exe and unregister.reg takes the key away', async () => {
+    const root = join(wine.root, 'per-user');
+    // ASCII: Wine's reg.exe prints through a console code page that turns 医師 into ??; the .reg file's
+    // UTF-16 text with non-ASCII names is checked in test/unit/install-host.test.ts.
+    const home = 'C:\\users\\doctor';
+    const args = ['--os', 'win32', '--root', root, '--home', home, '--browser', 'chromium', '--browser', 'firefox'];
+    await installHost(
+      parseInstallOptions([...args, '--node', 'C:\\n\\node.exe', '--cli', 'C:\\n\\cli.js'], root),
+      ids,
+      () => {},
+    );
+    const chromium = 'Software\\Chromium\\NativeMessagingHosts\\jp.hpkilogin.host';
+    const firefox = 'Software\\Mozilla\\NativeMessagingHosts\\jp.hpkilogin.host';
+    for (const [browser, key] of [
+      ['chromium', chromium],
+      ['firefox', firefox],
+    ] as const) {
+      const dir = join(root, 'C', 'users', 'doctor', 'AppData', 'Local', 'hpki-login', browser);
+      const imported = wine.run(['reg', 'import', `Z:${join(dir, 'register.reg').replaceAll('/', '\\')}`]);
+      expect(imported.status, imported.output).toBe(0);
+      expect(wine.regQuery([key], 'HKCU').get(key)).toBe(
+        `${home}\\AppData\\Local\\hpki-login\\${browser}\\jp.hpkilogin.host.json`,
+      );
+      expect(wine.run(['reg', 'import', `Z:${join(dir, 'unregister.reg').replaceAll('/', '\\')}`]).status).toBe(0);
+      expect(wine.regQuery([key], 'HKCU').get(key)).toBeUndefined();
+    }
   });
 
   describe('installed with msiexec /i /qn into a fresh prefix', () => {
