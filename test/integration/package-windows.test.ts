@@ -190,7 +190,7 @@ describe.skipIf(!ready)('the Windows MSI, built with wixl, under Wine', () => {
       expect(wine.run(['reg', 'import', `Z:${join(dir, 'unregister.reg').replaceAll('/', '\\')}`]).status).toBe(0);
       expect(wine.regQuery([key], 'HKCU').get(key)).toBeUndefined();
     }
-  });
+  }, 180_000);
 
   describe('installed with msiexec /i /qn into a fresh prefix', () => {
     beforeAll(() => {
