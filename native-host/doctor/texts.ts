@@ -178,6 +178,18 @@ export const TEXTS = {
     ja: 'PIN が分からない場合は入力せず、発行元に問い合わせてください。',
     en: 'If unsure of the PIN, do not guess: contact the issuer.',
   },
+  'policy.user-hosts-disabled': {
+    ja: '{browser} はポリシー NativeMessagingUserLevelHosts=0 ({sources}) により、利用者ごとのホスト登録を読みません。',
+    en: 'A policy (NativeMessagingUserLevelHosts=0, {sources}) makes {browser} ignore per-user host registrations.',
+  },
+  'policy.user-hosts-blocked': {
+    ja: '{browser} のホスト登録は利用者ごとのものだけですが、ポリシー NativeMessagingUserLevelHosts=0 ({sources}) により使われません。',
+    en: '{browser} has only a per-user host registration, which the policy NativeMessagingUserLevelHosts=0 ({sources}) makes it ignore.',
+  },
+  'fix.install-per-machine': {
+    ja: 'コンピューター全体にインストールしてください (Windows: MSI、Debian/Ubuntu: .deb、その他: hpki-login install-host --system --browser {browser})。',
+    en: 'Install for the whole machine (Windows: the MSI; Debian/Ubuntu: the .deb; otherwise: hpki-login install-host --system --browser {browser}).',
+  },
   'fix.reinstall-host': {
     ja: 'hpki-login install-host --browser {browser} を実行し直してください。',
     en: 'Run hpki-login install-host --browser {browser} again.',

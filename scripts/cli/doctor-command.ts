@@ -15,6 +15,7 @@ import { checkDevelopmentTrust, checkManifests, checkPkcs11 } from '../install/i
 import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherBackend, launcherModule } from '../install/manifest-facts.js';
+import { checkUserHostsPolicy, gatherUserHostsPolicy } from '../install/user-hosts-policy.js';
 import { usageErrorLine } from './usage-error.js';
 
 /**
@@ -122,6 +123,7 @@ export async function collectFindings(given: DoctorOptions): Promise<Finding[]> 
           })),
         ];
   findings.push(...checkDevelopmentTrust(everywhere, expected));
+  findings.push(...checkUserHostsPolicy(await gatherUserHostsPolicy(options.os, options.root), everywhere));
   const modules = new Set(options.modules);
   for (const m of manifests) {
     if (m.launcher === undefined) continue;

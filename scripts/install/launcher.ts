@@ -75,3 +75,17 @@ export function parsePosixLauncher(text: string): string[] | undefined {
   }
   return words;
 }
+
+/**
+ * A `.cmd` launcher that finds the runtime and the CLI beside itself (`%~dp0` is the folder of the
+ * running script, with a trailing backslash), wherever the installer put that folder: the MSI's.
+ * `node` and `cli` are relative Windows paths below that folder.
+ */
+export function relativeCmdLauncher(node: string, cli: string, args: string[]): string {
+  for (const part of [node, cli]) {
+    if (!/^[A-Za-z0-9._\\-]+$/.test(part) || part.startsWith('\\') || part.includes('..'))
+      throw new RangeError(`not a plain relative path: ${part}`);
+  }
+  const words = [`"%~dp0${node}"`, `"%~dp0${cli}"`, ...args.map(cmdQuote)].join(' ');
+  return `@echo off\r\nrem ${LAUNCHER_MARKER}\r\n${words}\r\n`;
+}

@@ -9,8 +9,10 @@ import { posix, win32 } from 'node:path';
  *   directories (`~/Library/Application Support/Google/Chrome/…`, `/Library/Google/Chrome/…`). Its
  *   Linux user directory follows its own profile (`~/.config/BraveSoftware/Brave-Browser`), but it is
  *   fixed to the *default* profile, so `--user-data-dir` does not move it.
- * - On Windows every Chromium build reads `Software\Google\Chrome\NativeMessagingHosts`; Edge reads
- *   its own key first. Firefox reads `Software\Mozilla\NativeMessagingHosts`.
+ * - On Windows the key follows the product's registry path (Chromium's kNativeMessagingRegistryKey): Google
+ *   Chrome and Brave read `Software\Google\Chrome\NativeMessagingHosts`, a Chromium build
+ *   `Software\Chromium\NativeMessagingHosts`; Edge reads `Software\Microsoft\Edge\…` first, then
+ *   Chrome's. Firefox reads `Software\Mozilla\NativeMessagingHosts`.
  */
 
 export const BROWSERS = ['chrome', 'chromium', 'edge', 'brave', 'firefox'] as const;
@@ -88,7 +90,7 @@ const DARWIN_SYSTEM: Record<BrowserId, string> = {
 
 const WINDOWS_KEYS: Record<BrowserId, string> = {
   chrome: 'Software\\Google\\Chrome\\NativeMessagingHosts',
-  chromium: 'Software\\Google\\Chrome\\NativeMessagingHosts',
+  chromium: 'Software\\Chromium\\NativeMessagingHosts',
   edge: 'Software\\Microsoft\\Edge\\NativeMessagingHosts',
   brave: 'Software\\Google\\Chrome\\NativeMessagingHosts',
   firefox: 'Software\\Mozilla\\NativeMessagingHosts',

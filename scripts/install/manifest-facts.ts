@@ -1,13 +1,18 @@
+import { execFile } from 'node:child_process';
 import { lstat, readFile, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
+import { posix, win32 } from 'node:path';
+import { promisify } from 'node:util';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 import { localPath } from './apply.js';
 import type { ExtensionIds } from './host-manifest.js';
 import { chromeAllowedOrigins, chromeOrigin, MAX_MANIFEST_BYTES, parseHostManifest } from './host-manifest.js';
 import type { ExpectedIds, LauncherFacts, ManifestFacts } from './install-checks.js';
 import { parsePosixLauncher } from './launcher.js';
-import type { BrowserId, TargetOs } from './locations.js';
+import type { BrowserId, ManifestLocation, TargetOs } from './locations.js';
 import { BROWSERS, installDirectory, manifestFlavor, manifestLocation, pathFor } from './locations.js';
+import { parseRegDefault } from './windows-registry.js';
+
+const execFileAsync = promisify(execFile);
 
 /** Reads the host manifests and launchers installed on this machine, for `hpki-login doctor`. */
 
@@ -112,8 +117,27 @@ async function manifestFacts(
   facts.name = manifest.name;
   if (manifest.allowed_origins !== undefined) facts.allowedOrigins = manifest.allowed_origins;
   if (manifest.allowed_extensions !== undefined) facts.allowedExtensions = manifest.allowed_extensions;
-  facts.launcher = await launcherFacts(manifest.path, query.os, query.root);
+  // On Windows a relative `path` is relative to the manifest's folder (the MSI's manifests use one).
+  const launcher =
+    query.os === 'win32' && !win32.isAbsolute(manifest.path)
+      ? win32.join(win32.dirname(path), manifest.path)
+      : manifest.path;
+  facts.launcher = await launcherFacts(launcher, query.os, query.root);
   return facts;
+}
+
+/**
+ * On a real Windows machine, the manifest the registry names for `browser` (HKCU for the user,
+ * HKLM for the machine: the MSI's), else undefined.
+ */
+async function registeredManifest(location: ManifestLocation, root: string | undefined): Promise<string | undefined> {
+  if (location.kind !== 'registry' || process.platform !== 'win32' || root !== undefined) return undefined;
+  for (const { hive, key } of location.keys) {
+    const out = await execFileAsync('reg.exe', ['query', `${hive}\\${key}`, '/ve']).catch(() => ({ stdout: '' }));
+    const value = parseRegDefault(out.stdout);
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }
 
 export async function gatherManifestFacts(query: ManifestQuery): Promise<ManifestFacts[]> {
@@ -135,11 +159,12 @@ export async function gatherManifestFacts(query: ManifestQuery): Promise<Manifes
     for (const system of [false, true]) {
       const scope = system ? 'system' : 'user';
       const location = manifestLocation({ ...base, system }, NATIVE_HOST_NAME);
-      // On Windows the registry points at the manifest; we look where install-host puts it.
+      // On Windows the registry points at the manifest: the one it names, else where install-host puts it.
+      const registered = await registeredManifest(location, query.root);
       const paths =
         location.kind === 'directories'
           ? location.dirs.map((d) => posix.join(d, `${NATIVE_HOST_NAME}.json`))
-          : [pathFor(query.os).join(installDirectory({ ...base, system }), `${NATIVE_HOST_NAME}.json`)];
+          : [registered ?? pathFor(query.os).join(installDirectory({ ...base, system }), `${NATIVE_HOST_NAME}.json`)];
       for (const path of paths) out.push(await manifestFacts(browser, scope, path, query));
     }
   }

@@ -65,3 +65,9 @@ export function registerPowerShell(keys: RegistryTarget[], manifestPath: string)
   ].join('\r\n');
   return new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(script, 'utf8')]));
 }
+
+/** The default value (REG_SZ or REG_EXPAND_SZ) in the output of `reg query <key> /ve`, if any. */
+export function parseRegDefault(output: string): string | undefined {
+  const match = /^\s*\([^)\r\n]*\)\s+REG_(?:EXPAND_)?SZ\s+(.*?)\s*$/m.exec(output);
+  return match?.[1] === undefined || match[1] === '' ? undefined : match[1];
+}

@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundledExtensionIds } from '../install/host-manifest.js';
 import { hostArguments, posixLauncher } from '../install/launcher.js';
 import { BROWSERS } from '../install/locations.js';
 import { planInstall } from '../install/plan.js';
 import { controlFile, postinstScript, postrmScript, prermScript } from './deb-control.js';
-import { runtimeModules } from './runtime-modules.js';
+import { fetchNode } from './node-runtime.js';
 import { SSO_UNIT_PATH, ssoUnit } from './sso-unit.js';
+import { stageApp } from './stage-app.js';
 
 /**
  * Builds `dist/hpki-login_<version>_<arch>.deb`: the CLI with its own Node runtime and native addons
@@ -25,12 +26,6 @@ export const SHIPPED_MANIFESTS = `${INSTALL_ROOT}/host-manifests`;
 
 const execFileAsync = promisify(execFile);
 const DEB_ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' };
-
-/** Compiler leftovers of native addons: not needed to load them. */
-function runtimeFile(source: string): boolean {
-  const name = basename(source);
-  return name !== 'obj.target' && name !== '.deps' && !name.endsWith('.map');
-}
 
 async function writeExecutable(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -49,55 +44,27 @@ export interface BundledNode {
  * package), never whatever Node runs the packager: a doctor's machine gets a supported runtime.
  * The native addons must load in it, or the package would install a host that cannot start.
  */
-export async function pinnedNode(project: string): Promise<BundledNode> {
-  const { stdout } = await execFileAsync('bash', [join(project, 'scripts/runtime.sh'), 'pinned-node-dir'], {
-    cwd: project,
-  });
-  const dir = stdout.trim().split('\n').pop() ?? '';
-  const path = join(dir, 'bin/node');
-  const pinned = (await readFile(join(project, '.node-version'), 'utf8')).trim();
-  const { stdout: version } = await execFileAsync(path, ['-p', 'process.versions.node']);
-  if (version.trim() !== pinned) throw new Error(`${path} is Node ${version.trim()}, not the pinned ${pinned}`);
+export async function pinnedNode(project: string, log: (line: string) => void): Promise<BundledNode> {
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const node = await fetchNode(project, { os: 'linux', arch }, log);
   const addon = 'pkcs11js/build/Release/pkcs11.node';
   try {
-    await execFileAsync(path, [
+    await execFileAsync(node.path, [
       '-e',
       `process.dlopen({ exports: {} }, ${JSON.stringify(join(project, 'node_modules', addon))})`,
     ]);
   } catch {
     throw new Error(
-      `${addon} does not load in Node ${pinned}: run npm ci on Node ${pinned.split('.')[0]} (./dev does)`,
+      `${addon} does not load in Node ${node.version}: run npm ci on Node ${node.version.split('.')[0]} (./dev does)`,
     );
   }
   // PC/SC goes through koffi's prebuilt binary (Node-API: any Node), which must be there for this system.
   try {
-    await execFileAsync(path, ['-e', "require('koffi')"], { cwd: project });
+    await execFileAsync(node.path, ['-e', "require('koffi')"], { cwd: project });
   } catch {
     throw new Error(`koffi has no binary for ${process.platform}-${process.arch} in node_modules: run npm ci`);
   }
-  return { path, version: pinned };
-}
-
-async function stageRuntime(project: string, stage: string, node: BundledNode): Promise<void> {
-  const lib = join(stage, INSTALL_ROOT);
-  await mkdir(join(lib, 'bin'), { recursive: true });
-  await cp(node.path, join(lib, 'node'));
-  await chmod(join(lib, 'node'), 0o755);
-  await cp(join(project, 'bin/hpki-login.js'), join(lib, 'bin/hpki-login.js'));
-  await cp(join(project, 'dist/cli'), join(lib, 'dist/cli'), { recursive: true, filter: runtimeFile });
-  const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; version: string };
-  // The CLI is ESM: Node needs "type": "module" beside it.
-  await writeFile(
-    join(lib, 'package.json'),
-    `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`,
-  );
-  for (const module of await runtimeModules(project)) {
-    await cp(join(project, module), join(lib, module), {
-      recursive: true,
-      filter: runtimeFile,
-      verbatimSymlinks: true,
-    });
-  }
+  return node;
 }
 
 /**
@@ -149,9 +116,9 @@ export async function buildDeb(project: string, log: (line: string) => void): Pr
   const stage = join(project, 'dist/deb-stage');
   await rm(stage, { recursive: true, force: true });
 
-  const node = await pinnedNode(project);
+  const node = await pinnedNode(project, log);
   log(`bundling Node.js ${node.version}`);
-  await stageRuntime(project, stage, node);
+  await stageApp(project, join(stage, INSTALL_ROOT), { node: node.path, nodeName: 'node' }, log);
   await writeExecutable(
     join(stage, LAUNCHER),
     posixLauncher({ node: NODE, cli: CLI, args: hostArguments({ backend: 'pcsc' }) }),

@@ -33,8 +33,12 @@ async function resolvePackage(name: string, fromDir: string, root: string): Prom
   }
 }
 
-/** Package directories (relative to `root`) that the runtime needs, sorted. */
-export async function runtimeModules(root: string): Promise<string[]> {
+/**
+ * Package directories (relative to `root`) that the runtime needs, sorted. `skip` names packages
+ * (and so everything only they need) to leave out: the packages for another system leave out the
+ * addons compiled for this one.
+ */
+export async function runtimeModules(root: string, skip: (name: string) => boolean = () => false): Promise<string[]> {
   const found = new Set<string>();
   const queue: { name: string; from: string; optional: boolean }[] = [];
   const enqueue = (pkg: PackageJson, from: string): void => {
@@ -43,6 +47,7 @@ export async function runtimeModules(root: string): Promise<string[]> {
   };
   enqueue(await readPackage(root), root);
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (skip(next.name)) continue;
     const dir = await resolvePackage(next.name, next.from, root);
     if (dir === undefined) {
       if (next.optional) continue;

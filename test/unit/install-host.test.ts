@@ -332,6 +332,17 @@ describe('where each browser looks', () => {
     expect(firefoxPs).toContain("'HKCU:\\Software\\Mozilla\\NativeMessagingHosts\\jp.hpkilogin.host'");
   });
 
+  it("Windows per-user install for Chromium writes its own HKCU key (Software\\Chromium), not Chrome's", async () => {
+    await install(['--os', 'win32', '--root', work, '--home', 'C:\\Users\\x', '--browser', 'chromium']);
+    const reg = readFileSync(
+      join(work, 'C', 'Users', 'x', 'AppData', 'Local', 'hpki-login', 'chromium', 'register.reg'),
+    )
+      .subarray(2)
+      .toString('utf16le');
+    expect(reg).toContain('[HKEY_CURRENT_USER\\Software\\Chromium\\NativeMessagingHosts\\jp.hpkilogin.host]');
+    expect(reg).not.toContain('Google');
+  });
+
   it('Windows system install registers under HKLM and Program Files', async () => {
     await install(['--os', 'win32', '--root', work, '--home', 'C:\\Users\\x', '--system', '--browser', 'chrome']);
     const reg = readFileSync(join(work, 'C', 'Program Files', 'hpki-login', 'chrome', 'register.reg'))
