@@ -2,12 +2,14 @@ import type { ClientErrorCode } from '../../protocol/errors.js';
 import { errorFromWire, HpkiError } from '../../protocol/errors.js';
 import type {
   AuthenticateParams,
+  ChangePinParams,
   FindCardsParams,
   HelloMessage,
   HostCommand,
   HostEventBody,
   HostResultMap,
   RequestId,
+  SignParams,
 } from '../../protocol/messages.js';
 import {
   helloSchema,
@@ -46,6 +48,9 @@ export interface HostParamsMap {
   authenticate: AuthenticateParams;
   'find-cards': FindCardsParams | undefined;
   'watch-card': { reader: string };
+  'get-signing-certificate': { reader?: string } | undefined;
+  sign: SignParams;
+  'change-pin': ChangePinParams;
 }
 
 export interface HostSession {
