@@ -197,9 +197,13 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
       return slots.map((slot) => {
         if (!slot.tokenPresent) return { name: slot.name, cardPresent: false, cardType: null };
         try {
-          const { session, objects } = inspect(m, slot);
-          m.C_CloseSession(session);
-          return { name: slot.name, cardPresent: true, cardType: objects?.isHpki === true ? 'hpki' : 'unknown' };
+          // A token of either application is an HPKI card (the vendor gives each its own token).
+          const hpki = (['auth', 'sign'] as const).some((application) => {
+            const { session, objects } = inspect(m, slot, application);
+            m.C_CloseSession(session);
+            return objects?.isHpki === true;
+          });
+          return { name: slot.name, cardPresent: true, cardType: hpki ? 'hpki' : 'unknown' };
         } catch {
           return { name: slot.name, cardPresent: true, cardType: 'unknown' };
         }

@@ -60,6 +60,9 @@ describe('document signing through PKCS#11 (SoftHSM2)', () => {
     expect(keyUsageOf(signing.certificate)).toEqual({ nonRepudiation: true, digitalSignature: false });
     expect(keyUsageOf(auth.certificate).digitalSignature).toBe(true);
     expect(signing.pinRetriesLeft).toBe(15);
+    // Both tokens are HPKI cards to `status`.
+    const { readers } = (await request(host, 'status')).result as { readers: { cardType: string | null }[] };
+    expect(readers.filter((r) => r.cardType === 'hpki')).toHaveLength(2);
   });
 
   it('sign verifies over DigestInfo(hash) for SHA-256, SHA-384 and SHA-512', async () => {
