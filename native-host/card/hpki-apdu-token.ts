@@ -41,10 +41,9 @@ import { describeStatusWord, meansExtendedLengthRefused, SIGN_FALLBACK_STATUS, S
 
 /**
  * The HPKI card driver over raw APDUs (HPKI-CARD.md §2), for the authentication AP (login) or the
- * signing AP (documents), one per token. It keeps the
- * certificate it read so that one command reads it once, reads files in as few APDUs as the card and
- * reader allow (file-reader.ts), takes CA certificates from the cache when they fit, and never
- * retries a PIN.
+ * signing AP (documents), one per token. It keeps the certificate it read so that one command reads
+ * it once, reads files in as few APDUs as the card and reader allow (file-reader.ts), takes CA
+ * certificates from the cache when they fit, and never retries a PIN (pin-commands.ts).
  */
 
 function cardError(step: string, sw: number): HpkiError {
