@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
+import { decodeBase64Strict } from './base64.js';
 import { CHALLENGE_PATTERN, PIN_PATTERN } from './challenge.js';
+import { HASH_ALGORITHMS, HASH_LENGTHS, SIGNATURE_ALGORITHMS } from './digest-info.js';
 import { MAX_PIN_RETRIES, wireErrorSchema } from './errors.js';
 import { MAX_ORIGIN_LENGTH } from './origin.js';
 import { base64Field, MAX_INTERMEDIATES, tokenSchema } from './token.js';
@@ -86,6 +88,77 @@ export const authenticateRequestSchema = z.strictObject({
   params: authenticateParamsSchema,
 });
 
+// ── document signing and PINs (PROTOCOL.md §11) ──────────────────────────────────────────────────
+
+export const getSigningCertificateRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
+  id: requestIdSchema,
+  /** Reads the signing application's certificate and PIN counter (as get-certificate does for login). */
+  command: z.literal('get-signing-certificate'),
+  /** Optionally the reader to read from. */
+  params: z.optional(getCertificateParamsSchema),
+});
+
+/** A PIN field: 4–16 printable ASCII (HPKI-CARD.md §3). Never logged or echoed. */
+const pinField = z.string().check(z.regex(PIN_PATTERN));
+
+export const signParamsSchema = z
+  .strictObject({
+    /** The page's origin, taken by the extension from the browser's sender information. */
+    origin: z.string().check(z.minLength(1), z.maxLength(MAX_ORIGIN_LENGTH)),
+    /** The hash function the site used; the host builds the DigestInfo for it. */
+    hashAlgorithm: z.enum(HASH_ALGORITHMS),
+    /** Standard base64 (with padding) of the site's hash, exactly the digest length of `hashAlgorithm`. */
+    hash: z.string().check(z.minLength(44), z.maxLength(88)),
+    /** Lowercase hex SHA-256 of the signing certificate the user consented to give. */
+    certificateSha256: sha256Hex,
+    /** The signing PIN typed in the extension's own window. Never logged or echoed. */
+    pin: pinField,
+    /** The reader the signing certificate was read from. */
+    reader: z.optional(readerName),
+  })
+  .check(
+    z.refine((p) => decodeBase64Strict(p.hash)?.length === HASH_LENGTHS[p.hashAlgorithm], {
+      path: ['hash'],
+      message: 'not a hash of hashAlgorithm',
+    }),
+  );
+export type SignParams = z.infer<typeof signParamsSchema>;
+
+export const signRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
+  id: requestIdSchema,
+  /** Verifies the signing PIN once and signs DigestInfo(hash) once with the signing key. */
+  command: z.literal('sign'),
+  /** What is signed (a site's hash), for which certificate, and the signing PIN. */
+  params: signParamsSchema,
+});
+
+/** The card's two applications, each with its own PIN: login (`auth`) and document signing (`sign`). */
+export const pinApplicationSchema = z.enum(['auth', 'sign']);
+export type PinApplication = z.infer<typeof pinApplicationSchema>;
+
+export const changePinParamsSchema = z.strictObject({
+  /** Whose PIN changes: the authentication (login) application's or the signing application's. */
+  application: pinApplicationSchema,
+  /** The current PIN, checked once. Never logged or echoed. */
+  pin: pinField,
+  /** The new PIN, 4–16 printable ASCII, checked before anything reaches the card. Never logged or echoed. */
+  newPin: pinField,
+  /** The reader holding the card. */
+  reader: z.optional(readerName),
+});
+export type ChangePinParams = z.infer<typeof changePinParamsSchema>;
+
+export const changePinRequestSchema = z.strictObject({
+  /** Chosen by the extension; the answer (and any event frame of this request) carries it back. */
+  id: requestIdSchema,
+  /** Changes one application's PIN (CHANGE REFERENCE DATA) after checking the current one once. */
+  command: z.literal('change-pin'),
+  /** Which application, the current PIN and the new one. */
+  params: changePinParamsSchema,
+});
+
 /** The longest a `find-cards` may wait for a card (the PIN window's own limit). */
 export const MAX_CARD_WAIT_MS = 600_000;
 /** The most HPKI cards one `find-cards` reads and offers for a choice. */
@@ -133,6 +206,9 @@ export const hostRequestSchema = z.discriminatedUnion('command', [
   authenticateRequestSchema,
   findCardsRequestSchema,
   watchCardRequestSchema,
+  getSigningCertificateRequestSchema,
+  signRequestSchema,
+  changePinRequestSchema,
 ]);
 export type HostRequest = z.infer<typeof hostRequestSchema>;
 export type HostCommand = HostRequest['command'];
@@ -213,12 +289,29 @@ export type FindCardsResult = z.infer<typeof findCardsResultSchema>;
 export const watchCardResultSchema = z.strictObject({});
 export type WatchCardResult = z.infer<typeof watchCardResultSchema>;
 
+/** The largest RSA signature an HPKI card could return (RSA-4096), as base64. */
+const MAX_SIGNATURE_BASE64 = 684;
+
+export const signResultSchema = z.strictObject({
+  /** Standard base64 of the RSASSA-PKCS1-v1_5 signature made by the signing key. */
+  signature: z.string().check(z.minLength(4), z.maxLength(MAX_SIGNATURE_BASE64)),
+  /** RSASSA-PKCS1-v1_5 with the request's hash, in JOSE's names. */
+  signatureAlgorithm: z.enum(Object.values(SIGNATURE_ALGORITHMS)),
+});
+export type SignResult = z.infer<typeof signResultSchema>;
+
+export const changePinResultSchema = z.strictObject({});
+export type ChangePinResult = z.infer<typeof changePinResultSchema>;
+
 export interface HostResultMap {
   status: StatusResult;
   'get-certificate': GetCertificateResult;
   authenticate: AuthenticateResult;
   'find-cards': FindCardsResult;
   'watch-card': WatchCardResult;
+  'get-signing-certificate': GetCertificateResult;
+  sign: SignResult;
+  'change-pin': ChangePinResult;
 }
 
 const resultSchemas: { [C in HostCommand]: z.ZodMiniType<HostResultMap[C]> } = {
@@ -227,6 +320,9 @@ const resultSchemas: { [C in HostCommand]: z.ZodMiniType<HostResultMap[C]> } = {
   authenticate: authenticateResultSchema,
   'find-cards': findCardsResultSchema,
   'watch-card': watchCardResultSchema,
+  'get-signing-certificate': getCertificateResultSchema,
+  sign: signResultSchema,
+  'change-pin': changePinResultSchema,
 };
 
 // ── host → browser events ──────────────────────────────────────────────────────────────────────

@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes as concat } from './bytes.js';
+import { digestInfoAlgorithm } from './digest-info.js';
 
 /**
  * The content signed for a login (PROTOCOL.md §3), in the manner of a TLS 1.3 CertificateVerify:
@@ -96,13 +97,14 @@ export function emsaPkcs1v15(digestInfo: Uint8Array, keyLengthBytes: number): Ui
 
 /**
  * Extracts the DigestInfo from an EMSA-PKCS1-v1_5 block, or returns undefined when the block is not
- * exactly `00 01 FF…FF 00 DigestInfo(SHA-256)` with at least 8 bytes of padding.
+ * exactly `00 01 FF…FF 00 DigestInfo` with at least 8 bytes of padding and a DigestInfo of SHA-256,
+ * SHA-384 or SHA-512 (digest-info.ts).
  */
 export function parseEmsaPkcs1v15(block: Uint8Array): Uint8Array | undefined {
   if (block.length < DIGEST_INFO_LENGTH + 11 || block[0] !== 0x00 || block[1] !== 0x01) return undefined;
-  const separator = block.length - DIGEST_INFO_LENGTH - 1;
-  for (let i = 2; i < separator; i++) if (block[i] !== 0xff) return undefined;
-  if (block[separator] !== 0x00) return undefined;
+  let separator = 2;
+  while (separator < block.length && block[separator] === 0xff) separator++;
+  if (separator < 10 || block[separator] !== 0x00) return undefined;
   const digestInfo = block.subarray(separator + 1);
-  return isSha256DigestInfo(digestInfo) ? digestInfo : undefined;
+  return digestInfoAlgorithm(digestInfo) === undefined ? undefined : digestInfo;
 }

@@ -1,10 +1,12 @@
 import type {
   AuthenticateParams,
+  ChangePinParams,
   FindCardsParams,
   HelloMessage,
   HostCommand,
   HostEventBody,
   HostResultMap,
+  SignParams,
 } from '../../protocol/messages.js';
 import { NATIVE_HOST_NAME } from '../../protocol/messages.js';
 // A command touches the card for a few seconds at most: its limit only catches a wedged host.
@@ -36,6 +38,9 @@ export interface HostParamsMap {
   authenticate: AuthenticateParams;
   'find-cards': FindCardsParams | undefined;
   'watch-card': { reader: string };
+  'get-signing-certificate': { reader?: string } | undefined;
+  sign: SignParams;
+  'change-pin': ChangePinParams;
 }
 
 export interface HostSession {

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { ReaderStatus } from '../../protocol/messages.js';
+import type { PinApplication, ReaderStatus } from '../../protocol/messages.js';
 import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../card/card-token.js';
 import { newReadModes } from '../card/file-reader.js';
@@ -62,7 +62,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): CardBackend 
       }
     },
 
-    async openToken(reader?: string): Promise<{ reader: string; token: CardToken }> {
+    async openToken(reader?: string, application?: PinApplication): Promise<{ reader: string; token: CardToken }> {
       if (reader !== undefined && reader !== MEMORY_READER) {
         throw new HpkiError('ERR_HPKI_NO_READER', 'the requested reader is not connected');
       }
@@ -78,7 +78,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): CardBackend 
               await transport.close();
             },
           },
-          { caCache, readModes },
+          { application, caCache, readModes },
         );
         return { reader: MEMORY_READER, token };
       } catch (err) {

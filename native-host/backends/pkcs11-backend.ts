@@ -1,11 +1,11 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { ReaderStatus } from '../../protocol/messages.js';
-import { isSha256DigestInfo } from '../../protocol/signed-data.js';
+import type { PinApplication, ReaderStatus } from '../../protocol/messages.js';
 import type { CardBackend, CardCertificates, CardToken, PinStatus } from '../card/card-token.js';
+import { signableBy } from '../card/key-use.js';
 import type { AuthObjects } from '../pkcs11/hpki-objects.js';
 import { findAuthObjects, findPrivateKey } from '../pkcs11/hpki-objects.js';
 import { pinStatusFromFlags } from '../pkcs11/pin-flags.js';
-import { loginWithPin } from '../pkcs11/pin-login.js';
+import { changePinWithModule, loginWithPin } from '../pkcs11/pin-login.js';
 import { pkcs11Error } from '../pkcs11/pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from '../pkcs11/pkcs11-library.js';
 import { closeModule, openModule, pkcs11js, trimPadded } from '../pkcs11/pkcs11-library.js';
@@ -13,7 +13,9 @@ import { closeModule, openModule, pkcs11js, trimPadded } from '../pkcs11/pkcs11-
 /**
  * Cards through a PKCS#11 module: the vendor's HpkiAuthP11 library, OpenSC, or SoftHSM in tests.
  * Slots are the readers; a slot with a token is a reader with a card. The session opened by
- * openToken() is the exclusive hold on the card, closed by token.close().
+ * openToken() is the exclusive hold on the card, closed by token.close(). The signing application
+ * is the token (slot) whose end-entity certificate has the HPKI signing policy; the authentication
+ * application is any other (hpki-objects.ts).
  */
 
 export interface Pkcs11BackendOptions {
@@ -66,12 +68,23 @@ function pinFlagBits(): { countLow: number; finalTry: number; locked: number } {
   };
 }
 
-function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects: AuthObjects): CardToken {
+function createToken(
+  module: Pkcs11Module,
+  slot: Slot,
+  session: Handle,
+  opened: { application: PinApplication; objects: AuthObjects },
+): CardToken {
+  const { application, objects } = opened;
   const lib = pkcs11js();
   let closed = false;
   let loggedIn = false;
   const live = (): void => {
     if (closed) throw new HpkiError('ERR_HPKI_INTERNAL', 'the token is closed');
+  };
+  const incorrect = (): HpkiError => {
+    const { retriesLeft } = pinStatus();
+    if (retriesLeft === 0) return new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked');
+    return new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft });
   };
   const pinStatus = (): PinStatus => {
     try {
@@ -83,6 +96,7 @@ function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects:
 
   return {
     cardType: 'hpki',
+    application,
     async readCertificate(): Promise<CardCertificates> {
       live();
       return { certificate: objects.endEntity.der, intermediates: objects.caCertificates };
@@ -100,27 +114,28 @@ function createToken(module: Pkcs11Module, slot: Slot, session: Handle, objects:
     async verifyPin(pin: string): Promise<void> {
       live();
       loggedIn = false;
-      loginWithPin(module, session, pin, {
-        incorrect: () => {
-          const { retriesLeft } = pinStatus();
-          if (retriesLeft === 0) return new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked');
-          return new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft });
-        },
-      });
+      loginWithPin(module, session, pin, { incorrect });
       loggedIn = true;
+    },
+    async changePin(pin: string, newPin: string): Promise<void> {
+      live();
+      changePinWithModule(module, slot.handle, { pin, newPin }, { incorrect });
     },
     async sign(digestInfo: Uint8Array): Promise<Uint8Array> {
       live();
-      // The card signs whatever it is given: only a SHA-256 DigestInfo may reach it.
-      if (!isSha256DigestInfo(digestInfo))
-        throw new HpkiError('ERR_HPKI_INTERNAL', 'refusing to sign anything but a SHA-256 DigestInfo');
+      // The card signs whatever it is given: only a DigestInfo this key may sign reaches it.
+      if (!signableBy(application, digestInfo))
+        throw new HpkiError(
+          'ERR_HPKI_INTERNAL',
+          `refusing to sign anything but a DigestInfo for the ${application} key`,
+        );
       if (!loggedIn) throw new HpkiError('ERR_HPKI_INTERNAL', 'sign() before a verified PIN');
       try {
         const key = findPrivateKey(module, session, objects.endEntity);
         if (key === undefined)
           throw new HpkiError(
             'ERR_HPKI_UNSUPPORTED_CARD',
-            'the card holds no private key for its authentication certificate',
+            `the card holds no private key for its ${application} certificate`,
           );
         module.C_SignInit(session, { mechanism: lib.CKM_RSA_PKCS }, key);
         const signature = await module.C_SignAsync(session, Buffer.from(digestInfo), Buffer.alloc(MAX_SIGNATURE_BYTES));
@@ -153,8 +168,12 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
     return module;
   };
 
-  /** Opens a read-only session and looks for the authentication objects; the caller closes it. */
-  const inspect = (m: Pkcs11Module, slot: Slot): { session: Handle; objects: AuthObjects | undefined } => {
+  /** Opens a read-only session and looks for the application's objects; the caller closes it. */
+  const inspect = (
+    m: Pkcs11Module,
+    slot: Slot,
+    application: PinApplication = 'auth',
+  ): { session: Handle; objects: AuthObjects | undefined } => {
     const lib = pkcs11js();
     let session: Handle;
     try {
@@ -163,7 +182,7 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
       throw pkcs11Error(err, 'C_OpenSession');
     }
     try {
-      return { session, objects: findAuthObjects(m, session) };
+      return { session, objects: findAuthObjects(m, session, application) };
     } catch (err) {
       m.C_CloseSession(session);
       throw pkcs11Error(err, 'C_FindObjects');
@@ -178,28 +197,38 @@ export function createPkcs11Backend(options: Pkcs11BackendOptions): CardBackend 
       return slots.map((slot) => {
         if (!slot.tokenPresent) return { name: slot.name, cardPresent: false, cardType: null };
         try {
-          const { session, objects } = inspect(m, slot);
-          m.C_CloseSession(session);
-          return { name: slot.name, cardPresent: true, cardType: objects?.isHpki === true ? 'hpki' : 'unknown' };
+          // A token of either application is an HPKI card (the vendor gives each its own token).
+          const hpki = (['auth', 'sign'] as const).some((application) => {
+            const { session, objects } = inspect(m, slot, application);
+            m.C_CloseSession(session);
+            return objects?.isHpki === true;
+          });
+          return { name: slot.name, cardPresent: true, cardType: hpki ? 'hpki' : 'unknown' };
         } catch {
           return { name: slot.name, cardPresent: true, cardType: 'unknown' };
         }
       });
     },
-    async openToken(reader?: string): Promise<{ reader: string; token: CardToken }> {
+    async openToken(
+      reader?: string,
+      application: PinApplication = 'auth',
+    ): Promise<{ reader: string; token: CardToken }> {
       const m = loaded();
       const slots = slotsOf(m);
       if (slots.length === 0) throw new HpkiError('ERR_HPKI_NO_READER', 'the PKCS#11 module reports no slot');
       const candidates = reader === undefined ? slots : slots.filter((s) => s.name === reader);
       if (candidates.length === 0) throw new HpkiError('ERR_HPKI_NO_READER', `no reader named ${reader}`);
-      const slot = candidates.find((s) => s.tokenPresent);
-      if (slot === undefined) throw new HpkiError('ERR_HPKI_NO_CARD', 'no card in any reader');
-      const { session, objects } = inspect(m, slot);
-      if (objects === undefined || !objects.isHpki) {
+      const present = candidates.filter((s) => s.tokenPresent);
+      if (present.length === 0) throw new HpkiError('ERR_HPKI_NO_CARD', 'no card in any reader');
+      // The first token that holds this application: the vendor's modules give each its own token.
+      for (const slot of present) {
+        const { session, objects } = inspect(m, slot, application);
+        if (objects?.isHpki === true) {
+          return { reader: slot.name, token: createToken(m, slot, session, { application, objects }) };
+        }
         m.C_CloseSession(session);
-        throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', 'the card holds no HPKI authentication certificate');
       }
-      return { reader: slot.name, token: createToken(m, slot, session, objects) };
+      throw new HpkiError('ERR_HPKI_UNSUPPORTED_CARD', `the card holds no HPKI ${application} certificate`);
     },
     async close(): Promise<void> {
       if (module !== undefined) closeModule(module);

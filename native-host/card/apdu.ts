@@ -73,6 +73,16 @@ export function verifyPin(pin: Uint8Array): Uint8Array {
   return apdu([0x00, 0x20, 0x00, PIN_REFERENCE, pin.length], pin);
 }
 
+/** CHANGE REFERENCE DATA with the current PIN and the new one (ISO/IEC 7816-4 §11.5.7, P1=00). */
+export function changeReferenceData(oldPin: Uint8Array, newPin: Uint8Array): Uint8Array {
+  return apdu([0x00, 0x24, 0x00, PIN_REFERENCE, oldPin.length + newPin.length], oldPin, newPin);
+}
+
+/** CHANGE REFERENCE DATA with the new PIN only (P1=01), for a card that wants a VERIFY first. */
+export function changeReferenceDataNewOnly(newPin: Uint8Array): Uint8Array {
+  return apdu([0x00, 0x24, 0x01, PIN_REFERENCE, newPin.length], newPin);
+}
+
 /** MSE:SET for digital signature with the AP's private key 000C. */
 export function mseSetSigningKey(): Uint8Array {
   return Uint8Array.of(0x00, 0x22, 0x41, 0xb6, 0x04, 0x84, 0x02, (FID_PRIVATE_KEY >> 8) & 0xff, FID_PRIVATE_KEY & 0xff);

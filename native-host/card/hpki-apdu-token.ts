@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
-import type { CardType } from '../../protocol/messages.js';
-import { emsaPkcs1v15, isSha256DigestInfo } from '../../protocol/signed-data.js';
+import type { CardType, PinApplication } from '../../protocol/messages.js';
+import { emsaPkcs1v15 } from '../../protocol/signed-data.js';
 import { type ApduTransport, ReaderRefusedError } from '../transport/apdu-transport.js';
 import {
   mseSetSigningKey,
@@ -13,8 +13,6 @@ import {
   selectAid,
   selectAidNoFci,
   selectEf,
-  verifyPin,
-  verifyStatus,
 } from './apdu.js';
 import type { CardCertificates, CardToken, PinStatus } from './card-token.js';
 import { issuerAndSerialLength } from './certificate-identity.js';
@@ -23,10 +21,10 @@ import {
   FID_CERTIFICATE,
   FID_PRIVATE_KEY,
   HPKI_AUTH_AID,
+  HPKI_SIGN_AID,
   JPKI_AID,
   MAX_CDF_LENGTH,
   MAX_FILE_LENGTH,
-  MAX_PIN_RETRIES,
 } from './constants.js';
 import {
   createFileReader,
@@ -36,21 +34,16 @@ import {
   readFilePrefix,
   readRawFile,
 } from './file-reader.js';
+import { signableBy } from './key-use.js';
+import { changePin, presentPin, readPinStatus } from './pin-commands.js';
 import { certificateFidsFromCdf } from './pkcs15-cdf.js';
-import {
-  checkStatusWord,
-  describeStatusWord,
-  meansExtendedLengthRefused,
-  meansPinBlocked,
-  SIGN_FALLBACK_STATUS,
-  SW,
-} from './status-words.js';
+import { describeStatusWord, meansExtendedLengthRefused, SIGN_FALLBACK_STATUS, SW } from './status-words.js';
 
 /**
- * The HPKI card driver over raw APDUs (HPKI-CARD.md §2), for the authentication AP. It keeps the
- * certificate it read so that one command reads it once, reads files in as few APDUs as the card and
- * reader allow (file-reader.ts), takes CA certificates from the cache when they fit, and never
- * retries a PIN.
+ * The HPKI card driver over raw APDUs (HPKI-CARD.md §2), for the authentication AP (login) or the
+ * signing AP (documents), one per token. It keeps the certificate it read so that one command reads
+ * it once, reads files in as few APDUs as the card and reader allow (file-reader.ts), takes CA
+ * certificates from the cache when they fit, and never retries a PIN (pin-commands.ts).
  */
 
 function cardError(step: string, sw: number): HpkiError {
@@ -91,30 +84,51 @@ export interface CaCertificateCache {
 }
 
 export interface HpkiTokenOptions {
+  /** Which AP to open (default `auth`). */
+  application?: PinApplication | undefined;
   caCache?: CaCertificateCache | undefined;
   /** What this reader and card accept (extended length, short EF identifiers), kept for the session. */
   readModes?: ReadModes | undefined;
 }
 
+/** Selects the signing AP; a card without it is told apart (HPKI without it, My Number, other). */
+async function selectSigningAp(transport: ApduTransport): Promise<CardType> {
+  const sign = await send(transport, selectAid(HPKI_SIGN_AID));
+  if (sign.sw === SW.OK) return 'hpki';
+  const cardType = await detectCardType(transport);
+  if (cardType === 'hpki') {
+    throw new HpkiError(
+      'ERR_HPKI_UNSUPPORTED_CARD',
+      `this HPKI card has no signing application (${describeStatusWord(sign.sw)})`,
+    );
+  }
+  return cardType;
+}
+
 /**
- * Opens the authentication AP of an HPKI card on `transport`. Anything else (a My Number card, an
- * unknown card) fails with ERR_HPKI_UNSUPPORTED_CARD. The token owns the transport: close() closes it.
+ * Opens the authentication AP (or, with `application: 'sign'`, the signing AP) of an HPKI card on
+ * `transport`. Anything else (a My Number card, an unknown card) fails with ERR_HPKI_UNSUPPORTED_CARD.
+ * The token owns the transport: close() closes it.
  */
 export async function openHpkiToken(transport: ApduTransport, options: HpkiTokenOptions = {}): Promise<CardToken> {
-  const cardType = await detectCardType(transport).catch(async (err: unknown) => {
-    await transport.close();
-    throw err;
-  });
+  const application = options.application ?? 'auth';
+  const cardType = await (application === 'sign' ? selectSigningAp(transport) : detectCardType(transport)).catch(
+    async (err: unknown) => {
+      await transport.close();
+      throw err;
+    },
+  );
   if (cardType !== 'hpki') {
     await transport.close();
     throw unsupported(cardType);
   }
-  // detectCardType left the authentication AP selected; selecting EFs inside it keeps it selected.
-  return createHpkiApduToken(transport, options.caCache, options.readModes ?? newReadModes());
+  // The AP is selected now; selecting EFs inside it keeps it selected.
+  return createHpkiApduToken(transport, application, options.caCache, options.readModes ?? newReadModes());
 }
 
 function createHpkiApduToken(
   transport: ApduTransport,
+  application: PinApplication,
   caCache: CaCertificateCache | undefined,
   readModes: ReadModes,
 ): CardToken {
@@ -189,6 +203,7 @@ function createHpkiApduToken(
 
   const token: CardToken = {
     cardType: 'hpki',
+    application,
 
     async readCertificate() {
       if (certificates !== undefined) return certificates;
@@ -214,43 +229,16 @@ function createHpkiApduToken(
       return true;
     },
 
-    async pinStatus(): Promise<PinStatus> {
-      const r = await send(transport, verifyStatus());
-      const checked = checkStatusWord(r.sw);
-      if (checked.kind === 'retries') return { retriesLeft: checked.retriesLeft, maxRetries: MAX_PIN_RETRIES };
-      if (meansPinBlocked(checked)) return { retriesLeft: 0, maxRetries: MAX_PIN_RETRIES };
-      // 9000: already verified in this session, so the counter is full.
-      if (r.sw === SW.OK) return { retriesLeft: MAX_PIN_RETRIES, maxRetries: MAX_PIN_RETRIES };
-      throw cardError('VERIFY (retry counter)', r.sw);
-    },
+    pinStatus: (): Promise<PinStatus> => readPinStatus(transport),
 
-    async verifyPin(pin: string) {
-      const bytes = new TextEncoder().encode(pin);
-      const command = verifyPin(bytes);
-      let r: ResponseApdu;
-      try {
-        r = await send(transport, command);
-      } finally {
-        bytes.fill(0);
-        command.fill(0);
-      }
-      if (r.sw === SW.OK) return;
-      const checked = checkStatusWord(r.sw);
-      if (meansPinBlocked(checked)) {
-        throw new HpkiError('ERR_HPKI_PIN_BLOCKED', 'the PIN is blocked after too many wrong attempts', {
-          retriesLeft: 0,
-        });
-      }
-      if (checked.kind === 'retries') {
-        throw new HpkiError('ERR_HPKI_PIN_INCORRECT', `wrong PIN, ${checked.retriesLeft} tries left`, {
-          retriesLeft: checked.retriesLeft,
-        });
-      }
-      throw cardError('VERIFY', r.sw);
-    },
+    verifyPin: (pin: string) => presentPin(transport, pin),
+
+    changePin: (pin: string, newPin: string) => changePin(transport, pin, newPin),
 
     async sign(digestInfo: Uint8Array) {
-      if (!isSha256DigestInfo(digestInfo)) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'not a SHA-256 DigestInfo');
+      if (!signableBy(application, digestInfo)) {
+        throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', `not a DigestInfo the ${application} key signs`);
+      }
       const keyLength = await signingKeyLength();
       let r = await signIso(digestInfo, keyLength);
       if (SIGN_FALLBACK_STATUS.has(r.sw)) r = await signProprietary(digestInfo);

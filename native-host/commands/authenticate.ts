@@ -1,12 +1,11 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { bytesToHex } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { AuthenticateParams, AuthenticateResult } from '../../protocol/messages.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
-import { buildSignedContent, digestInfoSha256, sha256Bytes } from '../../protocol/signed-data.js';
+import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
 import { encodeToken } from '../../protocol/token.js';
 import type { CardBackend } from '../card/card-token.js';
-import type { SeenCertificates } from './seen-certificates.js';
+import { confirmShownCertificate, type SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 
 /**
@@ -23,14 +22,7 @@ export async function runAuthenticate(
 ): Promise<AuthenticateResult> {
   const origin = assertSecureOrigin(params.origin);
   return withCardToken(backend, params.reader, async (token) => {
-    const shown = seen?.recall(params.certificateSha256);
-    const same =
-      shown === undefined
-        ? bytesToHex(sha256Bytes((await token.readCertificate()).certificate)) === params.certificateSha256
-        : await token.confirmCertificates(shown);
-    if (!same) {
-      throw new HpkiError('ERR_HPKI_CARD_CHANGED', 'the card in the reader is not the one shown to the user');
-    }
+    await confirmShownCertificate(token, params.certificateSha256, seen);
     const { certificate, intermediates } = await token.readCertificate();
     await token.verifyPin(params.pin);
     const content = buildSignedContent({ origin, challenge: params.challenge, certificate });

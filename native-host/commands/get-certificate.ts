@@ -2,7 +2,7 @@ import { bytesToHex, encodeBase64 } from '../../protocol/base64.js';
 import { decodeCertificate } from '../../protocol/certificate-der.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import { issuerOrganization } from '../../protocol/issuer-organization.js';
-import type { GetCertificateResult, Holder } from '../../protocol/messages.js';
+import type { GetCertificateResult, Holder, PinApplication } from '../../protocol/messages.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { ATTR, lastAttribute, nameToString } from '../../protocol/x500-name.js';
 import type { CardBackend } from '../card/card-token.js';
@@ -29,25 +29,35 @@ export function describeCardCertificate(
   };
 }
 
-/** `get-certificate`: the authentication certificate, its holder and the PIN counter. Needs no PIN. */
+/**
+ * `get-certificate`: the authentication certificate, its holder and the PIN counter; with
+ * `application: 'sign'`, `get-signing-certificate`: the same for the signing AP (PROTOCOL.md §11).
+ * Needs no PIN.
+ */
 export async function runGetCertificate(
   backend: CardBackend,
   params: { reader?: string | undefined },
   seen?: SeenCertificates,
+  application: PinApplication = 'auth',
 ): Promise<GetCertificateResult> {
-  return withCardToken(backend, params.reader, async (token, reader) => {
-    const certificates = await token.readCertificate();
-    const { certificate, intermediates } = certificates;
-    seen?.remember(certificates);
-    const pin = await token.pinStatus();
-    return {
-      reader,
-      cardType: token.cardType,
-      certificate: encodeBase64(certificate),
-      ...describeCardCertificate(certificate),
-      intermediates: intermediates.map(encodeBase64),
-      pinRetriesLeft: pin.retriesLeft,
-      pinMaxRetries: pin.maxRetries,
-    };
-  });
+  return withCardToken(
+    backend,
+    params.reader,
+    async (token, reader) => {
+      const certificates = await token.readCertificate();
+      const { certificate, intermediates } = certificates;
+      seen?.remember(certificates);
+      const pin = await token.pinStatus();
+      return {
+        reader,
+        cardType: token.cardType,
+        certificate: encodeBase64(certificate),
+        ...describeCardCertificate(certificate),
+        intermediates: intermediates.map(encodeBase64),
+        pinRetriesLeft: pin.retriesLeft,
+        pinMaxRetries: pin.maxRetries,
+      };
+    },
+    application,
+  );
 }

@@ -1,6 +1,7 @@
 import { bytesToHex } from '../../protocol/base64.js';
+import { HpkiError } from '../../protocol/errors.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import type { CardCertificates } from '../card/card-token.js';
+import type { CardCertificates, CardToken } from '../card/card-token.js';
 
 /**
  * The certificates this host process has shown (get-certificate), by the SHA-256 that authenticate
@@ -30,4 +31,25 @@ export function createSeenCertificates(): SeenCertificates {
     },
     recall: (certificateSha256) => seen.get(certificateSha256),
   };
+}
+
+/**
+ * Throws ERR_HPKI_CARD_CHANGED unless the token's AP still holds the certificate whose SHA-256 the
+ * user was shown. A certificate this process showed is checked with a short read; any other is read
+ * and hashed. The certificate of one AP never matches on the other, so a login cannot reach the
+ * signing key nor a document the authentication key.
+ */
+export async function confirmShownCertificate(
+  token: CardToken,
+  certificateSha256: string,
+  seen: SeenCertificates | undefined,
+): Promise<void> {
+  const shown = seen?.recall(certificateSha256);
+  const same =
+    shown === undefined
+      ? bytesToHex(sha256Bytes((await token.readCertificate()).certificate)) === certificateSha256
+      : await token.confirmCertificates(shown);
+  if (!same) {
+    throw new HpkiError('ERR_HPKI_CARD_CHANGED', 'the card in the reader is not the one shown to the user');
+  }
 }

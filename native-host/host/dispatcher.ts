@@ -11,9 +11,11 @@ import {
 } from '../../protocol/messages.js';
 import type { CardBackend } from '../card/card-token.js';
 import { runAuthenticate } from '../commands/authenticate.js';
+import { runChangePin } from '../commands/change-pin.js';
 import { runFindCards } from '../commands/find-cards.js';
 import { runGetCertificate } from '../commands/get-certificate.js';
 import { createSeenCertificates, type SeenCertificates } from '../commands/seen-certificates.js';
+import { runSign } from '../commands/sign.js';
 import { runStatus } from '../commands/status.js';
 import type { CardPresence } from '../presence/card-presence.js';
 import { forgetPin } from './forget-pin.js';
@@ -84,6 +86,12 @@ async function execute(
       return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}, seen) };
     case 'authenticate':
       return { id: request.id, result: await runAuthenticate(backend, request.params, seen) };
+    case 'get-signing-certificate':
+      return { id: request.id, result: await runGetCertificate(backend, request.params ?? {}, seen, 'sign') };
+    case 'sign':
+      return { id: request.id, result: await runSign(backend, request.params, seen) };
+    case 'change-pin':
+      return { id: request.id, result: await runChangePin(backend, request.params) };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { PinApplication } from '../../protocol/messages.js';
 import { CertificatePolicyExtension, X509Certificate } from '../mock-pki/x509.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { pkcs11js } from './pkcs11-library.js';
@@ -17,6 +18,7 @@ export const JAHIS_LABELS = {
 
 /** The HPKI certificate policy arc (signing `…1.1`, authentication `…1.2`). */
 const HPKI_POLICY_ARC = '1.2.392.100495.1.5.1.';
+const HPKI_SIGN_POLICY_ARC = `${HPKI_POLICY_ARC}1.`;
 const MAX_OBJECTS = 256;
 const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
@@ -89,9 +91,21 @@ function parse(der: Uint8Array): X509Certificate | undefined {
   }
 }
 
+function policiesOf(der: Uint8Array): readonly string[] {
+  return parse(der)?.getExtension(CertificatePolicyExtension)?.policies ?? [];
+}
+
 function hasHpkiPolicy(der: Uint8Array): boolean {
-  const ext = parse(der)?.getExtension(CertificatePolicyExtension);
-  return ext?.policies.some((p) => p.startsWith(HPKI_POLICY_ARC)) ?? false;
+  return policiesOf(der).some((p) => p.startsWith(HPKI_POLICY_ARC));
+}
+
+/**
+ * Which application a token's end-entity certificate belongs to: `sign` for an HPKI signing policy
+ * (the vendor's signing module, a signing token), `auth` for anything else, so that a generic token
+ * keeps working for login while a signing certificate never serves one.
+ */
+export function certificateApplication(der: Uint8Array): PinApplication {
+  return policiesOf(der).some((p) => p.startsWith(HPKI_SIGN_POLICY_ARC)) ? 'sign' : 'auth';
 }
 
 /** Orders CA certificates by following issuer → subject from the end entity; the rest keep their order. */
@@ -108,17 +122,27 @@ function chainOrder(endEntity: Uint8Array, cas: Uint8Array[]): Uint8Array[] {
   return [...ordered, ...cas.filter((der) => !ordered.includes(der))];
 }
 
-/** Finds the authentication objects visible without login; undefined when the token has none. */
-export function findAuthObjects(module: Pkcs11Module, session: Handle): AuthObjects | undefined {
+/**
+ * Finds the objects of `application` (the authentication certificate by default, or the signing one)
+ * visible without login; undefined when the token has none.
+ */
+export function findAuthObjects(
+  module: Pkcs11Module,
+  session: Handle,
+  application: PinApplication = 'auth',
+): AuthObjects | undefined {
   const lib = pkcs11js();
   const certs = readCertificates(module, session);
   const caLabels: readonly string[] = JAHIS_LABELS.ca;
-  let endEntity = certs.find((c) => c.label === JAHIS_LABELS.endEntity);
+  const fits = (c: TokenCertificate): boolean => certificateApplication(c.der) === application;
+  let endEntity = certs.find((c) => c.label === JAHIS_LABELS.endEntity && fits(c));
   const labelled = endEntity !== undefined;
   if (endEntity === undefined) {
     // Private keys are often hidden until login; a public key with the same CKA_ID marks the pair too.
     const ids = [...keyIds(module, session, lib.CKO_PRIVATE_KEY), ...keyIds(module, session, lib.CKO_PUBLIC_KEY)];
-    endEntity = certs.find((c) => c.id.length > 0 && !caLabels.includes(c.label) && ids.some((id) => id.equals(c.id)));
+    endEntity = certs.find(
+      (c) => c.id.length > 0 && !caLabels.includes(c.label) && fits(c) && ids.some((id) => id.equals(c.id)),
+    );
   }
   if (endEntity === undefined) return undefined;
   const ee = endEntity;

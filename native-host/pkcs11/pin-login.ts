@@ -50,3 +50,31 @@ export function loginWithPin(module: PinLoginModule, session: Handle, pin: strin
     throw mapLoginError(err, failures);
   }
 }
+
+export type SetPinModule = Pick<Pkcs11Module, 'C_OpenSession' | 'C_SetPIN' | 'C_CloseSession'>;
+
+/**
+ * C_SetPIN in a read-write session of its own (PKCS#11 changes the user PIN only there), with the
+ * current PIN presented once: CKR_PIN_INCORRECT → `failures.incorrect()`. Never retried.
+ */
+export function changePinWithModule(
+  module: SetPinModule,
+  slot: Handle,
+  pins: { pin: string; newPin: string },
+  failures: PinLoginFailures,
+): void {
+  const lib = pkcs11js();
+  let session: Handle;
+  try {
+    session = module.C_OpenSession(slot, lib.CKF_SERIAL_SESSION | lib.CKF_RW_SESSION);
+  } catch (err) {
+    throw pkcs11Error(err, 'C_OpenSession (read-write)');
+  }
+  try {
+    module.C_SetPIN(session, pins.pin, pins.newPin);
+  } catch (err) {
+    throw mapLoginError(err, failures);
+  } finally {
+    module.C_CloseSession(session);
+  }
+}

@@ -129,6 +129,8 @@ export interface CreateCardFileOptions {
   nameJa?: string;
   role: string;
   pin: string;
+  /** The signing application's PIN, when it differs from `pin`. */
+  signPin?: string;
   /** The subject serialNumber (holder id); a renewed card of the same holder keeps it. Default: made from the serial. */
   holderId?: string;
   expired?: boolean;
@@ -144,6 +146,7 @@ export async function createCardFile(path: string, options: CreateCardFileOption
     return;
   }
   const pin = makePinRecord(options.pin);
+  const signPin = options.signPin === undefined ? pin : makePinRecord(options.signPin);
   const issued = await issueHolderCertificates(options.pki, {
     name: options.name,
     role: options.role,
@@ -159,11 +162,12 @@ export async function createCardFile(path: string, options: CreateCardFileOption
   const application = (
     ee: { certificate: Uint8Array; privateKeyPkcs8: Uint8Array },
     ca: Uint8Array,
+    pin: PinRecord,
   ): CardApplicationFile => ({
     certificate: encodeBase64(ee.certificate),
     privateKeyPkcs8: encodeBase64(ee.privateKeyPkcs8),
     caCertificates: [encodeBase64(ca), root],
-    // Separate PIN objects per AP (HPKI-CARD.md §1), issued with the same PIN.
+    // Separate PIN objects per AP (HPKI-CARD.md §1), issued with the same PIN unless told otherwise.
     pin: { ...pin },
   });
   saveCardFile(path, {
@@ -176,23 +180,31 @@ export async function createCardFile(path: string, options: CreateCardFileOption
       role: options.role,
     },
     applications: {
-      auth: application(issued.auth, options.pki.authCa.certificate),
-      sign: application(issued.sign, options.pki.signCa.certificate),
+      auth: application(issued.auth, options.pki.authCa.certificate, pin),
+      sign: application(issued.sign, options.pki.signCa.certificate, signPin),
     },
   });
 }
 
-/** Reads the auth AP's certificate + key out of a card file (used to export it into a PKCS#11 token). */
-export function readAuthKeyPair(file: CardFile): {
+/** Reads one AP's certificate + key out of a card file (used to export it into a PKCS#11 token). */
+export function readKeyPair(
+  file: CardFile,
+  application: 'auth' | 'sign',
+): {
   certificate: Uint8Array;
   privateKeyPkcs8: Uint8Array;
   caCertificates: Uint8Array[];
 } {
   if (file.kind !== 'hpki') throw new Error('a My Number card file holds no HPKI key pair');
-  const auth = file.applications.auth;
+  const app = file.applications[application];
   return {
-    certificate: decodeDer(auth.certificate),
-    privateKeyPkcs8: decodeDer(auth.privateKeyPkcs8),
-    caCertificates: auth.caCertificates.map(decodeDer),
+    certificate: decodeDer(app.certificate),
+    privateKeyPkcs8: decodeDer(app.privateKeyPkcs8),
+    caCertificates: app.caCertificates.map(decodeDer),
   };
+}
+
+/** Reads the auth AP's certificate + key out of a card file. */
+export function readAuthKeyPair(file: CardFile): ReturnType<typeof readKeyPair> {
+  return readKeyPair(file, 'auth');
 }

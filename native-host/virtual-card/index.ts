@@ -10,6 +10,7 @@ export {
   HPKI_PIN_MAX_RETRIES,
   loadCardFile,
   readAuthKeyPair,
+  readKeyPair,
 } from './card-file.js';
 export {
   CardResetDuringCommandError,

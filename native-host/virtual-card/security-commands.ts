@@ -1,12 +1,15 @@
 import { constants, privateEncrypt } from 'node:crypto';
 import { parseEmsaPkcs1v15 } from '../../protocol/signed-data.js';
-import { pinMatches } from './card-file.js';
+import { makePinRecord, type PinRecord, pinMatches } from './card-file.js';
 import { type CardApplication, type CardContext, KEY_BYTES } from './card-state.js';
 import type { CommandApdu } from './command-apdu.js';
 import { FID, PIN_REFERENCE } from './pkcs15-layout.js';
 import { respond, retriesStatus, SW } from './status-words.js';
 
-/** VERIFY (JAHIS C.3), MSE:SET (C.5), PSO:CDS (C.6) and the proprietary card-padded signature. */
+/**
+ * VERIFY (JAHIS C.3), CHANGE REFERENCE DATA (ISO/IEC 7816-4 §11.5.7), MSE:SET (C.5), PSO:CDS (C.6)
+ * and the proprietary card-padded signature.
+ */
 
 /** The longest PIN the card stores (HPKI-CARD.md §3); longer data is refused without costing a try. */
 const MAX_PIN_LENGTH = 16;
@@ -30,10 +33,68 @@ export function verify(card: CardContext, c: CommandApdu): Uint8Array {
     card.session.verified.add(app.purpose);
     return respond(SW.OK);
   }
-  pin.retriesLeft -= 1;
+  return wrongPin(card, app);
+}
+
+/** The shortest PIN the card stores. */
+const MIN_PIN_LENGTH = 4;
+
+/** A wrong PIN: one try fewer, the verified state gone, `63Cx` (or the blocked word at 0). */
+function wrongPin(card: CardContext, app: CardApplication): Uint8Array {
+  app.pin.retriesLeft -= 1;
   card.persistPin();
   card.session.verified.delete(app.purpose);
-  return respond(retriesStatus(pin.retriesLeft));
+  return respond(retriesStatus(app.pin.retriesLeft));
+}
+
+/** Stores `newPin` as the application's PIN, with a full counter, keeping the same record object. */
+function storePin(card: CardContext, pin: PinRecord, newPin: Uint8Array): Uint8Array {
+  const text = new TextDecoder().decode(newPin);
+  let record: PinRecord;
+  try {
+    record = makePinRecord(text, pin.maxRetries);
+  } catch {
+    return respond(SW.WRONG_DATA);
+  }
+  Object.assign(pin, record);
+  card.persistPin();
+  return respond(SW.OK);
+}
+
+/**
+ * The split of `old ‖ new` whose old part is the stored PIN. The card keeps only a salted hash, so it
+ * tries each length a PIN may have (4–16) instead of a stored length; a hash matches one prefix only.
+ */
+function oldPinLength(pin: PinRecord, data: Uint8Array): number | undefined {
+  for (let n = MIN_PIN_LENGTH; n <= MAX_PIN_LENGTH; n++) {
+    const rest = data.length - n;
+    if (rest < MIN_PIN_LENGTH) break;
+    if (rest <= MAX_PIN_LENGTH && pinMatches(pin, data.subarray(0, n))) return n;
+  }
+  return undefined;
+}
+
+/**
+ * CHANGE REFERENCE DATA: P1=00 with `old PIN ‖ new PIN` (a wrong old PIN counts like VERIFY), or
+ * P1=01 with the new PIN only, after a VERIFY in this session (HPKI-CARD.md §3).
+ */
+export function changeReferenceData(card: CardContext, c: CommandApdu): Uint8Array {
+  const app = card.session.current;
+  if (app === undefined) return respond(SW.FILE_NOT_FOUND);
+  if ((c.p1 !== 0x00 && c.p1 !== 0x01) || c.p2 !== PIN_REFERENCE) return respond(SW.WRONG_P1P2);
+  const pin = app.pin;
+  if (c.p1 === 0x01) {
+    if (c.data.length < MIN_PIN_LENGTH || c.data.length > MAX_PIN_LENGTH) return respond(SW.WRONG_LENGTH);
+    if (pin.retriesLeft === 0) return respond(card.blockedStatusWord);
+    if (!card.session.verified.has(app.purpose)) return respond(SW.SECURITY_NOT_SATISFIED);
+    return storePin(card, pin, c.data);
+  }
+  if (c.data.length < 2 * MIN_PIN_LENGTH || c.data.length > 2 * MAX_PIN_LENGTH) return respond(SW.WRONG_LENGTH);
+  if (pin.retriesLeft === 0) return respond(card.blockedStatusWord);
+  const n = oldPinLength(pin, c.data);
+  if (n === undefined) return wrongPin(card, app);
+  card.session.verified.add(app.purpose);
+  return storePin(card, pin, c.data.subarray(n));
 }
 
 /** Splits simple one-byte-tag TLVs; undefined when the lengths do not add up. */

@@ -5,7 +5,13 @@ import { type CardFile, loadCardFile, saveCardFile } from './card-file.js';
 import { type CardContext, JPKI_AID, loadApplication, newSession, startsWith } from './card-state.js';
 import { type CommandApdu, isExtendedLength, parseCommandApdu } from './command-apdu.js';
 import { readBinary, select } from './file-commands.js';
-import { computeDigitalSignature, manageSecurityEnvironment, proprietarySign, verify } from './security-commands.js';
+import {
+  changeReferenceData,
+  computeDigitalSignature,
+  manageSecurityEnvironment,
+  proprietarySign,
+  verify,
+} from './security-commands.js';
 import { respond, SW } from './status-words.js';
 
 /**
@@ -52,7 +58,7 @@ export class CardResetDuringCommandError extends Error {
 const MAX_CHAIN_BYTES = 1024;
 const CLA_CHAIN = 0x10;
 const CLA_PROPRIETARY = 0x80;
-const INS = { SELECT: 0xa4, READ_BINARY: 0xb0, VERIFY: 0x20, MSE: 0x22, PSO: 0x2a } as const;
+const INS = { SELECT: 0xa4, READ_BINARY: 0xb0, VERIFY: 0x20, CHANGE: 0x24, MSE: 0x22, PSO: 0x2a } as const;
 
 function isSigningCommand(command: Uint8Array): boolean {
   return command.length >= 4 && command[1] === INS.PSO && (command[0]! & CLA_CHAIN) === 0;
@@ -118,6 +124,8 @@ function dispatch(card: CardContext, bytes: Uint8Array): Uint8Array {
       return readBinary(card, c);
     case INS.VERIFY:
       return verify(card, c);
+    case INS.CHANGE:
+      return changeReferenceData(card, c);
     case INS.MSE:
       return card.signingForms.iso ? manageSecurityEnvironment(card, c) : respond(SW.INS_NOT_SUPPORTED);
     case INS.PSO:

@@ -22,12 +22,13 @@ import { UsageError, usageErrorLine } from './usage-error.js';
 
 const USAGE = `usage:
   hpki-login mock-card create --out FILE [--pki DIR] [--name NAME] [--name-ja NAME] [--role ROLE]
-                              [--holder-id ID] [--pin PIN] [--expired | --revoked | --not-yet-valid] [--kind hpki|jpki]
+                              [--holder-id ID] [--pin PIN] [--sign-pin PIN] [--expired | --revoked | --not-yet-valid] [--kind hpki|jpki]
                               [--crl-base-url URL]
   hpki-login mock-card serve --card FILE --vpcd [HOST:PORT] [--sign-delay-ms N]
                              [--blocked-sw 6983|6984] [--forms both|iso|proprietary]
                              [--no-extended-length] [--log-apdus]
 
+  --pin sets both applications' PINs; --sign-pin sets the signing application's PIN apart.
   --pki defaults to ~/.hpki-login/mock-pki (made on first use); --vpcd to 127.0.0.1:${VPCD_DEFAULT_PORT}.
   --no-extended-length: the card answers every extended-length command 6700.
   --log-apdus: one line on stderr per command (header, lengths and status word; never its data).
@@ -70,6 +71,7 @@ async function create(args: string[]): Promise<number> {
     role: { type: 'string', default: 'Medical Doctor' },
     'holder-id': { type: 'string' },
     pin: { type: 'string', default: '1234' },
+    'sign-pin': { type: 'string' },
     expired: { type: 'boolean', default: false },
     revoked: { type: 'boolean', default: false },
     'not-yet-valid': { type: 'boolean', default: false },
@@ -94,6 +96,7 @@ async function create(args: string[]): Promise<number> {
       role: v.role,
       ...(v['holder-id'] === undefined ? {} : { holderId: v['holder-id'] }),
       pin: v.pin,
+      ...(v['sign-pin'] === undefined ? {} : { signPin: v['sign-pin'] }),
       expired: v.expired,
       revoked: v.revoked,
       notYetValid: v['not-yet-valid'],

@@ -13,6 +13,13 @@ export {
 } from './certificate-validator.js';
 export { checkRole } from './role.js';
 export {
+  createSignatureVerifier,
+  type RawSignature,
+  type SignatureResult,
+  type SignatureVerifier,
+  type SignatureVerifierOptions,
+} from './signature-verifier.js';
+export {
   type ChallengeTake,
   createTokenVerifier,
   type DetailedTokenVerifier,

@@ -162,7 +162,8 @@ function signatureStep(
   if (!ok) throw new HpkiError('ERR_SIGNATURE_INVALID', 'signature does not verify for this origin and challenge');
 }
 
-function loginResult(ee: ParsedCertificate, hcRole: string): LoginResult {
+/** What a site learns of a verified certificate (§5 step 8); also the document signer's identity. */
+export function loginResult(ee: ParsedCertificate, hcRole: string): LoginResult {
   const info = ee.info;
   // The holder id is what sites key accounts on; the HPKI profile always has one.
   if (info.holderId === undefined || info.holderId === '') {

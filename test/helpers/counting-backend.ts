@@ -8,15 +8,16 @@ import { readSharedPemDer } from './shared.js';
  * the card (no PIN presented, nothing signed).
  */
 export interface CountingBackend extends CardBackend {
-  calls: { open: number; verifyPin: number; sign: number };
+  calls: { open: number; verifyPin: number; sign: number; changePin: number };
 }
 
 export function createCountingBackend(
   certificate: Uint8Array = readSharedPemDer('test-vectors', 'ee.pem'),
 ): CountingBackend {
-  const calls = { open: 0, verifyPin: 0, sign: 0 };
+  const calls = { open: 0, verifyPin: 0, sign: 0, changePin: 0 };
   const token: CardToken = {
     cardType: 'hpki',
+    application: 'auth',
     readCertificate: async () => ({ certificate, intermediates: [] }),
     confirmCertificates: async (expected) => Buffer.from(expected.certificate).equals(Buffer.from(certificate)),
     pinStatus: async () => ({ retriesLeft: 15, maxRetries: 15 }),
@@ -27,6 +28,10 @@ export function createCountingBackend(
     sign: async () => {
       calls.sign++;
       return new Uint8Array(256);
+    },
+    changePin: async () => {
+      calls.changePin++;
+      throw new HpkiError('ERR_HPKI_PIN_INCORRECT', 'wrong PIN', { retriesLeft: 14 });
     },
     close: async () => undefined,
   };

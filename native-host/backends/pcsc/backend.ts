@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bytesToHex } from '../../../protocol/base64.js';
 import { HpkiError } from '../../../protocol/errors.js';
-import type { ReaderStatus } from '../../../protocol/messages.js';
+import type { PinApplication, ReaderStatus } from '../../../protocol/messages.js';
 import { createCaCertificateCache } from '../../cache/ca-certificate-cache.js';
 import type { CardBackend, CardToken } from '../../card/card-token.js';
 import { newReadModes, type ReadModes } from '../../card/file-reader.js';
@@ -119,12 +119,13 @@ export function createPcscBackend(options: PcscBackendOptions = {}): CardBackend
       }
     },
 
-    async openToken(reader?: string): Promise<{ reader: string; token: CardToken }> {
+    async openToken(reader?: string, application?: PinApplication): Promise<{ reader: string; token: CardToken }> {
       const context = await openCommandContext(await library());
       try {
         const picked = pickReader(context.readers, reader);
         const transport = owningContext(await connectWaiting(context, picked.name, busyTimeoutMs), context);
-        return { reader: picked.name, token: await openHpkiToken(transport, { caCache, readModes: modesFor(picked) }) };
+        const token = await openHpkiToken(transport, { application, caCache, readModes: modesFor(picked) });
+        return { reader: picked.name, token };
       } catch (err) {
         context.close();
         throw err;
