@@ -7,11 +7,11 @@ import {
   DerError,
   decodeBitString,
   decodeBoolean,
-  decodeOid,
   decodeTime,
   expectTag,
   integerHex,
   integerKey,
+  oidOf,
   readChildren,
   readSingle,
   wholeOf,
@@ -90,7 +90,7 @@ export function readAlgorithm(bytes: Uint8Array, el: DerElement | undefined, wha
   const [oid, params, extra] = readChildren(bytes, seq, 3);
   if (extra !== undefined) throw new DerError(`${what}: too many fields`);
   return {
-    oid: decodeOid(contentsOf(bytes, expectTag(oid, DER_TAG.OID, `${what} OID`))),
+    oid: oidOf(bytes, oid, `${what} OID`),
     parameters: params === undefined ? undefined : wholeOf(bytes, params),
   };
 }
@@ -152,7 +152,7 @@ export function readExtension(
   seen: ReadonlyMap<string, CertificateExtension>,
 ): [string, CertificateExtension] {
   const fields = readChildren(bytes, expectTag(ext, DER_TAG.SEQUENCE, 'extension'), 4);
-  const oid = decodeOid(contentsOf(bytes, expectTag(fields[0], DER_TAG.OID, 'extnID')));
+  const oid = oidOf(bytes, fields[0], 'extnID');
   let critical = false;
   let next = 1;
   if (fields[1]?.tag === DER_TAG.BOOLEAN) {
