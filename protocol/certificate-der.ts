@@ -7,11 +7,11 @@ import {
   DerError,
   decodeBitString,
   decodeBoolean,
-  decodeOid,
   decodeTime,
   expectTag,
   integerHex,
   integerKey,
+  oidOf,
   readChildren,
   readSingle,
   wholeOf,
@@ -46,6 +46,9 @@ export interface AlgorithmIdentifierDer {
 export interface RsaKeyFacts {
   modulusBits: number;
   exponent: bigint;
+  /** The modulus and the exponent as unsigned big-endian octets (no sign octet): a JWK's `n` and `e`. */
+  modulus: Uint8Array;
+  exponentOctets: Uint8Array;
 }
 
 export const RSA_ENCRYPTION_OID = '1.2.840.113549.1.1.1';
@@ -87,7 +90,7 @@ export function readAlgorithm(bytes: Uint8Array, el: DerElement | undefined, wha
   const [oid, params, extra] = readChildren(bytes, seq, 3);
   if (extra !== undefined) throw new DerError(`${what}: too many fields`);
   return {
-    oid: decodeOid(contentsOf(bytes, expectTag(oid, DER_TAG.OID, `${what} OID`))),
+    oid: oidOf(bytes, oid, `${what} OID`),
     parameters: params === undefined ? undefined : wholeOf(bytes, params),
   };
 }
@@ -116,6 +119,11 @@ function magnitudeBits(value: Uint8Array): number {
   return (value.length - i - 1) * 8 + (first === 0 ? 0 : 32 - Math.clz32(first));
 }
 
+/** A non-negative INTEGER's contents without the sign octet. */
+function unsigned(value: Uint8Array): Uint8Array {
+  return value.length > 1 && value[0] === 0 ? value.subarray(1) : value;
+}
+
 /** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, both positive. */
 function readRsaKey(bits: Uint8Array): RsaKeyFacts | undefined {
   try {
@@ -126,7 +134,12 @@ function readRsaKey(bits: Uint8Array): RsaKeyFacts | undefined {
     checkMinimalInteger(n);
     const eHex = integerKey(e);
     if ((n[0]! & 0x80) !== 0 || (e[0]! & 0x80) !== 0) return undefined;
-    return { modulusBits: magnitudeBits(n), exponent: BigInt(`0x${eHex}`) };
+    return {
+      modulusBits: magnitudeBits(n),
+      exponent: BigInt(`0x${eHex}`),
+      modulus: unsigned(n),
+      exponentOctets: unsigned(e),
+    };
   } catch {
     return undefined;
   }
@@ -139,7 +152,7 @@ export function readExtension(
   seen: ReadonlyMap<string, CertificateExtension>,
 ): [string, CertificateExtension] {
   const fields = readChildren(bytes, expectTag(ext, DER_TAG.SEQUENCE, 'extension'), 4);
-  const oid = decodeOid(contentsOf(bytes, expectTag(fields[0], DER_TAG.OID, 'extnID')));
+  const oid = oidOf(bytes, fields[0], 'extnID');
   let critical = false;
   let next = 1;
   if (fields[1]?.tag === DER_TAG.BOOLEAN) {

@@ -6,11 +6,11 @@ import {
   DerError,
   decodeBoolean,
   decodeNamedBits,
-  decodeOid,
   decodeSmallCount,
   expectTag,
   integerKey,
   memoizedDecoder,
+  oidOf,
   readChildren,
   readSingle,
 } from './der.js';
@@ -126,10 +126,10 @@ export const decodePolicyInformation = memoizedDecoder((value: Uint8Array): Poli
         ? []
         : readChildren(value, expectTag(qualifiers, DER_TAG.SEQUENCE, 'policyQualifiers'), 16).map((q) => {
             const [id] = readChildren(value, expectTag(q, DER_TAG.SEQUENCE, 'PolicyQualifierInfo'), 2);
-            return decodeOid(contentsOf(value, expectTag(id, DER_TAG.OID, 'policyQualifierId')));
+            return oidOf(value, id, 'policyQualifierId');
           });
     if (qualifiers !== undefined && ids.length === 0) throw new DerError('policyQualifiers is empty');
-    return { oid: decodeOid(contentsOf(value, expectTag(oid, DER_TAG.OID, 'policyIdentifier'))), qualifiers: ids };
+    return { oid: oidOf(value, oid, 'policyIdentifier'), qualifiers: ids };
   });
   if (policies.length === 0) throw new DerError('certificatePolicies is empty');
   return policies;
@@ -173,9 +173,7 @@ export function decodeSubjectAltDirectoryNames(value: Uint8Array): Distinguished
 }
 
 function oidList(value: Uint8Array, what: string): string[] {
-  const oids = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((el) =>
-    decodeOid(contentsOf(value, expectTag(el, DER_TAG.OID, what))),
-  );
+  const oids = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((el) => oidOf(value, el, what));
   if (oids.length === 0) throw new DerError(`${what} list is empty`);
   return oids;
 }
@@ -230,10 +228,7 @@ export function decodePolicyMappings(value: Uint8Array): [string, string][] {
   const pairs = readChildren(value, readSingle(value, DER_TAG.SEQUENCE), 64).map((pair): [string, string] => {
     const [from, to, extra] = readChildren(value, expectTag(pair, DER_TAG.SEQUENCE, 'policy mapping'), 3);
     if (extra !== undefined) throw new DerError('policy mapping: trailing data');
-    return [
-      decodeOid(contentsOf(value, expectTag(from, DER_TAG.OID, 'issuerDomainPolicy'))),
-      decodeOid(contentsOf(value, expectTag(to, DER_TAG.OID, 'subjectDomainPolicy'))),
-    ];
+    return [oidOf(value, from, 'issuerDomainPolicy'), oidOf(value, to, 'subjectDomainPolicy')];
   });
   if (pairs.length === 0) throw new DerError('PolicyMappings is empty');
   return pairs;
@@ -271,7 +266,7 @@ export function decodeAccessDescriptions(value: Uint8Array): AccessDescription[]
     const [method, location, extra] = readChildren(value, expectTag(d, DER_TAG.SEQUENCE, 'AccessDescription'), 3);
     if (location === undefined || extra !== undefined) throw new DerError('bad AccessDescription');
     return {
-      method: decodeOid(contentsOf(value, expectTag(method, DER_TAG.OID, 'accessMethod'))),
+      method: oidOf(value, method, 'accessMethod'),
       location: readGeneralName(value, location),
     };
   });
@@ -285,7 +280,7 @@ export const decodeSubjectDirectoryAttributeTypes = memoizedDecoder((value: Uint
     const [type, values, extra] = readChildren(value, expectTag(attr, DER_TAG.SEQUENCE, 'Attribute'), 3);
     if (extra !== undefined) throw new DerError('Attribute: trailing data');
     expectTag(values, DER_TAG.SET, 'attribute values');
-    return decodeOid(contentsOf(value, expectTag(type, DER_TAG.OID, 'attribute type')));
+    return oidOf(value, type, 'attribute type');
   });
   if (out.length === 0) throw new DerError('SubjectDirectoryAttributes is empty');
   return out;

@@ -142,14 +142,26 @@ const MAX_CACHED_OIDS = 2048;
 
 /** Dotted form of an OBJECT IDENTIFIER's contents. */
 export function decodeOid(value: Uint8Array): string {
-  if (value.length === 0 || value.length > 64) throw new DerError('bad OID length');
-  const key = hashBytes(value);
+  return oidIn(value, 0, value.length);
+}
+
+/** Dotted form of the OID whose contents are `bytes[start, end)`: no copy when it is a known one. */
+function oidIn(bytes: Uint8Array, start: number, end: number): string {
+  if (end === start || end - start > 64) throw new DerError('bad OID length');
+  const key = hashBytes(bytes, start, end);
   const known = oidCache.get(key);
-  if (known !== undefined && sameOctets(known.octets, value, 0, value.length)) return known.oid;
-  const oid = decodeOidUncached(value);
+  if (known !== undefined && sameOctets(known.octets, bytes, start, end)) return known.oid;
+  const octets = bytes.slice(start, end);
+  const oid = decodeOidUncached(octets);
   if (oidCache.size >= MAX_CACHED_OIDS) oidCache.clear();
-  oidCache.set(key, { octets: value.slice(), oid });
+  oidCache.set(key, { octets, oid });
   return oid;
+}
+
+/** The OBJECT IDENTIFIER element `el` (tag checked) of `bytes`, read in place. */
+export function oidOf(bytes: Uint8Array, el: DerElement | undefined, what: string): string {
+  const oid = expectTag(el, DER_TAG.OID, what);
+  return oidIn(bytes, oid.valueStart, oid.end);
 }
 
 /** Contents of a BIT STRING with no unused bits (signatures, keys). */

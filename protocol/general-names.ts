@@ -6,7 +6,7 @@ import {
   DerError,
   decodeAscii,
   decodeOid,
-  expectTag,
+  oidOf,
   readChildren,
   readSingle,
   wholeOf,
@@ -43,7 +43,7 @@ export function readGeneralName(bytes: Uint8Array, el: DerElement): GeneralName 
       if (wrapped?.tag !== 0xa0 || extra !== undefined) throw new DerError('bad otherName');
       return {
         kind: 'otherName',
-        typeId: decodeOid(contentsOf(bytes, expectTag(typeId, DER_TAG.OID, 'otherName type-id'))),
+        typeId: oidOf(bytes, typeId, 'otherName type-id'),
         der: wholeOf(bytes, el),
       };
     }

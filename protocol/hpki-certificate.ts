@@ -9,16 +9,7 @@ import {
   EXT,
 } from './certificate-extensions.js';
 import type { DerElement } from './der.js';
-import {
-  contentsOf,
-  DER_TAG,
-  DerError,
-  decodeOid,
-  expectTag,
-  memoizedDecoder,
-  readChildren,
-  readSingle,
-} from './der.js';
+import { contentsOf, DER_TAG, DerError, expectTag, memoizedDecoder, oidOf, readChildren, readSingle } from './der.js';
 import { HpkiError } from './errors.js';
 import { ATTR, lastAttribute } from './x500-name.js';
 
@@ -70,8 +61,7 @@ function roleFromActor(bytes: Uint8Array, actor: DerElement): string | undefined
   const valueWrap = contextChild(bytes, fields, 0xa2);
   if (schemeWrap === undefined || valueWrap === undefined) return undefined;
   const [scheme] = readChildren(bytes, schemeWrap, 1);
-  if (decodeOid(contentsOf(bytes, expectTag(scheme, DER_TAG.OID, 'coding scheme'))) !== HPKI_ROLE_SCHEME_OID)
-    return undefined;
+  if (oidOf(bytes, scheme, 'coding scheme') !== HPKI_ROLE_SCHEME_OID) return undefined;
   const [text] = readChildren(bytes, valueWrap, 1);
   const role = utf8.decode(contentsOf(bytes, expectTag(text, DER_TAG.UTF8_STRING, 'role')));
   return role.length > 0 && role.length <= 128 ? role : undefined;
@@ -91,8 +81,7 @@ function readHcRole(extnValue: Uint8Array): string | undefined {
     const seq = readSingle(extnValue, DER_TAG.SEQUENCE);
     for (const attr of readChildren(extnValue, seq, 32)) {
       const [type, values] = readChildren(extnValue, expectTag(attr, DER_TAG.SEQUENCE, 'Attribute'), 3);
-      if (decodeOid(contentsOf(extnValue, expectTag(type, DER_TAG.OID, 'attribute type'))) !== HC_ROLE_ATTRIBUTE_OID)
-        continue;
+      if (oidOf(extnValue, type, 'attribute type') !== HC_ROLE_ATTRIBUTE_OID) continue;
       for (const actors of readChildren(extnValue, expectTag(values, DER_TAG.SET, 'attribute values'), 8)) {
         for (const actor of readChildren(extnValue, expectTag(actors, DER_TAG.SET, 'HCActorData'), 8)) {
           const role = roleFromActor(extnValue, actor);

@@ -5,9 +5,9 @@ import {
   DER_TAG,
   DerError,
   decodeAscii,
-  decodeOid,
   expectTag,
   hashBytes,
+  oidOf,
   readChildren,
   readSingle,
   sameOctets,
@@ -104,7 +104,7 @@ function stringValue(tag: number, value: Uint8Array): string | undefined {
 function readAttribute(bytes: Uint8Array, el: DerElement): NameAttribute {
   const [typeEl, valueEl, extra] = readChildren(bytes, expectTag(el, DER_TAG.SEQUENCE, 'AttributeTypeAndValue'), 3);
   if (valueEl === undefined || extra !== undefined) throw new DerError('bad AttributeTypeAndValue');
-  const type = decodeOid(contentsOf(bytes, expectTag(typeEl, DER_TAG.OID, 'attribute type')));
+  const type = oidOf(bytes, typeEl, 'attribute type');
   return {
     type,
     tag: valueEl.tag,
