@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pinChangeProblem } from '../../extension/shared/pin-change-form.js';
 import { BASE, certificateAnswer, expectError, type HostScript, harness, SITE } from '../helpers/extension-harness.js';
 
 /** The background's PIN change route for the extension's own pages (options, popup). */
@@ -137,5 +138,20 @@ describe('background: PIN change from the extension pages', () => {
     }
     expect(pins.auth).toBe('1234');
     expect(h.record.connects).toBe(0);
+  });
+});
+
+describe('the PIN change form checks what it can before sending', () => {
+  it.each([
+    ['1234', '5678', '5678', null],
+    ['1234', 'abcDEF!#$%&()*+,', 'abcDEF!#$%&()*+,', null],
+    ['1234', '5678', '5679', 'mismatch'],
+    ['1234', '567', '567', 'invalid'],
+    ['1234', 'a'.repeat(17), 'a'.repeat(17), 'invalid'],
+    ['1234', '56 78', '56 78', 'invalid'],
+    ['1234', 'ｐｉｎ１２', 'ｐｉｎ１２', 'invalid'],
+    ['', '5678', '5678', 'invalid'],
+  ])('current %j, new %j, again %j → %s', (pin, newPin, again, problem) => {
+    expect(pinChangeProblem(pin, newPin, again)).toBe(problem);
   });
 });
