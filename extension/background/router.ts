@@ -6,6 +6,7 @@ import type { RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/r
 import { runtimeRequestSchema } from '../shared/runtime-messages.js';
 import type { LoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';
+import { createPinChange } from './pin-change.js';
 import type { PinPrompts } from './pin-prompts.js';
 import type { ExtensionIdentity, MessageSenderInfo, SenderKind } from './sender.js';
 import { classifySender, originFromSender } from './sender.js';
@@ -69,6 +70,11 @@ export function createRouter(deps: RouterDeps): Router {
   };
   const statusSlot = createSerial();
   const statusGate = createStatusGate(statusSlot, () => pageStatus(statusDeps), deps.now);
+  const pinChange = createPinChange({
+    connector: deps.connector,
+    slot: statusSlot,
+    helloTimeoutMs: deps.helloTimeoutMs,
+  });
 
   async function handle(
     request: RuntimeRequest,
@@ -124,6 +130,11 @@ export function createRouter(deps: RouterDeps): Router {
         return deps.registry.enable(request.origin);
       case 'site-disable':
         return deps.registry.disable(request.origin);
+      // Only the extension's own pages (allowed() above), never a content script or the PIN window.
+      case 'pin-change-tries':
+        return pinChange.tries(request.application);
+      case 'pin-change':
+        return pinChange.change(request.application, request.pin, request.newPin);
     }
   }
 

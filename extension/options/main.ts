@@ -3,11 +3,15 @@ import type { MessageKey } from '../shared/i18n.js';
 import { browserTranslator, langFromTag } from '../shared/i18n.js';
 import { displayError } from '../shared/localized-error.js';
 import { element, localizePage, requireElement } from '../shared/page-dom.js';
+import { mountPinChange } from '../shared/pin-change-form.js';
 import { askBackground } from '../shared/runtime-client.js';
 import type { EnabledSite } from '../shared/runtime-messages.js';
 import { matchPatternForOrigin, parseSiteInput } from '../shared/site-pattern.js';
 
-/** The options page: the enabled sites, with add (asking the browser for that site's access) and remove. */
+/**
+ * The options page: the enabled sites, with add (asking the browser for that site's access) and
+ * remove; and the PIN change form (pin-change-form.ts).
+ */
 
 declare const HPKI_EXTENSION_FLAVOUR: 'development' | 'store';
 const loopbackDevelopment = HPKI_EXTENSION_FLAVOUR === 'development';
@@ -80,3 +84,9 @@ form.addEventListener('submit', (event) => {
 });
 
 askBackground(browser.runtime, { kind: 'sites-list' }).then(render, sayError);
+mountPinChange(requireElement(document, '#pin-change', HTMLDivElement), {
+  doc: document,
+  runtime: browser.runtime,
+  t,
+  lang,
+});

@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import { browserTranslator, langFromTag } from '../shared/i18n.js';
 import { element, localizePage, requireElement } from '../shared/page-dom.js';
+import { mountPinChange } from '../shared/pin-change-form.js';
 import { askBackground } from '../shared/runtime-client.js';
 import type { EnabledSite } from '../shared/runtime-messages.js';
 import { matchPatternForOrigin } from '../shared/site-pattern.js';
@@ -8,14 +9,25 @@ import { renderOverview } from './overview-view.js';
 import type { SiteOffer } from './site-offer.js';
 import { readDescriptorInPage, siteOffer } from './site-offer.js';
 
-/** The toolbar popup: the state of host, reader and card, and an offer to enable the current site. */
+/**
+ * The toolbar popup: the state of host, reader and card, an offer to enable the current site, and
+ * the PIN change form, built when its section is first opened (reading the tries left takes the card).
+ */
 
 const t = browserTranslator(browser.i18n);
-localizePage(document, t, langFromTag(browser.i18n.getUILanguage()));
+const lang = langFromTag(browser.i18n.getUILanguage());
+localizePage(document, t, lang);
 const offerBox = requireElement(document, '#site-offer', HTMLDivElement);
 
 requireElement(document, '#open-options', HTMLButtonElement).addEventListener('click', () => {
   void browser.runtime.openOptionsPage().then(() => window.close());
+});
+
+const pinChangeBox = requireElement(document, '#pin-change-box', HTMLDetailsElement);
+pinChangeBox.addEventListener('toggle', () => {
+  const container = requireElement(pinChangeBox, '#pin-change', HTMLDivElement);
+  if (pinChangeBox.open && container.childElementCount === 0)
+    mountPinChange(container, { doc: document, runtime: browser.runtime, t, lang });
 });
 
 function renderOffer(offer: SiteOffer, tabId: number): void {

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { type WireError, wireErrorSchema } from '../../protocol/errors.js';
-import type { CardType, Holder, ReaderStatus } from '../../protocol/messages.js';
-import { MAX_READER_NAME_LENGTH } from '../../protocol/messages.js';
+import type { CardType, Holder, PinApplication, ReaderStatus } from '../../protocol/messages.js';
+import { MAX_READER_NAME_LENGTH, pinApplicationSchema } from '../../protocol/messages.js';
 import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
 import {
   type PageAuthenticateResult,
@@ -51,6 +51,18 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
   /** Popup and options: enable a site whose host permission was just granted. */
   z.strictObject({ kind: z.literal('site-enable'), origin: siteOrigin }),
   z.strictObject({ kind: z.literal('site-disable'), origin: siteOrigin }),
+  /** Popup and options: the PIN tries left of one application, before a PIN change. */
+  z.strictObject({ kind: z.literal('pin-change-tries'), application: pinApplicationSchema }),
+  /**
+   * Popup and options: change one application's PIN. The PINs' format (4–16 printable ASCII) is
+   * checked by the background with its own error; here only their length is bounded.
+   */
+  z.strictObject({
+    kind: z.literal('pin-change'),
+    application: pinApplicationSchema,
+    pin: z.string().check(z.maxLength(64)),
+    newPin: z.string().check(z.maxLength(64)),
+  }),
 ]);
 export type RuntimeRequest = z.infer<typeof runtimeRequestSchema>;
 export type RuntimeRequestKind = RuntimeRequest['kind'];
@@ -129,6 +141,13 @@ export type PinSubmitOutcome =
   | { outcome: 'blocked' }
   | { outcome: 'failed'; error: WireError };
 
+/** One application's PIN counter, for the PIN change form. */
+export interface PinTries {
+  application: PinApplication;
+  retriesLeft: number;
+  maxRetries: number;
+}
+
 export interface EnabledSite {
   origin: string;
   name: string;
@@ -168,6 +187,8 @@ export interface RuntimeAnswerMap {
   'site-intent': null;
   'site-enable': EnabledSite[];
   'site-disable': EnabledSite[];
+  'pin-change-tries': PinTries;
+  'pin-change': null;
 }
 
 /** Checks the envelope of an answer; the value's shape is the background's own promise. */

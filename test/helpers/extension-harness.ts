@@ -31,7 +31,14 @@ export const TOKEN = {
 };
 
 export type HostAnswer = { result: unknown } | { error: WireError } | 'silent';
-export type HostCommandName = 'status' | 'get-certificate' | 'authenticate' | 'find-cards' | 'watch-card';
+export type HostCommandName =
+  | 'status'
+  | 'get-certificate'
+  | 'authenticate'
+  | 'find-cards'
+  | 'watch-card'
+  | 'get-signing-certificate'
+  | 'change-pin';
 export type HostScript = Partial<Record<HostCommandName, (params: Record<string, unknown> | undefined) => HostAnswer>>;
 
 /**
