@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { createExpiringMap } from '../../server/challenge-store/expiring-map.js';
-import { createMemoryChallengeStore, StoreFullError } from '../../server/challenge-store/index.js';
+import { createMemoryChallengeStore } from '../../server/challenge-store/index.js';
+import { createExpiringMap, StoreFullError } from '../../server/shared/index.js';
 
 const SESSION_A = 'session-a-0123456789abcdef';
 const SESSION_B = 'session-b-0123456789abcdef';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StoreFullError } from '../../server/challenge-store/index.js';
 import type { SsoUser } from '../../server/demo/oidc-rp.js';
 import { createSsoSessionIndex } from '../../server/demo/sso-sessions.js';
 import { createMemorySessionStore } from '../../server/http/index.js';
+import { StoreFullError } from '../../server/shared/index.js';
 
 /** The demo services' index of SSO sessions, which back-channel logout goes by: bounded, and it never forgets a live session. */
 

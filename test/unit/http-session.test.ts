@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StoreFullError } from '../../server/challenge-store/index.js';
 import { createMemorySessionStore, createSessionCookie } from '../../server/http/index.js';
+import { StoreFullError } from '../../server/shared/index.js';
 
 describe('memory session store', () => {
   it('keys sessions by fresh 256-bit ids', () => {
