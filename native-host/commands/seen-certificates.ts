@@ -1,6 +1,6 @@
 import { bytesToHex } from '../../protocol/base64.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import type { CardCertificates } from '../card/card-token.js';
+import type { CardCertificates } from '../card/index.js';
 
 /**
  * The certificates this host process has shown (get-certificate), by the SHA-256 that authenticate

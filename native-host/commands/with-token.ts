@@ -1,4 +1,4 @@
-import type { CardBackend, CardToken } from '../card/card-token.js';
+import type { CardBackend, CardToken } from '../card/index.js';
 
 /** Opens the card for exactly one command and always releases it, however the command ends. */
 export async function withCardToken<T>(

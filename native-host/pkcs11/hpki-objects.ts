@@ -1,4 +1,4 @@
-import { CertificatePolicyExtension, X509Certificate } from '../mock-pki/x509.js';
+import { CertificatePolicyExtension, X509Certificate } from '../mock-pki/index.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { pkcs11js } from './pkcs11-library.js';
 

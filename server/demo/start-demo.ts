@@ -8,8 +8,7 @@ import {
 } from '../challenge-store/index.js';
 import { closeServer, type LimitSettings, listen, routeLimitsOf } from '../http/index.js';
 import { randomId } from '../shared/index.js';
-import { createMemorySsoStore } from '../sso/memory-store.js';
-import { ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/server.js';
+import { createMemorySsoStore, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/index.js';
 import type { DetailedTokenVerifier, TokenVerifier } from '../verify/index.js';
 import { PORTAL_NAME } from './pages.js';
 import { createDemoPortalHandler, DEMO_ALLOWED_ROLES } from './portal.js';

@@ -1,4 +1,4 @@
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import type { ParsedCertificate } from '../cert/index.js';
 import { createExpiringMap } from '../shared/index.js';
 import type { CertificateCheck, CertificateValidation } from './certificate-validator.js';
 

@@ -1,14 +1,14 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
 import { isSha256DigestInfo } from '../../protocol/signed-data.js';
-import type { CardBackend, CardCertificates, CardToken, PinStatus } from '../card/card-token.js';
-import type { AuthObjects } from '../pkcs11/hpki-objects.js';
-import { findAuthObjects, findPrivateKey } from '../pkcs11/hpki-objects.js';
-import { pinStatusFromFlags } from '../pkcs11/pin-flags.js';
-import { loginWithPin } from '../pkcs11/pin-login.js';
-import { pkcs11Error } from '../pkcs11/pkcs11-errors.js';
-import type { Handle, Pkcs11Module } from '../pkcs11/pkcs11-library.js';
-import { closeModule, openModule, pkcs11js, trimPadded } from '../pkcs11/pkcs11-library.js';
+import type { CardBackend, CardCertificates, CardToken, PinStatus } from '../card/index.js';
+import type { AuthObjects } from './hpki-objects.js';
+import { findAuthObjects, findPrivateKey } from './hpki-objects.js';
+import { pinStatusFromFlags } from './pin-flags.js';
+import { loginWithPin } from './pin-login.js';
+import { pkcs11Error } from './pkcs11-errors.js';
+import type { Handle, Pkcs11Module } from './pkcs11-library.js';
+import { closeModule, openModule, pkcs11js, trimPadded } from './pkcs11-library.js';
 
 /**
  * Cards through a PKCS#11 module: the vendor's HpkiAuthP11 library, OpenSC, or SoftHSM in tests.
