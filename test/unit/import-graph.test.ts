@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/repo-root.js';
 
 /**
  * ARCHITECTURE.md: arrows point down. protocol/ imports nothing of the project; server/, native-host/
@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
  * by its file so that the others' native libraries are never opened.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = REPO_ROOT;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { REPO_URL } from '../../helpers/repo-root.js';
 
 /**
  * The extension parses no certificate (ARCHITECTURE.md): what esbuild put into each bundle, read from
  * the build's metafiles (written by `npm run build` beside the bundles, not into them).
  */
 
-const root = new URL('../../../', import.meta.url);
+const root = REPO_URL;
 const metafileSchema = z.object({
   outputs: z.record(
     z.string(),

@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CATALOGS } from '../../../extension/shared/catalogs.js';
 import { CLIENT_ERROR_CODES, VALIDATION_ERROR_CODES } from '../../../protocol/errors.js';
+import { composeManifest } from '../../helpers/compose-manifest.js';
+import { REPO_URL } from '../../helpers/repo-root.js';
 
 // The manifests as the build composes them from manifests/extension/, for both browsers and both
 // flavours: least permissions, the development key only where it belongs, the Firefox id, and
 // every message the manifests and pages name present in both languages.
 
-const root = new URL('../../../', import.meta.url);
-const buildModulePath = new URL('scripts/build/extension.mjs', root).href;
+const root = REPO_URL;
 
 const manifestSchema = z
   .object({
@@ -35,15 +36,7 @@ const manifestSchema = z
 type Manifest = z.infer<typeof manifestSchema>;
 
 async function compose(browser: 'chrome' | 'firefox', flavour: 'development' | 'store'): Promise<Manifest> {
-  const mod: unknown = await import(buildModulePath);
-  const compose = z
-    .object({
-      composeManifest: z.custom<(args: { browser: string; flavour: string; version: string }) => unknown>(
-        (v) => typeof v === 'function',
-      ),
-    })
-    .parse(mod).composeManifest;
-  return manifestSchema.parse(compose({ browser, flavour, version: '1.2.3' }));
+  return manifestSchema.parse(await composeManifest(browser, flavour));
 }
 
 const ids = z

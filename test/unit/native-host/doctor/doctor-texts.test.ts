@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { placeholders, TEXTS, text } from '../../../../native-host/doctor/texts.js';
+import { REPO_ROOT } from '../../../helpers/repo-root.js';
 
 /** The doctor's texts table: complete in both languages, and exactly the ids the checks use. */
 
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
+const ROOT = REPO_ROOT;
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 const entries = Object.entries(TEXTS);
 const sorted = (xs: string[]): string[] => [...new Set(xs)].sort();

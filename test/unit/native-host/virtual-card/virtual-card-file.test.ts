@@ -11,15 +11,10 @@ import {
   createVirtualCard,
   loadCardFile,
   readAuthKeyPair,
-  type VirtualCard,
 } from '../../../../native-host/virtual-card/index.js';
+import { AUTH_AID, hexOf, selectAid, sw, verifyPin } from '../../../helpers/card-apdu.js';
 
-const AUTH_AID = 'e828bd080fa000000391000000000002';
-const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const sw = (card: VirtualCard, hex: string): string => hexOf(card.process(bytes(hex)).subarray(-2));
-const selectAuth = `00a4040010${AUTH_AID}00`;
-const verifyPin = (pin: string): string => `0020008804${Buffer.from(pin).toString('hex')}`;
+const selectAuth = selectAid(AUTH_AID);
 
 let dir: string;
 let pki: MockPki;

@@ -15,15 +15,13 @@ import {
   type VpcdService,
 } from '../../../../native-host/virtual-card/index.js';
 import { digestInfoSha256, emsaPkcs1v15 } from '../../../../protocol/signed-data.js';
+import { AUTH_AID, bytes, hexOf } from '../../../helpers/card-apdu.js';
 
 /**
  * pcscd's side of vpcd, played by a TCP server in the test: it accepts the card's connection and
  * exchanges 2-byte-length frames with it, as the vpcd reader driver does.
  */
 
-const AUTH_AID = 'e828bd080fa000000391000000000002';
-const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const framed = (payload: Uint8Array): Buffer =>
   Buffer.concat([Buffer.from([payload.length >> 8, payload.length & 0xff]), payload]);
 const block = emsaPkcs1v15(digestInfoSha256(new TextEncoder().encode('content')), 256);

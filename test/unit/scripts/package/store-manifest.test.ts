@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { bundledExtensionIds } from '../../../../scripts/install/host-manifest.js';
 import { storeManifestProblems } from '../../../../scripts/package/store-manifest.js';
+import { composeManifest } from '../../../helpers/compose-manifest.js';
 
 /** package:extension refuses to zip anything but the store flavour with the release ids. */
 
-const composeModule = z.object({
-  composeManifest: z.custom<(args: { browser: string; flavour: string; version: string }) => unknown>(
-    (v) => typeof v === 'function',
-  ),
-});
-
-async function compose(browser: 'chrome' | 'firefox', flavour: 'development' | 'store'): Promise<unknown> {
-  const mod = composeModule.parse(
-    await import(new URL('../../../../scripts/build/extension.mjs', import.meta.url).href),
-  );
-  return mod.composeManifest({ browser, flavour, version: '1.2.3' });
-}
+const compose = composeManifest;
 
 const ids = bundledExtensionIds();
 
