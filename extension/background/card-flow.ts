@@ -1,6 +1,6 @@
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import type { FindCardsResult, GetCertificateResult } from '../../protocol/messages.js';
-import type { CardChoice, PinAsker, PinWindowModel } from '../shared/runtime-messages.js';
+import type { CardChoice, PinAsker, PinWindowModel } from '../shared/index.js';
 import { until } from './abortable.js';
 import { type CardRemovals, watchRemovals } from './card-removals.js';
 import { nextStepAfter } from './flow-errors.js';

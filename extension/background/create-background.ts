@@ -1,4 +1,4 @@
-import type { Lang } from '../shared/i18n.js';
+import type { Lang } from '../shared/index.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 import { createLoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';

@@ -1,6 +1,6 @@
 import type { Descriptor } from '../../protocol/page-messages.js';
 import { descriptorSchema } from '../../protocol/page-messages.js';
-import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/bounded-json.js';
+import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/index.js';
 
 /**
  * The background's own look at a site's descriptor (PROTOCOL.md §1.1): it decides whether a loopback

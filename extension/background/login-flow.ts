@@ -2,7 +2,7 @@ import { type HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { DEFAULT_USER_TIMEOUT_MS, HOST_COMMAND_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
-import type { PinAsker } from '../shared/runtime-messages.js';
+import type { PinAsker } from '../shared/index.js';
 import { abortableSleep, goneError, until } from './abortable.js';
 import { type CardFlowSteps, runCardFlow } from './card-flow.js';
 import { createLoginGate, type LoginGate } from './login-gate.js';

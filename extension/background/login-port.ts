@@ -1,4 +1,4 @@
-import type { RuntimeReply } from '../shared/runtime-messages.js';
+import type { RuntimeReply } from '../shared/index.js';
 import type { MessageSenderInfo } from './sender.js';
 
 /**

@@ -1,7 +1,6 @@
 import type { Runtime } from 'webextension-polyfill';
 import browser from 'webextension-polyfill';
-import { langFromTag } from '../shared/i18n.js';
-import { LOGIN_PORT_NAME } from '../shared/runtime-messages.js';
+import { LOGIN_PORT_NAME, langFromTag } from '../shared/index.js';
 import { createBackground } from './create-background.js';
 import { createDescriptorFetcher } from './descriptor-fetch.js';
 import { serveLoginPort } from './login-port.js';

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { FlowPhase, PinAsker, PinStage, PinSubmitOutcome, PinWindowView } from '../shared/runtime-messages.js';
+import type { FlowPhase, PinAsker, PinStage, PinSubmitOutcome, PinWindowView } from '../shared/index.js';
 import type { PinSubmission } from './pin-submission.js';
 import {
   choose,

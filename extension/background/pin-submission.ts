@@ -1,4 +1,4 @@
-import type { PinSubmitOutcome } from '../shared/runtime-messages.js';
+import type { PinSubmitOutcome } from '../shared/index.js';
 
 /**
  * One PIN the window sent, on its way to the card. The flow takes the PIN once and replies once;

@@ -1,11 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type {
-  PinAsker,
-  PinStage,
-  PinSubmitOutcome,
-  PinWindowModel,
-  PinWindowView,
-} from '../shared/runtime-messages.js';
+import type { PinAsker, PinStage, PinSubmitOutcome, PinWindowModel, PinWindowView } from '../shared/index.js';
 import { createPinSubmission, type HeldSubmission, type PinSubmission } from './pin-submission.js';
 
 /**

@@ -1,9 +1,6 @@
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
-import { translatorFor } from '../shared/catalogs.js';
-import { localizeError } from '../shared/error-text.js';
-import type { Lang } from '../shared/i18n.js';
-import type { RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/runtime-messages.js';
-import { runtimeRequestSchema } from '../shared/runtime-messages.js';
+import type { Lang, RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/index.js';
+import { localizeError, runtimeRequestSchema, translatorFor } from '../shared/index.js';
 import type { LoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';
 import { createPinChange } from './pin-change.js';

@@ -1,6 +1,6 @@
 import { HpkiError } from '../../protocol/errors.js';
 import { assertSecureOrigin, isLoopbackOrigin } from '../../protocol/origin.js';
-import { matchPatternForOrigin } from '../shared/site-pattern.js';
+import { matchPatternForOrigin } from '../shared/index.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 import type { PermissionsApi, SiteRegistry } from './site-registry.js';
 

@@ -1,5 +1,5 @@
 import { isSecureOrigin } from '../../protocol/origin.js';
-import { matchPatternForOrigin } from '../shared/site-pattern.js';
+import { matchPatternForOrigin } from '../shared/index.js';
 import type { SiteRegistry } from './site-registry.js';
 
 /**

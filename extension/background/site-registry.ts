@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { HpkiError } from '../../protocol/errors.js';
 import { isLoopbackOrigin, isSecureOrigin, MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
-import type { EnabledSite } from '../shared/runtime-messages.js';
-import { matchPatternForOrigin } from '../shared/site-pattern.js';
+import type { EnabledSite } from '../shared/index.js';
+import { matchPatternForOrigin } from '../shared/index.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 
 /**

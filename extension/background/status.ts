@@ -1,7 +1,7 @@
 import { toHpkiError } from '../../protocol/errors.js';
 import type { PageStatusResult } from '../../protocol/page-messages.js';
 import { HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
-import type { CardOverview, EnabledSite, Overview } from '../shared/runtime-messages.js';
+import type { CardOverview, EnabledSite, Overview } from '../shared/index.js';
 import type { HostSession, NativeConnector } from './native-host.js';
 import { openHostSession } from './native-host.js';
 

@@ -1,5 +1,5 @@
 import type { Descriptor } from '../../protocol/page-messages.js';
-import type { Translate } from '../shared/i18n.js';
+import type { Translate } from '../shared/index.js';
 
 /**
  * The injected 「HPKIログイン」 button, in a closed shadow root so the page's styles and scripts do not

@@ -1,7 +1,6 @@
 import { errorFromWire, HpkiError } from '../../protocol/errors.js';
 import type { PageAuthenticateResult } from '../../protocol/page-messages.js';
-import { LocalizedError } from '../shared/localized-error.js';
-import { LOGIN_PORT_NAME, type RuntimeRequest, runtimeReplySchema } from '../shared/runtime-messages.js';
+import { LOGIN_PORT_NAME, LocalizedError, type RuntimeRequest, runtimeReplySchema } from '../shared/index.js';
 
 /**
  * The content script's side of a login: a runtime port of its own, one request, one reply. The

@@ -1,8 +1,6 @@
 import browser from 'webextension-polyfill';
 import { HpkiError } from '../../protocol/errors.js';
-import { browserTranslator, langFromTag } from '../shared/i18n.js';
-import { displayError } from '../shared/localized-error.js';
-import { askBackground } from '../shared/runtime-client.js';
+import { askBackground, browserTranslator, displayError, langFromTag } from '../shared/index.js';
 import { createLoginButton, placeLoginButton } from './login-button.js';
 import { createLoginLock } from './login-lock.js';
 import { authenticateOverPort } from './login-over-port.js';

@@ -7,9 +7,8 @@ import type {
   PageStatusResult,
 } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
-import { translatorFor } from '../shared/catalogs.js';
-import type { Lang } from '../shared/i18n.js';
-import { LocalizedError } from '../shared/localized-error.js';
+import type { Lang } from '../shared/index.js';
+import { LocalizedError, translatorFor } from '../shared/index.js';
 import type { LoginLock } from './login-lock.js';
 
 /**

@@ -7,10 +7,8 @@ import {
   siteErrorAnswerSchema,
 } from '../../protocol/page-messages.js';
 import type { Token } from '../../protocol/token.js';
-import { MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/bounded-json.js';
-import { errorMessageKey } from '../shared/error-text.js';
-import type { Translate } from '../shared/i18n.js';
-import { LocalizedError } from '../shared/localized-error.js';
+import type { Translate } from '../shared/index.js';
+import { errorMessageKey, LocalizedError, MAX_SITE_JSON_BYTES, readBoundedJson } from '../shared/index.js';
 
 /**
  * The injected button's login against the site's own endpoints (PROTOCOL.md §1.1): every request

@@ -1,12 +1,17 @@
 import browser from 'webextension-polyfill';
-import type { MessageKey } from '../shared/i18n.js';
-import { browserTranslator, langFromTag } from '../shared/i18n.js';
-import { displayError } from '../shared/localized-error.js';
-import { element, localizePage, requireElement } from '../shared/page-dom.js';
-import { mountPinChange } from '../shared/pin-change-form.js';
-import { askBackground } from '../shared/runtime-client.js';
-import type { EnabledSite } from '../shared/runtime-messages.js';
-import { matchPatternForOrigin, parseSiteInput } from '../shared/site-pattern.js';
+import type { EnabledSite, MessageKey } from '../shared/index.js';
+import {
+  askBackground,
+  browserTranslator,
+  displayError,
+  element,
+  langFromTag,
+  localizePage,
+  matchPatternForOrigin,
+  mountPinChange,
+  parseSiteInput,
+  requireElement,
+} from '../shared/index.js';
 
 /**
  * The options page: the enabled sites, with add (asking the browser for that site's access) and

@@ -1,7 +1,5 @@
 import browser from 'webextension-polyfill';
-import { browserTranslator, langFromTag } from '../shared/i18n.js';
-import { localizePage } from '../shared/page-dom.js';
-import { askBackground, wireOf } from '../shared/runtime-client.js';
+import { askBackground, browserTranslator, langFromTag, localizePage, wireOf } from '../shared/index.js';
 import type { PinEvent, PinViewState } from './pin-state.js';
 import { canEnterPin, INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
 import { findPinElements, renderPin } from './pin-view.js';

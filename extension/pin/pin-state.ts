@@ -1,15 +1,15 @@
 import { isValidPinFormat } from '../../protocol/challenge.js';
 import type { WireError } from '../../protocol/errors.js';
-import { errorMessageKey } from '../shared/error-text.js';
-import type { MessageKey } from '../shared/i18n.js';
 import type {
   CardChoice,
   FlowPhase,
+  MessageKey,
   PinAsker,
   PinSubmitOutcome,
   PinWindowModel,
   PinWindowView,
-} from '../shared/runtime-messages.js';
+} from '../shared/index.js';
+import { errorMessageKey } from '../shared/index.js';
 
 /**
  * What the PIN window shows, as a pure function of what has happened: loaded, submitted, answered.

@@ -1,7 +1,5 @@
-import { expiryStatus, formatDate } from '../shared/expiry.js';
-import type { Translate } from '../shared/i18n.js';
-import { requireElement } from '../shared/page-dom.js';
-import { roleLabel } from '../shared/role-label.js';
+import type { Translate } from '../shared/index.js';
+import { expiryStatus, formatDate, requireElement, roleLabel } from '../shared/index.js';
 import { askerOf } from './asker.js';
 import type { PinViewState } from './pin-state.js';
 import { canEnterPin, isOver } from './pin-state.js';

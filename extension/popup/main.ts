@@ -1,10 +1,15 @@
 import browser from 'webextension-polyfill';
-import { browserTranslator, langFromTag } from '../shared/i18n.js';
-import { element, localizePage, requireElement } from '../shared/page-dom.js';
-import { mountPinChange } from '../shared/pin-change-form.js';
-import { askBackground } from '../shared/runtime-client.js';
-import type { EnabledSite } from '../shared/runtime-messages.js';
-import { matchPatternForOrigin } from '../shared/site-pattern.js';
+import type { EnabledSite } from '../shared/index.js';
+import {
+  askBackground,
+  browserTranslator,
+  element,
+  langFromTag,
+  localizePage,
+  matchPatternForOrigin,
+  mountPinChange,
+  requireElement,
+} from '../shared/index.js';
 import { renderOverview } from './overview-view.js';
 import type { SiteOffer } from './site-offer.js';
 import { readDescriptorInPage, siteOffer } from './site-offer.js';

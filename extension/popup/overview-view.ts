@@ -1,9 +1,5 @@
-import { errorMessageKey } from '../shared/error-text.js';
-import { expiryStatus, formatDate } from '../shared/expiry.js';
-import type { Translate } from '../shared/i18n.js';
-import { element, requireElement } from '../shared/page-dom.js';
-import { roleLabel } from '../shared/role-label.js';
-import type { Overview } from '../shared/runtime-messages.js';
+import type { Overview, Translate } from '../shared/index.js';
+import { element, errorMessageKey, expiryStatus, formatDate, requireElement, roleLabel } from '../shared/index.js';
 
 /** Renders the background's overview into the popup: host, readers, card, holder, expiry, sites. */
 

@@ -1,11 +1,10 @@
 import { HpkiError } from '../../protocol/errors.js';
 import type { PinApplication, ReaderStatus } from '../../protocol/messages.js';
-import { createCaCertificateCache } from '../cache/ca-certificate-cache.js';
-import type { CardBackend, CardToken } from '../card/card-token.js';
-import { newReadModes } from '../card/file-reader.js';
-import { type CaCertificateCache, detectCardType, openHpkiToken } from '../card/hpki-apdu-token.js';
-import type { ApduResponder } from '../transport/apdu-transport.js';
-import { createMemoryTransport, type MemoryTransport } from '../transport/memory-transport.js';
+import { createCaCertificateCache } from '../cache/index.js';
+import type { CardBackend, CardToken } from '../card/index.js';
+import { type CaCertificateCache, detectCardType, newReadModes, openHpkiToken } from '../card/index.js';
+import type { ApduResponder } from '../transport/index.js';
+import { createMemoryTransport, type MemoryTransport } from '../transport/index.js';
 import { createVirtualCard } from '../virtual-card/index.js';
 
 /**

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, st
 import { join } from 'node:path';
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
-import type { CaCertificateCache } from '../card/hpki-apdu-token.js';
+import type { CaCertificateCache } from '../card/index.js';
 import { caCacheKey, caChainFits } from './ca-chain-fit.js';
 
 /**

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import { type ApduTransport, ReaderRefusedError } from '../transport/apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from '../transport/index.js';
 import {
   parseResponse,
   type ReadAddress,

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import type { CardType, PinApplication } from '../../protocol/messages.js';
 import { emsaPkcs1v15 } from '../../protocol/signed-data.js';
-import { type ApduTransport, ReaderRefusedError } from '../transport/apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from '../transport/index.js';
 import {
   mseSetSigningKey,
   parseResponse,

@@ -4,7 +4,7 @@ import type { AuthenticateParams, AuthenticateResult } from '../../protocol/mess
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import { buildSignedContent, digestInfoSha256 } from '../../protocol/signed-data.js';
 import { encodeToken } from '../../protocol/token.js';
-import type { CardBackend } from '../card/card-token.js';
+import type { CardBackend } from '../card/index.js';
 import { confirmShownCertificate, type SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 

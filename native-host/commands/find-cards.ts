@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import type { FindCardsParams, FindCardsResult, HostEventBody, ReaderStatus } from '../../protocol/messages.js';
 import { MAX_CARD_CHOICES } from '../../protocol/messages.js';
-import type { CardBackend } from '../card/card-token.js';
-import type { CardPresence } from '../presence/card-presence.js';
+import type { CardBackend } from '../card/index.js';
+import type { CardPresence } from '../presence/index.js';
 import { runGetCertificate } from './get-certificate.js';
 
 /**

@@ -5,7 +5,7 @@ import { issuerOrganization } from '../../protocol/issuer-organization.js';
 import type { GetCertificateResult, Holder, PinApplication } from '../../protocol/messages.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
 import { ATTR, lastAttribute, nameToString } from '../../protocol/x500-name.js';
-import type { CardBackend } from '../card/card-token.js';
+import type { CardBackend } from '../card/index.js';
 import type { SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 

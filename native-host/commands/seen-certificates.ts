@@ -1,7 +1,7 @@
 import { bytesToHex } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { sha256Bytes } from '../../protocol/signed-data.js';
-import type { CardCertificates, CardToken } from '../card/card-token.js';
+import type { CardCertificates, CardToken } from '../card/index.js';
 
 /**
  * The certificates this host process has shown (get-certificate), by the SHA-256 that authenticate

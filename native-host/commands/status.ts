@@ -1,6 +1,6 @@
 import type { StatusResult } from '../../protocol/messages.js';
-import type { CardBackend } from '../card/card-token.js';
-import type { CardPresence } from '../presence/card-presence.js';
+import type { CardBackend } from '../card/index.js';
+import type { CardPresence } from '../presence/index.js';
 
 /**
  * `status`: the readers and whether each holds a card. Where the reader service can tell (PC/SC),

@@ -1,5 +1,5 @@
 import type { PinApplication } from '../../protocol/messages.js';
-import type { CardBackend, CardToken } from '../card/card-token.js';
+import type { CardBackend, CardToken } from '../card/index.js';
 
 /**
  * Opens the card's `application` (the authentication AP unless told otherwise) for exactly one command

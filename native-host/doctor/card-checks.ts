@@ -1,7 +1,7 @@
 import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import type { CardType, ReaderStatus } from '../../protocol/messages.js';
-import type { PcscOs } from '../backends/pcsc/layout.js';
-import type { PinStatus } from '../card/card-token.js';
+import type { PcscOs } from '../backends/index.js';
+import type { PinStatus } from '../card/index.js';
 import type { Finding } from './findings.js';
 import { finding } from './findings.js';
 import { text } from './texts.js';

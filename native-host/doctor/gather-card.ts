@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { toHpkiError } from '../../protocol/errors.js';
 import { parseHpkiCertificate } from '../../protocol/hpki-certificate.js';
-import type { CardBackend } from '../card/card-token.js';
+import type { CardBackend } from '../card/index.js';
 import type { CardFacts, PcscdFacts, ReaderFacts } from './card-checks.js';
 
 /** Gathers the card-side facts from this machine; judging them is card-checks.ts's job. */

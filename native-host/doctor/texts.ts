@@ -4,7 +4,7 @@ import type { Text } from './findings.js';
  * Every text `hpki-login doctor` prints, in Japanese and English, in one table: a message per
  * finding id (a finding with two wordings has a second entry `<finding id>.<variant>`), a fix per
  * `fix.*` id, and the report's summary lines. `{name}` is a placeholder that `text()` fills;
- * both languages of an entry use the same placeholders (checked by test/unit/doctor-texts.test.ts).
+ * both languages of an entry use the same placeholders (checked by test/unit/native-host/doctor/doctor-texts.test.ts).
  */
 export const TEXTS = {
   // The card path: pcscd, readers, the card.

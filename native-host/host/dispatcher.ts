@@ -9,15 +9,18 @@ import {
   type RequestId,
   requestIdSchema,
 } from '../../protocol/messages.js';
-import type { CardBackend } from '../card/card-token.js';
-import { runAuthenticate } from '../commands/authenticate.js';
-import { runChangePin } from '../commands/change-pin.js';
-import { runFindCards } from '../commands/find-cards.js';
-import { runGetCertificate } from '../commands/get-certificate.js';
-import { createSeenCertificates, type SeenCertificates } from '../commands/seen-certificates.js';
-import { runSign } from '../commands/sign.js';
-import { runStatus } from '../commands/status.js';
-import type { CardPresence } from '../presence/card-presence.js';
+import type { CardBackend } from '../card/index.js';
+import {
+  createSeenCertificates,
+  runAuthenticate,
+  runChangePin,
+  runFindCards,
+  runGetCertificate,
+  runSign,
+  runStatus,
+  type SeenCertificates,
+} from '../commands/index.js';
+import type { CardPresence } from '../presence/index.js';
 import { forgetPin } from './forget-pin.js';
 
 /**

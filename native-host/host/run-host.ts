@@ -1,9 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Backend, HostResponse } from '../../protocol/messages.js';
-import type { CardBackend } from '../card/card-token.js';
-import { createSeenCertificates } from '../commands/seen-certificates.js';
-import type { CardPresence } from '../presence/card-presence.js';
+import type { CardBackend } from '../card/index.js';
+import { createSeenCertificates } from '../commands/index.js';
+import type { CardPresence } from '../presence/index.js';
 import { dispatch, type SessionContext } from './dispatcher.js';
 import { createFrameDecoder, encodeFrame } from './framing.js';
 import { writeHello } from './hello.js';

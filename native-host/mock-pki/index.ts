@@ -10,3 +10,4 @@ export {
 } from './mock-pki.js';
 export { DEFAULT_CRL_BASE_URL, hcRoleExtensionValue, POLICY } from './profile.js';
 export { FILES as MOCK_PKI_FILES } from './store.js';
+export { CertificatePolicyExtension, X509Certificate } from './x509.js';

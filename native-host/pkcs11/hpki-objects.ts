@@ -1,5 +1,5 @@
 import type { PinApplication } from '../../protocol/messages.js';
-import { CertificatePolicyExtension, X509Certificate } from '../mock-pki/x509.js';
+import { CertificatePolicyExtension, X509Certificate } from '../mock-pki/index.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { pkcs11js } from './pkcs11-library.js';
 

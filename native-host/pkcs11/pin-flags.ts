@@ -1,4 +1,4 @@
-import type { PinStatus } from '../card/card-token.js';
+import type { PinStatus } from '../card/index.js';
 
 /**
  * PKCS#11 gives no retry count, only three token flags. HPKI cards allow 15 tries

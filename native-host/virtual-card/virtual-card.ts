@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApduResponder } from '../transport/apdu-transport.js';
+import type { ApduResponder } from '../transport/index.js';
 import { HPKI_ATR, JPKI_ATR } from './atr.js';
 import { type CardFile, loadCardFile, saveCardFile } from './card-file.js';
 import { type CardContext, JPKI_AID, loadApplication, newSession, startsWith } from './card-state.js';

@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
-import type { ApduResponder } from '../transport/apdu-transport.js';
+import type { ApduResponder } from '../transport/index.js';
 import { SW, statusBytes } from './status-words.js';
 import type { VirtualCard } from './virtual-card.js';
 

@@ -42,7 +42,7 @@ export interface DoctorOptions {
 }
 
 async function pkcs11Facts(module: string): Promise<Pkcs11Facts> {
-  const { createPkcs11Backend } = await import('../../native-host/backends/pkcs11-backend.js');
+  const { createPkcs11Backend } = await import('../../native-host/pkcs11/index.js');
   const backend = createPkcs11Backend({ module });
   try {
     const readers = await backend.listReaders();
@@ -60,7 +60,7 @@ async function cardBackend(options: DoctorOptions): Promise<CardBackend | undefi
     return (await import('../../native-host/backends/pcsc/backend.js')).createPcscBackend({ busyTimeoutMs: 3_000 });
   const module = options.modules[0];
   if (options.backend === 'pkcs11' && module !== undefined)
-    return (await import('../../native-host/backends/pkcs11-backend.js')).createPkcs11Backend({ module });
+    return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module });
   return undefined;
 }
 

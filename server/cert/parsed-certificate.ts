@@ -26,7 +26,7 @@ import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 import { describeCertificate } from '../../protocol/hpki-certificate.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
+import { createExpiringMap } from '../shared/index.js';
 import { certificateProfileProblems, PROCESSED_EXTENSIONS } from './certificate-profile.js';
 import { createSightingFilter } from './sighting-filter.js';
 import type { VerificationKey } from './signature.js';

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { encodeBase64Url } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 
 /** What `take` found for a session: its challenge, nothing, or a challenge whose time is up. */
@@ -45,11 +43,6 @@ export function isValidSessionId(value: unknown): value is string {
 export function assertSessionId(value: unknown): string {
   if (!isValidSessionId(value)) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'invalid session id');
   return value;
-}
-
-/** 32 random bytes as unpadded base64url (43 characters): challenges and session ids alike. */
-export function randomBase64Url256(): string {
-  return encodeBase64Url(randomBytes(32));
 }
 
 export function checkTtlMs(ttlMs: number | undefined): number {

@@ -1,4 +1,3 @@
-export { retryAfterSecondsOf, StoreFullError } from './capacity.js';
 export {
   type ChallengeStore,
   type ChallengeTake,

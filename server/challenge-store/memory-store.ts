@@ -1,4 +1,4 @@
-import { StoreFullError } from './capacity.js';
+import { createExpiringMap, randomBase64Url256, StoreFullError } from '../shared/index.js';
 import {
   assertSessionId,
   type ChallengeStore,
@@ -7,10 +7,8 @@ import {
   checkMaxPending,
   checkTtlMs,
   isValidSessionId,
-  randomBase64Url256,
   storeClosedError,
 } from './challenge-store.js';
-import { createExpiringMap } from './expiring-map.js';
 
 export interface MemoryChallengeStoreOptions {
   /** Lifetime of a challenge, at most 5 minutes (the default). */

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { StoreFullError } from './capacity.js';
+import { createRedisClient, randomBase64Url256, StoreFullError } from '../shared/index.js';
 import {
   assertSessionId,
   type ChallengeStore,
@@ -11,7 +10,6 @@ import {
   checkMaxPending,
   checkTtlMs,
   isValidSessionId,
-  randomBase64Url256,
   storeClosedError,
 } from './challenge-store.js';
 
@@ -90,14 +88,7 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
   const maxPending = checkMaxPending(options.maxPending);
   // `~` is outside base64url, so no record key (prefix + 43 base64url characters) can be this one.
   const indexKey = `${keyPrefix}~pending`;
-  const redis = new Redis(options.url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    commandTimeout: options.commandTimeoutMs ?? 2_000,
-  });
-  // Without a listener ioredis reports connection trouble on stderr with the URL; the failing
-  // command already carries the error to the caller.
-  redis.on('error', () => undefined);
+  const redis = createRedisClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs });
   let closed = false;
 
   async function run<T>(what: string, command: () => Promise<T>): Promise<T> {

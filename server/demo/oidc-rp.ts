@@ -3,10 +3,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { isLoopbackOrigin } from '../../protocol/origin.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../protocol/sso.js';
-import { retryAfterSecondsOf } from '../challenge-store/capacity.js';
-import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
 import { type ClientOf, createSessionCookie, type RateLimiter, readBody, send } from '../http/index.js';
+import { createExpiringMap, randomBase64Url256, retryAfterSecondsOf } from '../shared/index.js';
 
 /**
  * A demo service's "医療認証基盤でログイン": an ordinary OpenID Connect relying party on

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StoreFullError } from '../challenge-store/index.js';
 import { type HpkiRouteLimits, readBody, type SessionCookie, send } from '../http/index.js';
+import { StoreFullError } from '../shared/index.js';
 import { DEMO_ACCOUNT, loginPage } from './pages.js';
 import type { PortalUser } from './portal-user.js';
 

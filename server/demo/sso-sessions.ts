@@ -1,5 +1,5 @@
-import { StoreFullError } from '../challenge-store/capacity.js';
 import type { SessionStore } from '../http/index.js';
+import { StoreFullError } from '../shared/index.js';
 import type { SsoUser } from './oidc-rp.js';
 
 /**

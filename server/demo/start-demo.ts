@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
@@ -8,8 +7,8 @@ import {
   createRedisChallengeStore,
 } from '../challenge-store/index.js';
 import { closeServer, type LimitSettings, listen, routeLimitsOf } from '../http/index.js';
-import { createMemorySsoStore } from '../sso/memory-store.js';
-import { ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/server.js';
+import { randomId } from '../shared/index.js';
+import { createMemorySsoStore, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/index.js';
 import type { DetailedTokenVerifier, TokenVerifier } from '../verify/index.js';
 import { PORTAL_NAME } from './pages.js';
 import { createDemoPortalHandler, DEMO_ALLOWED_ROLES } from './portal.js';
@@ -68,7 +67,7 @@ function deferredServer(): { server: Server; setHandler(handler: RequestListener
   };
 }
 
-const secret = (): string => randomBytes(32).toString('base64url');
+const secret = (): string => randomId(32);
 
 /**
  * Starts the demo: はれやか医療ネット（デモ） (direct HPKI login, password, and SSO), and with an

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol/errors.js';
 import { assertSecureOrigin, sameOriginPathSchema } from '../../protocol/origin.js';
 import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messages.js';
-import { type ChallengeStore, type ChallengeTake, isValidSessionId, StoreFullError } from '../challenge-store/index.js';
+import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
+import { StoreFullError } from '../shared/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { type ErrorBody, errorBody } from './responses.js';
 

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HpkiError } from '../../protocol/errors.js';
 import { type Descriptor, descriptorSchema } from '../../protocol/page-messages.js';
-import { StoreFullError } from '../challenge-store/capacity.js';
-import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
+import { randomBase64Url256, StoreFullError } from '../shared/index.js';
 import type { LoginResult } from '../verify/index.js';
 import { createClientAddress } from './client-address.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, MAX_LOGIN_BODY_BYTES } from './hpki-login.js';

@@ -1,5 +1,4 @@
-import { retryAfterSecondsOf } from '../challenge-store/capacity.js';
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
+import { createExpiringMap, retryAfterSecondsOf } from '../shared/index.js';
 
 /** At most `limit` requests per client in any `windowMs`, refilled evenly (a token bucket). */
 export interface RateLimit {

@@ -1,6 +1,4 @@
-import { StoreFullError } from '../challenge-store/capacity.js';
-import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
+import { createExpiringMap, randomBase64Url256, StoreFullError } from '../shared/index.js';
 
 /** Server-side sessions keyed by a random 256-bit id (43 base64url characters). */
 export interface SessionStore<T> {

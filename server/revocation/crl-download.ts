@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
-import { decodePemBlocks } from '../cert/pem.js';
+import { decodePemBlocks } from '../cert/index.js';
 import { CrlFormatError } from './crl.js';
 
 /**

@@ -1,4 +1,4 @@
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
+import { createExpiringMap } from '../shared/index.js';
 import type { ParsedCrl } from './crl.js';
 import { isCrlFresh, MAX_CRL_BYTES, parseCrl } from './crl.js';
 import { downloadCrl, isFetchableCrlUrl } from './crl-download.js';

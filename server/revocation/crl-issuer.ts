@@ -1,10 +1,5 @@
-import type { KeyPolicy } from '../cert/key-policy.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import { certificateProblem } from '../cert/path-checks.js';
-import { validatePath } from '../cert/path-validation.js';
-import type { SignatureBudget } from '../cert/signature.js';
-import { verifySignedData } from '../cert/signature.js';
-import type { TrustStore } from '../cert/trust-store.js';
+import type { KeyPolicy, ParsedCertificate, SignatureBudget, TrustStore } from '../cert/index.js';
+import { certificateProblem, validatePath, verifySignedData } from '../cert/index.js';
 import type { ParsedCrl } from './crl.js';
 
 /**

@@ -4,7 +4,7 @@ import type { GeneralName } from '../../protocol/general-names.js';
 import { shareAName } from '../../protocol/general-names.js';
 import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey } from '../../protocol/x500-name.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
+import type { ParsedCertificate } from '../cert/index.js';
 import type { ParsedCrl } from './crl.js';
 
 /**

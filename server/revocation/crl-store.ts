@@ -1,6 +1,5 @@
 import { nameKey } from '../../protocol/x500-name.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import type { SkippedInput } from '../cert/trust-store.js';
+import type { ParsedCertificate, SkippedInput } from '../cert/index.js';
 import type { ParsedCrl } from './crl.js';
 import { parseCrl } from './crl.js';
 

@@ -1,10 +1,6 @@
 import { ALL_REASONS } from '../../protocol/distribution-points.js';
-import type { KeyPolicy } from '../cert/key-policy.js';
-import { HPKI_KEY_POLICY } from '../cert/key-policy.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import type { SignatureBudget } from '../cert/signature.js';
-import { createSignatureBudget } from '../cert/signature.js';
-import type { TrustStore } from '../cert/trust-store.js';
+import type { KeyPolicy, ParsedCertificate, SignatureBudget, TrustStore } from '../cert/index.js';
+import { createSignatureBudget, HPKI_KEY_POLICY } from '../cert/index.js';
 import type { ParsedCrl, RevokedEntry } from './crl.js';
 import { findEntry, isCrlFresh } from './crl.js';
 import { CRL_REASON } from './crl-entries.js';

@@ -3,7 +3,6 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { HpkiError } from '../../protocol/errors.js';
 import { HPKI_ACR, HPKI_ACR_FRESH, HPKI_AMR, type SsoClient } from '../../protocol/sso.js';
-import { randomBase64Url256 } from '../challenge-store/challenge-store.js';
 import {
   type Bilingual,
   type HpkiRouteLimits,
@@ -13,6 +12,7 @@ import {
   type StartedSession,
   send,
 } from '../http/index.js';
+import { randomBase64Url256 } from '../shared/index.js';
 import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';

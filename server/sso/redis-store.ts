@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type AdapterPayload, errors } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
+import { createRedisClient } from '../shared/index.js';
 import {
   alreadyConsumed,
   checkPendingBounds,
@@ -192,15 +193,12 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
     );
     if (admitted !== 1) throw storeFull();
   }
-  const redis = new Redis(options.url, {
-    // Commands of one tick go out in one write: a login's dozens of commands cost a few syscalls.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    commandTimeout: options.commandTimeoutMs ?? 2_000,
+  // Commands of one tick go out in one write: a login's dozens of commands cost a few syscalls.
+  const redis = createRedisClient({
+    url: options.url,
+    commandTimeoutMs: options.commandTimeoutMs,
+    autoPipelining: true,
   });
-  // The failing command carries the error; without a listener ioredis would print the URL.
-  redis.on('error', () => undefined);
 
   const write = <T>(command: () => Promise<T>): Promise<T> => command();
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../shared/index.js';
 
 /**
  * What the provider knows about the request being served, wherever its handling goes (oidc-provider,
@@ -31,5 +31,5 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 /** The id a proxy in front gave the request (`X-Request-Id`), when it is a plain token; else a new one. */
 export function requestIdOf(header: string | string[] | undefined): string {
   const given = Array.isArray(header) ? header[0] : header;
-  return given !== undefined && REQUEST_ID.test(given) ? given : randomBytes(12).toString('base64url');
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomId(12);
 }

@@ -1,19 +1,8 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { KeyPolicy } from '../cert/key-policy.js';
-import { checkKeyPolicy, HPKI_KEY_POLICY } from '../cert/key-policy.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import { validatePath } from '../cert/path-validation.js';
-import type { CertificatePurpose } from '../cert/purpose.js';
-import { checkPurpose } from '../cert/purpose.js';
-import type { SkippedInput, TrustStore } from '../cert/trust-store.js';
-import { createTrustStore } from '../cert/trust-store.js';
-import type { ParsedCrl } from '../revocation/crl.js';
-import type { CrlFetcher } from '../revocation/crl-fetcher.js';
-import { createCrlFetcher } from '../revocation/crl-fetcher.js';
-import { createCrlSignatureCache } from '../revocation/crl-issuer.js';
-import { createCrlStore } from '../revocation/crl-store.js';
-import type { CrlProvider, PathRevocation } from '../revocation/revocation-check.js';
-import { checkPathRevocation } from '../revocation/revocation-check.js';
+import type { CertificatePurpose, KeyPolicy, ParsedCertificate, SkippedInput, TrustStore } from '../cert/index.js';
+import { checkKeyPolicy, checkPurpose, createTrustStore, HPKI_KEY_POLICY, validatePath } from '../cert/index.js';
+import type { CrlFetcher, CrlProvider, ParsedCrl, PathRevocation } from '../revocation/index.js';
+import { checkPathRevocation, createCrlFetcher, createCrlSignatureCache, createCrlStore } from '../revocation/index.js';
 import { createValidationCache } from './validation-cache.js';
 
 /**

@@ -1,7 +1,7 @@
 // The relying party's verifier: token validation (PROTOCOL.md §5) and certificate validation.
 
-export { HPKI_KEY_POLICY, type KeyPolicy } from '../cert/key-policy.js';
-export { type CrlFetcher, type CrlFetcherOptions, createCrlFetcher } from '../revocation/crl-fetcher.js';
+export { HPKI_KEY_POLICY, type KeyPolicy } from '../cert/index.js';
+export { type CrlFetcher, type CrlFetcherOptions, createCrlFetcher } from '../revocation/index.js';
 export {
   type CertificateCheck,
   type CertificateValidation,

@@ -1,6 +1,6 @@
 import type { HpkiError } from '../../protocol/errors.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import type { PathRevocation } from '../revocation/revocation-check.js';
+import type { ParsedCertificate } from '../cert/index.js';
+import type { PathRevocation } from '../revocation/index.js';
 
 /**
  * The one-object answer of `verify-cert` and `verify-token` (PROTOCOL.md §9). Holder and role are

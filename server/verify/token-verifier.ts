@@ -3,11 +3,9 @@ import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { DecodedToken } from '../../protocol/token.js';
 import { decodeToken } from '../../protocol/token.js';
-import type { KeyPolicy } from '../cert/key-policy.js';
-import { keyPolicyProblem } from '../cert/key-policy.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/purpose.js';
-import type { PathRevocation } from '../revocation/revocation-check.js';
+import type { KeyPolicy, ParsedCertificate } from '../cert/index.js';
+import { DEFAULT_AUTH_POLICY_ARCS, keyPolicyProblem } from '../cert/index.js';
+import type { PathRevocation } from '../revocation/index.js';
 import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { nodeBase64Strict } from './node-base64.js';
@@ -21,7 +19,7 @@ import { checkRole } from './role.js';
  * stored challenge, (7) hcRole, (8) the result.
  */
 
-import type { ChallengeTake } from '../challenge-store/challenge-store.js';
+import type { ChallengeTake } from '../challenge-store/index.js';
 
 export type { ChallengeTake };
 

@@ -1,5 +1,5 @@
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import { createExpiringMap } from '../challenge-store/expiring-map.js';
+import type { ParsedCertificate } from '../cert/index.js';
+import { createExpiringMap } from '../shared/index.js';
 import type { CertificateCheck, CertificateValidation } from './certificate-validator.js';
 
 /**

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpkiError } from '../../protocol/errors.js';
 import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
-import { type ChallengeStore, createRedisChallengeStore, StoreFullError } from '../../server/challenge-store/index.js';
+import { type ChallengeStore, createRedisChallengeStore } from '../../server/challenge-store/index.js';
+import { StoreFullError } from '../../server/shared/index.js';
 
 const SESSION = 'redis-session-0123456789abcdef';
 

@@ -2,11 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bytesToHex } from '../../../protocol/base64.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import type { PinApplication, ReaderStatus } from '../../../protocol/messages.js';
-import { createCaCertificateCache } from '../../cache/ca-certificate-cache.js';
-import type { CardBackend, CardToken } from '../../card/card-token.js';
-import { newReadModes, type ReadModes } from '../../card/file-reader.js';
-import { type CaCertificateCache, detectCardType, openHpkiToken } from '../../card/hpki-apdu-token.js';
-import type { ApduTransport } from '../../transport/apdu-transport.js';
+import { createCaCertificateCache } from '../../cache/index.js';
+import type { CardBackend, CardToken } from '../../card/index.js';
+import {
+  type CaCertificateCache,
+  detectCardType,
+  newReadModes,
+  openHpkiToken,
+  type ReadModes,
+} from '../../card/index.js';
+import type { ApduTransport } from '../../transport/index.js';
 import { type CommandContext, openCommandContext, type ReaderSnapshot } from './command-context.js';
 import { SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_SHARE_EXCLUSIVE } from './constants.js';
 import { pcscFailure, pcscKind } from './error-codes.js';

@@ -1,7 +1,7 @@
 /**
  * How PC/SC looks in memory on each system the host runs on (64-bit only: x64 and arm64). The FFI
  * binding reads these tables and nothing else, so every difference between the systems is here:
- * docs/pcsc.md cites the headers each value comes from, and test/unit/pcsc-layout.test.ts checks the
+ * docs/pcsc.md cites the headers each value comes from, and test/unit/native-host/backends/pcsc-layout.test.ts checks the
  * Linux and macOS values against pcsc-lite's installed headers.
  *
  * - Linux (pcsc-lite): DWORD and LONG are C `unsigned long`/`long` (8 bytes), SCARDCONTEXT and

@@ -1,4 +1,4 @@
-import type { CardPresence } from '../../presence/card-presence.js';
+import type { CardPresence } from '../../presence/index.js';
 import { openCommandContext } from './command-context.js';
 import { loadPcscLibrary, type PcscLibrary } from './library.js';
 import { createStatusMonitor, type PresenceView, type StatusMonitor } from './status-monitor.js';

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../../protocol/errors.js';
-import { type ApduTransport, ReaderRefusedError } from '../../transport/apdu-transport.js';
+import { type ApduTransport, ReaderRefusedError } from '../../transport/index.js';
 import type { CommandContext } from './command-context.js';
 import { cardInState, SCARD_RESET_CARD, SCARD_STATE_UNAWARE } from './constants.js';
 import { type PcscError, pcscFailure, pcscKind } from './error-codes.js';
