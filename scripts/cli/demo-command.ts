@@ -10,7 +10,7 @@ import type { LimitSettings } from '../../server/http/index.js';
 import { openDemoBrowser } from './demo-browser.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
-import { usageErrorLine } from './usage-error.js';
+import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -57,27 +57,35 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The parsed arguments, or a usage error ('' for --help). */
-function parseDemoArgs(args: string[]): DemoArgs | string {
+/** The parsed arguments, or a usage error ('help' for --help). */
+function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
   let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
   try {
     values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return parseArgsUsageError(err);
   }
-  if (values.help === true) return '';
+  if (values.help === true) return 'help';
   let port = DEFAULT_DEMO_PORT;
   if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535) return `--port: not a port: ${values.port}`;
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535)
+      return new UsageError(`--port: not a port: ${values.port}`, `--port: ${values.port} はポート番号ではありません`);
     port = Number(values.port);
   }
   if (values.origin !== undefined && !isSecureOrigin(values.origin)) {
-    return '--origin must be an https:// origin or http://localhost:N, without a path';
+    return new UsageError(
+      '--origin must be an https:// origin or http://localhost:N, without a path',
+      '--origin は https:// のオリジンか http://localhost:N です（パスなし）',
+    );
   }
   const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) return '--redis must be a redis:// or rediss:// URL';
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    return new UsageError(
+      '--redis must be a redis:// or rediss:// URL',
+      '--redis は redis:// か rediss:// の URL です',
+    );
   const limits = parseLimitOptions(values);
-  if (typeof limits === 'string') return limits;
+  if (limits instanceof UsageError) return limits;
   return {
     limits,
     port,
@@ -101,11 +109,11 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseDemoArgs(args);
-  if (typeof parsed === 'string') {
-    if (parsed !== '') {
-      process.stderr.write(usageErrorLine('demo', parsed));
-      return 2;
-    }
+  if (parsed instanceof UsageError) {
+    process.stderr.write(usageErrorLineOf('demo', parsed));
+    return 2;
+  }
+  if (parsed === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }

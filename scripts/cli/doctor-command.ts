@@ -16,7 +16,7 @@ import type { BrowserId, TargetOs } from '../install/locations.js';
 import { isBrowserId, isTargetOs } from '../install/locations.js';
 import { expectedIds, gatherManifestFacts, launcherBackend, launcherModule } from '../install/manifest-facts.js';
 import { checkUserHostsPolicy, gatherUserHostsPolicy } from '../install/user-hosts-policy.js';
-import { usageErrorLine } from './usage-error.js';
+import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login doctor`: checks pcscd, readers, the card and its certificate, the host manifests and
@@ -136,7 +136,7 @@ export async function collectFindings(given: DoctorOptions): Promise<Finding[]> 
   return findings;
 }
 
-function parse(args: string[]): { options: DoctorOptions; json: boolean } | string {
+function parse(args: string[]): { options: DoctorOptions; json: boolean } | UsageError {
   let parsed;
   try {
     parsed = parseArgs({
@@ -155,18 +155,26 @@ function parse(args: string[]): { options: DoctorOptions; json: boolean } | stri
       },
     });
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return parseArgsUsageError(err);
   }
   const v = parsed.values;
   const backend = v.backend;
   if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'none' && backend !== 'installed')
-    return `unknown backend '${backend}'`;
-  if (backend === 'pkcs11' && (v.module ?? []).length === 0) return '--backend pkcs11 needs --module LIB';
+    return new UsageError(
+      `unknown backend '${backend}' (pcsc, pkcs11, none or installed)`,
+      `'${backend}' というバックエンドはありません（pcsc, pkcs11, none, installed）`,
+    );
+  if (backend === 'pkcs11' && (v.module ?? []).length === 0)
+    return new UsageError('--backend pkcs11 needs --module LIB', '--backend pkcs11 には --module LIB が必要です');
   const os = v.os ?? process.platform;
-  if (!isTargetOs(os)) return `unknown OS '${os}'`;
+  if (!isTargetOs(os))
+    return new UsageError(
+      `unknown OS '${os}' (linux, darwin or win32)`,
+      `'${os}' という OS は扱えません（linux, darwin, win32）`,
+    );
   const browsers: BrowserId[] = [];
   for (const b of v.browser ?? []) {
-    if (!isBrowserId(b)) return `unknown browser '${b}'`;
+    if (!isBrowserId(b)) return new UsageError(`unknown browser '${b}'`, `'${b}' というブラウザは扱えません`);
     browsers.push(b);
   }
   const options: DoctorOptions = { backend, modules: v.module ?? [], os, home: v.home ?? homedir(), now: new Date() };
@@ -182,8 +190,8 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const parsed = parse(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(usageErrorLine('doctor', parsed));
+  if (parsed instanceof UsageError) {
+    process.stderr.write(usageErrorLineOf('doctor', parsed));
     return 2;
   }
   const findings = await collectFindings(parsed.options);

@@ -3,6 +3,7 @@ import type { CardBackend } from '../../native-host/card/card-token.js';
 import { writeHello } from '../../native-host/host/hello.js';
 import type { CardPresence } from '../../native-host/presence/card-presence.js';
 import type { Backend } from '../../protocol/messages.js';
+import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 import { cliVersion } from './version.js';
 
 /**
@@ -70,12 +71,14 @@ export async function run(args: string[]): Promise<number> {
       },
     }));
   } catch (err) {
-    process.stderr.write(`hpki-login host: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(usageErrorLineOf('host', parseArgsUsageError(err)));
     return 2;
   }
   const backend = (values.backend ?? 'pcsc') as Backend;
   if (!BACKENDS.includes(backend)) {
-    process.stderr.write(`hpki-login host: --backend must be one of ${BACKENDS.join(', ')}\n`);
+    const list = BACKENDS.join(', ');
+    const err = new UsageError(`--backend must be one of ${list}`, `--backend は ${list} のいずれかです`);
+    process.stderr.write(usageErrorLineOf('host', err));
     return 2;
   }
   if (backend === 'mock' && values.card === undefined) {

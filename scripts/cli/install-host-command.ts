@@ -2,7 +2,7 @@ import { bundledExtensionIds } from '../install/host-manifest.js';
 import { installHost } from '../install/install-host.js';
 import { INSTALL_USAGE, parseInstallOptions, UsageError } from '../install/options.js';
 import { UnsafeRuntimeError } from '../install/system-runtime.js';
-import { usageErrorLine } from './usage-error.js';
+import { usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login install-host`: writes the native host manifest and launcher where the browser looks.
@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(usageErrorLine('install-host', err.message));
+      process.stderr.write(usageErrorLineOf('install-host', err));
       return 2;
     }
     throw err;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { LimitSettings } from '../../server/http/index.js';
+import { UsageError } from './usage-error.js';
 
 /** The limit options shared by `hpki-login demo` and `hpki-login sso` (see the Limits section of docs/install.md). */
 
@@ -23,14 +24,17 @@ interface LimitValues {
   'trust-proxy'?: string[] | undefined;
 }
 
-function count(name: string, text: string, min: number, max: number): number | string {
+function count(name: string, text: string, min: number, max: number): number | UsageError {
   if (!/^\d{1,8}$/.test(text) || Number(text) < min || Number(text) > max)
-    return `--${name}: an integer from ${min} to ${max}, not ${text}`;
+    return new UsageError(
+      `--${name}: an integer from ${min} to ${max}, not ${text}`,
+      `--${name} は ${min}～${max} の整数です（${text} ではなく）`,
+    );
   return Number(text);
 }
 
 /** The settings, or a usage error. */
-export function parseLimitOptions(values: LimitValues): LimitSettings | string {
+export function parseLimitOptions(values: LimitValues): LimitSettings | UsageError {
   const settings: LimitSettings = {};
   for (const [name, key] of [
     ['challenge-rate', 'challengeRate'],
@@ -39,12 +43,12 @@ export function parseLimitOptions(values: LimitValues): LimitSettings | string {
     const text = values[name];
     if (text === undefined) continue;
     const n = count(name, text, 0, 1_000_000);
-    if (typeof n === 'string') return n;
+    if (n instanceof UsageError) return n;
     settings[key] = n === 0 ? false : { limit: n, windowMs: 60_000 };
   }
   if (values['max-pending'] !== undefined) {
     const n = count('max-pending', values['max-pending'], 1, 10_000_000);
-    if (typeof n === 'string') return n;
+    if (n instanceof UsageError) return n;
     settings.maxPendingChallenges = n;
   }
   const proxies = values['trust-proxy'] ?? [];
@@ -53,7 +57,10 @@ export function parseLimitOptions(values: LimitValues): LimitSettings | string {
     const family = isIP(address);
     const maxBits = family === 4 ? 32 : 128;
     if (family === 0 || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits)))
-      return `--trust-proxy: not an address or CIDR range: ${proxy}`;
+      return new UsageError(
+        `--trust-proxy: not an address or CIDR range: ${proxy}`,
+        `--trust-proxy: ${proxy} はアドレスでも CIDR の範囲でもありません`,
+      );
   }
   if (proxies.length > 0) settings.trustProxy = proxies;
   return settings;

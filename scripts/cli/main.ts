@@ -61,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (sub === undefined) {
-    process.stderr.write(`hpki-login: unknown command '${name}'\n${usage()}`);
+    process.stderr.write(
+      `hpki-login: '${name}' というコマンドはありません / unknown command '${name}' (使い方 / usage: hpki-login --help)\n`,
+    );
     return 2;
   }
   return (await sub.load()).run(rest);

@@ -13,7 +13,7 @@ import {
   VPCD_DEFAULT_PORT,
   withApduLog,
 } from '../../native-host/virtual-card/index.js';
-import { UsageError, usageErrorLine } from './usage-error.js';
+import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login mock-card create|serve` (PROTOCOL.md §9): makes virtual HPKI cards from the mock PKI
@@ -41,7 +41,7 @@ function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: st
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw parseArgsUsageError(err);
   }
 }
 
@@ -55,10 +55,15 @@ function withVpcdDefault(args: string[]): string[] {
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*))(?::(\d{1,5}))?$/.exec(text);
-  if (match === null) throw new UsageError(`--vpcd wants HOST:PORT, not '${text}'`);
+  if (match === null)
+    throw new UsageError(
+      `--vpcd wants HOST:PORT, not '${text}'`,
+      `--vpcd は HOST:PORT の形で指定します（'${text}' ではなく）`,
+    );
   const host = match[1] ?? (match[2] === '' || match[2] === undefined ? '127.0.0.1' : match[2]);
   const port = match[3] === undefined ? VPCD_DEFAULT_PORT : Number(match[3]);
-  if (port < 1 || port > 65535) throw new UsageError(`--vpcd port out of range: ${port}`);
+  if (port < 1 || port > 65535)
+    throw new UsageError(`--vpcd port out of range: ${port}`, `--vpcd のポート ${port} は範囲外です`);
   return { host, port };
 }
 
@@ -78,10 +83,14 @@ async function create(args: string[]): Promise<number> {
     kind: { type: 'string', default: 'hpki' },
     'crl-base-url': { type: 'string' },
   });
-  if (v.out === undefined) throw new UsageError('create needs --out FILE');
-  if (v.kind !== 'hpki' && v.kind !== 'jpki') throw new UsageError('--kind is hpki or jpki');
+  if (v.out === undefined) throw new UsageError('create needs --out FILE', 'create には --out FILE が必要です');
+  if (v.kind !== 'hpki' && v.kind !== 'jpki')
+    throw new UsageError('--kind is hpki or jpki', '--kind は hpki か jpki です');
   if ([v.expired, v['not-yet-valid']].filter(Boolean).length > 1)
-    throw new UsageError('--expired and --not-yet-valid exclude each other');
+    throw new UsageError(
+      '--expired and --not-yet-valid exclude each other',
+      '--expired と --not-yet-valid は同時に指定できません',
+    );
   const nameJa = v['name-ja'] ?? (v.name === undefined ? DEFAULT_HOLDER.nameJa : undefined);
   const out = resolve(v.out);
   const pkiDir = resolve(v.pki ?? join(homedir(), '.hpki-login', 'mock-pki'));
@@ -104,7 +113,8 @@ async function create(args: string[]): Promise<number> {
     });
   } catch (err) {
     // Bad names, PINs or URLs surface as RangeError/TypeError from the libraries: the user's input.
-    if (err instanceof RangeError || err instanceof TypeError) throw new UsageError(err.message);
+    if (err instanceof RangeError || err instanceof TypeError)
+      throw new UsageError(err.message, 'カードの内容（氏名・PIN・URL など）が正しくありません');
     throw err;
   }
   const file = loadCardFile(out);
@@ -134,16 +144,18 @@ function tweaksFrom(v: {
   if (v['no-extended-length'] === true) tweaks.extendedLength = false;
   if (v['sign-delay-ms'] !== undefined) {
     const ms = Number(v['sign-delay-ms']);
-    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new UsageError('--sign-delay-ms is 0–600000');
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000)
+      throw new UsageError('--sign-delay-ms is 0–600000', '--sign-delay-ms は 0～600000 です');
     tweaks.signDelayMs = ms;
   }
   if (v['blocked-sw'] !== undefined) {
-    if (v['blocked-sw'] !== '6983' && v['blocked-sw'] !== '6984') throw new UsageError('--blocked-sw is 6983 or 6984');
+    if (v['blocked-sw'] !== '6983' && v['blocked-sw'] !== '6984')
+      throw new UsageError('--blocked-sw is 6983 or 6984', '--blocked-sw は 6983 か 6984 です');
     tweaks.blockedStatusWord = v['blocked-sw'] === '6983' ? 0x6983 : 0x6984;
   }
   if (v.forms !== undefined) {
     if (v.forms !== 'both' && v.forms !== 'iso' && v.forms !== 'proprietary')
-      throw new UsageError('--forms is both, iso or proprietary');
+      throw new UsageError('--forms is both, iso or proprietary', '--forms は both, iso, proprietary のいずれかです');
     tweaks.signingForms = { iso: v.forms !== 'proprietary', proprietary: v.forms !== 'iso' };
   }
   return tweaks;
@@ -159,8 +171,9 @@ async function serve(args: string[]): Promise<number> {
     'no-extended-length': { type: 'boolean', default: false },
     'log-apdus': { type: 'boolean', default: false },
   });
-  if (v.card === undefined) throw new UsageError('serve needs --card FILE');
-  if (v.vpcd === undefined) throw new UsageError('serve needs --vpcd [HOST:PORT]');
+  if (v.card === undefined) throw new UsageError('serve needs --card FILE', 'serve には --card FILE が必要です');
+  if (v.vpcd === undefined)
+    throw new UsageError('serve needs --vpcd [HOST:PORT]', 'serve には --vpcd [HOST:PORT] が必要です');
   const { host, port } = parseHostPort(v.vpcd);
   const virtualCard = createVirtualCard({ path: resolve(v.card) }, tweaksFrom(v));
   const card = v['log-apdus']
@@ -200,10 +213,15 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (action === 'create') return await create(rest);
     if (action === 'serve') return await serve(rest);
-    throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
+    throw action === undefined
+      ? new UsageError('missing action (create or serve)', '操作（create か serve）を指定してください')
+      : new UsageError(
+          `unknown action '${action}' (create or serve)`,
+          `'${action}' という操作はありません（create か serve）`,
+        );
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(usageErrorLine('mock-card', err.message));
+      process.stderr.write(usageErrorLineOf('mock-card', err));
       return 2;
     }
     process.stderr.write(`hpki-login mock-card: ${err instanceof Error ? err.message : String(err)}\n`);

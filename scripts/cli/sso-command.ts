@@ -13,7 +13,7 @@ import { describeClientsIssue } from './clients-file-issue.js';
 import { defaultPkiDir } from './demo-command.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
-import { usageErrorLine } from './usage-error.js';
+import { parseArgsUsageError, usageErrorLineOf } from './usage-error.js';
 import { readTrustInputs, UsageError } from './verify-cert-command.js';
 
 /**
@@ -75,7 +75,7 @@ function parse(args: string[]): Values {
   try {
     return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw parseArgsUsageError(err);
   }
 }
 
@@ -108,10 +108,13 @@ interface Trust {
 
 async function trustFrom(values: Values, onError: (err: unknown) => void): Promise<Trust> {
   if (values.pki !== undefined && values.anchor !== undefined)
-    throw new UsageError('--pki and --anchor exclude each other');
+    throw new UsageError('--pki and --anchor exclude each other', '--pki と --anchor は同時に指定できません');
   if (values.anchor === undefined) {
     if (values.intermediate !== undefined || values.crl !== undefined)
-      throw new UsageError('--intermediate and --crl go with --anchor');
+      throw new UsageError(
+        '--intermediate and --crl go with --anchor',
+        '--intermediate と --crl は --anchor と一緒に使います',
+      );
     const dir = resolve(values.pki ?? defaultPkiDir());
     const trust = await trustMockPki(dir, { allowedRoles: 'any', onRefreshError: onError });
     return { ...trust, describe: `the mock PKI in ${dir} (development)` };
@@ -142,8 +145,43 @@ function countOption(values: Values, name: 'max-pending-sign-ins' | 'max-pending
   const text = values[name];
   if (text === undefined) return undefined;
   if (!/^\d{1,8}$/.test(text) || Number(text) < 1 || Number(text) > 10_000_000)
-    throw new UsageError(`--${name}: an integer from 1 to 10000000, not ${text}`);
+    throw new UsageError(
+      `--${name}: an integer from 1 to 10000000, not ${text}`,
+      `--${name} は 1～10000000 の整数です（${text} ではなく）`,
+    );
   return Number(text);
+}
+
+function issuerOf(text: string): string {
+  try {
+    return checkIssuer(text);
+  } catch (err) {
+    throw new UsageError(
+      `--issuer: ${err instanceof Error ? err.message : String(err)}`,
+      '--issuer は https:// のオリジン（パスなし。開発時は http://localhost:N）です',
+    );
+  }
+}
+
+function portOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535)
+    throw new UsageError(`--port: not a port: ${text}`, `--port: ${text} はポート番号ではありません`);
+  return Number(text);
+}
+
+/** --redis, else HPKI_LOGIN_REDIS_URL: a redis URL that comes with --keys. */
+function redisUrlOf(values: Values): string | undefined {
+  const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new UsageError('--redis must be a redis:// or rediss:// URL', '--redis は redis:// か rediss:// の URL です');
+  if (redisUrl !== undefined && values.keys === undefined) {
+    throw new UsageError(
+      '--redis shares the state of several processes, which must share their keys too: give --keys FILE',
+      '--redis は複数のプロセスで状態を共有するため、鍵も共有が必要です: --keys FILE を指定してください',
+    );
+  }
+  return redisUrl;
 }
 
 async function serve(args: string[]): Promise<number> {
@@ -156,28 +194,11 @@ async function serve(args: string[]): Promise<number> {
     throw new UsageError('--issuer URL is needed', '--issuer URL (公開する発行者) が必要です');
   if (values.clients === undefined)
     throw new UsageError('--clients FILE is needed', '--clients FILE (クライアントの一覧) が必要です');
-  let issuer: string;
-  try {
-    issuer = checkIssuer(values.issuer);
-  } catch (err) {
-    throw new UsageError(`--issuer: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65_535)
-      throw new UsageError(`--port: not a port: ${values.port}`);
-    port = Number(values.port);
-  }
-  const redisUrl = values.redis ?? (process.env.HPKI_LOGIN_REDIS_URL || undefined);
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
-    throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  if (redisUrl !== undefined && values.keys === undefined) {
-    throw new UsageError(
-      '--redis shares the state of several processes, which must share their keys too: give --keys FILE',
-    );
-  }
+  const issuer = issuerOf(values.issuer);
+  const port = portOf(values.port);
+  const redisUrl = redisUrlOf(values);
   const limits = parseLimitOptions(values);
-  if (typeof limits === 'string') throw new UsageError(limits);
+  if (limits instanceof UsageError) throw limits;
   const clients = await readClientsFile(values.clients);
   const trust = await trustFrom(values, (err) => say(err instanceof Error ? err.message : String(err)));
   const keysPath = values.keys === undefined ? undefined : resolve(values.keys);
@@ -190,7 +211,10 @@ async function serve(args: string[]): Promise<number> {
     ...(perClient === undefined ? {} : { maxPendingPerClient: perClient }),
   };
   if (perClient !== undefined && perClient > (signIns ?? DEFAULT_REDIS_MAX_PENDING_SIGN_INS))
-    throw new UsageError('--max-pending-per-client: at most --max-pending-sign-ins');
+    throw new UsageError(
+      '--max-pending-per-client: at most --max-pending-sign-ins',
+      '--max-pending-per-client は --max-pending-sign-ins 以下にしてください',
+    );
   const store: SsoStore =
     redisUrl === undefined ? createMemorySsoStore(storeBounds) : createRedisSsoStore({ url: redisUrl, ...storeBounds });
 
@@ -256,7 +280,8 @@ async function serve(args: string[]): Promise<number> {
 
 async function rotate(args: string[]): Promise<number> {
   const values = parse(args);
-  if (values.keys === undefined) throw new UsageError('rotate-keys needs --keys FILE');
+  if (values.keys === undefined)
+    throw new UsageError('rotate-keys needs --keys FILE', 'rotate-keys には --keys FILE が必要です');
   const { newKid, kids } = await rotateKeys(resolve(values.keys));
   process.stdout.write(`${JSON.stringify({ keys: resolve(values.keys), signingKid: newKid, kids })}\n`);
   return 0;
@@ -268,7 +293,7 @@ export async function run(args: string[]): Promise<number> {
     return await serve(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(usageErrorLine('sso', err.message, err.ja));
+      process.stderr.write(usageErrorLineOf('sso', err));
       return 2;
     }
     say(err instanceof Error ? err.message : String(err));

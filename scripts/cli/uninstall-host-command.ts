@@ -1,7 +1,7 @@
 import { bundledExtensionIds } from '../install/host-manifest.js';
 import { uninstallHost } from '../install/install-host.js';
 import { INSTALL_USAGE, parseInstallOptions, UsageError } from '../install/options.js';
-import { usageErrorLine } from './usage-error.js';
+import { usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login uninstall-host`: removes what `install-host` wrote with the same options, and only
@@ -19,7 +19,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(usageErrorLine('uninstall-host', err.message));
+      process.stderr.write(usageErrorLineOf('uninstall-host', err));
       return 2;
     }
     throw err;

@@ -15,7 +15,7 @@ import { createCertificateValidator } from '../../server/verify/certificate-vali
 import { checkRole } from '../../server/verify/role.js';
 import type { VerificationSummary } from '../../server/verify/summary.js';
 import { summarizeVerification } from '../../server/verify/summary.js';
-import { UsageError, usageErrorLine } from './usage-error.js';
+import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 
 /**
  * `hpki-login verify-cert CERT --anchor FILE… [--intermediate FILE…] [--crl FILE…] [--at ISO]
@@ -109,7 +109,8 @@ async function readObjects(
   const out: FileObjects = { ders: [], sources: [] };
   for (const path of paths) {
     const objects = readDerObjects(await readInputFile(path, maxBytes), label);
-    if (objects.length === 0) throw new UsageError(`${path} holds no ${what}`);
+    if (objects.length === 0)
+      throw new UsageError(`${path} holds no ${what}`, `${path} に${what === 'CRL' ? ' CRL' : '証明書'}がありません`);
     out.ders.push(...objects);
     out.sources.push(...objects.map((_, i) => (objects.length === 1 ? path : `${path} (block ${i + 1})`)));
   }
@@ -133,11 +134,14 @@ export async function readTrustInputs(values: CommonValues): Promise<TrustInputs
   if (values.at !== undefined) {
     at = new Date(values.at);
     if (!ISO_TIME.test(values.at) || Number.isNaN(at.getTime()))
-      throw new UsageError(`--at must be an ISO 8601 time, not '${values.at}'`);
+      throw new UsageError(
+        `--at must be an ISO 8601 time, not '${values.at}'`,
+        `--at は ISO 8601 の日時です（'${values.at}' ではなく）`,
+      );
   }
   const purpose = values.purpose;
   if (purpose !== undefined && purpose !== 'auth' && purpose !== 'sign' && purpose !== 'any') {
-    throw new UsageError('--purpose must be auth, sign or any');
+    throw new UsageError('--purpose must be auth, sign or any', '--purpose は auth, sign, any のいずれかです');
   }
   const anchors = await readObjects(values.anchor, MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate');
   const intermediates = await readObjects(values.intermediate ?? [], MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate');
@@ -178,14 +182,18 @@ export function printSummary(summary: VerificationSummary, message: string | und
   return summary.valid ? 0 : 1;
 }
 
-function isParseArgsError(err: unknown): err is Error {
-  return err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+/** Exit 2 with one line for a usage error (a parseArgs one in plain words); anything else is thrown on. */
+export function usageFailure(command: string, err: unknown): number {
+  process.stderr.write(usageErrorLineOf(command, err instanceof UsageError ? err : parseArgsUsageError(err)));
+  return 2;
 }
 
-export function usageFailure(command: string, err: unknown): number {
-  if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
-  process.stderr.write(usageErrorLine(command, err.message, err instanceof UsageError ? err.ja : undefined));
-  return 2;
+/** The validator's refusal of the trust files the command line named (anchors, intermediates, CRLs). */
+export function trustUsageError(err: unknown): UsageError {
+  return new UsageError(
+    err instanceof Error ? err.message : String(err),
+    '--anchor, --intermediate, --crl のファイルを検証に使えません',
+  );
 }
 
 const USAGE =
@@ -223,7 +231,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     validator = createCertificateValidator(inputs.validatorOptions);
   } catch (err) {
-    return usageFailure('verify-cert', new UsageError(err instanceof Error ? err.message : String(err)));
+    return usageFailure('verify-cert', trustUsageError(err));
   }
   reportSkipped(validator.skipped, inputs.sources, 'verify-cert');
   const [eeDer, ...chainDers] = readDerObjects(certFile, 'CERTIFICATE');

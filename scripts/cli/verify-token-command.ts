@@ -8,6 +8,7 @@ import {
   readInputFile,
   readTrustInputs,
   reportSkipped,
+  trustUsageError,
   UsageError,
   usageFailure,
 } from './verify-cert-command.js';
@@ -39,11 +40,17 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('exactly one TOKEN.json file is needed');
-    if (values.challenge === undefined || values.challenge === '') throw new UsageError('--challenge S is needed');
-    if (values.origin === undefined || values.origin === '') throw new UsageError('--origin O is needed');
+    if (positionals.length !== 1)
+      throw new UsageError('exactly one TOKEN.json file is needed', 'TOKEN.json ファイルを一つ指定してください');
+    if (values.challenge === undefined || values.challenge === '')
+      throw new UsageError('--challenge S is needed', '--challenge S が必要です');
+    if (values.origin === undefined || values.origin === '')
+      throw new UsageError('--origin O is needed', '--origin O が必要です');
     if (values.purpose !== undefined && values.purpose !== 'auth')
-      throw new UsageError('verify-token always checks purpose auth');
+      throw new UsageError(
+        'verify-token always checks purpose auth',
+        'verify-token は常に認証用（auth）として検証します',
+      );
     challenge = values.challenge;
     origin = values.origin;
     inputs = await readTrustInputs(values);
@@ -62,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
       now: () => inputs.at,
     });
   } catch (err) {
-    return usageFailure('verify-token', new UsageError(err instanceof Error ? err.message : String(err)));
+    return usageFailure('verify-token', trustUsageError(err));
   }
   reportSkipped(verifier.skipped, inputs.sources, 'verify-token');
   const report = await verifier.verifyWithReport(tokenText, {

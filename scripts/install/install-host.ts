@@ -72,7 +72,10 @@ function planFor(browser: BrowserId, options: InstallOptions, ids: ExtensionIds)
   try {
     return planInstall(request);
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(
+      err instanceof Error ? err.message : String(err),
+      'この組み合わせではインストールできません（--browser, --os, --root, --system を確かめてください）',
+    );
   }
 }
 
@@ -89,7 +92,11 @@ export async function installHost(
   log: (line: string) => void,
 ): Promise<InstallOutcome> {
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
-  if (browsers.length === 0) throw new UsageError('no browser found on this machine; name one with --browser');
+  if (browsers.length === 0)
+    throw new UsageError(
+      'no browser found on this machine; name one with --browser',
+      'このマシンにブラウザが見つかりません。--browser で指定してください',
+    );
   // Every plan first: a wrong combination of options is a usage error wherever the checkout sits.
   const plans = browsers.map((browser) => ({ browser, plan: planFor(browser, options, ids) }));
   // Windows has ACLs, not owners and mode bits: Program Files is left to the installer that put it there.

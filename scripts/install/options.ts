@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/usage-error.js';
+import { parseArgsUsageError, UsageError } from '../cli/usage-error.js';
 import type { Trust } from './host-manifest.js';
 import type { HostOptions } from './launcher.js';
 import type { BrowserId, TargetOs } from './locations.js';
@@ -69,23 +69,37 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
       },
     });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw parseArgsUsageError(err);
   }
   const v = parsed.values;
   const browsers = (v.browser ?? []).map((b) => {
-    if (!isBrowserId(b)) throw new UsageError(`unknown browser '${b}' (one of ${BROWSERS.join(', ')})`);
+    if (!isBrowserId(b))
+      throw new UsageError(
+        `unknown browser '${b}' (one of ${BROWSERS.join(', ')})`,
+        `'${b}' というブラウザは扱えません（${BROWSERS.join(', ')} のいずれか）`,
+      );
     return b;
   });
   const os = v.os ?? platformOs();
-  if (!isTargetOs(os)) throw new UsageError(`unknown OS '${os}' (linux, darwin or win32)`);
+  if (!isTargetOs(os))
+    throw new UsageError(
+      `unknown OS '${os}' (linux, darwin or win32)`,
+      `'${os}' という OS は扱えません（linux, darwin, win32）`,
+    );
   if (os !== platformOs() && v.root === undefined)
-    throw new UsageError(`--os ${os} on this machine needs --root DIR to write into`);
+    throw new UsageError(
+      `--os ${os} on this machine needs --root DIR to write into`,
+      `このマシンで --os ${os} を使うには、書き込み先の --root DIR が必要です`,
+    );
   const backend = v.backend;
   if (backend !== 'pcsc' && backend !== 'pkcs11' && backend !== 'mock')
-    throw new UsageError(`unknown backend '${backend}'`);
-  if (backend === 'mock' && v.card === undefined) throw new UsageError('--backend mock needs --card FILE');
-  if (v.card !== undefined && backend !== 'mock') throw new UsageError('--card goes with --backend mock');
-  if (v.module !== undefined && backend !== 'pkcs11') throw new UsageError('--module goes with --backend pkcs11');
+    throw new UsageError(`unknown backend '${backend}'`, `'${backend}' というバックエンドはありません`);
+  if (backend === 'mock' && v.card === undefined)
+    throw new UsageError('--backend mock needs --card FILE', '--backend mock には --card FILE が必要です');
+  if (v.card !== undefined && backend !== 'mock')
+    throw new UsageError('--card goes with --backend mock', '--card は --backend mock と一緒に使います');
+  if (v.module !== undefined && backend !== 'pkcs11')
+    throw new UsageError('--module goes with --backend pkcs11', '--module は --backend pkcs11 と一緒に使います');
   const host: HostOptions = { backend };
   // Relative paths would be resolved against the browser's working directory, which is not ours.
   if (v.card !== undefined) host.card = resolve(cwd, v.card);
@@ -93,7 +107,10 @@ export function parseInstallOptions(args: string[], cwd: string = process.cwd())
   if (v.module !== undefined)
     host.module = v.module.includes('/') || v.module.includes('\\') ? resolve(cwd, v.module) : v.module;
   if (v['user-data-dir'] !== undefined && browsers.length !== 1)
-    throw new UsageError('--user-data-dir needs exactly one --browser');
+    throw new UsageError(
+      '--user-data-dir needs exactly one --browser',
+      '--user-data-dir には --browser を一つだけ指定してください',
+    );
   const options: InstallOptions = {
     browsers,
     system: v.system ?? false,

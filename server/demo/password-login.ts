@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HpkiRouteLimits, readBody, type SessionCookie, send } from '../http/index.js';
+import {
+  type Bilingual,
+  type HpkiRouteLimits,
+  type PageLang,
+  pageLanguage,
+  readBody,
+  type SessionCookie,
+  send,
+} from '../http/index.js';
 import { StoreFullError } from '../shared/index.js';
 import { DEMO_ACCOUNT, loginPage } from './pages.js';
 import type { PortalUser } from './portal-user.js';
@@ -34,13 +42,29 @@ export interface PasswordLoginDeps {
   startSession(user: PortalUser, previous: string | undefined): string;
 }
 
+const ERRORS = {
+  tooMany: {
+    ja: 'ログインの試行が多すぎます。しばらくしてから、もう一度お試しください。',
+    en: 'Too many sign-in attempts. Please wait a while and try again.',
+  },
+  badForm: { ja: 'フォームの送信内容が正しくありません。', en: 'The form was not sent correctly.' },
+  wrong: { ja: 'IDまたはパスワードが正しくありません。', en: 'Wrong ID or password.' },
+  busy: {
+    ja: 'ただいま混み合っています。しばらくしてから、もう一度お試しください。',
+    en: 'The service is busy. Please wait a while and try again.',
+  },
+} as const satisfies Record<string, Bilingual>;
+
+function langOf(req: IncomingMessage): PageLang {
+  return pageLanguage(req.headers['accept-language']);
+}
+
 /** Refused by the login limiter (answered), or allowed on. */
 function limited(deps: PasswordLoginDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (deps.limits.login === false) return false;
   const decision = deps.limits.login.hit(deps.limits.clientOf(req));
   if (decision.allowed) return false;
-  const error = 'ログインの試行が多すぎます。しばらくしてから、もう一度お試しください。';
-  html(res, decision.reason === 'rate' ? 429 : 503, loginPage({ error }), {
+  html(res, decision.reason === 'rate' ? 429 : 503, loginPage({ lang: langOf(req), error: ERRORS.tooMany }), {
     'Retry-After': String(decision.retryAfterSeconds),
     Connection: 'close',
   });
@@ -52,13 +76,13 @@ export async function passwordLogin(deps: PasswordLoginDeps, req: IncomingMessag
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   const body = await readBody(req, MAX_FORM_BYTES);
   if (type !== 'application/x-www-form-urlencoded' || body === undefined) {
-    html(res, 400, loginPage({ error: 'フォームの送信内容が正しくありません。' }), { Connection: 'close' });
+    html(res, 400, loginPage({ lang: langOf(req), error: ERRORS.badForm }), { Connection: 'close' });
     return;
   }
   const form = new URLSearchParams(Buffer.from(body).toString('utf8'));
   const id = form.get('id') ?? '';
   if (!isDemoAccount(id, form.get('password') ?? '')) {
-    html(res, 401, loginPage({ error: 'IDまたはパスワードが正しくありません。', accountId: id.slice(0, 64) }));
+    html(res, 401, loginPage({ lang: langOf(req), error: ERRORS.wrong, accountId: id.slice(0, 64) }));
     return;
   }
   const user: PortalUser = { method: 'password', account: DEMO_ACCOUNT.id, displayName: DEMO_ACCOUNT.displayName };
@@ -67,7 +91,7 @@ export async function passwordLogin(deps: PasswordLoginDeps, req: IncomingMessag
     sessionId = deps.startSession(user, deps.cookie.read(req.headers));
   } catch (err) {
     if (!(err instanceof StoreFullError)) throw err;
-    html(res, 503, loginPage({ error: 'ただいま混み合っています。しばらくしてから、もう一度お試しください。' }), {
+    html(res, 503, loginPage({ lang: langOf(req), error: ERRORS.busy }), {
       'Retry-After': String(err.retryAfterSeconds),
     });
     return;

@@ -8,6 +8,8 @@ export interface DemoPatient {
   lastVisit: string;
   facility: string;
   note: string;
+  /** The same record for the English page. */
+  en: { name: string; facility: string; note: string };
 }
 
 export const DEMO_PATIENTS: readonly DemoPatient[] = [
@@ -20,6 +22,7 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
     lastVisit: '2026-11-18',
     facility: 'はれやか総合病院',
     note: '退院時サマリあり',
+    en: { name: 'Hanako Hareyama', facility: 'Hareyaka General Hospital', note: 'Discharge summary' },
   },
   {
     id: 'H-000456',
@@ -30,6 +33,11 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
     lastVisit: '2026-11-15',
     facility: 'そよかぜ内科クリニック',
     note: '処方変更（降圧薬）',
+    en: {
+      name: 'Ichiro Aozora',
+      facility: 'Soyokaze Internal Medicine Clinic',
+      note: 'Prescription change (antihypertensive)',
+    },
   },
   {
     id: 'H-000789',
@@ -40,6 +48,7 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
     lastVisit: '2026-11-12',
     facility: 'はれやか総合病院',
     note: '検査結果（血液）',
+    en: { name: 'Misaki Asahi', facility: 'Hareyaka General Hospital', note: 'Test results (blood)' },
   },
   {
     id: 'H-001024',
@@ -50,6 +59,7 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
     lastVisit: '2026-11-09',
     facility: 'ひだまり小児科',
     note: '予防接種記録',
+    en: { name: 'Kenta Nijikawa', facility: 'Hidamari Paediatrics', note: 'Vaccination record' },
   },
   {
     id: 'H-001337',
@@ -60,5 +70,6 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
     lastVisit: '2026-11-02',
     facility: 'みなと訪問看護ステーション',
     note: '訪問看護報告書',
+    en: { name: 'Shizuka Yunagi', facility: 'Minato Home Nursing Station', note: 'Home nursing report' },
   },
 ];

@@ -1,11 +1,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ChallengeStore } from '../challenge-store/index.js';
 import {
+  type Bilingual,
   catchingInternalErrors,
   createHpkiRoutes,
   createMemorySessionStore,
   createSessionCookie,
   type HpkiRouteLimits,
+  pageLanguage,
   routeLimitsOf,
   type SessionCookie,
   type SessionStore,
@@ -15,7 +17,7 @@ import type { TokenVerifier } from '../verify/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { isCrossSitePost } from './cross-site.js';
 import { createOidcRp, type OidcRp, type OidcRpOptions } from './oidc-rp.js';
-import { leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
+import { DEMO_MESSAGES, leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
 import { html, passwordLogin, redirect } from './password-login.js';
 import type { PortalUser } from './portal-user.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
@@ -48,16 +50,24 @@ export interface DemoPortalHandlerOptions {
   onInternalError?: (err: unknown) => void;
 }
 
-const SSO_ERRORS: Readonly<Record<string, string>> = {
-  access_denied: 'このサービスは、あなたの資格ではご利用になれないか、ログインが取り消されました。',
-  login_required: '医療認証基盤にログインしていません。',
+const SSO_ERRORS: Readonly<Record<string, Bilingual>> = {
+  access_denied: {
+    ja: 'このサービスは、あなたの資格ではご利用になれないか、ログインが取り消されました。',
+    en: 'Your qualification does not give access to this service, or the sign-in was cancelled.',
+  },
+  login_required: { ja: '医療認証基盤にログインしていません。', en: 'You are not signed in to the medical sign-on.' },
+};
+
+export const SSO_FAILED: Bilingual = {
+  ja: '医療認証基盤でのログインに失敗しました。',
+  en: 'The sign-in through the medical sign-on failed.',
 };
 
 /** The message for `?sso_error=…`, the code the provider sent back (never echoed as it came). */
-function ssoError(req: IncomingMessage): { error?: string } {
+function ssoError(req: IncomingMessage): { error?: Bilingual } {
   const code = new URL(req.url ?? '/', 'http://path.invalid').searchParams.get('sso_error');
   if (code === null) return {};
-  return { error: Object.hasOwn(SSO_ERRORS, code) ? SSO_ERRORS[code]! : '医療認証基盤でのログインに失敗しました。' };
+  return { error: Object.hasOwn(SSO_ERRORS, code) ? SSO_ERRORS[code]! : SSO_FAILED };
 }
 
 /** 「医療認証基盤でログイン」: the portal as a client of the demo's OpenID provider, when one runs. */
@@ -140,21 +150,22 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
     const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;
+    const lang = pageLanguage(req.headers['accept-language']);
     if (method === 'POST' && isCrossSite(req)) {
-      html(res, 403, messagePage('送信できません', '別のサイトからの送信は受け付けていません。'));
+      html(res, 403, messagePage(lang, DEMO_MESSAGES.crossSite.title, DEMO_MESSAGES.crossSite.message));
       return;
     }
     switch (key) {
       case 'GET /':
         if (currentUser(req) !== undefined) redirect(res, '/portal');
-        else html(res, 200, loginPage({ sso: sso !== undefined, ...ssoError(req) }));
+        else html(res, 200, loginPage({ lang, sso: sso !== undefined, ...ssoError(req) }));
         return;
       case 'POST /login':
         return passwordLogin({ limits, cookie, startSession }, req, res);
       case 'GET /portal': {
         const current = currentUser(req);
         if (current === undefined) redirect(res, '/');
-        else html(res, 200, portalPage(current.user));
+        else html(res, 200, portalPage(current.user, lang));
         return;
       }
       case 'POST /logout': {
@@ -162,7 +173,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
         if (current !== undefined) index.destroy(current.id);
         // Signed in through SSO: end the provider's session too, which logs out the other services.
         if (current?.user.method === 'sso' && sso !== undefined) {
-          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso)), {
+          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso), lang), {
             'Set-Cookie': cookie.serializeCleared(),
           });
         } else {
@@ -177,7 +188,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
         send(res, 200, 'image/svg+xml', FAVICON_SVG, { 'Cache-Control': 'public, max-age=86400' });
         return;
       default:
-        html(res, 404, messagePage('ページが見つかりません', 'お探しのページは見つかりませんでした。'));
+        html(res, 404, messagePage(lang, DEMO_MESSAGES.notFound.title, DEMO_MESSAGES.notFound.message));
     }
   }
 

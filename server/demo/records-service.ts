@@ -1,17 +1,19 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
+  type Bilingual,
   catchingInternalErrors,
   createMemorySessionStore,
   createSessionCookie,
   type HpkiRouteLimits,
+  pageLanguage,
   routeLimitsOf,
   send,
 } from '../http/index.js';
 import { FAVICON_PATH, FAVICON_SVG, PORTAL_CSS, STYLESHEET_PATH } from './assets.js';
 import { isCrossSitePost } from './cross-site.js';
 import { createOidcRp, type SsoUser } from './oidc-rp.js';
-import { leavingPage, messagePage } from './pages.js';
-import type { DemoSsoClient } from './portal.js';
+import { DEMO_MESSAGES, leavingPage, messagePage } from './pages.js';
+import { type DemoSsoClient, SSO_FAILED } from './portal.js';
 import { recordsLoginPage, recordsPage } from './records-pages.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
 
@@ -30,6 +32,11 @@ export interface RecordsServiceOptions {
 }
 
 export const RECORDS_ALLOWED_ROLES = ['Medical Doctor'];
+
+const DOCTORS_ONLY: Bilingual = {
+  ja: 'このサービスは医師のみご利用になれます。',
+  en: 'Only doctors can use this service.',
+};
 
 function html(res: ServerResponse, status: number, body: string): void {
   send(res, status, 'text/html; charset=utf-8', body);
@@ -66,32 +73,28 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
     if (await rp.handle(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://path.invalid');
     const key = `${req.method ?? 'GET'} ${url.pathname}`;
+    const lang = pageLanguage(req.headers['accept-language']);
     if (req.method === 'POST' && isCrossSitePost(req, origin)) {
-      html(res, 403, messagePage('送信できません', '別のサイトからの送信は受け付けていません。'));
+      html(res, 403, messagePage(lang, DEMO_MESSAGES.crossSite.title, DEMO_MESSAGES.crossSite.message));
       return;
     }
     switch (key) {
       case 'GET /': {
         if (current(req) !== undefined) return redirect(res, '/portal');
         const error = url.searchParams.get('sso_error');
-        const message =
-          error === null
-            ? undefined
-            : error === 'access_denied'
-              ? 'このサービスは医師のみご利用になれます。'
-              : '医療認証基盤でのログインに失敗しました。';
-        return html(res, 200, recordsLoginPage(message));
+        const message = error === null ? undefined : error === 'access_denied' ? DOCTORS_ONLY : SSO_FAILED;
+        return html(res, 200, recordsLoginPage(lang, message));
       }
       case 'GET /portal': {
         const user = current(req);
-        return user === undefined ? redirect(res, '/') : html(res, 200, recordsPage(user.user));
+        return user === undefined ? redirect(res, '/') : html(res, 200, recordsPage(user.user, lang));
       }
       case 'POST /logout': {
         const user = current(req);
         if (user !== undefined) index.destroy(user.id);
         if (user === undefined) return redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
         // The provider's session ends too; the other services hear of it over the back channel.
-        return send(res, 200, 'text/html; charset=utf-8', leavingPage(await rp.endSessionUrl(user.user)), {
+        return send(res, 200, 'text/html; charset=utf-8', leavingPage(await rp.endSessionUrl(user.user), lang), {
           'Set-Cookie': cookie.serializeCleared(),
         });
       }
@@ -100,7 +103,7 @@ export function createRecordsServiceHandler(options: RecordsServiceOptions): Req
       case `GET ${FAVICON_PATH}`:
         return send(res, 200, 'image/svg+xml', FAVICON_SVG, { 'Cache-Control': 'public, max-age=86400' });
       default:
-        html(res, 404, messagePage('ページが見つかりません', 'お探しのページは見つかりませんでした。'));
+        html(res, 404, messagePage(lang, DEMO_MESSAGES.notFound.title, DEMO_MESSAGES.notFound.message));
     }
   }
 

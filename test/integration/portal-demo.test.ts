@@ -51,10 +51,14 @@ async function postToken(
 async function portalPage(
   portal: Portal,
   cookie: string,
+  language?: string,
 ): Promise<{ status: number; location: string | null; html: string }> {
-  const res = await fetch(`${portal.url}/portal`, { headers: { cookie }, redirect: 'manual' });
+  const headers: Record<string, string> = language === undefined ? { cookie } : { cookie, 'accept-language': language };
+  const res = await fetch(`${portal.url}/portal`, { headers, redirect: 'manual' });
   return { status: res.status, location: res.headers.get('location'), html: await res.text() };
 }
+
+const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 
 describe('demo portal processes sharing one Redis', () => {
   let redis: RedisServer;
@@ -110,6 +114,30 @@ describe('demo portal processes sharing one Redis', () => {
     });
   });
 
+  it('speaks one language by Accept-Language: Japanese by default, English when the browser prefers it', async () => {
+    const page = async (path: string, language?: string): Promise<string> =>
+      (
+        await fetch(`${first.url}${path}`, language === undefined ? {} : { headers: { 'accept-language': language } })
+      ).text();
+    for (const language of [undefined, 'ja', 'ja-JP,en;q=0.5', 'fr']) {
+      const html = await page('/', language);
+      expect(html).toContain('<html lang="ja">');
+      expect(html).toContain('はれやか医療ネット（デモ）');
+      expect(html).not.toMatch(/Sign in|lang="en"/);
+    }
+    for (const language of ['en', 'en-US,en;q=0.9,ja;q=0.3']) {
+      const login = await page('/', language);
+      expect(login).toContain('<html lang="en">');
+      expect(login).toContain('Hareyaka Medical Net (demo)');
+      // The card keeps its Japanese name beside the English one; nothing else is Japanese.
+      expect(login.replace('医師資格証', '')).not.toMatch(JAPANESE);
+      const missing = await page('/no-such-page', language);
+      expect(missing).toContain('Page not found');
+      expect(missing).not.toMatch(JAPANESE);
+    }
+    expect(await page('/no-such-page')).toContain('ページが見つかりません');
+  });
+
   it('logs a doctor in over HTTP, greets them on the portal, and refuses a replay', async () => {
     const { challenge, cookie } = await challengeFrom(first);
     const token = tokenFor(doctor, pki, first.origin, challenge);
@@ -122,6 +150,10 @@ describe('demo portal processes sharing one Redis', () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('ようこそ 日医 太郎 先生');
     expect(page.html).toContain('医師');
+    const english = await portalPage(first, login.cookie!, 'en-US');
+    expect(english.html).toContain('Welcome, Dr. Nichii Taro');
+    expect(english.html).toContain('Medical Doctor');
+    expect(english.html).not.toMatch(JAPANESE);
     // The pre-login session id did not become a logged-in one.
     expect((await portalPage(first, cookie)).location).toBe('/');
 
@@ -191,6 +223,11 @@ describe('demo portal processes sharing one Redis', () => {
     const wrong = await fetch(`${first.url}/login`, form('wrong-password'));
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('IDまたはパスワードが正しくありません');
+    const wrongEn = await fetch(`${first.url}/login`, {
+      ...form('wrong-password'),
+      headers: { ...(form('').headers as Record<string, string>), 'accept-language': 'en' },
+    });
+    expect([wrongEn.status, await wrongEn.text()]).toEqual([401, expect.stringContaining('Wrong ID or password.')]);
 
     const ok = await fetch(`${first.url}/login`, form('demo-password'));
     expect([ok.status, ok.headers.get('location')]).toEqual([303, '/portal']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeLimits, parseLimitOptions } from '../../../../scripts/cli/limit-options.js';
+import { UsageError } from '../../../../scripts/cli/usage-error.js';
 
 /** The limit options of `hpki-login demo` and `hpki-login sso`. */
 
@@ -24,7 +25,7 @@ describe('limit options', () => {
       maxPendingChallenges: 50_000,
       trustProxy: ['10.0.0.0/8', '::1', '192.0.2.7'],
     });
-    expect(typeof settings !== 'string' && describeLimits(settings)).toBe(
+    expect(!(settings instanceof UsageError) && describeLimits(settings)).toBe(
       '  limits per client and minute: 120 challenges, no login limit; at most 50000 pending; X-Forwarded-For from 10.0.0.0/8, ::1, 192.0.2.7\n',
     );
   });
@@ -38,7 +39,7 @@ describe('limit options', () => {
       { 'trust-proxy': ['10.0.0.0/33'] },
       { 'trust-proxy': ['::1/129'] },
     ]) {
-      expect(typeof parseLimitOptions(values)).toBe('string');
+      expect(parseLimitOptions(values)).toBeInstanceOf(UsageError);
     }
   });
 });
