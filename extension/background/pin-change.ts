@@ -2,7 +2,7 @@ import { PIN_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { PinApplication } from '../../protocol/messages.js';
 import { HOST_HELLO_TIMEOUT_MS } from '../../protocol/timeouts.js';
-import type { PinTries } from '../shared/runtime-messages.js';
+import type { PinTries } from '../shared/index.js';
 import type { HostSession, NativeConnector } from './native-host.js';
 import { openHostSession } from './native-host.js';
 import type { Serial } from './status-gate.js';

@@ -20,6 +20,7 @@ export {
   type PinAsker,
   type PinStage,
   type PinSubmitOutcome,
+  type PinTries,
   type PinWindowModel,
   type PinWindowView,
   type RuntimeAnswerMap,

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { ApduTransport } from '../transport/apdu-transport.js';
+import type { ApduTransport } from '../transport/index.js';
 import {
   changeReferenceData,
   changeReferenceDataNewOnly,

@@ -1,5 +1,5 @@
 import type { ChangePinParams, ChangePinResult } from '../../protocol/messages.js';
-import type { CardBackend } from '../card/card-token.js';
+import type { CardBackend } from '../card/index.js';
 import { withCardToken } from './with-token.js';
 
 /**

@@ -4,7 +4,7 @@ import { buildDigestInfo, SIGNATURE_ALGORITHMS } from '../../protocol/digest-inf
 import { HpkiError } from '../../protocol/errors.js';
 import type { SignParams, SignResult } from '../../protocol/messages.js';
 import { assertSecureOrigin } from '../../protocol/origin.js';
-import type { CardBackend } from '../card/card-token.js';
+import type { CardBackend } from '../card/index.js';
 import { confirmShownCertificate, type SeenCertificates } from './seen-certificates.js';
 import { withCardToken } from './with-token.js';
 

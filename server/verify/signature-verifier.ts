@@ -9,9 +9,8 @@ import {
 } from '../../protocol/digest-info.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { MAX_INTERMEDIATES, MAX_TOKEN_BYTES } from '../../protocol/token.js';
-import { keyPolicyProblem } from '../cert/key-policy.js';
-import type { ParsedCertificate } from '../cert/parsed-certificate.js';
-import { DEFAULT_SIGN_POLICY_ARCS } from '../cert/purpose.js';
+import type { ParsedCertificate } from '../cert/index.js';
+import { DEFAULT_SIGN_POLICY_ARCS, keyPolicyProblem } from '../cert/index.js';
 import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { checkRole } from './role.js';
