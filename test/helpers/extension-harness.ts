@@ -31,7 +31,14 @@ export const TOKEN = {
 };
 
 export type HostAnswer = { result: unknown } | { error: WireError } | 'silent';
-export type HostCommandName = 'status' | 'get-certificate' | 'authenticate' | 'find-cards' | 'watch-card';
+export type HostCommandName =
+  | 'status'
+  | 'get-certificate'
+  | 'authenticate'
+  | 'find-cards'
+  | 'watch-card'
+  | 'get-signing-certificate'
+  | 'sign';
 export type HostScript = Partial<Record<HostCommandName, (params: Record<string, unknown> | undefined) => HostAnswer>>;
 
 /**
@@ -262,7 +269,11 @@ export function harness(options: HarnessOptions = {}) {
   const loginPorts: AbortController[] = [];
   const router = (message: unknown, sender: MessageSenderInfo): Promise<RuntimeReply<unknown>> => {
     const isLogin =
-      typeof message === 'object' && message !== null && 'kind' in message && message.kind === 'page-authenticate';
+      typeof message === 'object' &&
+      message !== null &&
+      'kind' in message &&
+      typeof message.kind === 'string' &&
+      ['page-authenticate', 'page-get-signing-certificate', 'page-sign'].includes(message.kind);
     if (!isLogin) return background(message, sender);
     const port = new AbortController();
     loginPorts.push(port);
@@ -320,6 +331,7 @@ export function harness(options: HarnessOptions = {}) {
           return { ok: true, value: (reply.value as { stage: { model: unknown } }).stage.model };
         },
         choose: (reader: string) => router({ kind: 'pin-choose', session, reader }, sender),
+        confirm: () => router({ kind: 'pin-confirm', session }, sender),
         submit: (pin: string) => router({ kind: 'pin-submit', session, pin }, sender),
         cancel: () => router({ kind: 'pin-cancel', session }, sender),
       };
