@@ -31,23 +31,6 @@ const SIGN_PIN = '5678';
 const LABEL = '診療情報提供書（山田 花子 様）';
 const DOCUMENT = Buffer.from('紹介状の本文', 'utf8');
 
-/** A page script that asks for a signature at once on load, and writes the answer on the body. */
-function signOnLoad(): string {
-  const request = {
-    hpkiLogin: 1,
-    id: 'on-load',
-    action: 'sign',
-    hash: createHash('sha256').update(DOCUMENT).digest('base64'),
-    hashAlgorithm: 'SHA-256',
-    certificateSha256: 'ab'.repeat(32),
-  };
-  return `window.addEventListener('message', (e) => {
-  if (e.source === window && e.data && e.data.id === 'on-load' && (e.data.type === 'result' || e.data.type === 'error'))
-    document.body.dataset.answer = JSON.stringify(e.data);
-});
-setTimeout(() => window.postMessage(${JSON.stringify(request)}, location.origin), 500);`;
-}
-
 interface SignContext {
   browser: E2eBrowser;
   site: LoopbackSite;
@@ -152,7 +135,6 @@ export function describeSignScenarios(launch: Launcher, browserName: 'chromium' 
     await waitForCardPresence(VPCD_READER, true);
     site = await startLoopbackSite({ name: '紹介状サービス' });
     site.page('/sign', { body: loginPageHtml('電子署名') });
-    site.page('/sign-on-load', { body: loginPageHtml('電子署名', signOnLoad()) });
     browser = await launch({ hostArgs: ['--backend', 'pcsc'], lang: 'ja' });
   }, 120_000);
 
@@ -178,22 +160,6 @@ export function describeSignScenarios(launch: Launcher, browserName: 'chromium' 
       expect(answer.answer.type).toBe('error');
       expect(answer.answer.error?.code).toBe('ERR_HPKI_USER_CANCELLED');
       expect(answer.answer.result).toBeUndefined();
-      await page.close();
-    });
-
-    it('sign without a user activation is refused, and no window opens', async () => {
-      // The page's own script asks as soon as it loads, with nobody having clicked (a test driver's
-      // evaluate counts as a user gesture, so the request comes from the page itself).
-      const page = await browser.newPage();
-      await page.goto(`${site.origin}/sign-on-load`);
-      await page.waitForSelector('body[data-answer]', 10_000);
-      const answer = JSON.parse(await page.evaluate(() => document.body.dataset.answer ?? '', null)) as {
-        type: string;
-        error?: { code: string; message: string };
-      };
-      expect(answer).toMatchObject({ type: 'error', error: { code: 'ERR_HPKI_INVALID_ARGUMENT' } });
-      expect(answer.error?.message).toContain('利用者の操作');
-      expect(await browser.openExtensionPages('pin.html')).toBe(0);
       await page.close();
     });
   });
