@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
+import { decodeBase64Strict } from './base64.js';
 import { CHALLENGE_PATTERN } from './challenge.js';
+import { HASH_ALGORITHMS, HASH_LENGTHS } from './digest-info.js';
 import { wireErrorSchema } from './errors.js';
+import { getCertificateResultSchema, signResultSchema } from './messages.js';
 import { sameOriginPathSchema } from './origin.js';
 import { MAX_USER_TIMEOUT_MS, MIN_USER_TIMEOUT_MS } from './timeouts.js';
 import { tokenSchema } from './token.js';
@@ -19,6 +22,32 @@ export const pageAuthenticateOptionsSchema = z.strictObject({
   lang: z.optional(z.enum(['ja', 'en'])),
 });
 export type PageAuthenticateOptions = z.infer<typeof pageAuthenticateOptionsSchema>;
+
+/** The longest `label` a page may give a signature: what is signed, in the site's own words. */
+export const MAX_SIGN_LABEL_LENGTH = 200;
+
+/** `sign`'s own fields (PROTOCOL.md §11), checked as one: the hash must have its algorithm's length. */
+const pageSignFields = {
+  /** Standard base64 of the hash the site computed over its document. */
+  hash: z.string().check(z.minLength(44), z.maxLength(88)),
+  /** The hash function the site used. */
+  hashAlgorithm: z.enum(HASH_ALGORITHMS),
+  /** Lowercase hex SHA-256 of the signing certificate `getSigningCertificate` gave. */
+  certificateSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /** What is signed, in the site's words, shown as such in the window. */
+  label: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_SIGN_LABEL_LENGTH))),
+};
+
+/** Whether `hash` decodes to exactly the digest length of `hashAlgorithm`. */
+export function hashFitsAlgorithm(p: { hash: string; hashAlgorithm: (typeof HASH_ALGORITHMS)[number] }): boolean {
+  return decodeBase64Strict(p.hash)?.length === HASH_LENGTHS[p.hashAlgorithm];
+}
+
+/** A signature request's parameters, as the page client and the extension check them. */
+export const pageSignParamsSchema = z
+  .strictObject(pageSignFields)
+  .check(z.refine(hashFitsAlgorithm, { path: ['hash'], message: 'not a hash of hashAlgorithm' }));
+export type PageSignParams = z.infer<typeof pageSignParamsSchema>;
 
 export const pageRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({
@@ -41,6 +70,29 @@ export const pageRequestSchema = z.discriminatedUnion('action', [
     /** How long the doctor has to type the PIN, and the PIN window's language. */
     options: z.optional(pageAuthenticateOptionsSchema),
   }),
+  z.strictObject({
+    /** Marks the message as this protocol's, version 1. */
+    hpkiLogin: z.literal(1),
+    /** Chosen by the page; echoed in every answer. */
+    id: messageId,
+    /** The signing certificate, after the doctor consents in the window; needs a user activation. */
+    action: z.literal('getSigningCertificate'),
+    /** How long the doctor has to answer, and the window's language. */
+    options: z.optional(pageAuthenticateOptionsSchema),
+  }),
+  z
+    .strictObject({
+      /** Marks the message as this protocol's, version 1. */
+      hpkiLogin: z.literal(1),
+      /** Chosen by the page; echoed in every answer. */
+      id: messageId,
+      /** A signature over the site's hash with the signing key, after the signing PIN; needs a user activation. */
+      action: z.literal('sign'),
+      ...pageSignFields,
+      /** How long the doctor has to type the PIN, and the window's language. */
+      options: z.optional(pageAuthenticateOptionsSchema),
+    })
+    .check(z.refine(hashFitsAlgorithm, { path: ['hash'], message: 'not a hash of hashAlgorithm' })),
 ]);
 export type PageRequest = z.infer<typeof pageRequestSchema>;
 
@@ -61,6 +113,21 @@ export type PageStatusResult = z.infer<typeof pageStatusResultSchema>;
 
 export const pageAuthenticateResultSchema = z.strictObject({ token: tokenSchema });
 export type PageAuthenticateResult = z.infer<typeof pageAuthenticateResultSchema>;
+
+/** `getSigningCertificate` for the page: the signing certificate and who holds it, nothing about readers or PINs. */
+export const pageSigningCertificateResultSchema = z.pick(getCertificateResultSchema, {
+  certificate: true,
+  certificateSha256: true,
+  intermediates: true,
+  issuer: true,
+  notAfter: true,
+  holder: true,
+});
+export type PageSigningCertificateResult = z.infer<typeof pageSigningCertificateResultSchema>;
+
+/** `sign` for the page: the signature and its algorithm, as the host made them. */
+export const pageSignResultSchema = signResultSchema;
+export type PageSignResult = z.infer<typeof pageSignResultSchema>;
 
 export const pageResponseSchema = z.discriminatedUnion('type', [
   /** Sent at once: the extension is there. */

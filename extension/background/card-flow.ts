@@ -67,8 +67,23 @@ export async function runCardFlow<R>(steps: CardFlowSteps<R>, ctx: CardFlowConte
   }
 }
 
+/**
+ * The consent of a signature's first half (PROTOCOL.md §11): the card as `pickCard` finds it, then
+ * `confirm` (who asks, and that the site will receive the name and holder id) until the doctor agrees.
+ */
+export async function runConfirmFlow(
+  steps: Pick<CardFlowSteps<unknown>, 'find'>,
+  ctx: CardFlowContext,
+): Promise<FoundCard> {
+  const card = await pickCard(steps, ctx);
+  ctx.prompt.show({ phase: 'confirm', model: modelOf(ctx.asker, card) });
+  await until(ctx.prompt.nextConfirm(), ctx.ended);
+  ctx.prompt.show({ phase: 'reading' });
+  return card;
+}
+
 /** `reading` → (`insert-card`) → one card, or `choose-card` and the one the user picks. */
-async function pickCard<R>(steps: CardFlowSteps<R>, ctx: CardFlowContext): Promise<FoundCard> {
+async function pickCard(steps: Pick<CardFlowSteps<unknown>, 'find'>, ctx: CardFlowContext): Promise<FoundCard> {
   const { host, prompt, ended } = ctx;
   const found = await until(
     steps.find(host, ctx.waitMs, () => prompt.show({ phase: 'insert-card' })),

@@ -1,10 +1,12 @@
 import type { Lang } from '../shared/index.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
+import { createFlowRunner } from './flow-runner.js';
 import { createLoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';
 import { createPinPrompts, type WindowsApi } from './pin-prompts.js';
 import { createRouter } from './router.js';
 import type { ExtensionIdentity } from './sender.js';
+import { createSignService } from './sign-flow.js';
 import { createSiteAccess } from './site-access.js';
 import { createSiteIntents } from './site-intents.js';
 import { createSiteRegistry, type PermissionsApi, type ScriptingApi, type StorageArea } from './site-registry.js';
@@ -45,7 +47,10 @@ export function createBackground(deps: BackgroundDeps) {
     pageUrl: deps.pinPageUrl,
     newSessionId: deps.newSessionId,
   });
-  const login = createLoginService({ connector: deps.connector, siteAccess, prompts });
+  // One runner for the login and the signature: one card flow at a time in the browser, one per tab.
+  const runner = createFlowRunner({ connector: deps.connector, siteAccess, prompts });
+  const login = createLoginService({ connector: deps.connector, siteAccess, prompts, runner });
+  const sign = createSignService(runner);
   const intents = createSiteIntents(registry);
   const router = createRouter({
     self: deps.self,
@@ -54,12 +59,13 @@ export function createBackground(deps: BackgroundDeps) {
     uiLang: deps.uiLang,
     connector: deps.connector,
     login,
+    sign,
     prompts,
     registry,
     siteAccess,
     intents,
   });
-  return { router, login, prompts, registry, siteAccess, intents };
+  return { router, login, sign, prompts, registry, siteAccess, intents };
 }
 
 export type Background = ReturnType<typeof createBackground>;

@@ -11,7 +11,7 @@ import { PIN_PAGE } from './sender.js';
 declare const HPKI_EXTENSION_FLAVOUR: 'development' | 'store';
 const loopbackDevelopment = HPKI_EXTENSION_FLAVOUR === 'development';
 
-const { router, login, registry, intents } = createBackground({
+const { router, login, sign, registry, intents } = createBackground({
   self: { id: browser.runtime.id, baseUrl: browser.runtime.getURL('') },
   extensionVersion: browser.runtime.getManifest().version,
   loopbackDevelopment,
@@ -32,7 +32,10 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
   if (port.name === LOGIN_PORT_NAME) serveLoginPort(port, router);
   else port.disconnect();
 });
-browser.tabs.onRemoved.addListener((tabId) => login.cancelTab(tabId));
+browser.tabs.onRemoved.addListener((tabId) => {
+  login.cancelTab(tabId);
+  sign.cancelTab(tabId);
+});
 browser.permissions.onAdded.addListener((granted) => void intents.granted(granted.origins ?? []));
 browser.permissions.onRemoved.addListener(() => void registry.sync().catch(() => undefined));
 browser.runtime.onInstalled.addListener(() => void registry.sync().catch(() => undefined));

@@ -3,6 +3,7 @@ import type { FlowPhase, PinAsker, PinStage, PinSubmitOutcome, PinWindowView } f
 import type { PinSubmission } from './pin-submission.js';
 import {
   choose,
+  confirm,
   dropWatchers,
   endSession,
   newSession,
@@ -12,6 +13,7 @@ import {
   showStage,
   takePin,
   waitForChoice,
+  waitForConfirm,
   waitForPin,
   watchView,
 } from './prompt-session.js';
@@ -50,6 +52,8 @@ export interface PinPrompt {
   nextPin(): Promise<PinSubmission>;
   /** In phase `choose-card`: waits for the reader of the card the user chooses. */
   nextChoice(): Promise<string>;
+  /** In phase `confirm`: waits for the doctor's consent; cancelling ends the prompt instead. */
+  nextConfirm(): Promise<true>;
   /** Ends the prompt from the flow's side; `keepOpen` leaves the window showing its last message. */
   finish(keepOpen?: boolean): void;
   cancel(code: 'ERR_HPKI_USER_CANCELLED' | 'ERR_HPKI_USER_TIMEOUT'): void;
@@ -64,6 +68,8 @@ export interface PinPrompts {
   watch(session: string, after: number): Promise<PinWindowView>;
   /** For the window: the card chosen in phase choose-card. */
   choose(session: string, reader: string): void;
+  /** For the window: the consent given in phase confirm. */
+  confirm(session: string): void;
   /** For the window: the PIN typed; resolves when the flow has an outcome. */
   submit(session: string, pin: string): Promise<PinSubmitOutcome>;
   /** For the window's cancel button. */
@@ -137,6 +143,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
       show: (stage) => showStage(session, stage),
       nextPin: () => waitForPin(session, () => startTimer(session)),
       nextChoice: () => waitForChoice(session),
+      nextConfirm: () => waitForConfirm(session),
       finish(keepOpen = false) {
         end(session, new HpkiError('ERR_HPKI_INTERNAL', 'the login has ended'));
         if (!keepOpen) closeWindow(session);
@@ -177,6 +184,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
     model: (id) => lookup(id).view,
     watch: (id, after) => watchView(lookup(id), after),
     choose: (id, reader) => choose(lookup(id), reader),
+    confirm: (id) => confirm(lookup(id)),
 
     submit(id, pin) {
       const session = lookup(id);

@@ -11,7 +11,8 @@ import { createPinSubmission, type HeldSubmission, type PinSubmission } from './
 /** What the flow waits for from the window: one at a time, in the phase it belongs to. */
 export type Wait =
   | { phase: 'pin'; resolve: (submission: PinSubmission) => void; reject: (err: HpkiError) => void }
-  | { phase: 'choose-card'; resolve: (reader: string) => void; reject: (err: HpkiError) => void };
+  | { phase: 'choose-card'; resolve: (reader: string) => void; reject: (err: HpkiError) => void }
+  | { phase: 'confirm'; resolve: (agreed: true) => void; reject: (err: HpkiError) => void };
 
 interface Watcher {
   after: number;
@@ -135,6 +136,22 @@ export function waitForChoice(session: Session): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     session.wait = { phase: 'choose-card', resolve, reject };
   });
+}
+
+/** In phase `confirm`: waits for the doctor's consent (the cancel button ends the session instead). */
+export function waitForConfirm(session: Session): Promise<true> {
+  const refused = cannotWait(session, 'confirm');
+  if (refused !== undefined) return Promise.reject(refused);
+  return new Promise<true>((resolve, reject) => {
+    session.wait = { phase: 'confirm', resolve, reject };
+  });
+}
+
+export function confirm(session: Session): void {
+  const wait = session.wait;
+  if (wait?.phase !== 'confirm') throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'nothing to confirm');
+  session.wait = undefined;
+  wait.resolve(true);
 }
 
 export function choose(session: Session, reader: string): void {

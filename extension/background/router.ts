@@ -1,5 +1,5 @@
 import { HpkiError, toHpkiError } from '../../protocol/errors.js';
-import type { Lang, RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/index.js';
+import type { Lang, PortRequest, RuntimeAnswerMap, RuntimeReply, RuntimeRequest } from '../shared/index.js';
 import { localizeError, runtimeRequestSchema, translatorFor } from '../shared/index.js';
 import type { LoginService } from './login-flow.js';
 import type { NativeConnector } from './native-host.js';
@@ -7,6 +7,7 @@ import { createPinChange } from './pin-change.js';
 import type { PinPrompts } from './pin-prompts.js';
 import type { ExtensionIdentity, MessageSenderInfo, SenderKind } from './sender.js';
 import { classifySender, originFromSender } from './sender.js';
+import type { SignService } from './sign-flow.js';
 import type { SiteAccess } from './site-access.js';
 import type { SiteIntents } from './site-intents.js';
 import type { SiteRegistry } from './site-registry.js';
@@ -26,6 +27,7 @@ export interface RouterDeps {
   uiLang: () => Lang;
   connector: NativeConnector;
   login: LoginService;
+  sign: SignService;
   prompts: PinPrompts;
   registry: SiteRegistry;
   siteAccess: SiteAccess;
@@ -36,7 +38,8 @@ export interface RouterDeps {
 
 /**
  * `loginGone` is given for a message that came over a login port (login-port.ts) and aborts when
- * the port does; `page-authenticate` is accepted only that way.
+ * the port does; `page-authenticate`, `page-get-signing-certificate` and `page-sign` are accepted
+ * only that way.
  */
 export type Router = (
   message: unknown,
@@ -44,11 +47,18 @@ export type Router = (
   loginGone?: AbortSignal,
 ) => Promise<RuntimeReply<unknown>>;
 
-const PAGE_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-status', 'page-authenticate']);
+/** The page's card flows: each only over its own port (login-port.ts), which ends it when the page goes. */
+const PORT_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set([
+  'page-authenticate',
+  'page-get-signing-certificate',
+  'page-sign',
+]);
+const PAGE_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-status', ...PORT_KINDS]);
 const PIN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set([
   'pin-open',
   'pin-watch',
   'pin-choose',
+  'pin-confirm',
   'pin-submit',
   'pin-cancel',
 ]);
@@ -73,6 +83,27 @@ export function createRouter(deps: RouterDeps): Router {
     helloTimeoutMs: deps.helloTimeoutMs,
   });
 
+  /** A login, a signing certificate or a signature for the content script's tab, over its port. */
+  async function handleCardFlow(
+    request: PortRequest,
+    sender: SenderKind,
+    info: MessageSenderInfo,
+    signal: AbortSignal | undefined,
+  ): Promise<RuntimeAnswerMap[PortRequest['kind']]> {
+    if (sender.kind !== 'content') throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'not a content script');
+    if (signal === undefined)
+      throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'a card flow is accepted only over its own port');
+    const flow = { tabId: sender.tabId, origin: originFromSender(info), timeoutMs: request.options?.timeoutMs, signal };
+    switch (request.kind) {
+      case 'page-authenticate':
+        return { token: await deps.login.authenticate({ ...flow, challenge: request.challenge }) };
+      case 'page-get-signing-certificate':
+        return deps.sign.getSigningCertificate(flow);
+      case 'page-sign':
+        return deps.sign.sign({ ...flow, params: request.params });
+    }
+  }
+
   async function handle(
     request: RuntimeRequest,
     sender: SenderKind,
@@ -84,25 +115,19 @@ export function createRouter(deps: RouterDeps): Router {
         await deps.siteAccess.check(originFromSender(info));
         return statusGate.pageStatus();
       }
-      case 'page-authenticate': {
-        if (sender.kind !== 'content') throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'not a content script');
-        if (loginGone === undefined)
-          throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'a login is accepted only over its own port');
-        const token = await deps.login.authenticate({
-          tabId: sender.tabId,
-          origin: originFromSender(info),
-          challenge: request.challenge,
-          timeoutMs: request.options?.timeoutMs,
-          signal: loginGone,
-        });
-        return { token };
-      }
+      case 'page-authenticate':
+      case 'page-get-signing-certificate':
+      case 'page-sign':
+        return handleCardFlow(request, sender, info, loginGone);
       case 'pin-open':
         return deps.prompts.model(request.session);
       case 'pin-watch':
         return deps.prompts.watch(request.session, request.after);
       case 'pin-choose':
         deps.prompts.choose(request.session, request.reader);
+        return null;
+      case 'pin-confirm':
+        deps.prompts.confirm(request.session);
         return null;
       case 'pin-submit':
         return deps.prompts.submit(request.session, request.pin);
@@ -138,7 +163,7 @@ export function createRouter(deps: RouterDeps): Router {
   return async (message, info, loginGone) => {
     const parsed = runtimeRequestSchema.safeParse(message);
     const requestedLang =
-      parsed.success && parsed.data.kind === 'page-authenticate' ? parsed.data.options?.lang : undefined;
+      parsed.success && PORT_KINDS.has(parsed.data.kind) ? (parsed.data as PortRequest).options?.lang : undefined;
     const lang = requestedLang ?? deps.uiLang();
     try {
       if (!parsed.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request');

@@ -3,19 +3,30 @@ import { isValidChallenge } from '../../protocol/challenge.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { errorFromWire, HpkiError, isHpkiError } from '../../protocol/errors.js';
 import type { ReaderStatus } from '../../protocol/messages.js';
-import type { PageAuthenticateResult, PageRequest, PageStatusResult } from '../../protocol/page-messages.js';
+import type {
+  PageAuthenticateResult,
+  PageRequest,
+  PageSigningCertificateResult,
+  PageSignParams,
+  PageSignResult,
+  PageStatusResult,
+} from '../../protocol/page-messages.js';
 import {
   pageAuthenticateOptionsSchema,
   pageAuthenticateResultSchema,
   pageResponseSchema,
+  pageSigningCertificateResultSchema,
+  pageSignParamsSchema,
+  pageSignResultSchema,
   pageStatusResultSchema,
 } from '../../protocol/page-messages.js';
 import { DEFAULT_USER_TIMEOUT_MS, PAGE_ACK_TIMEOUT_MS } from '../../protocol/timeouts.js';
 import type { Token } from '../../protocol/token.js';
 
 /**
- * The page client library (PROTOCOL.md §1.2): a site's own script calls `status()` and
- * `authenticate(challenge, options)`; both talk to the HPKI Login extension's content script by
+ * The page client library (PROTOCOL.md §1.2, §11): a site's own script calls `status()`,
+ * `authenticate(challenge, options)`, and for 電子署名 `getSigningCertificate(options)` then
+ * `sign({hash, hashAlgorithm, certificateSha256, label}, options)`; all talk to the HPKI Login extension's content script by
  * `window.postMessage` on the page's own origin and settle with a result or an `HpkiError` carrying
  * the error `code` (and `retriesLeft` where it applies). Without an acknowledgement within 1 s the
  * extension is taken to be absent: `ERR_HPKI_EXTENSION_UNAVAILABLE`.
@@ -42,6 +53,18 @@ export interface AuthenticateOptions {
 /** What `authenticate()` gives: the login token (PROTOCOL.md §4), to POST to the site's server as `{"token": …}`. */
 export type AuthenticateResult = PageAuthenticateResult;
 
+/**
+ * What `getSigningCertificate()` gives once the doctor agreed: the signing certificate (base64 DER),
+ * its SHA-256 in hex (to pass to `sign`), the CA certificates, the issuer, notAfter and the holder.
+ */
+export type SigningCertificate = PageSigningCertificateResult;
+
+/** What `sign()` signs: the site's hash of its document, the certificate it expects, and a label to show. */
+export type SignParams = PageSignParams;
+
+/** What `sign()` gives: the RSASSA-PKCS1-v1_5 signature (base64) and its JOSE algorithm name. */
+export type SignResult = PageSignResult;
+
 export interface ClientMessageEvent {
   readonly source: unknown;
   readonly origin: string;
@@ -64,6 +87,10 @@ export interface ClientOptions {
 export interface HpkiLoginClient {
   status(): Promise<HpkiLoginStatus>;
   authenticate(challenge: string, options?: AuthenticateOptions): Promise<AuthenticateResult>;
+  /** The signing certificate, after the doctor's consent in the extension's window; needs a user activation. */
+  getSigningCertificate(options?: AuthenticateOptions): Promise<SigningCertificate>;
+  /** A signature over `params.hash` with the card's signing key, after the signing PIN; needs a user activation. */
+  sign(params: SignParams, options?: AuthenticateOptions): Promise<SignResult>;
 }
 
 /** The `error` of an answer to `id` whose error does not follow the schema, if it is one. */
@@ -145,7 +172,41 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
     });
   }
 
+  /** The options checked, or an error to reject with. */
+  function checkedOptions(given: AuthenticateOptions | undefined): AuthenticateOptions | HpkiError {
+    const parsed = pageAuthenticateOptionsSchema.safeParse(given ?? {});
+    return parsed.success ? parsed.data : new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'invalid options');
+  }
+
+  function resultTimeout(options: AuthenticateOptions): number {
+    return (options.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS) + RESULT_GRACE_MS;
+  }
+
   return {
+    getSigningCertificate(given) {
+      const checked = checkedOptions(given);
+      if (checked instanceof HpkiError) return Promise.reject(checked);
+      const request: PageRequest = { hpkiLogin: 1, id: newId(), action: 'getSigningCertificate' };
+      if (given !== undefined) request.options = checked;
+      return call(request, pageSigningCertificateResultSchema, resultTimeout(checked));
+    },
+
+    sign(params, given) {
+      const parsed = pageSignParamsSchema.safeParse(params);
+      if (!parsed.success)
+        return Promise.reject(
+          new HpkiError(
+            'ERR_HPKI_INVALID_ARGUMENT',
+            'sign needs a base64 hash of hashAlgorithm, a certificateSha256 and a label of at most 200 characters',
+          ),
+        );
+      const checked = checkedOptions(given);
+      if (checked instanceof HpkiError) return Promise.reject(checked);
+      const request: PageRequest = { hpkiLogin: 1, id: newId(), action: 'sign', ...parsed.data };
+      if (given !== undefined) request.options = checked;
+      return call(request, pageSignResultSchema, resultTimeout(checked));
+    },
+
     status() {
       return call({ hpkiLogin: 1, id: newId(), action: 'status' }, pageStatusResultSchema, STATUS_RESULT_MS);
     },
@@ -184,4 +245,28 @@ export function authenticate(
   if (win !== undefined) clientOptions.window = win;
   if (ackTimeoutMs !== undefined) clientOptions.ackTimeoutMs = ackTimeoutMs;
   return createHpkiLoginClient(clientOptions).authenticate(challenge, options === undefined ? undefined : authOptions);
+}
+
+/** Splits the client's own options from a call's. */
+function splitOptions(
+  options: (AuthenticateOptions & ClientOptions) | undefined,
+): [ClientOptions, AuthenticateOptions | undefined] {
+  if (options === undefined) return [{}, undefined];
+  const { window: win, ackTimeoutMs, ...callOptions } = options;
+  const clientOptions: ClientOptions = {};
+  if (win !== undefined) clientOptions.window = win;
+  if (ackTimeoutMs !== undefined) clientOptions.ackTimeoutMs = ackTimeoutMs;
+  return [clientOptions, callOptions];
+}
+
+/** `getSigningCertificate(options)` against the current window. */
+export function getSigningCertificate(options?: AuthenticateOptions & ClientOptions): Promise<SigningCertificate> {
+  const [clientOptions, callOptions] = splitOptions(options);
+  return createHpkiLoginClient(clientOptions).getSigningCertificate(callOptions);
+}
+
+/** `sign(params, options)` against the current window. */
+export function sign(params: SignParams, options?: AuthenticateOptions & ClientOptions): Promise<SignResult> {
+  const [clientOptions, callOptions] = splitOptions(options);
+  return createHpkiLoginClient(clientOptions).sign(params, callOptions);
 }

@@ -1,11 +1,16 @@
 import { errorFromWire, HpkiError } from '../../protocol/errors.js';
-import type { PageAuthenticateResult } from '../../protocol/page-messages.js';
-import { LOGIN_PORT_NAME, LocalizedError, type RuntimeRequest, runtimeReplySchema } from '../shared/index.js';
+import {
+  LOGIN_PORT_NAME,
+  LocalizedError,
+  type PortRequest,
+  type RuntimeAnswerMap,
+  runtimeReplySchema,
+} from '../shared/index.js';
 
 /**
- * The content script's side of a login: a runtime port of its own, one request, one reply. The
- * port lives as long as this document, so a page that navigates, reloads or closes cancels its
- * login (background/login-port.ts).
+ * The content script's side of a card flow (a login, a signing certificate, a signature): a runtime
+ * port of its own, one request, one reply. The port lives as long as this document, so a page that
+ * navigates, reloads or closes cancels its flow (background/login-port.ts).
  */
 
 export interface PortLike {
@@ -19,10 +24,10 @@ export interface PortOpener {
   connect(info: { name: string }): PortLike;
 }
 
-export function authenticateOverPort(
+export function authenticateOverPort<R extends PortRequest>(
   runtime: PortOpener,
-  request: Extract<RuntimeRequest, { kind: 'page-authenticate' }>,
-): Promise<PageAuthenticateResult> {
+  request: R,
+): Promise<RuntimeAnswerMap[R['kind']]> {
   return new Promise((resolve, reject) => {
     let port: PortLike;
     try {
@@ -57,8 +62,8 @@ export function authenticateOverPort(
         );
         return;
       }
-      // The background answers page-authenticate with a PageAuthenticateResult (background/router.ts).
-      resolve(reply.data.value as PageAuthenticateResult);
+      // The background answers each kind with its RuntimeAnswerMap entry (background/router.ts).
+      resolve(reply.data.value as RuntimeAnswerMap[R['kind']]);
     });
     port.onDisconnect.addListener(() => {
       if (settled) return;

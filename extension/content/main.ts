@@ -35,6 +35,18 @@ async function start(): Promise<void> {
             ? { kind: 'page-authenticate', challenge }
             : { kind: 'page-authenticate', challenge, options },
         ),
+      getSigningCertificate: (options) =>
+        authenticateOverPort(
+          browser.runtime,
+          options === undefined
+            ? { kind: 'page-get-signing-certificate' }
+            : { kind: 'page-get-signing-certificate', options },
+        ),
+      sign: (params, options) =>
+        authenticateOverPort(
+          browser.runtime,
+          options === undefined ? { kind: 'page-sign', params } : { kind: 'page-sign', params, options },
+        ),
       // Like WebAuthn, a login needs the user's own action on the page (a click, a key).
       hasUserActivation: () => navigator.userActivation?.isActive === true,
     },

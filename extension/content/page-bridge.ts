@@ -3,7 +3,11 @@ import { HpkiError } from '../../protocol/errors.js';
 import type {
   PageAuthenticateOptions,
   PageAuthenticateResult,
+  PageRequest,
   PageResponse,
+  PageSigningCertificateResult,
+  PageSignParams,
+  PageSignResult,
   PageStatusResult,
 } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
@@ -38,6 +42,10 @@ export interface PageWindow {
 export interface BridgeBackend {
   status(): Promise<PageStatusResult>;
   authenticate(challenge: string, options: PageAuthenticateOptions | undefined): Promise<PageAuthenticateResult>;
+  /** PROTOCOL.md §11: the signing certificate, after the doctor's consent. */
+  getSigningCertificate(options: PageAuthenticateOptions | undefined): Promise<PageSigningCertificateResult>;
+  /** PROTOCOL.md §11: a signature over the site's hash, after the signing PIN. */
+  sign(params: PageSignParams, options: PageAuthenticateOptions | undefined): Promise<PageSignResult>;
   /** Whether the page has a transient user activation now (`navigator.userActivation.isActive`). */
   hasUserActivation(): boolean;
 }
@@ -80,7 +88,7 @@ export function installPageBridge(
   async function answer(
     id: string,
     lang: Lang | undefined,
-    work: () => Promise<PageStatusResult | PageAuthenticateResult>,
+    work: () => Promise<PageStatusResult | PageAuthenticateResult | PageSigningCertificateResult | PageSignResult>,
   ): Promise<void> {
     try {
       const result = await work();
@@ -115,13 +123,29 @@ export function installPageBridge(
       return;
     }
     if (!lock.tryAcquire()) {
-      postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a login is pending on this page'), lang));
+      postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a card flow is pending on this page'), lang));
       return;
     }
-    void answer(request.id, lang, () => backend.authenticate(request.challenge, request.options)).finally(() =>
-      lock.release(),
-    );
+    void answer(request.id, lang, () => cardFlow(request)).finally(() => lock.release());
   };
+
+  /** The request's card flow: a login, a signing certificate or a signature. */
+  function cardFlow(
+    request: Exclude<PageRequest, { action: 'status' }>,
+  ): Promise<PageAuthenticateResult | PageSigningCertificateResult | PageSignResult> {
+    switch (request.action) {
+      case 'authenticate':
+        return backend.authenticate(request.challenge, request.options);
+      case 'getSigningCertificate':
+        return backend.getSigningCertificate(request.options);
+      case 'sign': {
+        const { hash, hashAlgorithm, certificateSha256, label } = request;
+        const params: PageSignParams = { hash, hashAlgorithm, certificateSha256 };
+        if (label !== undefined) params.label = label;
+        return backend.sign(params, request.options);
+      }
+    }
+  }
 
   win.addEventListener('message', listener);
   return () => win.removeEventListener('message', listener);

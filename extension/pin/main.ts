@@ -53,6 +53,15 @@ els.form.addEventListener('submit', (event) => {
   );
 });
 
+els.confirm.addEventListener('click', () => {
+  els.confirm.disabled = true;
+  void askBackground(browser.runtime, { kind: 'pin-confirm', session })
+    .catch(() => undefined)
+    .finally(() => {
+      els.confirm.disabled = false;
+    });
+});
+
 els.cancel.addEventListener('click', () => {
   void askBackground(browser.runtime, { kind: 'pin-cancel', session })
     .catch(() => undefined)

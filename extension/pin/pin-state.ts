@@ -113,11 +113,14 @@ function cardless(state: PinViewState, phase: 'reading' | 'insert-card', key: Me
 /** The background's view of the flow, as it changes (pin-open, then pin-watch). */
 function viewed(state: PinViewState, view: PinWindowView): PinViewState {
   const asker: PinAsker = { siteName: view.siteName, origin: view.origin, roles: view.roles };
+  if (view.purpose !== undefined) asker.purpose = view.purpose;
   const base = { ...state, asker };
   const stage = view.stage;
   switch (stage.phase) {
     case 'reading':
-      return state.checking ? base : cardless(base, 'reading', 'pin_loading');
+      if (state.checking) return base;
+      // After the consent, the held window waits for the site's `sign`.
+      return cardless(base, 'reading', state.phase === 'confirm' ? 'sign_waiting' : 'pin_loading');
     case 'insert-card':
       return cardless(base, 'insert-card', 'pin_insert_card');
     case 'choose-card':
@@ -136,6 +139,17 @@ function viewed(state: PinViewState, view: PinWindowView): PinViewState {
       if (settled && sameCard(state.model, stage.model)) return { ...base, model: stage.model };
       return { ...reducePin(base, { type: 'loaded', model: stage.model }), asker };
     }
+    case 'confirm':
+      // The signing certificate is about to go to the site: who asks, and what it will receive.
+      return {
+        ...base,
+        phase: 'confirm',
+        checking: false,
+        choices: [],
+        model: stage.model,
+        retriesLeft: stage.model.retriesLeft,
+        notices: [{ key: 'sign_confirm_notice', substitutions: [], tone: 'info' }],
+      };
     case 'error':
       return { ...base, phase: 'error', checking: false, choices: [], notices: errorNotices(stage.error) };
   }

@@ -7,6 +7,14 @@ import { canEnterPin, isOver } from './pin-state.js';
 /** Renders a PinViewState into pin.html. Text only through textContent. */
 
 export interface PinElements {
+  purpose: HTMLElement;
+  heading: HTMLElement;
+  request: HTMLElement;
+  document: HTMLElement;
+  label: HTMLElement;
+  hashStart: HTMLElement;
+  retriesLabel: HTMLElement;
+  confirm: HTMLButtonElement;
   state: HTMLElement;
   choices: HTMLElement;
   facts: HTMLElement;
@@ -31,6 +39,14 @@ export interface PinElements {
 
 export function findPinElements(doc: Document): PinElements {
   return {
+    purpose: requireElement(doc, '[data-hpki-login="purpose"]', HTMLElement),
+    heading: requireElement(doc, '#heading', HTMLElement),
+    request: requireElement(doc, '#request', HTMLElement),
+    document: requireElement(doc, '#document', HTMLElement),
+    label: requireElement(doc, '[data-hpki-login="label"]', HTMLElement),
+    hashStart: requireElement(doc, '#hash-start', HTMLElement),
+    retriesLabel: requireElement(doc, '#retries-label', HTMLElement),
+    confirm: requireElement(doc, '[data-hpki-login="confirm"]', HTMLButtonElement),
     state: requireElement(doc, '[data-hpki-login="state"]', HTMLElement),
     choices: requireElement(doc, '#card-choices', HTMLElement),
     facts: requireElement(doc, '#card-facts', HTMLElement),
@@ -54,6 +70,26 @@ export function findPinElements(doc: Document): PinElements {
   };
 }
 
+/** A signature's window says 電子署名 throughout (PROTOCOL.md §11): its texts, and what is signed. */
+function renderPurpose(doc: Document, els: PinElements, state: PinViewState, t: Translate, asking: boolean): void {
+  const purpose = state.asker?.purpose ?? state.model?.purpose ?? 'login';
+  els.purpose.dataset.purpose = purpose;
+  const sign = purpose === 'sign';
+  doc.title = t(sign ? 'sign_title' : 'pin_title');
+  els.heading.textContent = t(sign ? 'sign_heading' : 'pin_heading');
+  els.request.textContent = t(sign ? 'sign_request' : 'pin_request');
+  els.consent.textContent = t(sign ? 'sign_consent' : 'pin_consent');
+  els.pinLabel.textContent = t(sign ? 'sign_input_label' : 'pin_input_label');
+  els.submit.textContent = t(sign ? 'sign_submit' : 'pin_submit');
+  els.retriesLabel.textContent = t(sign ? 'sign_retries_label' : 'pin_retries_label');
+  els.confirm.hidden = state.phase !== 'confirm';
+  const document = state.model?.document;
+  els.document.hidden = !(sign && asking && document !== undefined);
+  // The label is the site's own words: shown quoted, as text only.
+  els.label.textContent = document?.label === undefined ? '—' : t('sign_label_claim', [document.label]);
+  els.hashStart.textContent = document === undefined ? '' : `${document.hashAlgorithm} ${document.hashStart}…`;
+}
+
 export function renderPin(
   doc: Document,
   els: PinElements,
@@ -75,7 +111,9 @@ export function renderPin(
   }
   els.state.dataset.state = state.phase;
   const asking = state.phase === 'pin' || state.checking;
-  const aboutCard = model !== null && (asking || state.phase === 'blocked' || state.over === 'failed');
+  const aboutCard =
+    model !== null && (asking || state.phase === 'confirm' || state.phase === 'blocked' || state.over === 'failed');
+  renderPurpose(doc, els, state, t, asking);
   els.facts.hidden = !aboutCard;
   els.consent.hidden = !asking;
   els.choices.hidden = state.phase !== 'choose-card';

@@ -23,10 +23,12 @@ export {
   type PinTries,
   type PinWindowModel,
   type PinWindowView,
+  type PortRequest,
   type RuntimeAnswerMap,
   type RuntimeReply,
   type RuntimeRequest,
   runtimeReplySchema,
   runtimeRequestSchema,
+  type SignedDocument,
 } from './runtime-messages.js';
 export { matchPatternForOrigin, parseSiteInput } from './site-pattern.js';

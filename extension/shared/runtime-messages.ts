@@ -6,8 +6,11 @@ import { MAX_READER_NAME_LENGTH, pinApplicationSchema } from '../../protocol/mes
 import { MAX_ORIGIN_LENGTH } from '../../protocol/origin.js';
 import {
   type PageAuthenticateResult,
+  type PageSigningCertificateResult,
+  type PageSignResult,
   type PageStatusResult,
   pageAuthenticateOptionsSchema,
+  pageSignParamsSchema,
 } from '../../protocol/page-messages.js';
 
 /**
@@ -28,6 +31,17 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
     challenge: z.string().check(z.regex(CHALLENGE_PATTERN)),
     options: z.optional(pageAuthenticateOptionsSchema),
   }),
+  /** Content script: the signing certificate for its tab, after the doctor's consent (page API, §11). */
+  z.strictObject({
+    kind: z.literal('page-get-signing-certificate'),
+    options: z.optional(pageAuthenticateOptionsSchema),
+  }),
+  /** Content script: a signature over the site's hash for its tab (page API, §11). */
+  z.strictObject({
+    kind: z.literal('page-sign'),
+    params: pageSignParamsSchema,
+    options: z.optional(pageAuthenticateOptionsSchema),
+  }),
   /** PIN window: what to show now. */
   z.strictObject({ kind: z.literal('pin-open'), session: sessionId }),
   /** PIN window: what to show once it differs from view `after` (answered when it changes). */
@@ -40,6 +54,8 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
   }),
   /** PIN window: the PIN the user typed. */
   z.strictObject({ kind: z.literal('pin-submit'), session: sessionId, pin: z.string().check(z.maxLength(64)) }),
+  /** PIN window: the doctor agrees to give the signing certificate (`confirm`). */
+  z.strictObject({ kind: z.literal('pin-confirm'), session: sessionId }),
   /** PIN window: the cancel button. */
   z.strictObject({ kind: z.literal('pin-cancel'), session: sessionId }),
   /** Popup: host, readers, card, sites. */
@@ -67,17 +83,38 @@ export const runtimeRequestSchema = z.discriminatedUnion('kind', [
 export type RuntimeRequest = z.infer<typeof runtimeRequestSchema>;
 export type RuntimeRequestKind = RuntimeRequest['kind'];
 
+/** The requests a content script sends over a port of its own, one per port. */
+export type PortRequest = Extract<
+  RuntimeRequest,
+  { kind: 'page-authenticate' | 'page-get-signing-certificate' | 'page-sign' }
+>;
+
 /**
- * The runtime port a content script opens for one login (`page-authenticate`), which is accepted
- * only over it: the browser disconnects it when the page goes away, and that cancels the login.
+ * The runtime port a content script opens for one card flow (`page-authenticate`, and the §11
+ * `page-get-signing-certificate` and `page-sign`), which are accepted only over it: the browser disconnects it when the page goes away, and that cancels the login.
  */
 export const LOGIN_PORT_NAME = 'hpki-login';
 
 /** Every answer of the background: errors travel as values, since a rejected promise loses its code. */
 export type RuntimeReply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
+/** What the window is for: a login (the default) or a signature (PROTOCOL.md §11). */
+export type FlowPurpose = 'login' | 'sign';
+
+/** What a signature is over, as the window shows it: the site's label and the start of the hash. */
+export interface SignedDocument {
+  /** The site's own words for what is signed, if it gave any. */
+  label?: string;
+  /** The hash's first bytes in lowercase hex. */
+  hashStart: string;
+  hashAlgorithm: string;
+}
+
 /** What the PIN window shows. */
 export interface PinWindowModel {
+  purpose?: FlowPurpose;
+  /** For a signature's `pin`: what is signed. */
+  document?: SignedDocument;
   siteName: string;
   origin: string;
   holder: Holder;
@@ -93,6 +130,10 @@ export interface PinWindowModel {
 
 /** Who asks: what the window shows from its first moment, before the card is read. */
 export interface PinAsker {
+  /** Absent for a login. */
+  purpose?: FlowPurpose;
+  /** For a signature: what is signed (absent while only the certificate is asked for). */
+  document?: SignedDocument;
   siteName: string;
   origin: string;
   roles: string[];
@@ -111,15 +152,16 @@ export interface CardChoice {
  * and PROTOCOL.md §7's `data-state`: `reading` (talking to the host or the card), `insert-card`
  * (waiting for a card), `choose-card` (several cards), `pin` (the PIN input is ready), `blocked` (the
  * card is locked) and `error` (the flow ended; the window says why and what to do). A sign flow
- * (§11) adds `confirm` when it is built.
+ * (§11) adds `confirm`: the signing certificate is about to be given to the site.
  */
-export type FlowPhase = 'reading' | 'insert-card' | 'choose-card' | 'pin' | 'blocked' | 'error';
+export type FlowPhase = 'reading' | 'insert-card' | 'choose-card' | 'confirm' | 'pin' | 'blocked' | 'error';
 
 /** What the window shows in each phase. */
 export type PinStage =
   | { phase: 'reading' }
   | { phase: 'insert-card' }
   | { phase: 'choose-card'; cards: CardChoice[] }
+  | { phase: 'confirm'; model: PinWindowModel }
   | { phase: 'pin'; model: PinWindowModel }
   | { phase: 'blocked'; model: PinWindowModel }
   | { phase: 'error'; error: WireError };
@@ -177,10 +219,13 @@ export interface Overview {
 export interface RuntimeAnswerMap {
   'page-status': PageStatusResult;
   'page-authenticate': PageAuthenticateResult;
+  'page-get-signing-certificate': PageSigningCertificateResult;
+  'page-sign': PageSignResult;
   'pin-open': PinWindowView;
   'pin-watch': PinWindowView;
   'pin-choose': null;
   'pin-submit': PinSubmitOutcome;
+  'pin-confirm': null;
   'pin-cancel': null;
   overview: Overview;
   'sites-list': EnabledSite[];

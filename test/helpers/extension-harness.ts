@@ -38,7 +38,8 @@ export type HostCommandName =
   | 'find-cards'
   | 'watch-card'
   | 'get-signing-certificate'
-  | 'change-pin';
+  | 'change-pin'
+  | 'sign';
 export type HostScript = Partial<Record<HostCommandName, (params: Record<string, unknown> | undefined) => HostAnswer>>;
 
 /**
@@ -269,7 +270,11 @@ export function harness(options: HarnessOptions = {}) {
   const loginPorts: AbortController[] = [];
   const router = (message: unknown, sender: MessageSenderInfo): Promise<RuntimeReply<unknown>> => {
     const isLogin =
-      typeof message === 'object' && message !== null && 'kind' in message && message.kind === 'page-authenticate';
+      typeof message === 'object' &&
+      message !== null &&
+      'kind' in message &&
+      typeof message.kind === 'string' &&
+      ['page-authenticate', 'page-get-signing-certificate', 'page-sign'].includes(message.kind);
     if (!isLogin) return background(message, sender);
     const port = new AbortController();
     loginPorts.push(port);
@@ -327,6 +332,7 @@ export function harness(options: HarnessOptions = {}) {
           return { ok: true, value: (reply.value as { stage: { model: unknown } }).stage.model };
         },
         choose: (reader: string) => router({ kind: 'pin-choose', session, reader }, sender),
+        confirm: () => router({ kind: 'pin-confirm', session }, sender),
         submit: (pin: string) => router({ kind: 'pin-submit', session, pin }, sender),
         cancel: () => router({ kind: 'pin-cancel', session }, sender),
       };

@@ -21,6 +21,15 @@ import type { Token } from '../../../../protocol/token.js';
 
 const ORIGIN = 'https://portal.example.jp';
 const CHALLENGE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
+const SIGNING_CERTIFICATE = {
+  certificate: 'AAAA',
+  certificateSha256: 'ab'.repeat(32),
+  intermediates: ['BBBB'],
+  issuer: 'HPKI-01-MedicalDoctor-forNonRepudiation',
+  notAfter: '2031-11-20T00:00:00.000Z',
+  holder: { name: 'Nichii Taro', nameJa: '日医　太郎', role: 'Medical Doctor' },
+};
+const HASH_256 = Buffer.alloc(32, 1).toString('base64');
 const TOKEN: Token = {
   format: 'hpki-login:1',
   algorithm: 'RS256',
@@ -74,7 +83,9 @@ function withBridge(backend: Partial<BridgeBackend>) {
           cardPresent: true,
         })),
       authenticate: backend.authenticate ?? (async () => ({ token: TOKEN })),
-      hasUserActivation: () => true,
+      getSigningCertificate: backend.getSigningCertificate ?? (async () => SIGNING_CERTIFICATE),
+      sign: backend.sign ?? (async () => ({ signature: 'DDDD', signatureAlgorithm: 'RS256' })),
+      hasUserActivation: backend.hasUserActivation ?? (() => true),
     },
     createLoginLock(),
     localize,
@@ -217,5 +228,90 @@ describe('client library: what it accepts', () => {
     const { id } = pageRequestSchema.parse(win.sent[0]);
     win.inject({ hpkiLogin: 1, id, type: 'error', error: { code: 'ERR_SOMETHING_NEW', message: 'x' } });
     await expect(pending).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
+  });
+});
+
+describe('client library: 電子署名 (PROTOCOL.md §11) through the bridge', () => {
+  it('getSigningCertificate() then sign() reach the background with what the page gave, and return its answers', async () => {
+    const signed: unknown[] = [];
+    const win = withBridge({
+      sign: async (params, options) => {
+        signed.push({ params, options });
+        return { signature: 'DDDD', signatureAlgorithm: 'RS384' };
+      },
+    });
+    const client = createHpkiLoginClient({ window: win });
+    const certificate = await client.getSigningCertificate();
+    expect(certificate).toEqual(SIGNING_CERTIFICATE);
+    const hash = Buffer.alloc(48, 2).toString('base64');
+    const params = { hash, hashAlgorithm: 'SHA-384' as const, certificateSha256: certificate.certificateSha256 };
+    await expect(client.sign({ ...params, label: '診断書 2026-12-06' }, { lang: 'en' })).resolves.toEqual({
+      signature: 'DDDD',
+      signatureAlgorithm: 'RS384',
+    });
+    expect(signed).toEqual([{ params: { ...params, label: '診断書 2026-12-06' }, options: { lang: 'en' } }]);
+  });
+
+  it('refuses a hash of the wrong length, a bad certificate hash or a long label before posting anything', async () => {
+    const win = loopbackWindow();
+    const client = createHpkiLoginClient({ window: win });
+    const good = { hash: HASH_256, hashAlgorithm: 'SHA-256' as const, certificateSha256: 'ab'.repeat(32) };
+    for (const bad of [
+      { ...good, hashAlgorithm: 'SHA-512' as const },
+      { ...good, hash: 'not base64!' },
+      { ...good, certificateSha256: 'AB'.repeat(32) },
+      { ...good, label: 'x'.repeat(201) },
+    ])
+      await expect(client.sign(bad)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    expect(win.sent).toEqual([]);
+  });
+
+  it('the bridge refuses a sign whose hash does not fit its algorithm (a page without the library)', () => {
+    const bad = {
+      hpkiLogin: 1,
+      id: 'x',
+      action: 'sign',
+      hash: HASH_256,
+      hashAlgorithm: 'SHA-512',
+      certificateSha256: 'ab'.repeat(32),
+    };
+    expect(pageRequestSchema.safeParse(bad).success).toBe(false);
+    expect(pageRequestSchema.safeParse({ ...bad, hashAlgorithm: 'SHA-256' }).success).toBe(true);
+  });
+
+  it('getSigningCertificate and sign without a user activation are refused, and nothing reaches the background', async () => {
+    let reached = 0;
+    const win = withBridge({
+      hasUserActivation: () => false,
+      getSigningCertificate: async () => {
+        reached++;
+        return SIGNING_CERTIFICATE;
+      },
+      sign: async () => {
+        reached++;
+        return { signature: 'DDDD', signatureAlgorithm: 'RS256' };
+      },
+    });
+    const client = createHpkiLoginClient({ window: win });
+    await expect(client.getSigningCertificate()).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    const params = { hash: HASH_256, hashAlgorithm: 'SHA-256' as const, certificateSha256: 'ab'.repeat(32) };
+    await expect(client.sign(params)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    expect(reached).toBe(0);
+  });
+
+  it('a sign while a getSigningCertificate is pending on the page gets ERR_HPKI_BUSY', async () => {
+    let release: (() => void) | undefined;
+    const win = withBridge({
+      getSigningCertificate: () =>
+        new Promise((resolve) => {
+          release = () => resolve(SIGNING_CERTIFICATE);
+        }),
+    });
+    const client = createHpkiLoginClient({ window: win });
+    const first = client.getSigningCertificate();
+    const params = { hash: HASH_256, hashAlgorithm: 'SHA-256' as const, certificateSha256: 'ab'.repeat(32) };
+    await expect(client.sign(params)).rejects.toMatchObject({ code: 'ERR_HPKI_BUSY' });
+    release?.();
+    await expect(first).resolves.toEqual(SIGNING_CERTIFICATE);
   });
 });

@@ -77,6 +77,16 @@ function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN, uiLang:
         calls.push({ challenge, options });
         return { token: TOKEN };
       }),
+    getSigningCertificate:
+      backend.getSigningCertificate ??
+      (async () => {
+        throw new Error('not scripted');
+      }),
+    sign:
+      backend.sign ??
+      (async () => {
+        throw new Error('not scripted');
+      }),
     hasUserActivation: backend.hasUserActivation ?? (() => true),
   };
   const lock = createLoginLock();

@@ -400,3 +400,48 @@ describe('PIN window broker', () => {
     await expect(prompts.open(MODEL, 1000)).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
   });
 });
+
+describe('PIN window: 電子署名 (PROTOCOL.md §11)', () => {
+  const signModel: PinWindowModel = {
+    ...MODEL,
+    purpose: 'sign',
+    document: { label: '紹介状', hashStart: 'a0a1a2a3a4a5a6a7', hashAlgorithm: 'SHA-256' },
+  };
+  const view = (version: number, stage: PinWindowView['stage']): PinWindowView => ({
+    siteName: MODEL.siteName,
+    origin: MODEL.origin,
+    roles: [],
+    purpose: 'sign',
+    version,
+    stage,
+  });
+
+  it('confirm shows the card and what the site will receive, then waits for the site after the consent', () => {
+    let state = reducePin(INITIAL_PIN_STATE, { type: 'view', view: view(1, { phase: 'confirm', model: signModel }) });
+    expect(state.phase).toBe('confirm');
+    expect(state.asker?.purpose).toBe('sign');
+    expect(canEnterPin(state)).toBe(false);
+    expect(texts(state).join()).toMatch(/氏名.*識別番号/);
+    state = reducePin(state, { type: 'view', view: view(2, { phase: 'reading' }) });
+    expect(texts(state)).toEqual([ja('sign_waiting')]);
+    state = reducePin(state, { type: 'view', view: view(3, { phase: 'pin', model: signModel }) });
+    expect(state.phase).toBe('pin');
+    expect(state.model?.document?.label).toBe('紹介状');
+    expect(canEnterPin(state)).toBe(true);
+  });
+
+  it('the signing texts say 電子署名 and never ログイン; the label is quoted as the site’s words', () => {
+    const keys = [
+      'sign_title',
+      'sign_heading',
+      'sign_request',
+      'sign_consent',
+      'sign_submit',
+      'sign_input_label',
+    ] as const;
+    for (const key of keys) expect(ja(key)).not.toMatch(/ログイン/);
+    expect(ja('sign_heading')).toContain('電子署名');
+    expect(en('sign_heading')).toMatch(/Sign/);
+    expect(ja('sign_label_claim', ['紹介状'])).toBe('「紹介状」');
+  });
+});

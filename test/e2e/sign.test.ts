@@ -1,0 +1,4 @@
+import { launchChromium } from '../helpers/chromium-e2e.js';
+import { describeSignScenarios } from './sign-scenarios.js';
+
+describeSignScenarios(launchChromium, 'chromium');
