@@ -81,151 +81,168 @@ function html(res: ServerResponse, status: number, body: string, headers: Record
   send(res, status, 'text/html; charset=utf-8', body, headers);
 }
 
-export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
-  const { records, clients, cookie, providerName } = deps;
-  const clientOf = (id: unknown): SsoClient | undefined => clients.find((c) => c.client_id === id);
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-  const refuse = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    status: number,
-    title: Bilingual,
-    message: Bilingual,
-  ): void => html(res, status, messagePage(providerName, pageLanguage(req.headers['accept-language']), title, message));
+/** What the steps of one interaction share: the deps, and the ways they answer. */
+interface InteractionContext {
+  deps: InteractionDeps;
+  clientOf(id: unknown): SsoClient | undefined;
+  refuse(req: IncomingMessage, res: ServerResponse, status: number, title: Bilingual, message: Bilingual): void;
+  notThisBrowser(req: IncomingMessage, res: ServerResponse): void;
+  finish(req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void>;
+  count: { started(): void; completed(): void; refused(reason: string): void };
+}
 
-  const cannotContinue: Bilingual = { ja: 'ログインを続けられません', en: 'The sign-in cannot continue' };
-  const notThisBrowser = (req: IncomingMessage, res: ServerResponse): void =>
-    refuse(req, res, 400, cannotContinue, {
-      ja: 'このログインの期限が切れたか、別のブラウザで始められたものです。ログインしようとしたサービスに戻って、やり直してください。',
-      en: 'This sign-in has expired or was started in another browser. Go back to the service and start again.',
-    });
+const cannotContinue: Bilingual = { ja: 'ログインを続けられません', en: 'The sign-in cannot continue' };
 
-  const finish = (req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void> =>
-    deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false });
-  const count = {
-    started: () => deps.metrics?.signInsStarted.inc(),
-    completed: () => deps.metrics?.signInsCompleted.inc(),
-    refused: (reason: string) => deps.metrics?.signInsRefused.inc({ reason }),
-  };
-
-  async function showLogin(
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    details: Awaited<ReturnType<Provider['interactionDetails']>>,
-  ): Promise<void> {
-    const client = clientOf(details.params.client_id);
-    const { reasons } = details.prompt;
-    if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
-      count.refused('role_not_allowed');
-      await finish(req, res, {
-        error: 'access_denied',
-        error_description: "the signed-in holder's role is not admitted by this service",
-      });
-      return;
-    }
-    let sessionId = cookie.read(req.headers);
-    const headers: Record<string, string> = {};
-    if (sessionId === undefined) {
-      sessionId = randomBase64Url256();
-      headers['Set-Cookie'] = cookie.serialize(sessionId);
-    }
-    const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
-    await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
-    const again =
-      reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
-      details.session?.accountId !== undefined;
-    count.started();
-    html(
-      res,
-      200,
-      loginPage({
-        providerName,
-        clientName: client?.client_name ?? String(details.params.client_id),
-        abortPath: `/interaction/${uid}/abort`,
-        again,
-        lang: pageLanguage(req.headers['accept-language']),
-      }),
-      headers,
-    );
-  }
-
-  async function completeLogin(
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    details: Awaited<ReturnType<Provider['interactionDetails']>>,
-  ): Promise<void> {
-    const sessionId = cookie.read(req.headers);
-    const proof = await records.takeProof(uid);
-    if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
-      notThisBrowser(req, res);
-      return;
-    }
-    const { login, authTime } = proof;
-    const allowed = clientOf(details.params.client_id)?.hpki_allowed_roles;
-    if (allowed !== undefined && !allowed.includes(login.hcRole)) {
-      count.refused('role_not_allowed');
-      await finish(req, res, {
-        error: 'access_denied',
-        error_description: `this service does not admit the role '${login.hcRole}'`,
-      });
-      return;
-    }
-    count.completed();
-    // remember: false — the provider's session cookie ends with the browser (shared workstations).
-    // What the card proved goes with the result: the resume keeps it for the session it logs into.
-    await finish(req, res, {
-      login: {
-        accountId: login.sub,
-        acr: asksForFreshCard(details.params) ? HPKI_ACR_FRESH : HPKI_ACR,
-        amr: [...HPKI_AMR],
-        ts: authTime,
-        remember: false,
-      },
-      [HPKI_RESULT_KEY]: { login, authTime },
-    });
-  }
-
-  async function route(
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    step: string | undefined,
-  ): Promise<void> {
-    let details;
-    try {
-      details = await deps.provider().interactionDetails(req, res);
-    } catch {
-      notThisBrowser(req, res);
-      return;
-    }
-    if (details.uid !== uid) {
-      notThisBrowser(req, res);
-      return;
-    }
-    if (details.prompt.name !== 'login') {
-      // Consent is given by the operator's registration (loadExistingGrant); nothing else is asked.
+function interactionContext(deps: InteractionDeps): InteractionContext {
+  const refuse: InteractionContext['refuse'] = (req, res, status, title, message) =>
+    html(res, status, messagePage(deps.providerName, pageLanguage(req.headers['accept-language']), title, message));
+  return {
+    deps,
+    clientOf: (id) => deps.clients.find((c) => c.client_id === id),
+    refuse,
+    notThisBrowser: (req, res) =>
       refuse(req, res, 400, cannotContinue, {
-        ja: `想定していない確認です（${details.prompt.name}）。`,
-        en: `Unexpected prompt: ${details.prompt.name}.`,
-      });
-      return;
-    }
-    if (step === undefined) await showLogin(req, res, uid, details);
-    else if (step === 'login') await completeLogin(req, res, uid, details);
-    else {
-      count.refused('cancelled');
-      await finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });
-    }
-  }
+        ja: 'このログインの期限が切れたか、別のブラウザで始められたものです。ログインしようとしたサービスに戻って、やり直してください。',
+        en: 'This sign-in has expired or was started in another browser. Go back to the service and start again.',
+      }),
+    finish: (req, res, result) =>
+      deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false }),
+    count: {
+      started: () => deps.metrics?.signInsStarted.inc(),
+      completed: () => deps.metrics?.signInsCompleted.inc(),
+      refused: (reason) => deps.metrics?.signInsRefused.inc({ reason }),
+    },
+  };
+}
 
+/** Step 1: the login page, and the binding of the browser's HPKI cookie to this interaction. */
+async function showLogin(
+  ctx: InteractionContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uid: string,
+  details: Details,
+): Promise<void> {
+  const { cookie, records, providerName } = ctx.deps;
+  const client = ctx.clientOf(details.params.client_id);
+  const { reasons } = details.prompt;
+  if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
+    ctx.count.refused('role_not_allowed');
+    await ctx.finish(req, res, {
+      error: 'access_denied',
+      error_description: "the signed-in holder's role is not admitted by this service",
+    });
+    return;
+  }
+  let sessionId = cookie.read(req.headers);
+  const headers: Record<string, string> = {};
+  if (sessionId === undefined) {
+    sessionId = randomBase64Url256();
+    headers['Set-Cookie'] = cookie.serialize(sessionId);
+  }
+  const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
+  await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
+  const again =
+    reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
+    details.session?.accountId !== undefined;
+  ctx.count.started();
+  html(
+    res,
+    200,
+    loginPage({
+      providerName,
+      clientName: client?.client_name ?? String(details.params.client_id),
+      abortPath: `/interaction/${uid}/abort`,
+      again,
+      lang: pageLanguage(req.headers['accept-language']),
+    }),
+    headers,
+  );
+}
+
+/** Step 3: the proof is taken, the client's roles checked, and the interaction finished. */
+async function completeLogin(
+  ctx: InteractionContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uid: string,
+  details: Details,
+): Promise<void> {
+  const sessionId = ctx.deps.cookie.read(req.headers);
+  const proof = await ctx.deps.records.takeProof(uid);
+  if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
+    ctx.notThisBrowser(req, res);
+    return;
+  }
+  const { login, authTime } = proof;
+  const allowed = ctx.clientOf(details.params.client_id)?.hpki_allowed_roles;
+  if (allowed !== undefined && !allowed.includes(login.hcRole)) {
+    ctx.count.refused('role_not_allowed');
+    await ctx.finish(req, res, {
+      error: 'access_denied',
+      error_description: `this service does not admit the role '${login.hcRole}'`,
+    });
+    return;
+  }
+  ctx.count.completed();
+  // remember: false — the provider's session cookie ends with the browser (shared workstations).
+  // What the card proved goes with the result: the resume keeps it for the session it logs into.
+  await ctx.finish(req, res, {
+    login: {
+      accountId: login.sub,
+      acr: asksForFreshCard(details.params) ? HPKI_ACR_FRESH : HPKI_ACR,
+      amr: [...HPKI_AMR],
+      ts: authTime,
+      remember: false,
+    },
+    [HPKI_RESULT_KEY]: { login, authTime },
+  });
+}
+
+async function routeInteraction(
+  ctx: InteractionContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uid: string,
+  step: string | undefined,
+): Promise<void> {
+  let details;
+  try {
+    details = await ctx.deps.provider().interactionDetails(req, res);
+  } catch {
+    ctx.notThisBrowser(req, res);
+    return;
+  }
+  if (details.uid !== uid) {
+    ctx.notThisBrowser(req, res);
+    return;
+  }
+  if (details.prompt.name !== 'login') {
+    // Consent is given by the operator's registration (loadExistingGrant); nothing else is asked.
+    ctx.refuse(req, res, 400, cannotContinue, {
+      ja: `想定していない確認です（${details.prompt.name}）。`,
+      en: `Unexpected prompt: ${details.prompt.name}.`,
+    });
+    return;
+  }
+  if (step === undefined) await showLogin(ctx, req, res, uid, details);
+  else if (step === 'login') await completeLogin(ctx, req, res, uid, details);
+  else {
+    ctx.count.refused('cancelled');
+    await ctx.finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });
+  }
+}
+
+export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
+  const ctx = interactionContext(deps);
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
     const match = INTERACTION_PATH.exec(path);
     if (match === null) {
       if (path !== '/interaction' && !path.startsWith('/interaction/')) return false;
-      notThisBrowser(req, res);
+      ctx.notThisBrowser(req, res);
       return true;
     }
     if (req.method !== 'GET') {
@@ -234,14 +251,14 @@ export function createInteractionRoutes(deps: InteractionDeps): RouteHandler {
     }
     const limiter = deps.limits?.challenge;
     if (match[2] === undefined && limiter !== undefined && limiter !== false) {
-      if (refuseWithBusyPage(req, res, providerName, limiter.hit(deps.limits!.clientOf(req)))) return true;
+      if (refuseWithBusyPage(req, res, deps.providerName, limiter.hit(deps.limits!.clientOf(req)))) return true;
     }
     try {
-      await route(req, res, match[1]!, match[2]);
+      await routeInteraction(ctx, req, res, match[1]!, match[2]);
     } catch (err) {
       deps.onInternalError?.(err);
       if (!res.headersSent)
-        refuse(
+        ctx.refuse(
           req,
           res,
           500,

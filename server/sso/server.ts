@@ -1,6 +1,5 @@
-import { unwatchFile, watchFile } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Provider from 'oidc-provider';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
 import { assertSecureOrigin } from '../../protocol/origin.js';
 import type { SsoClient } from '../../protocol/sso.js';
 import {
@@ -8,27 +7,27 @@ import {
   closeServer,
   createHpkiRoutes,
   createSessionCookie,
+  type HpkiRouteLimits,
   type LimitSettings,
   listen,
+  type RouteHandler,
   routeLimitsOf,
-  SECURITY_HEADERS,
-  send,
 } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
-import { refuseWithBusyPage } from './busy-page.js';
-import { issOmittedRedirects, omitIssInErrors } from './error-iss.js';
+import { issOmittedRedirects } from './error-iss.js';
 import { createInteractionRoutes, ssoStartSession } from './interactions.js';
-import { generateKeySet, hasEcKey, type PrivateJwks, readKeysFile } from './keys.js';
+import { type CurrentProvider, currentProvider, watchKeysFile } from './key-reload.js';
+import { generateKeySet, hasEcKey, type PrivateJwks } from './keys.js';
 import { createSsoVerifier } from './login-proof.js';
-import { logoutWithoutSession } from './logout.js';
-import { answerOperations, createSsoMetrics, refusalReason, type SsoMetrics, watchStore } from './operations.js';
-import { LOGIN_SLOT_ID, SSO_CSS, SSO_STYLESHEET_PATH } from './pages.js';
-import { PROVIDER_CSP, providerConfiguration } from './provider-config.js';
-import { createSsoRecords } from './records.js';
-import { currentRequestId, requestIdOf, withRequestContext } from './request-context.js';
-import { rawPathOf, routeKeyOf, routeLabelOf, UNPROVEN_RECORD_ROUTES } from './route-key.js';
+import { createSsoMetrics, type SsoMetrics, watchStore } from './operations.js';
+import { LOGIN_SLOT_ID } from './pages.js';
+import { buildProvider } from './provider-instance.js';
+import { createSsoRecords, type SsoRecords } from './records.js';
+import { currentRequestId } from './request-context.js';
+import { createSsoHandler, type SsoLogger } from './request-pipeline.js';
 import type { SsoStore } from './store.js';
-import { refuseWhileStoreDown, STORE_FREE_PATHS } from './store-down.js';
+
+export type { SsoLogger } from './request-pipeline.js';
 
 /** The OpenID Provider over HPKI on `node:http` (PROTOCOL.md §10): one process of an issuer. */
 
@@ -67,12 +66,6 @@ export interface SsoServerOptions {
   logger?: SsoLogger;
 }
 
-export interface SsoLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
-
 export interface RunningSsoServer {
   issuer: string;
   port: number;
@@ -94,8 +87,16 @@ export function checkIssuer(issuer: string): string {
 
 const isLoopbackHost = (url: URL): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
-export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
-  // Requests wait for the handler, which needs the issuer, which may need the port: listen first.
+interface Listening {
+  server: Server;
+  port: number;
+  issuer: string;
+  /** Until this is called, requests are answered 503. */
+  serveWith(handler: (req: IncomingMessage, res: ServerResponse) => void): void;
+}
+
+/** Requests wait for the handler, which needs the issuer, which may need the port: listen first. */
+async function listenAsIssuer(options: SsoServerOptions): Promise<Listening> {
   let dispatch: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
     if (dispatch !== undefined) dispatch(req, res);
@@ -114,76 +115,66 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   let issuer: string;
   try {
     issuer = typeof options.issuer === 'string' ? checkIssuer(options.issuer) : checkIssuer(options.issuer(port));
+    checkKeysFitClients(options);
   } catch (err) {
     server.close();
     throw err;
   }
+  return { server, port, issuer, serveWith: (handler) => (dispatch = handler) };
+}
+
+function checkKeysFitClients(options: SsoServerOptions): void {
   const es256 = options.clients.filter(
     (c) => (c as { id_token_signed_response_alg?: unknown }).id_token_signed_response_alg === 'ES256',
   );
   if (es256.length > 0 && !hasEcKey(options.keys.jwks)) {
-    server.close();
     throw new Error(
       `client ${es256[0]!.client_id} asks for ES256 ID tokens and the keys have no EC key: run sso rotate-keys`,
     );
   }
-  const issuerUrl = new URL(issuer);
-  const { clients, store, providerName, logger } = options;
-  const onInternalError = (err: unknown): void => {
-    logger?.error(
-      { requestId: currentRequestId(), err: err instanceof Error ? err.message : String(err) },
-      'internal error',
-    );
-    options.onInternalError?.(err);
-  };
-  const onNotice = (line: string): void => {
-    logger?.warn({ requestId: currentRequestId() }, line);
-    options.onNotice?.(line);
-  };
-  const records = createSsoRecords(store);
-  const metrics = createSsoMetrics();
-  const watch = watchStore(store, (up) => onNotice(up ? 'the store answers again' : 'the store does not answer'));
-  let jwks = options.keys.jwks;
+}
 
-  const build = (keys: PrivateJwks): Provider => {
-    const provider = new Provider(
-      issuer,
-      providerConfiguration({
-        providerName,
-        clients,
-        jwks: keys,
-        store,
-        records,
-        allowPrivateNetwork: options.allowPrivateNetwork,
-        secure: issuer.startsWith('https:'),
-      }),
-    );
-    // An https issuer's processes sit behind a TLS proxy; the handler sets X-Forwarded-Proto itself.
-    provider.proxy = issuer.startsWith('https:');
-    // oidc-provider puts `sid` in ID tokens only for clients registered for back-channel logout with
-    // backchannel_logout_session_required; §10 wants it in every ID token, as the logout token names it.
-    Object.defineProperty(provider.Client.prototype, 'includeSid', { value: () => true });
-    provider.on('server_error', (_ctx, err) => onInternalError(err));
-    provider.on('backchannel.error', (_ctx, err, client) =>
-      onNotice(`back-channel logout to ${client.clientId} failed: ${err.message}`),
-    );
-    provider.on('authorization_code.saved', () => metrics.codesIssued.inc());
-    // access_denied comes from the interaction, which counts it with its own reason.
-    provider.on('authorization.error', (_ctx, err) => {
-      const reason = refusalReason((err as { error?: unknown }).error);
-      if (reason !== 'access_denied') metrics.signInsRefused.inc({ reason });
-    });
-    return provider;
-  };
-  let provider = build(jwks);
-  let callback = provider.callback();
+interface Reporters {
+  onInternalError: (err: unknown) => void;
+  onNotice: (line: string) => void;
+}
 
+/** The options' reporters, each also logged with the id of the request it happened in. */
+function reportersOf(options: SsoServerOptions): Reporters {
+  const { logger } = options;
+  return {
+    onInternalError: (err) => {
+      logger?.error(
+        { requestId: currentRequestId(), err: err instanceof Error ? err.message : String(err) },
+        'internal error',
+      );
+      options.onInternalError?.(err);
+    },
+    onNotice: (line) => {
+      logger?.warn({ requestId: currentRequestId() }, line);
+      options.onNotice?.(line);
+    },
+  };
+}
+
+interface RouteDeps {
+  issuer: string;
+  records: SsoRecords;
+  metrics: SsoMetrics;
+  current: CurrentProvider;
+  limits: Required<HpkiRouteLimits>;
+  onInternalError: (err: unknown) => void;
+}
+
+/** The HPKI login routes of §1.1 on the issuer's origin, and the provider's interaction pages. */
+function createRoutes(options: SsoServerOptions, deps: RouteDeps): { hpki: RouteHandler; interaction: RouteHandler } {
+  const { issuer, records, limits, onInternalError } = deps;
+  const { providerName } = options;
   const cookie = createSessionCookie(issuer, { name: SSO_COOKIE_NAME });
-  const limits = routeLimitsOf(options.limits);
-  const hpkiRoutes = createHpkiRoutes({
+  const hpki = createHpkiRoutes({
     origin: issuer,
     verifier: createSsoVerifier(options.verifier),
-    challenges: store.challenges,
+    challenges: options.store.challenges,
     cookie,
     startSession: ssoStartSession(records),
     descriptor: {
@@ -196,106 +187,52 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
     limits,
     onInternalError,
   });
-  const interactionRoutes = createInteractionRoutes({
-    provider: () => provider,
+  const interaction = createInteractionRoutes({
+    provider: () => deps.current.provider,
     records,
-    clients,
+    clients: options.clients,
     cookie,
     providerName,
     limits,
-    metrics,
+    metrics: deps.metrics,
     onInternalError,
   });
-  const operations = { metrics, watch, keysLoaded: () => jwks.keys.length > 0 };
-  const issOmitted = issOmittedRedirects(clients);
+  return { hpki, interaction };
+}
 
-  /** Every request: its id and client for the store and the logs, and one log line and count when answered. */
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const key = routeKeyOf(rawPathOf(req));
-    const route = routeLabelOf(key);
-    const requestId = requestIdOf(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', requestId);
-    res.once('finish', () => {
-      metrics.responses.inc({ route, status: String(res.statusCode) });
-      logger?.info(
-        { requestId, method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - started) },
-        'request',
-      );
-    });
-    await withRequestContext({ requestId, client: limits.clientOf(req) }, () => serve(req, res, key));
-  }
-
-  /**
-   * oidc-provider builds its URLs from the request; every process answers as the issuer (§10),
-   * whatever Host the request came with, so the URLs in discovery and redirects are the issuer's.
-   */
-  function answerAsIssuer(req: IncomingMessage, res: ServerResponse, path: string): void {
-    req.headers.host = issuerUrl.host;
-    delete req.headers['x-forwarded-host'];
-    if (issuerUrl.protocol === 'https:') req.headers['x-forwarded-proto'] = 'https';
-    else delete req.headers['x-forwarded-proto'];
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (value !== undefined) res.setHeader(name, value);
-    res.setHeader('Content-Security-Policy', PROVIDER_CSP);
-    // Discovery and JWKS are fetched by clients' servers and browsers' scripts alike.
-    if (path !== '/.well-known/openid-configuration' && path !== '/jwks')
-      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    else res.removeHeader('Cross-Origin-Resource-Policy');
-  }
-
-  async function serve(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
-    if (path === SSO_STYLESHEET_PATH && req.method === 'GET') {
-      send(res, 200, 'text/css; charset=utf-8', SSO_CSS, { 'Cache-Control': 'public, max-age=3600' });
-      return;
-    }
-    if (await answerOperations(operations, req, res, path)) return;
-    if (!watch.up() && !STORE_FREE_PATHS.has(key)) {
-      refuseWhileStoreDown(req, res, providerName);
-      return;
-    }
-    if (await hpkiRoutes(req, res)) return;
-    if (await interactionRoutes(req, res)) return;
-    // A request that can make oidc-provider store a record nobody has proven with a card counts
-    // against the client's challenge rate, however its path is spelled (route-key.ts).
-    if (
-      UNPROVEN_RECORD_ROUTES.has(key) &&
-      limits.challenge !== false &&
-      refuseWithBusyPage(req, res, providerName, limits.challenge.hit(limits.clientOf(req)))
-    )
-      return;
-    answerAsIssuer(req, res, path);
-    if (key === '/SESSION/END' && (await logoutWithoutSession(provider, providerName, req, res))) return;
-    if (key === '/AUTH' || key.startsWith('/AUTH/')) omitIssInErrors(res, issOmitted);
-    await callback(req, res);
-  }
-
-  dispatch = catchingInternalErrors(handle, onInternalError);
-
-  const keysPath = options.keys.path;
-  const reload = (): void => {
-    if (keysPath === undefined) return;
-    readKeysFile(keysPath).then(
-      (next) => {
-        if (next.keys.map((k) => k.kid).join() === jwks.keys.map((k) => k.kid).join()) return;
-        jwks = next;
-        provider = build(next);
-        callback = provider.callback();
-        onNotice(`keys reloaded from ${keysPath}: ${next.keys[0]!.kid} signs`);
-      },
-      (err: unknown) => onNotice(`keys not reloaded: ${err instanceof Error ? err.message : String(err)}`),
-    );
-  };
-  if (keysPath !== undefined) watchFile(keysPath, { interval: 1_000 }, reload);
-
+export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
+  const { server, port, issuer, serveWith } = await listenAsIssuer(options);
+  const { clients, store } = options;
+  const { onInternalError, onNotice } = reportersOf(options);
+  const records = createSsoRecords(store);
+  const metrics = createSsoMetrics();
+  const watch = watchStore(store, (up) => onNotice(up ? 'the store answers again' : 'the store does not answer'));
+  const build = (keys: PrivateJwks): Provider =>
+    buildProvider({ ...options, issuer, records, metrics, onInternalError, onNotice }, keys);
+  const current = currentProvider(options.keys.jwks, build);
+  const limits = routeLimitsOf(options.limits);
+  const routes = createRoutes(options, { issuer, records, metrics, current, limits, onInternalError });
+  const handler = createSsoHandler({
+    issuerUrl: new URL(issuer),
+    providerName: options.providerName,
+    limits,
+    operations: { metrics, watch, keysLoaded: () => current.jwks.keys.length > 0 },
+    hpkiRoutes: routes.hpki,
+    interactionRoutes: routes.interaction,
+    current,
+    issOmitted: issOmittedRedirects(clients),
+    logger: options.logger,
+  });
+  serveWith(catchingInternalErrors(handler, onInternalError));
+  const stopKeysWatch = watchKeysFile(options.keys.path, current, build, onNotice);
   return {
     issuer,
     port,
-    signingKid: () => jwks.keys[0]!.kid,
+    signingKid: () => current.jwks.keys[0]!.kid,
     metrics,
     async close() {
       watch.stop();
-      if (keysPath !== undefined) unwatchFile(keysPath, reload);
+      stopKeysWatch();
       await closeServer(server);
     },
   };
