@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * What `hpki-login verify-signature` prints (PROTOCOL.md §11), and what the server library's
+ * document verifiers (CAdES, PAdES, XAdES) return: one object per signature, and for the file the
+ * outermost signature's fields beside them all.
+ */
+
+export const DOCUMENT_FORMATS = ['cades', 'pades', 'xades'] as const;
+export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
+
+/** The ETSI level names: CAdES and XAdES use the first list, PAdES the second. */
+export const ETSI_LEVELS = ['BES', 'EPES', 'T', 'C', 'X', 'XL', 'A'] as const;
+export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
+export type SignatureLevel = (typeof ETSI_LEVELS)[number] | (typeof PADES_LEVELS)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const signatureVerdictSchema = z.object({
+  /** True only when the signature, every signed attribute, the certificate (purpose `sign`) and any timestamp hold. */
+  valid: z.boolean(),
+  /** The first reason it does not, as an error code of PROTOCOL.md §5/§8 or a document code (docs/signing.md). */
+  error: z.string().optional(),
+  format: z.enum(DOCUMENT_FORMATS),
+  level: z.enum([...ETSI_LEVELS, ...PADES_LEVELS]),
+  /** The signed signing time (CAdES signingTime, XAdES SigningTime, PAdES /M), ISO 8601. */
+  signingTime: isoTime.optional(),
+  /** A valid signature timestamp: its genTime and the TSA's subject. */
+  timestamp: z.object({ time: isoTime, tsa: z.string() }).optional(),
+  hcRole: z.string().optional(),
+  holder: z.object({ name: z.string(), nameJa: z.string().optional(), id: z.string() }).optional(),
+  /** Subject CNs of the validated path, signer first. */
+  chain: z.array(z.string()).optional(),
+  /** How revocation was settled: `good`, `revoked`, `unknown` (docs/signing.md). */
+  revocation: z.string(),
+});
+export type SignatureVerdict = z.infer<typeof signatureVerdictSchema>;
+
+export const signatureReportSchema = signatureVerdictSchema.extend({
+  /** Every signature in the file, in the order they were made (a dispensing record: the doctor's, then the pharmacist's). */
+  signatures: z.array(signatureVerdictSchema),
+});
+export type SignatureReport = z.infer<typeof signatureReportSchema>;
