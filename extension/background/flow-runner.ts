@@ -4,6 +4,7 @@ import { DEFAULT_USER_TIMEOUT_MS, HOST_HELLO_TIMEOUT_MS } from '../../protocol/t
 import type { PinAsker, SignedDocument } from '../shared/index.js';
 import { abortableSleep, goneError, until } from './abortable.js';
 import type { CardFlowContext } from './card-flow.js';
+import { createHeldWindow, type HeldWindow } from './held-window.js';
 import { createLoginGate, type LoginGate } from './login-gate.js';
 import type { HostSession, NativeConnector } from './native-host.js';
 import { openHostSession } from './native-host.js';
@@ -31,6 +32,8 @@ export interface FlowRunnerDeps {
   siteAccess: SiteAccess;
   prompts: PinPrompts;
   gate?: LoginGate;
+  /** The window held for a tab's `sign` (held-window.ts); one over `gate` unless given. */
+  held?: HeldWindow;
   helloTimeoutMs?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -42,13 +45,22 @@ export interface WindowUse {
   document?: SignedDocument;
   /** A window the tab's previous flow kept open for this one (§11: one document, one window). */
   reuse?: PinPrompt | undefined;
-  /** On success, leave the window open and hand it back instead of closing it. */
+  /** On success, leave the window open for the tab's next flow (held-window.ts) instead of closing it. */
   hold?: boolean;
 }
 
+/**
+ * A flow's body: it gets the checked origin, the end signal, and the window held for this tab when
+ * the flow asked for it (`keepsHeld`); it must pass that window on to `inWindow` as `reuse`.
+ */
+export type GatedBody<T> = (origin: string, signal: AbortSignal, held: PinPrompt | undefined) => Promise<T>;
+
 export interface FlowRunner {
-  /** Runs `body` in the browser's slot and the tab's entry; `body` gets the checked origin and the end signal. */
-  gated<T>(request: FlowRequest, body: (origin: string, signal: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` in the browser's slot and the tab's entry. A window held for this tab is handed to
+   * `body` when `keepsHeld` (a `sign`), else closed first.
+   */
+  gated<T>(request: FlowRequest, body: GatedBody<T>, keepsHeld?: boolean): Promise<T>;
   /** The site check, the window, the host, then `body` with the card flow's context. */
   inWindow<T>(
     request: FlowRequest,
@@ -56,8 +68,8 @@ export interface FlowRunner {
     signal: AbortSignal,
     use: WindowUse,
     body: (ctx: CardFlowContext) => Promise<T>,
-  ): Promise<{ value: T; held: PinPrompt | undefined }>;
-  /** The tab went away: its flow, if any, is cancelled. */
+  ): Promise<T>;
+  /** The tab went away: its flow, if any, is cancelled, and a window held for it closes. */
   cancelTab(tabId: number): void;
 }
 
@@ -74,14 +86,30 @@ function closeWhenOpen(opening: Promise<HostSession>): void {
   );
 }
 
+/** The site's name and roles for the window; a window held for this flow closes if the check fails. */
+async function askerFor(deps: FlowRunnerDeps, origin: string, signal: AbortSignal, use: WindowUse): Promise<PinAsker> {
+  let site: Awaited<ReturnType<SiteAccess['check']>>;
+  try {
+    site = await until(deps.siteAccess.check(origin), signal);
+  } catch (err) {
+    use.reuse?.finish();
+    throw err;
+  }
+  const asker: PinAsker = { siteName: site.name, origin, roles: site.roles };
+  if (use.purpose !== undefined) asker.purpose = use.purpose;
+  if (use.document !== undefined) asker.document = use.document;
+  return asker;
+}
+
 export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
   const gate = deps.gate ?? createLoginGate();
+  const held = deps.held ?? createHeldWindow({ gate });
   const sleep = deps.sleep ?? abortableSleep;
   const abortByTab = new Map<number, AbortController>();
 
   async function openPrompt(asker: PinAsker, timeoutMs: number, use: WindowUse): Promise<PinPrompt> {
-    const held = use.reuse;
-    if (held !== undefined && !held.ended.aborted) return held;
+    const reused = use.reuse;
+    if (reused !== undefined && !reused.ended.aborted) return reused;
     return deps.prompts.open(asker, timeoutMs);
   }
 
@@ -91,11 +119,8 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
     signal: AbortSignal,
     use: WindowUse,
     body: (ctx: CardFlowContext) => Promise<T>,
-  ): Promise<{ value: T; held: PinPrompt | undefined }> {
-    const site = await until(deps.siteAccess.check(origin), signal);
-    const asker: PinAsker = { siteName: site.name, origin, roles: site.roles };
-    if (use.purpose !== undefined) asker.purpose = use.purpose;
-    if (use.document !== undefined) asker.document = use.document;
+  ): Promise<T> {
+    const asker = await askerFor(deps, origin, signal, use);
     const timeoutMs = request.timeoutMs ?? DEFAULT_USER_TIMEOUT_MS;
     // Window first: the host starts on the click, and the window shows who asks while it does.
     const opening = openHostSession(deps.connector, deps.helloTimeoutMs ?? HOST_HELLO_TIMEOUT_MS);
@@ -116,7 +141,9 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
       const ended = AbortSignal.any([signal, prompt.ended, host.ended]);
       const value = await body({ host, prompt, asker, ended, waitMs: timeoutMs });
       holding = use.hold === true;
-      return { value, held: holding ? prompt : undefined };
+      // Held before the answer goes out, so that no other tab's flow slips in between.
+      if (holding) held.hold(request.tabId, origin, prompt, request.signal);
+      return value;
     } catch (err) {
       const error = toHpkiError(err);
       // What went wrong stays in the window, with what to do, until the doctor closes it.
@@ -130,7 +157,7 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
     }
   }
 
-  async function gated<T>(request: FlowRequest, body: (origin: string, signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function gated<T>(request: FlowRequest, body: GatedBody<T>, keepsHeld = false): Promise<T> {
     const origin = assertSecureOrigin(request.origin);
     const { tabId } = request;
     gate.enterTab(tabId);
@@ -140,18 +167,27 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
     request.signal?.addEventListener('abort', onRequestGone, { once: true });
     if (request.signal?.aborted) controller.abort();
     let holdsSlot = false;
+    let reuse: PinPrompt | undefined;
+    let handedOver = false;
     try {
-      // Another tab's flow: refused at once, before any wait.
-      gate.takeSlot(tabId);
-      gate.releaseSlot(tabId);
-      const wait = gate.cooldownMs(tabId);
-      if (wait > 0) await sleep(wait, controller.signal);
+      // Another tab's flow, or a window held for another tab: refused at once, before any wait.
       gate.takeSlot(tabId);
       holdsSlot = true;
-      const value = await body(origin, controller.signal);
+      reuse = held.claim(tabId, origin, keepsHeld);
+      const wait = gate.cooldownMs(tabId);
+      if (wait > 0) {
+        gate.releaseSlot(tabId);
+        holdsSlot = false;
+        await sleep(wait, controller.signal);
+        gate.takeSlot(tabId);
+        holdsSlot = true;
+      }
+      handedOver = true;
+      const value = await body(origin, controller.signal, reuse);
       gate.succeeded(tabId);
       return value;
     } catch (err) {
+      if (!handedOver) reuse?.finish();
       const code = toHpkiError(err).code;
       // The user said no (or let the window time out): this tab's next window waits longer.
       if (!controller.signal.aborted && (code === 'ERR_HPKI_USER_CANCELLED' || code === 'ERR_HPKI_USER_TIMEOUT'))
@@ -159,7 +195,8 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
       throw err;
     } finally {
       request.signal?.removeEventListener('abort', onRequestGone);
-      if (holdsSlot) gate.releaseSlot(tabId);
+      // A window held for the tab's `sign` keeps the slot until the hold ends (held-window.ts).
+      if (holdsSlot && !held.holds(tabId)) gate.releaseSlot(tabId);
       gate.leaveTab(tabId);
       abortByTab.delete(tabId);
     }
@@ -170,6 +207,7 @@ export function createFlowRunner(deps: FlowRunnerDeps): FlowRunner {
     inWindow,
     cancelTab(tabId) {
       abortByTab.get(tabId)?.abort();
+      held.drop(tabId);
     },
   };
 }

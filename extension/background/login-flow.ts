@@ -53,10 +53,7 @@ export function createLoginService(deps: LoginDeps): LoginService {
     authenticate: (request) =>
       runner.gated(request, async (origin, signal) => {
         const steps = loginSteps(origin, request.challenge);
-        const { value } = await runner.inWindow(request, origin, signal, { purpose: undefined }, (ctx) =>
-          runCardFlow(steps, ctx),
-        );
-        return value;
+        return runner.inWindow(request, origin, signal, { purpose: undefined }, (ctx) => runCardFlow(steps, ctx));
       }),
     cancelTab: (tabId) => runner.cancelTab(tabId),
   };

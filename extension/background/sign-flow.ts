@@ -7,15 +7,15 @@ import type { SignedDocument } from '../shared/index.js';
 import { type CardFlowSteps, type FoundCard, runCardFlow, runConfirmFlow } from './card-flow.js';
 import type { FlowRequest, FlowRunner } from './flow-runner.js';
 import type { HostSession } from './native-host.js';
-import type { PinPrompt } from './pin-prompts.js';
 
 /**
  * 電子署名 from a page (PROTOCOL.md §11), as a second instance of the card flow machine run by the
  * same flow runner as the login (so one flow at a time in the browser, one per tab):
  * `getSigningCertificate` finds the card, reads its signing certificate and waits in `confirm` for
- * the doctor's consent; the window then stays open for the tab's next `sign`, which asks the signing
- * PIN in it (`pin`, purpose `sign`, the site's label and the start of the hash) and spends it once
- * with the host's `sign`. A `sign` without a window held for its tab opens one of its own.
+ * the doctor's consent; the window then stays open for the tab's next `sign` (held-window.ts: the
+ * tab keeps the browser's slot meanwhile), which asks the signing PIN in it (`pin`, purpose `sign`,
+ * the site's label and the start of the hash) and spends it once with the host's `sign`. A `sign`
+ * without a window held for its tab opens one of its own; any other flow of the tab closes it first.
  */
 
 export interface SignRequest extends FlowRequest {
@@ -80,48 +80,26 @@ function certificateResult(card: FoundCard): PageSigningCertificateResult {
 }
 
 export function createSignService(runner: FlowRunner): SignService {
-  /** The window a tab's `getSigningCertificate` left open for its `sign`, with whom it was for. */
-  const heldByTab = new Map<number, { prompt: PinPrompt; origin: string }>();
-
-  function takeHeld(tabId: number, origin: string): PinPrompt | undefined {
-    const held = heldByTab.get(tabId);
-    heldByTab.delete(tabId);
-    if (held === undefined || held.prompt.ended.aborted) return undefined;
-    if (held.origin === origin) return held.prompt;
-    held.prompt.finish();
-    return undefined;
-  }
-
-  function dropHeld(tabId: number): void {
-    heldByTab.get(tabId)?.prompt.finish();
-    heldByTab.delete(tabId);
-  }
-
   return {
     getSigningCertificate: (request) =>
       runner.gated(request, async (origin, signal) => {
-        dropHeld(request.tabId);
         const steps = { find: findSigningCards };
         const use = { purpose: 'sign' as const, hold: true };
-        const { value, held } = await runner.inWindow(request, origin, signal, use, (ctx) =>
-          runConfirmFlow(steps, ctx),
-        );
-        if (held !== undefined) heldByTab.set(request.tabId, { prompt: held, origin });
-        return certificateResult(value);
+        const card = await runner.inWindow(request, origin, signal, use, (ctx) => runConfirmFlow(steps, ctx));
+        return certificateResult(card);
       }),
 
     sign: (request) =>
-      runner.gated(request, async (origin, signal) => {
-        const reuse = takeHeld(request.tabId, origin);
-        const use = { purpose: 'sign' as const, reuse, document: documentOf(request.params) };
-        const steps = signSteps(origin, request.params);
-        const { value } = await runner.inWindow(request, origin, signal, use, (ctx) => runCardFlow(steps, ctx));
-        return value;
-      }),
+      runner.gated(
+        request,
+        (origin, signal, reuse) => {
+          const use = { purpose: 'sign' as const, reuse, document: documentOf(request.params) };
+          const steps = signSteps(origin, request.params);
+          return runner.inWindow(request, origin, signal, use, (ctx) => runCardFlow(steps, ctx));
+        },
+        true,
+      ),
 
-    cancelTab(tabId) {
-      runner.cancelTab(tabId);
-      dropHeld(tabId);
-    },
+    cancelTab: (tabId) => runner.cancelTab(tabId),
   };
 }

@@ -10,7 +10,10 @@ import {
 /**
  * The content script's side of a card flow (a login, a signing certificate, a signature): a runtime
  * port of its own, one request, one reply. The port lives as long as this document, so a page that
- * navigates, reloads or closes cancels its flow (background/login-port.ts).
+ * navigates, reloads or closes cancels its flow (background/login-port.ts). A caller that gives
+ * `keep` receives the port after a successful reply instead of it being closed: the port of a
+ * `getSigningCertificate` stays open while the background holds its window for the page's `sign`,
+ * so that the page going away ends that hold too (background/held-window.ts).
  */
 
 export interface PortLike {
@@ -27,6 +30,7 @@ export interface PortOpener {
 export function authenticateOverPort<R extends PortRequest>(
   runtime: PortOpener,
   request: R,
+  keep?: (port: PortLike) => void,
 ): Promise<RuntimeAnswerMap[R['kind']]> {
   return new Promise((resolve, reject) => {
     let port: PortLike;
@@ -45,8 +49,9 @@ export function authenticateOverPort<R extends PortRequest>(
     port.onMessage.addListener((raw) => {
       if (settled) return;
       settled = true;
-      port.disconnect();
       const reply = runtimeReplySchema.safeParse(raw);
+      if (keep !== undefined && reply.success && reply.data.ok) keep(port);
+      else port.disconnect();
       if (!reply.success) {
         reject(new HpkiError('ERR_HPKI_INTERNAL', 'malformed reply from the background'));
         return;

@@ -3,7 +3,7 @@ import { HpkiError } from '../../protocol/errors.js';
 import { askBackground, browserTranslator, displayError, langFromTag } from '../shared/index.js';
 import { createLoginButton, placeLoginButton } from './login-button.js';
 import { createLoginLock } from './login-lock.js';
-import { authenticateOverPort } from './login-over-port.js';
+import { authenticateOverPort, type PortLike } from './login-over-port.js';
 import { installPageBridge } from './page-bridge.js';
 import { fetchOwnDescriptor, loginWithDescriptor } from './site-login.js';
 
@@ -23,6 +23,18 @@ async function start(): Promise<void> {
   const uiLang = langFromTag(browser.i18n.getUILanguage());
   const lock = createLoginLock();
   const origin = self.origin;
+  // The port of the last getSigningCertificate: open while the background holds its window for this
+  // page's sign, and closed by the browser when the page goes, which ends the hold.
+  let signingPort: PortLike | undefined;
+  const keepSigningPort = (port: PortLike): void => {
+    signingPort?.disconnect();
+    signingPort = port;
+  };
+  /** Once a later flow of the page has its answer, the hold is over (taken or closed). */
+  const closeSigningPort = (): void => {
+    signingPort?.disconnect();
+    signingPort = undefined;
+  };
 
   installPageBridge(
     window,
@@ -34,20 +46,23 @@ async function start(): Promise<void> {
           options === undefined
             ? { kind: 'page-authenticate', challenge }
             : { kind: 'page-authenticate', challenge, options },
-        ),
+        ).finally(closeSigningPort),
       getSigningCertificate: (options) =>
         authenticateOverPort(
           browser.runtime,
           options === undefined
             ? { kind: 'page-get-signing-certificate' }
             : { kind: 'page-get-signing-certificate', options },
+          keepSigningPort,
         ),
       sign: (params, options) =>
         authenticateOverPort(
           browser.runtime,
           options === undefined ? { kind: 'page-sign', params } : { kind: 'page-sign', params, options },
-        ),
-      // Like WebAuthn, a login needs the user's own action on the page (a click, a key).
+        ).finally(closeSigningPort),
+      // Like WebAuthn, a card flow needs the user's own action on the page (a click, a key). Read
+      // in the content script's own world (Chromium's isolated world, Firefox's Xray view of the
+      // page's navigator), where the page's script cannot redefine it.
       hasUserActivation: () => navigator.userActivation?.isActive === true,
     },
     lock,
