@@ -35,6 +35,9 @@ async function start(): Promise<void> {
     signingPort?.disconnect();
     signingPort = undefined;
   };
+  // A page kept in the back-forward cache keeps its content script, and in Firefox its ports: the
+  // page leaving says so itself.
+  window.addEventListener('pagehide', closeSigningPort);
 
   installPageBridge(
     window,

@@ -17,6 +17,7 @@ import { type LoopbackSite, loginPageHtml, startLoopbackSite } from '../helpers/
 import { callPageApi } from '../helpers/page-api.js';
 import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
+import { LATER_PAGE_SCRIPT, refusedWithoutActivation, secondTabRefusedWhileHeld } from './sign-gap-scenarios.js';
 
 /**
  * 電子署名 from a web page (PROTOCOL.md §11) in a real browser: the built extension, the native host,
@@ -135,6 +136,7 @@ export function describeSignScenarios(launch: Launcher, browserName: 'chromium' 
     await waitForCardPresence(VPCD_READER, true);
     site = await startLoopbackSite({ name: '紹介状サービス' });
     site.page('/sign', { body: loginPageHtml('電子署名') });
+    site.page('/later', { body: loginPageHtml('電子署名（ページ自身のタイマー）', LATER_PAGE_SCRIPT) });
     browser = await launch({ hostArgs: ['--backend', 'pcsc'], lang: 'ja' });
   }, 120_000);
 
@@ -162,5 +164,19 @@ export function describeSignScenarios(launch: Launcher, browserName: 'chromium' 
       expect(answer.answer.result).toBeUndefined();
       await page.close();
     });
+  });
+
+  describe(`電子署名 in ${browserName}: a user activation, and one flow while the window waits for the sign`, () => {
+    it(
+      'without an activation getSigningCertificate and sign are refused, nothing reaches the host or the window; after a click they work',
+      () => refusedWithoutActivation({ browser, site }, SIGN_PIN),
+      90_000,
+    );
+
+    it(
+      'while the window waits for the sign another tab gets ERR_HPKI_BUSY; the page navigating away frees it',
+      () => secondTabRefusedWhileHeld({ browser, site }),
+      90_000,
+    );
   });
 }
