@@ -22,14 +22,18 @@ import { callPageApi } from '../helpers/page-api.js';
  * navigates away takes its PIN window with it.
  */
 
-/** A page that asks for a login as it loads, and writes the answer on its body. */
+/**
+ * A page that asks for a login as it loads, and writes the answer on its body with whether it had
+ * a user activation when it asked (the test driver's own calls into the page give one).
+ */
 const ON_LOAD_SCRIPT = `
 fetch('/hpki/challenge').then((r) => r.json()).then(({ challenge }) => {
   const id = 'on-load-' + Math.random().toString(36).slice(2);
+  const activeAtPost = navigator.userActivation.isActive;
   window.addEventListener('message', (event) => {
     const data = event.data;
     if (event.source !== window || !data || data.id !== id || (data.type !== 'result' && data.type !== 'error')) return;
-    document.body.dataset.answer = JSON.stringify(data);
+    document.body.dataset.answer = JSON.stringify({ ...data, activeAtPost });
   });
   window.postMessage({ hpkiLogin: 1, id, action: 'authenticate', challenge }, location.origin);
 });`;
@@ -132,11 +136,15 @@ describe('one login at a time in Chromium', () => {
     // evaluate counts as a user gesture, so the request comes from the page itself.)
     const page = await browser.newPage();
     await page.goto(`${site.origin}/on-load`);
+    // Not a call into the page until it has asked: any would give it an activation.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     await page.waitForSelector('body[data-answer]', 10_000);
     const answer = JSON.parse(await page.evaluate(() => document.body.dataset.answer ?? '', null)) as {
       type: string;
+      activeAtPost: boolean;
       error?: { code: string; message: string };
     };
+    expect(answer.activeAtPost).toBe(false);
     expect(answer).toMatchObject({ type: 'error', error: { code: 'ERR_HPKI_INVALID_ARGUMENT' } });
     expect(answer.error?.message).toContain('利用者の操作');
     expect(await browser.openExtensionPages('pin.html')).toBe(0);
