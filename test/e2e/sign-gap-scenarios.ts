@@ -16,7 +16,7 @@ import { callPageApi, type PageApiAnswer } from '../helpers/page-api.js';
  *   `getSigningCertificate`: another tab is refused, and the page going away frees the browser.
  */
 
-/** Chromium's transient activation lasts 5 s, Firefox's too (`dom.user_activation.transient.timeout`). */
+/** Chromium's transient activation lasts 5 s, Firefox's about as long (`dom.user_activation.transient.timeout`). */
 const ACTIVATION_LIFESPAN_MS = 5_000;
 /** The page posts this long after it is told to: past the activation the driver's call gave. */
 const POST_AFTER_MS = ACTIVATION_LIFESPAN_MS + 1_500;
@@ -82,8 +82,9 @@ function expectRefusedForNoActivation(later: LaterAnswer): void {
 /** The page asks for the certificate with a real click first: the window's `confirm`, consented. */
 async function certificateAfterClick(browser: E2eBrowser, page: E2ePage): Promise<{ sha256: string; win: E2ePage }> {
   const pending = callPageApi(page, { action: 'getSigningCertificate' }, 60_000, { activate: true });
-  const win = await browser.waitForExtensionPage('pin.html');
-  await win.waitForSelector('[data-hpki-login="state"][data-state="confirm"]');
+  // Generous: the window, the host and the card's answers share two busy cores with other suites.
+  const win = await browser.waitForExtensionPage('pin.html', 30_000);
+  await win.waitForSelector('[data-hpki-login="state"][data-state="confirm"]', 30_000);
   await win.click('[data-hpki-login="confirm"]');
   const certificate = await pending;
   expect(certificate.answer.type).toBe('result');
@@ -154,7 +155,7 @@ export async function secondTabRefusedWhileHeld({ browser, site }: GapContext): 
 
   // The first page goes elsewhere: its held window closes, and the browser is free again.
   await first.goto(`${site.origin}/sign?elsewhere`);
-  await held.waitForClose(5_000);
+  await held.waitForClose(10_000);
   const again = callPageApi(second, { action: 'getSigningCertificate' }, 60_000, { activate: true });
   const win = await browser.waitForExtensionPage('pin.html');
   await win.waitForSelector('[data-hpki-login="state"][data-state="confirm"]');
