@@ -27,53 +27,77 @@ export interface PortOpener {
   connect(info: { name: string }): PortLike;
 }
 
+/** Calls `callback` when the page leaves (`pagehide`); gives back how to stop listening. */
+export type OnLeave = (callback: () => void) => () => void;
+
+export interface OverPortOptions {
+  /** Receives the port, still open, after a successful reply (instead of it being closed). */
+  keep?: (port: PortLike) => void;
+  /**
+   * The page leaving ends the flow: its port is closed, so the background ends the flow at once.
+   * Chromium closes the port of a page that goes by itself; Firefox keeps it while the page sits in
+   * the back-forward cache.
+   */
+  onLeave?: OnLeave;
+}
+
+/** The reply as the page's promise settles with it. */
+function settleWith<T>(raw: unknown, resolve: (value: T) => void, reject: (err: Error) => void): void {
+  const reply = runtimeReplySchema.safeParse(raw);
+  if (!reply.success) {
+    reject(new HpkiError('ERR_HPKI_INTERNAL', 'malformed reply from the background'));
+    return;
+  }
+  if (!reply.data.ok) {
+    const error = errorFromWire(reply.data.error);
+    const extra = error.retriesLeft === undefined ? undefined : { retriesLeft: error.retriesLeft };
+    reject(new LocalizedError(error.code, error.message, extra));
+    return;
+  }
+  // The background answers each kind with its RuntimeAnswerMap entry (background/router.ts).
+  resolve(reply.data.value as T);
+}
+
+function isSuccess(raw: unknown): boolean {
+  const reply = runtimeReplySchema.safeParse(raw);
+  return reply.success && reply.data.ok;
+}
+
 export function authenticateOverPort<R extends PortRequest>(
   runtime: PortOpener,
   request: R,
-  keep?: (port: PortLike) => void,
+  options: OverPortOptions = {},
 ): Promise<RuntimeAnswerMap[R['kind']]> {
   return new Promise((resolve, reject) => {
     let port: PortLike;
     try {
       port = runtime.connect({ name: LOGIN_PORT_NAME });
     } catch (err) {
-      reject(
-        new HpkiError(
-          'ERR_HPKI_EXTENSION_UNAVAILABLE',
-          `background unreachable: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
+      const why = err instanceof Error ? err.message : String(err);
+      reject(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', `background unreachable: ${why}`));
       return;
     }
     let settled = false;
-    port.onMessage.addListener((raw) => {
-      if (settled) return;
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
-      const reply = runtimeReplySchema.safeParse(raw);
-      if (keep !== undefined && reply.success && reply.data.ok) keep(port);
+      stopListening();
+      return true;
+    };
+    const stopListening =
+      options.onLeave?.(() => {
+        if (!settle()) return;
+        port.disconnect();
+        reject(new HpkiError('ERR_HPKI_USER_CANCELLED', 'the page went away'));
+      }) ?? (() => undefined);
+    port.onMessage.addListener((raw) => {
+      if (!settle()) return;
+      if (options.keep !== undefined && isSuccess(raw)) options.keep(port);
       else port.disconnect();
-      if (!reply.success) {
-        reject(new HpkiError('ERR_HPKI_INTERNAL', 'malformed reply from the background'));
-        return;
-      }
-      if (!reply.data.ok) {
-        const error = errorFromWire(reply.data.error);
-        reject(
-          new LocalizedError(
-            error.code,
-            error.message,
-            error.retriesLeft === undefined ? undefined : { retriesLeft: error.retriesLeft },
-          ),
-        );
-        return;
-      }
-      // The background answers each kind with its RuntimeAnswerMap entry (background/router.ts).
-      resolve(reply.data.value as RuntimeAnswerMap[R['kind']]);
+      settleWith(raw, resolve, reject);
     });
     port.onDisconnect.addListener(() => {
-      if (settled) return;
-      settled = true;
-      reject(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the background closed the login'));
+      if (settle()) reject(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the background closed the login'));
     });
     port.postMessage(request);
   });

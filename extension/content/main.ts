@@ -3,7 +3,7 @@ import { HpkiError } from '../../protocol/errors.js';
 import { askBackground, browserTranslator, displayError, langFromTag } from '../shared/index.js';
 import { createLoginButton, placeLoginButton } from './login-button.js';
 import { createLoginLock } from './login-lock.js';
-import { authenticateOverPort, type PortLike } from './login-over-port.js';
+import { authenticateOverPort, type OnLeave, type PortLike } from './login-over-port.js';
 import { installPageBridge } from './page-bridge.js';
 import { fetchOwnDescriptor, loginWithDescriptor } from './site-login.js';
 
@@ -36,8 +36,12 @@ async function start(): Promise<void> {
     signingPort = undefined;
   };
   // A page kept in the back-forward cache keeps its content script, and in Firefox its ports: the
-  // page leaving says so itself.
+  // page leaving says so itself, for a flow under way and for a window held for its sign.
   window.addEventListener('pagehide', closeSigningPort);
+  const onLeave: OnLeave = (callback) => {
+    window.addEventListener('pagehide', callback);
+    return () => window.removeEventListener('pagehide', callback);
+  };
 
   installPageBridge(
     window,
@@ -49,6 +53,7 @@ async function start(): Promise<void> {
           options === undefined
             ? { kind: 'page-authenticate', challenge }
             : { kind: 'page-authenticate', challenge, options },
+          { onLeave },
         ).finally(closeSigningPort),
       getSigningCertificate: (options) =>
         authenticateOverPort(
@@ -56,12 +61,13 @@ async function start(): Promise<void> {
           options === undefined
             ? { kind: 'page-get-signing-certificate' }
             : { kind: 'page-get-signing-certificate', options },
-          keepSigningPort,
+          { keep: keepSigningPort, onLeave },
         ),
       sign: (params, options) =>
         authenticateOverPort(
           browser.runtime,
           options === undefined ? { kind: 'page-sign', params } : { kind: 'page-sign', params, options },
+          { onLeave },
         ).finally(closeSigningPort),
       // Like WebAuthn, a card flow needs the user's own action on the page (a click, a key). Read
       // in the content script's own world (Chromium's isolated world, Firefox's Xray view of the
@@ -86,7 +92,8 @@ async function start(): Promise<void> {
     loginWithDescriptor(descriptor, {
       fetch: pageFetch,
       origin,
-      authenticate: (challenge) => authenticateOverPort(browser.runtime, { kind: 'page-authenticate', challenge }),
+      authenticate: (challenge) =>
+        authenticateOverPort(browser.runtime, { kind: 'page-authenticate', challenge }, { onLeave }),
       navigate: (url) => location.assign(url),
       t,
     })

@@ -164,3 +164,27 @@ export async function secondTabRefusedWhileHeld({ browser, site }: GapContext): 
   await first.close();
   await second.close();
 }
+
+/**
+ * A page that navigates away while its window asks for consent (`confirm`) takes the window with
+ * it, and the browser is free for another tab at once.
+ */
+export async function pendingWindowGoesWithThePage({ browser, site }: GapContext): Promise<void> {
+  const [first, second] = [await browser.newPage(), await browser.newPage()];
+  for (const page of [first, second]) {
+    await page.goto(`${site.origin}/sign`);
+    await page.waitForSelector('#act');
+  }
+  void callPageApi(first, { action: 'getSigningCertificate' }, 60_000, { activate: true }).catch(() => undefined);
+  const win = await browser.waitForExtensionPage('pin.html', 30_000);
+  await win.waitForSelector('[data-hpki-login="state"][data-state="confirm"]', 30_000);
+  await first.goto(`${site.origin}/sign?elsewhere`);
+  await win.waitForClose(10_000);
+  const again = callPageApi(second, { action: 'getSigningCertificate' }, 60_000, { activate: true });
+  const next = await browser.waitForExtensionPage('pin.html', 30_000);
+  await next.waitForSelector('[data-hpki-login="state"][data-state="confirm"]', 30_000);
+  await next.clickClosing('[data-hpki-login="cancel"]');
+  expect((await again).answer).toMatchObject({ type: 'error', error: { code: 'ERR_HPKI_USER_CANCELLED' } });
+  await first.close();
+  await second.close();
+}

@@ -17,7 +17,12 @@ import { type LoopbackSite, loginPageHtml, startLoopbackSite } from '../helpers/
 import { callPageApi } from '../helpers/page-api.js';
 import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
-import { LATER_PAGE_SCRIPT, refusedWithoutActivation, secondTabRefusedWhileHeld } from './sign-gap-scenarios.js';
+import {
+  LATER_PAGE_SCRIPT,
+  pendingWindowGoesWithThePage,
+  refusedWithoutActivation,
+  secondTabRefusedWhileHeld,
+} from './sign-gap-scenarios.js';
 
 /**
  * 電子署名 from a web page (PROTOCOL.md §11) in a real browser: the built extension, the native host,
@@ -176,6 +181,12 @@ export function describeSignScenarios(launch: Launcher, browserName: 'chromium' 
     it(
       'while the window waits for the sign another tab gets ERR_HPKI_BUSY; the page navigating away frees it',
       () => secondTabRefusedWhileHeld({ browser, site }),
+      90_000,
+    );
+
+    it(
+      'a page that navigates away at confirm takes its window with it, and frees the browser',
+      () => pendingWindowGoesWithThePage({ browser, site }),
       90_000,
     );
   });

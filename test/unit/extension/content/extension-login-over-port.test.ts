@@ -5,7 +5,20 @@ import { authenticateOverPort, type PortLike } from '../../../../extension/conte
 // getSigningCertificate whose caller keeps it (it tells the background the page is still there
 // while the window waits for the page's sign; background/held-window.ts).
 
-function fakeRuntime(reply: unknown) {
+/** A page that can leave: `leave()` fires what `onLeave` registered, as `pagehide` would. */
+function leavingPage() {
+  const callbacks = new Set<() => void>();
+  return {
+    callbacks,
+    onLeave: (callback: () => void) => {
+      callbacks.add(callback);
+      return () => void callbacks.delete(callback);
+    },
+    leave: () => [...callbacks].forEach((c) => c()),
+  };
+}
+
+function fakeRuntime(reply: unknown, answers = true) {
   const ports: Array<PortLike & { disconnected: boolean; sent: unknown[] }> = [];
   return {
     ports,
@@ -16,7 +29,7 @@ function fakeRuntime(reply: unknown) {
         sent: [] as unknown[],
         postMessage(message: unknown) {
           port.sent.push(message);
-          queueMicrotask(() => listeners.forEach((l) => l(reply)));
+          if (answers) queueMicrotask(() => listeners.forEach((l) => l(reply)));
         },
         disconnect() {
           port.disconnected = true;
@@ -50,7 +63,7 @@ describe('content: the port of a card flow', () => {
     const runtime = fakeRuntime({ ok: true, value: CERTIFICATE });
     const kept: PortLike[] = [];
     expect(
-      await authenticateOverPort(runtime, { kind: 'page-get-signing-certificate' }, (p) => void kept.push(p)),
+      await authenticateOverPort(runtime, { kind: 'page-get-signing-certificate' }, { keep: (p) => void kept.push(p) }),
     ).toEqual(CERTIFICATE);
     expect(kept).toEqual([runtime.ports[0]]);
     expect(runtime.ports[0]!.disconnected).toBe(false);
@@ -60,9 +73,32 @@ describe('content: the port of a card flow', () => {
     const runtime = fakeRuntime({ ok: false, error: { code: 'ERR_HPKI_USER_CANCELLED', message: 'x' } });
     const kept: PortLike[] = [];
     await expect(
-      authenticateOverPort(runtime, { kind: 'page-get-signing-certificate' }, (p) => void kept.push(p)),
+      authenticateOverPort(runtime, { kind: 'page-get-signing-certificate' }, { keep: (p) => void kept.push(p) }),
     ).rejects.toMatchObject({ code: 'ERR_HPKI_USER_CANCELLED' });
     expect(kept).toEqual([]);
     expect(runtime.ports[0]!.disconnected).toBe(true);
+  });
+
+  it('is closed when the page leaves while the flow is under way (Firefox keeps it otherwise)', async () => {
+    const runtime = fakeRuntime(undefined, false);
+    const page = leavingPage();
+    const pending = authenticateOverPort(runtime, { kind: 'page-get-signing-certificate' }, { onLeave: page.onLeave });
+    page.leave();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_HPKI_USER_CANCELLED' });
+    expect(runtime.ports[0]!.disconnected).toBe(true);
+    expect(page.callbacks.size).toBe(0);
+  });
+
+  it('stops listening for the page leaving once the reply is in', async () => {
+    const runtime = fakeRuntime({ ok: true, value: CERTIFICATE });
+    const page = leavingPage();
+    const kept: PortLike[] = [];
+    await authenticateOverPort(
+      runtime,
+      { kind: 'page-get-signing-certificate' },
+      { keep: (p) => void kept.push(p), onLeave: page.onLeave },
+    );
+    expect(page.callbacks.size).toBe(0);
+    expect(runtime.ports[0]!.disconnected).toBe(false);
   });
 });
