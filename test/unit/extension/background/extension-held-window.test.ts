@@ -7,9 +7,11 @@ import { HpkiError } from '../../../../protocol/errors.js';
 import { sha256Bytes } from '../../../../protocol/signed-data.js';
 import {
   authenticate,
+  BASE,
   cardScript,
   certificateAnswer,
   EE_DER,
+  EXT_ID,
   expectError,
   type HostScript,
   harness,
@@ -249,6 +251,21 @@ describe('background: the window held between getSigningCertificate and sign', (
     expect(h.windows.removed).toEqual([win.id]);
     expect(h.windows.opened).toHaveLength(1);
     await otherTabGetsAWindow(h, 1);
+  });
+});
+
+describe('background: the held window and the site check', () => {
+  it('a site disabled before the sign comes: the sign is refused, the held window closes, the slot is free', async () => {
+    const { h, page, win } = await certificateGiven();
+    const options = { id: EXT_ID, url: `${BASE}options.html` };
+    expect(await h.router({ kind: 'site-disable', origin: SITE }, options)).toMatchObject({ ok: true });
+    expectError(await h.router(signRequest, page), 'ERR_HPKI_SITE_NOT_ALLOWED');
+    expect(h.windows.removed).toEqual([win.id]);
+    expect(h.record.requests.map((r) => r.command)).not.toContain('sign');
+    const other = h.router(getCertificate, h.fromPage(`${SITE}/`, 2));
+    expectError(await other, 'ERR_HPKI_SITE_NOT_ALLOWED');
+    // Refused by the site check, which comes after the slot: a slot still taken would answer ERR_HPKI_BUSY.
+    expect(h.windows.opened).toHaveLength(1);
   });
 });
 
