@@ -5,7 +5,7 @@ import type { ParsedCrl, RevokedEntry } from './crl.js';
 import { findEntry, isCrlFresh } from './crl.js';
 import { CRL_REASON } from './crl-entries.js';
 import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
-import { createCrlSignatureCache, findCrlSigner } from './crl-issuer.js';
+import { createCrlSignatureCache, findCrlSigner, usualCrlSigner } from './crl-issuer.js';
 import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
 
 /**
@@ -149,8 +149,12 @@ async function certificateStatus(
   const deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
   if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
 
-  const signers = new Map<string, Promise<SignerResult>>();
-  const signerOf = (crl: ParsedCrl): Promise<SignerResult> => {
+  // The issuer above on the path nearly always signed the list: then no search is set up at all.
+  let signers: Map<string, Promise<SignerResult>> | undefined;
+  const signerOf = (crl: ParsedCrl): SignerResult | Promise<SignerResult> => {
+    const usual = usualCrlSigner(crl, i, path, ctx);
+    if (usual !== undefined) return { signer: usual };
+    signers ??= new Map();
     let result = signers.get(crl.sha256);
     if (result === undefined) {
       result = findCrlSigner(crl, i, {
@@ -178,7 +182,8 @@ async function certificateStatus(
       }
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
-      const signer = await signerOf(crl);
+      const found = signerOf(crl);
+      const signer = found instanceof Promise ? await found : found;
       if ('problem' in signer) {
         problems.push(signer.problem);
         continue;
