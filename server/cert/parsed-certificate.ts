@@ -139,60 +139,95 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
+ * The parsed certificate as a class: the subject's name key, its display text and its public key
+ * are made on first use by getters on the prototype. (An object literal with getters made closures
+ * per certificate, and V8 kept those literals alive through scavenges: a loop of parses promoted
+ * megabytes to the old generation, docs/verifier-speed.md.)
+ */
+class Parsed implements ParsedCertificate {
+  decoded: DecodedCertificate;
+  info: HpkiCertificateInfo;
+  sha256: string;
+  issuerKey: string;
+  selfIssued: boolean;
+  keyUsage: KeyUsageBits | undefined;
+  keyUsageMask: number | undefined;
+  basicConstraints: BasicConstraintsValue | undefined;
+  isCa: boolean;
+  subjectKeyId: string | undefined;
+  authorityKeyId: string | undefined;
+  subjectAltNames: GeneralName[] | undefined;
+  nameConstraints: NameConstraintsValue | undefined;
+  extKeyUsage: string[] | undefined;
+  crlDistributionPoints: DistributionPoint[];
+  unknownCriticalExtensions: string[];
+  profileProblems: string[] = [];
+  readonly issuerSignatures = new Map<string, boolean>();
+  #subjectKey: string | undefined = undefined;
+  #subjectText: string | undefined = undefined;
+  #publicKey: KeyObject | undefined = undefined;
+  #imported = false;
+
+  constructor(decoded: DecodedCertificate, sha256: string) {
+    this.decoded = decoded;
+    this.info = describeCertificate(decoded);
+    this.sha256 = sha256;
+    this.issuerKey = nameKey(decoded.issuer);
+    // Names whose RDNs differ in number or attribute types never match, whatever the values.
+    this.selfIssued = sameShape(decoded.subject, decoded.issuer) && this.subjectKey === this.issuerKey;
+    const keyUsageMask = extension(decoded, EXT.keyUsage, decodeKeyUsageMask);
+    this.keyUsageMask = keyUsageMask;
+    this.keyUsage = keyUsageMask === undefined ? undefined : keyUsageBits(keyUsageMask);
+    this.basicConstraints = extension(decoded, EXT.basicConstraints, decodeBasicConstraints);
+    this.isCa = this.basicConstraints?.ca === true;
+    this.subjectKeyId = extension(decoded, EXT.subjectKeyIdentifier, decodeSubjectKeyIdentifier);
+    this.authorityKeyId = extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifierValue)?.keyId;
+    this.subjectAltNames = extension(decoded, EXT.subjectAltName, decodeSubjectAltNames);
+    this.nameConstraints = extension(decoded, EXT.nameConstraints, decodeNameConstraints);
+    this.extKeyUsage = extension(decoded, EXT.extKeyUsage, decodeExtendedKeyUsage);
+    this.crlDistributionPoints = extension(decoded, EXT.crlDistributionPoints, decodeCrlDistributionPoints) ?? [];
+    this.unknownCriticalExtensions = unknownCritical(decoded);
+  }
+
+  get subjectKey(): string {
+    this.#subjectKey ??= nameKey(this.decoded.subject);
+    return this.#subjectKey;
+  }
+
+  get subjectText(): string {
+    this.#subjectText ??= nameToString(this.decoded.subject);
+    return this.#subjectText;
+  }
+
+  get publicKey(): KeyObject | undefined {
+    if (!this.#imported) {
+      this.#publicKey = importKey(this.decoded);
+      this.#imported = true;
+    }
+    return this.#publicKey;
+  }
+
+  verificationKey(): VerificationKey | undefined {
+    return this.publicKey;
+  }
+}
+
+const decodeSubjectAltNames = (value: Uint8Array): GeneralName[] => decodeGeneralNames(value, 'subjectAltName');
+
+/** OIDs of the critical extensions this verifier does not process. */
+function unknownCritical(decoded: DecodedCertificate): string[] {
+  const out: string[] = [];
+  for (const e of decoded.extensions.values()) if (e.critical && !PROCESSED_EXTENSIONS.has(e.oid)) out.push(e.oid);
+  return out;
+}
+
+/**
  * Decodes a DER certificate; bad DER or a malformed recognized extension → HpkiError
  * ERR_TOKEN_MALFORMED. `sha256` is the DER's hash when the caller already has it.
  */
 export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der)): ParsedCertificate {
   const decoded = decodeCertificate(der);
-  const info = describeCertificate(decoded);
-  const issuerKey = nameKey(decoded.issuer);
-  let subjectKey: string | undefined;
-  let subjectText: string | undefined;
-  const keyUsageMask = extension(decoded, EXT.keyUsage, decodeKeyUsageMask);
-  const basicConstraints = extension(decoded, EXT.basicConstraints, decodeBasicConstraints);
-  let publicKey: KeyObject | undefined;
-  let imported = false;
-  const parsed: ParsedCertificate = {
-    decoded,
-    info,
-    sha256,
-    get subjectKey() {
-      subjectKey ??= nameKey(decoded.subject);
-      return subjectKey;
-    },
-    issuerKey,
-    get subjectText() {
-      subjectText ??= nameToString(decoded.subject);
-      return subjectText;
-    },
-    // Names whose RDNs differ in number or attribute types never match, whatever the values.
-    selfIssued: sameShape(decoded.subject, decoded.issuer) && nameKey(decoded.subject) === issuerKey,
-    keyUsage: keyUsageMask === undefined ? undefined : keyUsageBits(keyUsageMask),
-    keyUsageMask,
-    basicConstraints,
-    isCa: basicConstraints?.ca === true,
-    subjectKeyId: extension(decoded, EXT.subjectKeyIdentifier, decodeSubjectKeyIdentifier),
-    authorityKeyId: extension(decoded, EXT.authorityKeyIdentifier, decodeAuthorityKeyIdentifierValue)?.keyId,
-    subjectAltNames: extension(decoded, EXT.subjectAltName, (v) => decodeGeneralNames(v, 'subjectAltName')),
-    nameConstraints: extension(decoded, EXT.nameConstraints, decodeNameConstraints),
-    extKeyUsage: extension(decoded, EXT.extKeyUsage, decodeExtendedKeyUsage),
-    crlDistributionPoints: extension(decoded, EXT.crlDistributionPoints, decodeCrlDistributionPoints) ?? [],
-    unknownCriticalExtensions: [...decoded.extensions.values()]
-      .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
-      .map((e) => e.oid),
-    profileProblems: [],
-    issuerSignatures: new Map(),
-    get publicKey() {
-      if (!imported) {
-        publicKey = importKey(decoded);
-        imported = true;
-      }
-      return publicKey;
-    },
-    verificationKey() {
-      return this.publicKey;
-    },
-  };
+  const parsed = new Parsed(decoded, sha256);
   parsed.profileProblems = certificateProfileProblems(parsed, (oid, decode) => extension(decoded, oid, decode));
   return parsed;
 }

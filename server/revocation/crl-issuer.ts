@@ -16,23 +16,49 @@ export interface CrlSignatureCache {
   verify(crl: ParsedCrl, signer: ParsedCertificate, budget: SignatureBudget): 'yes' | 'no' | 'budget';
 }
 
-const MAX_CACHED = 4096;
+/** Keys remembered per CRL: its issuer's certificates (a handful, more after rollovers). */
+const MAX_SIGNERS_PER_CRL = 64;
 
 export function createCrlSignatureCache(): CrlSignatureCache {
-  const results = new Map<string, boolean>();
+  // Per CRL object (a replaced CRL takes its answers with it), then per signer SHA-256: no key
+  // string is built for a lookup, which every validation makes.
+  const results = new WeakMap<ParsedCrl, Map<string, boolean>>();
   return {
     verify(crl, signer, budget) {
-      const key = `${crl.sha256}>${signer.sha256}`;
-      const known = results.get(key);
+      let bySigner = results.get(crl);
+      const known = bySigner?.get(signer.sha256);
       if (known !== undefined) return known ? 'yes' : 'no';
       if (budget.remaining <= 0) return 'budget';
       budget.remaining--;
       const ok = verifySignedData(crl.tbs, crl.signatureAlgorithm, crl.signature, signer.verificationKey());
-      if (results.size >= MAX_CACHED) results.clear();
-      results.set(key, ok);
+      if (bySigner === undefined) {
+        bySigner = new Map();
+        results.set(crl, bySigner);
+      }
+      if (bySigner.size >= MAX_SIGNERS_PER_CRL) bySigner.clear();
+      bySigner.set(signer.sha256, ok);
       return ok ? 'yes' : 'no';
     },
   };
+}
+
+/**
+ * The usual signer without a search: the certificate right above position `position` on the
+ * validated path, when it has the CRL issuer's name, may sign CRLs and its key verifies the CRL
+ * (an answer the signature cache already holds after the first validation). It is the first
+ * candidate findCrlSigner would try, with the same checks, so the answer is the same; undefined
+ * sends the caller to the full search.
+ */
+export function usualCrlSigner(
+  crl: ParsedCrl,
+  position: number,
+  path: readonly ParsedCertificate[],
+  ctx: Pick<CrlIssuerContext, 'keyPolicy' | 'signatures' | 'budget'>,
+): ParsedCertificate | undefined {
+  const above = path[position + 1];
+  if (above === undefined || above.subjectKey !== crl.issuerKey) return undefined;
+  if (cannotSignCrls(above, crl, ctx.keyPolicy) !== undefined) return undefined;
+  return ctx.signatures.verify(crl, above, ctx.budget) === 'yes' ? above : undefined;
 }
 
 /** What finding a CRL's signer needs; `signerRevoked` checks the signer's own path (recursion bounded by the caller). */

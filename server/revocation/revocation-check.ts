@@ -5,7 +5,7 @@ import type { ParsedCrl, RevokedEntry } from './crl.js';
 import { findEntry, isCrlFresh } from './crl.js';
 import { CRL_REASON } from './crl-entries.js';
 import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
-import { createCrlSignatureCache, findCrlSigner } from './crl-issuer.js';
+import { createCrlSignatureCache, findCrlSigner, usualCrlSigner } from './crl-issuer.js';
 import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
 
 /**
@@ -109,24 +109,37 @@ function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly Par
 
 /**
  * One certificate's answer. Subject and detail are only read when something explains a refusal, so
- * they are made then (the display name of an unseen certificate is otherwise never built).
+ * they are made then (the display name of an unseen certificate is otherwise never built). A class,
+ * so the getters live on the prototype: an object literal with getters per answer was kept alive by
+ * V8 through scavenges (docs/verifier-speed.md).
  */
+class Answer implements CertificateRevocation {
+  readonly status: CertificateRevocationStatus;
+  readonly #cert: ParsedCertificate;
+  #detail: string | (() => string);
+
+  constructor(cert: ParsedCertificate, status: CertificateRevocationStatus, detail: string | (() => string)) {
+    this.#cert = cert;
+    this.status = status;
+    this.#detail = detail;
+  }
+
+  get subject(): string {
+    return this.#cert.subjectText;
+  }
+
+  get detail(): string {
+    if (typeof this.#detail !== 'string') this.#detail = this.#detail();
+    return this.#detail;
+  }
+}
+
 function answer(
   cert: ParsedCertificate,
   status: CertificateRevocationStatus,
   detail: string | (() => string),
 ): CertificateRevocation {
-  let text = typeof detail === 'string' ? detail : undefined;
-  return {
-    get subject() {
-      return cert.subjectText;
-    },
-    status,
-    get detail() {
-      text ??= typeof detail === 'string' ? detail : detail();
-      return text;
-    },
-  };
+  return new Answer(cert, status, detail);
 }
 
 async function certificateStatus(
@@ -149,8 +162,12 @@ async function certificateStatus(
   const deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
   if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
 
-  const signers = new Map<string, Promise<SignerResult>>();
-  const signerOf = (crl: ParsedCrl): Promise<SignerResult> => {
+  // The issuer above on the path nearly always signed the list: then no search is set up at all.
+  let signers: Map<string, Promise<SignerResult>> | undefined;
+  const signerOf = (crl: ParsedCrl): SignerResult | Promise<SignerResult> => {
+    const usual = usualCrlSigner(crl, i, path, ctx);
+    if (usual !== undefined) return { signer: usual };
+    signers ??= new Map();
     let result = signers.get(crl.sha256);
     if (result === undefined) {
       result = findCrlSigner(crl, i, {
@@ -178,7 +195,8 @@ async function certificateStatus(
       }
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
-      const signer = await signerOf(crl);
+      const found = signerOf(crl);
+      const signer = found instanceof Promise ? await found : found;
       if ('problem' in signer) {
         problems.push(signer.problem);
         continue;

@@ -121,11 +121,13 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     skipped: { intermediates: trust.skippedIntermediates, crls: store.rejected },
     parse: (der) => trust.parse(der),
     async validate(ee, supplied, check) {
-      const cached = cache.get(ee, supplied, check);
+      // Only a returning holder's validation is cached (a certificate seen once leaves nothing behind
+      // to collect), so only then is the cache asked: a first login builds no cache key.
+      const kept = trust.keeps(ee);
+      const cached = kept ? cache.get(ee, supplied, check) : undefined;
       if (cached !== undefined) return cached;
       const validation = await validateAfresh(ee, supplied, check);
-      // Only a returning holder's: a certificate seen once leaves nothing behind to collect.
-      if (trust.keeps(ee)) cache.put(ee, supplied, check, validation);
+      if (kept && trust.keeps(ee)) cache.put(ee, supplied, check, validation);
       return validation;
     },
   };
