@@ -106,6 +106,17 @@ describe('sign --format cades with the virtual card', () => {
   });
 });
 
+describe('sign refuses before the card is asked', () => {
+  it('an OUT that cannot be written: exit 2, no PIN read', async () => {
+    const r = await cli(
+      ['sign', doc, '--out', join(dir, 'no-such-folder', 'x.p7s'), '--format', 'cades', '--pin-stdin', ...base],
+      '999999\n',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/に書き込めません \/ cannot write/);
+  });
+});
+
 describe('sign --timestamp', () => {
   let tsa: TestTsa;
   let tsaRoot: string;
@@ -161,6 +172,7 @@ describe('usage errors exit 2', () => {
     [['sign', 'x.txt', '--out', 'y', '--format', 'zip'], /--format は cades, pades, xades/],
     [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--backend', 'mock'], /--card FILE/],
     [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--timestamp', 'ftp://tsa'], /http または https/],
+    [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--backend', 'mock', '--card', 'c'], /cannot read x.txt/],
     [['verify-signature', 'x.p7s'], /--anchor/],
     [['verify-signature', 'x.p7s', '--anchor', 'nothing.pem'], /nothing.pem/],
   ])('%j', async (args, message) => {
