@@ -44,13 +44,41 @@ export const VALIDATION_ERROR_CODES = [
   'ERR_CERT_MALFORMED',
 ] as const;
 
+/**
+ * Codes of the signed-document library and `verify-signature` (PROTOCOL.md §11, docs/signing.md):
+ * they describe a file or a time-stamping authority, never a card or a login, so pages never see
+ * them and the extension has no sentence for them.
+ */
+export const DOCUMENT_ERROR_CODES = [
+  /** The file (CMS, PDF, XML, timestamp token) is not what the format says, or exceeds a bound. */
+  'ERR_DOCUMENT_MALFORMED',
+  /** The signed content is not the content the signature covers (a changed byte). */
+  'ERR_DOCUMENT_MODIFIED',
+  /** A signed attribute is missing or wrong (contentType, SigningCertificateV2, …). */
+  'ERR_SIGNED_ATTRIBUTE_INVALID',
+  /** A timestamp token does not verify: its imprint, its signature, or its structure. */
+  'ERR_TIMESTAMP_INVALID',
+  /** The time-stamping authority's certificate is not a TSA's, or its chain ends at no TSA anchor. */
+  'ERR_TSA_UNTRUSTED',
+  /** The time-stamping authority could not be reached, took too long, or answered too much. */
+  'ERR_TSA_UNAVAILABLE',
+  /** The time-stamping authority answered with a refusal or an answer that is not for this request. */
+  'ERR_TSA_REFUSED',
+] as const;
+
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 export type ValidationErrorCode = (typeof VALIDATION_ERROR_CODES)[number];
-export type ErrorCode = ClientErrorCode | ValidationErrorCode;
+export type DocumentErrorCode = (typeof DOCUMENT_ERROR_CODES)[number];
+export type ErrorCode = ClientErrorCode | ValidationErrorCode | DocumentErrorCode;
+
+export function isDocumentErrorCode(value: unknown): value is DocumentErrorCode {
+  return typeof value === 'string' && (DOCUMENT_ERROR_CODES as readonly string[]).includes(value);
+}
 
 const ALL_CODES: ReadonlySet<string> = new Set<string>([...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES]);
 
-export function isErrorCode(value: unknown): value is ErrorCode {
+/** A code of PROTOCOL.md §8 or §5 (the ones the extension has sentences for); document codes are not. */
+export function isErrorCode(value: unknown): value is ClientErrorCode | ValidationErrorCode {
   return typeof value === 'string' && ALL_CODES.has(value);
 }
 
@@ -68,7 +96,7 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 export const MAX_PIN_RETRIES = 15;
 
 type OtherErrorCode = Exclude<ErrorCode, 'ERR_HPKI_PIN_INCORRECT'>;
-const OTHER_ERROR_CODES = [...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES].filter(
+const OTHER_ERROR_CODES = [...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES, ...DOCUMENT_ERROR_CODES].filter(
   (code): code is OtherErrorCode => code !== 'ERR_HPKI_PIN_INCORRECT',
 );
 

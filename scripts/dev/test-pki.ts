@@ -47,6 +47,7 @@ export const OID = {
   authCaPolicy: '1.2.392.100495.1.5.1.2.3.1',
   signEePolicy: '1.2.392.100495.1.5.1.1.0.1',
   signCaPolicy: '1.2.392.100495.1.5.1.1.3.1',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
 } as const;
 
 export type Hash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
@@ -135,6 +136,8 @@ export const ext = {
     return der.seq(der.seq(der.oid(OID.hcRole), der.set(der.set(...roles.map(actor)))));
   },
   hcRole: (role: string): Uint8Array => ext.make('2.5.29.9', false, ext.hcRoleValue([role])),
+  extKeyUsage: (purposes: readonly string[], critical = false): Uint8Array =>
+    ext.make('2.5.29.37', critical, der.seq(...purposes.map((p) => der.oid(p)))),
   sanDirName: (name: Uint8Array): Uint8Array => ext.make('2.5.29.17', false, der.seq(der.explicit(4, name))),
   /** One distribution point per entry, each a dirName or a URI. */
   crlDp: (points: ReadonlyArray<{ dirName?: Uint8Array; uri?: string }>): Uint8Array =>
@@ -309,6 +312,17 @@ export interface TestPki {
   eeKey: TestKey;
   issueEe(options?: EeOptions): TestCert;
   issueCa(options: CaOptions): TestCert;
+  /** A time-stamping authority's certificate (RFC 3161 §2.3), by default under the root. */
+  issueTsa(options?: TsaOptions): TestCert;
+}
+
+export interface TsaOptions {
+  issuer?: TestCert;
+  name?: string;
+  /** Default ['1.3.6.1.5.5.7.3.8'] (id-kp-timeStamping). */
+  extKeyUsage?: readonly string[];
+  /** Default true, as RFC 3161 requires. */
+  ekuCritical?: boolean;
 }
 
 export interface EeOptions {
@@ -345,6 +359,32 @@ const ROOT_NAME: NameSpec = [
   [OID.o, 'Test Ministry of Health'],
   [OID.ou, 'Test HPKI Root CA'],
 ];
+
+/** A TSA certificate (RFC 3161 §2.3: EKU id-kp-timeStamping only, critical) issued by `issuer`. */
+function makeTsaCertificate(issuer: TestCert, serial: number, [from, to]: [Date, Date], o: TsaOptions): TestCert {
+  const key = generateTestKey();
+  const name = encodeName([
+    [OID.c, 'JP'],
+    [OID.o, 'Test Time Stamping Service'],
+    [OID.cn, o.name ?? 'Test TSA'],
+  ]);
+  const certificate = makeCertificate({
+    serial,
+    issuer: issuer.name,
+    subject: name,
+    notBefore: from,
+    notAfter: to,
+    subjectKey: key,
+    signingKey: issuer.key,
+    extensions: [
+      ext.keyUsage([0, 1]),
+      ext.ski(key.keyId),
+      ext.aki(issuer.key.keyId),
+      ext.extKeyUsage(o.extKeyUsage ?? [OID.timeStamping], o.ekuCritical ?? true),
+    ],
+  });
+  return { certificate, key, name };
+}
 
 /** Root → auth CA, plus an EE factory: the HPKI profile with fresh keys (about a second on 2 cores). */
 export function createTestPki(options: TestPkiOptions = {}): TestPki {
@@ -443,7 +483,9 @@ export function createTestPki(options: TestPkiOptions = {}): TestPki {
     return { certificate, key, name };
   };
 
-  return { now, root, authCa, sarlName, rarlName, eeKey, issueEe, issueCa };
+  const issueTsa = (o: TsaOptions = {}): TestCert => makeTsaCertificate(o.issuer ?? root, nextSerial++, [from, to], o);
+
+  return { now, root, authCa, sarlName, rarlName, eeKey, issueEe, issueCa, issueTsa };
 }
 
 /** A login token as the native host makes it (PROTOCOL.md §3–§4), signed with `privateKey`. */

@@ -1,5 +1,5 @@
 import type { KeyPolicy } from './key-policy.js';
-import { HPKI_KEY_POLICY } from './key-policy.js';
+import { HPKI_KEY_POLICY, keyPolicyProblem } from './key-policy.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import type { PathErrorCode } from './path-checks.js';
 import { anchorProblem, certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
@@ -43,6 +43,12 @@ export interface PathOptions {
   budget?: SignatureBudget;
   /** Accept only paths that end at this anchor (a CRL issuer's path must end where the certificate's did, §6.3.3 f). */
   anchor?: ParsedCertificate;
+  /**
+   * Take each anchor as a name and a key only (RFC 5280 §6.1.1 d), without requiring its CA flag,
+   * keyUsage or critical basicConstraints. For anchors an operator names for one narrow use (the
+   * TSA roots of docs/signing.md, some of which are bare v3 certificates); never for HPKI roots.
+   */
+  anchorsAsKeys?: boolean;
 }
 
 /**
@@ -119,7 +125,10 @@ export function validatePath(
       if (chain.some((c) => c.sha256 === candidate.sha256)) continue;
       const isAnchor = store.isAnchor(candidate);
       if (isAnchor && options.anchor !== undefined && candidate.sha256 !== options.anchor.sha256) continue;
-      const problem = issuerProblem(candidate, keyPolicy) ?? (isAnchor ? anchorProblem(candidate) : undefined);
+      const problem =
+        isAnchor && options.anchorsAsKeys
+          ? keyPolicyProblem(candidate.decoded, keyPolicy)
+          : (issuerProblem(candidate, keyPolicy) ?? (isAnchor ? anchorProblem(candidate) : undefined));
       if (problem !== undefined) {
         reason = problem;
         continue;

@@ -37,6 +37,8 @@ export interface CertificateValidatorOptions {
    * with other keys pass their own.
    */
   keyPolicy?: KeyPolicy;
+  /** Anchors are names and keys only (RFC 5280 §6.1.1 d; path-validation.ts): for TSA anchors, never HPKI roots. */
+  anchorsAsKeys?: boolean;
 }
 
 export interface CertificateCheck {
@@ -152,7 +154,10 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
         throw err;
       }
     }
-    const built = validatePath(ee, supplied, trust, check.at, { keyPolicy });
+    const built = validatePath(ee, supplied, trust, check.at, {
+      keyPolicy,
+      anchorsAsKeys: options.anchorsAsKeys === true,
+    });
     if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
     if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
 
