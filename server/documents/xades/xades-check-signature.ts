@@ -58,7 +58,7 @@ function checkReferences(parsed: ParsedSignature, placed: PlacedSignature, deadl
     const digest = digestOf(reference.digest, canonicalize(reference.target, reference.canonicalization));
     if (!digest.equals(reference.digestValue)) {
       const id = reference.target.getAttribute('Id') ?? reference.target.getAttribute('id') ?? '';
-      throw new XadesError('ERR_XADES_DIGEST', `the digest of #${id.slice(0, 64)} does not match`);
+      throw new XadesError('ERR_DOCUMENT_MODIFIED', `the digest of #${id.slice(0, 64)} does not match`);
     }
     deadline.check('references');
   }
@@ -67,7 +67,7 @@ function checkReferences(parsed: ParsedSignature, placed: PlacedSignature, deadl
 function checkSigningCertificate(parsed: ParsedSignature): void {
   const named = parsed.signed.certificateDigests.some((d) => digestOf(d.digest, parsed.certificate).equals(d.value));
   if (!named) {
-    throw new XadesError('ERR_XADES_SIGNING_CERTIFICATE', 'SigningCertificateV2 does not name the KeyInfo certificate');
+    throw new XadesError('ERR_SIGNED_ATTRIBUTE_INVALID', 'SigningCertificateV2 does not name the KeyInfo certificate');
   }
 }
 

@@ -1,3 +1,5 @@
+import type { DocumentErrorCode } from '../../../protocol/errors.js';
+
 /**
  * The error codes of the XAdES module (docs/signing.md, "XAdES"): each refusal of an XML document or
  * of a signature in it has one, so a caller (and `verify-signature`) can say what was wrong. Codes of
@@ -20,20 +22,21 @@ export const XADES_ERROR_CODES = [
   'ERR_XADES_STRUCTURE',
   /** A Reference that does not resolve to exactly the element in the signed position. */
   'ERR_XADES_REFERENCE',
-  /** A Reference's digest does not match what it covers. */
-  'ERR_XADES_DIGEST',
   /** An algorithm or transform outside the profile (exc-c14n, rsa-sha256/384/512, sha256/384/512). */
   'ERR_XADES_ALGORITHM',
-  /** SignedProperties without a readable SigningTime or SigningCertificateV2. */
-  'ERR_XADES_SIGNED_PROPERTIES',
-  /** SigningCertificateV2 does not name the certificate in KeyInfo. */
-  'ERR_XADES_SIGNING_CERTIFICATE',
-  /** A SignatureTimeStamp that is not one readable token. */
-  'ERR_XADES_TIMESTAMP',
   /** prepareXades or finishXades given something it cannot use (CSV, certificate, state, signature). */
   'ERR_XADES_INPUT',
 ] as const;
-export type XadesErrorCode = (typeof XADES_ERROR_CODES)[number];
+
+/**
+ * The codes shared with the other document formats (protocol/errors.ts) for what means the same in
+ * XAdES: a reference digest that does not match (ERR_DOCUMENT_MODIFIED), a SigningTime or
+ * SigningCertificateV2 missing, unreadable or not naming the KeyInfo certificate
+ * (ERR_SIGNED_ATTRIBUTE_INVALID), a SignatureTimeStamp without one readable token (ERR_TIMESTAMP_INVALID).
+ */
+export type XadesErrorCode =
+  | (typeof XADES_ERROR_CODES)[number]
+  | Extract<DocumentErrorCode, 'ERR_DOCUMENT_MODIFIED' | 'ERR_SIGNED_ATTRIBUTE_INVALID' | 'ERR_TIMESTAMP_INVALID'>;
 
 export class XadesError extends Error {
   readonly code: XadesErrorCode;

@@ -47,32 +47,32 @@ function readSigningTime(element: Element): Date {
   const text = textOf(element).trim();
   const time = DATE_TIME.test(text) ? new Date(text) : undefined;
   if (time === undefined || Number.isNaN(time.getTime())) {
-    throw new XadesError('ERR_XADES_SIGNED_PROPERTIES', 'SigningTime is not an xs:dateTime with a time zone');
+    throw new XadesError('ERR_SIGNED_ATTRIBUTE_INVALID', 'SigningTime is not an xs:dateTime with a time zone');
   }
   return time;
 }
 
 function readCertDigest(cert: Element): { digest: DigestName; value: Uint8Array } {
-  const certDigest = onlyChild(cert, XADES_NS, 'CertDigest', 'ERR_XADES_SIGNED_PROPERTIES');
-  const method = onlyChild(certDigest, DS_NS, 'DigestMethod', 'ERR_XADES_SIGNED_PROPERTIES');
+  const certDigest = onlyChild(cert, XADES_NS, 'CertDigest', 'ERR_SIGNED_ATTRIBUTE_INVALID');
+  const method = onlyChild(certDigest, DS_NS, 'DigestMethod', 'ERR_SIGNED_ATTRIBUTE_INVALID');
   const uri = method.getAttribute('Algorithm') ?? '';
   const digest = Object.hasOwn(DIGEST_METHODS, uri) ? DIGEST_METHODS[uri] : undefined;
   if (digest === undefined) throw new XadesError('ERR_XADES_ALGORITHM', `certificate digest '${uri.slice(0, 80)}'`);
-  const value = onlyChild(certDigest, DS_NS, 'DigestValue', 'ERR_XADES_SIGNED_PROPERTIES');
-  return { digest, value: base64Of(value, MAX_DIGEST_BYTES, 'ERR_XADES_SIGNED_PROPERTIES') };
+  const value = onlyChild(certDigest, DS_NS, 'DigestValue', 'ERR_SIGNED_ATTRIBUTE_INVALID');
+  return { digest, value: base64Of(value, MAX_DIGEST_BYTES, 'ERR_SIGNED_ATTRIBUTE_INVALID') };
 }
 
 function readSignedProperties(element: Element): SignedProperties {
   const children = elementChildren(element);
-  const properties = onlyChild(element, XADES_NS, 'SignedSignatureProperties', 'ERR_XADES_SIGNED_PROPERTIES');
+  const properties = onlyChild(element, XADES_NS, 'SignedSignatureProperties', 'ERR_SIGNED_ATTRIBUTE_INVALID');
   if (children.some((c) => c !== properties && !isElement(c, XADES_NS, 'SignedDataObjectProperties'))) {
     throw new XadesError('ERR_XADES_STRUCTURE', 'SignedProperties holds an unknown element');
   }
-  const signingTime = onlyChild(properties, XADES_NS, 'SigningTime', 'ERR_XADES_SIGNED_PROPERTIES');
-  const v2 = onlyChild(properties, XADES_NS, 'SigningCertificateV2', 'ERR_XADES_SIGNED_PROPERTIES');
+  const signingTime = onlyChild(properties, XADES_NS, 'SigningTime', 'ERR_SIGNED_ATTRIBUTE_INVALID');
+  const v2 = onlyChild(properties, XADES_NS, 'SigningCertificateV2', 'ERR_SIGNED_ATTRIBUTE_INVALID');
   const certs = childrenNamed(v2, XADES_NS, 'Cert');
   if (certs.length === 0 || certs.length > MAX_VALUES) {
-    throw new XadesError('ERR_XADES_SIGNED_PROPERTIES', `SigningCertificateV2 holds ${certs.length} Cert`);
+    throw new XadesError('ERR_SIGNED_ATTRIBUTE_INVALID', `SigningCertificateV2 holds ${certs.length} Cert`);
   }
   return {
     element,
@@ -97,9 +97,9 @@ function readTimestamp(element: Element): SignatureTimestamp {
   const tokens = childrenNamed(element, XADES_NS, 'EncapsulatedTimeStamp');
   const token = tokens[0];
   if (tokens.length !== 1 || token === undefined) {
-    throw new XadesError('ERR_XADES_TIMESTAMP', 'a SignatureTimeStamp without exactly one EncapsulatedTimeStamp');
+    throw new XadesError('ERR_TIMESTAMP_INVALID', 'a SignatureTimeStamp without exactly one EncapsulatedTimeStamp');
   }
-  return { token: base64Of(token, MAX_TOKEN_BYTES, 'ERR_XADES_TIMESTAMP'), canonicalization };
+  return { token: base64Of(token, MAX_TOKEN_BYTES, 'ERR_TIMESTAMP_INVALID'), canonicalization };
 }
 
 /** Certificates and CRLs of a CertificateValues / RevocationValues pair under `parent`, into `into`. */
@@ -145,7 +145,7 @@ export function readQualifyingProperties(qualifying: Element): {
   signed: SignedProperties;
   unsigned: UnsignedProperties;
 } {
-  const signed = onlyChild(qualifying, XADES_NS, 'SignedProperties', 'ERR_XADES_SIGNED_PROPERTIES');
+  const signed = onlyChild(qualifying, XADES_NS, 'SignedProperties', 'ERR_SIGNED_ATTRIBUTE_INVALID');
   const unsigned = optionalChild(qualifying, XADES_NS, 'UnsignedProperties');
   if (elementChildren(qualifying).length !== (unsigned === undefined ? 1 : 2)) {
     throw new XadesError('ERR_XADES_STRUCTURE', 'QualifyingProperties holds an unknown element');

@@ -24,7 +24,7 @@ export function onlyChild(
   parent: Element,
   namespace: string | null,
   localName: string,
-  code: 'ERR_XADES_STRUCTURE' | 'ERR_XADES_SIGNED_PROPERTIES' = 'ERR_XADES_STRUCTURE',
+  code: 'ERR_XADES_STRUCTURE' | 'ERR_SIGNED_ATTRIBUTE_INVALID' = 'ERR_XADES_STRUCTURE',
 ): Element {
   const found = childrenNamed(parent, namespace, localName);
   const only = found[0];

@@ -80,12 +80,16 @@ describe('an e-prescription signed with the virtual card', () => {
 
 describe('tampered copies', () => {
   const cases: Array<[string, () => Tamper, string]> = [
-    ['a changed byte of the CSV', () => flipIn('PrescriptionDocument'), 'ERR_XADES_DIGEST'],
-    ['a changed byte of the SigningTime', () => (xml) => xml.replace(/T\d\d:30:00/, 'T08:30:00'), 'ERR_XADES_DIGEST'],
+    ['a changed byte of the CSV', () => flipIn('PrescriptionDocument'), 'ERR_DOCUMENT_MODIFIED'],
+    [
+      'a changed byte of the SigningTime',
+      () => (xml) => xml.replace(/T\d\d:30:00/, 'T08:30:00'),
+      'ERR_DOCUMENT_MODIFIED',
+    ],
     ['a changed byte of the SignatureValue', () => flipIn('xs:SignatureValue', 40), 'ERR_SIGNATURE_INVALID'],
-    ['a changed byte of a DigestValue', () => flipIn('xs:DigestValue', 5), 'ERR_XADES_DIGEST'],
-    ['a swapped certificate', () => swapCertificate(other.certificate), 'ERR_XADES_DIGEST'],
-    ['a missing SigningCertificateV2', () => dropSigningCertificateV2, 'ERR_XADES_SIGNED_PROPERTIES'],
+    ['a changed byte of a DigestValue', () => flipIn('xs:DigestValue', 5), 'ERR_DOCUMENT_MODIFIED'],
+    ['a swapped certificate', () => swapCertificate(other.certificate), 'ERR_DOCUMENT_MODIFIED'],
+    ['a missing SigningCertificateV2', () => dropSigningCertificateV2, 'ERR_SIGNED_ATTRIBUTE_INVALID'],
     ['the signature moved to another element', () => moveSignature, 'ERR_XADES_STRUCTURE'],
     ['the signature wrapped in PrescriptionSign', () => wrapSignature, 'ERR_XADES_STRUCTURE'],
     ['the signed document moved behind a forged one', () => wrapDocument('SJ1\n1,forged\n'), 'ERR_XADES_STRUCTURE'],
