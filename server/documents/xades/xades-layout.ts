@@ -56,6 +56,19 @@ function isUnder(element: Element, ...names: string[]): boolean {
   return node?.parentNode?.nodeType === 9;
 }
 
+/**
+ * PrescriptionDocument holds the CSV's base64 as text only. A comment is not signed (c14n drops it),
+ * so one inside would leave the signature valid while a reader that stops at the first text node
+ * reads half a prescription: refused.
+ */
+function prescriptionDocumentIn(holder: Element): Element {
+  const document = onlyChild(holder, null, 'PrescriptionDocument');
+  if (Array.from(document.childNodes).some((n) => n.nodeType !== 3)) {
+    throw new XadesError('ERR_XADES_STRUCTURE', 'PrescriptionDocument holds something other than text');
+  }
+  return document;
+}
+
 /** The signature in a container, with the element it signs, or ERR_XADES_STRUCTURE. */
 function place(signature: Element): PlacedSignature {
   const container = signature.parentNode?.nodeType === 1 ? (signature.parentNode as Element) : undefined;
@@ -68,7 +81,7 @@ function place(signature: Element): PlacedSignature {
     (isUnder(container, 'Prescription', 'Document') ||
       isUnder(container, 'ReferencePrescription', 'Dispensing', 'Document'))
   ) {
-    return { signature, signedElement: onlyChild(holder, null, 'PrescriptionDocument'), role: 'prescription' };
+    return { signature, signedElement: prescriptionDocumentIn(holder), role: 'prescription' };
   }
   if (isElement(container, null, 'DispensingSign') && isUnder(container, 'Document')) {
     return { signature, signedElement: onlyChild(holder, null, 'Dispensing'), role: 'dispensing' };

@@ -96,6 +96,11 @@ describe('tampered copies', () => {
     ['a decoy with the document ID', () => duplicateId('PrescriptionDocument'), 'ERR_XADES_DUPLICATE_ID'],
     ['a decoy with the signature ID', () => duplicateId('PrescriptionSign'), 'ERR_XADES_DUPLICATE_ID'],
     ['the document ID moved to another element', () => renameSignedElement, 'ERR_XADES_REFERENCE'],
+    [
+      'a comment splitting the CSV (unsigned, and a trap for naive readers)',
+      () => (xml) => xml.replace(/(id="PrescriptionDocument">.{20})/, '$1<!-- -->'),
+      'ERR_XADES_STRUCTURE',
+    ],
   ];
 
   it.each(cases)('%s is refused', async (_name, tamper, code) => {
