@@ -7,7 +7,7 @@ import { C14N, EXC_C14N } from './xades-names.js';
  * Canonical XML of one element, by xml-crypto's canonicalizers (exclusive XML c14n 1.0 and
  * inclusive c14n 1.0, without comments). Inclusive c14n of an element inside a document renders
  * the namespaces in scope from its ancestors on it: they are gathered here (nearest binding wins)
- * because the library leaves that to its caller.
+ * because the library's public helper for that selects the element with an XPath.
  */
 
 type NamespaceBinding = { prefix: string; namespaceURI: string };
