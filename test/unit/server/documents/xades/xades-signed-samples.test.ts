@@ -108,6 +108,39 @@ describe.skipIf(!SIGNED_SAMPLES_PRESENT)('the published e-prescription samples',
   });
 
   it.each([
+    [
+      "the pharmacist's signature moved into Dispensing",
+      (x: string) => {
+        const signature = /<DispensingSign>(.*?)<\/DispensingSign>/s.exec(x)?.[1] ?? '';
+        return x
+          .replace(/<DispensingSign>.*?<\/DispensingSign>/s, '')
+          .replace('</Dispensing>', `<DispensingSign>${signature}</DispensingSign></Dispensing>`);
+      },
+      'ERR_XADES_STRUCTURE',
+    ],
+    [
+      'a second, unsigned Dispensing beside the signed one',
+      (x: string) =>
+        x.replace(
+          '<AdditionalDispensedInformation',
+          '<Dispensing><DispensingDocument>U0oy</DispensingDocument></Dispensing><AdditionalDispensedInformation',
+        ),
+      'ERR_XADES_STRUCTURE',
+    ],
+    [
+      "the doctor's signature taken out of the dispensing record",
+      (x: string) => x.replace(/<PrescriptionSign>.*?<\/PrescriptionSign>/s, ''),
+      'ERR_DOCUMENT_MODIFIED',
+    ],
+  ])('refuses the dispensing record with %s', async (_name, tamper, code) => {
+    const text = readSample('Dispensing-005_03.xml').toString('utf8');
+    const tampered = tamper(text);
+    expect(tampered).not.toBe(text);
+    const report = await verifyXades(new TextEncoder().encode(tampered), trust());
+    expect(report).toMatchObject({ valid: false, error: code });
+  });
+
+  it.each([
     ['Prescription-004_01.xml', 'ERR_DOCUMENT_MODIFIED'],
     ['Dispensing-005_03.xml', 'ERR_DOCUMENT_MODIFIED'],
   ])('%s with one changed byte in the prescription CSV is refused', async (name, code) => {
