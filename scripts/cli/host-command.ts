@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { CardBackend } from '../../native-host/card/card-token.js';
 import { writeHello } from '../../native-host/host/hello.js';
 import type { CardPresence } from '../../native-host/presence/card-presence.js';
 import type { Backend } from '../../protocol/messages.js';
+import { BACKENDS, type BackendValues, loadBackend } from './card-backends.js';
 import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 import { cliVersion } from './version.js';
 
@@ -13,36 +13,6 @@ import { cliVersion } from './version.js';
  * card are cached under the user's cache directory (`--cache-dir`, else `HPKI_LOGIN_CACHE_DIR`, else the
  * platform's; see native-host/cache/cache-dir.ts).
  */
-
-const BACKENDS: readonly Backend[] = ['pcsc', 'pkcs11', 'mock'];
-
-interface HostValues {
-  card?: string | undefined;
-  module?: string | undefined;
-  'cache-dir'?: string | undefined;
-}
-
-async function caCache(values: HostValues) {
-  const { createCaCertificateCache } = await import('../../native-host/cache/ca-certificate-cache.js');
-  const { defaultCacheDir } = await import('../../native-host/cache/cache-dir.js');
-  return createCaCertificateCache({ dir: values['cache-dir'] ?? defaultCacheDir() });
-}
-
-async function loadBackend(name: Backend, values: HostValues): Promise<CardBackend> {
-  switch (name) {
-    case 'pcsc':
-      return (await import('../../native-host/backends/pcsc/backend.js')).createPcscBackend({
-        caCache: await caCache(values),
-      });
-    case 'mock':
-      return (await import('../../native-host/backends/memory-backend.js')).createMemoryBackend({
-        cardPath: values.card ?? '',
-        caCache: await caCache(values),
-      });
-    case 'pkcs11':
-      return (await import('../../native-host/pkcs11/index.js')).createPkcs11Backend({ module: values.module ?? '' });
-  }
-}
 
 async function loadPresence(name: Backend, card: string | undefined): Promise<CardPresence | undefined> {
   switch (name) {
@@ -57,7 +27,7 @@ async function loadPresence(name: Backend, card: string | undefined): Promise<Ca
 }
 
 export async function run(args: string[]): Promise<number> {
-  let values: HostValues & { backend?: string | undefined };
+  let values: BackendValues & { backend?: string | undefined };
   try {
     ({ values } = parseArgs({
       args,

@@ -33,6 +33,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'validate a login token offline as the server would',
     load: () => import('./verify-token-command.js'),
   },
+  sign: {
+    summary: 'sign a local file with the card: CAdES (PAdES and XAdES as they land)',
+    load: () => import('./sign-command.js'),
+  },
+  'verify-signature': {
+    summary: 'verify a signed document offline: signature, attributes, certificate, timestamp',
+    load: () => import('./verify-signature-command.js'),
+  },
   'install-host': {
     summary: 'install the native host manifest and launcher for a browser',
     load: () => import('./install-host-command.js'),

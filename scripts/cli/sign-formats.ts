@@ -1,0 +1,61 @@
+import type { DocumentFormat, SignatureReport } from '../../protocol/signature-report.js';
+import type { DocumentVerifyOptions, PendingSignature, Timestamper } from '../../server/documents/document-types.js';
+
+/**
+ * The document formats `hpki-login sign` and `verify-signature` know: one entry per format, so
+ * that a new format is one entry here (PROTOCOL.md §11). Each module is loaded only when used.
+ */
+
+export interface SigningInput {
+  file: Uint8Array;
+  certificate: Uint8Array;
+  intermediates: Uint8Array[];
+}
+
+export interface FormatEntry {
+  /** The largest FILE `sign` and `verify-signature` read. */
+  maxFileBytes: number;
+  /** What the card must sign, and the state to finish with. */
+  prepare(input: SigningInput): Promise<PendingSignature>;
+  finish(state: Uint8Array, signature: Uint8Array, timestamper: Timestamper | undefined): Promise<Uint8Array>;
+  /** Whether a file to verify looks like this format (first bytes), for `verify-signature` without --format. */
+  looksLike(file: Uint8Array): boolean;
+  verify(file: Uint8Array, data: Uint8Array | undefined, options: DocumentVerifyOptions): Promise<SignatureReport>;
+}
+
+const MIB = 1024 * 1024;
+
+const cades: FormatEntry = {
+  maxFileBytes: 32 * MIB,
+  async prepare({ file, certificate, intermediates }) {
+    return (await import('../../server/documents/cms/index.js')).prepareCades({
+      data: file,
+      certificate,
+      intermediates,
+    });
+  },
+  async finish(state, signature, timestamper) {
+    const { finishCades } = await import('../../server/documents/cms/index.js');
+    return finishCades(state, signature, timestamper === undefined ? {} : { timestamper });
+  },
+  // A DER SEQUENCE: CMS is the only binary format of the three.
+  looksLike: (file) => file[0] === 0x30,
+  async verify(file, data, options) {
+    const { verifyCades } = await import('../../server/documents/cms/index.js');
+    return verifyCades(file, data === undefined ? options : { ...options, data });
+  },
+};
+
+/** pades and xades join as entries here when their modules land. */
+export const DOCUMENT_FORMAT_TABLE: Partial<Record<DocumentFormat, FormatEntry>> = { cades };
+
+export function formatEntry(format: DocumentFormat): FormatEntry | undefined {
+  return DOCUMENT_FORMAT_TABLE[format];
+}
+
+/** The format whose entry recognises `file`, in table order. */
+export function detectFormat(file: Uint8Array): DocumentFormat | undefined {
+  return (Object.entries(DOCUMENT_FORMAT_TABLE) as [DocumentFormat, FormatEntry][]).find(([, e]) =>
+    e.looksLike(file),
+  )?.[0];
+}

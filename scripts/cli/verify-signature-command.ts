@@ -1,0 +1,137 @@
+import { DOCUMENT_FORMATS, type DocumentFormat, signatureReportSchema } from '../../protocol/signature-report.js';
+import { readDerObjects } from '../../server/cert/pem.js';
+import type { DocumentVerifyOptions } from '../../server/documents/document-types.js';
+import { type CertificateValidatorOptions, createCertificateValidator } from '../../server/verify/index.js';
+import { detectFormat, type FormatEntry, formatEntry } from './sign-formats.js';
+import { UsageError } from './usage-error.js';
+import {
+  parseVerifyArgs,
+  readInputFile,
+  readTrustInputs,
+  trustUsageError,
+  usageFailure,
+} from './verify-cert-command.js';
+
+/**
+ * `hpki-login verify-signature FILE [--data ORIGINAL] --anchor FILE… [--intermediate FILE…] [--crl FILE…]
+ * [--tsa-anchor FILE…] [--at ISO] [--role R…] [--format cades|pades|xades]` (PROTOCOL.md §11): one JSON
+ * object (protocol/signature-report.ts) on stdout; exit 0 valid, 1 invalid, 2 usage error. The
+ * format is recognised from the file unless --format names it. Revocation: fail-closed when a
+ * --crl is given; otherwise soft-fail, so that CRLs embedded in the file still count and a
+ * signature without any is reported `revocation: "unknown"`.
+ */
+
+const USAGE =
+  'usage: hpki-login verify-signature FILE [--data ORIGINAL] --anchor FILE… [--intermediate FILE…] [--crl FILE…]\n' +
+  '                                   [--tsa-anchor FILE…] [--at ISO] [--role R…] [--format cades|pades|xades]\n';
+
+const MAX_ANCHOR_FILE_BYTES = 1024 * 1024;
+const MAX_DATA_BYTES = 512 * 1024 * 1024;
+
+const EXTRA_OPTIONS = {
+  data: { type: 'string' },
+  format: { type: 'string' },
+  // Repeatable: parseVerifyArgs types extra options as single strings, so the list is read as unknown below.
+  'tsa-anchor': { type: 'string', multiple: true },
+} as const;
+
+interface Job {
+  format: DocumentFormat;
+  entry: FormatEntry;
+  file: Uint8Array;
+  data: Uint8Array | undefined;
+  options: DocumentVerifyOptions;
+}
+
+function entryOf(format: string | undefined, file: Uint8Array): { format: DocumentFormat; entry: FormatEntry } {
+  const named = format === undefined ? detectFormat(file) : DOCUMENT_FORMATS.find((f) => f === format);
+  if (format !== undefined && named === undefined)
+    throw new UsageError('--format must be cades, pades or xades', '--format は cades, pades, xades のいずれかです');
+  if (named === undefined)
+    throw new UsageError(
+      'FILE is no signature format this version reads',
+      'FILE はこの版で読める署名形式ではありません',
+    );
+  const entry = formatEntry(named);
+  if (entry === undefined)
+    throw new UsageError(
+      `--format ${named} is not available in this version`,
+      `--format ${named} はこの版では使えません`,
+    );
+  return { format: named, entry };
+}
+
+async function tsaAnchorsOf(paths: readonly string[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const path of paths) {
+    const ders = readDerObjects(await readInputFile(path, MAX_ANCHOR_FILE_BYTES), 'CERTIFICATE');
+    if (ders.length === 0) throw new UsageError(`${path} holds no certificate`, `${path} に証明書がありません`);
+    out.push(...ders);
+  }
+  return out;
+}
+
+/** The anchors and other trust files must make a validator (as verify-cert); else a usage error. */
+function checkTrust(
+  anchors: readonly Uint8Array[],
+  tsaAnchors: Uint8Array[],
+  options: CertificateValidatorOptions,
+): void {
+  try {
+    createCertificateValidator(options);
+    if (tsaAnchors.length > 0) createCertificateValidator({ ...options, anchors: tsaAnchors });
+  } catch (err) {
+    throw trustUsageError(err);
+  }
+  if (anchors.length === 0) throw new UsageError('at least one --anchor FILE is needed', '--anchor FILE が必要です');
+}
+
+async function jobOf(args: string[]): Promise<Job | 'help'> {
+  // Lenient repeatable options as verify-cert; --tsa-anchor takes one file per flag.
+  const { values, positionals } = parseVerifyArgs(args, EXTRA_OPTIONS);
+  if (values.help === true) return 'help';
+  if (values.purpose !== undefined)
+    throw new UsageError('--purpose is always sign here', '--purpose は指定できません（常に sign）');
+  if (positionals.length !== 1)
+    throw new UsageError('exactly one FILE is needed', '検証するファイル FILE を一つ指定してください');
+  const inputs = await readTrustInputs(values);
+  const sniff = await readInputFile(positionals[0]!, MAX_DATA_BYTES);
+  const { format, entry } = entryOf(values.format, sniff);
+  if (sniff.length > entry.maxFileBytes)
+    throw new UsageError(
+      `FILE is larger than ${entry.maxFileBytes} bytes`,
+      `FILE が ${entry.maxFileBytes} バイトを超えています`,
+    );
+  const data = values.data === undefined ? undefined : await readInputFile(values.data, MAX_DATA_BYTES);
+  const listed: unknown = values['tsa-anchor'];
+  const tsaAnchors = await tsaAnchorsOf(
+    Array.isArray(listed) ? listed.map(String) : listed === undefined ? [] : [String(listed)],
+  );
+  checkTrust(inputs.validatorOptions.anchors, tsaAnchors, inputs.validatorOptions);
+  const options: DocumentVerifyOptions = {
+    ...inputs.validatorOptions,
+    revocation: (inputs.validatorOptions.crls?.length ?? 0) > 0 ? 'fail-closed' : 'soft-fail',
+    allowedRoles: inputs.roles ?? 'any',
+    ...(tsaAnchors.length > 0 ? { tsaAnchors } : {}),
+    ...(values.at === undefined ? {} : { at: inputs.at }),
+  };
+  return { format, entry, file: sniff, data, options };
+}
+
+export async function run(args: string[]): Promise<number> {
+  let job: Job | 'help';
+  try {
+    job = await jobOf(args);
+  } catch (err) {
+    return usageFailure('verify-signature', err);
+  }
+  if (job === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const report = signatureReportSchema.parse(await job.entry.verify(job.file, job.data, job.options));
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (!report.valid && report.error !== undefined)
+    process.stderr.write(`hpki-login verify-signature: ${report.error}\n`);
+  return report.valid ? 0 : 1;
+}
