@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,7 @@ import { PdfDocument } from '../../../../server/documents/pades/pdf-document.js'
 import { fillContents, signedBytes } from '../../../../server/documents/pades/signature-field.js';
 import { createTsaClient } from '../../../../server/documents/timestamp/index.js';
 import { classicPdf, xrefStreamPdf } from '../../../helpers/pdf-samples.js';
+import { REPO_ROOT } from '../../../helpers/repo-root.js';
 
 /**
  * PAdES (issue 23) with the virtual card's signing key, through the host's `sign` command: poppler's
@@ -291,5 +292,23 @@ describe('PAdES B-T with a local TSA', () => {
     expect(Math.abs(Date.parse(report.timestamp!.time) - Date.now())).toBeLessThan(60_000);
     // The TSA's root not trusted: invalid, and it says why.
     expect(await verifyPades(pdf, options)).toMatchObject({ valid: false, level: 'B-T', error: 'ERR_TSA_UNTRUSTED' });
+  });
+});
+
+describe('the sample 紹介状 of the demo (Chromium print-to-PDF)', () => {
+  const SAMPLE = join(REPO_ROOT, 'server/demo/sample-documents/referral-letter-sample.pdf');
+
+  it('is a 診療情報提供書 marked as a sample, and signs: pdfsig valid and whole, verifyPades valid', async () => {
+    const { stdout } = await run('pdftotext', [SAMPLE, '-']);
+    expect(stdout).toContain('診療情報提供書');
+    expect(stdout).toContain('見本');
+    const signed = await signPdf(new Uint8Array(readFileSync(SAMPLE)), await cardSigner(cardPath), {
+      reason: '紹介状の作成者として署名',
+    });
+    const out = await pdfsig(signed);
+    expect(out).toContain('Signature Validation: Signature is Valid.');
+    expect(out).toContain('Total document signed');
+    expect(out).toContain('Signer full Distinguished Name');
+    expect((await verifyPades(signed, options)).valid).toBe(true);
   });
 });
