@@ -1,7 +1,14 @@
+import { constants, createPrivateKey, privateEncrypt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadOrCreateMockPki } from '../../../../native-host/mock-pki/index.js';
+import { createCardFile, loadCardFile, readKeyPair } from '../../../../native-host/virtual-card/index.js';
+import { buildDigestInfo } from '../../../../protocol/digest-info.js';
 import { HpkiError } from '../../../../protocol/errors.js';
-import { verifyPades } from '../../../../server/documents/pades/index.js';
+import { finishPades, preparePades, verifyPades } from '../../../../server/documents/pades/index.js';
 import { PdfDocument } from '../../../../server/documents/pades/pdf-document.js';
 import { addSignatureField } from '../../../../server/documents/pades/signature-field.js';
 import { findSignatures } from '../../../../server/documents/pades/signature-fields.js';
@@ -143,14 +150,42 @@ describe('fuzzing the PDF reader', () => {
     expect(stats.refused).toBeGreaterThan(0);
   }, 300_000);
 
-  it('verifyPades answers mutated files with a report, never a rejection', async () => {
+  it('verifyPades answers mutated files, signed ones too, with a report, never a rejection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdf-fuzz-'));
+    const pki = await loadOrCreateMockPki(join(dir, 'pki'));
+    await createCardFile(join(dir, 'card'), { pki, name: 'Fuzz Taro', role: 'Medical Doctor', pin: '1234' });
+    const pair = readKeyPair(loadCardFile(join(dir, 'card')), 'sign');
+    rmSync(dir, { recursive: true, force: true });
+    const key = createPrivateKey({ key: Buffer.from(pair.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+    const signedSeeds: Uint8Array[] = [];
+    for (const pdf of [classicPdf(), xrefStreamPdf()]) {
+      const pending = preparePades({
+        pdf,
+        certificate: pair.certificate,
+        intermediates: pair.caCertificates.slice(0, 1),
+      });
+      const signature = privateEncrypt(
+        { key, padding: constants.RSA_PKCS1_PADDING },
+        buildDigestInfo('SHA-256', pending.hash),
+      );
+      signedSeeds.push(await finishPades(pending.state, new Uint8Array(signature)));
+    }
+    const options = { anchors: [pki.root.certificate], revocation: 'off' as const };
+    expect((await verifyPades(signedSeeds[0]!, options)).valid).toBe(true);
+    const signedMutants = fc
+      .tuple(fc.constantFrom(...signedSeeds), fc.array(editArbitrary, { minLength: 1, maxLength: 3 }))
+      .map(([seed, edits]) => applyEdits(seed, edits));
+    let valid = 0;
     await fc.assert(
-      fc.asyncProperty(mutated, async (bytes) => {
-        const report = await verifyPades(bytes, { anchors: [] });
+      fc.asyncProperty(fc.oneof(mutated, signedMutants), async (bytes) => {
+        const report = await verifyPades(bytes, options);
+        if (report.valid) valid++;
         expect(report.format).toBe('pades');
         if (!report.valid) expect(report.error).toMatch(/^ERR_/);
       }),
       { numRuns: 300 },
     );
+    // Some edits land where no signature looks (the /Contents padding): those stay valid, rightly.
+    expect(valid).toBeLessThan(300);
   }, 120_000);
 });
