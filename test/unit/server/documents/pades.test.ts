@@ -133,6 +133,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each([
   ['a classic cross-reference table', classicPdf],
   ['a cross-reference stream and object streams', xrefStreamPdf],
+  ['a hybrid cross-reference (a table with /XRefStm)', () => xrefStreamPdf(undefined, true)],
 ])('PAdES B-B on a PDF with %s', (_layout, make) => {
   let signed: Uint8Array;
   const original = make();
