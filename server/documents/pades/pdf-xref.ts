@@ -112,7 +112,10 @@ function widthsOf(dict: PdfDict): [number, number, number] {
 
 function subsectionsOf(dict: PdfDict, size: number): number[] {
   const index = dict.get('Index');
-  if (index === undefined) return [0, size];
+  if (index === undefined) {
+    if (size < 0) throw pdfMalformed('a cross-reference stream without /Size');
+    return [0, size];
+  }
   const values = Array.isArray(index) ? index.map((x) => intOf(x) ?? -1) : [];
   if (values.length % 2 !== 0 || values.some((x) => x < 0)) throw pdfMalformed('a cross-reference stream /Index');
   return values;

@@ -313,3 +313,15 @@ describe('the sample 紹介状 of the demo (Chromium print-to-PDF)', () => {
     expect((await verifyPades(signed, options)).valid).toBe(true);
   });
 });
+
+describe('finishing', () => {
+  it('refuses a CMS larger than the room prepared for it, and writes nothing', async () => {
+    const doctor = await cardSigner(cardPath);
+    const pending = preparePades({ pdf: classicPdf(), certificate: doctor.certificate, contentsBytes: 1024 });
+    const signature = await doctor.sign(pending.hashAlgorithm, pending.hash);
+    await expect(finishPades(pending.state, signature)).rejects.toMatchObject({
+      code: 'ERR_HPKI_INVALID_ARGUMENT',
+      message: expect.stringMatching(/larger contentsBytes/),
+    });
+  });
+});
