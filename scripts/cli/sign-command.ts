@@ -7,6 +7,7 @@ import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import { DOCUMENT_FORMATS, type DocumentFormat } from '../../protocol/signature-report.js';
 import type { Timestamper } from '../../server/documents/document-types.js';
+import { XadesError } from '../../server/documents/xades/index.js';
 import { type BackendValues, backendOf, loadBackend } from './card-backends.js';
 import { askPin, readPinFromStdin } from './pin-input.js';
 import { type FormatEntry, formatEntry } from './sign-formats.js';
@@ -151,10 +152,14 @@ async function checkWritable(out: string): Promise<void> {
   }
 }
 
-function failure(err: HpkiError): number {
+function retriesOf(err: HpkiError | XadesError): number {
+  return err instanceof HpkiError ? (err.retriesLeft ?? 0) : 0;
+}
+
+function failure(err: HpkiError | XadesError): number {
   const text =
     err.code === 'ERR_HPKI_PIN_INCORRECT'
-      ? `署名用 PIN が違います（残り ${err.retriesLeft ?? 0} 回）/ wrong signing PIN, ${err.retriesLeft ?? 0} tries left`
+      ? `署名用 PIN が違います（残り ${retriesOf(err)} 回）/ wrong signing PIN, ${retriesOf(err)} tries left`
       : err.message;
   process.stderr.write(`hpki-login sign: ${err.code}: ${text}\n`);
   return 1;
@@ -192,7 +197,8 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(usageErrorLineOf('sign', err));
       return 2;
     }
-    if (err instanceof HpkiError) return failure(err);
+    // A file the format refuses (an XAdES CSV it cannot use) is the input's fault, said with its code.
+    if (err instanceof HpkiError || err instanceof XadesError) return failure(err);
     throw err;
   } finally {
     await backend.close();

@@ -111,6 +111,29 @@ describe('hpki-login sign --format xades and verify-signature', () => {
     expect(r.stderr).toContain('14');
     expect(() => readFileSync(file('never.xml'))).toThrow();
   });
+
+  it('answers a CSV it cannot use with its code and exit 1, not a usage error or a stack', async () => {
+    writeFileSync(file('latin1.csv'), Buffer.from([0x31, 0x2c, 0xff, 0xfe, 0x0a]));
+    const r = await cli(
+      [
+        'sign',
+        file('latin1.csv'),
+        '--out',
+        file('never-latin1.xml'),
+        '--format',
+        'xades',
+        '--backend',
+        'mock',
+        '--card',
+        card.cardPath,
+        '--pin-stdin',
+      ],
+      `${SIGN_PIN}\n`,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^hpki-login sign: ERR_XADES_INPUT: the CSV is not UTF-8\n$/);
+    expect(() => readFileSync(file('never-latin1.xml'))).toThrow();
+  });
 });
 
 if (!SIGNED_SAMPLES_PRESENT) console.warn(`cli-xades: ${SIGNED_SAMPLES_NOTE}`);
