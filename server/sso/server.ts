@@ -171,12 +171,22 @@ function createRoutes(options: SsoServerOptions, deps: RouteDeps): { hpki: Route
   const { issuer, records, limits, onInternalError } = deps;
   const { providerName } = options;
   const cookie = createSessionCookie(issuer, { name: SSO_COOKIE_NAME });
+  const interactionDeps = {
+    provider: () => deps.current.provider,
+    records,
+    clients: options.clients,
+    cookie,
+    providerName,
+    limits,
+    metrics: deps.metrics,
+    onInternalError,
+  };
   const hpki = createHpkiRoutes({
     origin: issuer,
     verifier: createSsoVerifier(options.verifier),
     challenges: options.store.challenges,
     cookie,
-    startSession: ssoStartSession(records),
+    startSession: ssoStartSession(interactionDeps),
     descriptor: {
       hpkiLogin: 1,
       name: providerName,
@@ -187,16 +197,7 @@ function createRoutes(options: SsoServerOptions, deps: RouteDeps): { hpki: Route
     limits,
     onInternalError,
   });
-  const interaction = createInteractionRoutes({
-    provider: () => deps.current.provider,
-    records,
-    clients: options.clients,
-    cookie,
-    providerName,
-    limits,
-    metrics: deps.metrics,
-    onInternalError,
-  });
+  const interaction = createInteractionRoutes(interactionDeps);
   return { hpki, interaction };
 }
 

@@ -190,7 +190,7 @@ describe('hostile inputs at the provider', () => {
     const login = await cardLogin(victim.browser, issuer, doctor);
     expect(login.status).toBe(200);
     const redirect = String(login.json.redirect);
-    expect(redirect).toBe(`/interaction/${victim.uid}/login`);
+    expect(redirect).toBe(`/auth/${victim.uid}`);
     const elsewhere = await attacker.navigate(`${issuer}${redirect}`, { stayOn: [issuer] });
     expect(elsewhere.at(-1)!.status).toBe(400);
     await expectNoSession(attacker);
@@ -207,7 +207,7 @@ describe('hostile inputs at the provider', () => {
     expect((await b.fetch(`${issuer}/hpki/login`)).status).toBe(405);
     expect((await b.fetch(`${issuer}/hpki/challenge`, { method: 'POST' })).status).toBe(405);
     expect((await b.fetch(`${issuer}/interaction/..%2F..%2Fetc`)).status).toBe(400);
-    expect((await b.fetch(`${issuer}/interaction/${'a'.repeat(30)}/login`, { method: 'POST' })).status).toBe(405);
+    expect((await b.fetch(`${issuer}/interaction/${'a'.repeat(30)}/abort`, { method: 'POST' })).status).toBe(405);
     const descriptor = (await (await b.fetch(`${issuer}/.well-known/hpki-login`)).json()) as Record<string, unknown>;
     expect(descriptor).toMatchObject({
       hpkiLogin: 1,
