@@ -119,11 +119,10 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** What the steps of one interaction share: the deps, and the ways they answer. */
 interface InteractionContext {
   deps: InteractionDeps;
-  clientOf(id: unknown): SsoClient | undefined;
   refuse(req: IncomingMessage, res: ServerResponse, status: number, title: Bilingual, message: Bilingual): void;
   notThisBrowser(req: IncomingMessage, res: ServerResponse): void;
   finish(req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void>;
-  count: { started(): void; refused(reason: string): void };
+  count: { refused(reason: string): void };
 }
 
 const cannotContinue: Bilingual = { ja: 'ログインを続けられません', en: 'The sign-in cannot continue' };
@@ -133,7 +132,6 @@ function interactionContext(deps: InteractionDeps): InteractionContext {
     html(res, status, messagePage(deps.providerName, pageLanguage(req.headers['accept-language']), title, message));
   return {
     deps,
-    clientOf: (id) => deps.clients.find((c) => c.client_id === id),
     refuse,
     notThisBrowser: (req, res) =>
       refuse(req, res, 400, cannotContinue, {
@@ -143,10 +141,57 @@ function interactionContext(deps: InteractionDeps): InteractionContext {
     finish: (req, res, result) =>
       deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false }),
     count: {
-      started: () => deps.metrics?.signInsStarted.inc(),
       refused: (reason) => deps.metrics?.signInsRefused.inc({ reason }),
     },
   };
+}
+
+/** What the login page is made from: the pending interaction (oidc-provider's, or its details). */
+export interface PendingLogin {
+  uid: string;
+  exp: number;
+  prompt: { reasons: readonly string[] };
+  params: Record<string, unknown>;
+  session?: { accountId?: string | undefined } | undefined;
+}
+
+/** A login page whose only reason is the role check: the interaction ends with access_denied instead. */
+export function onlyRoleRefused(pending: PendingLogin): boolean {
+  const { reasons } = pending.prompt;
+  return reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed';
+}
+
+/**
+ * Binds the browser's HPKI cookie (a new one when it has none) to the interaction and answers the
+ * login page and its headers; counts a sign-in started.
+ */
+export async function bindAndRenderLogin(
+  deps: InteractionDeps,
+  req: IncomingMessage,
+  pending: PendingLogin,
+): Promise<{ body: string; headers: Record<string, string> }> {
+  const { cookie, records, providerName } = deps;
+  let sessionId = cookie.read(req.headers);
+  const headers: Record<string, string> = {};
+  if (sessionId === undefined) {
+    sessionId = randomBase64Url256();
+    headers['Set-Cookie'] = cookie.serialize(sessionId);
+  }
+  const ttl = Math.max(1, pending.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
+  await records.bind(sessionId, { uid: pending.uid, interactionExpiresAt: pending.exp }, ttl);
+  const again =
+    pending.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
+    pending.session?.accountId !== undefined;
+  deps.metrics?.signInsStarted.inc();
+  const clientId = pending.params.client_id;
+  const body = loginPage({
+    providerName,
+    clientName: deps.clients.find((c) => c.client_id === clientId)?.client_name ?? String(clientId),
+    abortPath: `/interaction/${pending.uid}/abort`,
+    again,
+    lang: pageLanguage(req.headers['accept-language']),
+  });
+  return { body, headers };
 }
 
 /** Step 1: the login page, and the binding of the browser's HPKI cookie to this interaction. */
@@ -157,10 +202,7 @@ async function showLogin(
   uid: string,
   details: Details,
 ): Promise<void> {
-  const { cookie, records, providerName } = ctx.deps;
-  const client = ctx.clientOf(details.params.client_id);
-  const { reasons } = details.prompt;
-  if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
+  if (onlyRoleRefused(details)) {
     ctx.count.refused('role_not_allowed');
     await ctx.finish(req, res, {
       error: 'access_denied',
@@ -168,30 +210,14 @@ async function showLogin(
     });
     return;
   }
-  let sessionId = cookie.read(req.headers);
-  const headers: Record<string, string> = {};
-  if (sessionId === undefined) {
-    sessionId = randomBase64Url256();
-    headers['Set-Cookie'] = cookie.serialize(sessionId);
-  }
-  const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
-  await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
-  const again =
-    reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
-    details.session?.accountId !== undefined;
-  ctx.count.started();
-  html(
-    res,
-    200,
-    loginPage({
-      providerName,
-      clientName: client?.client_name ?? String(details.params.client_id),
-      abortPath: `/interaction/${uid}/abort`,
-      again,
-      lang: pageLanguage(req.headers['accept-language']),
-    }),
-    headers,
-  );
+  const page = await bindAndRenderLogin(ctx.deps, req, {
+    uid,
+    exp: details.exp,
+    prompt: details.prompt,
+    params: details.params,
+    session: details.session,
+  });
+  html(res, 200, page.body, page.headers);
 }
 
 async function routeInteraction(

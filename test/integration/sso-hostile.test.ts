@@ -46,7 +46,8 @@ async function atLoginPage(): Promise<{
   const start = await rp.start();
   const outcome = await signIn(b, issuer, start.url, undefined);
   expect(outcome.askedForCard).toBe(true);
-  const uid = /\/interaction\/([^/?]+)$/.exec(outcome.hops.at(-1)!.url)![1]!;
+  // The login page comes in the authorization request's answer; its cancel link names the interaction.
+  const uid = /\/interaction\/([A-Za-z0-9_-]+)\/abort/.exec(outcome.hops.at(-1)!.body)![1]!;
   return { browser: b, uid, start };
 }
 
