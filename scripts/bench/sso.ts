@@ -18,7 +18,7 @@ import { ms, percentile } from './stats.js';
  * `hpki-login sso` processes behind one issuer sharing a real Redis, each login's requests
  * alternating between them — beside the direct HPKI login of the demo portal, in the same run.
  * The card step (the host signing the challenge) is done ahead with the mock backend, so both
- * figures are server time: for SSO, authorization request → login page → token POST → code →
+ * figures are server time: for SSO, authorization request (answered with the login page) → token POST → code →
  * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
  *
  * `BENCH_SSO_CPU_PROF=DIR` starts both provider processes with `--cpu-prof --cpu-prof-dir=DIR`: each
