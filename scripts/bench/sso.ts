@@ -10,6 +10,7 @@ import { openCard } from '../dev/sso-card.js';
 import { startSso, stopSso } from '../dev/sso-provider.js';
 import { createCardFile } from '../dev/virtual-card-process.js';
 import { cpuDuring, processCpuMs } from './process-cpu.js';
+import { type RedisCommands, redisCommandsDuring } from './redis-stats.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -17,8 +18,12 @@ import { ms, percentile } from './stats.js';
  * `hpki-login sso` processes behind one issuer sharing a real Redis, each login's requests
  * alternating between them — beside the direct HPKI login of the demo portal, in the same run.
  * The card step (the host signing the challenge) is done ahead with the mock backend, so both
- * figures are server time: for SSO, authorization request → login page → token POST → code →
+ * figures are server time: for SSO, authorization request (answered with the login page) → token POST → code →
  * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
+ *
+ * `BENCH_SSO_CPU_PROF=DIR` starts both provider processes with `--cpu-prof --cpu-prof-dir=DIR`: each
+ * writes a V8 CPU profile there when it stops (open it in Chrome DevTools). Profiling slows them:
+ * read the CPU figures of a run without it.
  */
 
 const LOGINS = Number(process.env.BENCH_SSO_LOGINS ?? 200);
@@ -100,6 +105,25 @@ async function directLogin(origin: string, p: Prepared): Promise<void> {
   if (page?.status !== 200 || !page.body.includes('ようこそ')) throw new Error('portal page missing');
 }
 
+function redisLine(commands: RedisCommands): string {
+  const per = (n: number): string => (n / LOGINS).toFixed(1);
+  return `Redis per SSO login: ${per(commands.scripts)} scripts, ${per(commands.commands)} commands in all (the scripts' own included)\n`;
+}
+
+/** Starts the providers with V8's CPU profiler when BENCH_SSO_CPU_PROF names a directory. */
+async function withProfiling<T>(start: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_SSO_CPU_PROF;
+  if (dir === undefined || dir === '') return start();
+  const before = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${before ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+  try {
+    return await start();
+  } finally {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+  }
+}
+
 /** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
 async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>): Promise<Measured> {
   const latencies: number[] = [];
@@ -146,7 +170,7 @@ async function main(): Promise<void> {
     '--login-rate',
     '0',
   ];
-  const [a, b] = await Promise.all([startSso(common), startSso([...common, '--port', '0'])]);
+  const [a, b] = await withProfiling(() => Promise.all([startSso(common), startSso([...common, '--port', '0'])]));
   // One address sends every login: the per-client limits are off, as behind a proxy that limits.
   const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
   try {
@@ -178,8 +202,11 @@ async function main(): Promise<void> {
     let direct: Measured | undefined;
     // Server time: the CPU the provider processes and Redis use, beside the demo portal's.
     const redisBefore = processCpuMs(redis.pid);
-    const ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
-      sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
+    let ssoCpu: number | undefined;
+    const commands = await redisCommandsDuring(redis.url, async () => {
+      ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
+        sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
+      });
     });
     const redisAfter = processCpuMs(redis.pid);
     const redisCpu = redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore;
@@ -201,7 +228,8 @@ async function main(): Promise<void> {
         `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
         `${line('direct portal login: token POST → portal page', direct)}\n` +
         `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n` +
-        cpuLine,
+        cpuLine +
+        redisLine(commands),
     );
   } finally {
     await card.close();

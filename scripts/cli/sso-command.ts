@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type SsoClient, ssoClientsFileSchema } from '../../protocol/sso.js';
 import { loadOrCreateKeys, rotateKeys } from '../../server/sso/keys.js';
 import { createMemorySsoStore } from '../../server/sso/memory-store.js';
@@ -218,11 +218,7 @@ async function serve(args: string[]): Promise<number> {
   const store: SsoStore =
     redisUrl === undefined ? createMemorySsoStore(storeBounds) : createRedisSsoStore({ url: redisUrl, ...storeBounds });
 
-  // Buffered: a synchronous write per request would cost more than the request (flushed at exit).
-  const logger = pino(
-    { base: { service: 'hpki-login-sso' } },
-    pino.destination({ dest: 2, sync: false, minLength: 0 }),
-  );
+  const { logger, stopLogs } = bufferedLogger();
   let running: RunningSsoServer;
   try {
     running = await startSsoServer({
@@ -272,10 +268,48 @@ async function serve(args: string[]): Promise<number> {
   );
   await signalled;
   await running.close();
-  logger.flush();
+  stopLogs();
   trust.close();
   await store.close();
   return 0;
+}
+
+/** How long a log line may wait in the buffer before it is written. */
+const LOG_FLUSH_MS = 1_000;
+
+/**
+ * JSON log lines on stderr, written 4 KiB at a time, and at least once a second when there is
+ * something to write: a write per line cost as much CPU as the request it logged. A process killed
+ * with SIGKILL loses at most its last second of lines; `stopLogs` writes what is left.
+ */
+function bufferedLogger(): { logger: Logger; stopLogs(): void } {
+  const destination = pino.destination({ dest: 2, sync: false, minLength: 4096 });
+  let pending = false;
+  const logger = pino(
+    {
+      base: { service: 'hpki-login-sso' },
+      hooks: {
+        streamWrite: (line) => {
+          pending = true;
+          return line;
+        },
+      },
+    },
+    destination,
+  );
+  const timer = setInterval(() => {
+    if (!pending) return;
+    pending = false;
+    destination.flush();
+  }, LOG_FLUSH_MS);
+  timer.unref();
+  return {
+    logger,
+    stopLogs() {
+      clearInterval(timer);
+      destination.flushSync();
+    },
+  };
 }
 
 async function rotate(args: string[]): Promise<number> {

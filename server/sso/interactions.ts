@@ -17,7 +17,7 @@ import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';
 import { loginPage, messagePage } from './pages.js';
-import { BINDING_GRACE_SECONDS, browserKey, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
+import { BINDING_GRACE_SECONDS, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
 import { asksForFreshCard } from './step-up.js';
 
 /**
@@ -26,12 +26,14 @@ import { asksForFreshCard } from './step-up.js';
  *    the login page, and a binding of the browser's HPKI session cookie to this interaction.
  * 2. The extension runs §1.1 against this origin: `GET /hpki/challenge` (challenge bound to that
  *    cookie), `POST /hpki/login` (token checked by the project's verifier), where `startSession`
- *    below takes the binding, keeps what the login proved for the interaction, issues a new HPKI
- *    cookie and answers the redirect `/interaction/:uid/login`.
- * 3. `GET /interaction/:uid/login` with both cookies: the proof is taken, the client's roles are
- *    checked, and oidc-provider finishes the interaction (the browser goes on to the client).
- * A proof is usable only by the browser that holds both the interaction cookie of its uid and the
- * HPKI cookie it was issued with.
+ *    below takes the binding, checks the client's roles, finishes the interaction with what the
+ *    login proved (or with `access_denied`), issues a new HPKI cookie and answers the redirect to
+ *    oidc-provider's resume, `/auth/:uid`.
+ * 3. The resume (oidc-provider) goes on only with its resume cookie, which it set for this
+ *    interaction in the browser that made the authorization request (the browser goes on to the client).
+ * A login finishes only the interaction its browser's HPKI cookie was bound to by a login page,
+ * which only a browser holding that interaction's cookie is shown; and the resume needs the resume
+ * cookie of the same interaction. So another browser cannot complete it, nor use its redirect.
  */
 
 export interface InteractionDeps {
@@ -51,29 +53,60 @@ export interface InteractionDeps {
   onInternalError?: (err: unknown) => void;
 }
 
-const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{8,64})(?:\/(login|abort))?$/;
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]{8,64})(?:\/(abort))?$/;
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+type Interaction = InstanceType<Provider['Interaction']>;
+
+/** The interaction's resume (oidc-provider's absolute `returnTo`) as the same-origin path §10 answers. */
+function resumePath(interaction: Interaction): string {
+  const url = new URL(interaction.returnTo);
+  return `${url.pathname}${url.search}`;
+}
+
+/** What the interaction ends with: the login the card proved, or `access_denied` for its role. */
+function loginResult(deps: InteractionDeps, interaction: Interaction, login: SsoLogin): InteractionResults {
+  const params = interaction.params as Record<string, unknown>;
+  const allowed = deps.clients.find((c) => c.client_id === params.client_id)?.hpki_allowed_roles;
+  if (allowed !== undefined && !allowed.includes(login.hcRole)) {
+    deps.metrics?.signInsRefused.inc({ reason: 'role_not_allowed' });
+    return { error: 'access_denied', error_description: `this service does not admit the role '${login.hcRole}'` };
+  }
+  deps.metrics?.signInsCompleted.inc();
+  const authTime = nowSeconds();
+  // remember: false — the provider's session cookie ends with the browser (shared workstations).
+  // What the card proved goes with the result: the resume keeps it for the session it logs into.
+  return {
+    login: {
+      accountId: login.sub,
+      acr: asksForFreshCard(params) ? HPKI_ACR_FRESH : HPKI_ACR,
+      amr: [...HPKI_AMR],
+      ts: authTime,
+      remember: false,
+    },
+    [HPKI_RESULT_KEY]: { login, authTime },
+  };
+}
+
 /** `startSession` of the HPKI login route: see step 2 above. */
 export function ssoStartSession(
-  records: SsoRecords,
+  deps: InteractionDeps,
 ): (login: SsoLogin, previous: string | undefined) => Promise<StartedSession> {
   return async (login, previous) => {
-    const binding = previous === undefined ? undefined : await records.takeBinding(previous);
+    const binding = previous === undefined ? undefined : await deps.records.takeBinding(previous);
     if (binding === undefined) {
       throw new HpkiError('ERR_CHALLENGE_UNKNOWN', 'no sign-in is pending in this browser: start again at the service');
     }
-    if (binding.interactionExpiresAt <= nowSeconds()) {
+    const interaction =
+      binding.interactionExpiresAt <= nowSeconds() ? undefined : await deps.provider().Interaction.find(binding.uid);
+    if (interaction === undefined || interaction.prompt.name !== 'login') {
       throw new HpkiError('ERR_CHALLENGE_EXPIRED', 'the sign-in request has expired: start again at the service');
     }
-    const sessionId = randomBase64Url256();
-    await records.putProof(binding.uid, {
-      login: ssoLoginSchema.parse(login),
-      browser: browserKey(sessionId),
-      authTime: nowSeconds(),
-    });
-    return { sessionId, redirect: `/interaction/${binding.uid}/login` };
+    // As oidc-provider's interactionFinished does, without the interaction cookie this route has not got.
+    interaction.result = loginResult(deps, interaction, ssoLoginSchema.parse(login));
+    await interaction.save(interaction.exp - nowSeconds());
+    return { sessionId: randomBase64Url256(), redirect: resumePath(interaction) };
   };
 }
 
@@ -86,11 +119,10 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 /** What the steps of one interaction share: the deps, and the ways they answer. */
 interface InteractionContext {
   deps: InteractionDeps;
-  clientOf(id: unknown): SsoClient | undefined;
   refuse(req: IncomingMessage, res: ServerResponse, status: number, title: Bilingual, message: Bilingual): void;
   notThisBrowser(req: IncomingMessage, res: ServerResponse): void;
   finish(req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<void>;
-  count: { started(): void; completed(): void; refused(reason: string): void };
+  count: { refused(reason: string): void };
 }
 
 const cannotContinue: Bilingual = { ja: 'ログインを続けられません', en: 'The sign-in cannot continue' };
@@ -100,7 +132,6 @@ function interactionContext(deps: InteractionDeps): InteractionContext {
     html(res, status, messagePage(deps.providerName, pageLanguage(req.headers['accept-language']), title, message));
   return {
     deps,
-    clientOf: (id) => deps.clients.find((c) => c.client_id === id),
     refuse,
     notThisBrowser: (req, res) =>
       refuse(req, res, 400, cannotContinue, {
@@ -110,11 +141,57 @@ function interactionContext(deps: InteractionDeps): InteractionContext {
     finish: (req, res, result) =>
       deps.provider().interactionFinished(req, res, result, { mergeWithLastSubmission: false }),
     count: {
-      started: () => deps.metrics?.signInsStarted.inc(),
-      completed: () => deps.metrics?.signInsCompleted.inc(),
       refused: (reason) => deps.metrics?.signInsRefused.inc({ reason }),
     },
   };
+}
+
+/** What the login page is made from: the pending interaction (oidc-provider's, or its details). */
+export interface PendingLogin {
+  uid: string;
+  exp: number;
+  prompt: { reasons: readonly string[] };
+  params: Record<string, unknown>;
+  session?: { accountId?: string | undefined } | undefined;
+}
+
+/** A login page whose only reason is the role check: the interaction ends with access_denied instead. */
+export function onlyRoleRefused(pending: PendingLogin): boolean {
+  const { reasons } = pending.prompt;
+  return reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed';
+}
+
+/**
+ * Binds the browser's HPKI cookie (a new one when it has none) to the interaction and answers the
+ * login page and its headers; counts a sign-in started.
+ */
+export async function bindAndRenderLogin(
+  deps: InteractionDeps,
+  req: IncomingMessage,
+  pending: PendingLogin,
+): Promise<{ body: string; headers: Record<string, string> }> {
+  const { cookie, records, providerName } = deps;
+  let sessionId = cookie.read(req.headers);
+  const headers: Record<string, string> = {};
+  if (sessionId === undefined) {
+    sessionId = randomBase64Url256();
+    headers['Set-Cookie'] = cookie.serialize(sessionId);
+  }
+  const ttl = Math.max(1, pending.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
+  await records.bind(sessionId, { uid: pending.uid, interactionExpiresAt: pending.exp }, ttl);
+  const again =
+    pending.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
+    pending.session?.accountId !== undefined;
+  deps.metrics?.signInsStarted.inc();
+  const clientId = pending.params.client_id;
+  const body = loginPage({
+    providerName,
+    clientName: deps.clients.find((c) => c.client_id === clientId)?.client_name ?? String(clientId),
+    abortPath: `/interaction/${pending.uid}/abort`,
+    again,
+    lang: pageLanguage(req.headers['accept-language']),
+  });
+  return { body, headers };
 }
 
 /** Step 1: the login page, and the binding of the browser's HPKI cookie to this interaction. */
@@ -125,10 +202,7 @@ async function showLogin(
   uid: string,
   details: Details,
 ): Promise<void> {
-  const { cookie, records, providerName } = ctx.deps;
-  const client = ctx.clientOf(details.params.client_id);
-  const { reasons } = details.prompt;
-  if (reasons.length === 1 && reasons[0] === 'hpki_role_not_allowed') {
+  if (onlyRoleRefused(details)) {
     ctx.count.refused('role_not_allowed');
     await ctx.finish(req, res, {
       error: 'access_denied',
@@ -136,69 +210,14 @@ async function showLogin(
     });
     return;
   }
-  let sessionId = cookie.read(req.headers);
-  const headers: Record<string, string> = {};
-  if (sessionId === undefined) {
-    sessionId = randomBase64Url256();
-    headers['Set-Cookie'] = cookie.serialize(sessionId);
-  }
-  const ttl = Math.max(1, details.exp - nowSeconds()) + BINDING_GRACE_SECONDS;
-  await records.bind(sessionId, { uid, interactionExpiresAt: details.exp }, ttl);
-  const again =
-    reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'hpki_fresh_card') &&
-    details.session?.accountId !== undefined;
-  ctx.count.started();
-  html(
-    res,
-    200,
-    loginPage({
-      providerName,
-      clientName: client?.client_name ?? String(details.params.client_id),
-      abortPath: `/interaction/${uid}/abort`,
-      again,
-      lang: pageLanguage(req.headers['accept-language']),
-    }),
-    headers,
-  );
-}
-
-/** Step 3: the proof is taken, the client's roles checked, and the interaction finished. */
-async function completeLogin(
-  ctx: InteractionContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  uid: string,
-  details: Details,
-): Promise<void> {
-  const sessionId = ctx.deps.cookie.read(req.headers);
-  const proof = await ctx.deps.records.takeProof(uid);
-  if (proof === undefined || sessionId === undefined || browserKey(sessionId) !== proof.browser) {
-    ctx.notThisBrowser(req, res);
-    return;
-  }
-  const { login, authTime } = proof;
-  const allowed = ctx.clientOf(details.params.client_id)?.hpki_allowed_roles;
-  if (allowed !== undefined && !allowed.includes(login.hcRole)) {
-    ctx.count.refused('role_not_allowed');
-    await ctx.finish(req, res, {
-      error: 'access_denied',
-      error_description: `this service does not admit the role '${login.hcRole}'`,
-    });
-    return;
-  }
-  ctx.count.completed();
-  // remember: false — the provider's session cookie ends with the browser (shared workstations).
-  // What the card proved goes with the result: the resume keeps it for the session it logs into.
-  await ctx.finish(req, res, {
-    login: {
-      accountId: login.sub,
-      acr: asksForFreshCard(details.params) ? HPKI_ACR_FRESH : HPKI_ACR,
-      amr: [...HPKI_AMR],
-      ts: authTime,
-      remember: false,
-    },
-    [HPKI_RESULT_KEY]: { login, authTime },
+  const page = await bindAndRenderLogin(ctx.deps, req, {
+    uid,
+    exp: details.exp,
+    prompt: details.prompt,
+    params: details.params,
+    session: details.session,
   });
+  html(res, 200, page.body, page.headers);
 }
 
 async function routeInteraction(
@@ -228,7 +247,6 @@ async function routeInteraction(
     return;
   }
   if (step === undefined) await showLogin(ctx, req, res, uid, details);
-  else if (step === 'login') await completeLogin(ctx, req, res, uid, details);
   else {
     ctx.count.refused('cancelled');
     await ctx.finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });

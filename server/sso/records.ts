@@ -7,7 +7,6 @@ import type { SsoStore } from './store.js';
  * The provider's own short records, kept through the same store as oidc-provider's models:
  * - a **binding**: which interaction (pending authorization request) a browser's HPKI session is
  *   logging into, written when the login page is shown;
- * - a **proof**: what a card login just proved, for the interaction it completes, taken once;
  * - a **session login**: what the card login of one provider session proved (certificate, role,
  *   holder), keyed by the session's uid, for the claims and role checks of that session and of the
  *   tokens made in it. Never per `sub`: another login of the same holder elsewhere (another card,
@@ -32,13 +31,9 @@ export const ssoLoginSchema = z
   .strip();
 
 const bindingSchema = z.object({ uid: text(128), interactionExpiresAt: z.number().int() }).strict();
-const proofSchema = z
-  .object({ login: ssoLoginSchema, browser: z.string().length(43), authTime: z.number().int() })
-  .strict();
 const accountSchema = z.object({ login: ssoLoginSchema, authTime: z.number().int() }).strict();
 
 export type Binding = z.infer<typeof bindingSchema>;
-export type Proof = z.infer<typeof proofSchema>;
 export type Account = z.infer<typeof accountSchema>;
 
 /** What the login step hands to oidc-provider's resume, in the interaction's result (provider-config.ts). */
@@ -49,8 +44,6 @@ export function accountOf(value: unknown): Account | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A proof is for the redirect right after the login POST: the browser follows it at once. */
-export const PROOF_TTL_SECONDS = 120;
 /** Session logins outlive the longest session and token of a login (see provider-config.ts). */
 export const ACCOUNT_TTL_SECONDS = 24 * 60 * 60;
 /** A binding is remembered this long after its interaction expired, so a late login is told "expired". */
@@ -71,8 +64,6 @@ function parse<T>(schema: z.ZodType<T>, payload: AdapterPayload | undefined | vo
 export interface SsoRecords {
   bind(sessionId: string, binding: Binding, ttlSeconds: number): Promise<void>;
   takeBinding(sessionId: string): Promise<Binding | undefined>;
-  putProof(uid: string, proof: Proof): Promise<void>;
-  takeProof(uid: string): Promise<Proof | undefined>;
   /** The login of the provider session `sessionUid` (oidc-provider's `Session.uid`, kept by tokens as `sessionUid`). */
   putSessionLogin(sessionUid: string, account: Account): Promise<void>;
   sessionLogin(sessionUid: string): Promise<Account | undefined>;
@@ -80,13 +71,10 @@ export interface SsoRecords {
 
 export function createSsoRecords(store: SsoStore): SsoRecords {
   const bindings = store.adapter('HpkiBinding');
-  const proofs = store.adapter('HpkiProof');
   const logins = store.adapter('HpkiSessionLogin');
   return {
     bind: (sessionId, binding, ttl) => bindings.upsert(browserKey(sessionId), { ...binding }, ttl),
     takeBinding: async (sessionId) => parse(bindingSchema, await bindings.take(browserKey(sessionId))),
-    putProof: (uid, proof) => proofs.upsert(uid, { ...proof }, PROOF_TTL_SECONDS),
-    takeProof: async (uid) => parse(proofSchema, await proofs.take(uid)),
     putSessionLogin: (sessionUid, account) => logins.upsert(sessionUid, { ...account }, ACCOUNT_TTL_SECONDS),
     sessionLogin: async (sessionUid) => parse(accountSchema, await logins.find(sessionUid)),
   };

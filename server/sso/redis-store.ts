@@ -56,30 +56,59 @@ redis.call('DEL', KEYS[1])
 return #members`;
 
 /**
- * Admission of an anonymous record: the sorted set `<prefix>~anonymous` holds their keys scored by
- * when they drop (Redis's clock), and `<prefix>~anonymous:<client>` those of one client (KEYS[3],
- * absent for a record written outside a request). Purge the dropped, then admit the key if it is
- * there already, or if the set and the client's set have room: one step for all processes. The
- * record's hash keeps its client in field `o`, so that whoever takes or destroys it frees the
- * client's place too. 1 admitted, 0 full.
+ * One upsert, in one step and one command. KEYS: the record, the anonymous set `<prefix>~anonymous`,
+ * then, each when ARGV says so, the client's set `<prefix>~anonymous:<client>`, an index
+ * (`uid:`/`code:`) and the grant's set. ARGV: 1 life in ms, 2 the record's kind (`a` anonymous,
+ * `s` a session with an account, `-` any other), 3 the bound, 4 the client's bound, 5 the client
+ * ('' for none), 6 the payload JSON, 7 consumed ('' for not), 8 the record's id (the index's value),
+ * 9 '1' with an index, 10 '1' with a grant.
+ *
+ * An anonymous record is admitted first: the anonymous set holds such records' keys scored by when
+ * they drop (Redis's clock), the client's set those of one client. Purge the dropped, then admit the
+ * key if it is there already, or if the set and the client's set have room, for all processes at
+ * once. The record's hash keeps its client in field `o`, so that whoever takes or destroys it frees
+ * the client's place too. 1 written, 0 full (nothing written).
+ *
+ * The payload is written without deleting the record first, so a "consumed" mark set meanwhile by
+ * another process survives a re-save. A session that now has an account no longer counts against
+ * the bound; its client's set lets it go when its admission time is up, at most an interaction's life.
+ * A grant's set lives as long as its longest member.
  */
-const ADMIT = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const UPSERT = `local key, anonymous = KEYS[1], KEYS[2]
 local life = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], KEYS[2]) then
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-  if KEYS[3] then
-    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-    if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
-    redis.call('ZADD', KEYS[3], now + life, KEYS[2])
-    if redis.call('PTTL', KEYS[3]) < life then redis.call('PEXPIRE', KEYS[3], life) end
-    redis.call('HSET', KEYS[2], 'o', ARGV[4])
-    redis.call('PEXPIRE', KEYS[2], life)
+local k = 3
+if ARGV[2] == 'a' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', anonymous, '-inf', now)
+  local client = nil
+  if ARGV[5] ~= '' then client = KEYS[k]; k = k + 1 end
+  if not redis.call('ZSCORE', anonymous, key) then
+    if redis.call('ZCARD', anonymous) >= tonumber(ARGV[3]) then return 0 end
+    if client then
+      redis.call('ZREMRANGEBYSCORE', client, '-inf', now)
+      if redis.call('ZCARD', client) >= tonumber(ARGV[4]) then return 0 end
+      redis.call('ZADD', client, now + life, key)
+      if redis.call('PTTL', client) < life then redis.call('PEXPIRE', client, life) end
+      redis.call('HSET', key, 'o', ARGV[5])
+    end
   end
+  redis.call('ZADD', anonymous, now + life, key)
+  if redis.call('PTTL', anonymous) < life then redis.call('PEXPIRE', anonymous, life) end
+elseif ARGV[2] == 's' then
+  redis.call('ZREM', anonymous, key)
 end
-redis.call('ZADD', KEYS[1], now + life, KEYS[2])
-if redis.call('PTTL', KEYS[1]) < life then redis.call('PEXPIRE', KEYS[1], life) end
+redis.call('HSET', key, 'p', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', key, 'c', ARGV[7]) end
+redis.call('PEXPIRE', key, life)
+if ARGV[9] == '1' then
+  redis.call('SET', KEYS[k], ARGV[8], 'PX', life)
+  k = k + 1
+end
+if ARGV[10] == '1' then
+  redis.call('SADD', KEYS[k], key)
+  if redis.call('PTTL', KEYS[k]) < life then redis.call('PEXPIRE', KEYS[k], life) end
+end
 return 1`;
 
 /**
@@ -92,6 +121,14 @@ redis.call('ZREM', KEYS[2], KEYS[1])
 if o then redis.call('ZREM', ARGV[1] .. o, KEYS[1]) end
 redis.call('DEL', KEYS[1])
 return p`;
+
+/**
+ * A record by an index (`uid:`, `code:`): KEYS[1] the index, ARGV[1] the model's key prefix. Answers
+ * the record's payload and "consumed" fields, in one round trip instead of a GET then an HMGET.
+ */
+const BY_INDEX = `local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('HMGET', ARGV[1] .. id, 'p', 'c')`;
 
 /**
  * A Lua script sent by its SHA-1 (EVALSHA), and in full only when Redis does not have it yet (after
@@ -109,8 +146,9 @@ function script(source: string): (redis: Redis, keys: string[], args: string[]) 
   };
 }
 
-const admitScript = script(ADMIT);
+const upsertScript = script(UPSERT);
 const releaseScript = script(RELEASE);
+const byIndexScript = script(BY_INDEX);
 const consumeScript = script(CONSUME);
 const revokeScript = script(REVOKE);
 
@@ -178,21 +216,11 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
   const anonymousKey = `${prefix}~anonymous`;
   const clientSetPrefix = `${anonymousKey}:`;
   const release = (key: string): Promise<unknown> => releaseScript(redis, [key, anonymousKey], [clientSetPrefix]);
-  async function admit(key: string, ttlMs: number): Promise<void> {
+  /** The request's client (client-address.ts), as it may appear in a Redis key; else none. */
+  const clientOfRequest = (): string | undefined => {
     const client = currentRequestClient();
-    const owner = client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
-    const bounds = [String(ttlMs), String(maxPendingSignIns)];
-    const admitted = await write(() =>
-      owner === undefined
-        ? admitScript(redis, [anonymousKey, key], bounds)
-        : admitScript(
-            redis,
-            [anonymousKey, key, `${clientSetPrefix}${owner}`],
-            [...bounds, String(maxPerClient), owner],
-          ),
-    );
-    if (admitted !== 1) throw storeFull();
-  }
+    return client !== undefined && CLIENT_PATTERN.test(client) ? client : undefined;
+  };
   // Commands of one tick go out in one write: a login's dozens of commands cost a few syscalls.
   const redis = createRedisClient({
     url: options.url,
@@ -200,52 +228,57 @@ export function createRedisSsoStore(options: RedisSsoStoreOptions): SsoStore {
     autoPipelining: true,
   });
 
-  const write = <T>(command: () => Promise<T>): Promise<T> => command();
-
   function adapter(model: string): SsoAdapter {
     return guarded(rawAdapter(model));
   }
 
   function rawAdapter(model: string): SsoAdapter {
     if (!MODEL_PATTERN.test(model)) throw new RangeError(`not a model name: ${model}`);
-    const keyOf = (id: string): string => `${prefix}m:${model}:${id}`;
+    const modelPrefix = `${prefix}m:${model}:`;
+    const keyOf = (id: string): string => `${modelPrefix}${id}`;
 
-    async function read(key: string): Promise<AdapterPayload | undefined> {
-      const [text, consumed] = await redis.hmget(key, 'p', 'c');
+    function payloadOf(fields: unknown): AdapterPayload | undefined {
+      if (!Array.isArray(fields)) return undefined;
+      const [text, consumed] = fields as unknown[];
       const payload = parsePayload(text);
-      if (payload !== undefined && consumed !== null && consumed !== undefined) payload.consumed = Number(consumed);
+      if (payload !== undefined && typeof consumed === 'string') payload.consumed = Number(consumed);
       return payload;
     }
-    async function byIndex(index: string): Promise<AdapterPayload | undefined> {
-      const id = await redis.get(`${prefix}${index}`);
-      return id === null ? undefined : read(keyOf(id));
-    }
+    const read = async (key: string): Promise<AdapterPayload | undefined> =>
+      payloadOf(await redis.hmget(key, 'p', 'c'));
+    const byIndex = async (index: string): Promise<AdapterPayload | undefined> =>
+      payloadOf(await byIndexScript(redis, [`${prefix}${index}`], [modelPrefix]));
 
     return {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
-        const ttlMs = ttlSeconds(expiresIn) * 1000;
-        const anonymous = isAnonymousRecord(model, payload);
-        if (anonymous) await admit(key, ttlMs);
         const { consumed, ...rest } = payload;
-        // No DEL first: a "consumed" mark set meanwhile by another process survives a re-save.
-        const multi = redis.multi().hset(key, 'p', JSON.stringify(rest));
-        // A session that now has an account no longer counts against the bound (in the same round
-        // trip; its client's set lets it go when its admission time is up, at most an interaction's life).
-        if (!anonymous && model === 'Session') multi.zrem(anonymousKey, key);
-        if (consumed !== undefined && consumed !== null && consumed !== false) multi.hset(key, 'c', String(consumed));
-        multi.pexpire(key, ttlMs);
-        if (model === 'Session' && typeof payload.uid === 'string')
-          multi.set(`${prefix}uid:${payload.uid}`, id, 'PX', ttlMs);
-        if (typeof payload.userCode === 'string') multi.set(`${prefix}code:${payload.userCode}`, id, 'PX', ttlMs);
-        if (GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string') {
-          const grantKey = `${prefix}grant:${payload.grantId}`;
-          // NX gives a new set its TTL, GT lengthens it for a longer-lived member (Redis ≥ 7).
-          multi.sadd(grantKey, key).pexpire(grantKey, ttlMs, 'NX').pexpire(grantKey, ttlMs, 'GT');
-        }
-        const replies = await write(() => multi.exec());
-        const failed = replies?.find(([err]) => err !== null)?.[0];
-        if (failed) throw isOutOfMemory(failed) ? storeFull() : failed;
+        const kind = isAnonymousRecord(model, payload) ? 'a' : model === 'Session' ? 's' : '-';
+        const client = kind === 'a' ? clientOfRequest() : undefined;
+        const keys = [key, anonymousKey];
+        if (client !== undefined) keys.push(`${clientSetPrefix}${client}`);
+        const index =
+          model === 'Session' && typeof payload.uid === 'string'
+            ? `uid:${payload.uid}`
+            : typeof payload.userCode === 'string'
+              ? `code:${payload.userCode}`
+              : undefined;
+        if (index !== undefined) keys.push(`${prefix}${index}`);
+        const grant = GRANTABLE_MODELS.has(model) && typeof payload.grantId === 'string';
+        if (grant) keys.push(`${prefix}grant:${payload.grantId}`);
+        const written = await upsertScript(redis, keys, [
+          String(ttlSeconds(expiresIn) * 1000),
+          kind,
+          String(maxPendingSignIns),
+          String(maxPerClient),
+          client ?? '',
+          JSON.stringify(rest),
+          consumed === undefined || consumed === null || consumed === false ? '' : String(consumed),
+          id,
+          index === undefined ? '' : '1',
+          grant ? '1' : '',
+        ]);
+        if (written !== 1) throw storeFull();
       },
       find: (id) => read(keyOf(id)),
       findByUid: (uid) => byIndex(`uid:${uid}`),

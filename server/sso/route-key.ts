@@ -39,7 +39,7 @@ export const UNPROVEN_RECORD_ROUTES: ReadonlySet<string> = new Set([
 
 /** A label for metrics and logs: one of a few known routes, never the request's own text. */
 export function routeLabelOf(key: string): string {
-  if (key.startsWith('/INTERACTION/')) return key.endsWith('/LOGIN') ? 'interaction_login' : 'interaction';
+  if (key.startsWith('/INTERACTION/')) return 'interaction';
   if (key.startsWith('/AUTH/')) return 'resume';
   return KNOWN_LABELS.get(key) ?? 'other';
 }

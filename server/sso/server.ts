@@ -15,14 +15,15 @@ import {
 } from '../http/index.js';
 import type { DetailedTokenVerifier } from '../verify/index.js';
 import { issOmittedRedirects } from './error-iss.js';
-import { createInteractionRoutes, ssoStartSession } from './interactions.js';
+import { createInteractionRoutes, type InteractionDeps, ssoStartSession } from './interactions.js';
 import { type CurrentProvider, currentProvider, watchKeysFile } from './key-reload.js';
 import { generateKeySet, hasEcKey, type PrivateJwks } from './keys.js';
+import { loginAtAuthorization } from './login-at-authorization.js';
 import { createSsoVerifier } from './login-proof.js';
 import { createSsoMetrics, type SsoMetrics, watchStore } from './operations.js';
 import { LOGIN_SLOT_ID } from './pages.js';
 import { buildProvider } from './provider-instance.js';
-import { createSsoRecords, type SsoRecords } from './records.js';
+import { createSsoRecords } from './records.js';
 import { currentRequestId } from './request-context.js';
 import { createSsoHandler, type SsoLogger } from './request-pipeline.js';
 import type { SsoStore } from './store.js';
@@ -159,27 +160,24 @@ function reportersOf(options: SsoServerOptions): Reporters {
 
 interface RouteDeps {
   issuer: string;
-  records: SsoRecords;
-  metrics: SsoMetrics;
-  current: CurrentProvider;
   limits: Required<HpkiRouteLimits>;
+  /** What the interaction's page, the login POST and the login page at `/auth` share. */
+  interaction: InteractionDeps;
   onInternalError: (err: unknown) => void;
 }
 
 /** The HPKI login routes of §1.1 on the issuer's origin, and the provider's interaction pages. */
 function createRoutes(options: SsoServerOptions, deps: RouteDeps): { hpki: RouteHandler; interaction: RouteHandler } {
-  const { issuer, records, limits, onInternalError } = deps;
-  const { providerName } = options;
-  const cookie = createSessionCookie(issuer, { name: SSO_COOKIE_NAME });
+  const { issuer, limits, onInternalError } = deps;
   const hpki = createHpkiRoutes({
     origin: issuer,
     verifier: createSsoVerifier(options.verifier),
     challenges: options.store.challenges,
-    cookie,
-    startSession: ssoStartSession(records),
+    cookie: deps.interaction.cookie,
+    startSession: ssoStartSession(deps.interaction),
     descriptor: {
       hpkiLogin: 1,
-      name: providerName,
+      name: options.providerName,
       challengeUrl: '/hpki/challenge',
       loginUrl: '/hpki/login',
       button: { selector: `#${LOGIN_SLOT_ID}`, position: 'beforeend' },
@@ -187,17 +185,7 @@ function createRoutes(options: SsoServerOptions, deps: RouteDeps): { hpki: Route
     limits,
     onInternalError,
   });
-  const interaction = createInteractionRoutes({
-    provider: () => deps.current.provider,
-    records,
-    clients: options.clients,
-    cookie,
-    providerName,
-    limits,
-    metrics: deps.metrics,
-    onInternalError,
-  });
-  return { hpki, interaction };
+  return { hpki, interaction: createInteractionRoutes(deps.interaction) };
 }
 
 export async function startSsoServer(options: SsoServerOptions): Promise<RunningSsoServer> {
@@ -207,11 +195,25 @@ export async function startSsoServer(options: SsoServerOptions): Promise<Running
   const records = createSsoRecords(store);
   const metrics = createSsoMetrics();
   const watch = watchStore(store, (up) => onNotice(up ? 'the store answers again' : 'the store does not answer'));
-  const build = (keys: PrivateJwks): Provider =>
-    buildProvider({ ...options, issuer, records, metrics, onInternalError, onNotice }, keys);
-  const current = currentProvider(options.keys.jwks, build);
   const limits = routeLimitsOf(options.limits);
-  const routes = createRoutes(options, { issuer, records, metrics, current, limits, onInternalError });
+  let current: CurrentProvider | undefined;
+  const interaction: InteractionDeps = {
+    provider: () => current!.provider,
+    records,
+    clients,
+    cookie: createSessionCookie(issuer, { name: SSO_COOKIE_NAME }),
+    providerName: options.providerName,
+    limits,
+    metrics,
+    onInternalError,
+  };
+  const build = (keys: PrivateJwks): Provider => {
+    const provider = buildProvider({ ...options, issuer, records, metrics, onInternalError, onNotice }, keys);
+    provider.use(loginAtAuthorization(interaction));
+    return provider;
+  };
+  current = currentProvider(options.keys.jwks, build);
+  const routes = createRoutes(options, { issuer, limits, interaction, onInternalError });
   const handler = createSsoHandler({
     issuerUrl: new URL(issuer),
     providerName: options.providerName,

@@ -62,13 +62,12 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Records only a card login can lead to: a login's proof and account, and what oidc-provider writes
- * once somebody is signed in. Everything else (interactions, login-page bindings, sessions without
+ * Records only a card login can lead to: a session's login, and what oidc-provider writes once
+ * somebody is signed in. Everything else (interactions, login-page bindings, sessions without
  * an account, pushed requests) anybody can make by opening a URL: a store admits those only up to
  * its `maxPendingSignIns`, keeping the rest of its room for the sign-ins already under way.
  */
 const CARD_PROVEN_MODELS: ReadonlySet<string> = new Set([
-  'HpkiProof',
   'HpkiSessionLogin',
   'Grant',
   'AuthorizationCode',

@@ -43,7 +43,7 @@ const onOrigin =
 const onInteraction =
   (issuer: string) =>
   (url: URL): boolean =>
-    url.origin === issuer && url.pathname.startsWith('/interaction/');
+    url.origin === issuer && (url.pathname === '/auth' || url.pathname.startsWith('/interaction/'));
 const body = (page: E2ePage): Promise<string> => page.text('body');
 
 /** One PIN entry logs the doctor into both services; logging out of one logs the other out too. */

@@ -42,9 +42,9 @@ describe('Redis SSO store: anonymous records are bounded across processes', () =
       statusCode: 503,
     });
 
-    // The doctor's sign-in goes on: its interaction again, the proof, a session with an account, a code.
+    // The doctor's sign-in goes on: its interaction again, its login, a session with an account, a code.
     await second.adapter('Interaction').upsert('doctor', { returnTo: 'x', result: { login: { accountId: 's' } } }, 600);
-    await second.adapter('HpkiProof').upsert('doctor', { browser: 'b' }, 120);
+    await second.adapter('HpkiSessionLogin').upsert('u2', { authTime: 1 }, 120);
     await first.adapter('Session').upsert('doctor-session', { uid: 'u2', accountId: 's' }, 600);
     await first.adapter('AuthorizationCode').upsert('code', { grantId: 'g' }, 60);
     expect(await first.adapter('Interaction').find('doctor')).toMatchObject({ result: { login: { accountId: 's' } } });

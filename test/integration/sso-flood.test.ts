@@ -131,8 +131,10 @@ describe('the provider under a flood of anonymous challenge requests', () => {
     const attacker = browser(PAGE_FLOOD_ADDRESS);
     const start = await rp.start();
     const hops = await attacker.navigate(String(start.url), { stayOn: [issuer] });
-    const page = new URL(hops.at(-1)!.url);
-    expect(page.pathname).toMatch(/^\/interaction\//);
+    // The login page comes in the authorization request's answer; it is shown again at /interaction/<uid>.
+    const uid = /\/interaction\/([A-Za-z0-9_-]+)\/abort/.exec(hops.at(-1)!.body)?.[1];
+    expect(uid).toBeDefined();
+    const page = { pathname: `/interaction/${uid}` };
     // Cookie-less views of its own login page would each write a new binding.
     const interactionCookie = attacker.cookie('sso_interaction');
     expect(interactionCookie).toBeDefined();

@@ -46,7 +46,8 @@ async function atLoginPage(): Promise<{
   const start = await rp.start();
   const outcome = await signIn(b, issuer, start.url, undefined);
   expect(outcome.askedForCard).toBe(true);
-  const uid = /\/interaction\/([^/?]+)$/.exec(outcome.hops.at(-1)!.url)![1]!;
+  // The login page comes in the authorization request's answer; its cancel link names the interaction.
+  const uid = /\/interaction\/([A-Za-z0-9_-]+)\/abort/.exec(outcome.hops.at(-1)!.body)![1]!;
   return { browser: b, uid, start };
 }
 
@@ -190,7 +191,7 @@ describe('hostile inputs at the provider', () => {
     const login = await cardLogin(victim.browser, issuer, doctor);
     expect(login.status).toBe(200);
     const redirect = String(login.json.redirect);
-    expect(redirect).toBe(`/interaction/${victim.uid}/login`);
+    expect(redirect).toBe(`/auth/${victim.uid}`);
     const elsewhere = await attacker.navigate(`${issuer}${redirect}`, { stayOn: [issuer] });
     expect(elsewhere.at(-1)!.status).toBe(400);
     await expectNoSession(attacker);
@@ -207,7 +208,7 @@ describe('hostile inputs at the provider', () => {
     expect((await b.fetch(`${issuer}/hpki/login`)).status).toBe(405);
     expect((await b.fetch(`${issuer}/hpki/challenge`, { method: 'POST' })).status).toBe(405);
     expect((await b.fetch(`${issuer}/interaction/..%2F..%2Fetc`)).status).toBe(400);
-    expect((await b.fetch(`${issuer}/interaction/${'a'.repeat(30)}/login`, { method: 'POST' })).status).toBe(405);
+    expect((await b.fetch(`${issuer}/interaction/${'a'.repeat(30)}/abort`, { method: 'POST' })).status).toBe(405);
     const descriptor = (await (await b.fetch(`${issuer}/.well-known/hpki-login`)).json()) as Record<string, unknown>;
     expect(descriptor).toMatchObject({
       hpkiLogin: 1,

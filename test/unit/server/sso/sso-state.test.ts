@@ -85,9 +85,9 @@ describe('memory SSO store', () => {
     ]) {
       await expect(write()).rejects.toMatchObject({ error: 'temporarily_unavailable', statusCode: 503 });
     }
-    // The doctor's sign-in goes on into the room kept for it: proof, session with an account, code.
+    // The doctor's sign-in goes on into the room kept for it: its login, session with an account, code.
     await interactions.upsert('doctor', { returnTo: 'x', result: { login: { accountId: 'sub' } } }, 600);
-    await store.adapter('HpkiProof').upsert('doctor', { browser: 'b' }, 120);
+    await store.adapter('HpkiSessionLogin').upsert('u2', { authTime: 1 }, 120);
     await sessions.upsert('doctor-session', { uid: 'u2', accountId: 'sub' }, 600);
     await store.adapter('AuthorizationCode').upsert('code', { grantId: 'g' }, 60);
     expect(await interactions.find('doctor')).toMatchObject({ result: { login: { accountId: 'sub' } } });
@@ -111,10 +111,10 @@ describe('memory SSO store', () => {
     await store.adapter('AuthorizationCode').revokeByGrantId('g1');
     expect(await codes.find('code1')).toBeUndefined();
     expect(await store.adapter('AccessToken').find('at1')).toBeUndefined();
-    const proofs = store.adapter('HpkiProof');
-    await proofs.upsert('p', { uid: 'x' }, 60);
-    expect(await proofs.take('p')).toMatchObject({ uid: 'x' });
-    expect(await proofs.take('p')).toBeUndefined();
+    const bindings = store.adapter('HpkiBinding');
+    await bindings.upsert('p', { uid: 'x' }, 60);
+    expect(await bindings.take('p')).toMatchObject({ uid: 'x' });
+    expect(await bindings.take('p')).toBeUndefined();
     await store.close();
   });
 
