@@ -333,7 +333,17 @@ export function harness(options: HarnessOptions = {}) {
         },
         choose: (reader: string) => router({ kind: 'pin-choose', session, reader }, sender),
         confirm: () => router({ kind: 'pin-confirm', session }, sender),
-        submit: (pin: string) => router({ kind: 'pin-submit', session, pin }, sender),
+        /**
+         * Types the PIN as the window does: once it asks for one (the window shows no PIN field
+         * before), so a test cannot race the card read on a slow machine.
+         */
+        submit: async (pin: string) => {
+          await vi.waitFor(async () => {
+            const view = await router({ kind: 'pin-open', session }, sender);
+            expect(view).toMatchObject({ ok: true, value: { stage: { phase: 'pin' } } });
+          }, 10_000);
+          return router({ kind: 'pin-submit', session, pin }, sender);
+        },
         cancel: () => router({ kind: 'pin-cancel', session }, sender),
       };
     },
