@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /** Unit files that run the built CLI or read the build's output: they run with the system tests. */
-const NEEDS_BUILD = ['test/unit/scripts/cli/cli-verify.test.ts', 'test/unit/extension/extension-bundles.test.ts'];
+const NEEDS_BUILD = [
+  'test/unit/scripts/cli/cli-verify.test.ts',
+  'test/unit/scripts/cli/cli-sign.test.ts',
+  'test/unit/extension/extension-bundles.test.ts',
+];
 
 // Two projects. `unit` (`npm run test:unit`): in-process, no build, files in parallel. `system`:
 // build first, then integration and e2e suites that start real daemons (pcscd, redis, chromium), one

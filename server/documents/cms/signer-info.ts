@@ -54,6 +54,16 @@ export function singleValue(map: ReadonlyMap<string, readonly Uint8Array[]>, oid
 
 /** The certificate `sid` names among the candidates (issuerAndSerialNumber or subjectKeyIdentifier). */
 function findCertificate(info: SignerInfo, candidates: readonly ParsedCertificate[]): ParsedCertificate {
+  try {
+    return findNamedCertificate(info, candidates);
+  } catch (err) {
+    if (err instanceof HpkiError) throw err;
+    // A hostile sid (a name that does not decode) names no certificate.
+    throw malformed(`the signer identifier is malformed: ${err instanceof Error ? err.message : ''}`, err);
+  }
+}
+
+function findNamedCertificate(info: SignerInfo, candidates: readonly ParsedCertificate[]): ParsedCertificate {
   const byIssuer = info.sid.issuerAndSerialNumber;
   let found: ParsedCertificate | undefined;
   if (byIssuer !== undefined) {

@@ -5,7 +5,7 @@ import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import type { HashAlgorithm } from '../../../protocol/digest-info.js';
 import { HASH_LENGTHS } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
-import { DIGEST_OIDS, hashOf, sameBytes } from '../cms/algorithms.js';
+import { DIGEST_OIDS, sameBytes } from '../cms/algorithms.js';
 import { checkDerBounds } from '../cms/der-bounds.js';
 import { CMS_OID } from '../cms/oids.js';
 import { parseSignedData } from '../cms/signed-data.js';
@@ -86,7 +86,7 @@ export function readTsaResponse(bytes: Uint8Array, request: TsaRequest): Uint8Ar
   }
   const imprint = info.messageImprint;
   if (
-    hashOf(imprint.hashAlgorithm, 'ERR_TIMESTAMP_INVALID') !== request.hashAlgorithm ||
+    imprint.hashAlgorithm.algorithm !== DIGEST_OIDS[request.hashAlgorithm] ||
     !sameBytes(new Uint8Array(imprint.hashedMessage.buffer), request.digest)
   ) {
     throw refused('the token stamps another imprint than the one asked for');
