@@ -46,8 +46,31 @@ const cades: FormatEntry = {
   },
 };
 
-/** pades and xades join as entries here when their modules land. */
-export const DOCUMENT_FORMAT_TABLE: Partial<Record<DocumentFormat, FormatEntry>> = { cades };
+/** `<` after an optional UTF-8 byte order mark and white space: an XML document. */
+function startsWithMarkup(file: Uint8Array): boolean {
+  let i = file[0] === 0xef && file[1] === 0xbb && file[2] === 0xbf ? 3 : 0;
+  while (i < file.length && i < 64 && [0x20, 0x09, 0x0a, 0x0d].includes(file[i] ?? 0)) i++;
+  return file[i] === 0x3c;
+}
+
+// FILE is the e-prescription CSV when signing (prepareXades takes up to 512 KiB), the 処方箋 XML when verifying.
+const xades: FormatEntry = {
+  maxFileBytes: 2 * MIB,
+  async prepare({ file, certificate }) {
+    return (await import('../../server/documents/xades/index.js')).prepareXades(file, certificate);
+  },
+  async finish(state, signature, timestamper) {
+    const { finishXades } = await import('../../server/documents/xades/index.js');
+    return finishXades(state, signature, timestamper === undefined ? {} : { timestamper });
+  },
+  looksLike: startsWithMarkup,
+  async verify(file, _data, options) {
+    return (await import('../../server/documents/xades/index.js')).verifyXades(file, options);
+  },
+};
+
+/** pades joins as an entry here when its module lands. */
+export const DOCUMENT_FORMAT_TABLE: Partial<Record<DocumentFormat, FormatEntry>> = { cades, xades };
 
 export function formatEntry(format: DocumentFormat): FormatEntry | undefined {
   return DOCUMENT_FORMAT_TABLE[format];
