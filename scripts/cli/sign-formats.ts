@@ -69,8 +69,30 @@ const xades: FormatEntry = {
   },
 };
 
-/** pades joins as an entry here when its module lands. */
-export const DOCUMENT_FORMAT_TABLE: Partial<Record<DocumentFormat, FormatEntry>> = { cades, xades };
+const PDF_HEADER = Buffer.from('%PDF-', 'latin1');
+
+const pades: FormatEntry = {
+  maxFileBytes: 50 * MIB,
+  async prepare({ file, certificate, intermediates }) {
+    return (await import('../../server/documents/pades/index.js')).preparePades({
+      pdf: file,
+      certificate,
+      intermediates,
+    });
+  },
+  async finish(state, signature, timestamper) {
+    const { finishPades } = await import('../../server/documents/pades/index.js');
+    return finishPades(state, signature, timestamper === undefined ? {} : { timestamper });
+  },
+  // The header is within the first 1024 bytes (ISO 32000-1 §7.5.2 as readers apply it).
+  looksLike: (file) => Buffer.from(file.buffer, file.byteOffset, Math.min(file.length, 1024)).includes(PDF_HEADER),
+  async verify(file, _data, options) {
+    const { verifyPades } = await import('../../server/documents/pades/index.js');
+    return verifyPades(file, options);
+  },
+};
+
+export const DOCUMENT_FORMAT_TABLE: Partial<Record<DocumentFormat, FormatEntry>> = { cades, pades, xades };
 
 export function formatEntry(format: DocumentFormat): FormatEntry | undefined {
   return DOCUMENT_FORMAT_TABLE[format];

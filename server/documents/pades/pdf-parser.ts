@@ -70,9 +70,11 @@ export class PdfParser {
 
   /** The regular characters at the position (a keyword or number), without moving. */
   peekWord(): string {
-    let end = this.pos;
-    while (end < this.bytes.length && end - this.pos < 32 && isRegular(this.bytes[end])) end++;
-    return ascii.decode(this.bytes.subarray(this.pos, end));
+    let word = '';
+    for (let at = this.pos; at < this.bytes.length && word.length < 32 && isRegular(this.bytes[at]); at++) {
+      word += String.fromCharCode(this.bytes[at]!);
+    }
+    return word;
   }
 
   readWord(): string {

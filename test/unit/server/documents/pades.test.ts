@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ import { loadOrCreateMockPki, type MockPki, writeCurrentCrls } from '../../../..
 import { createCardFile, loadCardFile, readKeyPair } from '../../../../native-host/virtual-card/index.js';
 import * as w from '../../../../protocol/der-writer.js';
 import type { HashAlgorithm } from '../../../../protocol/digest-info.js';
+import { createTestPki, makeCrl } from '../../../../scripts/dev/test-pki.js';
+import { startTestTsa, type TestTsa } from '../../../../scripts/dev/test-tsa.js';
 import { parseCertificate } from '../../../../server/cert/parsed-certificate.js';
 import { digest } from '../../../../server/documents/cms/algorithms.js';
 import { assembleSignedData } from '../../../../server/documents/cms/cms-builder.js';
@@ -22,7 +24,9 @@ import { finishPades, preparePades, verifyPades } from '../../../../server/docum
 import { readPendingPades } from '../../../../server/documents/pades/pades-signing.js';
 import { PdfDocument } from '../../../../server/documents/pades/pdf-document.js';
 import { fillContents, signedBytes } from '../../../../server/documents/pades/signature-field.js';
+import { createTsaClient } from '../../../../server/documents/timestamp/index.js';
 import { classicPdf, xrefStreamPdf } from '../../../helpers/pdf-samples.js';
+import { REPO_ROOT } from '../../../helpers/repo-root.js';
 
 /**
  * PAdES (issue 23) with the virtual card's signing key, through the host's `sign` command: poppler's
@@ -252,5 +256,59 @@ describe('tampered signatures', () => {
     await expect(finishPades(new Uint8Array(10), new Uint8Array(256))).rejects.toMatchObject({
       code: 'ERR_HPKI_INVALID_ARGUMENT',
     });
+  });
+});
+
+describe('PAdES B-T with a local TSA', () => {
+  let tsa: TestTsa;
+  let tsaPki: ReturnType<typeof createTestPki>;
+  beforeAll(async () => {
+    tsaPki = createTestPki();
+    tsa = await startTestTsa({ tsa: tsaPki.issueTsa(), chain: [tsaPki.root.certificate] });
+  });
+  afterAll(async () => tsa?.stop());
+
+  it('embeds a signature timestamp: pdfsig says valid and whole, verifyPades reports B-T and the TSA', async () => {
+    const doctor = await cardSigner(cardPath);
+    const pending = preparePades({
+      pdf: xrefStreamPdf(),
+      certificate: doctor.certificate,
+      intermediates: doctor.intermediates,
+    });
+    const signature = await doctor.sign(pending.hashAlgorithm, pending.hash);
+    const pdf = await finishPades(pending.state, signature, { timestamper: createTsaClient({ url: tsa.url }) });
+    const out = await pdfsig(pdf);
+    expect(out).toContain('Signature Validation: Signature is Valid.');
+    expect(out).toContain('Total document signed');
+    const tsaCrl = makeCrl({
+      issuer: tsaPki.root.name,
+      signingKey: tsaPki.root.key,
+      thisUpdate: new Date(Date.now() - 60_000),
+      nextUpdate: new Date(Date.now() + 86_400_000),
+    });
+    const withTsa = { ...options, crls: [...(options.crls ?? []), tsaCrl], tsaAnchors: [tsaPki.root.certificate] };
+    const report = await verifyPades(pdf, withTsa);
+    expect(report).toMatchObject({ valid: true, level: 'B-T', timestamp: { tsa: expect.stringMatching(/Test TSA/) } });
+    expect(Math.abs(Date.parse(report.timestamp!.time) - Date.now())).toBeLessThan(60_000);
+    // The TSA's root not trusted: invalid, and it says why.
+    expect(await verifyPades(pdf, options)).toMatchObject({ valid: false, level: 'B-T', error: 'ERR_TSA_UNTRUSTED' });
+  });
+});
+
+describe('the sample 紹介状 of the demo (Chromium print-to-PDF)', () => {
+  const SAMPLE = join(REPO_ROOT, 'server/demo/sample-documents/referral-letter-sample.pdf');
+
+  it('is a 診療情報提供書 marked as a sample, and signs: pdfsig valid and whole, verifyPades valid', async () => {
+    const { stdout } = await run('pdftotext', [SAMPLE, '-']);
+    expect(stdout).toContain('診療情報提供書');
+    expect(stdout).toContain('見本');
+    const signed = await signPdf(new Uint8Array(readFileSync(SAMPLE)), await cardSigner(cardPath), {
+      reason: '紹介状の作成者として署名',
+    });
+    const out = await pdfsig(signed);
+    expect(out).toContain('Signature Validation: Signature is Valid.');
+    expect(out).toContain('Total document signed');
+    expect(out).toContain('Signer full Distinguished Name');
+    expect((await verifyPades(signed, options)).valid).toBe(true);
   });
 });
