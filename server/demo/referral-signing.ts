@@ -17,8 +17,8 @@ import { REFERRAL_LABEL, referralLetterPdf } from './referral-letter.js';
 export const PENDING_MS = 5 * 60_000;
 /** The signed PDF and its verification stay downloadable this long. */
 export const SIGNED_MS = 30 * 60_000;
-/** Sessions with a pending or signed 紹介状 at once (each holds about 70 KB). */
-export const MAX_REFERRAL_ENTRIES = 500;
+/** Sessions with a pending, and with a signed, 紹介状 at once (each entry holds the PDF: about 350 KB). */
+export const MAX_REFERRAL_ENTRIES = 100;
 /** The largest JSON body of the two POSTs: a certificate, its CAs, or a signature. */
 export const MAX_REFERRAL_BODY_BYTES = 64 * 1024;
 

@@ -96,10 +96,12 @@ describe('demo portal: 署名を検証', () => {
     expect(body).toContain('PAdES B-B');
   });
 
-  it('the same PDF with one byte of the letter changed: not valid, and why', async () => {
+  it('the same PDF with one byte of the letter changed (its creation date): not valid, and why', async () => {
     const tampered = Buffer.from(signedPdf);
-    const at = tampered.indexOf('BT /F1 20 Tf');
-    tampered[at + 7] = '1'.charCodeAt(0);
+    // The letter's creation date, inside the signed bytes: 2026 becomes 2027.
+    const at = tampered.indexOf('/CreationDate (D:2026');
+    expect(at).toBeGreaterThan(0);
+    tampered[at + 20] = '7'.charCodeAt(0);
     const { status, body } = await upload({ document: tampered });
     expect(status).toBe(200);
     expect(attr(body, 'data-valid')).toBe('false');
