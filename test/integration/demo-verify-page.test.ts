@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBackend } from '../../native-host/backends/memory-backend.js';
-import { createSeenCertificates } from '../../native-host/commands/seen-certificates.js';
-import { dispatch } from '../../native-host/host/dispatcher.js';
 import { type MockPkiTrust, trustMockPki } from '../../scripts/cli/mock-pki-trust.js';
 import { MAX_UPLOAD_BYTES } from '../../server/demo/document-check.js';
 import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { referralLetterPdf } from '../../server/demo/referral-letter.js';
 import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
 import { finishPades, preparePades } from '../../server/documents/pades/index.js';
+import { signWithCard } from '../helpers/card-signer.js';
 import { readSample, SIGNED_SAMPLES_NOTE, SIGNED_SAMPLES_PRESENT } from '../helpers/signed-samples.js';
 import { createXadesCard, SAMPLE_CSV, SIGN_PIN, type XadesCard } from '../helpers/xades-card.js';
 
@@ -27,26 +24,17 @@ let portal: RunningDemoPortal;
 let signedPdf: Uint8Array;
 
 async function signReferral(): Promise<Uint8Array> {
-  const backend = createMemoryBackend({ cardPath: card.cardPath });
-  const call = async (command: string, params?: Record<string, unknown>) =>
-    (
-      (await dispatch({ id: command, command, ...(params ? { params } : {}) }, async () => backend, {
-        seen: createSeenCertificates(),
-      })) as { result: Record<string, string> }
-    ).result;
   const pending = preparePades({
     pdf: referralLetterPdf(),
     certificate: card.certificate,
     intermediates: [card.signCa],
   });
-  const { signature } = await call('sign', {
-    origin: 'http://localhost',
+  const signature = await signWithCard(card.cardPath, card.certificate, {
     hashAlgorithm: pending.hashAlgorithm,
     hash: Buffer.from(pending.hash).toString('base64'),
-    certificateSha256: createHash('sha256').update(card.certificate).digest('hex'),
     pin: SIGN_PIN,
   });
-  return finishPades(pending.state, new Uint8Array(Buffer.from(signature!, 'base64')));
+  return finishPades(pending.state, new Uint8Array(Buffer.from(signature, 'base64')));
 }
 
 async function upload(
