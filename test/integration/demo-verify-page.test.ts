@@ -2,11 +2,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockPkiTrust, trustMockPki } from '../../scripts/cli/mock-pki-trust.js';
-import { MAX_UPLOAD_BYTES } from '../../server/demo/document-check.js';
+import { createDocumentChecker, MAX_UPLOAD_BYTES } from '../../server/demo/document-check.js';
 import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { referralLetterPdf } from '../../server/demo/referral-letter.js';
 import { type RunningDemoPortal, startDemoPortal } from '../../server/demo/start-demo.js';
+import { finishCades, prepareCades } from '../../server/documents/cms/index.js';
 import { finishPades, preparePades } from '../../server/documents/pades/index.js';
+import type { CrlFetcher } from '../../server/revocation/crl-fetcher.js';
 import { signWithCard } from '../helpers/card-signer.js';
 import { readSample, SIGNED_SAMPLES_NOTE, SIGNED_SAMPLES_PRESENT } from '../helpers/signed-samples.js';
 import { createXadesCard, SAMPLE_CSV, SIGN_PIN, type XadesCard } from '../helpers/xades-card.js';
@@ -105,6 +107,24 @@ describe('demo portal: 署名を検証', () => {
     expect(attr(body, 'data-valid')).toBe('true');
   });
 
+  it('a detached CAdES signature: valid with its data file, not valid without or with other data', async () => {
+    const data = new TextEncoder().encode('紹介状の本文（CAdES の見本）');
+    const pending = prepareCades({ data, certificate: card.certificate, intermediates: [card.signCa] });
+    const signature = await signWithCard(card.cardPath, card.certificate, {
+      hashAlgorithm: pending.hashAlgorithm,
+      hash: Buffer.from(pending.hash).toString('base64'),
+      pin: SIGN_PIN,
+    });
+    const cms = await finishCades(pending.state, new Uint8Array(Buffer.from(signature, 'base64')));
+    const withData = await upload({ document: cms, data });
+    expect(attr(withData.body, 'data-format')).toBe('cades');
+    expect(attr(withData.body, 'data-valid')).toBe('true');
+    const without = await upload({ document: cms });
+    expect(attr(without.body, 'data-valid')).toBe('false');
+    const other = await upload({ document: cms, data: new TextEncoder().encode('別の本文') });
+    expect(attr(other.body, 'data-valid')).toBe('false');
+  });
+
   it.skipIf(!SIGNED_SAMPLES_PRESENT)(
     "a published dispensing file: both signatures reported (the demo's trust does not hold MEDIS's root)",
     async () => {
@@ -132,6 +152,32 @@ describe('demo portal: 署名を検証', () => {
     expect(status).toBe(200);
     expect(attr(body, 'data-valid')).toBe('false');
     expect(body).toContain('ERR_DOCUMENT_MALFORMED');
+  });
+
+  it('verifications at once are bounded: beyond the limit, busy at once', async () => {
+    const checker = createDocumentChecker({ trust: () => trust.documentTrust()(), maxConcurrent: 1 });
+    const [first, second] = await Promise.all([
+      checker.check(signedPdf, undefined),
+      checker.check(signedPdf, undefined),
+    ]);
+    expect(first).toMatchObject({ format: 'pades', report: { valid: true } });
+    expect(second).toEqual({ failure: 'busy' });
+    // Once the first has ended, there is room again.
+    expect(await checker.check(signedPdf, undefined)).toMatchObject({ format: 'pades' });
+  });
+
+  it('a verification still waiting at the time limit (here: a CRL that never comes) is answered as such', async () => {
+    const stalled: CrlFetcher = {
+      get: () => new Promise(() => undefined),
+      refreshDue: async () => undefined,
+      startSchedule: () => () => undefined,
+      cachedUrls: [],
+    };
+    const checker = createDocumentChecker({
+      trust: () => ({ ...trust.documentTrust()(), crls: [], fetchCrls: true, crlFetcher: stalled }),
+      timeLimitMs: 500,
+    });
+    expect(await checker.check(signedPdf, undefined)).toEqual({ failure: 'timeout' });
   });
 
   it('over the size limit: 413 with the limit named', async () => {
