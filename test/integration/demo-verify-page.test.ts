@@ -153,7 +153,9 @@ describe('demo portal: 署名を検証', () => {
     expect(attr(body, 'data-valid')).toBe('false');
     expect(body).toContain('ERR_DOCUMENT_MALFORMED');
   });
+});
 
+describe('demo portal: 署名を検証, its bounds', () => {
   it('verifications at once are bounded: beyond the limit, busy at once', async () => {
     const checker = createDocumentChecker({ trust: () => trust.documentTrust()(), maxConcurrent: 1 });
     const [first, second] = await Promise.all([
