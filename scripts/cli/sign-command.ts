@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
@@ -140,6 +142,15 @@ async function signWithCard(backend: CardBackend, values: SignValues, plan: Sign
   return plan.entry.finish(pending.state, decode(signed.signature), plan.timestamper);
 }
 
+/** OUT's folder must take the file before the card is asked: a signature is a PIN entry, never spent for nothing. */
+async function checkWritable(out: string): Promise<void> {
+  try {
+    await access(dirname(out), constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write ${out}`, `${out} に書き込めません`);
+  }
+}
+
 function failure(err: HpkiError): number {
   const text =
     err.code === 'ERR_HPKI_PIN_INCORRECT'
@@ -162,6 +173,7 @@ export async function run(args: string[]): Promise<number> {
     }
     plan = await planOf(values, positionals);
     file = await readInputFile(plan.file, plan.entry.maxFileBytes);
+    await checkWritable(plan.out);
   } catch (err) {
     process.stderr.write(usageErrorLineOf('sign', err instanceof UsageError ? err : parseArgsUsageError(err)));
     return 2;

@@ -2,7 +2,7 @@ import { DOCUMENT_FORMATS, type DocumentFormat, signatureReportSchema } from '..
 import { readDerObjects } from '../../server/cert/pem.js';
 import type { DocumentVerifyOptions } from '../../server/documents/document-types.js';
 import { type CertificateValidatorOptions, createCertificateValidator } from '../../server/verify/index.js';
-import { detectFormat, type FormatEntry, formatEntry } from './sign-formats.js';
+import { DOCUMENT_FORMAT_TABLE, detectFormat, type FormatEntry, formatEntry } from './sign-formats.js';
 import { UsageError } from './usage-error.js';
 import {
   parseVerifyArgs,
@@ -26,7 +26,11 @@ const USAGE =
   '                                   [--tsa-anchor FILE…] [--at ISO] [--role R…] [--format cades|pades|xades]\n';
 
 const MAX_ANCHOR_FILE_BYTES = 1024 * 1024;
-const MAX_DATA_BYTES = 512 * 1024 * 1024;
+/** The signed document of a detached signature (--data): read whole to be hashed. */
+const MAX_DATA_BYTES = 256 * 1024 * 1024;
+
+/** FILE is read once, up to the largest format's bound, then held to its own format's. */
+const MAX_SIGNED_FILE_BYTES = Math.max(...Object.values(DOCUMENT_FORMAT_TABLE).map((e) => e.maxFileBytes));
 
 const EXTRA_OPTIONS = {
   data: { type: 'string' },
@@ -95,7 +99,7 @@ async function jobOf(args: string[]): Promise<Job | 'help'> {
   if (positionals.length !== 1)
     throw new UsageError('exactly one FILE is needed', '検証するファイル FILE を一つ指定してください');
   const inputs = await readTrustInputs(values);
-  const sniff = await readInputFile(positionals[0]!, MAX_DATA_BYTES);
+  const sniff = await readInputFile(positionals[0]!, MAX_SIGNED_FILE_BYTES);
   const { format, entry } = entryOf(values.format, sniff);
   if (sniff.length > entry.maxFileBytes)
     throw new UsageError(

@@ -38,7 +38,8 @@ export interface AssembleInput {
   timestamper?: Timestamper | undefined;
 }
 
-function attributesOf(set: Uint8Array): Attribute[] {
+/** The Attribute objects of a DER SET OF Attribute, in its order. */
+export function attributesOf(set: Uint8Array): Attribute[] {
   const el = readSingle(set, DER_TAG.SET);
   return readChildren(set, el, 64).map((a) => AsnConvert.parse(wholeOf(set, a), Attribute));
 }

@@ -10,6 +10,7 @@ import {
   wholeOf,
 } from '../../../protocol/der.js';
 import { tlvOf } from '../../../protocol/der-writer.js';
+import { HpkiError } from '../../../protocol/errors.js';
 import { checkDerBounds, type DerBounds, malformed } from './der-bounds.js';
 import { CMS_OID } from './oids.js';
 
@@ -116,7 +117,7 @@ export function parseSignedData(bytes: Uint8Array, limits: CmsLimits, what = 'th
           : undefined;
     return { signedData, certificates, crls, eContentType: encap.eContentType, eContent, signedAttributes };
   } catch (err) {
-    if (err instanceof Error && err.name === 'HpkiError') throw err;
+    if (err instanceof HpkiError) throw err;
     throw malformed(`${what} is not a CMS SignedData: ${err instanceof Error ? err.message : 'unreadable'}`, err);
   }
 }

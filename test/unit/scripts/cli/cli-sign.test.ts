@@ -1,10 +1,18 @@
+import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCardFile, readKeyPair } from '../../../../native-host/virtual-card/index.js';
+import * as w from '../../../../protocol/der-writer.js';
 import { createTestPki, makeCrl, toPem } from '../../../../scripts/dev/test-pki.js';
 import { startTestTsa, type TestTsa } from '../../../../scripts/dev/test-tsa.js';
+import { parseCertificate } from '../../../../server/cert/index.js';
+import { assembleSignedData } from '../../../../server/documents/cms/cms-builder.js';
+import { encodeSigningCertificateV2 } from '../../../../server/documents/cms/ess.js';
+import { CMS_OID } from '../../../../server/documents/cms/index.js';
+import { compareDer } from '../../../../server/documents/cms/signed-attributes.js';
 import { cli, opensslCmsVerifies } from '../../../helpers/sign-cli.js';
 
 /**
@@ -106,6 +114,71 @@ describe('sign --format cades with the virtual card', () => {
   });
 });
 
+describe('verify-signature agrees with openssl on tampered copies', () => {
+  it('a swapped certificate and a missing SigningCertificateV2: both refuse, verify-signature with its code', async () => {
+    const otherCard = join(dir, 'other.card');
+    await cli([
+      'mock-card',
+      'create',
+      '--out',
+      otherCard,
+      '--pki',
+      join(dir, 'pki'),
+      '--name',
+      'Betsu Hanako',
+      '--pin',
+      LOGIN_PIN,
+    ]);
+    const own = readKeyPair(loadCardFile(card), 'sign');
+    const other = readKeyPair(loadCardFile(otherCard), 'sign');
+    const key = createPrivateKey({ key: Buffer.from(own.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+    const data = readFileSync(doc);
+    const attr = (type: string, value: Uint8Array) => w.sequence(w.objectIdentifier(type), w.set(value));
+    const common = [
+      attr(CMS_OID.contentType, w.objectIdentifier(CMS_OID.data)),
+      attr(CMS_OID.messageDigest, w.octetString(new Uint8Array(createHash('sha256').update(data).digest()))),
+    ];
+    const cases: Array<[string, Uint8Array[], Uint8Array, RegExp]> = [
+      // Signed as the own card (its SigningCertificateV2), delivered under another doctor's certificate.
+      [
+        'swapped',
+        [...common, attr(CMS_OID.signingCertificateV2, encodeSigningCertificateV2(parseCertificate(own.certificate)))],
+        other.certificate,
+        /ERR_SIGNATURE_INVALID/,
+      ],
+      // Correctly signed by the certificate it carries, but without SigningCertificateV2.
+      ['no-v2', common, own.certificate, /ERR_SIGNED_ATTRIBUTE_INVALID/],
+    ];
+    for (const [name, attributes, certificate, code] of cases) {
+      const signedAttributes = w.set(...attributes.sort(compareDer));
+      const file = join(dir, `${name}.p7s`);
+      const cms = await assembleSignedData({
+        hashAlgorithm: 'SHA-256',
+        signedAttributes,
+        signature: new Uint8Array(sign('sha256', signedAttributes, key)),
+        certificate: parseCertificate(certificate),
+        intermediates: own.caCertificates.slice(0, 1),
+      });
+      writeFileSync(file, cms);
+      expect(await opensslCmsVerifies(file, doc, root)).toBe(false);
+      const r = await cli(['verify-signature', file, '--data', doc, '--anchor', root, '--crl', crl]);
+      expect(r.code).toBe(1);
+      expect(String(r.json?.error)).toMatch(code);
+    }
+  });
+});
+
+describe('sign refuses before the card is asked', () => {
+  it('an OUT that cannot be written: exit 2, no PIN read', async () => {
+    const r = await cli(
+      ['sign', doc, '--out', join(dir, 'no-such-folder', 'x.p7s'), '--format', 'cades', '--pin-stdin', ...base],
+      '999999\n',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/に書き込めません \/ cannot write/);
+  });
+});
+
 describe('sign --timestamp', () => {
   let tsa: TestTsa;
   let tsaRoot: string;
@@ -161,6 +234,7 @@ describe('usage errors exit 2', () => {
     [['sign', 'x.txt', '--out', 'y', '--format', 'zip'], /--format は cades, pades, xades/],
     [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--backend', 'mock'], /--card FILE/],
     [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--timestamp', 'ftp://tsa'], /http または https/],
+    [['sign', 'x.txt', '--out', 'y', '--format', 'cades', '--backend', 'mock', '--card', 'c'], /cannot read x.txt/],
     [['verify-signature', 'x.p7s'], /--anchor/],
     [['verify-signature', 'x.p7s', '--anchor', 'nothing.pem'], /nothing.pem/],
   ])('%j', async (args, message) => {

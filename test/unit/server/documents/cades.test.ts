@@ -8,6 +8,7 @@ import { SignedData } from '@peculiar/asn1-cms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateMockPki, type MockPki, writeCurrentCrls } from '../../../../native-host/mock-pki/index.js';
 import { createCardFile, loadCardFile, readKeyPair } from '../../../../native-host/virtual-card/index.js';
+import { readChildren, readSingle } from '../../../../protocol/der.js';
 import * as w from '../../../../protocol/der-writer.js';
 import { buildDigestInfo, type HashAlgorithm } from '../../../../protocol/digest-info.js';
 import { createTestPki, makeCrl } from '../../../../scripts/dev/test-pki.js';
@@ -143,6 +144,12 @@ describe('CAdES-BES made with the card', () => {
     expect(parsed.certificates).toHaveLength(2);
     const raw = parsed.signedAttributes[0]!;
     expect(raw[0]).toBe(0xa0);
+    // DER SET OF: the attributes in ascending order of their encodings (X.690 §11.6), as the file holds them.
+    const set = raw.slice();
+    set[0] = 0x31;
+    const encodings = readChildren(set, readSingle(set, 0x31)).map((el) => set.subarray(el.start, el.end));
+    expect(encodings).toHaveLength(4);
+    for (let i = 1; i < encodings.length; i++) expect(compareDer(encodings[i - 1]!, encodings[i]!)).toBeLessThan(0);
   });
 });
 

@@ -1,12 +1,30 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  CMSVersion,
+  DigestAlgorithmIdentifiers,
+  EncapsulatedContent,
+  EncapsulatedContentInfo,
+  IssuerAndSerialNumber,
+  SignedData,
+  SignerIdentifier,
+  SignerInfo,
+  SignerInfos,
+} from '@peculiar/asn1-cms';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { MessageImprint, TSTInfo } from '@peculiar/asn1-tsp';
+import { AlgorithmIdentifier, Name } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, makeCrl, type TestCert, type TestPki } from '../../../../scripts/dev/test-pki.js';
 import { startTestTsa, type TestTsa } from '../../../../scripts/dev/test-tsa.js';
+import { parseCertificate } from '../../../../server/cert/index.js';
+import { attributesOf, encodeSignedData } from '../../../../server/documents/cms/cms-builder.js';
+import { CMS_OID } from '../../../../server/documents/cms/index.js';
+import { encodeSignedAttributes } from '../../../../server/documents/cms/signed-attributes.js';
 import type { DocumentVerifyOptions } from '../../../../server/documents/document-types.js';
 import {
   buildTsaRequest,
@@ -46,6 +64,55 @@ function rootCrl(p: TestPki): Uint8Array {
     thisUpdate: new Date(Date.now() - 3_600_000),
     nextUpdate: new Date(Date.now() + 86_400_000),
   });
+}
+
+/** A TimeStampToken over `data` signed by `tsa` as RFC 3161 says (ESS SigningCertificateV2 included). */
+function craftToken(tsa: TestCert, chain: readonly Uint8Array[], data: Uint8Array): Uint8Array {
+  const info = new TSTInfo({
+    version: 1,
+    policy: '1.3.6.1.4.1.99999.1.1',
+    messageImprint: new MessageImprint({
+      hashAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
+      hashedMessage: new OctetString(sha256(data)),
+    }),
+    serialNumber: Uint8Array.of(1).buffer,
+    genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+  });
+  const tstInfo = new Uint8Array(AsnConvert.serialize(info));
+  const certificate = parseCertificate(tsa.certificate);
+  const attrs = encodeSignedAttributes({
+    contentType: CMS_OID.tstInfo,
+    hashAlgorithm: 'SHA-256',
+    messageDigest: sha256(tstInfo),
+    certificate,
+    signingTime: null,
+  });
+  const signature = new Uint8Array(sign('sha256', attrs, tsa.key.privateKey));
+  const signer = new SignerInfo({
+    version: CMSVersion.v1,
+    sid: new SignerIdentifier({
+      issuerAndSerialNumber: new IssuerAndSerialNumber({
+        issuer: AsnConvert.parse(certificate.decoded.issuerDer, Name),
+        serialNumber: Uint8Array.from(Buffer.from(certificate.decoded.serialKey, 'hex')).buffer,
+      }),
+    }),
+    digestAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
+    signedAttrs: attributesOf(attrs),
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11', parameters: null }),
+    signature: new OctetString(signature),
+  });
+  const signedData = new SignedData({
+    version: CMSVersion.v3,
+    digestAlgorithms: new DigestAlgorithmIdentifiers([
+      new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
+    ]),
+    encapContentInfo: new EncapsulatedContentInfo({
+      eContentType: CMS_OID.tstInfo,
+      eContent: new EncapsulatedContent({ single: new OctetString(tstInfo) }),
+    }),
+    signerInfos: new SignerInfos([signer]),
+  });
+  return encodeSignedData(signedData, [tsa.certificate, ...chain]);
 }
 
 beforeAll(async () => {
@@ -182,6 +249,24 @@ describe('verifyTimestampToken', () => {
       bad[at]! ^= 0x01;
       await expect(verifyTimestampToken(bad, stamped, options)).rejects.toMatchObject({
         code: expect.stringMatching(/^ERR_TIMESTAMP_INVALID$|^ERR_TSA_UNTRUSTED$/),
+      });
+    }
+  });
+
+  it('refuses a TSA certificate whose extended key usage is not critical, or not for time stamping only', async () => {
+    // openssl ts -reply will not sign with such a certificate, so these tokens are made here.
+    const good = craftToken(pki.issueTsa(), [pki.root.certificate], stamped);
+    expect((await verifyTimestampToken(good, stamped, options)).tsa).toMatch(/Test TSA/);
+    const cases = [
+      [{ ekuCritical: false }, /no critical extended key usage/],
+      [{ extKeyUsage: ['1.3.6.1.5.5.7.3.4'] }, /not for time stamping only/],
+      [{ extKeyUsage: ['1.3.6.1.5.5.7.3.8', '1.3.6.1.5.5.7.3.4'] }, /not for time stamping only/],
+    ] as const;
+    for (const [tsaOptions, message] of cases) {
+      const token = craftToken(pki.issueTsa(tsaOptions), [pki.root.certificate], stamped);
+      await expect(verifyTimestampToken(token, stamped, options)).rejects.toMatchObject({
+        code: 'ERR_TSA_UNTRUSTED',
+        message: expect.stringMatching(message),
       });
     }
   });
