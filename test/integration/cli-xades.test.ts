@@ -131,13 +131,13 @@ describe.skipIf(!SIGNED_SAMPLES_PRESENT)('verify-signature on the published e-pr
   ];
 
   it.each([
-    ['Prescription-004_01.xml', 'Medical Doctor', '2022-09-07T08:08:01Z', 1],
-    ['Dispensing-005_03.xml', 'Pharmacist', '2022-09-08T09:25:11Z', 2],
-  ])('%s: valid, %s, SigningTime %s', async (name, role, signingTime, count) => {
+    ['Prescription-004_01.xml', 'Medical Doctor', '2022-09-07T08:08:01Z', 'XL', 1],
+    ['Dispensing-005_03.xml', 'Pharmacist', '2022-09-08T09:25:11Z', 'A', 2],
+  ])('%s: valid, %s, SigningTime %s, level %s', async (name, role, signingTime, level, count) => {
     const r = await cli(['verify-signature', S(name), ...SAMPLE_TRUST]);
     expect(r).toMatchObject({
       code: 0,
-      json: { valid: true, format: 'xades', level: 'XL', hcRole: role, signingTime },
+      json: { valid: true, format: 'xades', level, hcRole: role, signingTime },
     });
     expect(r.json?.signatures).toHaveLength(count);
   });

@@ -1,5 +1,6 @@
 import { constants, createHash, publicDecrypt } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
+import { concatBytes } from '../../../protocol/bytes.js';
 import { buildDigestInfo } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import type { SignatureLevel } from '../../../protocol/signature-report.js';
@@ -10,6 +11,7 @@ import type { DocumentVerifyOptions } from '../document-types.js';
 import { XadesError } from './xades-errors.js';
 import type { PlacedSignature } from './xades-layout.js';
 import { type DigestName, HASH_ALGORITHM_OF } from './xades-names.js';
+import type { ArchiveTimestamp } from './xades-properties.js';
 import { type ParsedSignature, readSignature } from './xades-signature.js';
 import { canonicalize } from './xml-canonical.js';
 import type { Deadline } from './xml-safe-parse.js';
@@ -17,8 +19,8 @@ import type { Deadline } from './xml-safe-parse.js';
 /**
  * The checks of one placed signature, in order: the layout's signed element is the one referenced,
  * every reference digest, SigningCertificateV2 against the KeyInfo certificate, the SignedInfo
- * signature (RSASSA-PKCS1-v1_5 over DigestInfo, the card's scheme), each SignatureTimeStamp through the
- * timestamp verifier, then the certificate with purpose `sign` by the server's certificate validator,
+ * signature (RSASSA-PKCS1-v1_5 over DigestInfo, the card's scheme), each SignatureTimeStamp and
+ * ArchiveTimeStamp through the timestamp verifier, then the certificate with purpose `sign` by the server's certificate validator,
  * at `options.at`, else the timestamp's time, else now, with the embedded CertificateValues as
  * intermediates and RevocationValues as CRLs. What was learnt before a failure is kept for the report.
  */
@@ -46,6 +48,8 @@ export interface SignatureFacts {
   path?: ParsedCertificate[];
   revocation?: PathRevocation;
   hcRole?: string;
+  /** Every ArchiveTimeStamp verified (there is at least one). */
+  archived?: boolean;
 }
 
 const digestOf = (name: DigestName, data: Uint8Array): Buffer => createHash(name).update(data).digest();
@@ -93,6 +97,19 @@ function checkSignedInfo(parsed: ParsedSignature, certificate: ParsedCertificate
   }
 }
 
+/**
+ * What an ArchiveTimeStamp covers (XAdES 1.4.1 §8.2): the output of each reference, then SignedInfo,
+ * SignatureValue and KeyInfo, then each unsigned signature property before it, each in the
+ * timestamp's canonicalization (the strict layout admits no other ds:Object).
+ */
+function archivedBytes(parsed: ParsedSignature, stamp: ArchiveTimestamp): Uint8Array {
+  const parts = parsed.references.map((r) => canonicalize(r.target, r.canonicalization));
+  for (const element of [parsed.signedInfo, parsed.signatureValueElement, parsed.keyInfo, ...stamp.preceding]) {
+    parts.push(canonicalize(element, stamp.canonicalization));
+  }
+  return concatBytes(parts);
+}
+
 async function checkTimestamps(parsed: ParsedSignature, context: CheckContext, facts: SignatureFacts): Promise<void> {
   const { options } = context;
   const tsaOptions: DocumentVerifyOptions = {
@@ -106,11 +123,17 @@ async function checkTimestamps(parsed: ParsedSignature, context: CheckContext, f
     if (facts.timestamp === undefined || verified.time < facts.timestamp.time) facts.timestamp = verified;
     context.deadline.check('timestamp');
   }
+  for (const stamp of parsed.unsigned.archiveTimestamps) {
+    await context.verifyTimestamp(stamp.token, archivedBytes(parsed, stamp), tsaOptions);
+    context.deadline.check('archive timestamp');
+  }
+  facts.archived = parsed.unsigned.archiveTimestamps.length > 0;
 }
 
-function levelOf(parsed: ParsedSignature, timestamped: boolean): SignatureLevel {
-  if (!timestamped) return parsed.signed.policy ? 'EPES' : 'BES';
-  return parsed.unsigned.certificates.length > 0 && parsed.unsigned.crls.length > 0 ? 'XL' : 'T';
+function levelOf(parsed: ParsedSignature, facts: SignatureFacts): SignatureLevel {
+  if (facts.timestamp === undefined) return parsed.signed.policy ? 'EPES' : 'BES';
+  if (parsed.unsigned.certificates.length === 0 || parsed.unsigned.crls.length === 0) return 'T';
+  return facts.archived === true ? 'A' : 'XL';
 }
 
 async function checkCertificate(parsed: ParsedSignature, context: CheckContext, facts: SignatureFacts) {
@@ -131,7 +154,7 @@ async function checkCertificate(parsed: ParsedSignature, context: CheckContext, 
   checkSigningCertificate(parsed);
   checkSignedInfo(parsed, certificate, validator);
   await checkTimestamps(parsed, context, facts);
-  facts.level = levelOf(parsed, facts.timestamp !== undefined);
+  facts.level = levelOf(parsed, facts);
   const at = options.at ?? facts.timestamp?.time ?? options.now?.() ?? new Date();
   const policyArcs = options.signPolicyArcs ?? DEFAULT_SIGN_POLICY_ARCS;
   const validation = await validator.validate(certificate, [], { at, purpose: 'sign', policyArcs });
@@ -147,7 +170,7 @@ export async function checkPlacedSignature(placed: PlacedSignature, context: Che
   try {
     const parsed = readSignature(placed.signature, context.ids);
     facts.signingTime = parsed.signed.signingTime;
-    facts.level = levelOf(parsed, false);
+    facts.level = levelOf(parsed, facts);
     checkReferences(parsed, placed, context.deadline);
     await checkCertificate(parsed, context, facts);
   } catch (err) {

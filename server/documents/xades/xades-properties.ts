@@ -7,8 +7,8 @@ import { base64Of, childrenNamed, elementChildren, isElement, onlyChild, optiona
  * The XAdES 1.3.2 QualifyingProperties of one signature: the signed SigningTime and
  * SigningCertificateV2 (both required), an optional SignaturePolicyIdentifier (EPES), and the unsigned
  * properties a verifier uses: SignatureTimeStamps, CertificateValues and RevocationValues (for the
- * signer, and in XAdES 1.4.1 TimeStampValidationData for the TSA). Anything else unsigned is left
- * unread; ArchiveTimeStamps are counted, not verified (docs/signing.md).
+ * signer, and in XAdES 1.4.1 TimeStampValidationData for the TSA), and ArchiveTimeStamps with the
+ * unsigned properties before each (what it covers). Anything else unsigned is left unread.
  */
 
 export interface SignedProperties {
@@ -25,13 +25,18 @@ export interface SignatureTimestamp {
   canonicalization: string;
 }
 
+/** An ArchiveTimeStamp (XAdES 1.4.1): it covers, among others, the unsigned properties before it. */
+export interface ArchiveTimestamp extends SignatureTimestamp {
+  preceding: Element[];
+}
+
 export interface UnsignedProperties {
   timestamps: SignatureTimestamp[];
   certificates: Uint8Array[];
   crls: Uint8Array[];
   tsaCertificates: Uint8Array[];
   tsaCrls: Uint8Array[];
-  archiveTimestamps: number;
+  archiveTimestamps: ArchiveTimestamp[];
 }
 
 const MAX_VALUES = 8;
@@ -92,12 +97,12 @@ function readTimestamp(element: Element): SignatureTimestamp {
   const method = optionalChild(element, DS_NS, 'CanonicalizationMethod');
   const canonicalization = method === undefined ? C14N : (method.getAttribute('Algorithm') ?? '');
   if (canonicalization !== C14N && canonicalization !== EXC_C14N) {
-    throw new XadesError('ERR_XADES_ALGORITHM', 'a SignatureTimeStamp canonicalization other than c14n or exc-c14n');
+    throw new XadesError('ERR_XADES_ALGORITHM', `a ${element.localName} canonicalization other than c14n or exc-c14n`);
   }
   const tokens = childrenNamed(element, XADES_NS, 'EncapsulatedTimeStamp');
   const token = tokens[0];
   if (tokens.length !== 1 || token === undefined) {
-    throw new XadesError('ERR_TIMESTAMP_INVALID', 'a SignatureTimeStamp without exactly one EncapsulatedTimeStamp');
+    throw new XadesError('ERR_TIMESTAMP_INVALID', `a ${element.localName} without exactly one EncapsulatedTimeStamp`);
   }
   return { token: base64Of(token, MAX_TOKEN_BYTES, 'ERR_TIMESTAMP_INVALID'), canonicalization };
 }
@@ -117,6 +122,17 @@ function readValidationData(parent: Element, into: { certificates: Uint8Array[];
   }
 }
 
+function readArchiveTimestamps(properties: Element): ArchiveTimestamp[] {
+  const children = elementChildren(properties);
+  const stamps = children.flatMap((child, i) =>
+    child.localName === 'ArchiveTimeStamp' && (child.namespaceURI === XADES141_NS || child.namespaceURI === XADES_NS)
+      ? [{ ...readTimestamp(child), preceding: children.slice(0, i) }]
+      : [],
+  );
+  if (stamps.length > MAX_VALUES) throw new XadesError('ERR_XADES_STRUCTURE', 'too many ArchiveTimeStamps');
+  return stamps;
+}
+
 function readUnsignedProperties(element: Element | undefined): UnsignedProperties {
   const unsigned: UnsignedProperties = {
     timestamps: [],
@@ -124,7 +140,7 @@ function readUnsignedProperties(element: Element | undefined): UnsignedPropertie
     crls: [],
     tsaCertificates: [],
     tsaCrls: [],
-    archiveTimestamps: 0,
+    archiveTimestamps: [],
   };
   if (element === undefined) return unsigned;
   const properties = optionalChild(element, XADES_NS, 'UnsignedSignatureProperties');
@@ -135,9 +151,7 @@ function readUnsignedProperties(element: Element | undefined): UnsignedPropertie
   readValidationData(properties, unsigned);
   const tsa = { certificates: unsigned.tsaCertificates, crls: unsigned.tsaCrls };
   for (const data of childrenNamed(properties, XADES141_NS, 'TimeStampValidationData')) readValidationData(data, tsa);
-  unsigned.archiveTimestamps =
-    childrenNamed(properties, XADES141_NS, 'ArchiveTimeStamp').length +
-    childrenNamed(properties, XADES_NS, 'ArchiveTimeStamp').length;
+  unsigned.archiveTimestamps = readArchiveTimestamps(properties);
   return unsigned;
 }
 

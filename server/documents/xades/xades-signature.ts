@@ -31,6 +31,7 @@ export interface ParsedSignature {
   references: readonly ParsedReference[];
   signatureValue: Uint8Array;
   signatureValueElement: Element;
+  keyInfo: Element;
   certificate: Uint8Array;
   signed: SignedProperties;
   unsigned: UnsignedProperties;
@@ -193,6 +194,7 @@ export function readSignature(signature: Element, ids: ReadonlyMap<string, Eleme
     references,
     signatureValue: base64Of(parts.signatureValue, MAX_SIGNATURE_BYTES, 'ERR_XADES_STRUCTURE'),
     signatureValueElement: parts.signatureValue,
+    keyInfo: parts.keyInfo,
     certificate: readKeyInfo(parts.keyInfo),
     signed: properties.signed,
     unsigned: properties.unsigned,

@@ -1,5 +1,5 @@
 import type { SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
-import { summarizeVerification } from '../../verify/summary.js';
+import { summarizeVerification } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { checkPlacedSignature, type SignatureFacts, type TimestampTokenVerifier } from './xades-check-signature.js';
 import { errorCodeOf, XadesError } from './xades-errors.js';

@@ -12,7 +12,8 @@ import {
  * Issue 23, must show: real e-prescription and dispensing files signed by others (MEDIS test HPKI
  * certificates, findex-inc/MediSignVerifier) verify with the verdicts of that project's own tests:
  * valid; the doctor's role, then the pharmacist's over it; the SigningTimes; each SignatureTimeStamp
- * through the RFC 3161 verifier against the test TSA's root. A changed byte in each file is refused.
+ * (and the pharmacist's ArchiveTimeStamp) through the RFC 3161 verifier against the test TSA's root.
+ * A changed byte in each file is refused.
  */
 
 if (!SIGNED_SAMPLES_PRESENT) console.warn(`xades-signed-samples: ${SIGNED_SAMPLES_NOTE}`);
@@ -47,8 +48,10 @@ const DOCTOR = {
   holder: { id: 'Test117120' },
   revocation: 'good',
 };
+// The pharmacist's signature also carries an ArchiveTimeStamp, which verifies: level A.
 const PHARMACIST = {
   ...DOCTOR,
+  level: 'A',
   signingTime: '2022-09-08T09:25:11Z',
   hcRole: 'Pharmacist',
   holder: { id: 'Test317044' },
@@ -89,6 +92,52 @@ describe.skipIf(!SIGNED_SAMPLES_PRESENT)('the published e-prescription samples',
   it("refuses the timestamp fail-closed: the test TSA's CRL cannot be used", async () => {
     const report = await verifyXades(readSample('Prescription-004_01.xml'), { ...trust(), revocation: 'fail-closed' });
     expect(report).toMatchObject({ valid: false, error: 'ERR_TSA_UNTRUSTED' });
+  });
+
+  it('refuses the dispensing record when a byte the ArchiveTimeStamp covers changes', async () => {
+    const text = readSample('Dispensing-005_03.xml').toString('utf8');
+    // White space inside the pharmacist's RevocationValues: unsigned, but archived.
+    const tampered = text.replace(
+      '<xa:RevocationValues Id="idf5ee4a8f"><xa:CRLValues>',
+      '<xa:RevocationValues Id="idf5ee4a8f">\n<xa:CRLValues>',
+    );
+    expect(tampered).not.toBe(text);
+    const report = await verifyXades(new TextEncoder().encode(tampered), trust());
+    expect(report).toMatchObject({ valid: false, error: 'ERR_TIMESTAMP_INVALID' });
+    expect(report.signatures[0]).toMatchObject(DOCTOR);
+  });
+
+  it.each([
+    [
+      "the pharmacist's signature moved into Dispensing",
+      (x: string) => {
+        const signature = /<DispensingSign>(.*?)<\/DispensingSign>/s.exec(x)?.[1] ?? '';
+        return x
+          .replace(/<DispensingSign>.*?<\/DispensingSign>/s, '')
+          .replace('</Dispensing>', `<DispensingSign>${signature}</DispensingSign></Dispensing>`);
+      },
+      'ERR_XADES_STRUCTURE',
+    ],
+    [
+      'a second, unsigned Dispensing beside the signed one',
+      (x: string) =>
+        x.replace(
+          '<AdditionalDispensedInformation',
+          '<Dispensing><DispensingDocument>U0oy</DispensingDocument></Dispensing><AdditionalDispensedInformation',
+        ),
+      'ERR_XADES_STRUCTURE',
+    ],
+    [
+      "the doctor's signature taken out of the dispensing record",
+      (x: string) => x.replace(/<PrescriptionSign>.*?<\/PrescriptionSign>/s, ''),
+      'ERR_DOCUMENT_MODIFIED',
+    ],
+  ])('refuses the dispensing record with %s', async (_name, tamper, code) => {
+    const text = readSample('Dispensing-005_03.xml').toString('utf8');
+    const tampered = tamper(text);
+    expect(tampered).not.toBe(text);
+    const report = await verifyXades(new TextEncoder().encode(tampered), trust());
+    expect(report).toMatchObject({ valid: false, error: code });
   });
 
   it.each([
