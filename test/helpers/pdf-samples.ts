@@ -3,7 +3,8 @@ import { deflateSync } from 'node:zlib';
 /**
  * Small PDFs written byte by byte for the PAdES tests, in the two layouts a signer meets: a classic
  * cross-reference table (PDF 1.4), and a cross-reference stream with the catalog, page tree and
- * page inside a compressed object stream (PDF 1.5+, PNG-predicted like most producers write it).
+ * page inside a compressed object stream (PDF 1.5+, PNG-predicted like most producers write it),
+ * and the hybrid of both.
  * poppler reads both (the tests run pdfsig and pdfinfo over them).
  */
 
@@ -51,8 +52,11 @@ function predictUp(rows: Buffer, columns: number): Buffer {
   return Buffer.from(out);
 }
 
-/** PDF 1.7: objects 1–3 in object stream 6, the content and font plain, a predicted xref stream 7. */
-export function xrefStreamPdf(text = 'Sample referral letter (test)'): Uint8Array {
+/**
+ * PDF 1.7: objects 1–3 in object stream 6, the content and font plain, a predicted xref stream 7;
+ * `hybrid`: a classic table after it for the plain objects, pointing at the stream with /XRefStm.
+ */
+export function xrefStreamPdf(text = 'Sample referral letter (test)', hybrid = false): Uint8Array {
   const inStream = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -105,7 +109,19 @@ export function xrefStreamPdf(text = 'Sample referral letter (test)'): Uint8Arra
       `7 0 obj\n<< /Type /XRef /Size 8 /W [1 2 2] /Root 1 0 R /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 5 >> /Length ${xref.length} >>\nstream\n`,
     ),
     xref,
-    enc(`\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`),
+    enc('\nendstream\nendobj\n'),
   );
+  if (!hybrid) {
+    parts.push(enc(`startxref\n${xrefAt}\n%%EOF\n`));
+    return new Uint8Array(Buffer.concat(parts));
+  }
+  // A hybrid file (§7.5.8.4), as Microsoft Word writes them: a classic table for the plain objects whose
+  // trailer's /XRefStm names the stream that lists the compressed ones.
+  const tableAt = parts.reduce((n, p) => n + p.length, 0);
+  let table = 'xref\n0 1\n0000000000 65535 f\r\n4 4\n';
+  for (const n of [4, 5, 6]) table += `${String(offsets.get(n)).padStart(10, '0')} 00000 n\r\n`;
+  table += `${String(xrefAt).padStart(10, '0')} 00000 n\r\n`;
+  table += `trailer\n<< /Size 8 /Root 1 0 R /XRefStm ${xrefAt} >>\nstartxref\n${tableAt}\n%%EOF\n`;
+  parts.push(enc(table));
   return new Uint8Array(Buffer.concat(parts));
 }

@@ -36,6 +36,7 @@ export interface PadesInput {
   limits?: PdfLimits;
 }
 
+/** Bytes reserved for the CMS in /Contents unless `contentsBytes` says otherwise (a chain and a timestamp token fit). */
 export const DEFAULT_CONTENTS_BYTES = 32 * 1024;
 const MAX_CONTENTS_BYTES = 256 * 1024;
 const MAGIC = 'HPKI-PADES-STATE-1\n';

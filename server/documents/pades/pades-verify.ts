@@ -1,7 +1,8 @@
 import { HpkiError } from '../../../protocol/errors.js';
 import type { SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
-import { type CmsReportShape, reportOf, unreadableReport, verifyCmsSignatures } from '../cms/index.js';
+import { CMS_LIMITS, type CmsReportShape, reportOf, unreadableReport, verifyCmsSignatures } from '../cms/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
+import { definiteLengths } from './ber-lengths.js';
 import { PdfDocument } from './pdf-document.js';
 import { DEFAULT_PDF_LIMITS, type PdfLimits, pdfMalformed } from './pdf-limits.js';
 import { isWhitespace } from './pdf-parser.js';
@@ -48,19 +49,11 @@ function checkByteRange(pdf: Uint8Array, signature: PdfSignature): [number, numb
   return [0, a, b, c];
 }
 
-/** The DER in /Contents without the zero padding after it. */
+/** The CMS in /Contents: its first element, with definite lengths (NSS-made signatures are BER), no padding. */
 function cmsOf(signature: PdfSignature): Uint8Array {
-  const bytes = signature.contents.bytes;
-  const first = bytes[1] ?? 0;
-  const lengthBytes = first < 0x80 ? 0 : first & 0x7f;
-  if (bytes[0] !== 0x30 || lengthBytes > 4 || bytes.length < 2 + lengthBytes) {
-    throw pdfMalformed(`signature ${signature.name}: /Contents is not a DER SEQUENCE`);
-  }
-  let length = first < 0x80 ? first : 0;
-  for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[2 + i]!;
-  const total = 2 + lengthBytes + length;
-  if (total > bytes.length) throw pdfMalformed(`signature ${signature.name}: /Contents is shorter than its DER`);
-  return bytes.subarray(0, total);
+  if (signature.contents.bytes[0] !== 0x30)
+    throw pdfMalformed(`signature ${signature.name}: /Contents is not a SEQUENCE`);
+  return definiteLengths(signature.contents.bytes, CMS_LIMITS);
 }
 
 function failed(error: HpkiError, signature: PdfSignature): SignatureVerdict {

@@ -25,6 +25,7 @@ export interface PdfLimits {
   maxParseMs: number;
 }
 
+/** The bounds `preparePades` and `verifyPades` use unless `limits` is given (docs/signing.md, "PAdES"). */
 export const DEFAULT_PDF_LIMITS: PdfLimits = {
   maxBytes: 50 * 1024 * 1024,
   maxObjects: 500_000,

@@ -1,5 +1,5 @@
 import { type PdfBudget, pdfMalformed } from './pdf-limits.js';
-import { PdfParser } from './pdf-parser.js';
+import { isWhitespace, PdfParser } from './pdf-parser.js';
 import { decodeStream } from './pdf-streams.js';
 import { intOf, isDict, nameOf, type PdfDict, PdfStream } from './pdf-values.js';
 
@@ -46,6 +46,40 @@ export function findStartxref(bytes: Uint8Array, budget: PdfBudget): number {
   return offset;
 }
 
+/** Digits at `at`, `length` of them, as a number; -1 when one is not a digit. */
+function digitsAt(bytes: Uint8Array, at: number, length: number): number {
+  let value = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = (bytes[i] ?? 0) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** An entry in the standard 20-byte form `oooooooooo ggggg n`, read without tokens (tables are long). */
+function fixedEntry(parser: PdfParser): XrefEntry | undefined {
+  parser.skipWhitespace();
+  const { bytes, pos } = parser;
+  const offset = digitsAt(bytes, pos, 10);
+  const gen = digitsAt(bytes, pos + 11, 5);
+  const type = bytes[pos + 17];
+  if (offset < 0 || gen < 0 || bytes[pos + 10] !== 0x20 || bytes[pos + 16] !== 0x20) return undefined;
+  if (type !== 0x6e && type !== 0x66) return undefined;
+  if (!isWhitespace(bytes[pos + 18]) && pos + 18 !== bytes.length) return undefined;
+  parser.pos = pos + 18;
+  return type === 0x6e ? { kind: 'offset', offset, gen } : { kind: 'free' };
+}
+
+/** An entry written some other way: three tokens. */
+function tokenEntry(parser: PdfParser): XrefEntry {
+  const offset = parser.readInteger('an entry offset');
+  const gen = parser.readInteger('an entry generation');
+  const type = parser.readWord();
+  if (type !== 'n' && type !== 'f') parser.fail('an entry type is neither n nor f');
+  return type === 'n' ? { kind: 'offset', offset, gen } : { kind: 'free' };
+}
+
 function readTable(parser: PdfParser, counted: { entries: number }): Section {
   parser.expectWord('xref');
   const { limits } = parser.budget;
@@ -59,12 +93,8 @@ function readTable(parser: PdfParser, counted: { entries: number }): Section {
     if (counted.entries > limits.maxObjects)
       throw pdfMalformed(`more than ${limits.maxObjects} cross-reference entries`);
     for (let i = 0; i < count; i++) {
-      const offset = parser.readInteger('an entry offset');
-      const gen = parser.readInteger('an entry generation');
-      const type = parser.readWord();
       parser.budget.spend();
-      if (type !== 'n' && type !== 'f') parser.fail('an entry type is neither n nor f');
-      entries.push([first + i, type === 'n' ? { kind: 'offset', offset, gen } : { kind: 'free' }]);
+      entries.push([first + i, fixedEntry(parser) ?? tokenEntry(parser)]);
     }
   }
   parser.expectWord('trailer');
@@ -82,7 +112,10 @@ function widthsOf(dict: PdfDict): [number, number, number] {
 
 function subsectionsOf(dict: PdfDict, size: number): number[] {
   const index = dict.get('Index');
-  if (index === undefined) return [0, size];
+  if (index === undefined) {
+    if (size < 0) throw pdfMalformed('a cross-reference stream without /Size');
+    return [0, size];
+  }
   const values = Array.isArray(index) ? index.map((x) => intOf(x) ?? -1) : [];
   if (values.length % 2 !== 0 || values.some((x) => x < 0)) throw pdfMalformed('a cross-reference stream /Index');
   return values;

@@ -1,3 +1,4 @@
+import { HpkiError } from '../../../protocol/errors.js';
 import { catalogOf, firstPageRef, type PdfDocument } from './pdf-document.js';
 import { pdfMalformed } from './pdf-limits.js';
 import { type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
@@ -152,7 +153,10 @@ export function fillContents(prepared: PreparedPdf, cms: Uint8Array): Uint8Array
   const [, start, end] = prepared.byteRange;
   const room = (end - start - 2) / 2;
   if (cms.length > room) {
-    throw pdfMalformed(`the signature (${cms.length} bytes) does not fit the ${room} bytes reserved for it`);
+    throw new HpkiError(
+      'ERR_HPKI_INVALID_ARGUMENT',
+      `the signature (${cms.length} bytes) does not fit the ${room} bytes reserved for it: prepare with a larger contentsBytes`,
+    );
   }
   const out = prepared.pdf.slice();
   out.set(

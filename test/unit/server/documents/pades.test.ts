@@ -133,6 +133,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each([
   ['a classic cross-reference table', classicPdf],
   ['a cross-reference stream and object streams', xrefStreamPdf],
+  ['a hybrid cross-reference (a table with /XRefStm)', () => xrefStreamPdf(undefined, true)],
 ])('PAdES B-B on a PDF with %s', (_layout, make) => {
   let signed: Uint8Array;
   const original = make();
@@ -310,5 +311,17 @@ describe('the sample 紹介状 of the demo (Chromium print-to-PDF)', () => {
     expect(out).toContain('Total document signed');
     expect(out).toContain('Signer full Distinguished Name');
     expect((await verifyPades(signed, options)).valid).toBe(true);
+  });
+});
+
+describe('finishing', () => {
+  it('refuses a CMS larger than the room prepared for it, and writes nothing', async () => {
+    const doctor = await cardSigner(cardPath);
+    const pending = preparePades({ pdf: classicPdf(), certificate: doctor.certificate, contentsBytes: 1024 });
+    const signature = await doctor.sign(pending.hashAlgorithm, pending.hash);
+    await expect(finishPades(pending.state, signature)).rejects.toMatchObject({
+      code: 'ERR_HPKI_INVALID_ARGUMENT',
+      message: expect.stringMatching(/larger contentsBytes/),
+    });
   });
 });

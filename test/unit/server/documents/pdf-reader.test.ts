@@ -1,5 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { definiteLengths } from '../../../../server/documents/pades/ber-lengths.js';
 import { verifyPades } from '../../../../server/documents/pades/index.js';
 import { PdfDocument } from '../../../../server/documents/pades/pdf-document.js';
 import { DEFAULT_PDF_LIMITS } from '../../../../server/documents/pades/pdf-limits.js';
@@ -129,5 +130,27 @@ describe('the PDF reader', () => {
     );
     const report = await verifyPades(latin1(widened), { anchors: [] });
     expect(report).toMatchObject({ valid: false, error: 'ERR_DOCUMENT_MALFORMED', signatures: [{ valid: false }] });
+  });
+});
+
+describe('BER lengths in /Contents', () => {
+  const bounds = { maxDepth: 32, maxElements: 1000 };
+
+  it('become definite, contents kept, padding left out', () => {
+    // SEQUENCE(indef) { OCTET STRING 'ab', SET(indef) { NULL } } then zero padding.
+    const ber = Uint8Array.from([
+      0x30, 0x80, 0x04, 0x02, 0x61, 0x62, 0x31, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0, 0, 0,
+    ]);
+    expect([...definiteLengths(ber, bounds)]).toEqual([0x30, 0x08, 0x04, 0x02, 0x61, 0x62, 0x31, 0x02, 0x05, 0x00]);
+  });
+
+  it('refuse nesting, element floods, unterminated and overlong lengths with ERR_DOCUMENT_MALFORMED', () => {
+    const deep = Uint8Array.from([...Array.from({ length: 40 }, () => [0x30, 0x80]).flat(), ...Array(80).fill(0)]);
+    refused(() => definiteLengths(deep, bounds), /nested deeper/);
+    const flood = Uint8Array.from([0x30, 0x80, ...Array.from({ length: 2000 }, () => [0x05, 0x00]).flat(), 0, 0]);
+    refused(() => definiteLengths(flood, bounds), /more than 1000 elements/);
+    refused(() => definiteLengths(Uint8Array.from([0x30, 0x80, 0x05, 0x00]), bounds), /without its end|ends inside/);
+    refused(() => definiteLengths(Uint8Array.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]), bounds), /runs past/);
+    refused(() => definiteLengths(Uint8Array.from([0x04, 0x80, 0x00, 0x00]), bounds), /primitive/);
   });
 });
