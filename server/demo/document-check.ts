@@ -1,5 +1,5 @@
 import type { DocumentFormat, SignatureReport } from '../../protocol/signature-report.js';
-import type { DocumentVerifyOptions } from '../documents/document-types.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 
 /**
  * 「署名を検証」: an uploaded signed PDF, CAdES signature (with its data file) or e-prescription XML,
@@ -42,7 +42,7 @@ async function verifyAs(
     case 'xades':
       return (await import('../documents/xades/index.js')).verifyXades(file, options);
     case 'cades': {
-      const { verifyCades } = await import('../documents/cms/index.js');
+      const { verifyCades } = await import('../documents/index.js');
       return verifyCades(file, data === undefined ? options : { ...options, data });
     }
   }

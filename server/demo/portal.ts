@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ChallengeStore } from '../challenge-store/index.js';
-import type { DocumentVerifyOptions } from '../documents/document-types.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 import {
   type Bilingual,
   catchingInternalErrors,

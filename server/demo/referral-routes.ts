@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HpkiError } from '../../protocol/errors.js';
-import type { DocumentVerifyOptions } from '../documents/document-types.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 import {
   type Bilingual,
   type ClientOf,

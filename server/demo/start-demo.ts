@@ -6,7 +6,7 @@ import {
   createMemoryChallengeStore,
   createRedisChallengeStore,
 } from '../challenge-store/index.js';
-import type { DocumentVerifyOptions } from '../documents/document-types.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 import { closeServer, type LimitSettings, listen, routeLimitsOf } from '../http/index.js';
 import { randomId } from '../shared/index.js';
 import { createMemorySsoStore, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/index.js';
