@@ -34,8 +34,17 @@ export const REFERRAL_FILE_NAME = 'referral-letter-signed.pdf';
 
 let letter: Uint8Array | undefined;
 
-/** The sample letter's bytes, read once. */
-export function referralLetterPdf(): Uint8Array {
-  letter ??= new Uint8Array(readFileSync(SAMPLE_FILE));
+/**
+ * The sample letter's bytes, read once; undefined where the file is not installed (a package that
+ * ships the CLI without the source tree's sample), so the rest of the portal still runs.
+ */
+export function referralLetterPdf(): Uint8Array | undefined {
+  if (letter === undefined) {
+    try {
+      letter = new Uint8Array(readFileSync(SAMPLE_FILE));
+    } catch {
+      return undefined;
+    }
+  }
   return letter;
 }

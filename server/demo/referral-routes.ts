@@ -97,7 +97,7 @@ async function readJson(req: IncomingMessage): Promise<unknown | HpkiError> {
 
 function sendError(res: ServerResponse, err: unknown): void {
   if (!(err instanceof HpkiError)) throw err;
-  const status = err.code === 'ERR_HPKI_BUSY' ? 503 : 400;
+  const status = err.code === 'ERR_HPKI_BUSY' ? 503 : err.code === 'ERR_HPKI_INTERNAL' ? 500 : 400;
   sendJson(res, status, errorBody(err.code, err.message), status === 400 ? {} : { Connection: 'close' });
 }
 
@@ -156,11 +156,15 @@ export function createReferralRoutes(options: ReferralRoutesOptions) {
       case `GET ${REFERRAL_PATHS.page}`:
         html(res, 200, referralPage(user, lang), { 'Content-Security-Policy': REFERRAL_CSP });
         return true;
-      case `GET ${REFERRAL_PATHS.letter}`:
-        sendBytes(res, 'application/pdf', signing.letter, {
-          'Content-Disposition': 'inline; filename="referral-letter.pdf"',
-        });
+      case `GET ${REFERRAL_PATHS.letter}`: {
+        const letter = signing.letter();
+        if (letter === undefined) send(res, 404, 'text/plain; charset=utf-8', 'the sample letter is not installed\n');
+        else
+          sendBytes(res, 'application/pdf', letter, {
+            'Content-Disposition': 'inline; filename="referral-letter.pdf"',
+          });
         return true;
+      }
       case `GET ${REFERRAL_PATHS.result}`:
         html(res, 200, referralResultPage(user, lang, signing.signed(id)));
         return true;

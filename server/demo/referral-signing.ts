@@ -56,8 +56,8 @@ export interface ReferralSigningOptions {
 }
 
 export interface ReferralSigning {
-  /** The sample letter the doctor signs. */
-  readonly letter: Uint8Array;
+  /** The sample letter the doctor signs (undefined when it is not installed). */
+  letter(): Uint8Array | undefined;
   prepare(sessionId: string, body: unknown): PreparedReferral;
   finish(sessionId: string, body: unknown): Promise<SignedReferral>;
   signed(sessionId: string): SignedReferral | undefined;
@@ -73,15 +73,16 @@ const bytes = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'base
 
 export function createReferralSigning(options: ReferralSigningOptions): ReferralSigning {
   const now = options.now ?? Date.now;
-  const letter = referralLetterPdf();
   const pending = createExpiringMap<Uint8Array>({ maxEntries: MAX_REFERRAL_ENTRIES, now });
   const done = createExpiringMap<SignedReferral>({ maxEntries: MAX_REFERRAL_ENTRIES, now });
 
   return {
-    letter,
+    letter: referralLetterPdf,
     prepare(sessionId, body) {
       const parsed = prepareBodySchema.safeParse(body);
       if (!parsed.success) throw invalid('the signing certificate is missing or malformed');
+      const letter = referralLetterPdf();
+      if (letter === undefined) throw new HpkiError('ERR_HPKI_INTERNAL', 'the sample letter is not installed');
       const { hash, hashAlgorithm, state } = preparePades({
         pdf: letter,
         certificate: bytes(parsed.data.certificate),

@@ -27,7 +27,7 @@ let signedPdf: Uint8Array;
 
 async function signReferral(): Promise<Uint8Array> {
   const pending = preparePades({
-    pdf: referralLetterPdf(),
+    pdf: referralLetterPdf()!,
     certificate: card.certificate,
     intermediates: [card.signCa],
   });
