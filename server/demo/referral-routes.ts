@@ -14,7 +14,7 @@ import {
 } from '../http/index.js';
 import { type CheckFailure, createDocumentChecker, MAX_UPLOAD_BYTES } from './document-check.js';
 import { html, redirect } from './password-login.js';
-import type { PortalUser } from './portal-user.js';
+import { claim, type PortalUser } from './portal-user.js';
 import { REFERRAL_FILE_NAME } from './referral-letter.js';
 import { loggedInWithCard, REFERRAL_PATHS, referralPage, referralResultPage, verifyPage } from './referral-pages.js';
 import { CLIENT_LIBRARY_PATH, clientLibraryText, REFERRAL_SCRIPT, REFERRAL_SCRIPT_PATH } from './referral-script.js';
@@ -124,6 +124,12 @@ async function uploadedFiles(
   };
 }
 
+/** The logged-in doctor's holder ID (資格者ID), for a card login. */
+function holderIdOf(user: PortalUser): string | undefined {
+  if (user.method === 'hpki') return user.login.holder.id;
+  return user.method === 'sso' ? claim(user.sso, 'hpki_holder_id') : undefined;
+}
+
 /** A handler for the referral and verify routes: true when it answered. */
 export function createReferralRoutes(options: ReferralRoutesOptions) {
   const signing = createReferralSigning({ trust: options.trust });
@@ -190,7 +196,7 @@ export function createReferralRoutes(options: ReferralRoutesOptions) {
     try {
       if (r.key === `POST ${REFERRAL_PATHS.prepare}`) sendJson(res, 200, signing.prepare(id, body));
       else if (r.key === `POST ${REFERRAL_PATHS.finish}`)
-        sendJson(res, 200, { report: (await signing.finish(id, body)).report });
+        sendJson(res, 200, { report: (await signing.finish(id, body, holderIdOf(user))).report });
       else return false;
     } catch (err) {
       sendError(res, err);

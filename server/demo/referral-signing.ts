@@ -59,7 +59,11 @@ export interface ReferralSigning {
   /** The sample letter the doctor signs (undefined when it is not installed). */
   letter(): Uint8Array | undefined;
   prepare(sessionId: string, body: unknown): PreparedReferral;
-  finish(sessionId: string, body: unknown): Promise<SignedReferral>;
+  /**
+   * Finishes and verifies the session's pending letter. `holderId`: the logged-in doctor's; a letter
+   * signed with another holder's card is refused (ERR_HPKI_CARD_CHANGED) and not kept.
+   */
+  finish(sessionId: string, body: unknown, holderId: string | undefined): Promise<SignedReferral>;
   signed(sessionId: string): SignedReferral | undefined;
   /** Forgets a session's entries (on logout). */
   forget(sessionId: string): void;
@@ -94,13 +98,19 @@ export function createReferralSigning(options: ReferralSigningOptions): Referral
       }
       return { hash: Buffer.from(hash).toString('base64'), hashAlgorithm, label: REFERRAL_LABEL };
     },
-    async finish(sessionId, body) {
+    async finish(sessionId, body, holderId) {
       const parsed = finishBodySchema.safeParse(body);
       if (!parsed.success) throw invalid('the signature is missing or malformed');
       const state = pending.take(sessionId);
       if (state === undefined) throw invalid('no signature is pending: press 署名 again');
       const pdf = await finishPades(state, bytes(parsed.data.signature));
       const report = await verifyPades(pdf, options.trust());
+      if (holderId !== undefined && report.holder !== undefined && report.holder.id !== holderId) {
+        throw new HpkiError(
+          'ERR_HPKI_CARD_CHANGED',
+          'the letter was signed with the card of another holder than the one logged in',
+        );
+      }
       const signed = { pdf, report };
       if (!done.set(sessionId, signed, now() + SIGNED_MS)) {
         throw new HpkiError('ERR_HPKI_BUSY', 'too many signed letters are kept; try again in a few minutes');

@@ -164,6 +164,20 @@ describe('demo portal: 紹介状に署名, the server side', () => {
     );
   });
 
+  it('a letter signed with another holder’s card than the logged-in one: refused, not kept', async () => {
+    const prepared = await post('/referral/prepare', otherDoctor, certificateBody());
+    const signature = await signWithCard(card.cardPath, card.certificate, {
+      hashAlgorithm: prepared.json.hashAlgorithm as string,
+      hash: prepared.json.hash as string,
+      pin: SIGN_PIN,
+    });
+    const finished = await post('/referral/finish', otherDoctor, { signature });
+    expect(finished.status).toBe(400);
+    expect(finished.json).toMatchObject({ error: { code: 'ERR_HPKI_CARD_CHANGED' } });
+    const other = await fetch(`${base}/referral/signed.pdf`, { headers: cookie(otherDoctor), redirect: 'manual' });
+    expect(other.status).toBe(303);
+  });
+
   it('anonymous: 401; a password login: 403 and the page says the card is needed', async () => {
     expect((await post('/referral/prepare', undefined, certificateBody())).status).toBe(401);
     expect((await post('/referral/prepare', password, certificateBody())).status).toBe(403);
