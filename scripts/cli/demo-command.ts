@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isSecureOrigin } from '../../protocol/origin.js';
+import { readDerObjects } from '../../server/cert/pem.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
 import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { RECORDS_NAME } from '../../server/demo/records-pages.js';
@@ -20,7 +22,8 @@ import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error
  */
 
 const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--no-sso] [--redis URL] [--origin URL]
-                        [--challenge-rate N] [--login-rate N] [--max-pending N] [--trust-proxy ADDR…]
+                        [--document-anchor FILE…] [--challenge-rate N] [--login-rate N] [--max-pending N]
+                        [--trust-proxy ADDR…]
   --port N        port on 127.0.0.1 (default 8787; the SSO provider and the second service take N+1 and N+2;
                   0 picks free ones)
   --pki DIR       the mock PKI to trust, made on first use (default ~/.hpki-login/mock-pki)
@@ -28,6 +31,9 @@ const USAGE = `usage: hpki-login demo [--port N] [--pki DIR] [--no-browser] [--n
   --no-sso        without the OpenID provider and the second service
   --redis URL     keep challenges in Redis (also HPKI_LOGIN_REDIS_URL), to share them between processes
   --origin URL    the origin browsers use, when not http://localhost:N (a proxy, several processes)
+  --document-anchor FILE
+                  a root certificate (PEM or DER) that 「署名を検証」 trusts besides the mock PKI, e.g. the
+                  real HPKI root of the MHLW; repeatable
 ${LIMIT_USAGE}`;
 
 export const DEFAULT_DEMO_PORT = 8787;
@@ -43,6 +49,7 @@ interface DemoArgs {
   sso: boolean;
   redisUrl: string | undefined;
   origin: string | undefined;
+  documentAnchors: Uint8Array[];
   limits: LimitSettings;
 }
 
@@ -53,6 +60,7 @@ const OPTIONS = {
   'no-sso': { type: 'boolean' },
   redis: { type: 'string' },
   origin: { type: 'string' },
+  'document-anchor': { type: 'string', multiple: true },
   ...LIMIT_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -86,7 +94,10 @@ function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
     );
   const limits = parseLimitOptions(values);
   if (limits instanceof UsageError) return limits;
+  const documentAnchors = readDocumentAnchors(values['document-anchor'] ?? []);
+  if (documentAnchors instanceof UsageError) return documentAnchors;
   return {
+    documentAnchors,
     limits,
     port,
     pkiDir: values.pki ?? defaultPkiDir(),
@@ -95,6 +106,26 @@ function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
     redisUrl,
     origin: values.origin,
   };
+}
+
+/** The certificates of each --document-anchor FILE; a file that cannot be read, or holds none, is a usage error. */
+function readDocumentAnchors(files: string[]): Uint8Array[] | UsageError {
+  const anchors: Uint8Array[] = [];
+  for (const file of files) {
+    let found: Uint8Array[];
+    try {
+      found = readDerObjects(new Uint8Array(readFileSync(file)), 'CERTIFICATE');
+    } catch {
+      found = [];
+    }
+    if (found.length === 0)
+      return new UsageError(
+        `--document-anchor: no certificate in ${file}`,
+        `--document-anchor: ${file} に証明書がありません`,
+      );
+    anchors.push(...found);
+  }
+  return anchors;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -137,6 +168,7 @@ export async function run(args: string[]): Promise<number> {
       port: parsed.port,
       verifier: trust.verifier,
       ...(ssoTrust === undefined ? {} : { ssoVerifier: ssoTrust.verifier }),
+      documentTrust: trust.documentTrust(parsed.documentAnchors),
       onNotice: (line) => process.stderr.write(`hpki-login demo: ${line}\n`),
       redisUrl: parsed.redisUrl,
       origin: parsed.origin,
@@ -161,6 +193,9 @@ export async function run(args: string[]): Promise<number> {
     `${PORTAL_NAME}: ${portal.origin}/\n` +
       `  listening on http://127.0.0.1:${portal.port}/\n` +
       `  trusting the mock PKI in ${parsed.pkiDir}\n` +
+      (parsed.documentAnchors.length === 0
+        ? ''
+        : `  signed documents also trust ${parsed.documentAnchors.length} --document-anchor certificate(s)\n`) +
       `  challenges kept in ${portal.challengeStore === 'redis' ? 'Redis' : 'memory'}\n` +
       describeLimits(parsed.limits) +
       `  password account: ${DEMO_ACCOUNT.id} / ${DEMO_ACCOUNT.password}\n` +

@@ -1,4 +1,5 @@
 import { loadOrCreateMockPki, writeCurrentCrls } from '../../native-host/mock-pki/index.js';
+import type { DocumentVerifyOptions } from '../../server/documents/document-types.js';
 import { createTokenVerifier, type DetailedTokenVerifier } from '../../server/verify/index.js';
 
 /** Mock CRLs are good for four days; a long-running demo re-issues them well before. */
@@ -7,6 +8,11 @@ const CRL_REFRESH_MS = 6 * 60 * 60_000;
 export interface MockPkiTrust {
   /** Verifies against the PKI's current CRLs, whichever refresh is latest. */
   verifier: DetailedTokenVerifier;
+  /**
+   * The same trust for signed documents (the demo's 「紹介状に署名」 and 「署名を検証」), with the
+   * latest CRLs; `extraAnchors` (an operator's real HPKI roots) are trusted beside the mock root.
+   */
+  documentTrust(extraAnchors?: readonly Uint8Array[]): () => DocumentVerifyOptions;
   /** Stops the periodic CRL refresh. */
   close(): void;
 }
@@ -22,8 +28,10 @@ export async function trustMockPki(
   options: { allowedRoles: string[] | 'any'; onRefreshError?: (err: unknown) => void },
 ): Promise<MockPkiTrust> {
   const pki = await loadOrCreateMockPki(dir);
+  let crls: Uint8Array[] = [];
   const build = async (): Promise<DetailedTokenVerifier> => {
     const { authCaCrl, signCaCrl } = await writeCurrentCrls(pki);
+    crls = [authCaCrl, signCaCrl];
     return createTokenVerifier({
       anchors: [pki.root.certificate],
       intermediates: [pki.authCa.certificate, pki.signCa.certificate],
@@ -51,6 +59,16 @@ export async function trustMockPki(
         return current.skipped;
       },
     },
+    documentTrust:
+      (extraAnchors = []) =>
+      () => ({
+        anchors: [pki.root.certificate, ...extraAnchors],
+        intermediates: [pki.signCa.certificate],
+        crls,
+        fetchCrls: false,
+        revocation: 'fail-closed',
+        allowedRoles: options.allowedRoles,
+      }),
     close: () => clearInterval(timer),
   };
 }

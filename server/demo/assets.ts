@@ -101,5 +101,24 @@ tbody tr:hover { background: #f7fafc; }
   background: #23507a; color: #fff; font-weight: 600; }
 .sso-login a.sso:hover { background: #1a3d5e; }
 body.records .site-header { background: #5a3e8c; }
+.links { margin: 0; padding-left: 1.25rem; }
+.links li { margin: 0.25rem 0; }
+.letter { border: 1px solid var(--line); border-radius: 6px; padding: 1rem 1.5rem; margin: 1rem 0; background: #fffdf8; }
+.letter h3 { text-align: center; letter-spacing: 0.3em; margin: 0 0 0.75rem; }
+.letter p { margin: 0.2rem 0; }
+.letter .letter-date { text-align: right; }
+.sign-actions { display: flex; gap: 0.75rem; margin: 1rem 0 0.5rem; }
+button:disabled { opacity: 0.6; cursor: progress; }
+a.button { display: inline-block; text-decoration: none; border-radius: 6px; padding: 0.6rem 1.2rem; background: var(--brand);
+  color: #fff; font-weight: 600; }
+a.button:hover { background: var(--brand-dark); }
+input[type="file"] { display: block; margin-bottom: 0.5rem; }
+#verify-form button { margin-top: 0.5rem; }
+.verdict { font-size: 1.2rem; font-weight: 700; padding: 0.6rem 0.8rem; border-radius: 6px; }
+.verdict.ok { color: #05603a; background: #ecfdf3; border: 1px solid #abefc6; }
+.verdict.ng { color: var(--danger); background: #fef3f2; border: 1px solid #fecdca; }
+.signature { border-top: 1px solid var(--line); padding-top: 0.75rem; margin-top: 0.75rem; }
+.signature h3 { font-size: 1rem; margin: 0 0 0.5rem; }
+.signature dd { word-break: break-all; }
 .site-footer { text-align: center; color: var(--muted); font-size: 0.8rem; padding: 1.5rem; }
 `;

@@ -25,7 +25,8 @@ const LAYOUT_TEXT = {
   },
 } as const;
 
-function layout(lang: PageLang, title: string, body: string, user?: PortalUser): string {
+/** The portal's page frame: header (with 「ログアウト」 for whoever is logged in), main, footer. */
+export function layout(lang: PageLang, title: string, body: string, user?: PortalUser): string {
   const t = LAYOUT_TEXT[lang];
   const logout =
     user === undefined
@@ -222,7 +223,24 @@ ${DEMO_PATIENTS.map((p) => patientRow(p, lang)).join('\n')}
 </table>`;
 }
 
-export function portalPage(user: PortalUser, lang: PageLang): string {
+const DOCUMENT_LINKS = {
+  ja: { heading: '文書と電子署名', sign: '紹介状に署名', verify: '署名を検証' },
+  en: { heading: 'Documents and e-signatures', sign: 'Sign a referral letter', verify: 'Verify a signature' },
+} as const;
+
+function documentLinks(lang: PageLang): string {
+  const t = DOCUMENT_LINKS[lang];
+  return `<section class="card">
+<h2>${t.heading}</h2>
+<ul class="links">
+<li><a href="/referral" data-demo="referral-link">${t.sign}</a></li>
+<li><a href="/verify" data-demo="verify-link">${t.verify}</a></li>
+</ul>
+</section>
+`;
+}
+
+export function portalPage(user: PortalUser, lang: PageLang, options: { documents?: boolean } = {}): string {
   return layout(
     lang,
     lang === 'ja' ? 'ポータル' : 'Portal',
@@ -230,7 +248,7 @@ export function portalPage(user: PortalUser, lang: PageLang): string {
 <p class="greeting">${greeting(escapeHtml(displayName(user, lang)), user.method !== 'password', lang)}</p>
 ${profile(user, lang)}
 </section>
-<section class="card">
+${options.documents === true ? documentLinks(lang) : ''}<section class="card">
 ${patientTable(lang)}
 </section>`,
     user,

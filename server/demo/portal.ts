@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ChallengeStore } from '../challenge-store/index.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 import {
   type Bilingual,
   catchingInternalErrors,
@@ -7,6 +8,7 @@ import {
   createMemorySessionStore,
   createSessionCookie,
   type HpkiRouteLimits,
+  type PageLang,
   pageLanguage,
   routeLimitsOf,
   type SessionCookie,
@@ -20,6 +22,7 @@ import { createOidcRp, type OidcRp, type OidcRpOptions } from './oidc-rp.js';
 import { DEMO_MESSAGES, leavingPage, loginPage, messagePage, PORTAL_NAME, portalPage } from './pages.js';
 import { html, passwordLogin, redirect } from './password-login.js';
 import type { PortalUser } from './portal-user.js';
+import { createReferralRoutes } from './referral-routes.js';
 import { createSsoSessionIndex } from './sso-sessions.js';
 
 /** How a demo service reaches the demo's OpenID provider. */
@@ -46,6 +49,11 @@ export interface DemoPortalHandlerOptions {
    * POSTs and the HPKI login's together.
    */
   limits?: Required<HpkiRouteLimits>;
+  /**
+   * What signed documents are checked against (「紹介状に署名」, 「署名を検証」): anchors,
+   * intermediates, CRLs, read at each verification. Without it the portal has neither page.
+   */
+  documentTrust?: () => DocumentVerifyOptions;
   /** Told about unexpected failures. */
   onInternalError?: (err: unknown) => void;
 }
@@ -140,8 +148,29 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
     return id === undefined || user === undefined ? undefined : { id, user };
   };
 
+  const documents =
+    options.documentTrust === undefined
+      ? undefined
+      : createReferralRoutes({ trust: options.documentTrust, clientOf: limits.clientOf });
+
   /** Forms post only from the portal's own pages; browsers always say where a form post comes from. */
   const isCrossSite = (req: IncomingMessage): boolean => isCrossSitePost(req, origin);
+
+  async function logout(req: IncomingMessage, res: ServerResponse, lang: PageLang): Promise<void> {
+    const current = currentUser(req);
+    if (current !== undefined) {
+      index.destroy(current.id);
+      documents?.forget(current.id);
+    }
+    // Signed in through SSO: end the provider's session too, which logs out the other services.
+    if (current?.user.method === 'sso' && sso !== undefined) {
+      html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso), lang), {
+        'Set-Cookie': cookie.serializeCleared(),
+      });
+    } else {
+      redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
+    }
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (await hpkiRoutes(req, res)) return;
@@ -155,6 +184,7 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
       html(res, 403, messagePage(lang, DEMO_MESSAGES.crossSite.title, DEMO_MESSAGES.crossSite.message));
       return;
     }
+    if (documents !== undefined && (await documents.handle({ req, res, key, lang, current: currentUser(req) }))) return;
     switch (key) {
       case 'GET /':
         if (currentUser(req) !== undefined) redirect(res, '/portal');
@@ -165,22 +195,11 @@ export function createDemoPortalHandler(options: DemoPortalHandlerOptions): Requ
       case 'GET /portal': {
         const current = currentUser(req);
         if (current === undefined) redirect(res, '/');
-        else html(res, 200, portalPage(current.user, lang));
+        else html(res, 200, portalPage(current.user, lang, { documents: documents !== undefined }));
         return;
       }
-      case 'POST /logout': {
-        const current = currentUser(req);
-        if (current !== undefined) index.destroy(current.id);
-        // Signed in through SSO: end the provider's session too, which logs out the other services.
-        if (current?.user.method === 'sso' && sso !== undefined) {
-          html(res, 200, leavingPage(await sso.endSessionUrl(current.user.sso), lang), {
-            'Set-Cookie': cookie.serializeCleared(),
-          });
-        } else {
-          redirect(res, '/', { 'Set-Cookie': cookie.serializeCleared() });
-        }
-        return;
-      }
+      case 'POST /logout':
+        return logout(req, res, lang);
       case `GET ${STYLESHEET_PATH}`:
         send(res, 200, 'text/css; charset=utf-8', PORTAL_CSS, { 'Cache-Control': 'public, max-age=3600' });
         return;

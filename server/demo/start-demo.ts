@@ -6,6 +6,7 @@ import {
   createMemoryChallengeStore,
   createRedisChallengeStore,
 } from '../challenge-store/index.js';
+import type { DocumentVerifyOptions } from '../documents/index.js';
 import { closeServer, type LimitSettings, listen, routeLimitsOf } from '../http/index.js';
 import { randomId } from '../shared/index.js';
 import { createMemorySsoStore, ephemeralKeys, type RunningSsoServer, startSsoServer } from '../sso/index.js';
@@ -29,6 +30,8 @@ export interface DemoPortalOptions {
    * the portal alone.
    */
   ssoVerifier?: DetailedTokenVerifier;
+  /** What signed documents are checked against; without it the portal has no 「紹介状に署名」 or 「署名を検証」. */
+  documentTrust?: () => DocumentVerifyOptions;
   /** Challenges in Redis (shared by several portal processes) instead of this process's memory. */
   redisUrl?: string;
   /**
@@ -169,6 +172,7 @@ export async function startDemoPortal(options: DemoPortalOptions): Promise<Runni
       challenges,
       limits: routeLimitsOf(limits),
       ...(withSso ? { sso: { issuer, ...portalClient } } : {}),
+      ...(options.documentTrust === undefined ? {} : { documentTrust: options.documentTrust }),
       ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
     }),
   );
