@@ -38,9 +38,9 @@ async function verifyAs(
 ): Promise<SignatureReport> {
   switch (format) {
     case 'pades':
-      return (await import('../documents/pades/index.js')).verifyPades(file, options);
+      return (await import('../documents/index.js')).verifyPades(file, options);
     case 'xades':
-      return (await import('../documents/xades/index.js')).verifyXades(file, options);
+      return (await import('../documents/index.js')).verifyXades(file, options);
     case 'cades': {
       const { verifyCades } = await import('../documents/index.js');
       return verifyCades(file, data === undefined ? options : { ...options, data });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HpkiError } from '../../protocol/errors.js';
 import type { SignatureReport } from '../../protocol/signature-report.js';
 import type { DocumentVerifyOptions } from '../documents/index.js';
-import { finishPades, preparePades, verifyPades } from '../documents/pades/index.js';
+import { finishPades, preparePades, verifyPades } from '../documents/index.js';
 import { createExpiringMap } from '../shared/index.js';
 import { REFERRAL_LABEL, referralLetterPdf } from './referral-letter.js';
 
