@@ -40,6 +40,16 @@ export interface StagedApp {
   koffiBinary?: string;
 }
 
+/**
+ * The demo's sample documents (the 紹介状 PDF the doctor signs), where the built CLI looks for them:
+ * `server/demo/sample-documents/` two levels above `dist/cli`.
+ */
+export const DEMO_SAMPLES = 'server/demo/sample-documents';
+
+export async function stageDemoSamples(project: string, dir: string): Promise<void> {
+  await cp(join(project, DEMO_SAMPLES), join(dir, DEMO_SAMPLES), { recursive: true });
+}
+
 async function writePackageJson(project: string, dir: string): Promise<void> {
   const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; version: string };
   await writeFile(
@@ -59,6 +69,7 @@ export async function stageApp(
   await chmod(join(dir, options.nodeName), 0o755);
   await cp(join(project, 'bin/hpki-login.js'), join(dir, 'bin/hpki-login.js'));
   await cp(join(project, 'dist/cli'), join(dir, 'dist/cli'), { recursive: true, filter: runtimeFile });
+  await stageDemoSamples(project, dir);
   await writePackageJson(project, dir);
   const { foreign } = options;
   const skip = (name: string): boolean =>

@@ -75,11 +75,20 @@ describe.skipIf(!ready)('the npm package, installed with no compiler', () => {
     expect(JSON.parse(readFileSync(join(app, 'card.json'), 'utf8'))).toBeTypeOf('object');
   });
 
-  it('hpki-login/server gives the verifier, the challenge stores and the routes', () => {
+  it('carries the demo sample 紹介状 where the installed CLI reads it', () => {
+    const pdf = readFileSync(
+      join(app, 'node_modules/hpki-login/server/demo/sample-documents/referral-letter-sample.pdf'),
+    );
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('hpki-login/server gives the verifier, the challenge stores, the routes and the signed-document library', () => {
     const script = [
       "const m = await import('hpki-login/server');",
       "const names = ['createTokenVerifier', 'createCertificateValidator', 'createMemoryChallengeStore',",
-      "  'createRedisChallengeStore', 'createHpkiRoutes', 'handleHpkiLogin'];",
+      "  'createRedisChallengeStore', 'createHpkiRoutes', 'handleHpkiLogin', 'createSignatureVerifier',",
+      "  'prepareCades', 'finishCades', 'verifyCades', 'preparePades', 'finishPades', 'verifyPades',",
+      "  'prepareXades', 'finishXades', 'verifyXades', 'createTsaClient', 'verifyTimestampToken'];",
       'console.log(JSON.stringify(names.map((n) => [n, typeof m[n]])));',
       "console.log(typeof (await import('hpki-login')).createTokenVerifier);",
     ].join('\n');
