@@ -19,7 +19,7 @@ export {
   type SignatureVerifier,
   type SignatureVerifierOptions,
 } from './signature-verifier.js';
-export { summarizeVerification, type VerificationFacts, type VerificationSummary } from './summary.js';
+export { signerFields, summarizeVerification, type VerificationFacts, type VerificationSummary } from './summary.js';
 export {
   type ChallengeTake,
   createTokenVerifier,

@@ -24,13 +24,16 @@ export interface VerificationFacts {
   revocation: PathRevocation | undefined;
 }
 
-export function summarizeVerification(facts: VerificationFacts): VerificationSummary {
-  const info = facts.certificate?.info;
-  const revocation =
-    facts.revocation?.status === 'revoked' ? 'revoked' : facts.revocation?.status === 'good' ? 'good' : 'not-checked';
+/**
+ * The role, holder and chain of a report, whenever the certificate could be read and a path was built:
+ * the same fields in `verify-cert`'s answer and in every signed-document report.
+ */
+export function signerFields(
+  certificate: ParsedCertificate | undefined,
+  path: readonly ParsedCertificate[] | undefined,
+): Pick<VerificationSummary, 'hcRole' | 'holder' | 'chain'> {
+  const info = certificate?.info;
   return {
-    valid: facts.error === undefined,
-    ...(facts.error === undefined ? {} : { error: facts.error.code }),
     ...(info?.hcRole === undefined ? {} : { hcRole: info.hcRole }),
     ...(info === undefined
       ? {}
@@ -41,7 +44,17 @@ export function summarizeVerification(facts: VerificationFacts): VerificationSum
             id: info.holderId ?? '',
           },
         }),
-    ...(facts.path === undefined ? {} : { chain: facts.path.map((c) => c.subjectText) }),
+    ...(path === undefined ? {} : { chain: path.map((c) => c.subjectText) }),
+  };
+}
+
+export function summarizeVerification(facts: VerificationFacts): VerificationSummary {
+  const revocation =
+    facts.revocation?.status === 'revoked' ? 'revoked' : facts.revocation?.status === 'good' ? 'good' : 'not-checked';
+  return {
+    valid: facts.error === undefined,
+    ...(facts.error === undefined ? {} : { error: facts.error.code }),
+    ...signerFields(facts.certificate, facts.path),
     revocation,
   };
 }

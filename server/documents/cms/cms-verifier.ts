@@ -2,7 +2,7 @@ import { DER_TAG, DerError, decodeTime, readSingle } from '../../../protocol/der
 import { HpkiError } from '../../../protocol/errors.js';
 import type { SignatureLevel, SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
 import { DEFAULT_SIGN_POLICY_ARCS, type ParsedCertificate } from '../../cert/index.js';
-import { type CertificateValidator, checkRole, createCertificateValidator } from '../../verify/index.js';
+import { type CertificateValidator, checkRole, createCertificateValidator, signerFields } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { verifyTimestampToken } from '../timestamp/index.js';
 import { checkSigningCertificate } from './ess.js';
@@ -117,7 +117,6 @@ async function checkCertificate(
 }
 
 function verdictOf(facts: SignerFacts, error: HpkiError | undefined, shape: CmsReportShape): SignatureVerdict {
-  const info = facts.certificate?.info;
   return {
     valid: error === undefined,
     ...(error === undefined ? {} : { error: error.code }),
@@ -127,17 +126,7 @@ function verdictOf(facts: SignerFacts, error: HpkiError | undefined, shape: CmsR
     ...(facts.timestamp === undefined
       ? {}
       : { timestamp: { time: facts.timestamp.time.toISOString(), tsa: facts.timestamp.tsa } }),
-    ...(info?.hcRole === undefined ? {} : { hcRole: info.hcRole }),
-    ...(info === undefined
-      ? {}
-      : {
-          holder: {
-            name: info.subjectName,
-            ...(info.nameJa === undefined ? {} : { nameJa: info.nameJa }),
-            id: info.holderId ?? '',
-          },
-        }),
-    ...(facts.path === undefined ? {} : { chain: facts.path.map((c) => c.subjectText) }),
+    ...signerFields(facts.certificate, facts.path),
     revocation: facts.revocation ?? 'unknown',
   };
 }
