@@ -69,6 +69,17 @@ export interface CertificateValidator {
   readonly skipped: SkippedInputs;
   /** Parses a certificate that came with a token (cached); bad DER → ERR_TOKEN_MALFORMED. */
   parse(der: Uint8Array): ParsedCertificate;
+  /** `parse` of a certificate in base64 text (a token's); undefined when `decode` refuses the text. */
+  parseEncoded(text: string, decode: (text: string) => Uint8Array | undefined): ParsedCertificate | undefined;
+  /**
+   * The answer `validate` would give from its cache of a returning holder's validations, without
+   * a promise; undefined when `validate` has work to do.
+   */
+  cached(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): CertificateValidation | undefined;
   validate(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
@@ -120,17 +131,26 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     keyPolicy,
     skipped: { intermediates: trust.skippedIntermediates, crls: store.rejected },
     parse: (der) => trust.parse(der),
+    parseEncoded: (text, decode) => trust.parseEncoded(text, decode),
+    cached,
     async validate(ee, supplied, check) {
-      // Only a returning holder's validation is cached (a certificate seen once leaves nothing behind
-      // to collect), so only then is the cache asked: a first login builds no cache key.
+      const known = cached(ee, supplied, check);
+      if (known !== undefined) return known;
       const kept = trust.keeps(ee);
-      const cached = kept ? cache.get(ee, supplied, check) : undefined;
-      if (cached !== undefined) return cached;
       const validation = await validateAfresh(ee, supplied, check);
       if (kept && trust.keeps(ee)) cache.put(ee, supplied, check, validation);
       return validation;
     },
   };
+
+  /** Only a returning holder's validation is cached (a certificate seen once leaves nothing behind), so only then is the cache asked. */
+  function cached(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): CertificateValidation | undefined {
+    return trust.keeps(ee) ? cache.get(ee, supplied, check) : undefined;
+  }
 
   async function validateAfresh(
     ee: ParsedCertificate,

@@ -94,4 +94,56 @@ describe('caches keep what comes back', () => {
     expect(twice).not.toBe(once);
     expect(thrice).toBe(twice);
   });
+
+  it('a kept certificate is found by the exact text it came in, decoded only when the text is new', () => {
+    const store = createTrustStore({ anchors: [pki.root.certificate], certificateCacheSize: 2 });
+    const der = pki.issueEe().certificate;
+    const text = encodeBase64(der);
+    let decodes = 0;
+    const decode = (t: string): Uint8Array | undefined => {
+      decodes++;
+      return nodeBase64Strict(t);
+    };
+    const first = store.parseEncoded(text, decode);
+    const kept = store.parseEncoded(text, decode);
+    expect(first).not.toBe(kept);
+    expect(kept !== undefined && store.keeps(kept)).toBe(true);
+    expect(decodes).toBe(2);
+    // From now on the text finds it: no decoding, no hash.
+    expect(store.parseEncoded(text, decode)).toBe(kept);
+    expect(decodes).toBe(2);
+    // Texts that are not its exact strict encoding are decoded (and refused) as ever.
+    expect(store.parseEncoded(`${text.slice(0, -1)}`, decode)).toBeUndefined();
+    expect(store.parseEncoded(` ${text}`, decode)).toBeUndefined();
+    expect(decodes).toBe(4);
+    // Once the cache lets the certificate go, its text no longer answers for it.
+    for (let i = 0; i < 2; i++) {
+      const other = pki.issueEe().certificate;
+      store.parse(other);
+      store.parse(other);
+    }
+    expect(kept !== undefined && store.keeps(kept)).toBe(false);
+    const again = store.parseEncoded(text, decode);
+    expect(again).not.toBe(kept);
+    expect(again?.sha256).toBe(kept?.sha256);
+    expect(decodes).toBe(5);
+  });
+
+  it('a returning holder’s validation is answered without a promise, a first login’s never', async () => {
+    const validator = createCertificateValidator({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'off',
+    });
+    const der = pki.issueEe().certificate;
+    const check = { at: pki.now, purpose: 'auth' as const };
+    const seenOnce = validator.parse(der);
+    expect(validator.cached(seenOnce, [], check)).toBeUndefined();
+    await validator.validate(seenOnce, [], check);
+    expect(validator.cached(seenOnce, [], check)).toBeUndefined();
+    const kept = validator.parse(der);
+    const validation = await validator.validate(kept, [], check);
+    expect(validator.cached(kept, [], check)).toBe(validation);
+    expect(validator.cached(kept, [], { ...check, purpose: 'sign' })).toBeUndefined();
+  });
 });
