@@ -72,14 +72,14 @@ export interface CertificateValidator {
   /** `parse` of a certificate in base64 text (a token's); undefined when `decode` refuses the text. */
   parseEncoded(text: string, decode: (text: string) => Uint8Array | undefined): ParsedCertificate | undefined;
   /**
-   * The answer `validate` would give from its cache of a returning holder's validations, without
-   * a promise; undefined when `validate` has work to do.
+   * `validate`, answered at once when nothing has to be waited for (a returning holder's cached
+   * validation, or every CRL in hand), else a promise: a login then queues no microtask per step.
    */
-  cached(
+  validateNow(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
     check: CertificateCheck,
-  ): CertificateValidation | undefined;
+  ): CertificateValidation | Promise<CertificateValidation>;
   validate(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
@@ -132,31 +132,35 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     skipped: { intermediates: trust.skippedIntermediates, crls: store.rejected },
     parse: (der) => trust.parse(der),
     parseEncoded: (text, decode) => trust.parseEncoded(text, decode),
-    cached,
-    async validate(ee, supplied, check) {
-      const known = cached(ee, supplied, check);
-      if (known !== undefined) return known;
-      const kept = trust.keeps(ee);
-      const validation = await validateAfresh(ee, supplied, check);
-      if (kept && trust.keeps(ee)) cache.put(ee, supplied, check, validation);
-      return validation;
-    },
+    validateNow,
+    validate: async (ee, supplied, check) => validateNow(ee, supplied, check),
   };
 
-  /** Only a returning holder's validation is cached (a certificate seen once leaves nothing behind), so only then is the cache asked. */
-  function cached(
+  /**
+   * Only a returning holder's validation is cached (a certificate seen once leaves nothing behind
+   * to collect), so only then is the cache asked: a first login builds no cache entry.
+   */
+  function validateNow(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
     check: CertificateCheck,
-  ): CertificateValidation | undefined {
-    return trust.keeps(ee) ? cache.get(ee, supplied, check) : undefined;
+  ): CertificateValidation | Promise<CertificateValidation> {
+    if (!trust.keeps(ee)) return validateAfresh(ee, supplied, check);
+    const known = cache.get(ee, supplied, check);
+    if (known !== undefined) return known;
+    const keep = (validation: CertificateValidation): CertificateValidation => {
+      if (trust.keeps(ee)) cache.put(ee, supplied, check, validation);
+      return validation;
+    };
+    const validation = validateAfresh(ee, supplied, check);
+    return validation instanceof Promise ? validation.then(keep) : keep(validation);
   }
 
-  async function validateAfresh(
+  function validateAfresh(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
     check: CertificateCheck,
-  ): Promise<CertificateValidation> {
+  ): CertificateValidation | Promise<CertificateValidation> {
     const fail = (
       error: HpkiError,
       path?: ParsedCertificate[],
@@ -178,18 +182,23 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
     if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
 
-    const revocation = await checkPathRevocation(built.path, provider, check.at, {
+    const revocation = checkPathRevocation(built.path, provider, check.at, {
       store: trust,
       supplied,
       keyPolicy,
       signatures,
     });
+    const path = built.path;
+    return revocation instanceof Promise ? revocation.then((r) => concluded(path, r)) : concluded(path, revocation);
+  }
+
+  /** The validation once the path is built and its revocation known. */
+  function concluded(path: ParsedCertificate[], revocation: PathRevocation): CertificateValidation {
+    const fail = (error: HpkiError): CertificateValidation => ({ error, path, revocation });
     if (revocation.status === 'revoked') {
       const which = revocation.certificates.find((c) => c.status === 'revoked');
       return fail(
         new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`),
-        built.path,
-        revocation,
       );
     }
     if (revocation.status === 'unknown' && mode === 'fail-closed') {
@@ -199,10 +208,8 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
           'ERR_REVOCATION_UNKNOWN',
           `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`,
         ),
-        built.path,
-        revocation,
       );
     }
-    return { error: undefined, path: built.path, revocation };
+    return { error: undefined, path, revocation };
   }
 }

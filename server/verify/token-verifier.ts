@@ -205,8 +205,9 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
     report.certificate = ee;
     const challenge = await challengeStep(context);
     const check = { at: now(), purpose: 'auth' as const, policyArcs };
-    // A returning holder's validation is answered without another promise to wait for.
-    const validation = validator.cached(ee, supplied, check) ?? (await validator.validate(ee, supplied, check));
+    // Answered at once when nothing is to be waited for (a returning holder, the CRLs in hand).
+    const answered = validator.validateNow(ee, supplied, check);
+    const validation = answered instanceof Promise ? await answered : answered;
     report.path = validation.path;
     report.revocation = validation.revocation;
     if (validation.error !== undefined) throw validation.error;

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Strict, encodeBase64 } from '../../../../protocol/base64.js';
 import type { TestPki } from '../../../../scripts/dev/test-pki.js';
-import { createTestPki } from '../../../../scripts/dev/test-pki.js';
+import { createTestPki, makeCrl } from '../../../../scripts/dev/test-pki.js';
 import { sha256Hex } from '../../../../server/cert/parsed-certificate.js';
 import { createSightingFilter } from '../../../../server/cert/sighting-filter.js';
 import { createTrustStore } from '../../../../server/cert/trust-store.js';
+import { parseCrl } from '../../../../server/revocation/crl.js';
 import { createCertificateValidator } from '../../../../server/verify/certificate-validator.js';
 import { nodeBase64Strict } from '../../../../server/verify/node-base64.js';
 
@@ -129,21 +130,44 @@ describe('caches keep what comes back', () => {
     expect(decodes).toBe(5);
   });
 
-  it('a returning holder’s validation is answered without a promise, a first login’s never', async () => {
+  it('a validation is answered without a promise when nothing is to be waited for', async () => {
+    const crl = makeCrl({
+      issuer: pki.authCa.name,
+      signingKey: pki.authCa.key,
+      thisUpdate: new Date(pki.now.getTime() - 1000),
+      nextUpdate: new Date(pki.now.getTime() + 86_400_000),
+    });
     const validator = createCertificateValidator({
       anchors: [pki.root.certificate],
       intermediates: [pki.authCa.certificate],
-      revocation: 'off',
+      crls: [crl],
     });
     const der = pki.issueEe().certificate;
     const check = { at: pki.now, purpose: 'auth' as const };
-    const seenOnce = validator.parse(der);
-    expect(validator.cached(seenOnce, [], check)).toBeUndefined();
-    await validator.validate(seenOnce, [], check);
-    expect(validator.cached(seenOnce, [], check)).toBeUndefined();
+    // A first login with the CRL in hand: path and revocation at once.
+    const first = validator.validateNow(validator.parse(der), [], check);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first instanceof Promise ? undefined : first.revocation?.status).toBe('good');
     const kept = validator.parse(der);
-    const validation = await validator.validate(kept, [], check);
-    expect(validator.cached(kept, [], check)).toBe(validation);
-    expect(validator.cached(kept, [], { ...check, purpose: 'sign' })).toBeUndefined();
+    const second = validator.validateNow(kept, [], check);
+    expect(validator.validateNow(kept, [], check)).toBe(second);
+    expect(await validator.validate(kept, [], check)).toBe(second);
+    // A CRL to fetch makes it a promise, with the same answer.
+    const fetching = createCertificateValidator({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'soft-fail',
+      fetchCrls: true,
+      crlFetcher: {
+        get: async () => parseCrl(crl),
+        refreshDue: async () => undefined,
+        startSchedule: () => () => undefined,
+        cachedUrls: [],
+      },
+    });
+    const withDp = pki.issueEe({ crlUri: 'http://crl.example.jp/auth.crl' }).certificate;
+    const later = fetching.validateNow(fetching.parse(withDp), [], check);
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).revocation?.status).toBe('good');
   });
 });
