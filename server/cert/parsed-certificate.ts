@@ -300,7 +300,9 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
       const parsed = get(der);
       if (keeps(parsed)) {
         if (byText.size >= maxEntries) byText.delete(byText.keys().next().value as string);
-        byText.set(text, parsed);
+        // A copy of its own: a string from JSON.parse may be a slice of the whole request body, which
+        // the cache must not keep alive. (The text decoded strictly, so it is ASCII: latin1 is exact.)
+        byText.set(Buffer.from(text, 'latin1').toString('latin1'), parsed);
       }
       return parsed;
     },

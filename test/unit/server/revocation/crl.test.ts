@@ -154,10 +154,10 @@ describe('built CRLs', () => {
     const small = listOf(2_000);
     const large = listOf(50_000);
     // CPU time, not wall time (a busy machine takes the core away, not CPU time), the least of a
-    // few runs each; what is bounded is the ratio of the two sizes, which a faster or slower
-    // machine does not change: 25 times the entries cost about 25 times the CPU when parsing is linear
-    // (up to about 45 measured under load, the collector included), about 625 times when it is quadratic. The speed itself is
-    // a benchmark's figure, not a test's.
+    // few runs each; what is bounded is the ratio of the two sizes, which a faster or slower machine
+    // does not change: 25 times the entries cost about 25 times the CPU when parsing is linear (up to
+    // about 45 measured under load, the collector included), about 625 times when it is quadratic.
+    // The speed itself is a benchmark's figure, not a test's.
     const leastCpu = (bytes: Uint8Array): number => {
       let least = Number.POSITIVE_INFINITY;
       for (let run = 0; run < 4; run++) {
