@@ -54,12 +54,6 @@ function malformed(message: string): HpkiError {
 /** Strict base64 decoding: the pure decodeBase64Strict, or a native one that refuses exactly the same texts. */
 export type Base64Decoder = (text: string) => Uint8Array | undefined;
 
-function decodeField(value: string, name: string, decode: Base64Decoder): Uint8Array {
-  const bytes = decode(value);
-  if (bytes === undefined) throw malformed(`${name} is not strict base64`);
-  return bytes;
-}
-
 const tooLarge = (): HpkiError => malformed(`token larger than ${MAX_TOKEN_BYTES} bytes`);
 
 /** The length of the token's compact JSON, for base64 (ASCII) field values. */
@@ -90,11 +84,12 @@ function utf8LengthExceeds(text: string, max: number): boolean {
 }
 
 /**
- * Step 1 of PROTOCOL.md §5: size, JSON, format, algorithm allowlist, strict base64. Accepts the raw
- * JSON text or an already parsed value (whose size is then measured as its JSON serialization).
- * A server may pass its platform's strict base64 decoder (server/verify/node-base64.ts).
+ * Step 1 of PROTOCOL.md §5 without the base64 decoding: size, JSON, format, algorithm allowlist,
+ * field bounds. Accepts the raw JSON text or an already parsed value (whose size is then measured
+ * as its JSON serialization). The fields are still text: `decodeTokenField` decodes each strictly
+ * (a server that finds a returning holder's certificate by its text decodes only the rest).
  */
-export function decodeToken(input: string | unknown, decode: Base64Decoder = decodeBase64Strict): DecodedToken {
+export function checkToken(input: string | unknown): Token {
   let value: unknown = input;
   if (typeof input === 'string') {
     if (utf8LengthExceeds(input, MAX_TOKEN_BYTES)) throw tooLarge();
@@ -110,14 +105,29 @@ export function decodeToken(input: string | unknown, decode: Base64Decoder = dec
     throw malformed(`token ${first ? `${first.path.join('.') || 'value'}: ${first.code}` : 'invalid'}`);
   }
   // The schema bounds every field; the whole is bounded here by its JSON length, counted from the
-  // fields (their text is all ASCII once the base64 check below passes) rather than by serializing
-  // the object again on every login.
+  // fields (their text is all ASCII once the base64 check passes) rather than by serializing the
+  // object again on every login.
   if (jsonLength(parsed.data) > MAX_TOKEN_BYTES) throw tooLarge();
-  const token = parsed.data;
+  return parsed.data;
+}
+
+/** One field of a checked token, strictly decoded; ERR_TOKEN_MALFORMED naming `name` when it is not strict base64. */
+export function decodeTokenField(value: string, name: string, decode: Base64Decoder = decodeBase64Strict): Uint8Array {
+  const bytes = decode(value);
+  if (bytes === undefined) throw malformed(`${name} is not strict base64`);
+  return bytes;
+}
+
+/**
+ * Step 1 of PROTOCOL.md §5: `checkToken`, then every field strictly decoded. A server may pass its
+ * platform's strict base64 decoder (server/verify/node-base64.ts).
+ */
+export function decodeToken(input: string | unknown, decode: Base64Decoder = decodeBase64Strict): DecodedToken {
+  const token = checkToken(input);
   return {
     token,
-    certificate: decodeField(token.certificate, 'certificate', decode),
-    intermediates: token.intermediates.map((v, i) => decodeField(v, `intermediates.${i}`, decode)),
-    signature: decodeField(token.signature, 'signature', decode),
+    certificate: decodeTokenField(token.certificate, 'certificate', decode),
+    intermediates: token.intermediates.map((v, i) => decodeTokenField(v, `intermediates.${i}`, decode)),
+    signature: decodeTokenField(token.signature, 'signature', decode),
   };
 }

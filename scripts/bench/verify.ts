@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { encodeBase64Url } from '../../protocol/base64.js';
 import { buildSignedContent, signedContentFromHashes } from '../../protocol/signed-data.js';
 import type { Token } from '../../protocol/token.js';
-import { decodeToken } from '../../protocol/token.js';
+import { checkToken, decodeTokenField } from '../../protocol/token.js';
 import type { ChallengeTake } from '../../server/verify/index.js';
 import { createTokenVerifier } from '../../server/verify/index.js';
 import { nodeBase64Strict } from '../../server/verify/node-base64.js';
@@ -269,9 +269,12 @@ async function main(): Promise<void> {
   await besideRaw(fresh, coldSigned, COLD_WARM_UP_ROUNDS, inputs);
   const { timed: cold, raw: rawBeside } = await besideRaw(fresh, coldSigned, COLD_ROUNDS, inputs, coldSigned);
 
-  // Where a warm validation's time goes: the protocol's token decoding and signed-content hashing
-  // are measured on their own; the rest of the verifier is what remains besides the RSA verify.
-  const decodeUs = cpuMicros(signed, ROUNDS, (x) => decodeToken(x.token, nodeBase64Strict));
+  // Where a warm validation's time goes: the protocol's token step (a returning holder's certificate
+  // is found by its text, so only the signature is decoded) and signed-content hashing are measured
+  // on their own; the rest of the verifier is what remains besides the RSA verify.
+  const decodeUs = cpuMicros(signed, ROUNDS, (x) =>
+    decodeTokenField(checkToken(x.token).signature, 'signature', nodeBase64Strict),
+  );
   let i = 0;
   const originHash = nodeSha256(new TextEncoder().encode(ORIGIN));
   const certHashes = holders.map((h) => nodeSha256(h.certificate));
@@ -305,7 +308,7 @@ async function main(): Promise<void> {
     ['  raw RSA-2048 verify, in the same batches', rate(raw)],
     ...latency(warm),
     ['  CPU per validation (process)', us(totalUs)],
-    ['    token decoding (protocol/token.ts, native base64)', us(decodeUs)],
+    ['    token check, signature decoding (protocol/token.ts)', us(decodeUs)],
     ['    signed content (challenge hashed, origin and certificate hashes cached)', us(contentUs)],
     ['    RSA-2048 verify', us(rsaUs)],
     ['    the rest (challenge, path, CRL, role…)', us(Math.max(0, totalUs - decodeUs - contentUs - rsaUs))],

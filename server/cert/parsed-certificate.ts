@@ -28,6 +28,8 @@ import type { DistinguishedName } from '../../protocol/x500-name.js';
 import { nameKey, nameToString } from '../../protocol/x500-name.js';
 import { createExpiringMap } from '../shared/index.js';
 import { certificateProfileProblems, PROCESSED_EXTENSIONS } from './certificate-profile.js';
+import type { KeyPolicy } from './key-policy.js';
+import { keyPolicyProblem } from './key-policy.js';
 import { createSightingFilter } from './sighting-filter.js';
 import type { VerificationKey } from './signature.js';
 
@@ -71,6 +73,8 @@ export interface ParsedCertificate {
   readonly publicKey: KeyObject | undefined;
   /** The key for a signature check: the imported public key (cheap to import, see importKey). */
   verificationKey(): VerificationKey | undefined;
+  /** keyPolicyProblem of this certificate's key under `policy`, remembered for the last policy asked about. */
+  keyProblem(policy: KeyPolicy): string | undefined;
 }
 
 function extension<T>(decoded: DecodedCertificate, oid: string, decode: (value: Uint8Array) => T): T | undefined {
@@ -167,6 +171,8 @@ class Parsed implements ParsedCertificate {
   #subjectText: string | undefined = undefined;
   #publicKey: KeyObject | undefined = undefined;
   #imported = false;
+  #keyPolicy: KeyPolicy | undefined = undefined;
+  #keyProblem: string | undefined = undefined;
 
   constructor(decoded: DecodedCertificate, sha256: string) {
     this.decoded = decoded;
@@ -210,6 +216,14 @@ class Parsed implements ParsedCertificate {
   verificationKey(): VerificationKey | undefined {
     return this.publicKey;
   }
+
+  keyProblem(policy: KeyPolicy): string | undefined {
+    if (this.#keyPolicy !== policy) {
+      this.#keyProblem = keyPolicyProblem(this.decoded, policy);
+      this.#keyPolicy = policy;
+    }
+    return this.#keyProblem;
+  }
 }
 
 const decodeSubjectAltNames = (value: Uint8Array): GeneralName[] => decodeGeneralNames(value, 'subjectAltName');
@@ -239,6 +253,12 @@ export function parseCertificate(der: Uint8Array, sha256: string = sha256Hex(der
  */
 export interface CertificateCache {
   get(der: Uint8Array): ParsedCertificate;
+  /**
+   * The certificate whose DER `decode(text)` gives (undefined when it does not decode). A kept
+   * certificate is also found by the exact text it came in: equal texts are equal bytes, so a
+   * returning holder's token costs neither the base64 decoding nor the hash.
+   */
+  getEncoded(text: string, decode: (text: string) => Uint8Array | undefined): ParsedCertificate | undefined;
   /** Whether `cert` is the instance this cache keeps (a certificate seen before). */
   keeps(cert: ParsedCertificate): boolean;
   readonly size: number;
@@ -252,19 +272,41 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
     whenFull: 'evict-oldest',
   });
   const sightings = createSightingFilter(4 * maxEntries);
+  // Kept certificates by the text they came in, as many as the cache keeps; an alias whose
+  // certificate the cache has let go is dropped when next read, or pushed out by newer ones.
+  const byText = new Map<string, ParsedCertificate>();
+  const get = (der: Uint8Array): ParsedCertificate => {
+    // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
+    const key = sha256Hex(der);
+    const hit = entries.get(key);
+    if (hit !== undefined) return hit;
+    // Used for this one request only: the caller's bytes serve, no copy is made.
+    if (!sightings.seenBefore(key)) return parseCertificate(der, key);
+    const parsed = parseCertificate(der.slice(), key);
+    entries.set(key, parsed, Number.POSITIVE_INFINITY);
+    return parsed;
+  };
+  const keeps = (cert: ParsedCertificate): boolean => entries.get(cert.sha256) === cert;
   return {
-    get(der) {
-      // Keyed by the DER's SHA-256, which the parsed certificate needs anyway: a short key, computed once.
-      const key = sha256Hex(der);
-      const hit = entries.get(key);
-      if (hit !== undefined) return hit;
-      // Used for this one request only: the caller's bytes serve, no copy is made.
-      if (!sightings.seenBefore(key)) return parseCertificate(der, key);
-      const parsed = parseCertificate(der.slice(), key);
-      entries.set(key, parsed, Number.POSITIVE_INFINITY);
+    get,
+    getEncoded(text, decode) {
+      const known = byText.get(text);
+      if (known !== undefined) {
+        if (keeps(known)) return known;
+        byText.delete(text);
+      }
+      const der = decode(text);
+      if (der === undefined) return undefined;
+      const parsed = get(der);
+      if (keeps(parsed)) {
+        if (byText.size >= maxEntries) byText.delete(byText.keys().next().value as string);
+        // A copy of its own: a string from JSON.parse may be a slice of the whole request body, which
+        // the cache must not keep alive. (The text decoded strictly, so it is ASCII: latin1 is exact.)
+        byText.set(Buffer.from(text, 'latin1').toString('latin1'), parsed);
+      }
       return parsed;
     },
-    keeps: (cert) => entries.get(cert.sha256) === cert,
+    keeps,
     get size() {
       return entries.size;
     },

@@ -1,6 +1,5 @@
 import { EXT } from '../../protocol/certificate-extensions.js';
 import type { KeyPolicy } from './key-policy.js';
-import { keyPolicyProblem } from './key-policy.js';
 import type { NameConstraintState } from './name-constraints.js';
 import { addNameConstraints, NO_NAME_CONSTRAINTS, nameConstraintProblem } from './name-constraints.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
@@ -36,7 +35,7 @@ function findCertificateProblem(cert: ParsedCertificate, keyPolicy: KeyPolicy): 
   }
   const profile = cert.profileProblems[0];
   if (profile !== undefined) return `${cert.subjectText}: ${profile}`;
-  const key = keyPolicyProblem(cert.decoded, keyPolicy);
+  const key = cert.keyProblem(keyPolicy);
   return key === undefined ? undefined : `${cert.subjectText}: ${key}`;
 }
 

@@ -32,6 +32,8 @@ export interface TrustStore {
    * memory for the request at hand; what is kept across requests is a copy.
    */
   parse(der: Uint8Array): ParsedCertificate;
+  /** `parse` of the bytes `decode(text)` gives, found by the text itself when kept (undefined: it does not decode). */
+  parseEncoded(text: string, decode: (text: string) => Uint8Array | undefined): ParsedCertificate | undefined;
   /** Whether `cert` is kept across requests (seen before): worth caching more work for. */
   keeps(cert: ParsedCertificate): boolean;
 }
@@ -132,6 +134,7 @@ export function createTrustStore(options: TrustStoreOptions): TrustStore {
       return ok ? 'yes' : 'no';
     },
     parse: (der) => cache.get(der),
+    parseEncoded: (text, decode) => cache.getEncoded(text, decode),
     keeps: (cert) => cache.keeps(cert),
   };
 }

@@ -7,6 +7,8 @@ import { CRL_REASON } from './crl-entries.js';
 import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
 import { createCrlSignatureCache, findCrlSigner, usualCrlSigner } from './crl-issuer.js';
 import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
+import type { Steps } from './steps.js';
+import { runSteps } from './steps.js';
 
 /**
  * Revocation of a validated path by CRL (PROTOCOL.md §5 step 5, RFC 5280 §6.3). For each
@@ -142,18 +144,18 @@ function answer(
   return new Answer(cert, status, detail);
 }
 
-async function certificateStatus(
+function* certificateStatus(
   path: readonly ParsedCertificate[],
   i: number,
   required: boolean,
   ctx: Context,
-): Promise<CertificateRevocation> {
+): Steps<CertificateRevocation> {
   const cert = path[i]!;
   const absent = (detail: string): CertificateRevocation => answer(cert, required ? 'unknown' : 'not-checked', detail);
   if (ctx.inProgress.has(cert.sha256))
     return answer(cert, 'not-checked', 'its status is being established by the enclosing check');
   const found = ctx.provider.crlsFor(cert, required && ctx.depth === 0);
-  const crls = Array.isArray(found) ? (found as readonly ParsedCrl[]) : await found;
+  const crls = found instanceof Promise ? ((yield found) as readonly ParsedCrl[]) : (found as readonly ParsedCrl[]);
   if (crls.length === 0) return absent('no CRL of its issuer');
   const t = ctx.at.getTime();
   const issued = crls.filter((c) => c.thisUpdate.getTime() <= t);
@@ -196,7 +198,7 @@ async function certificateStatus(
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
       const found = signerOf(crl);
-      const signer = found instanceof Promise ? await found : found;
+      const signer = found instanceof Promise ? ((yield found) as SignerResult) : found;
       if ('problem' in signer) {
         problems.push(signer.problem);
         continue;
@@ -245,18 +247,14 @@ async function signerRevocationProblem(
   if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
   // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
   const inProgress = new Set(ctx.inProgress).add(checking.sha256);
-  const result = await checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress });
+  const result = await runSteps(checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress }));
   const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
   return bad === undefined
     ? undefined
     : `${bad.subject} is ${bad.status === 'revoked' ? bad.detail : `of unknown status (${bad.detail})`}`;
 }
 
-async function checkPath(
-  path: readonly ParsedCertificate[],
-  targetRequired: boolean,
-  ctx: Context,
-): Promise<PathRevocation> {
+function* checkPath(path: readonly ParsedCertificate[], targetRequired: boolean, ctx: Context): Steps<PathRevocation> {
   const certificates: CertificateRevocation[] = [];
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;
@@ -264,29 +262,35 @@ async function checkPath(
       certificates.push(answer(cert, 'not-checked', 'trust anchor without a known issuer'));
       continue;
     }
-    certificates.push(await certificateStatus(path, i, targetRequired && i === 0, ctx));
+    certificates.push(yield* certificateStatus(path, i, targetRequired && i === 0, ctx));
   }
   const statuses = certificates.map((c) => c.status);
   const status = statuses.includes('revoked') ? 'revoked' : statuses.includes('unknown') ? 'unknown' : 'good';
   return { status, certificates };
 }
 
-/** `path` is end entity first, trust anchor last (a self-signed anchor is its own issuer). */
+/**
+ * `path` is end entity first, trust anchor last (a self-signed anchor is its own issuer). The
+ * answer comes back at once when every CRL is in hand and no CRL signer outside the path needs its
+ * own path checked (steps.ts); otherwise as a promise.
+ */
 export function checkPathRevocation(
   path: readonly ParsedCertificate[],
   provider: CrlProvider,
   at: Date,
   options: RevocationOptions,
-): Promise<PathRevocation> {
-  return checkPath(path, true, {
-    provider,
-    at,
-    store: options.store,
-    supplied: options.supplied ?? [],
-    keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
-    signatures: options.signatures ?? createCrlSignatureCache(),
-    budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
-    depth: 0,
-    inProgress: new Set(),
-  });
+): PathRevocation | Promise<PathRevocation> {
+  return runSteps(
+    checkPath(path, true, {
+      provider,
+      at,
+      store: options.store,
+      supplied: options.supplied ?? [],
+      keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
+      signatures: options.signatures ?? createCrlSignatureCache(),
+      budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
+      depth: 0,
+      inProgress: new Set(),
+    }),
+  );
 }

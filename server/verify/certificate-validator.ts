@@ -71,6 +71,17 @@ export interface CertificateValidator {
   readonly skipped: SkippedInputs;
   /** Parses a certificate that came with a token (cached); bad DER → ERR_TOKEN_MALFORMED. */
   parse(der: Uint8Array): ParsedCertificate;
+  /** `parse` of a certificate in base64 text (a token's); undefined when `decode` refuses the text. */
+  parseEncoded(text: string, decode: (text: string) => Uint8Array | undefined): ParsedCertificate | undefined;
+  /**
+   * `validate`, answered at once when nothing has to be waited for (a returning holder's cached
+   * validation, or every CRL in hand), else a promise: a login then queues no microtask per step.
+   */
+  validateNow(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): CertificateValidation | Promise<CertificateValidation>;
   validate(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
@@ -122,23 +133,36 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     keyPolicy,
     skipped: { intermediates: trust.skippedIntermediates, crls: store.rejected },
     parse: (der) => trust.parse(der),
-    async validate(ee, supplied, check) {
-      // Only a returning holder's validation is cached (a certificate seen once leaves nothing behind
-      // to collect), so only then is the cache asked: a first login builds no cache key.
-      const kept = trust.keeps(ee);
-      const cached = kept ? cache.get(ee, supplied, check) : undefined;
-      if (cached !== undefined) return cached;
-      const validation = await validateAfresh(ee, supplied, check);
-      if (kept && trust.keeps(ee)) cache.put(ee, supplied, check, validation);
-      return validation;
-    },
+    parseEncoded: (text, decode) => trust.parseEncoded(text, decode),
+    validateNow,
+    validate: async (ee, supplied, check) => validateNow(ee, supplied, check),
   };
 
-  async function validateAfresh(
+  /**
+   * Only a returning holder's validation is cached (a certificate seen once leaves nothing behind
+   * to collect), so only then is the cache asked: a first login builds no cache entry.
+   */
+  function validateNow(
     ee: ParsedCertificate,
     supplied: readonly ParsedCertificate[],
     check: CertificateCheck,
-  ): Promise<CertificateValidation> {
+  ): CertificateValidation | Promise<CertificateValidation> {
+    if (!trust.keeps(ee)) return validateAfresh(ee, supplied, check);
+    const known = cache.get(ee, supplied, check);
+    if (known !== undefined) return known;
+    const keep = (validation: CertificateValidation): CertificateValidation => {
+      if (trust.keeps(ee)) cache.put(ee, supplied, check, validation);
+      return validation;
+    };
+    const validation = validateAfresh(ee, supplied, check);
+    return validation instanceof Promise ? validation.then(keep) : keep(validation);
+  }
+
+  function validateAfresh(
+    ee: ParsedCertificate,
+    supplied: readonly ParsedCertificate[],
+    check: CertificateCheck,
+  ): CertificateValidation | Promise<CertificateValidation> {
     const fail = (
       error: HpkiError,
       path?: ParsedCertificate[],
@@ -163,18 +187,23 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     if (!built.ok) return fail(new HpkiError(built.code, built.message), built.path);
     if (mode === 'off') return { error: undefined, path: built.path, revocation: undefined };
 
-    const revocation = await checkPathRevocation(built.path, provider, check.at, {
+    const revocation = checkPathRevocation(built.path, provider, check.at, {
       store: trust,
       supplied,
       keyPolicy,
       signatures,
     });
+    const path = built.path;
+    return revocation instanceof Promise ? revocation.then((r) => concluded(path, r)) : concluded(path, revocation);
+  }
+
+  /** The validation once the path is built and its revocation known. */
+  function concluded(path: ParsedCertificate[], revocation: PathRevocation): CertificateValidation {
+    const fail = (error: HpkiError): CertificateValidation => ({ error, path, revocation });
     if (revocation.status === 'revoked') {
       const which = revocation.certificates.find((c) => c.status === 'revoked');
       return fail(
         new HpkiError('ERR_CERT_REVOKED', `${which?.subject ?? 'certificate'} is ${which?.detail ?? 'revoked'}`),
-        built.path,
-        revocation,
       );
     }
     if (revocation.status === 'unknown' && mode === 'fail-closed') {
@@ -184,10 +213,8 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
           'ERR_REVOCATION_UNKNOWN',
           `no current CRL for ${which?.subject ?? 'the certificate'}: ${which?.detail ?? ''}`,
         ),
-        built.path,
-        revocation,
       );
     }
-    return { error: undefined, path: built.path, revocation };
+    return { error: undefined, path, revocation };
   }
 }

@@ -1,10 +1,9 @@
 import { hash, verify as verifySignature } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
-import type { DecodedToken } from '../../protocol/token.js';
-import { decodeToken } from '../../protocol/token.js';
+import { checkToken, decodeTokenField } from '../../protocol/token.js';
 import type { KeyPolicy, ParsedCertificate } from '../cert/index.js';
-import { DEFAULT_AUTH_POLICY_ARCS, keyPolicyProblem } from '../cert/index.js';
+import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/index.js';
 import type { PathRevocation } from '../revocation/index.js';
 import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
@@ -71,16 +70,30 @@ export interface DetailedTokenVerifier extends TokenVerifier {
   readonly skipped: SkippedInputs;
 }
 
-function decodeStep(
-  token: unknown,
-  validator: CertificateValidator,
-): { decoded: DecodedToken; ee: ParsedCertificate; supplied: ParsedCertificate[] } {
+/** What step 1 gives the later steps: the certificates parsed, the signature decoded. */
+interface DecodedStep {
+  ee: ParsedCertificate;
+  supplied: ParsedCertificate[];
+  signature: Uint8Array;
+}
+
+function parseField(validator: CertificateValidator, text: string, name: string): ParsedCertificate {
+  const cert = validator.parseEncoded(text, nodeBase64Strict);
+  if (cert === undefined) throw new HpkiError('ERR_TOKEN_MALFORMED', `${name} is not strict base64`);
+  return cert;
+}
+
+/**
+ * Step 1. The certificate goes to the validator as text: a returning holder's is found by it
+ * without being decoded or hashed again (server/cert/parsed-certificate.ts).
+ */
+function decodeStep(token: unknown, validator: CertificateValidator): DecodedStep {
   try {
-    const decoded = decodeToken(token, nodeBase64Strict);
+    const checked = checkToken(token);
     return {
-      decoded,
-      ee: validator.parse(decoded.certificate),
-      supplied: decoded.intermediates.map((der) => validator.parse(der)),
+      ee: parseField(validator, checked.certificate, 'certificate'),
+      supplied: checked.intermediates.map((text, i) => parseField(validator, text, `intermediates.${i}`)),
+      signature: decodeTokenField(checked.signature, 'signature', nodeBase64Strict),
     };
   } catch (err) {
     if (err instanceof HpkiError && err.code === 'ERR_TOKEN_MALFORMED') throw err;
@@ -136,13 +149,13 @@ function createContents(): (origin: string) => ContentFor {
 
 function signatureStep(
   ee: ParsedCertificate,
-  decoded: DecodedToken,
+  signature: Uint8Array,
   contentFor: ContentFor,
   challenge: string,
   keyPolicy: KeyPolicy,
 ): void {
   // The path step refused a key outside the policy already; this keeps the step safe on its own.
-  const keyProblem = keyPolicyProblem(ee.decoded, keyPolicy);
+  const keyProblem = ee.keyProblem(keyPolicy);
   const key = keyProblem === undefined ? ee.verificationKey() : undefined;
   if (key === undefined)
     throw new HpkiError(
@@ -153,7 +166,7 @@ function signatureStep(
   const content = contentFor(challenge, ee.sha256);
   let ok = false;
   try {
-    ok = verifySignature('sha256', content, key, decoded.signature);
+    ok = verifySignature('sha256', content, key, signature);
   } catch {
     ok = false;
   }
@@ -186,39 +199,43 @@ export function createTokenVerifier(options: VerifierOptions): DetailedTokenVeri
   const now = options.now ?? (() => new Date());
   const contents = createContents();
 
-  const verifyWithReport = async (token: unknown, context: VerifyContext): Promise<TokenReport> => {
-    const report: TokenReport = {
-      result: undefined,
-      error: undefined,
-      certificate: undefined,
-      path: undefined,
-      revocation: undefined,
-    };
-    try {
-      const { decoded, ee, supplied } = decodeStep(token, validator);
-      report.certificate = ee;
-      const challenge = await challengeStep(context);
-      const validation = await validator.validate(ee, supplied, { at: now(), purpose: 'auth', policyArcs });
-      report.path = validation.path;
-      report.revocation = validation.revocation;
-      if (validation.error !== undefined) throw validation.error;
-      signatureStep(ee, decoded, contents(context.origin), challenge, validator.keyPolicy);
-      report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
-    } catch (err) {
-      if (!(err instanceof HpkiError)) throw err;
-      report.error = err;
-    }
-    return report;
+  /** Steps 1–8, filling `report` as they go; throws the refusal. */
+  const run = async (token: unknown, context: VerifyContext, report: TokenReport): Promise<LoginResult> => {
+    const { ee, supplied, signature } = decodeStep(token, validator);
+    report.certificate = ee;
+    const challenge = await challengeStep(context);
+    const check = { at: now(), purpose: 'auth' as const, policyArcs };
+    // Answered at once when nothing is to be waited for (a returning holder, the CRLs in hand).
+    const answered = validator.validateNow(ee, supplied, check);
+    const validation = answered instanceof Promise ? await answered : answered;
+    report.path = validation.path;
+    report.revocation = validation.revocation;
+    if (validation.error !== undefined) throw validation.error;
+    signatureStep(ee, signature, contents(context.origin), challenge, validator.keyPolicy);
+    report.result = loginResult(ee, checkRole(ee.info, allowedRoles));
+    return report.result;
   };
 
+  const emptyReport = (): TokenReport => ({
+    result: undefined,
+    error: undefined,
+    certificate: undefined,
+    path: undefined,
+    revocation: undefined,
+  });
+
   return {
-    verifyWithReport,
-    skipped: validator.skipped,
-    async verify(token, context) {
-      const report = await verifyWithReport(token, context);
-      if (report.error !== undefined) throw report.error;
-      if (report.result === undefined) throw new HpkiError('ERR_HPKI_INTERNAL', 'verification ended without a result');
-      return report.result;
+    async verifyWithReport(token, context) {
+      const report = emptyReport();
+      try {
+        await run(token, context, report);
+      } catch (err) {
+        if (!(err instanceof HpkiError)) throw err;
+        report.error = err;
+      }
+      return report;
     },
+    skipped: validator.skipped,
+    verify: (token, context) => run(token, context, emptyReport()),
   };
 }

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Strict, encodeBase64 } from '../../../../protocol/base64.js';
 import type { TestPki } from '../../../../scripts/dev/test-pki.js';
-import { createTestPki } from '../../../../scripts/dev/test-pki.js';
+import { createTestPki, makeCrl } from '../../../../scripts/dev/test-pki.js';
 import { sha256Hex } from '../../../../server/cert/parsed-certificate.js';
 import { createSightingFilter } from '../../../../server/cert/sighting-filter.js';
 import { createTrustStore } from '../../../../server/cert/trust-store.js';
+import { parseCrl } from '../../../../server/revocation/crl.js';
 import { createCertificateValidator } from '../../../../server/verify/certificate-validator.js';
 import { nodeBase64Strict } from '../../../../server/verify/node-base64.js';
 
@@ -93,5 +94,80 @@ describe('caches keep what comes back', () => {
     expect([once.error, twice.error]).toEqual([undefined, undefined]);
     expect(twice).not.toBe(once);
     expect(thrice).toBe(twice);
+  });
+
+  it('a kept certificate is found by the exact text it came in, decoded only when the text is new', () => {
+    const store = createTrustStore({ anchors: [pki.root.certificate], certificateCacheSize: 2 });
+    const der = pki.issueEe().certificate;
+    const text = encodeBase64(der);
+    let decodes = 0;
+    const decode = (t: string): Uint8Array | undefined => {
+      decodes++;
+      return nodeBase64Strict(t);
+    };
+    const first = store.parseEncoded(text, decode);
+    const kept = store.parseEncoded(text, decode);
+    expect(first).not.toBe(kept);
+    expect(kept !== undefined && store.keeps(kept)).toBe(true);
+    expect(decodes).toBe(2);
+    // From now on the text finds it: no decoding, no hash.
+    expect(store.parseEncoded(text, decode)).toBe(kept);
+    expect(decodes).toBe(2);
+    // Texts that are not its exact strict encoding are decoded (and refused) as ever.
+    expect(store.parseEncoded(`${text.slice(0, -1)}`, decode)).toBeUndefined();
+    expect(store.parseEncoded(` ${text}`, decode)).toBeUndefined();
+    expect(decodes).toBe(4);
+    // Once the cache lets the certificate go, its text no longer answers for it.
+    for (let i = 0; i < 2; i++) {
+      const other = pki.issueEe().certificate;
+      store.parse(other);
+      store.parse(other);
+    }
+    expect(kept !== undefined && store.keeps(kept)).toBe(false);
+    const again = store.parseEncoded(text, decode);
+    expect(again).not.toBe(kept);
+    expect(again?.sha256).toBe(kept?.sha256);
+    expect(decodes).toBe(5);
+  });
+
+  it('a validation is answered without a promise when nothing is to be waited for', async () => {
+    const crl = makeCrl({
+      issuer: pki.authCa.name,
+      signingKey: pki.authCa.key,
+      thisUpdate: new Date(pki.now.getTime() - 1000),
+      nextUpdate: new Date(pki.now.getTime() + 86_400_000),
+    });
+    const validator = createCertificateValidator({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      crls: [crl],
+    });
+    const der = pki.issueEe().certificate;
+    const check = { at: pki.now, purpose: 'auth' as const };
+    // A first login with the CRL in hand: path and revocation at once.
+    const first = validator.validateNow(validator.parse(der), [], check);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first instanceof Promise ? undefined : first.revocation?.status).toBe('good');
+    const kept = validator.parse(der);
+    const second = validator.validateNow(kept, [], check);
+    expect(validator.validateNow(kept, [], check)).toBe(second);
+    expect(await validator.validate(kept, [], check)).toBe(second);
+    // A CRL to fetch makes it a promise, with the same answer.
+    const fetching = createCertificateValidator({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'soft-fail',
+      fetchCrls: true,
+      crlFetcher: {
+        get: async () => parseCrl(crl),
+        refreshDue: async () => undefined,
+        startSchedule: () => () => undefined,
+        cachedUrls: [],
+      },
+    });
+    const withDp = pki.issueEe({ crlUri: 'http://crl.example.jp/auth.crl' }).certificate;
+    const later = fetching.validateNow(fetching.parse(withDp), [], check);
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).revocation?.status).toBe('good');
   });
 });
