@@ -327,7 +327,9 @@ describe('with the mock PKI (CA keys at hand)', () => {
         res.writeHead(404).end();
         return;
       }
-      writeCurrentCrls(pki).then(
+      // As a CA publishes: thisUpdate a minute back. A list made now can be dated (whole seconds) after
+      // the validation's own `at`, taken before the fetch, and would not be current yet.
+      writeCurrentCrls(pki, new Date(Date.now() - 60_000)).then(
         ({ authCaCrl }) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(authCaCrl),
         () => res.writeHead(500).end(),
       );
