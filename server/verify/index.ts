@@ -13,6 +13,7 @@ export {
 } from './certificate-validator.js';
 export { checkRole } from './role.js';
 export {
+  checkDigestInfoSignature,
   createSignatureVerifier,
   type RawSignature,
   type SignatureResult,

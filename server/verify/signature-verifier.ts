@@ -10,7 +10,7 @@ import {
 import { HpkiError } from '../../protocol/errors.js';
 import { MAX_INTERMEDIATES, MAX_TOKEN_BYTES } from '../../protocol/token.js';
 import type { ParsedCertificate } from '../cert/index.js';
-import { DEFAULT_SIGN_POLICY_ARCS, keyPolicyProblem } from '../cert/index.js';
+import { DEFAULT_SIGN_POLICY_ARCS, type KeyPolicy, keyPolicyProblem } from '../cert/index.js';
 import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { checkRole } from './role.js';
@@ -116,24 +116,40 @@ function decodeInput(input: RawSignature, validator: CertificateValidator): Deco
   };
 }
 
-function checkSignature(decoded: Decoded, validator: CertificateValidator): void {
-  const problem = keyPolicyProblem(decoded.ee.decoded, validator.keyPolicy);
-  const key = problem === undefined ? decoded.ee.verificationKey() : undefined;
+/**
+ * Checks an RSASSA-PKCS1-v1_5 signature by `certificate`'s key over exactly `digestInfo` (the block
+ * the card signed), after the key policy: ERR_SIGNATURE_INVALID saying `failure` when it does not
+ * verify. The raw signature check here and the document formats' (XAdES SignedInfo) share it.
+ */
+export function checkDigestInfoSignature(
+  certificate: ParsedCertificate,
+  keyPolicy: Readonly<KeyPolicy>,
+  signature: Uint8Array,
+  digestInfo: Uint8Array,
+  failure: string,
+): void {
+  const problem = keyPolicyProblem(certificate.decoded, keyPolicy);
+  const key = problem === undefined ? certificate.verificationKey() : undefined;
   if (key === undefined) {
     throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${problem ?? 'it does not import'}`);
   }
   let recovered: Buffer | undefined;
   try {
-    recovered = publicDecrypt(
-      { ...('key' in key ? key : { key }), padding: constants.RSA_PKCS1_PADDING },
-      decoded.signature,
-    );
+    recovered = publicDecrypt({ ...('key' in key ? key : { key }), padding: constants.RSA_PKCS1_PADDING }, signature);
   } catch {
     recovered = undefined;
   }
-  if (recovered === undefined || !recovered.equals(Buffer.from(decoded.digestInfo))) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', `signature does not verify over this ${decoded.algorithm} hash`);
-  }
+  if (recovered === undefined || !recovered.equals(digestInfo)) throw new HpkiError('ERR_SIGNATURE_INVALID', failure);
+}
+
+function checkSignature(decoded: Decoded, validator: CertificateValidator): void {
+  checkDigestInfoSignature(
+    decoded.ee,
+    validator.keyPolicy,
+    decoded.signature,
+    decoded.digestInfo,
+    `signature does not verify over this ${decoded.algorithm} hash`,
+  );
 }
 
 export function createSignatureVerifier(options: SignatureVerifierOptions): SignatureVerifier {

@@ -1,12 +1,17 @@
-import { constants, createHash, publicDecrypt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { concatBytes } from '../../../protocol/bytes.js';
 import { buildDigestInfo } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import type { SignatureLevel } from '../../../protocol/signature-report.js';
-import { DEFAULT_SIGN_POLICY_ARCS, keyPolicyProblem, type ParsedCertificate } from '../../cert/index.js';
+import { DEFAULT_SIGN_POLICY_ARCS, type ParsedCertificate } from '../../cert/index.js';
 import type { PathRevocation } from '../../revocation/index.js';
-import { type CertificateValidator, checkRole, createCertificateValidator } from '../../verify/index.js';
+import {
+  type CertificateValidator,
+  checkDigestInfoSignature,
+  checkRole,
+  createCertificateValidator,
+} from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { XadesError } from './xades-errors.js';
 import type { PlacedSignature } from './xades-layout.js';
@@ -76,25 +81,14 @@ function checkSigningCertificate(parsed: ParsedSignature): void {
 }
 
 function checkSignedInfo(parsed: ParsedSignature, certificate: ParsedCertificate, validator: CertificateValidator) {
-  const problem = keyPolicyProblem(certificate.decoded, validator.keyPolicy);
-  const key = problem === undefined ? certificate.verificationKey() : undefined;
-  if (key === undefined) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${problem ?? 'it does not import'}`);
-  }
   const hash = digestOf(parsed.signatureDigest, canonicalize(parsed.signedInfo, parsed.canonicalization));
-  const expected = buildDigestInfo(HASH_ALGORITHM_OF[parsed.signatureDigest], hash);
-  let recovered: Buffer | undefined;
-  try {
-    recovered = publicDecrypt(
-      { ...('key' in key ? key : { key }), padding: constants.RSA_PKCS1_PADDING },
-      parsed.signatureValue,
-    );
-  } catch {
-    recovered = undefined;
-  }
-  if (recovered === undefined || !recovered.equals(expected)) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', 'the SignatureValue does not verify over SignedInfo');
-  }
+  checkDigestInfoSignature(
+    certificate,
+    validator.keyPolicy,
+    parsed.signatureValue,
+    buildDigestInfo(HASH_ALGORITHM_OF[parsed.signatureDigest], hash),
+    'the SignatureValue does not verify over SignedInfo',
+  );
 }
 
 /**
