@@ -1,3 +1,4 @@
+import { concatBytes } from '../../../protocol/bytes.js';
 import { pdfMalformed } from './pdf-limits.js';
 import { type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
 
@@ -81,14 +82,7 @@ export interface UpdateInput {
 }
 
 function concat(parts: (string | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? latin1.encode(p) : p));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => (typeof p === 'string' ? latin1.encode(p) : p)));
 }
 
 /** Groups sorted object numbers into [first, count] runs. */
