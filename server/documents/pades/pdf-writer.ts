@@ -8,7 +8,8 @@ import { type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-v
  * classic table, or an uncompressed cross-reference stream) whose trailer points back with /Prev.
  */
 
-const latin1 = new TextEncoder();
+/** PDF syntax and ASCII text strings are ASCII, where UTF-8 and Latin-1 are the same bytes. */
+const ascii = new TextEncoder();
 
 function isRegularNameByte(byte: number): boolean {
   return byte > 0x20 && byte < 0x7f && !'()<>[]{}/%#'.includes(String.fromCharCode(byte));
@@ -50,7 +51,7 @@ export function writeDict(dict: PdfDict, depth = 0): string {
 /** A text string (§7.9.2.2): PDFDocEncoding's ASCII subset as is, anything else UTF-16BE with a BOM. */
 export function textString(text: string): PdfString {
   const bytes = /^[\x20-\x7e]*$/.test(text)
-    ? latin1.encode(text)
+    ? ascii.encode(text)
     : Uint8Array.from([0xfe, 0xff, ...Buffer.from(text, 'utf16le').swap16()]);
   return new PdfString(bytes, 0, 0, true);
 }
@@ -59,7 +60,7 @@ export function textString(text: string): PdfString {
 export function dateString(date: Date): PdfString {
   const iso = date.toISOString();
   const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-  return new PdfString(latin1.encode(`D:${digits}Z`), 0, 0, false);
+  return new PdfString(ascii.encode(`D:${digits}Z`), 0, 0, false);
 }
 
 /** One object of an update: its number and its body, already serialised (a dictionary, or raw text). */
@@ -82,7 +83,7 @@ export interface UpdateInput {
 }
 
 function concat(parts: (string | Uint8Array)[]): Uint8Array {
-  return concatBytes(parts.map((p) => (typeof p === 'string' ? latin1.encode(p) : p)));
+  return concatBytes(parts.map((p) => (typeof p === 'string' ? ascii.encode(p) : p)));
 }
 
 /** Groups sorted object numbers into [first, count] runs. */
