@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { createRedisClient, randomBase64Url256, StoreFullError } from '../shared/index.js';
+import { createRedisClient, randomBase64Url256, redisScript, StoreFullError } from '../shared/index.js';
 import {
   assertSessionId,
   type ChallengeStore,
@@ -70,6 +70,9 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return {pttl, value}`;
 
+const issueScript = redisScript(ISSUE);
+const takeScript = redisScript(TAKE);
+
 function isIssueReply(reply: unknown): reply is [number, number] {
   return Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number');
 }
@@ -107,7 +110,7 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
       const expiresAt = new Date(Date.now() + ttlMs);
       const key = keyFor(keyPrefix, sessionId);
       const reply = await run('issue', () =>
-        redis.eval(ISSUE, 2, key, indexKey, challenge, String(ttlMs + graceMs), String(maxPending)),
+        issueScript(redis, [key, indexKey], [challenge, String(ttlMs + graceMs), String(maxPending)]),
       );
       if (!isIssueReply(reply)) throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (issue)');
       if (reply[0] !== 1) throw new StoreFullError('logins', reply[1]);
@@ -116,7 +119,7 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
     async take(sessionId): Promise<ChallengeTake> {
       if (!isValidSessionId(sessionId)) return { status: 'unknown' };
       const key = keyFor(keyPrefix, sessionId);
-      const reply = await run('take', () => redis.eval(TAKE, 2, key, indexKey));
+      const reply = await run('take', () => takeScript(redis, [key, indexKey], []));
       if (!Array.isArray(reply) || reply.length !== 2) {
         throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (take)');
       }

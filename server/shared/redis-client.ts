@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export interface RedisClientOptions {
@@ -24,4 +25,21 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   });
   redis.on('error', () => undefined);
   return redis;
+}
+
+/**
+ * A Lua script sent by its SHA-1 (EVALSHA), and in full only when Redis does not have it yet (after
+ * a restart or a SCRIPT FLUSH): the scripts' text is most of what would otherwise cross the wire, and
+ * Redis compiles each text only once.
+ */
+export function redisScript(source: string): (redis: Redis, keys: string[], args: string[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (redis, keys, args) => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return redis.eval(source, keys.length, ...keys, ...args);
+    }
+  };
 }

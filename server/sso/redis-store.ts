@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type AdapterPayload, errors } from 'oidc-provider';
 import { createRedisChallengeStore } from '../challenge-store/index.js';
-import { createRedisClient } from '../shared/index.js';
+import { createRedisClient, redisScript } from '../shared/index.js';
 import {
   alreadyConsumed,
   checkPendingBounds,
@@ -130,27 +128,11 @@ const BY_INDEX = `local id = redis.call('GET', KEYS[1])
 if not id then return false end
 return redis.call('HMGET', ARGV[1] .. id, 'p', 'c')`;
 
-/**
- * A Lua script sent by its SHA-1 (EVALSHA), and in full only when Redis does not have it yet (after
- * a restart): a login runs a dozen scripts, and their text is most of what would cross the wire.
- */
-function script(source: string): (redis: Redis, keys: string[], args: string[]) => Promise<unknown> {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (redis, keys, args) => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(source, keys.length, ...keys, ...args);
-    }
-  };
-}
-
-const upsertScript = script(UPSERT);
-const releaseScript = script(RELEASE);
-const byIndexScript = script(BY_INDEX);
-const consumeScript = script(CONSUME);
-const revokeScript = script(REVOKE);
+const upsertScript = redisScript(UPSERT);
+const releaseScript = redisScript(RELEASE);
+const byIndexScript = redisScript(BY_INDEX);
+const consumeScript = redisScript(CONSUME);
+const revokeScript = redisScript(REVOKE);
 
 /** Client keys (client-address.ts) as they may appear in a Redis key. */
 const CLIENT_PATTERN = /^[A-Za-z0-9:.?/_-]{1,80}$/;
