@@ -5,12 +5,12 @@ import { parseArgs } from 'node:util';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { DOCUMENT_FORMATS, type DocumentFormat } from '../../protocol/signature-report.js';
+import type { DocumentFormat } from '../../protocol/signature-report.js';
 import type { Timestamper } from '../../server/documents/document-types.js';
 import { XadesError } from '../../server/documents/xades/index.js';
 import { type BackendValues, backendOf, loadBackend } from './card-backends.js';
 import { askPin, readPinFromStdin } from './pin-input.js';
-import { type FormatEntry, formatEntry } from './sign-formats.js';
+import { DOCUMENT_FORMAT_TABLE, type FormatEntry, formatNamed } from './sign-formats.js';
 import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 import { readInputFile } from './verify-cert-command.js';
 
@@ -85,15 +85,8 @@ async function planOf(values: SignValues, positionals: string[]): Promise<SignPl
   if (file === undefined) throw new UsageError('FILE is needed', '署名するファイル FILE が必要です');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`, `余分な引数 ${extra} があります`);
   if (values.out === undefined) throw new UsageError('--out OUT is needed', '--out OUT (出力ファイル) が必要です');
-  const format = DOCUMENT_FORMATS.find((f) => f === values.format);
-  if (format === undefined)
-    throw new UsageError('--format must be cades, pades or xades', '--format は cades, pades, xades のいずれかです');
-  const entry = formatEntry(format);
-  if (entry === undefined)
-    throw new UsageError(
-      `--format ${format} is not available in this version`,
-      `--format ${format} はこの版では使えません`,
-    );
+  const format = formatNamed(values.format ?? '');
+  const entry = DOCUMENT_FORMAT_TABLE[format];
   if (values.label !== undefined && values.label.length > MAX_LABEL)
     throw new UsageError(
       `--label is longer than ${MAX_LABEL} characters`,

@@ -1,8 +1,9 @@
-import { DOCUMENT_FORMATS, type DocumentFormat, signatureReportSchema } from '../../protocol/signature-report.js';
+import { type DocumentFormat, signatureReportSchema } from '../../protocol/signature-report.js';
 import { readDerObjects } from '../../server/cert/pem.js';
+import { detectDocumentFormat, verifyDocument } from '../../server/documents/document-formats.js';
 import type { DocumentVerifyOptions } from '../../server/documents/document-types.js';
 import { type CertificateValidatorOptions, createCertificateValidator } from '../../server/verify/index.js';
-import { DOCUMENT_FORMAT_TABLE, detectFormat, type FormatEntry, formatEntry } from './sign-formats.js';
+import { DOCUMENT_FORMAT_TABLE, formatNamed } from './sign-formats.js';
 import { UsageError } from './usage-error.js';
 import {
   parseVerifyArgs,
@@ -41,28 +42,20 @@ const EXTRA_OPTIONS = {
 
 interface Job {
   format: DocumentFormat;
-  entry: FormatEntry;
   file: Uint8Array;
   data: Uint8Array | undefined;
   options: DocumentVerifyOptions;
 }
 
-function entryOf(format: string | undefined, file: Uint8Array): { format: DocumentFormat; entry: FormatEntry } {
-  const named = format === undefined ? detectFormat(file) : DOCUMENT_FORMATS.find((f) => f === format);
-  if (format !== undefined && named === undefined)
-    throw new UsageError('--format must be cades, pades or xades', '--format は cades, pades, xades のいずれかです');
-  if (named === undefined)
+function formatOf(named: string | undefined, file: Uint8Array): DocumentFormat {
+  if (named !== undefined) return formatNamed(named);
+  const format = detectDocumentFormat(file);
+  if (format === undefined)
     throw new UsageError(
       'FILE is no signature format this version reads',
       'FILE はこの版で読める署名形式ではありません',
     );
-  const entry = formatEntry(named);
-  if (entry === undefined)
-    throw new UsageError(
-      `--format ${named} is not available in this version`,
-      `--format ${named} はこの版では使えません`,
-    );
-  return { format: named, entry };
+  return format;
 }
 
 async function tsaAnchorsOf(paths: readonly string[]): Promise<Uint8Array[]> {
@@ -100,7 +93,8 @@ async function jobOf(args: string[]): Promise<Job | 'help'> {
     throw new UsageError('exactly one FILE is needed', '検証するファイル FILE を一つ指定してください');
   const inputs = await readTrustInputs(values);
   const sniff = await readInputFile(positionals[0]!, MAX_SIGNED_FILE_BYTES);
-  const { format, entry } = entryOf(values.format, sniff);
+  const format = formatOf(values.format, sniff);
+  const entry = DOCUMENT_FORMAT_TABLE[format];
   if (sniff.length > entry.maxFileBytes)
     throw new UsageError(
       `FILE is larger than ${entry.maxFileBytes} bytes`,
@@ -119,7 +113,7 @@ async function jobOf(args: string[]): Promise<Job | 'help'> {
     ...(tsaAnchors.length > 0 ? { tsaAnchors } : {}),
     ...(values.at === undefined ? {} : { at: inputs.at }),
   };
-  return { format, entry, file: sniff, data, options };
+  return { format, file: sniff, data, options };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -133,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const report = signatureReportSchema.parse(await job.entry.verify(job.file, job.data, job.options));
+  const report = signatureReportSchema.parse(await verifyDocument(job.format, job.file, job.data, job.options));
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (!report.valid && report.error !== undefined)
     process.stderr.write(`hpki-login verify-signature: ${report.error}\n`);

@@ -1,5 +1,5 @@
 import type { DocumentFormat, SignatureReport } from '../../protocol/signature-report.js';
-import type { DocumentVerifyOptions } from '../documents/index.js';
+import { type DocumentVerifyOptions, detectDocumentFormat, verifyDocument } from '../documents/index.js';
 
 /**
  * 「署名を検証」: an uploaded signed PDF, CAdES signature (with its data file) or e-prescription XML,
@@ -20,33 +20,6 @@ export const MAX_CONCURRENT_VERIFICATIONS = 2;
 export type CheckFailure = 'empty' | 'unknown-format' | 'busy' | 'timeout';
 
 export type CheckOutcome = { format: DocumentFormat; report: SignatureReport } | { failure: CheckFailure };
-
-/** The format of `file` from its first bytes: `%PDF-` near the start, `<` (after a BOM or blanks), or a DER SEQUENCE. */
-export function detectDocumentFormat(file: Uint8Array): DocumentFormat | undefined {
-  const head = Buffer.from(file.subarray(0, 1024)).toString('latin1');
-  if (head.includes('%PDF-')) return 'pades';
-  if (/^(\xef\xbb\xbf)?\s*</.test(head)) return 'xades';
-  if (file[0] === 0x30) return 'cades';
-  return undefined;
-}
-
-async function verifyAs(
-  format: DocumentFormat,
-  file: Uint8Array,
-  data: Uint8Array | undefined,
-  options: DocumentVerifyOptions,
-): Promise<SignatureReport> {
-  switch (format) {
-    case 'pades':
-      return (await import('../documents/index.js')).verifyPades(file, options);
-    case 'xades':
-      return (await import('../documents/index.js')).verifyXades(file, options);
-    case 'cades': {
-      const { verifyCades } = await import('../documents/index.js');
-      return verifyCades(file, data === undefined ? options : { ...options, data });
-    }
-  }
-}
 
 function withTimeLimit<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
@@ -75,7 +48,7 @@ export function createDocumentChecker(options: {
       if (format === undefined) return { failure: 'unknown-format' };
       if (running >= maxConcurrent) return { failure: 'busy' };
       running++;
-      const work = verifyAs(format, file, data?.length === 0 ? undefined : data, options.trust());
+      const work = verifyDocument(format, file, data?.length === 0 ? undefined : data, options.trust());
       // The count drops when the work really ends, not when the page stops waiting for it.
       work.then(
         () => running--,
