@@ -312,3 +312,16 @@ export function createCertificateCache(maxEntries = 1024): CertificateCache {
     },
   };
 }
+
+/**
+ * The key to check a signature by `certificate` with, once the key policy admits it (its answer kept
+ * on the certificate) and it imports: else ERR_SIGNATURE_INVALID saying why. Every signature the
+ * verifier checks by an end entity (a login token, a raw signature, a document) goes through it.
+ */
+export function usableKey(certificate: ParsedCertificate, policy: KeyPolicy): VerificationKey {
+  const problem = certificate.keyProblem(policy);
+  const key = problem === undefined ? certificate.verificationKey() : undefined;
+  if (key === undefined)
+    throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${problem ?? 'it does not import'}`);
+  return key;
+}

@@ -1,5 +1,5 @@
 import type { KeyPolicy } from './key-policy.js';
-import { HPKI_KEY_POLICY, keyPolicyProblem } from './key-policy.js';
+import { HPKI_KEY_POLICY } from './key-policy.js';
 import type { ParsedCertificate } from './parsed-certificate.js';
 import type { PathErrorCode } from './path-checks.js';
 import { anchorProblem, certificateProblem, completePathProblem, issuerProblem } from './path-checks.js';
@@ -127,7 +127,7 @@ export function validatePath(
       if (isAnchor && options.anchor !== undefined && candidate.sha256 !== options.anchor.sha256) continue;
       const problem =
         isAnchor && options.anchorsAsKeys
-          ? keyPolicyProblem(candidate.decoded, keyPolicy)
+          ? candidate.keyProblem(keyPolicy)
           : (issuerProblem(candidate, keyPolicy) ?? (isAnchor ? anchorProblem(candidate) : undefined));
       if (problem !== undefined) {
         reason = problem;

@@ -10,7 +10,7 @@ import {
 import { HpkiError } from '../../protocol/errors.js';
 import { MAX_INTERMEDIATES, MAX_TOKEN_BYTES } from '../../protocol/token.js';
 import type { ParsedCertificate } from '../cert/index.js';
-import { DEFAULT_SIGN_POLICY_ARCS, type KeyPolicy, keyPolicyProblem } from '../cert/index.js';
+import { DEFAULT_SIGN_POLICY_ARCS, type KeyPolicy, usableKey } from '../cert/index.js';
 import type { CertificateValidator, CertificateValidatorOptions } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
 import { checkRole } from './role.js';
@@ -118,7 +118,7 @@ function decodeInput(input: RawSignature, validator: CertificateValidator): Deco
 
 /**
  * Checks an RSASSA-PKCS1-v1_5 signature by `certificate`'s key over exactly `digestInfo` (the block
- * the card signed), after the key policy: ERR_SIGNATURE_INVALID saying `failure` when it does not
+ * the card signed), after the key policy (usableKey): ERR_SIGNATURE_INVALID saying `failure` when it does not
  * verify. The raw signature check here and the document formats' (XAdES SignedInfo) share it.
  */
 export function checkDigestInfoSignature(
@@ -128,11 +128,7 @@ export function checkDigestInfoSignature(
   digestInfo: Uint8Array,
   failure: string,
 ): void {
-  const problem = keyPolicyProblem(certificate.decoded, keyPolicy);
-  const key = problem === undefined ? certificate.verificationKey() : undefined;
-  if (key === undefined) {
-    throw new HpkiError('ERR_SIGNATURE_INVALID', `certificate key is not usable: ${problem ?? 'it does not import'}`);
-  }
+  const key = usableKey(certificate, keyPolicy);
   let recovered: Buffer | undefined;
   try {
     recovered = publicDecrypt({ ...('key' in key ? key : { key }), padding: constants.RSA_PKCS1_PADDING }, signature);

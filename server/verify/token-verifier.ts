@@ -3,7 +3,7 @@ import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
 import { checkToken, decodeTokenField } from '../../protocol/token.js';
 import type { KeyPolicy, ParsedCertificate } from '../cert/index.js';
-import { DEFAULT_AUTH_POLICY_ARCS } from '../cert/index.js';
+import { DEFAULT_AUTH_POLICY_ARCS, usableKey } from '../cert/index.js';
 import type { PathRevocation } from '../revocation/index.js';
 import type { CertificateValidator, CertificateValidatorOptions, SkippedInputs } from './certificate-validator.js';
 import { createCertificateValidator } from './certificate-validator.js';
@@ -155,13 +155,7 @@ function signatureStep(
   keyPolicy: KeyPolicy,
 ): void {
   // The path step refused a key outside the policy already; this keeps the step safe on its own.
-  const keyProblem = ee.keyProblem(keyPolicy);
-  const key = keyProblem === undefined ? ee.verificationKey() : undefined;
-  if (key === undefined)
-    throw new HpkiError(
-      'ERR_SIGNATURE_INVALID',
-      `certificate key is not usable: ${keyProblem ?? 'it does not import'}`,
-    );
+  const key = usableKey(ee, keyPolicy);
   // `ee` was parsed from exactly decoded.certificate, so its cached hash is the certificate's.
   const content = contentFor(challenge, ee.sha256);
   let ok = false;
