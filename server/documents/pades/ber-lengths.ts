@@ -1,3 +1,5 @@
+import { concatBytes } from '../../../protocol/bytes.js';
+import { derLength } from '../../../protocol/der-writer.js';
 import { pdfMalformed } from './pdf-limits.js';
 
 /**
@@ -18,13 +20,6 @@ interface Walk {
   bytes: Uint8Array;
   bounds: BerBounds;
   elements: number;
-}
-
-function lengthOctets(length: number): number[] {
-  if (length < 0x80) return [length];
-  const out: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n & 0xff);
-  return [0x80 | out.length, ...out];
 }
 
 /** The tag octets at `at` (low or high tag number form) and where the length starts. */
@@ -55,7 +50,7 @@ function readLength(bytes: Uint8Array, at: number): { length: number | undefined
 }
 
 /** One element at `at` re-encoded with definite lengths, and the offset after it. */
-function element(walk: Walk, at: number, limit: number, depth: number): { encoded: Buffer; end: number } {
+function element(walk: Walk, at: number, limit: number, depth: number): { encoded: Uint8Array; end: number } {
   if (++walk.elements > walk.bounds.maxElements)
     throw pdfMalformed(`more than ${walk.bounds.maxElements} elements in the signature`);
   if (depth > walk.bounds.maxDepth) throw pdfMalformed(`the signature is nested deeper than ${walk.bounds.maxDepth}`);
@@ -68,9 +63,9 @@ function element(walk: Walk, at: number, limit: number, depth: number): { encode
     throw pdfMalformed('a length runs past its container in the signature');
   if (!constructed) {
     if (length === undefined) throw pdfMalformed('an indefinite length on a primitive element in the signature');
-    return { encoded: Buffer.from(bytes.subarray(at, start + length)), end: start + length };
+    return { encoded: bytes.subarray(at, start + length), end: start + length };
   }
-  const children: Buffer[] = [];
+  const children: Uint8Array[] = [];
   let pos = start;
   const end = length === undefined ? limit : start + length;
   while (true) {
@@ -84,12 +79,12 @@ function element(walk: Walk, at: number, limit: number, depth: number): { encode
     children.push(child.encoded);
     pos = child.end;
   }
-  const body = Buffer.concat(children);
-  return { encoded: Buffer.concat([tag, Buffer.from(lengthOctets(body.length)), body]), end: pos };
+  const body = concatBytes(children);
+  return { encoded: concatBytes([tag, derLength(body.length), body]), end: pos };
 }
 
 /** The first element of `bytes` with definite lengths only (padding after it ignored). */
 export function definiteLengths(bytes: Uint8Array, bounds: BerBounds): Uint8Array {
   const walk: Walk = { bytes, bounds, elements: 0 };
-  return new Uint8Array(element(walk, 0, bytes.length, 0).encoded);
+  return element(walk, 0, bytes.length, 0).encoded.slice();
 }
