@@ -71,10 +71,6 @@ export type ValidationErrorCode = (typeof VALIDATION_ERROR_CODES)[number];
 export type DocumentErrorCode = (typeof DOCUMENT_ERROR_CODES)[number];
 export type ErrorCode = ClientErrorCode | ValidationErrorCode | DocumentErrorCode;
 
-export function isDocumentErrorCode(value: unknown): value is DocumentErrorCode {
-  return typeof value === 'string' && (DOCUMENT_ERROR_CODES as readonly string[]).includes(value);
-}
-
 const ALL_CODES: ReadonlySet<string> = new Set<string>([...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES]);
 
 /** A code of PROTOCOL.md §8 or §5 (the ones the extension has sentences for); document codes are not. */
