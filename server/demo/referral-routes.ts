@@ -71,17 +71,6 @@ export interface ReferralRequest {
   current: { id: string; user: PortalUser } | undefined;
 }
 
-function sendBytes(res: ServerResponse, contentType: string, body: Uint8Array, headers: Record<string, string>): void {
-  res.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'Cache-Control': 'no-store',
-    ...headers,
-    'Content-Type': contentType,
-    'Content-Length': body.length,
-  });
-  res.end(body);
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown | HpkiError> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
     return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'expected application/json');
@@ -166,7 +155,7 @@ export function createReferralRoutes(options: ReferralRoutesOptions) {
         const letter = signing.letter();
         if (letter === undefined) send(res, 404, 'text/plain; charset=utf-8', 'the sample letter is not installed\n');
         else
-          sendBytes(res, 'application/pdf', letter, {
+          send(res, 200, 'application/pdf', letter, {
             'Content-Disposition': 'inline; filename="referral-letter.pdf"',
           });
         return true;
@@ -178,7 +167,7 @@ export function createReferralRoutes(options: ReferralRoutesOptions) {
         const signed = signing.signed(id);
         if (signed === undefined) redirect(res, REFERRAL_PATHS.result);
         else
-          sendBytes(res, 'application/pdf', signed.pdf, {
+          send(res, 200, 'application/pdf', signed.pdf, {
             'Content-Disposition': `attachment; filename="${REFERRAL_FILE_NAME}"`,
           });
         return true;

@@ -20,7 +20,7 @@ export function send(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string,
+  body: string | Uint8Array,
   headers: OutgoingHttpHeaders = {},
 ): void {
   res.writeHead(status, {
@@ -28,7 +28,7 @@ export function send(
     'Cache-Control': 'no-store',
     ...headers,
     'Content-Type': contentType,
-    'Content-Length': Buffer.byteLength(body, 'utf8'),
+    'Content-Length': typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length,
   });
   res.end(body);
 }
