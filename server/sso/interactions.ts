@@ -17,6 +17,7 @@ import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';
 import { loginPage, messagePage } from './pages.js';
+import { allowedRolesOf } from './provider-config.js';
 import { BINDING_GRACE_SECONDS, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
 import { asksForFreshCard } from './step-up.js';
 
@@ -68,7 +69,7 @@ function resumePath(interaction: Interaction): string {
 /** What the interaction ends with: the login the card proved, or `access_denied` for its role. */
 function loginResult(deps: InteractionDeps, interaction: Interaction, login: SsoLogin): InteractionResults {
   const params = interaction.params as Record<string, unknown>;
-  const allowed = deps.clients.find((c) => c.client_id === params.client_id)?.hpki_allowed_roles;
+  const allowed = allowedRolesOf(deps.clients, typeof params.client_id === 'string' ? params.client_id : undefined);
   if (allowed !== undefined && !allowed.includes(login.hcRole)) {
     deps.metrics?.signInsRefused.inc({ reason: 'role_not_allowed' });
     return { error: 'access_denied', error_description: `this service does not admit the role '${login.hcRole}'` };
