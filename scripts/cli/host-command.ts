@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { writeHello } from '../../native-host/host/hello.js';
 import type { CardPresence } from '../../native-host/presence/card-presence.js';
 import type { Backend } from '../../protocol/messages.js';
-import { BACKENDS, type BackendValues, loadBackend } from './card-backends.js';
+import { type BackendValues, backendOf, loadBackend } from './card-backends.js';
 import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
 import { cliVersion } from './version.js';
 
@@ -44,19 +44,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(usageErrorLineOf('host', parseArgsUsageError(err)));
     return 2;
   }
-  const backend = (values.backend ?? 'pcsc') as Backend;
-  if (!BACKENDS.includes(backend)) {
-    const list = BACKENDS.join(', ');
-    const err = new UsageError(`--backend must be one of ${list}`, `--backend は ${list} のいずれかです`);
+  let backend: Backend;
+  try {
+    backend = backendOf(values);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
     process.stderr.write(usageErrorLineOf('host', err));
-    return 2;
-  }
-  if (backend === 'mock' && values.card === undefined) {
-    process.stderr.write('hpki-login host: --backend mock needs --card FILE\n');
-    return 2;
-  }
-  if (backend === 'pkcs11' && values.module === undefined) {
-    process.stderr.write('hpki-login host: --backend pkcs11 needs --module LIB\n');
     return 2;
   }
   writeHello(process.stdout, backend, cliVersion());

@@ -15,6 +15,8 @@ const BAD_LINES: string[][] = [
   ['no-such-command'],
   ['host', '--backend', 'floppy'],
   ['host', '--no-such-option'],
+  ['host', '--backend', 'mock'],
+  ['host', '--backend', 'pkcs11'],
   ['demo', '--bogus'],
   ['demo', '--port', 'eighty'],
   ['demo', '--origin', 'http://example.com'],
