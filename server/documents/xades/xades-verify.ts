@@ -2,7 +2,7 @@ import type { SignatureReport, SignatureVerdict } from '../../../protocol/signat
 import { summarizeVerification } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { checkPlacedSignature, type SignatureFacts, type TimestampTokenVerifier } from './xades-check-signature.js';
-import { errorCodeOf, XadesError } from './xades-errors.js';
+import { errorCodeOf } from './xades-errors.js';
 import { locateSignatures } from './xades-layout.js';
 import { indexIds } from './xml-dom.js';
 import { DEFAULT_XML_LIMITS, parseXmlSafely, startDeadline, type XmlLimits } from './xml-safe-parse.js';
@@ -86,7 +86,7 @@ export async function verifyXadesWith(
     }
     return reportOf(verdicts);
   } catch (err) {
-    const code = err instanceof XadesError ? err.code : errorCodeOf(err);
+    const code = errorCodeOf(err);
     if (code === undefined) throw err;
     return refusedReport(code);
   }
