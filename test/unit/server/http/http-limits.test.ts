@@ -141,8 +141,11 @@ describe('HPKI routes under a flood of anonymous challenge requests', () => {
     const { statuses, retryAfter } = await flood(site, 10_050);
     // 10 000 pending at most, the doctor's among them.
     expect(statuses).toEqual({ 200: 9_999, 503: 51 });
-    expect(retryAfter).toHaveLength(1);
-    expect(Number(retryAfter[0])).toBeGreaterThanOrEqual(1);
+    // Every refusal says when the oldest challenge leaves the store (TTL + grace, 360 s): a whole
+    // number of seconds, which may tick down while the flood runs.
+    const seconds = retryAfter.map(Number);
+    expect(seconds.length).toBeGreaterThanOrEqual(1);
+    expect(seconds.every((s) => Number.isInteger(s) && s >= 1 && s <= 360)).toBe(true);
     const login = await postLogin(site, { token: signedToken('ee', doctor.challenge) }, { cookie: doctor.cookie });
     expect([login.status, login.json.redirect]).toEqual([200, '/portal']);
   }, 120_000);
