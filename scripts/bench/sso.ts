@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CookieBrowser, createCookieBrowser } from '../dev/cookie-browser.js';
-import { startPortal, stopPortal } from '../dev/demo-portal.js';
+import { type Portal, startPortal, stopPortal } from '../dev/demo-portal.js';
 import { freePort } from '../dev/free-port.js';
-import { startRedis } from '../dev/redis.js';
+import { type RedisServer, startRedis } from '../dev/redis.js';
 import { openCard } from '../dev/sso-card.js';
-import { startSso, stopSso } from '../dev/sso-provider.js';
+import { type SsoProcess, startSso, stopSso } from '../dev/sso-provider.js';
 import { createCardFile } from '../dev/virtual-card-process.js';
 import { cpuDuring, processCpuMs } from './process-cpu.js';
 import { type RedisCommands, redisCommandsDuring } from './redis-stats.js';
@@ -21,6 +21,9 @@ import { ms, percentile } from './stats.js';
  * figures are server time: for SSO, authorization request (answered with the login page) → token POST → code →
  * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
  *
+ * `BENCH_SSO_LOGINS` (default 200) is a round's logins of each kind, `BENCH_SSO_WARM_UP_ROUNDS`
+ * (default 10) the rounds before the measured one.
+ *
  * `BENCH_SSO_CPU_PROF=DIR` starts both provider processes with `--cpu-prof --cpu-prof-dir=DIR`: each
  * writes a V8 CPU profile there when it stops (open it in Chrome DevTools). Profiling slows them:
  * read the CPU figures of a run without it.
@@ -28,7 +31,12 @@ import { ms, percentile } from './stats.js';
 
 const LOGINS = Number(process.env.BENCH_SSO_LOGINS ?? 200);
 const CONCURRENCY = 4;
-const WARM_UP = 20;
+/**
+ * Rounds of LOGINS logins of each kind run before the measured one, each printing its own figures. A
+ * provider runs for days: what counts is its CPU once V8 has compiled its hot paths, and with each
+ * process seeing half the calls that takes about two thousand logins (docs/sso.md, "Speed").
+ */
+const WARM_UP_ROUNDS = Number(process.env.BENCH_SSO_WARM_UP_ROUNDS ?? 10);
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const REDIRECT = 'http://localhost:9301/cb';
 
@@ -143,8 +151,89 @@ async function measure(prepared: Prepared[], run: (p: Prepared) => Promise<void>
   return { latencies: latencies.sort((x, y) => x - y), perSecond: prepared.length / seconds };
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hpki-bench-sso-'));
+interface Servers {
+  issuer: string;
+  a: SsoProcess;
+  b: SsoProcess;
+  redis: RedisServer;
+  portal: Portal;
+  card: Awaited<ReturnType<typeof openCard>>;
+}
+
+/** Both kinds of login, `count` each, with their tokens signed ahead (not measured). */
+async function prepareRound(s: Servers, count: number, alternate: () => string): Promise<[Prepared[], Prepared[]]> {
+  const sso: Prepared[] = [];
+  const direct: Prepared[] = [];
+  for (let i = 0; i < count; i++) {
+    const browser = createCookieBrowser();
+    browser.route(s.issuer, alternate);
+    sso.push({ browser, token: await s.card.token(s.issuer, await challengeOf(browser, s.issuer)) });
+    const portalBrowser = createCookieBrowser();
+    portalBrowser.route(s.portal.origin, s.portal.url);
+    direct.push({
+      browser: portalBrowser,
+      token: await s.card.token(s.portal.origin, await challengeOf(portalBrowser, s.portal.origin)),
+    });
+  }
+  return [sso, direct];
+}
+
+interface Round {
+  sso: Measured;
+  direct: Measured;
+  /** CPU of both providers and Redis, of Redis alone, and of the portal, in ms; undefined without /proc. */
+  ssoCpu: number | undefined;
+  redisCpu: number | undefined;
+  directCpu: number | undefined;
+  commands: RedisCommands;
+}
+
+/** One round: the SSO logins, then the direct ones, each with the CPU its servers used meanwhile. */
+async function runRound(s: Servers, alternate: () => string): Promise<Round> {
+  const [ssoPrepared, directPrepared] = await prepareRound(s, LOGINS, alternate);
+  const tokenUrl = (): string => `${alternate()}/token`;
+  let sso: Measured | undefined;
+  let ssoCpu: number | undefined;
+  const redisBefore = processCpuMs(s.redis.pid);
+  const commands = await redisCommandsDuring(s.redis.url, async () => {
+    ssoCpu = await cpuDuring([s.a.process.pid, s.b.process.pid, s.redis.pid], async () => {
+      sso = await measure(ssoPrepared, (p) => ssoLogin(s.issuer, tokenUrl, p));
+    });
+  });
+  const redisAfter = processCpuMs(s.redis.pid);
+  let direct: Measured | undefined;
+  const directCpu = await cpuDuring([s.portal.process.pid], async () => {
+    direct = await measure(directPrepared, (p) => directLogin(s.portal.origin, p));
+  });
+  if (sso === undefined || direct === undefined) throw new Error('a measurement did not run');
+  const redisCpu = redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore;
+  return { sso, direct, ssoCpu, redisCpu, directCpu, commands };
+}
+
+const perLogin = (cpu: number | undefined): string => (cpu === undefined ? 'n/a' : ms(cpu / LOGINS));
+
+function report(round: Round): string {
+  const { sso, direct, ssoCpu, redisCpu, directCpu } = round;
+  const cpuLine =
+    ssoCpu === undefined || directCpu === undefined
+      ? 'server CPU per login: not available (no /proc)\n'
+      : `server CPU per login: SSO ${perLogin(ssoCpu)} (both providers + Redis${
+          redisCpu === undefined ? '' : `, of which Redis ${perLogin(redisCpu)}`
+        }), direct ${perLogin(directCpu)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n` +
+        `machine load while measuring (1-minute average, ${cpus().length} cores): ${loadavg()[0]!.toFixed(1)}\n`;
+  const line = (label: string, r: Measured): string =>
+    `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
+  return (
+    `\n${LOGINS} logins each, ${CONCURRENCY} at a time, on this machine's cores shared by the processes and this client\n` +
+    `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
+    `${line('direct portal login: token POST → portal page', direct)}\n` +
+    `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n` +
+    cpuLine +
+    redisLine(round.commands)
+  );
+}
+
+async function startServers(dir: string): Promise<Servers> {
   const redis = await startRedis();
   const pki = join(dir, 'pki');
   await createCardFile(join(dir, 'doctor.card'), pki, ['--holder-id', 'BENCH-0001']);
@@ -155,86 +244,36 @@ async function main(): Promise<void> {
     JSON.stringify([{ client_id: 'bench', client_secret: SECRET, redirect_uris: [REDIRECT] }]),
   );
   const common = [
-    '--issuer',
-    issuer,
-    '--clients',
-    join(dir, 'clients.json'),
-    '--pki',
-    pki,
-    '--redis',
-    redis.url,
-    '--keys',
-    join(dir, 'keys.json'),
-    '--challenge-rate',
-    '0',
-    '--login-rate',
-    '0',
+    ...['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki],
+    ...['--redis', redis.url, '--keys', join(dir, 'keys.json'), '--challenge-rate', '0', '--login-rate', '0'],
   ];
   const [a, b] = await withProfiling(() => Promise.all([startSso(common), startSso([...common, '--port', '0'])]));
   // One address sends every login: the per-client limits are off, as behind a proxy that limits.
   const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
+  return { issuer, a, b, redis, portal, card };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hpki-bench-sso-'));
+  const s = await startServers(dir);
   try {
-    const total = WARM_UP + LOGINS;
-    process.stdout.write(`signing ${2 * total} tokens ahead with the mock backend…\n`);
     let turn = 0;
-    const alternate = (): string => (turn++ % 2 === 0 ? a.url : b.url);
-    const prepareSso = async (): Promise<Prepared> => {
-      const browser = createCookieBrowser();
-      browser.route(issuer, alternate);
-      return { browser, token: await card.token(issuer, await challengeOf(browser, issuer)) };
-    };
-    const prepareDirect = async (): Promise<Prepared> => {
-      const browser = createCookieBrowser();
-      browser.route(portal.origin, portal.url);
-      return { browser, token: await card.token(portal.origin, await challengeOf(browser, portal.origin)) };
-    };
-    const ssoPrepared: Prepared[] = [];
-    const directPrepared: Prepared[] = [];
-    for (let i = 0; i < total; i++) {
-      ssoPrepared.push(await prepareSso());
-      directPrepared.push(await prepareDirect());
-    }
-    const tokenUrl = (): string => `${alternate()}/token`;
-    // Warm both paths (JIT, connections, the verifier's caches) before measuring.
-    await measure(ssoPrepared.splice(0, WARM_UP), (p) => ssoLogin(issuer, tokenUrl, p));
-    await measure(directPrepared.splice(0, WARM_UP), (p) => directLogin(portal.origin, p));
-    let sso: Measured | undefined;
-    let direct: Measured | undefined;
-    // Server time: the CPU the provider processes and Redis use, beside the demo portal's.
-    const redisBefore = processCpuMs(redis.pid);
-    let ssoCpu: number | undefined;
-    const commands = await redisCommandsDuring(redis.url, async () => {
-      ssoCpu = await cpuDuring([a.process.pid, b.process.pid, redis.pid], async () => {
-        sso = await measure(ssoPrepared, (p) => ssoLogin(issuer, tokenUrl, p));
-      });
-    });
-    const redisAfter = processCpuMs(redis.pid);
-    const redisCpu = redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore;
-    const directCpu = await cpuDuring([portal.process.pid], async () => {
-      direct = await measure(directPrepared, (p) => directLogin(portal.origin, p));
-    });
-    if (sso === undefined || direct === undefined) throw new Error('a measurement did not run');
-    const cpuLine =
-      ssoCpu === undefined || directCpu === undefined
-        ? 'server CPU per login: not available (no /proc)\n'
-        : `server CPU per login: SSO ${ms(ssoCpu / LOGINS)} (both providers + Redis${
-            redisCpu === undefined ? '' : `, of which Redis ${ms(redisCpu / LOGINS)}`
-          }), direct ${ms(directCpu / LOGINS)} (portal) → ${(ssoCpu / directCpu).toFixed(2)}×\n` +
-          `machine load while measuring (1-minute average, ${cpus().length} cores): ${loadavg()[0]!.toFixed(1)}\n`;
-    const line = (label: string, r: Measured): string =>
-      `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(7)}/s   p50 ${ms(percentile(r.latencies, 50))}   p99 ${ms(percentile(r.latencies, 99))}`;
+    // Each login's requests alternate between the two processes: every record crosses them.
+    const alternate = (): string => (turn++ % 2 === 0 ? s.a.url : s.b.url);
     process.stdout.write(
-      `\n${LOGINS} logins each, ${CONCURRENCY} at a time, on this machine's cores shared by the processes and this client\n` +
-        `${line('SSO: auth request → card login → code → tokens', sso)}\n` +
-        `${line('direct portal login: token POST → portal page', direct)}\n` +
-        `SSO / direct, p50: ${(percentile(sso.latencies, 50) / percentile(direct.latencies, 50)).toFixed(2)}×\n` +
-        cpuLine +
-        redisLine(commands),
+      `warming up: ${WARM_UP_ROUNDS} rounds of ${LOGINS} logins of each kind (tokens signed ahead with the mock backend)\n`,
     );
+    for (let i = 1; i <= WARM_UP_ROUNDS; i++) {
+      const round = await runRound(s, alternate);
+      process.stdout.write(
+        `  warm-up round ${i}: server CPU per login SSO ${perLogin(round.ssoCpu)}, direct ${perLogin(round.directCpu)}\n`,
+      );
+    }
+    process.stdout.write(report(await runRound(s, alternate)));
   } finally {
-    await card.close();
-    await Promise.all([stopSso(a), stopSso(b), stopPortal(portal)]);
-    await redis.stop();
+    await s.card.close();
+    await Promise.all([stopSso(s.a), stopSso(s.b), stopPortal(s.portal)]);
+    await s.redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
