@@ -1,5 +1,6 @@
 import type { DocumentFormat, SignatureReport } from '../../protocol/signature-report.js';
 import { type DocumentVerifyOptions, detectDocumentFormat, verifyDocument } from '../documents/index.js';
+import { withTimeLimit } from '../shared/index.js';
 
 /**
  * 「署名を検証」: an uploaded signed PDF, CAdES signature (with its data file) or e-prescription XML,
@@ -20,14 +21,6 @@ export const MAX_CONCURRENT_VERIFICATIONS = 2;
 export type CheckFailure = 'empty' | 'unknown-format' | 'busy' | 'timeout';
 
 export type CheckOutcome = { format: DocumentFormat; report: SignatureReport } | { failure: CheckFailure };
-
-function withTimeLimit<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
-}
 
 export interface DocumentChecker {
   check(file: Uint8Array, data: Uint8Array | undefined): Promise<CheckOutcome>;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { send, sendJson } from '../http/index.js';
+import { withTimeLimit } from '../shared/index.js';
 import type { SsoStore } from './store.js';
 
 /**
@@ -47,14 +48,6 @@ export function refusalReason(error: unknown): string {
 export const READY_TIMEOUT_MS = 1_500;
 const WATCH_INTERVAL_MS = 1_000;
 
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 export interface StoreWatch {
   /** False while the last probe failed: requests that need the store get 503 at once. */
   up(): boolean;
@@ -69,7 +62,8 @@ export function watchStore(store: SsoStore, onChange?: (up: boolean, reason?: st
   const check = async (): Promise<string | undefined> => {
     let reason: string | undefined;
     try {
-      await within(READY_TIMEOUT_MS, store.probe());
+      if ((await withTimeLimit(store.probe(), READY_TIMEOUT_MS)) === 'timeout')
+        reason = `no answer within ${READY_TIMEOUT_MS} ms`;
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
     }
