@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './free-port.js';
+import { closeServer, listen, readBody } from '../../server/http/index.js';
 import type { TestCert } from './test-pki.js';
 import { toPem } from './test-pki.js';
 
@@ -60,17 +60,6 @@ ess_cert_id_alg = sha256
 `;
 }
 
-async function readQuery(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_QUERY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export async function startTestTsa(options: TestTsaOptions): Promise<TestTsa> {
   const dir = await mkdtemp(join(tmpdir(), 'hpki-test-tsa-'));
   const key = options.tsa.key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -84,7 +73,7 @@ export async function startTestTsa(options: TestTsaOptions): Promise<TestTsa> {
   let queue: Promise<unknown> = Promise.resolve();
 
   // One openssl at a time: they share the serial file.
-  const reply = (query: Buffer): Promise<Buffer> => {
+  const reply = (query: Uint8Array): Promise<Buffer> => {
     const next = queue.then(async () => {
       const id = randomBytes(6).toString('hex');
       const q = join(dir, `${id}.tsq`);
@@ -103,7 +92,7 @@ export async function startTestTsa(options: TestTsaOptions): Promise<TestTsa> {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const query = req.method === 'POST' ? await readQuery(req) : undefined;
+    const query = req.method === 'POST' ? await readBody(req, MAX_QUERY_BYTES) : undefined;
     if (query === undefined || req.headers['content-type'] !== 'application/timestamp-query') {
       res.writeHead(400).end();
       return;
@@ -115,17 +104,13 @@ export async function startTestTsa(options: TestTsaOptions): Promise<TestTsa> {
     res.writeHead(200, { 'content-type': 'application/timestamp-reply', 'content-length': body.length }).end(body);
   };
 
-  const port = await freePort();
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}/tsa`,
     caFile: join(dir, 'chain.pem'),
@@ -137,8 +122,7 @@ export async function startTestTsa(options: TestTsaOptions): Promise<TestTsa> {
       mode = m;
     },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await rm(dir, { recursive: true, force: true });
     },
   };
