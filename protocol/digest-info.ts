@@ -13,6 +13,10 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 export const SIGNATURE_ALGORITHMS = { 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' } as const;
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[HashAlgorithm];
 
+/** Node's (OpenSSL's) name of each hash, for `createHash` and `crypto.verify`. */
+export const NODE_HASH_NAMES = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+export type NodeHashName = (typeof NODE_HASH_NAMES)[HashAlgorithm];
+
 export const HASH_LENGTHS: Readonly<Record<HashAlgorithm, number>> = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** The DER before the hash: SEQUENCE { SEQUENCE { OID, NULL }, OCTET STRING (length) }. */

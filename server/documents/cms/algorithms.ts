@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash, verify } from 'node:crypto';
 import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import type { HashAlgorithm } from '../../../protocol/digest-info.js';
+import { type HashAlgorithm, NODE_HASH_NAMES } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 
 /** The digest and signature algorithms CMS signatures here use (RFC 5754, RFC 8017 §A.2.4). */
@@ -21,14 +21,8 @@ export const RSA_SIGNATURE_OIDS: Readonly<Record<HashAlgorithm, string>> = {
   'SHA-512': '1.2.840.113549.1.1.13',
 };
 
-const NODE_NAMES: Readonly<Record<HashAlgorithm, string>> = {
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
-
 export function digest(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(NODE_NAMES[algorithm]).update(data).digest());
+  return new Uint8Array(createHash(NODE_HASH_NAMES[algorithm]).update(data).digest());
 }
 
 /** The hash named by a DigestAlgorithmIdentifier; SHA-1 and anything else → `code`. */
@@ -57,7 +51,7 @@ export function verifyRsaSignature(
   if (oid !== RSA_ENCRYPTION && oid !== RSA_SIGNATURE_OIDS[hash]) return false;
   if (key.asymmetricKeyType !== 'rsa') return false;
   try {
-    return verify(NODE_NAMES[hash], data, key, signature);
+    return verify(NODE_HASH_NAMES[hash], data, key, signature);
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 import { verify } from 'node:crypto';
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../../../protocol/base64.js';
-import { HASH_ALGORITHMS, HASH_LENGTHS, type HashAlgorithm } from '../../../protocol/digest-info.js';
+import { HASH_ALGORITHMS, HASH_LENGTHS, type HashAlgorithm, NODE_HASH_NAMES } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import { MAX_INTERMEDIATES } from '../../../protocol/token.js';
 import { type ParsedCertificate, parseCertificate } from '../../cert/index.js';
@@ -110,12 +110,6 @@ function readState(state: Uint8Array) {
   };
 }
 
-const NODE_HASH: Readonly<Record<HashAlgorithm, string>> = {
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
-
 /** The card's signature must verify with the certificate over the signed attributes: a wrong card or key is caught here. */
 export async function finishCmsSignature(
   state: Uint8Array,
@@ -126,7 +120,7 @@ export async function finishCmsSignature(
   const key = pending.certificate.publicKey;
   let ok = false;
   try {
-    ok = key !== undefined && verify(NODE_HASH[pending.hashAlgorithm], pending.signedAttributes, key, signature);
+    ok = key !== undefined && verify(NODE_HASH_NAMES[pending.hashAlgorithm], pending.signedAttributes, key, signature);
   } catch {
     ok = false;
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { HashAlgorithm } from '../../../protocol/digest-info.js';
+import { type HashAlgorithm, NODE_HASH_NAMES } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import { type FinishOptions, finishCmsSignature, prepareCmsSignature } from '../cms/index.js';
 import type { PendingSignature } from '../document-types.js';
@@ -50,10 +50,6 @@ function invalid(message: string): HpkiError {
   return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', message);
 }
 
-function nodeHash(algorithm: HashAlgorithm): string {
-  return algorithm.replace('-', '').toLowerCase();
-}
-
 /** The site's state: a header line (ByteRange, the CMS state) and the prepared file. */
 function encodeState(prepared: PreparedPdf, cmsState: Uint8Array): Uint8Array {
   const header = JSON.stringify({ byteRange: prepared.byteRange, cms: Buffer.from(cmsState).toString('base64') });
@@ -96,7 +92,9 @@ export function preparePades(input: PadesInput): PendingSignature {
     ...(input.location === undefined ? {} : { location: input.location }),
     contentsBytes,
   });
-  const digest = createHash(nodeHash(hashAlgorithm)).update(signedBytes(prepared.pdf, prepared.byteRange)).digest();
+  const digest = createHash(NODE_HASH_NAMES[hashAlgorithm])
+    .update(signedBytes(prepared.pdf, prepared.byteRange))
+    .digest();
   const cms = prepareCmsSignature({
     content: { hashAlgorithm, digest: new Uint8Array(digest) },
     certificate: input.certificate,

@@ -1,3 +1,5 @@
+import type { NodeHashName } from '../../../protocol/digest-info.js';
+
 /** Namespaces and algorithm URIs of XML-DSig and XAdES 1.3.2 as the e-prescription layout uses them. */
 
 export const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -9,7 +11,7 @@ export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 export const C14N = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 
-export type DigestName = 'sha256' | 'sha384' | 'sha512';
+export type DigestName = NodeHashName;
 
 export const DIGEST_METHODS: Readonly<Record<string, DigestName>> = {
   'http://www.w3.org/2001/04/xmlenc#sha256': 'sha256',
