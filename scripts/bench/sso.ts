@@ -22,7 +22,8 @@ import { ms, percentile } from './stats.js';
  * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
  *
  * `BENCH_SSO_LOGINS` (default 200) is a round's logins of each kind, `BENCH_SSO_WARM_UP_ROUNDS`
- * (default 10) the rounds before the measured one.
+ * (default 10) the rounds before the measured one; `BENCH_SSO_NODE_OPTIONS` is added to the
+ * providers' NODE_OPTIONS (`--jitless` shows what V8's compiler does for them).
  *
  * `BENCH_SSO_CPU_PROF=DIR` starts both provider processes with `--cpu-prof --cpu-prof-dir=DIR`: each
  * writes a V8 CPU profile there when it stops (open it in Chrome DevTools). Profiling slows them:
@@ -118,12 +119,18 @@ function redisLine(commands: RedisCommands): string {
   return `Redis per SSO login: ${per(commands.scripts)} scripts, ${per(commands.commands)} commands in all (the scripts' own included)\n`;
 }
 
-/** Starts the providers with V8's CPU profiler when BENCH_SSO_CPU_PROF names a directory. */
-async function withProfiling<T>(start: () => Promise<T>): Promise<T> {
+/**
+ * Starts the providers with BENCH_SSO_NODE_OPTIONS added to their NODE_OPTIONS, and with V8's CPU
+ * profiler when BENCH_SSO_CPU_PROF names a directory.
+ */
+async function withProviderOptions<T>(start: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_SSO_CPU_PROF;
-  if (dir === undefined || dir === '') return start();
+  const extra = [process.env.BENCH_SSO_NODE_OPTIONS ?? '', dir ? `--cpu-prof --cpu-prof-dir=${dir}` : '']
+    .join(' ')
+    .trim();
+  if (extra === '') return start();
   const before = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${before ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+  process.env.NODE_OPTIONS = `${before ?? ''} ${extra}`.trim();
   try {
     return await start();
   } finally {
@@ -247,7 +254,7 @@ async function startServers(dir: string): Promise<Servers> {
     ...['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki],
     ...['--redis', redis.url, '--keys', join(dir, 'keys.json'), '--challenge-rate', '0', '--login-rate', '0'],
   ];
-  const [a, b] = await withProfiling(() => Promise.all([startSso(common), startSso([...common, '--port', '0'])]));
+  const [a, b] = await withProviderOptions(() => Promise.all([startSso(common), startSso([...common, '--port', '0'])]));
   // One address sends every login: the per-client limits are off, as behind a proxy that limits.
   const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
   return { issuer, a, b, redis, portal, card };
