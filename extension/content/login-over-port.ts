@@ -41,9 +41,10 @@ export interface OverPortOptions {
   onLeave?: OnLeave;
 }
 
+type ParsedReply = ReturnType<typeof runtimeReplySchema.safeParse>;
+
 /** The reply as the page's promise settles with it. */
-function settleWith<T>(raw: unknown, resolve: (value: T) => void, reject: (err: Error) => void): void {
-  const reply = runtimeReplySchema.safeParse(raw);
+function settleWith<T>(reply: ParsedReply, resolve: (value: T) => void, reject: (err: Error) => void): void {
   if (!reply.success) {
     reject(new HpkiError('ERR_HPKI_INTERNAL', 'malformed reply from the background'));
     return;
@@ -56,11 +57,6 @@ function settleWith<T>(raw: unknown, resolve: (value: T) => void, reject: (err: 
   }
   // The background answers each kind with its RuntimeAnswerMap entry (background/router.ts).
   resolve(reply.data.value as T);
-}
-
-function isSuccess(raw: unknown): boolean {
-  const reply = runtimeReplySchema.safeParse(raw);
-  return reply.success && reply.data.ok;
 }
 
 export function authenticateOverPort<R extends PortRequest>(
@@ -92,9 +88,10 @@ export function authenticateOverPort<R extends PortRequest>(
       }) ?? (() => undefined);
     port.onMessage.addListener((raw) => {
       if (!settle()) return;
-      if (options.keep !== undefined && isSuccess(raw)) options.keep(port);
+      const reply = runtimeReplySchema.safeParse(raw);
+      if (options.keep !== undefined && reply.success && reply.data.ok) options.keep(port);
       else port.disconnect();
-      settleWith(raw, resolve, reject);
+      settleWith(reply, resolve, reject);
     });
     port.onDisconnect.addListener(() => {
       if (settle()) reject(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the background closed the login'));
