@@ -1,5 +1,3 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { TSTInfo } from '@peculiar/asn1-tsp';
 import type { HashAlgorithm } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import type { ParsedCertificate } from '../../cert/index.js';
@@ -7,9 +5,9 @@ import { type CertificateValidator, createCertificateValidator } from '../../ver
 import { digest, hashOf, sameBytes } from '../cms/algorithms.js';
 import { checkSigningCertificate } from '../cms/ess.js';
 import { CMS_OID } from '../cms/oids.js';
-import { type CmsLimits, parseSignedData } from '../cms/signed-data.js';
 import { type CheckedSigner, checkSignerInfo } from '../cms/signer-info.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
+import { readTimestampToken } from './token-content.js';
 
 /**
  * An RFC 3161 TimeStampToken checked over the data it stamps: the TSTInfo's imprint, the TSA's CMS
@@ -25,17 +23,6 @@ export interface VerifiedTimestamp {
   tsa: string;
   hashAlgorithm: HashAlgorithm;
 }
-
-/** A token is a few kilobytes (a signature and a short chain); 256 KiB leaves room for a long chain and CRLs. */
-export const TOKEN_LIMITS: CmsLimits = {
-  maxBytes: 256 * 1024,
-  maxDepth: 24,
-  maxElements: 20_000,
-  maxSigners: 1,
-  maxCertificates: 8,
-  maxCrls: 8,
-  maxAttributes: 16,
-};
 
 const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 const EXTENDED_KEY_USAGE = '2.5.29.37';
@@ -59,13 +46,6 @@ async function asTimestampError<T>(step: () => T | Promise<T>): Promise<T> {
     if (err instanceof HpkiError) throw err;
     throw invalid(`timestamp token: ${err instanceof Error ? err.message : 'unreadable'}`, err);
   }
-}
-
-function parseTstInfo(eContent: Uint8Array | undefined): TSTInfo {
-  if (eContent === undefined) throw invalid('timestamp token has no TSTInfo');
-  const info = AsnConvert.parse(eContent, TSTInfo);
-  if (info.version !== 1) throw invalid(`TSTInfo version ${info.version}`);
-  return info;
 }
 
 function checkTsaCertificate(tsa: ParsedCertificate): void {
@@ -120,9 +100,7 @@ export async function verifyTimestampToken(
   options: DocumentVerifyOptions,
 ): Promise<VerifiedTimestamp> {
   const { validator, candidates, info, signer, hashAlgorithm } = await asTimestampError(() => {
-    const parsed = parseSignedData(token, TOKEN_LIMITS, 'the timestamp token');
-    if (parsed.eContentType !== CMS_OID.tstInfo) throw invalid('the token does not hold a TSTInfo');
-    const info = parseTstInfo(parsed.eContent);
+    const { parsed, info } = readTimestampToken(token, invalid);
     const hashAlgorithm = hashOf(info.messageImprint.hashAlgorithm, 'ERR_TIMESTAMP_INVALID');
     if (!sameBytes(new Uint8Array(info.messageImprint.hashedMessage.buffer), digest(hashAlgorithm, stampedData))) {
       throw invalid('the timestamp is over other data (message imprint differs)');

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
+import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp, type TSTInfo } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import type { HashAlgorithm } from '../../../protocol/digest-info.js';
 import { HASH_LENGTHS } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import { DIGEST_OIDS, sameBytes } from '../cms/algorithms.js';
 import { checkDerBounds } from '../cms/der-bounds.js';
-import { CMS_OID } from '../cms/oids.js';
-import { parseSignedData } from '../cms/signed-data.js';
-import { TOKEN_LIMITS } from './token-verifier.js';
+import { readTimestampToken, TOKEN_LIMITS } from './token-content.js';
 
 /**
  * RFC 3161 §2.4 request and response: a TimeStampReq with a fresh 64-bit nonce and certReq, and
@@ -76,10 +74,7 @@ export function readTsaResponse(bytes: Uint8Array, request: TsaRequest): Uint8Ar
   const token = new Uint8Array(AsnConvert.serialize(response.timeStampToken));
   let info: TSTInfo;
   try {
-    const parsed = parseSignedData(token, TOKEN_LIMITS, 'the timestamp token');
-    if (parsed.eContentType !== CMS_OID.tstInfo || parsed.eContent === undefined)
-      throw refused('the token holds no TSTInfo');
-    info = AsnConvert.parse(parsed.eContent, TSTInfo);
+    info = readTimestampToken(token, refused).info;
   } catch (err) {
     if (err instanceof HpkiError && err.code === 'ERR_TSA_REFUSED') throw err;
     throw refused(`the TSA's token is malformed: ${err instanceof Error ? err.message : ''}`, err);
