@@ -1,4 +1,5 @@
 import type { Document, Element } from '@xmldom/xmldom';
+import { decodeBase64Strict } from '../../../protocol/base64.js';
 import { XadesError } from './xades-errors.js';
 
 /** Small, strict readers over an xmldom tree, shared by the XAdES layout, parser and builder. */
@@ -52,15 +53,17 @@ export function textOf(element: Element): string {
   return text;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Base64 content (XML-DSig allows white space inside), bounded; else `code`. */
+/**
+ * Base64 content (XML-DSig allows white space inside), canonical once the white space is gone (the
+ * protocol's strict decoder: no stray bits, padding only at the end), bounded; else `code`.
+ */
 export function base64Of(element: Element, maxBytes: number, code: XadesError['code']): Uint8Array {
   const text = textOf(element).replace(/[ \t\r\n]/g, '');
-  if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text) || (text.length / 4) * 3 > maxBytes + 2) {
+  const bytes = text.length === 0 || (text.length / 4) * 3 > maxBytes + 2 ? undefined : decodeBase64Strict(text);
+  if (bytes === undefined || bytes.length > maxBytes) {
     throw new XadesError(code, `${element.localName} is not base64 of at most ${maxBytes} bytes`);
   }
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  return bytes;
 }
 
 /** The ID attributes of the layout: `id` (the e-prescription's own elements) and `Id` (XML-DSig, XAdES). */
