@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, verify, X509Certificate } from 'no
 import { type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
 import { HpkiError } from '../../../protocol/errors.js';
 import type { PendingSignature, Timestamper } from '../document-types.js';
+import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from './xades-bounds.js';
 import { XadesError } from './xades-errors.js';
 import {
   C14N,
@@ -39,8 +40,6 @@ export interface FinishXadesOptions {
 }
 
 const MAX_CSV_BYTES = 512 * 1024;
-const MAX_CERTIFICATE_BYTES = 16 * 1024;
-const MAX_SIGNATURE_BYTES = 512;
 const PRESCRIPTION_ID = /^[0-9A-Za-z-]{1,64}$/;
 
 const id = (suffix: string): string => `id${randomBytes(4).toString('hex')}-${suffix}`;

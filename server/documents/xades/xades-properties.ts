@@ -1,4 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
+import { MAX_CERTIFICATE_BYTES, MAX_DIGEST_BYTES } from './xades-bounds.js';
 import { XadesError } from './xades-errors.js';
 import { C14N, DIGEST_METHODS, type DigestName, DS_NS, EXC_C14N, XADES_NS, XADES141_NS } from './xades-names.js';
 import { base64Of, childrenNamed, elementChildren, isElement, onlyChild, optionalChild, textOf } from './xml-dom.js';
@@ -41,9 +42,7 @@ export interface UnsignedProperties {
 
 const MAX_VALUES = 8;
 const MAX_TOKEN_BYTES = 64 * 1024;
-const MAX_CERTIFICATE_BYTES = 16 * 1024;
 const MAX_CRL_BYTES = 512 * 1024;
-const MAX_DIGEST_BYTES = 64;
 
 /** xs:dateTime with seconds and a time zone, as XAdES SigningTime. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;

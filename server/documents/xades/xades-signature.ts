@@ -1,4 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
+import { MAX_CERTIFICATE_BYTES, MAX_DIGEST_BYTES, MAX_SIGNATURE_BYTES } from './xades-bounds.js';
 import { XadesError } from './xades-errors.js';
 import { C14N, DIGEST_METHODS, type DigestName, DS_NS, EXC_C14N, SIGNATURE_METHODS, XADES_NS } from './xades-names.js';
 import { readQualifyingProperties, type SignedProperties, type UnsignedProperties } from './xades-properties.js';
@@ -36,10 +37,6 @@ export interface ParsedSignature {
   signed: SignedProperties;
   unsigned: UnsignedProperties;
 }
-
-const MAX_SIGNATURE_BYTES = 512;
-const MAX_CERTIFICATE_BYTES = 16 * 1024;
-const MAX_DIGEST_BYTES = 64;
 
 /** The Algorithm attribute of an element, looked up in `table`; else ERR_XADES_ALGORITHM. */
 function algorithmOf<T>(element: Element, table: Readonly<Record<string, T>>): T {
