@@ -6,7 +6,9 @@ import {
   type ClientOf,
   createRateLimiter,
   errorBody,
+  isJsonContentType,
   type PageLang,
+  parseJsonBody,
   readBody,
   SECURITY_HEADERS,
   send,
@@ -72,16 +74,13 @@ export interface ReferralRequest {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown | HpkiError> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+  if (!isJsonContentType(req.headers['content-type'])) {
     return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'expected application/json');
   }
   const body = await readBody(req, MAX_REFERRAL_BODY_BYTES);
   if (body === undefined) return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the request is too large');
-  try {
-    return JSON.parse(Buffer.from(body).toString('utf8')) as unknown;
-  } catch {
-    return new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the request is not JSON');
-  }
+  const json = parseJsonBody(body);
+  return json === undefined ? new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the request is not UTF-8 JSON') : json.value;
 }
 
 function sendError(res: ServerResponse, err: unknown): void {

@@ -5,6 +5,7 @@ import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messa
 import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
 import { StoreFullError } from '../shared/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
+import { isJsonContentType, parseJsonBody } from './json-body.js';
 import { type ErrorBody, errorBody } from './responses.js';
 
 /**
@@ -105,24 +106,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** `Content-Type: application/json`, optionally with `charset=utf-8` (the only charset we decode). */
-function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const [type, ...params] = value.split(';').map((p) => p.trim().toLowerCase());
-  if (type !== 'application/json') return false;
-  return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');
-}
-
 /** The login POST's body: UTF-8 JSON that is exactly `loginRequestSchema` (PROTOCOL.md §4). */
 function parseLoginBody(body: Uint8Array | string): LoginRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    return undefined;
-  }
-  const parsed = loginRequestSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  const json = parseJsonBody(body);
+  const parsed = json === undefined ? undefined : loginRequestSchema.safeParse(json.value);
+  return parsed?.success ? parsed.data : undefined;
 }
 
 function byteLength(body: Uint8Array | string): number {

@@ -19,6 +19,7 @@ export {
   statusForError,
 } from './hpki-login.js';
 export { createHpkiRoutes, DESCRIPTOR_PATH, type HpkiRoutesOptions, type RouteHandler } from './hpki-routes.js';
+export { isJsonContentType, parseJsonBody } from './json-body.js';
 export { type LimitSettings, routeLimitsOf } from './limit-settings.js';
 export { closeServer, listen } from './listen.js';
 export { type Bilingual, type PageLang, pageLanguage } from './page-language.js';

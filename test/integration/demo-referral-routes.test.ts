@@ -57,7 +57,7 @@ async function post(path: string, session: string | undefined, body: unknown, he
       ...(session === undefined ? {} : cookie(session)),
       ...headers,
     },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body),
   });
   const text = await res.text();
   // The portal's cross-site refusal is its HTML page, like its other forms'.
@@ -207,5 +207,27 @@ describe('demo portal: 紹介状に署名, the server side', () => {
     expect(
       (await post('/referral/prepare', doctor, certificateBody(), { 'Sec-Fetch-Site': 'cross-site' })).status,
     ).toBe(403);
+  });
+});
+
+describe('demo portal: 紹介状に署名, its JSON bodies', () => {
+  it('JSON only as the login POST takes it: the media type, and strict UTF-8', async () => {
+    // JSON only as the login POST takes it: its media type (a charset other than UTF-8 refused) and
+    // strict UTF-8, a malformed sequence refused rather than replaced.
+    const json = JSON.stringify(certificateBody());
+    for (const contentType of ['text/plain', 'application/jsonp', 'application/json; charset=latin1']) {
+      const answer = await post('/referral/prepare', doctor, json, { 'Content-Type': contentType });
+      expect([contentType, answer.status, answer.json]).toMatchObject([
+        contentType,
+        400,
+        { error: { code: 'ERR_HPKI_INVALID_ARGUMENT' } },
+      ]);
+    }
+    const notUtf8 = new Uint8Array([...Buffer.from('{"certificate":"'), 0xff, ...Buffer.from('"}')]);
+    const answer = await post('/referral/prepare', doctor, notUtf8);
+    expect([answer.status, answer.json]).toMatchObject([
+      400,
+      { error: { code: 'ERR_HPKI_INVALID_ARGUMENT', message: 'the request is not UTF-8 JSON' } },
+    ]);
   });
 });
