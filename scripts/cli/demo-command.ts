@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isSecureOrigin } from '../../protocol/origin.js';
-import { readDerObjects } from '../../server/cert/pem.js';
 import { DEMO_ACCOUNT, PORTAL_NAME } from '../../server/demo/pages.js';
 import { DEMO_ALLOWED_ROLES } from '../../server/demo/portal.js';
 import { RECORDS_NAME } from '../../server/demo/records-pages.js';
@@ -13,6 +11,7 @@ import { openDemoBrowser } from './demo-browser.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
 import { parseArgsUsageError, UsageError, usageErrorLineOf } from './usage-error.js';
+import { readCertificateFiles } from './verify-cert-command.js';
 
 /**
  * `hpki-login demo [--port N] [--pki DIR] [--no-browser] [--redis URL] [--origin URL]`: the demo
@@ -66,7 +65,7 @@ const OPTIONS = {
 } as const;
 
 /** The parsed arguments, or a usage error ('help' for --help). */
-function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
+async function parseDemoArgs(args: string[]): Promise<DemoArgs | UsageError | 'help'> {
   let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
   try {
     values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
@@ -94,8 +93,14 @@ function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
     );
   const limits = parseLimitOptions(values);
   if (limits instanceof UsageError) return limits;
-  const documentAnchors = readDocumentAnchors(values['document-anchor'] ?? []);
-  if (documentAnchors instanceof UsageError) return documentAnchors;
+  let documentAnchors: Uint8Array[];
+  try {
+    documentAnchors = await readCertificateFiles(values['document-anchor'] ?? []);
+  } catch (err) {
+    if (err instanceof UsageError)
+      return new UsageError(`--document-anchor: ${err.message}`, `--document-anchor: ${err.ja}`);
+    throw err;
+  }
   return {
     documentAnchors,
     limits,
@@ -106,26 +111,6 @@ function parseDemoArgs(args: string[]): DemoArgs | UsageError | 'help' {
     redisUrl,
     origin: values.origin,
   };
-}
-
-/** The certificates of each --document-anchor FILE; a file that cannot be read, or holds none, is a usage error. */
-function readDocumentAnchors(files: string[]): Uint8Array[] | UsageError {
-  const anchors: Uint8Array[] = [];
-  for (const file of files) {
-    let found: Uint8Array[];
-    try {
-      found = readDerObjects(new Uint8Array(readFileSync(file)), 'CERTIFICATE');
-    } catch {
-      found = [];
-    }
-    if (found.length === 0)
-      return new UsageError(
-        `--document-anchor: no certificate in ${file}`,
-        `--document-anchor: ${file} に証明書がありません`,
-      );
-    anchors.push(...found);
-  }
-  return anchors;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -139,7 +124,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseDemoArgs(args);
+  const parsed = await parseDemoArgs(args);
   if (parsed instanceof UsageError) {
     process.stderr.write(usageErrorLineOf('demo', parsed));
     return 2;

@@ -117,6 +117,11 @@ async function readObjects(
   return out;
 }
 
+/** The certificates of each file (DER, or PEM with any number of blocks; 1 MiB at most each); a file with none is a usage error. */
+export async function readCertificateFiles(paths: readonly string[]): Promise<Uint8Array[]> {
+  return (await readObjects(paths, MAX_CERT_FILE_BYTES, 'CERTIFICATE', 'certificate')).ders;
+}
+
 export interface TrustInputs {
   validatorOptions: CertificateValidatorOptions;
   at: Date;

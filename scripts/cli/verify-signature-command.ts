@@ -1,5 +1,4 @@
 import { type DocumentFormat, signatureReportSchema } from '../../protocol/signature-report.js';
-import { readDerObjects } from '../../server/cert/pem.js';
 import { detectDocumentFormat, verifyDocument } from '../../server/documents/document-formats.js';
 import type { DocumentVerifyOptions } from '../../server/documents/document-types.js';
 import { type CertificateValidatorOptions, createCertificateValidator } from '../../server/verify/index.js';
@@ -7,6 +6,7 @@ import { DOCUMENT_FORMAT_TABLE, formatNamed } from './sign-formats.js';
 import { UsageError } from './usage-error.js';
 import {
   parseVerifyArgs,
+  readCertificateFiles,
   readInputFile,
   readTrustInputs,
   trustUsageError,
@@ -26,7 +26,6 @@ const USAGE =
   'usage: hpki-login verify-signature FILE [--data ORIGINAL] --anchor FILE… [--intermediate FILE…] [--crl FILE…]\n' +
   '                                   [--tsa-anchor FILE…] [--at ISO] [--role R…] [--format cades|pades|xades]\n';
 
-const MAX_ANCHOR_FILE_BYTES = 1024 * 1024;
 /** The signed document of a detached signature (--data): read whole to be hashed. */
 const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
@@ -56,16 +55,6 @@ function formatOf(named: string | undefined, file: Uint8Array): DocumentFormat {
       'FILE はこの版で読める署名形式ではありません',
     );
   return format;
-}
-
-async function tsaAnchorsOf(paths: readonly string[]): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for (const path of paths) {
-    const ders = readDerObjects(await readInputFile(path, MAX_ANCHOR_FILE_BYTES), 'CERTIFICATE');
-    if (ders.length === 0) throw new UsageError(`${path} holds no certificate`, `${path} に証明書がありません`);
-    out.push(...ders);
-  }
-  return out;
 }
 
 /** The anchors and other trust files must make a validator (as verify-cert); else a usage error. */
@@ -102,7 +91,7 @@ async function jobOf(args: string[]): Promise<Job | 'help'> {
     );
   const data = values.data === undefined ? undefined : await readInputFile(values.data, MAX_DATA_BYTES);
   const listed: unknown = values['tsa-anchor'];
-  const tsaAnchors = await tsaAnchorsOf(
+  const tsaAnchors = await readCertificateFiles(
     Array.isArray(listed) ? listed.map(String) : listed === undefined ? [] : [String(listed)],
   );
   checkTrust(inputs.validatorOptions.anchors, tsaAnchors, inputs.validatorOptions);

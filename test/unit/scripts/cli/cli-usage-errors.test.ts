@@ -25,6 +25,8 @@ const BAD_LINES: string[][] = [
   ['demo', '--trust-proxy', 'not-an-address'],
   ['demo', '--port'],
   ['demo', 'extra'],
+  ['demo', '--document-anchor', 'no-such-anchor.pem'],
+  ['demo', '--document-anchor', 'test/fixtures/hpki-reference/mhlw-sarl-2017-04-25.pem'],
   ['sso', '--issuer'],
   ['sso', '--clients', 'c.json'],
   ['sso', '--issuer', 'https://op.example/path', '--clients', 'c.json'],
