@@ -1,6 +1,7 @@
 import type { KeyPolicy, ParsedCertificate, SignatureBudget, TrustStore } from '../cert/index.js';
 import { certificateProblem, validatePath, verifySignedData } from '../cert/index.js';
 import type { ParsedCrl } from './crl.js';
+import type { Steps } from './steps.js';
 
 /**
  * Who signed a CRL (RFC 5280 §6.3.3 f–g): any certificate of the CRL issuer's name that the
@@ -42,25 +43,6 @@ export function createCrlSignatureCache(): CrlSignatureCache {
   };
 }
 
-/**
- * The usual signer without a search: the certificate right above position `position` on the
- * validated path, when it has the CRL issuer's name, may sign CRLs and its key verifies the CRL
- * (an answer the signature cache already holds after the first validation). It is the first
- * candidate findCrlSigner would try, with the same checks, so the answer is the same; undefined
- * sends the caller to the full search.
- */
-export function usualCrlSigner(
-  crl: ParsedCrl,
-  position: number,
-  path: readonly ParsedCertificate[],
-  ctx: Pick<CrlIssuerContext, 'keyPolicy' | 'signatures' | 'budget'>,
-): ParsedCertificate | undefined {
-  const above = path[position + 1];
-  if (above === undefined || above.subjectKey !== crl.issuerKey) return undefined;
-  if (cannotSignCrls(above, crl, ctx.keyPolicy) !== undefined) return undefined;
-  return ctx.signatures.verify(crl, above, ctx.budget) === 'yes' ? above : undefined;
-}
-
 /** What finding a CRL's signer needs; `signerRevoked` checks the signer's own path (recursion bounded by the caller). */
 export interface CrlIssuerContext {
   store: TrustStore;
@@ -72,7 +54,7 @@ export interface CrlIssuerContext {
   /** The validated path (end entity first, anchor last) the certificate under check belongs to. */
   path: readonly ParsedCertificate[];
   /** Why the signer's own path (signer first) is unusable because of revocation, or undefined. */
-  signerPathRevocationProblem: (signerPath: readonly ParsedCertificate[]) => Promise<string | undefined>;
+  signerPathRevocationProblem: (signerPath: readonly ParsedCertificate[]) => Steps<string | undefined>;
 }
 
 export type SignerResult = { signer: ParsedCertificate } | { problem: string };
@@ -110,9 +92,12 @@ function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy:
 
 /**
  * The certificate that signed `crl`, for the certificate at `position` of `ctx.path`. Cheap checks
- * and the signer's own path come before the CRL signature, which may cover megabytes.
+ * and the signer's own path come before the CRL signature, which may cover megabytes. Steps
+ * (steps.ts): the usual signer, the issuer above on the path, is found at once, with no promise;
+ * the steps wait only when a signer outside the path needs its own revocation checked and that
+ * check waits for a CRL.
  */
-export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Promise<SignerResult> {
+export function* findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Steps<SignerResult> {
   let problem = `no certificate of ${crl.issuerText} verifies the CRL`;
   const anchor = ctx.path[ctx.path.length - 1]!;
   for (const candidate of candidatesFor(crl, position, ctx)) {
@@ -133,7 +118,7 @@ export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIs
         problem = `the CRL signer ${candidate.subjectText} has no valid path: ${built.message}`;
         continue;
       }
-      const revoked = await ctx.signerPathRevocationProblem(built.path);
+      const revoked = yield* ctx.signerPathRevocationProblem(built.path);
       if (revoked !== undefined) {
         problem = `the CRL signer ${candidate.subjectText}: ${revoked}`;
         continue;

@@ -4,8 +4,8 @@ import { createSignatureBudget, HPKI_KEY_POLICY } from '../cert/index.js';
 import type { ParsedCrl, RevokedEntry } from './crl.js';
 import { findEntry, isCrlFresh } from './crl.js';
 import { CRL_REASON } from './crl-entries.js';
-import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
-import { createCrlSignatureCache, findCrlSigner, usualCrlSigner } from './crl-issuer.js';
+import type { CrlIssuerContext, CrlSignatureCache, SignerResult } from './crl-issuer.js';
+import { createCrlSignatureCache, findCrlSigner } from './crl-issuer.js';
 import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
 import type { Steps } from './steps.js';
 import { runSteps } from './steps.js';
@@ -164,23 +164,22 @@ function* certificateStatus(
   const deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
   if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
 
-  // The issuer above on the path nearly always signed the list: then no search is set up at all.
-  let signers: Map<string, Promise<SignerResult>> | undefined;
-  const signerOf = (crl: ParsedCrl): SignerResult | Promise<SignerResult> => {
-    const usual = usualCrlSigner(crl, i, path, ctx);
-    if (usual !== undefined) return { signer: usual };
+  // Each list's signer is found once per certificate, whatever the number of distribution points.
+  let signers: Map<string, SignerResult> | undefined;
+  let issuerCtx: CrlIssuerContext | undefined;
+  function* signerOf(crl: ParsedCrl): Steps<SignerResult> {
+    const known = signers?.get(crl.sha256);
+    if (known !== undefined) return known;
+    issuerCtx ??= {
+      ...ctx,
+      path,
+      signerPathRevocationProblem: (signerPath) => signerRevocationProblem(signerPath, cert, ctx),
+    };
+    const result = yield* findCrlSigner(crl, i, issuerCtx);
     signers ??= new Map();
-    let result = signers.get(crl.sha256);
-    if (result === undefined) {
-      result = findCrlSigner(crl, i, {
-        ...ctx,
-        path,
-        signerPathRevocationProblem: (signerPath) => signerRevocationProblem(signerPath, cert, ctx),
-      });
-      signers.set(crl.sha256, result);
-    }
+    signers.set(crl.sha256, result);
     return result;
-  };
+  }
 
   let mask = 0;
   let inScope = false;
@@ -197,8 +196,7 @@ function* certificateStatus(
       }
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
-      const found = signerOf(crl);
-      const signer = found instanceof Promise ? ((yield found) as SignerResult) : found;
+      const signer = yield* signerOf(crl);
       if ('problem' in signer) {
         problems.push(signer.problem);
         continue;
@@ -239,15 +237,15 @@ function* certificateStatus(
 }
 
 /** A CRL signer outside the validated path must not be revoked itself (§6.3.3 f: its path is validated). */
-async function signerRevocationProblem(
+function* signerRevocationProblem(
   signerPath: readonly ParsedCertificate[],
   checking: ParsedCertificate,
   ctx: Context,
-): Promise<string | undefined> {
+): Steps<string | undefined> {
   if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
   // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
   const inProgress = new Set(ctx.inProgress).add(checking.sha256);
-  const result = await runSteps(checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress }));
+  const result = yield* checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress });
   const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
   return bad === undefined
     ? undefined
