@@ -58,16 +58,19 @@ export const MAX_REVOCATION_SIGNATURE_CHECKS = 16;
 /** How deep CRL signers' own paths are checked for revocation (a CRL signer of a CRL signer …). */
 const MAX_SIGNER_DEPTH = 2;
 
-interface Context {
+interface Context extends CrlIssuerContext {
   provider: CrlProvider;
-  at: Date;
-  store: TrustStore;
-  supplied: readonly ParsedCertificate[];
-  keyPolicy: KeyPolicy;
-  signatures: CrlSignatureCache;
-  budget: SignatureBudget;
   depth: number;
   inProgress: ReadonlySet<string>;
+}
+
+/** The context with its CRL signers' own revocation checked under it (one closure per context, not per certificate). */
+function withSignerCheck(fields: Omit<Context, 'signerPathRevocationProblem'>): Context {
+  const ctx: Context = {
+    ...fields,
+    signerPathRevocationProblem: (signerPath, checking) => signerRevocationProblem(signerPath, checking, ctx),
+  };
+  return ctx;
 }
 
 const HOLD = CRL_REASON.certificateHold;
@@ -165,21 +168,16 @@ function* certificateStatus(
   if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
 
   // Each list's signer is found once per certificate, whatever the number of distribution points.
-  let signers: Map<string, SignerResult> | undefined;
-  let issuerCtx: CrlIssuerContext | undefined;
-  function* signerOf(crl: ParsedCrl): Steps<SignerResult> {
-    const known = signers?.get(crl.sha256);
-    if (known !== undefined) return known;
-    issuerCtx ??= {
-      ...ctx,
-      path,
-      signerPathRevocationProblem: (signerPath) => signerRevocationProblem(signerPath, cert, ctx),
-    };
-    const result = yield* findCrlSigner(crl, i, issuerCtx);
-    signers ??= new Map();
-    signers.set(crl.sha256, result);
+  let signers: Map<string, SignerResult | Promise<SignerResult>> | undefined;
+  const signerOf = (crl: ParsedCrl): SignerResult | Promise<SignerResult> => {
+    let result = signers?.get(crl.sha256);
+    if (result === undefined) {
+      result = runSteps(findCrlSigner(crl, path, i, ctx));
+      signers ??= new Map();
+      signers.set(crl.sha256, result);
+    }
     return result;
-  }
+  };
 
   let mask = 0;
   let inScope = false;
@@ -196,7 +194,8 @@ function* certificateStatus(
       }
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
-      const signer = yield* signerOf(crl);
+      const found = signerOf(crl);
+      const signer = found instanceof Promise ? ((yield found) as SignerResult) : found;
       if ('problem' in signer) {
         problems.push(signer.problem);
         continue;
@@ -245,7 +244,7 @@ function* signerRevocationProblem(
   if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
   // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
   const inProgress = new Set(ctx.inProgress).add(checking.sha256);
-  const result = yield* checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress });
+  const result = yield* checkPath(signerPath, false, withSignerCheck({ ...ctx, depth: ctx.depth + 1, inProgress }));
   const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
   return bad === undefined
     ? undefined
@@ -279,16 +278,20 @@ export function checkPathRevocation(
   options: RevocationOptions,
 ): PathRevocation | Promise<PathRevocation> {
   return runSteps(
-    checkPath(path, true, {
-      provider,
-      at,
-      store: options.store,
-      supplied: options.supplied ?? [],
-      keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
-      signatures: options.signatures ?? createCrlSignatureCache(),
-      budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
-      depth: 0,
-      inProgress: new Set(),
-    }),
+    checkPath(
+      path,
+      true,
+      withSignerCheck({
+        provider,
+        at,
+        store: options.store,
+        supplied: options.supplied ?? [],
+        keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
+        signatures: options.signatures ?? createCrlSignatureCache(),
+        budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
+        depth: 0,
+        inProgress: new Set(),
+      }),
+    ),
   );
 }
