@@ -1,6 +1,7 @@
 import type { KeyPolicy, ParsedCertificate, SignatureBudget, TrustStore } from '../cert/index.js';
 import { certificateProblem, validatePath, verifySignedData } from '../cert/index.js';
 import type { ParsedCrl } from './crl.js';
+import type { Steps } from './steps.js';
 
 /**
  * Who signed a CRL (RFC 5280 §6.3.3 f–g): any certificate of the CRL issuer's name that the
@@ -42,26 +43,7 @@ export function createCrlSignatureCache(): CrlSignatureCache {
   };
 }
 
-/**
- * The usual signer without a search: the certificate right above position `position` on the
- * validated path, when it has the CRL issuer's name, may sign CRLs and its key verifies the CRL
- * (an answer the signature cache already holds after the first validation). It is the first
- * candidate findCrlSigner would try, with the same checks, so the answer is the same; undefined
- * sends the caller to the full search.
- */
-export function usualCrlSigner(
-  crl: ParsedCrl,
-  position: number,
-  path: readonly ParsedCertificate[],
-  ctx: Pick<CrlIssuerContext, 'keyPolicy' | 'signatures' | 'budget'>,
-): ParsedCertificate | undefined {
-  const above = path[position + 1];
-  if (above === undefined || above.subjectKey !== crl.issuerKey) return undefined;
-  if (cannotSignCrls(above, crl, ctx.keyPolicy) !== undefined) return undefined;
-  return ctx.signatures.verify(crl, above, ctx.budget) === 'yes' ? above : undefined;
-}
-
-/** What finding a CRL's signer needs; `signerRevoked` checks the signer's own path (recursion bounded by the caller). */
+/** What finding a CRL's signer needs; `signerPathRevocationProblem` checks the signer's own path (recursion bounded by the caller). */
 export interface CrlIssuerContext {
   store: TrustStore;
   supplied: readonly ParsedCertificate[];
@@ -69,10 +51,14 @@ export interface CrlIssuerContext {
   at: Date;
   budget: SignatureBudget;
   signatures: CrlSignatureCache;
-  /** The validated path (end entity first, anchor last) the certificate under check belongs to. */
-  path: readonly ParsedCertificate[];
-  /** Why the signer's own path (signer first) is unusable because of revocation, or undefined. */
-  signerPathRevocationProblem: (signerPath: readonly ParsedCertificate[]) => Promise<string | undefined>;
+  /**
+   * Why the signer's own path (signer first) is unusable because of revocation, or undefined, while
+   * the status of `checking` (whose CRL this is) is being established.
+   */
+  signerPathRevocationProblem: (
+    signerPath: readonly ParsedCertificate[],
+    checking: ParsedCertificate,
+  ) => Steps<string | undefined>;
 }
 
 export type SignerResult = { signer: ParsedCertificate } | { problem: string };
@@ -81,7 +67,12 @@ export type SignerResult = { signer: ParsedCertificate } | { problem: string };
  * Possible signers of `crl`, in order, made one at a time: the first (the issuer above on the path)
  * nearly always signed it, and then neither the trust store is searched nor a list built.
  */
-function* candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Generator<ParsedCertificate> {
+function* candidatesFor(
+  crl: ParsedCrl,
+  path: readonly ParsedCertificate[],
+  position: number,
+  ctx: CrlIssuerContext,
+): Generator<ParsedCertificate> {
   const seen: string[] = [];
   const fresh = (c: ParsedCertificate): boolean => {
     if (c.subjectKey !== crl.issuerKey || seen.includes(c.sha256)) return false;
@@ -89,8 +80,8 @@ function* candidatesFor(crl: ParsedCrl, position: number, ctx: CrlIssuerContext)
     return true;
   };
   // The certificates above it on its own path first; the anchor may sign the list that covers itself.
-  for (let j = position + 1; j < ctx.path.length; j++) if (fresh(ctx.path[j]!)) yield ctx.path[j]!;
-  if (position === ctx.path.length - 1 && fresh(ctx.path[position]!)) yield ctx.path[position]!;
+  for (let j = position + 1; j < path.length; j++) if (fresh(path[j]!)) yield path[j]!;
+  if (position === path.length - 1 && fresh(path[position]!)) yield path[position]!;
   for (const c of ctx.store.certificatesNamed(crl.issuerKey, ctx.supplied)) if (fresh(c)) yield c;
 }
 
@@ -109,21 +100,27 @@ function cannotSignCrls(candidate: ParsedCertificate, crl: ParsedCrl, keyPolicy:
 }
 
 /**
- * The certificate that signed `crl`, for the certificate at `position` of `ctx.path`. Cheap checks
- * and the signer's own path come before the CRL signature, which may cover megabytes.
+ * The certificate that signed `crl`, for the certificate at `position` of `path` (the validated
+ * path, end entity first, anchor last). Cheap checks and the signer's own path come before the CRL
+ * signature, which may cover megabytes. Steps (steps.ts): the usual signer, the issuer above on the
+ * path, is found at once, with no promise; the steps wait only when a signer outside the path needs
+ * its own revocation checked and that check waits for a CRL.
  */
-export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIssuerContext): Promise<SignerResult> {
-  let problem = `no certificate of ${crl.issuerText} verifies the CRL`;
-  const anchor = ctx.path[ctx.path.length - 1]!;
-  for (const candidate of candidatesFor(crl, position, ctx)) {
+export function* findCrlSigner(
+  crl: ParsedCrl,
+  path: readonly ParsedCertificate[],
+  position: number,
+  ctx: CrlIssuerContext,
+): Steps<SignerResult> {
+  let problem: string | undefined;
+  const anchor = path[path.length - 1]!;
+  for (const candidate of candidatesFor(crl, path, position, ctx)) {
     const unfit = cannotSignCrls(candidate, crl, ctx.keyPolicy);
     if (unfit !== undefined) {
       problem = unfit;
       continue;
     }
-    const inPath =
-      ctx.path.findIndex((c) => c.sha256 === candidate.sha256) > position || candidate.sha256 === anchor.sha256;
-    if (!inPath) {
+    if (!onPathAbove(candidate, path, position, anchor)) {
       const built = validatePath(candidate, ctx.supplied, ctx.store, ctx.at, {
         keyPolicy: ctx.keyPolicy,
         budget: ctx.budget,
@@ -133,7 +130,7 @@ export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIs
         problem = `the CRL signer ${candidate.subjectText} has no valid path: ${built.message}`;
         continue;
       }
-      const revoked = await ctx.signerPathRevocationProblem(built.path);
+      const revoked = yield* ctx.signerPathRevocationProblem(built.path, path[position]!);
       if (revoked !== undefined) {
         problem = `the CRL signer ${candidate.subjectText}: ${revoked}`;
         continue;
@@ -144,5 +141,17 @@ export async function findCrlSigner(crl: ParsedCrl, position: number, ctx: CrlIs
     if (signed === 'yes') return { signer: candidate };
     problem = `the CRL does not verify with the key of ${candidate.subjectText}`;
   }
-  return { problem };
+  return { problem: problem ?? `no certificate of ${crl.issuerText} verifies the CRL` };
+}
+
+/** Whether `candidate` is above `position` on the validated path (its path is that one) or its anchor. */
+function onPathAbove(
+  candidate: ParsedCertificate,
+  path: readonly ParsedCertificate[],
+  position: number,
+  anchor: ParsedCertificate,
+): boolean {
+  if (candidate.sha256 === anchor.sha256) return true;
+  for (let j = position + 1; j < path.length; j++) if (path[j]!.sha256 === candidate.sha256) return true;
+  return false;
 }

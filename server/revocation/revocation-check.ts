@@ -4,8 +4,8 @@ import { createSignatureBudget, HPKI_KEY_POLICY } from '../cert/index.js';
 import type { ParsedCrl, RevokedEntry } from './crl.js';
 import { findEntry, isCrlFresh } from './crl.js';
 import { CRL_REASON } from './crl-entries.js';
-import type { CrlSignatureCache, SignerResult } from './crl-issuer.js';
-import { createCrlSignatureCache, findCrlSigner, usualCrlSigner } from './crl-issuer.js';
+import type { CrlIssuerContext, CrlSignatureCache, SignerResult } from './crl-issuer.js';
+import { createCrlSignatureCache, findCrlSigner } from './crl-issuer.js';
 import { crlScopeProblem, deltaApplies, interimReasons, issuerDistributionPoint } from './crl-scope.js';
 import type { Steps } from './steps.js';
 import { runSteps } from './steps.js';
@@ -58,19 +58,24 @@ export const MAX_REVOCATION_SIGNATURE_CHECKS = 16;
 /** How deep CRL signers' own paths are checked for revocation (a CRL signer of a CRL signer …). */
 const MAX_SIGNER_DEPTH = 2;
 
-interface Context {
+interface Context extends CrlIssuerContext {
   provider: CrlProvider;
-  at: Date;
-  store: TrustStore;
-  supplied: readonly ParsedCertificate[];
-  keyPolicy: KeyPolicy;
-  signatures: CrlSignatureCache;
-  budget: SignatureBudget;
   depth: number;
   inProgress: ReadonlySet<string>;
 }
 
+/** The context with its CRL signers' own revocation checked under it (one closure per context, not per certificate). */
+function withSignerCheck(fields: Omit<Context, 'signerPathRevocationProblem'>): Context {
+  const ctx: Context = {
+    ...fields,
+    signerPathRevocationProblem: (signerPath, checking) => signerRevocationProblem(signerPath, checking, ctx),
+  };
+  return ctx;
+}
+
 const HOLD = CRL_REASON.certificateHold;
+/** Never changed: a signer's check copies it before adding to it. */
+const NOTHING_IN_PROGRESS: ReadonlySet<string> = new Set();
 const NO_CRL_NUMBER = 'RFC 5280 §5.2.3: the CRL has no cRLNumber, so it is not relied on for "good"';
 
 function isIrreversible(entry: RevokedEntry): boolean {
@@ -95,6 +100,8 @@ interface ListReading {
  */
 function readList(cert: ParsedCertificate, base: ParsedCrl, deltas: readonly ParsedCrl[], at: Date): ListReading {
   const lookup = (crl: ParsedCrl): RevokedEntry | undefined => findEntry(crl, cert.issuerKey, cert.decoded.serialKey);
+  // Without deltas the base alone answers (what the general case below gives for an empty list).
+  if (deltas.length === 0) return { entry: lookup(base), current: isCrlFresh(base, at) ? base : undefined };
   const delta = deltas
     .filter((d) => isCrlFresh(d, at))
     .reduce<ParsedCrl | undefined>(
@@ -144,6 +151,26 @@ function answer(
   return new Answer(cert, status, detail);
 }
 
+const NO_CRLS: readonly ParsedCrl[] = Object.freeze([]);
+
+type SignerProblem = Extract<SignerResult, { problem: string }>;
+
+function allCompleteAndIssued(crls: readonly ParsedCrl[], t: number): boolean {
+  for (const c of crls) if (c.thisUpdate.getTime() > t || c.deltaBase !== undefined) return false;
+  return true;
+}
+
+/** §6.3.3 c, h: the deltas that share `base`'s scope and are signed by the same key. */
+function ownDeltas(
+  base: ParsedCrl,
+  deltas: readonly ParsedCrl[],
+  signer: ParsedCertificate,
+  ctx: Context,
+): readonly ParsedCrl[] {
+  if (deltas.length === 0) return NO_CRLS;
+  return deltas.filter((d) => deltaApplies(d, base) && ctx.signatures.verify(d, signer, ctx.budget) === 'yes');
+}
+
 function* certificateStatus(
   path: readonly ParsedCertificate[],
   i: number,
@@ -158,35 +185,29 @@ function* certificateStatus(
   const crls = found instanceof Promise ? ((yield found) as readonly ParsedCrl[]) : (found as readonly ParsedCrl[]);
   if (crls.length === 0) return absent('no CRL of its issuer');
   const t = ctx.at.getTime();
-  const issued = crls.filter((c) => c.thisUpdate.getTime() <= t);
-  if (issued.length === 0) return absent('its CRLs were issued after the validation time');
-  const completes = issued.filter((c) => c.deltaBase === undefined);
-  const deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
-  if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
+  let completes = crls;
+  let deltas: readonly ParsedCrl[] = NO_CRLS;
+  // Usually every list is a complete one issued before `at`: then no list is copied.
+  if (!allCompleteAndIssued(crls, t)) {
+    const issued = crls.filter((c) => c.thisUpdate.getTime() <= t);
+    if (issued.length === 0) return absent('its CRLs were issued after the validation time');
+    completes = issued.filter((c) => c.deltaBase === undefined);
+    deltas = issued.filter((c) => c.deltaBase !== undefined && c.unusable === undefined);
+    if (completes.length === 0) return absent('only delta CRLs, and no complete CRL they apply to');
+  }
 
-  // The issuer above on the path nearly always signed the list: then no search is set up at all.
-  let signers: Map<string, Promise<SignerResult>> | undefined;
-  const signerOf = (crl: ParsedCrl): SignerResult | Promise<SignerResult> => {
-    const usual = usualCrlSigner(crl, i, path, ctx);
-    if (usual !== undefined) return { signer: usual };
-    signers ??= new Map();
-    let result = signers.get(crl.sha256);
-    if (result === undefined) {
-      result = findCrlSigner(crl, i, {
-        ...ctx,
-        path,
-        signerPathRevocationProblem: (signerPath) => signerRevocationProblem(signerPath, cert, ctx),
-      });
-      signers.set(crl.sha256, result);
-    }
-    return result;
-  };
+  // What each list says of the certificate (its signer, then its entries with its own deltas) is
+  // read once, whatever the number of distribution points that bring it in scope.
+  let readings: Map<string, SignerProblem | ListReading> | undefined;
 
   let mask = 0;
   let inScope = false;
   let evidence: ParsedCrl | undefined;
   const problems: string[] = [];
-  for (const dp of [...cert.crlDistributionPoints, issuerDistributionPoint(cert)]) {
+  const points = cert.crlDistributionPoints;
+  // Its distribution points, then its issuer's own (for CRLs named in none).
+  for (let p = 0; p <= points.length; p++) {
+    const dp = p < points.length ? points[p]! : issuerDistributionPoint(cert);
     for (const crl of completes) {
       // A list of the issuer that cannot be used leaves the status unknown (§5.2, §5.2.5), whatever
       // scope its broken extensions claim.
@@ -197,17 +218,18 @@ function* certificateStatus(
       }
       if (crlScopeProblem(crl, dp, cert) !== undefined) continue;
       inScope = true;
-      const found = signerOf(crl);
-      const signer = found instanceof Promise ? ((yield found) as SignerResult) : found;
-      if ('problem' in signer) {
-        problems.push(signer.problem);
+      let read = readings?.get(crl.sha256);
+      if (read === undefined) {
+        const found = runSteps(findCrlSigner(crl, path, i, ctx));
+        const signer = found instanceof Promise ? ((yield found) as SignerResult) : found;
+        read = 'problem' in signer ? signer : readList(cert, crl, ownDeltas(crl, deltas, signer.signer, ctx), ctx.at);
+        readings ??= new Map();
+        readings.set(crl.sha256, read);
+      }
+      if ('problem' in read) {
+        problems.push(read.problem);
         continue;
       }
-      // §6.3.3 c, h: a delta must share the base's scope and be signed by the same key.
-      const own = deltas.filter(
-        (d) => deltaApplies(d, crl) && ctx.signatures.verify(d, signer.signer, ctx.budget) === 'yes',
-      );
-      const read = readList(cert, crl, own, ctx.at);
       // A hold is only as good as the list that says it; other revocations are final.
       if (read.entry !== undefined && (read.current !== undefined || isIrreversible(read.entry))) {
         const entry = read.entry;
@@ -239,15 +261,15 @@ function* certificateStatus(
 }
 
 /** A CRL signer outside the validated path must not be revoked itself (§6.3.3 f: its path is validated). */
-async function signerRevocationProblem(
+function* signerRevocationProblem(
   signerPath: readonly ParsedCertificate[],
   checking: ParsedCertificate,
   ctx: Context,
-): Promise<string | undefined> {
+): Steps<string | undefined> {
   if (ctx.depth >= MAX_SIGNER_DEPTH) return 'CRL signers nest too deeply';
   // The certificate whose CRL this is stays open above: the signer's path may lean on it, not decide it.
   const inProgress = new Set(ctx.inProgress).add(checking.sha256);
-  const result = await runSteps(checkPath(signerPath, false, { ...ctx, depth: ctx.depth + 1, inProgress }));
+  const result = yield* checkPath(signerPath, false, withSignerCheck({ ...ctx, depth: ctx.depth + 1, inProgress }));
   const bad = result.certificates.find((c) => c.status === 'revoked' || c.status === 'unknown');
   return bad === undefined
     ? undefined
@@ -264,8 +286,11 @@ function* checkPath(path: readonly ParsedCertificate[], targetRequired: boolean,
     }
     certificates.push(yield* certificateStatus(path, i, targetRequired && i === 0, ctx));
   }
-  const statuses = certificates.map((c) => c.status);
-  const status = statuses.includes('revoked') ? 'revoked' : statuses.includes('unknown') ? 'unknown' : 'good';
+  let status: PathRevocation['status'] = 'good';
+  for (const c of certificates) {
+    if (c.status === 'revoked') return { status: 'revoked', certificates };
+    if (c.status === 'unknown') status = 'unknown';
+  }
   return { status, certificates };
 }
 
@@ -281,16 +306,20 @@ export function checkPathRevocation(
   options: RevocationOptions,
 ): PathRevocation | Promise<PathRevocation> {
   return runSteps(
-    checkPath(path, true, {
-      provider,
-      at,
-      store: options.store,
-      supplied: options.supplied ?? [],
-      keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
-      signatures: options.signatures ?? createCrlSignatureCache(),
-      budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
-      depth: 0,
-      inProgress: new Set(),
-    }),
+    checkPath(
+      path,
+      true,
+      withSignerCheck({
+        provider,
+        at,
+        store: options.store,
+        supplied: options.supplied ?? [],
+        keyPolicy: options.keyPolicy ?? HPKI_KEY_POLICY,
+        signatures: options.signatures ?? createCrlSignatureCache(),
+        budget: options.budget ?? createSignatureBudget(MAX_REVOCATION_SIGNATURE_CHECKS),
+        depth: 0,
+        inProgress: NOTHING_IN_PROGRESS,
+      }),
+    ),
   );
 }
