@@ -9,6 +9,11 @@ import type { DocumentVerifyOptions } from './document-types.js';
 
 const PDF_HEADER = Buffer.from('%PDF-', 'latin1');
 
+/** `%PDF-` within the first 1024 bytes (ISO 32000-1 §7.5.2 as readers apply it). */
+export function hasPdfHeader(file: Uint8Array): boolean {
+  return Buffer.from(file.buffer, file.byteOffset, Math.min(file.length, 1024)).includes(PDF_HEADER);
+}
+
 /** `<` after an optional UTF-8 byte order mark and up to 64 blanks: an XML document. */
 function startsWithMarkup(file: Uint8Array): boolean {
   let i = file[0] === 0xef && file[1] === 0xbb && file[2] === 0xbf ? 3 : 0;
@@ -23,7 +28,7 @@ function startsWithMarkup(file: Uint8Array): boolean {
  */
 export function detectDocumentFormat(file: Uint8Array): DocumentFormat | undefined {
   if (file[0] === 0x30) return 'cades';
-  if (Buffer.from(file.buffer, file.byteOffset, Math.min(file.length, 1024)).includes(PDF_HEADER)) return 'pades';
+  if (hasPdfHeader(file)) return 'pades';
   if (startsWithMarkup(file)) return 'xades';
   return undefined;
 }

@@ -182,10 +182,9 @@ export function unreadableReport(error: HpkiError, shape: CmsReportShape): Signa
   return { ...verdictOf({}, error, shape), signatures: [] };
 }
 
-export function reportOf(verdicts: SignatureVerdict[], shape: CmsReportShape, error?: HpkiError): SignatureReport {
+export function reportOf(verdicts: SignatureVerdict[], shape: CmsReportShape): SignatureReport {
   const outer = verdicts.at(-1);
-  if (outer === undefined)
-    return unreadableReport(error ?? new HpkiError('ERR_DOCUMENT_MALFORMED', 'no signature'), shape);
+  if (outer === undefined) return unreadableReport(new HpkiError('ERR_DOCUMENT_MALFORMED', 'no signature'), shape);
   return { ...outer, valid: verdicts.every((v) => v.valid), signatures: verdicts };
 }
 

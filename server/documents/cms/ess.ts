@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hexToBytes } from '../../../protocol/base64.js';
 import {
   contentsOf,
   DER_TAG,
@@ -29,7 +30,7 @@ export function encodeSigningCertificateV2(certificate: ParsedCertificate): Uint
   const decoded = certificate.decoded;
   const issuerSerial = w.sequence(
     w.sequence(w.explicit(4, decoded.issuerDer)),
-    w.tlv(DER_TAG.INTEGER, Uint8Array.from(Buffer.from(decoded.serialKey, 'hex'))),
+    w.tlv(DER_TAG.INTEGER, hexToBytes(decoded.serialKey)),
   );
   // hashAlgorithm DEFAULT id-sha256 is left out, as DER wants.
   const certId = w.sequence(w.octetString(digest('SHA-256', decoded.der)), issuerSerial);

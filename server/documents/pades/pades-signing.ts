@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type HashAlgorithm, NODE_HASH_NAMES } from '../../../protocol/digest-info.js';
+import type { HashAlgorithm } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
+import { digest } from '../cms/algorithms.js';
 import { type FinishOptions, finishCmsSignature, prepareCmsSignature } from '../cms/index.js';
 import type { PendingSignature } from '../document-types.js';
 import { PdfDocument } from './pdf-document.js';
@@ -92,11 +92,9 @@ export function preparePades(input: PadesInput): PendingSignature {
     ...(input.location === undefined ? {} : { location: input.location }),
     contentsBytes,
   });
-  const digest = createHash(NODE_HASH_NAMES[hashAlgorithm])
-    .update(signedBytes(prepared.pdf, prepared.byteRange))
-    .digest();
+  const signedDigest = digest(hashAlgorithm, signedBytes(prepared.pdf, prepared.byteRange));
   const cms = prepareCmsSignature({
-    content: { hashAlgorithm, digest: new Uint8Array(digest) },
+    content: { hashAlgorithm, digest: signedDigest },
     certificate: input.certificate,
     ...(input.intermediates === undefined ? {} : { intermediates: input.intermediates }),
     hashAlgorithm,

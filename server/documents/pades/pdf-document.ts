@@ -1,3 +1,4 @@
+import { hasPdfHeader } from '../document-formats.js';
 import { DEFAULT_PDF_LIMITS, PdfBudget, type PdfLimits, pdfMalformed } from './pdf-limits.js';
 import { PdfParser } from './pdf-parser.js';
 import { decodeStream } from './pdf-streams.js';
@@ -29,7 +30,7 @@ export class PdfDocument {
     readonly limits: PdfLimits = DEFAULT_PDF_LIMITS,
   ) {
     if (bytes.length > limits.maxBytes) throw pdfMalformed(`larger than ${limits.maxBytes} bytes`);
-    if (!startsWithHeader(bytes)) throw pdfMalformed('no %PDF- header in the first 1024 bytes');
+    if (!hasPdfHeader(bytes)) throw pdfMalformed('no %PDF- header in the first 1024 bytes');
     this.budget = new PdfBudget(limits);
     this.xref = readXref(bytes, this.budget);
   }
@@ -119,11 +120,6 @@ export class PdfDocument {
     this.objectStreams.set(num, result);
     return result;
   }
-}
-
-function startsWithHeader(bytes: Uint8Array): boolean {
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
-  return head.includes('%PDF-');
 }
 
 /** The catalog (trailer /Root). */
