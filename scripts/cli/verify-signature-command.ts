@@ -58,18 +58,13 @@ function formatOf(named: string | undefined, file: Uint8Array): DocumentFormat {
 }
 
 /** The anchors and other trust files must make a validator (as verify-cert); else a usage error. */
-function checkTrust(
-  anchors: readonly Uint8Array[],
-  tsaAnchors: Uint8Array[],
-  options: CertificateValidatorOptions,
-): void {
+function checkTrust(tsaAnchors: Uint8Array[], options: CertificateValidatorOptions): void {
   try {
     createCertificateValidator(options);
     if (tsaAnchors.length > 0) createCertificateValidator({ ...options, anchors: tsaAnchors });
   } catch (err) {
     throw trustUsageError(err);
   }
-  if (anchors.length === 0) throw new UsageError('at least one --anchor FILE is needed', '--anchor FILE が必要です');
 }
 
 async function jobOf(args: string[]): Promise<Job | 'help'> {
@@ -94,7 +89,7 @@ async function jobOf(args: string[]): Promise<Job | 'help'> {
   const tsaAnchors = await readCertificateFiles(
     Array.isArray(listed) ? listed.map(String) : listed === undefined ? [] : [String(listed)],
   );
-  checkTrust(inputs.validatorOptions.anchors, tsaAnchors, inputs.validatorOptions);
+  checkTrust(tsaAnchors, inputs.validatorOptions);
   const options: DocumentVerifyOptions = {
     ...inputs.validatorOptions,
     revocation: (inputs.validatorOptions.crls?.length ?? 0) > 0 ? 'fail-closed' : 'soft-fail',

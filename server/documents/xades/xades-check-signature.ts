@@ -53,8 +53,6 @@ export interface SignatureFacts {
   path?: ParsedCertificate[];
   revocation?: PathRevocation;
   hcRole?: string;
-  /** Every ArchiveTimeStamp verified (there is at least one). */
-  archived?: boolean;
 }
 
 const digestOf = (name: DigestName, data: Uint8Array): Buffer => createHash(name).update(data).digest();
@@ -121,13 +119,13 @@ async function checkTimestamps(parsed: ParsedSignature, context: CheckContext, f
     await context.verifyTimestamp(stamp.token, archivedBytes(parsed, stamp), tsaOptions);
     context.deadline.check('archive timestamp');
   }
-  facts.archived = parsed.unsigned.archiveTimestamps.length > 0;
 }
 
 function levelOf(parsed: ParsedSignature, facts: SignatureFacts): SignatureLevel {
   if (facts.timestamp === undefined) return parsed.signed.policy ? 'EPES' : 'BES';
   if (parsed.unsigned.certificates.length === 0 || parsed.unsigned.crls.length === 0) return 'T';
-  return facts.archived === true ? 'A' : 'XL';
+  // Reached once checkTimestamps has verified every timestamp, the archive ones included.
+  return parsed.unsigned.archiveTimestamps.length > 0 ? 'A' : 'XL';
 }
 
 async function checkCertificate(parsed: ParsedSignature, context: CheckContext, facts: SignatureFacts) {
