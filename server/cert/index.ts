@@ -1,6 +1,6 @@
 // Certificate paths (RFC 5280): what verify/ and revocation/ use; other folders import from here.
 
-export { checkKeyPolicy, HPKI_KEY_POLICY, type KeyPolicy, keyPolicyProblem } from './key-policy.js';
+export { checkKeyPolicy, HPKI_KEY_POLICY, type KeyPolicy } from './key-policy.js';
 export { type ParsedCertificate, parseCertificate, usableKey } from './parsed-certificate.js';
 export { certificateProblem } from './path-checks.js';
 export { validatePath } from './path-validation.js';

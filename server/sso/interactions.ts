@@ -17,7 +17,7 @@ import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';
 import { loginPage, messagePage } from './pages.js';
-import { allowedRolesOf } from './provider-config.js';
+import { allowedRolesOf, clientOf } from './provider-config.js';
 import { BINDING_GRACE_SECONDS, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
 import { asksForFreshCard } from './step-up.js';
 
@@ -187,7 +187,7 @@ export async function bindAndRenderLogin(
   const clientId = pending.params.client_id;
   const body = loginPage({
     providerName,
-    clientName: deps.clients.find((c) => c.client_id === clientId)?.client_name ?? String(clientId),
+    clientName: clientOf(deps.clients, clientId)?.client_name ?? String(clientId),
     abortPath: `/interaction/${pending.uid}/abort`,
     again,
     lang: pageLanguage(req.headers['accept-language']),

@@ -68,11 +68,16 @@ export function accountClaims(sub: string, account: Account, use: string, scope:
   return claims;
 }
 
+/** The registered client with this client_id, if any. */
+export function clientOf(clients: readonly SsoClient[], clientId: unknown): SsoClient | undefined {
+  return clients.find((c) => c.client_id === clientId);
+}
+
 export function allowedRolesOf(
   clients: readonly SsoClient[],
   clientId: string | undefined,
 ): readonly string[] | undefined {
-  return clients.find((c) => c.client_id === clientId)?.hpki_allowed_roles;
+  return clientOf(clients, clientId)?.hpki_allowed_roles;
 }
 
 /** The login prompt also asks when the session's holder has a role the client does not admit. */
