@@ -22,8 +22,8 @@ import { ms, percentile } from './stats.js';
  * token exchange; for the direct login, token POST → portal page. Figures only, no pass/fail.
  *
  * `BENCH_SSO_LOGINS` (default 200) is a round's logins of each kind, `BENCH_SSO_WARM_UP_ROUNDS`
- * (default 10) the rounds before the measured one; `BENCH_SSO_NODE_OPTIONS` is added to the
- * providers' NODE_OPTIONS (`--jitless` shows what V8's compiler does for them).
+ * (default 10) the rounds before the measured one; `BENCH_SSO_NODE_OPTIONS` are Node options for the
+ * providers (`--jitless` shows what V8's compiler does for them).
  *
  * `BENCH_SSO_CPU_PROF=DIR` starts both provider processes with `--cpu-prof --cpu-prof-dir=DIR`: each
  * writes a V8 CPU profile there when it stops (open it in Chrome DevTools). Profiling slows them:
@@ -120,23 +120,13 @@ function redisLine(commands: RedisCommands): string {
 }
 
 /**
- * Starts the providers with BENCH_SSO_NODE_OPTIONS added to their NODE_OPTIONS, and with V8's CPU
- * profiler when BENCH_SSO_CPU_PROF names a directory.
+ * Node options for the providers: those of BENCH_SSO_NODE_OPTIONS, and V8's CPU profiler when
+ * BENCH_SSO_CPU_PROF names a directory.
  */
-async function withProviderOptions<T>(start: () => Promise<T>): Promise<T> {
+function providerNodeOptions(): string[] {
   const dir = process.env.BENCH_SSO_CPU_PROF;
-  const extra = [process.env.BENCH_SSO_NODE_OPTIONS ?? '', dir ? `--cpu-prof --cpu-prof-dir=${dir}` : '']
-    .join(' ')
-    .trim();
-  if (extra === '') return start();
-  const before = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${before ?? ''} ${extra}`.trim();
-  try {
-    return await start();
-  } finally {
-    if (before === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = before;
-  }
+  const extra = (process.env.BENCH_SSO_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== '');
+  return dir === undefined || dir === '' ? extra : [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** Runs `run` over the prepared logins, CONCURRENCY at a time; per-login latencies and the rate. */
@@ -254,7 +244,8 @@ async function startServers(dir: string): Promise<Servers> {
     ...['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki],
     ...['--redis', redis.url, '--keys', join(dir, 'keys.json'), '--challenge-rate', '0', '--login-rate', '0'],
   ];
-  const [a, b] = await withProviderOptions(() => Promise.all([startSso(common), startSso([...common, '--port', '0'])]));
+  const nodeOptions = providerNodeOptions();
+  const [a, b] = await Promise.all([startSso(common, nodeOptions), startSso([...common, '--port', '0'], nodeOptions)]);
   // One address sends every login: the per-client limits are off, as behind a proxy that limits.
   const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
   return { issuer, a, b, redis, portal, card };

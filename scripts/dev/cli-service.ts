@@ -11,15 +11,17 @@ export interface CliService<T> {
 }
 
 /**
- * Spawns `hpki-login <args>` (the built CLI; Redis only where the args say so) and resolves once
- * `ready` finds what it needs in stdout; rejects when the process exits first or after 30 s.
+ * Spawns `hpki-login <args>` (the built CLI; Redis only where the args say so), with `nodeOptions`
+ * given to Node before the script, and resolves once `ready` finds what it needs in stdout; rejects
+ * when the process exits first or after 30 s.
  */
 export function startCliService<T>(
   args: string[],
   ready: (stdout: string) => T | undefined,
   name = args[0] ?? 'hpki-login',
+  nodeOptions: readonly string[] = [],
 ): Promise<CliService<T>> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeOptions, CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HPKI_LOGIN_REDIS_URL: '' },
   });

@@ -10,11 +10,13 @@ export interface SsoProcess {
   stderr: () => string;
 }
 
-export async function startSso(args: string[]): Promise<SsoProcess> {
-  const started = await startCliService(['sso', ...args], (stdout) => {
+/** `nodeOptions` go to Node before the CLI (the bench's profiler and its `--jitless` run). */
+export async function startSso(args: string[], nodeOptions: readonly string[] = []): Promise<SsoProcess> {
+  const ready = (stdout: string): string | undefined => {
     const listening = /listening on (http:\/\/[^/\s]+)\//.exec(stdout)?.[1];
     return listening !== undefined && stdout.includes('Press Ctrl+C') ? listening : undefined;
-  });
+  };
+  const started = await startCliService(['sso', ...args], ready, 'sso', nodeOptions);
   return { url: started.ready, process: started.process, stdout: started.stdout, stderr: started.stderr };
 }
 
