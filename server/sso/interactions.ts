@@ -200,7 +200,6 @@ async function showLogin(
   ctx: InteractionContext,
   req: IncomingMessage,
   res: ServerResponse,
-  uid: string,
   details: Details,
 ): Promise<void> {
   if (onlyRoleRefused(details)) {
@@ -211,13 +210,7 @@ async function showLogin(
     });
     return;
   }
-  const page = await bindAndRenderLogin(ctx.deps, req, {
-    uid,
-    exp: details.exp,
-    prompt: details.prompt,
-    params: details.params,
-    session: details.session,
-  });
+  const page = await bindAndRenderLogin(ctx.deps, req, details);
   html(res, 200, page.body, page.headers);
 }
 
@@ -247,7 +240,7 @@ async function routeInteraction(
     });
     return;
   }
-  if (step === undefined) await showLogin(ctx, req, res, uid, details);
+  if (step === undefined) await showLogin(ctx, req, res, details);
   else {
     ctx.count.refused('cancelled');
     await ctx.finish(req, res, { error: 'access_denied', error_description: 'the sign-in was cancelled' });

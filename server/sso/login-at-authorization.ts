@@ -17,17 +17,10 @@ export function loginAtAuthorization(
     const interaction = ctx.oidc?.entities?.Interaction;
     if (ctx.oidc?.route !== 'authorization' || ctx.status !== 303 || interaction === undefined) return;
     if (ctx.response.get('Location') !== `/interaction/${interaction.uid}`) return;
-    const pending = {
-      uid: interaction.uid,
-      exp: interaction.exp,
-      prompt: interaction.prompt,
-      params: interaction.params as Record<string, unknown>,
-      session: interaction.session,
-    };
-    if (interaction.prompt.name !== 'login' || onlyRoleRefused(pending)) return;
+    if (interaction.prompt.name !== 'login' || onlyRoleRefused(interaction)) return;
     let page: Awaited<ReturnType<typeof bindAndRenderLogin>>;
     try {
-      page = await bindAndRenderLogin(deps, ctx.req, pending);
+      page = await bindAndRenderLogin(deps, ctx.req, interaction);
     } catch {
       return; // the page at the redirect tries again, and answers what it meets
     }
