@@ -49,7 +49,17 @@ export function verifyRsaSignature(
 ): boolean {
   const oid = signatureAlgorithm.algorithm;
   if (oid !== RSA_ENCRYPTION && oid !== RSA_SIGNATURE_OIDS[hash]) return false;
-  if (key.asymmetricKeyType !== 'rsa') return false;
+  return verifyRsaPkcs1(hash, key, data, signature);
+}
+
+/** RSASSA-PKCS1-v1_5 over `data` with `hash`; false for a key that is not RSA and for a signature that cannot be checked. */
+export function verifyRsaPkcs1(
+  hash: HashAlgorithm,
+  key: KeyObject | undefined,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (key?.asymmetricKeyType !== 'rsa') return false;
   try {
     return verify(NODE_HASH_NAMES[hash], data, key, signature);
   } catch {

@@ -1,12 +1,11 @@
-import { verify } from 'node:crypto';
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../../../protocol/base64.js';
-import { HASH_ALGORITHMS, HASH_LENGTHS, type HashAlgorithm, NODE_HASH_NAMES } from '../../../protocol/digest-info.js';
+import { HASH_ALGORITHMS, HASH_LENGTHS, type HashAlgorithm } from '../../../protocol/digest-info.js';
 import { HpkiError } from '../../../protocol/errors.js';
 import { MAX_INTERMEDIATES } from '../../../protocol/token.js';
 import { type ParsedCertificate, parseCertificate } from '../../cert/index.js';
 import type { PendingSignature, Timestamper } from '../document-types.js';
-import { digest } from './algorithms.js';
+import { digest, verifyRsaPkcs1 } from './algorithms.js';
 import { assembleSignedData } from './cms-builder.js';
 import { CMS_OID } from './oids.js';
 import { encodeSignedAttributes } from './signed-attributes.js';
@@ -117,14 +116,7 @@ export async function finishCmsSignature(
   options: FinishOptions = {},
 ): Promise<Uint8Array> {
   const pending = readState(state);
-  const key = pending.certificate.publicKey;
-  let ok = false;
-  try {
-    ok = key !== undefined && verify(NODE_HASH_NAMES[pending.hashAlgorithm], pending.signedAttributes, key, signature);
-  } catch {
-    ok = false;
-  }
-  if (!ok)
+  if (!verifyRsaPkcs1(pending.hashAlgorithm, pending.certificate.publicKey, pending.signedAttributes, signature))
     throw new HpkiError('ERR_SIGNATURE_INVALID', "the signature does not verify with the signing certificate's key");
   return assembleSignedData({ ...pending, signature, timestamper: options.timestamper });
 }

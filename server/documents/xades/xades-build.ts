@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID, verify, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
 import { HpkiError } from '../../../protocol/errors.js';
+import { verifyRsaPkcs1 } from '../cms/algorithms.js';
 import type { PendingSignature, Timestamper } from '../document-types.js';
 import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from './xades-bounds.js';
 import { XadesError } from './xades-errors.js';
@@ -205,7 +206,7 @@ export async function finishXades(
     throw new XadesError('ERR_XADES_INPUT', 'the state is already signed');
   const bytes = signatureBytes(signature);
   const key = signingCertificateOf(nodes.certificate).publicKey;
-  if (!verify('sha256', canonicalize(nodes.signedInfo, EXC_C14N), key, bytes)) {
+  if (!verifyRsaPkcs1('SHA-256', key, canonicalize(nodes.signedInfo, EXC_C14N), bytes)) {
     throw new HpkiError(
       'ERR_SIGNATURE_INVALID',
       'the signature does not verify over this document with its certificate',
