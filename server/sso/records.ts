@@ -50,7 +50,7 @@ export const ACCOUNT_TTL_SECONDS = 24 * 60 * 60;
 export const BINDING_GRACE_SECONDS = 60;
 
 /** Store keys name a browser by a hash of its session cookie, never by the cookie itself. */
-export function browserKey(sessionId: string): string {
+function browserKey(sessionId: string): string {
   return createHash('sha256').update(sessionId, 'utf8').digest('base64url');
 }
 
