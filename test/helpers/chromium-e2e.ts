@@ -61,7 +61,13 @@ export const launchChromium: Launcher = async (options) => {
   const e2e: E2eBrowser = {
     name: 'chromium',
     newPage: async () => chromiumPage(await browser.context.newPage()),
-    waitForExtensionPage: async (path, timeoutMs) => chromiumPage(await browser.waitForExtensionPage(path, timeoutMs)),
+    waitForExtensionPage: async (path, timeoutMs) => {
+      const page = await browser.waitForExtensionPage(path, timeoutMs);
+      // Its deferred script has run (the buttons in the HTML do nothing before); a window that
+      // has closed already is handed out as it is.
+      await page.waitForLoadState('load').catch(() => undefined);
+      return chromiumPage(page);
+    },
     openExtensionPages: async (path) =>
       browser.context
         .pages()

@@ -127,6 +127,24 @@ export function firefoxPage(page: Page): E2ePage {
   };
 }
 
+/**
+ * Waits until the page has loaded, so that its deferred script has run: the buttons are in the
+ * HTML before that and a click on one does nothing. A window that closes first counts as loaded.
+ */
+async function loaded(page: Page): Promise<void> {
+  await pollFor(
+    'the extension page to load',
+    async () => {
+      const state = await within(
+        page.evaluate(() => document.readyState).catch(() => 'gone'),
+        1_000,
+      );
+      return state === 'complete' || state === 'gone' ? true : undefined;
+    },
+    10_000,
+  );
+}
+
 /** The open pages whose own location is the extension page `path`, leaving out those in `seen`. */
 async function extensionPages(browser: Browser, path: string, seen: ReadonlySet<Page>): Promise<Page[]> {
   const found: Page[] = [];
@@ -173,6 +191,7 @@ export const launchFirefox: Launcher = async (options) => {
         timeoutMs,
       );
       handedOut.add(page);
+      await loaded(page);
       return firefoxPage(page);
     },
     openExtensionPages: async (path) => (await extensionPages(browser, path, new Set())).length,
