@@ -14,6 +14,14 @@ export const ETSI_LEVELS = ['BES', 'EPES', 'T', 'C', 'X', 'XL', 'A'] as const;
 export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
 export type SignatureLevel = (typeof ETSI_LEVELS)[number] | (typeof PADES_LEVELS)[number];
 
+/**
+ * How revocation was settled, the same words for every format: `good` and `revoked` from a current
+ * CRL; `unknown` when no current CRL answered (soft-fail lets it through, fail-closed refuses);
+ * `not-checked` when revocation is off or the signature was refused before its path was built.
+ */
+export const REPORTED_REVOCATIONS = ['good', 'revoked', 'unknown', 'not-checked'] as const;
+export type ReportedRevocation = (typeof REPORTED_REVOCATIONS)[number];
+
 const isoTime = z.iso.datetime({ offset: true });
 
 export const signatureVerdictSchema = z.object({
@@ -31,8 +39,8 @@ export const signatureVerdictSchema = z.object({
   holder: z.object({ name: z.string(), nameJa: z.string().optional(), id: z.string() }).optional(),
   /** Subject CNs of the validated path, signer first. */
   chain: z.array(z.string()).optional(),
-  /** How revocation was settled: `good`, `revoked`, `unknown` (docs/signing.md). */
-  revocation: z.string(),
+  /** How revocation was settled (REPORTED_REVOCATIONS). */
+  revocation: z.enum(REPORTED_REVOCATIONS),
 });
 export type SignatureVerdict = z.infer<typeof signatureVerdictSchema>;
 

@@ -2,6 +2,7 @@ import { DER_TAG, DerError, decodeTime, readSingle } from '../../../protocol/der
 import { HpkiError } from '../../../protocol/errors.js';
 import type { SignatureLevel, SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
 import { DEFAULT_SIGN_POLICY_ARCS, type ParsedCertificate } from '../../cert/index.js';
+import type { PathRevocation } from '../../revocation/index.js';
 import { type CertificateValidator, checkRole, createCertificateValidator, signerFields } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { verifyTimestampToken } from '../timestamp/index.js';
@@ -48,7 +49,7 @@ interface SignerFacts {
   /** The signer carries a signature timestamp (valid or not): its level is the timestamped one. */
   timestamped?: boolean;
   path?: ParsedCertificate[];
-  revocation?: string;
+  revocation?: PathRevocation['status'];
   hcRole?: string;
 }
 
@@ -127,7 +128,7 @@ function verdictOf(facts: SignerFacts, error: HpkiError | undefined, shape: CmsR
       ? {}
       : { timestamp: { time: facts.timestamp.time.toISOString(), tsa: facts.timestamp.tsa } }),
     ...signerFields(facts.certificate, facts.path),
-    revocation: facts.revocation ?? 'unknown',
+    revocation: facts.revocation ?? 'not-checked',
   };
 }
 

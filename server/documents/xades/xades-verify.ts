@@ -47,7 +47,7 @@ function verdictOf(facts: SignatureFacts): SignatureVerdict {
       : { hcRole: facts.hcRole }),
     ...(summary.holder === undefined ? {} : { holder: summary.holder }),
     ...(summary.chain === undefined ? {} : { chain: summary.chain }),
-    revocation: summary.revocation,
+    revocation: facts.revocation?.status ?? 'not-checked',
   };
 }
 

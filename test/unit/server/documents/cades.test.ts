@@ -262,6 +262,31 @@ describe('tampered copies, refused by openssl and verifyCades alike', () => {
   });
 });
 
+describe('the report says how revocation was settled, in the words XAdES and PAdES use too', () => {
+  it('good from a current CRL; unknown without one under soft-fail; not-checked when off or refused first', async () => {
+    const cms = await signCades(doctor, data);
+    const changed = data.slice();
+    changed[0]! ^= 0x01;
+    const cases = [
+      { crls: options.crls, revocation: 'fail-closed', content: data },
+      { crls: [], revocation: 'soft-fail', content: data },
+      { crls: options.crls, revocation: 'off', content: data },
+      { crls: options.crls, revocation: 'fail-closed', content: changed },
+    ] as const;
+    const said = [];
+    for (const c of cases) {
+      const report = await verifyCades(cms, { ...options, crls: c.crls, revocation: c.revocation, data: c.content });
+      said.push([report.valid, report.revocation, report.signatures[0]?.revocation]);
+    }
+    expect(said).toEqual([
+      [true, 'good', 'good'],
+      [true, 'unknown', 'unknown'],
+      [true, 'not-checked', 'not-checked'],
+      [false, 'not-checked', 'not-checked'],
+    ]);
+  });
+});
+
 describe('several signers', () => {
   it('reports each signer; the file is valid only when every one is', async () => {
     const a = parseSignedData(await signCades(doctor, data), {

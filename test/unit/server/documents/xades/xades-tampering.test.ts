@@ -78,6 +78,29 @@ describe('an e-prescription signed with the virtual card', () => {
   });
 });
 
+describe('the report says how revocation was settled, in the words CAdES and PAdES use too', () => {
+  it('good from a current CRL; unknown without one under soft-fail; not-checked when off or refused first', async () => {
+    const changed = flipIn('PrescriptionDocument')(signed);
+    const cases = [
+      { xml: signed, crls: options.crls, revocation: 'fail-closed' },
+      { xml: signed, crls: [], revocation: 'soft-fail' },
+      { xml: signed, crls: options.crls, revocation: 'off' },
+      { xml: changed, crls: options.crls, revocation: 'fail-closed' },
+    ] as const;
+    const said = [];
+    for (const c of cases) {
+      const report = await verify(c.xml, { ...options, crls: c.crls, revocation: c.revocation });
+      said.push([report.valid, report.revocation, report.signatures[0]?.revocation]);
+    }
+    expect(said).toEqual([
+      [true, 'good', 'good'],
+      [true, 'unknown', 'unknown'],
+      [true, 'not-checked', 'not-checked'],
+      [false, 'not-checked', 'not-checked'],
+    ]);
+  });
+});
+
 describe('tampered copies', () => {
   const cases: Array<[string, () => Tamper, string]> = [
     ['a changed byte of the CSV', () => flipIn('PrescriptionDocument'), 'ERR_DOCUMENT_MODIFIED'],
