@@ -55,8 +55,13 @@ function fetchChallenge(page: E2ePage): Promise<string> {
   );
 }
 
-/** Clicks the PIN window's cancel button; the window closing is what is checked. */
+/**
+ * Clicks the PIN window's cancel button; the window closing is what is checked. The click waits
+ * until the card has been read: the card's facts then appear above the buttons and move them, and a
+ * click aimed during `reading` can land where the button was (Firefox under load, once in CI).
+ */
 async function cancelPinWindow(pin: E2ePage): Promise<void> {
+  await pin.waitForSelector('[data-hpki-login="state"]:not([data-state="reading"])');
   await pin.clickClosing('[data-hpki-login="cancel"]');
   await pin.waitForClose();
 }
