@@ -6,6 +6,7 @@ import type { PathRevocation } from '../../revocation/index.js';
 import { type CertificateValidator, checkRole, createCertificateValidator, signerFields } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { verifyTimestampToken } from '../timestamp/index.js';
+import { foldVerdicts } from '../verdict-fold.js';
 import { checkSigningCertificate } from './ess.js';
 import { CMS_OID } from './oids.js';
 import { type CmsLimits, type ParsedSignedData, parseSignedData } from './signed-data.js';
@@ -184,9 +185,7 @@ export function unreadableReport(error: HpkiError, shape: CmsReportShape): Signa
 }
 
 export function reportOf(verdicts: SignatureVerdict[], shape: CmsReportShape): SignatureReport {
-  const outer = verdicts.at(-1);
-  if (outer === undefined) return unreadableReport(new HpkiError('ERR_DOCUMENT_MALFORMED', 'no signature'), shape);
-  return { ...outer, valid: verdicts.every((v) => v.valid), signatures: verdicts };
+  return foldVerdicts(verdicts) ?? unreadableReport(new HpkiError('ERR_DOCUMENT_MALFORMED', 'no signature'), shape);
 }
 
 /** Verifies every signer of `cms`; never rejects for a bad file (its report says why), only for a programming error. */

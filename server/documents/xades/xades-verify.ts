@@ -1,6 +1,7 @@
 import type { SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
 import { summarizeVerification } from '../../verify/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
+import { foldVerdicts } from '../verdict-fold.js';
 import { checkPlacedSignature, type SignatureFacts, type TimestampTokenVerifier } from './xades-check-signature.js';
 import { errorCodeOf } from './xades-errors.js';
 import { locateSignatures } from './xades-layout.js';
@@ -57,15 +58,7 @@ export function refusedReport(error: string): SignatureReport {
 }
 
 function reportOf(verdicts: SignatureVerdict[]): SignatureReport {
-  const outermost = verdicts[verdicts.length - 1];
-  if (outermost === undefined) return refusedReport('ERR_XADES_STRUCTURE');
-  const firstError = outermost.error ?? verdicts.find((v) => v.error !== undefined)?.error;
-  return {
-    ...outermost,
-    valid: verdicts.every((v) => v.valid),
-    ...(firstError === undefined ? {} : { error: firstError }),
-    signatures: verdicts,
-  };
+  return foldVerdicts(verdicts) ?? refusedReport('ERR_XADES_STRUCTURE');
 }
 
 export async function verifyXadesWith(

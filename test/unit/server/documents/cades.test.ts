@@ -318,6 +318,13 @@ describe('several signers', () => {
     const doctorsOnly = await verifyCades(cms, { ...options, data, allowedRoles: ['Medical Doctor'] });
     expect(doctorsOnly.valid).toBe(false);
     expect(doctorsOnly.signatures.map((s) => s.valid)).toEqual([true, false]);
+    // Only the inner signature fails: the top level is the outer one's, but says why the file is not valid.
+    const pharmacistsOnly = await verifyCades(cms, { ...options, data, allowedRoles: ['Pharmacist'] });
+    expect(pharmacistsOnly).toMatchObject({ valid: false, error: 'ERR_ROLE_NOT_ALLOWED', hcRole: 'Pharmacist' });
+    expect(pharmacistsOnly.signatures.map((s) => [s.valid, s.error])).toEqual([
+      [false, 'ERR_ROLE_NOT_ALLOWED'],
+      [true, undefined],
+    ]);
     // More than 16 signers is refused before any is checked.
     const many = new SignedData({ ...a.signedData, signerInfos: a.signedData.signerInfos });
     for (let i = 0; i < 17; i++) many.signerInfos.push(a.signedData.signerInfos[0]!);
