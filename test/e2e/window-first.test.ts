@@ -13,7 +13,7 @@ import {
 } from '../../scripts/dev/virtual-card-process.js';
 import { chromiumPage, launchChromium } from '../helpers/chromium-e2e.js';
 import type { E2eBrowser, E2ePage } from '../helpers/e2e-browser.js';
-import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
+import { boxOf, pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
@@ -27,6 +27,7 @@ const PIN = '1234';
 const SCREENSHOTS = screenshotsDir();
 const SECOND_READER = SECOND_VPCD_READER;
 const STATE = (state: string): string => `[data-hpki-login="state"][data-state="${state}"]`;
+const CANCEL = '[data-hpki-login="cancel"]';
 
 describe('the PIN window opens first and follows the card, in Chromium over pcscd + vpcd', () => {
   let pcscd: PcscdHandle;
@@ -97,10 +98,13 @@ describe('the PIN window opens first and follows the card, in Chromium over pcsc
     expect(await pin.text('body')).toContain('カードリーダーに置いてください');
     expect(await pinWindowMisfits(pin, ['[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(`${SCREENSHOTS}pin-window-insert-card.png`);
+    const cancelWaiting = await boxOf(pin, CANCEL);
 
     const card = await serve(doctor);
     await pin.waitForSelector(STATE('pin'), 20_000);
     expect(await pin.text('[data-hpki-login="holder"]')).toContain('日医');
+    // The card's facts and the PIN field came in above the buttons; キャンセル stayed where it was.
+    expect(await boxOf(pin, CANCEL)).toEqual(cancelWaiting);
     await pin.submitWithEnter('input[name="pin"]', PIN);
     await page.waitForPath(/^\/portal/);
     expect(await page.text('body')).toContain('日医 太郎');

@@ -30,3 +30,13 @@ export async function pinWindowMisfits(pin: E2ePage, selectors: string[]): Promi
     return misfits;
   }, selectors);
 }
+
+/** Where `selector` is drawn in the PIN window, in whole pixels: the same before and after a state change means no jump. */
+export function boxOf(pin: E2ePage, selector: string): Promise<{ top: number; left: number; width: number }> {
+  return pin.evaluate((wanted) => {
+    const box = document.querySelector(wanted)?.getBoundingClientRect();
+    return box === undefined
+      ? { top: -1, left: -1, width: 0 }
+      : { top: Math.round(box.top), left: Math.round(box.left), width: Math.round(box.width) };
+  }, selector);
+}
