@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readOnce } from '../shared/index.js';
 
 /**
  * The demo's sample 紹介状 (診療情報提供書): the PDF the doctor signs
@@ -32,19 +33,10 @@ export const REFERRAL_LABEL = '紹介状（診療情報提供書）試験 花子
 /** The signed PDF's file name. */
 export const REFERRAL_FILE_NAME = 'referral-letter-signed.pdf';
 
-let letter: Uint8Array | undefined;
-
 /**
  * The sample letter's bytes, read once; undefined where the file is not installed (a package that
  * ships the CLI without the source tree's sample), so the rest of the portal still runs.
  */
-export function referralLetterPdf(): Uint8Array | undefined {
-  if (letter === undefined) {
-    try {
-      letter = new Uint8Array(readFileSync(SAMPLE_FILE));
-    } catch {
-      return undefined;
-    }
-  }
-  return letter;
-}
+export const referralLetterPdf: () => Uint8Array | undefined = readOnce(
+  () => new Uint8Array(readFileSync(SAMPLE_FILE)),
+);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readOnce } from '../shared/index.js';
 
 /**
  * The referral page's script, served from memory like the stylesheet, and the page client library
@@ -13,19 +14,8 @@ export const CLIENT_LIBRARY_PATH = '/static/hpki-login-client.js';
 /** The built client library: the source tree's and the built CLI's module both sit two levels below the root. */
 const CLIENT_LIBRARY_FILE = fileURLToPath(new URL('../../dist/hpki-login-client.js', import.meta.url));
 
-let clientLibrary: string | undefined;
-
 /** The client library's text, read once; undefined before `npm run build`. */
-export function clientLibraryText(): string | undefined {
-  if (clientLibrary === undefined) {
-    try {
-      clientLibrary = readFileSync(CLIENT_LIBRARY_FILE, 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-  return clientLibrary;
-}
+export const clientLibraryText: () => string | undefined = readOnce(() => readFileSync(CLIENT_LIBRARY_FILE, 'utf8'));
 
 /**
  * Two presses, as the page API wants a user activation for each call: 「署名する」 gets the signing
