@@ -111,10 +111,15 @@ export function checkToken(input: string | unknown): Token {
   return parsed.data;
 }
 
+/** The refusal of a token field (named as in `intermediates.0`) that is not strict base64. */
+export function notStrictBase64(name: string): HpkiError {
+  return malformed(`${name} is not strict base64`);
+}
+
 /** One field of a checked token, strictly decoded; ERR_TOKEN_MALFORMED naming `name` when it is not strict base64. */
 export function decodeTokenField(value: string, name: string, decode: Base64Decoder = decodeBase64Strict): Uint8Array {
   const bytes = decode(value);
-  if (bytes === undefined) throw malformed(`${name} is not strict base64`);
+  if (bytes === undefined) throw notStrictBase64(name);
   return bytes;
 }
 

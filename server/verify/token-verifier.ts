@@ -1,7 +1,7 @@
 import { hash, verify as verifySignature } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
 import { signedContentFromHashes } from '../../protocol/signed-data.js';
-import { checkToken, decodeTokenField } from '../../protocol/token.js';
+import { checkToken, decodeTokenField, notStrictBase64 } from '../../protocol/token.js';
 import type { KeyPolicy, ParsedCertificate } from '../cert/index.js';
 import { DEFAULT_AUTH_POLICY_ARCS, usableKey } from '../cert/index.js';
 import type { PathRevocation } from '../revocation/index.js';
@@ -79,7 +79,7 @@ interface DecodedStep {
 
 function parseField(validator: CertificateValidator, text: string, name: string): ParsedCertificate {
   const cert = validator.parseEncoded(text, nodeBase64Strict);
-  if (cert === undefined) throw new HpkiError('ERR_TOKEN_MALFORMED', `${name} is not strict base64`);
+  if (cert === undefined) throw notStrictBase64(name);
   return cert;
 }
 
