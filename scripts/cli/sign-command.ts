@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
+import type { Backend } from '../../protocol/messages.js';
 import type { DocumentFormat } from '../../protocol/signature-report.js';
 import type { Timestamper } from '../../server/documents/document-types.js';
 import { XadesError } from '../../server/documents/xades/index.js';
@@ -48,6 +49,8 @@ interface SignPlan {
   entry: FormatEntry;
   timestamper: Timestamper | undefined;
   label: string | undefined;
+  /** Checked with the rest of the command line, so that a wrong --backend is a usage error. */
+  backend: Backend;
 }
 
 function parse(args: string[]): { values: SignValues; positionals: string[] } {
@@ -92,7 +95,7 @@ async function planOf(values: SignValues, positionals: string[]): Promise<SignPl
       `--label is longer than ${MAX_LABEL} characters`,
       `--label が ${MAX_LABEL} 文字を超えています`,
     );
-  backendOf(values);
+  const backend = backendOf(values);
   return {
     file,
     out: values.out,
@@ -100,6 +103,7 @@ async function planOf(values: SignValues, positionals: string[]): Promise<SignPl
     entry,
     timestamper: await timestamperOf(values.timestamp),
     label: values.label,
+    backend,
   };
 }
 
@@ -176,14 +180,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(usageErrorLineOf('sign', err instanceof UsageError ? err : parseArgsUsageError(err)));
     return 2;
   }
-  const backend = await loadBackend(backendOf(values), values);
+  const backend = await loadBackend(plan.backend, values);
   try {
     const signed = await signWithCard(backend, values, plan, file);
     await writeFile(plan.out, signed);
-    const level = plan.timestamper === undefined ? 'B' : 'T';
-    process.stdout.write(
-      `${JSON.stringify({ out: plan.out, format: plan.format, level: LEVELS[plan.format][level] })}\n`,
-    );
+    const level = plan.entry.levels[plan.timestamper === undefined ? 'plain' : 'timestamped'];
+    process.stdout.write(`${JSON.stringify({ out: plan.out, format: plan.format, level })}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
@@ -197,9 +199,3 @@ export async function run(args: string[]): Promise<number> {
     await backend.close();
   }
 }
-
-const LEVELS: Record<DocumentFormat, { B: string; T: string }> = {
-  cades: { B: 'BES', T: 'T' },
-  xades: { B: 'BES', T: 'T' },
-  pades: { B: 'B-B', T: 'B-T' },
-};
