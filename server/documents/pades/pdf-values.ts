@@ -48,3 +48,16 @@ export function nameOf(value: PdfValue | undefined): string | undefined {
 export function intOf(value: PdfValue | undefined): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }
+
+/**
+ * A text string (§7.9.2.2) as text: UTF-16BE after its byte order mark, else PDFDocEncoding, read as
+ * Latin-1 (the same for the ASCII that names and dates use). Anything but a string is ''. A UTF-16
+ * string of an odd length (no producer writes one) loses its last byte instead of stopping the reader.
+ */
+export function textOf(value: PdfValue | PdfStream | undefined): string {
+  if (!(value instanceof PdfString)) return '';
+  const bytes = value.bytes;
+  if (bytes[0] !== 0xfe || bytes[1] !== 0xff) return Buffer.from(bytes).toString('latin1');
+  const units = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)));
+  return units.swap16().toString('utf16le');
+}

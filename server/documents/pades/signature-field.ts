@@ -1,7 +1,7 @@
 import { HpkiError } from '../../../protocol/errors.js';
 import { catalogOf, firstPageRef, type PdfDocument } from './pdf-document.js';
 import { pdfMalformed } from './pdf-limits.js';
-import { type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
+import { type PdfDict, PdfName, PdfRef, type PdfValue, textOf } from './pdf-values.js';
 import { dateString, type NewObject, textString, writeDict, writeIncrementalUpdate, writeValue } from './pdf-writer.js';
 
 /**
@@ -51,8 +51,7 @@ function signatureDictionary(options: SignatureFieldOptions): string {
 function freshFieldName(doc: PdfDocument, fields: readonly PdfValue[]): string {
   const taken = new Set<string>();
   for (const field of fields.slice(0, doc.limits.maxEntries)) {
-    const name = doc.resolve(doc.dict(field)?.get('T'));
-    if (name instanceof PdfString) taken.add(Buffer.from(name.bytes).toString('latin1'));
+    taken.add(textOf(doc.resolve(doc.dict(field)?.get('T'))));
   }
   for (let n = 1; ; n++) if (!taken.has(`Signature${n}`)) return `Signature${n}`;
 }

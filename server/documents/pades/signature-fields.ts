@@ -1,6 +1,6 @@
 import { catalogOf, type PdfDocument } from './pdf-document.js';
 import { pdfMalformed } from './pdf-limits.js';
-import { intOf, nameOf, type PdfDict, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
+import { intOf, nameOf, type PdfDict, PdfRef, PdfString, type PdfValue, textOf } from './pdf-values.js';
 
 /**
  * The signatures a PDF holds: the signature fields of its form (/AcroForm /Fields and their /Kids,
@@ -24,13 +24,6 @@ interface Walk {
   doc: PdfDocument;
   seen: Set<number>;
   found: PdfSignature[];
-}
-
-function textOf(value: PdfValue | undefined): string {
-  if (!(value instanceof PdfString)) return '';
-  const bytes = Buffer.from(value.bytes);
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
-  return bytes.toString('latin1');
 }
 
 /** A PDF date (§7.9.4) D:YYYYMMDDHHmmSSOHH'mm, parts after the year optional. */
@@ -73,7 +66,7 @@ function visitField(walk: Walk, ref: PdfValue, parentName: string, inheritedType
   }
   const field: PdfDict | undefined = doc.dict(ref);
   if (field === undefined) return;
-  const part = textOf(doc.resolve(field.get('T')) as PdfValue);
+  const part = textOf(doc.resolve(field.get('T')));
   const name = parentName === '' ? part : part === '' ? parentName : `${parentName}.${part}`;
   const type = nameOf(field.get('FT')) ?? inheritedType;
   if (type === 'Sig' && field.has('V')) {
