@@ -1,6 +1,6 @@
 import { concatBytes } from '../../../protocol/bytes.js';
 import { pdfMalformed } from './pdf-limits.js';
-import { type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
+import { intOf, type PdfDict, PdfName, PdfRef, PdfString, type PdfValue } from './pdf-values.js';
 
 /**
  * Writes PDF values (ISO 32000-1 §7.3) and an incremental update (§7.5.6): the new objects after
@@ -145,7 +145,7 @@ function streamSection(offsets: Offsets, trailer: PdfDict, num: number): Uint8Ar
 /** The original bytes followed by the update; the new objects' offsets are computed as written. */
 export function writeIncrementalUpdate(input: UpdateInput): Uint8Array {
   const { original, objects, kind, trailer, prev } = input;
-  const size = Math.max(intOf(trailer.get('Size')), ...objects.map((o) => o.num + 1)) + (kind === 'stream' ? 1 : 0);
+  const size = Math.max(trailerSize(trailer), ...objects.map((o) => o.num + 1)) + (kind === 'stream' ? 1 : 0);
   const parts: (string | Uint8Array)[] = [original];
   let at = original.length;
   const needsNewline = original.at(-1) !== 0x0a && original.at(-1) !== 0x0d;
@@ -171,8 +171,9 @@ export function writeIncrementalUpdate(input: UpdateInput): Uint8Array {
   return concat(parts);
 }
 
-function intOf(value: PdfValue | undefined): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw pdfMalformed('the trailer has no /Size');
-  return value;
+/** The trailer's /Size: the next free object number, a positive integer, else the file is malformed. */
+export function trailerSize(trailer: PdfDict): number {
+  const size = intOf(trailer.get('Size'));
+  if (size === undefined || size < 1) throw pdfMalformed('the trailer has no /Size');
+  return size;
 }

@@ -2,7 +2,15 @@ import { HpkiError } from '../../../protocol/errors.js';
 import { catalogOf, firstPageRef, type PdfDocument } from './pdf-document.js';
 import { pdfMalformed } from './pdf-limits.js';
 import { type PdfDict, PdfName, PdfRef, type PdfValue, textOf } from './pdf-values.js';
-import { dateString, type NewObject, textString, writeDict, writeIncrementalUpdate, writeValue } from './pdf-writer.js';
+import {
+  dateString,
+  type NewObject,
+  textString,
+  trailerSize,
+  writeDict,
+  writeIncrementalUpdate,
+  writeValue,
+} from './pdf-writer.js';
 
 /**
  * The incremental update that adds an empty signature (ISO 32000-1 §12.8, ETSI EN 319 142-1 §5.3):
@@ -111,9 +119,7 @@ function locateByteRange(pdf: Uint8Array, from: number): { placeholder: number; 
 /** Adds the empty signature to `doc`'s file; the caller fills /Contents (see `fillContents`). */
 export function addSignatureField(doc: PdfDocument, options: SignatureFieldOptions): PreparedPdf {
   if (doc.trailer.has('Encrypt')) throw pdfMalformed('an encrypted PDF cannot be signed here');
-  const size = doc.trailer.get('Size');
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1)
-    throw pdfMalformed('the trailer has no /Size');
+  const size = trailerSize(doc.trailer);
   const pageRef = firstPageRef(doc);
   const page = doc.dict(pageRef);
   if (page === undefined) throw pdfMalformed('the first page is not a dictionary');

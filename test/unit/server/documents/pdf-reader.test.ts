@@ -107,29 +107,6 @@ describe('the PDF reader', () => {
     refused(open(pdfWith(['<< /FT /Sig /Kids [5 0 R] >>'], '', '/AcroForm << /Fields [5 0 R] >>')), /loop/);
   });
 
-  it('reads UTF-16 field names: a new field is not named like one of them, and an odd-length one is no crash', async () => {
-    const utf16 = (text: string) => `<FEFF${Buffer.from(text, 'utf16le').swap16().toString('hex')}>`;
-    const form = '/AcroForm << /Fields [5 0 R] >>';
-    const named = pdfWith([`<< /FT /Sig /T ${utf16('Signature1')} >>`], '', form);
-    const prepared = addSignatureField(new PdfDocument(named), { signingTime: new Date(), contentsBytes: 1024 });
-    const update = Buffer.from(prepared.pdf.subarray(named.length)).toString('latin1');
-    const hex = (text: string) => new RegExp(`/T <${Buffer.from(text).toString('hex')}>`, 'i');
-    expect(update).toMatch(hex('Signature2'));
-    expect(update).not.toMatch(hex('Signature1'));
-
-    const odd = pdfWith(
-      [
-        '<< /FT /Sig /T <FEFF00530069006700> /V 6 0 R >>',
-        '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 10] /Contents <00> >>',
-      ],
-      '',
-      form,
-    );
-    expect(open(odd)().map((signature) => signature.name)).toEqual(['Sig']);
-    const report = await verifyPades(odd, { anchors: [] });
-    expect(report.valid).toBe(false);
-  });
-
   it('refuses a file over the size limit, one without startxref, and one whose xref points nowhere', () => {
     refused(() => new PdfDocument(classicPdf(), { ...DEFAULT_PDF_LIMITS, maxBytes: 100 }), /larger than/);
     refused(open(latin1('%PDF-1.7\n1 0 obj\nnull\nendobj\n')), /no startxref/);
@@ -153,6 +130,41 @@ describe('the PDF reader', () => {
     );
     const report = await verifyPades(latin1(widened), { anchors: [] });
     expect(report).toMatchObject({ valid: false, error: 'ERR_DOCUMENT_MALFORMED', signatures: [{ valid: false }] });
+  });
+});
+
+describe('what signing reads of the form and the trailer', () => {
+  it('reads UTF-16 field names: a new field is not named like one of them, and an odd-length one is no crash', async () => {
+    const utf16 = (text: string) => `<FEFF${Buffer.from(text, 'utf16le').swap16().toString('hex')}>`;
+    const form = '/AcroForm << /Fields [5 0 R] >>';
+    const named = pdfWith([`<< /FT /Sig /T ${utf16('Signature1')} >>`], '', form);
+    const prepared = addSignatureField(new PdfDocument(named), { signingTime: new Date(), contentsBytes: 1024 });
+    const update = Buffer.from(prepared.pdf.subarray(named.length)).toString('latin1');
+    const hex = (text: string) => new RegExp(`/T <${Buffer.from(text).toString('hex')}>`, 'i');
+    expect(update).toMatch(hex('Signature2'));
+    expect(update).not.toMatch(hex('Signature1'));
+
+    const odd = pdfWith(
+      [
+        '<< /FT /Sig /T <FEFF00530069006700> /V 6 0 R >>',
+        '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 10] /Contents <00> >>',
+      ],
+      '',
+      form,
+    );
+    expect(open(odd)().map((signature) => signature.name)).toEqual(['Sig']);
+    const report = await verifyPades(odd, { anchors: [] });
+    expect(report.valid).toBe(false);
+  });
+
+  it('refuses to sign a file whose trailer has no usable /Size', () => {
+    for (const size of ['/Size 0', '/Size -3', '/Size 2.5', '/Size (5)', '']) {
+      const text = Buffer.from(pdfWith([])).toString('latin1').replace('/Size 5', size);
+      refused(
+        () => addSignatureField(new PdfDocument(latin1(text)), { signingTime: new Date(), contentsBytes: 1024 }),
+        /no \/Size/,
+      );
+    }
   });
 });
 
