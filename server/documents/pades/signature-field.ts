@@ -85,14 +85,13 @@ function withAppended(dict: PdfDict, key: string, items: readonly PdfValue[], ex
   return copy;
 }
 
-/** The form after the update: its object (when indirect) or a new catalog that holds it inline. */
-function formObjects(doc: PdfDocument, widgetRef: PdfRef): NewObject[] {
+/** The form after the update (`fields`: its fields now): its object (when indirect) or a new catalog that holds it inline. */
+function formObjects(doc: PdfDocument, fields: PdfValue[], widgetRef: PdfRef): NewObject[] {
   const rootRef = doc.trailer.get('Root');
   if (!(rootRef instanceof PdfRef)) throw pdfMalformed('the trailer /Root is not a reference');
   const catalog = catalogOf(doc);
   const formValue = catalog.get('AcroForm');
   const form = doc.dict(formValue) ?? new Map();
-  const fields = doc.array(form.get('Fields')) ?? [];
   const updated = withAppended(form, 'Fields', fields, widgetRef);
   updated.set('SigFlags', 3);
   if (formValue instanceof PdfRef && doc.dict(formValue) !== undefined) {
@@ -126,11 +125,12 @@ export function addSignatureField(doc: PdfDocument, options: SignatureFieldOptio
   const sigRef = new PdfRef(size, 0);
   const widgetRef = new PdfRef(size + 1, 0);
   const annots = doc.array(page.get('Annots')) ?? [];
+  const fields = fieldsOf(doc);
   const objects: NewObject[] = [
     { num: sigRef.num, gen: 0, body: signatureDictionary(options) },
-    { num: widgetRef.num, gen: 0, body: widget(freshFieldName(doc, fieldsOf(doc)), sigRef, pageRef) },
+    { num: widgetRef.num, gen: 0, body: widget(freshFieldName(doc, fields), sigRef, pageRef) },
     { num: pageRef.num, gen: pageRef.gen, body: writeDict(withAppended(page, 'Annots', annots, widgetRef)) },
-    ...formObjects(doc, widgetRef),
+    ...formObjects(doc, fields, widgetRef),
   ];
   const pdf = writeIncrementalUpdate({
     original: doc.bytes,
