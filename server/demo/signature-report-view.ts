@@ -1,4 +1,4 @@
-import type { SignatureReport, SignatureVerdict } from '../../protocol/signature-report.js';
+import type { ReportedRevocation, SignatureReport, SignatureVerdict } from '../../protocol/signature-report.js';
 import { escapeHtml, type PageLang } from '../http/index.js';
 import { roleLabel } from './portal-user.js';
 
@@ -77,9 +77,10 @@ function signerName(v: SignatureVerdict, lang: PageLang): string | undefined {
   return lang === 'ja' ? (ja ?? v.holder.name) : v.holder.name || ja;
 }
 
+/** The report's revocation word in the page's language (every word of REPORTED_REVOCATIONS has one). */
 function revocationText(v: SignatureVerdict, lang: PageLang): string {
-  const names: Readonly<Record<string, string>> = TEXT[lang].revocation;
-  return Object.hasOwn(names, v.revocation) ? names[v.revocation]! : v.revocation;
+  const names: Readonly<Record<ReportedRevocation, string>> = TEXT[lang].revocation;
+  return names[v.revocation];
 }
 
 function verdictRows(v: SignatureVerdict, lang: PageLang): [string, string | undefined, string][] {
