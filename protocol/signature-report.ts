@@ -15,6 +15,16 @@ export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
 export type SignatureLevel = (typeof ETSI_LEVELS)[number] | (typeof PADES_LEVELS)[number];
 
 /**
+ * Each format's level without a signature timestamp and with one: what `sign` makes, and what the
+ * CAdES and PAdES verifiers report (XAdES reads richer levels from the file, docs/signing.md).
+ */
+export const BASIC_LEVELS: Readonly<Record<DocumentFormat, { plain: SignatureLevel; timestamped: SignatureLevel }>> = {
+  cades: { plain: 'BES', timestamped: 'T' },
+  pades: { plain: 'B-B', timestamped: 'B-T' },
+  xades: { plain: 'BES', timestamped: 'T' },
+};
+
+/**
  * How revocation was settled, the same words for every format: `good` and `revoked` from a current
  * CRL; `unknown` when no current CRL answered (soft-fail lets it through, fail-closed refuses);
  * `not-checked` when revocation is off or the signature was refused before its path was built.

@@ -6,7 +6,7 @@ import type { CardBackend } from '../../native-host/card/card-token.js';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Backend } from '../../protocol/messages.js';
-import type { DocumentFormat } from '../../protocol/signature-report.js';
+import { BASIC_LEVELS, type DocumentFormat } from '../../protocol/signature-report.js';
 import type { Timestamper } from '../../server/documents/document-types.js';
 import { XadesError } from '../../server/documents/xades/index.js';
 import { type BackendValues, backendOf, loadBackend } from './card-backends.js';
@@ -184,7 +184,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const signed = await signWithCard(backend, values, plan, file);
     await writeFile(plan.out, signed);
-    const level = plan.entry.levels[plan.timestamper === undefined ? 'plain' : 'timestamped'];
+    const level = BASIC_LEVELS[plan.format][plan.timestamper === undefined ? 'plain' : 'timestamped'];
     process.stdout.write(`${JSON.stringify({ out: plan.out, format: plan.format, level })}\n`);
     return 0;
   } catch (err) {

@@ -1,4 +1,4 @@
-import { DOCUMENT_FORMATS, type DocumentFormat, type SignatureLevel } from '../../protocol/signature-report.js';
+import { DOCUMENT_FORMATS, type DocumentFormat } from '../../protocol/signature-report.js';
 import type { PendingSignature, Timestamper } from '../../server/documents/document-types.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,8 +17,6 @@ export interface SigningInput {
 export interface FormatEntry {
   /** The largest FILE `sign` and `verify-signature` read. */
   maxFileBytes: number;
-  /** The ETSI level `sign` reports, without and with a signature timestamp (PROTOCOL.md §11). */
-  levels: { plain: SignatureLevel; timestamped: SignatureLevel };
   /** What the card must sign, and the state to finish with. */
   prepare(input: SigningInput): Promise<PendingSignature>;
   finish(state: Uint8Array, signature: Uint8Array, timestamper: Timestamper | undefined): Promise<Uint8Array>;
@@ -28,7 +26,6 @@ const MIB = 1024 * 1024;
 
 const cades: FormatEntry = {
   maxFileBytes: 32 * MIB,
-  levels: { plain: 'BES', timestamped: 'T' },
   async prepare({ file, certificate, intermediates }) {
     return (await import('../../server/documents/cms/index.js')).prepareCades({
       data: file,
@@ -45,7 +42,6 @@ const cades: FormatEntry = {
 // FILE is the e-prescription CSV when signing (prepareXades takes up to 512 KiB), the 処方箋 XML when verifying.
 const xades: FormatEntry = {
   maxFileBytes: 2 * MIB,
-  levels: { plain: 'BES', timestamped: 'T' },
   async prepare({ file, certificate }) {
     return (await import('../../server/documents/xades/index.js')).prepareXades(file, certificate);
   },
@@ -57,7 +53,6 @@ const xades: FormatEntry = {
 
 const pades: FormatEntry = {
   maxFileBytes: 50 * MIB,
-  levels: { plain: 'B-B', timestamped: 'B-T' },
   async prepare({ file, certificate, intermediates }) {
     return (await import('../../server/documents/pades/index.js')).preparePades({
       pdf: file,

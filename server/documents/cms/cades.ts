@@ -1,4 +1,4 @@
-import type { SignatureReport } from '../../../protocol/signature-report.js';
+import { BASIC_LEVELS, type SignatureReport } from '../../../protocol/signature-report.js';
 import type { PendingSignature } from '../document-types.js';
 import { type CmsSignatureInput, type FinishOptions, finishCmsSignature, prepareCmsSignature } from './cms-signing.js';
 import { type CmsVerifyOptions, verifyCmsSignatures } from './cms-verifier.js';
@@ -36,6 +36,6 @@ export function verifyCades(signature: Uint8Array, options: CadesVerifyOptions):
   const { data, ...rest } = options;
   return verifyCmsSignatures(signature, data === undefined ? rest : { ...rest, content: data }, {
     format: 'cades',
-    levels: { plain: 'BES', timestamped: 'T' },
+    levels: BASIC_LEVELS.cades,
   });
 }

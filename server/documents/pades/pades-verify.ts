@@ -1,5 +1,5 @@
 import { HpkiError } from '../../../protocol/errors.js';
-import type { SignatureReport, SignatureVerdict } from '../../../protocol/signature-report.js';
+import { BASIC_LEVELS, type SignatureReport, type SignatureVerdict } from '../../../protocol/signature-report.js';
 import { CMS_LIMITS, type CmsReportShape, reportOf, unreadableReport, verifyCmsSignatures } from '../cms/index.js';
 import type { DocumentVerifyOptions } from '../document-types.js';
 import { definiteLengths } from './ber-lengths.js';
@@ -22,7 +22,7 @@ export interface PadesVerifyOptions extends DocumentVerifyOptions {
   limits?: PdfLimits;
 }
 
-const SHAPE: CmsReportShape = { format: 'pades', levels: { plain: 'B-B', timestamped: 'B-T' } };
+const SHAPE: CmsReportShape = { format: 'pades', levels: BASIC_LEVELS.pades };
 const SUB_FILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
 const EOF_MARK = '%%EOF';
 
