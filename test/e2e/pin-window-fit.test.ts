@@ -13,7 +13,7 @@ import {
 import { launchChromium } from '../helpers/chromium-e2e.js';
 import type { E2eBrowser, E2ePage, Launcher } from '../helpers/e2e-browser.js';
 import { launchFirefox } from '../helpers/firefox.js';
-import { pinWindowMisfits } from '../helpers/pin-window-fit.js';
+import { boxOf, pinWindowMisfits } from '../helpers/pin-window-fit.js';
 import { screenshotsDir } from '../helpers/screenshots.js';
 
 /**
@@ -109,10 +109,13 @@ describe.each(cases)('the PIN window at 440×600 in %s (%s)', (name, lang) => {
     expect(await pin.count('[data-hpki-login="card-choice"]')).toBe(2);
     expect(await pinWindowMisfits(pin, ['[data-hpki-login="card-choice"]', '[data-hpki-login="cancel"]'])).toEqual([]);
     await pin.screenshot(shot('choose-card'));
+    const cancelChoosing = await boxOf(pin, '[data-hpki-login="cancel"]');
 
     await pin.click(`[data-hpki-login="card-choice"][data-reader="${VPCD_READER}"]`);
     await pin.waitForSelector(STATE('pin'), 20_000);
     expect(await pinWindowMisfits(pin, BUTTONS)).toEqual([]);
+    // The choices gave way to the card's facts and the PIN field, and ログイン came in: キャンセル stayed put.
+    expect(await boxOf(pin, '[data-hpki-login="cancel"]')).toEqual(cancelChoosing);
     const retries = (): Promise<number> =>
       pin.evaluate(
         () => Number(document.querySelector<HTMLElement>('[data-hpki-login="retries"]')?.dataset.retriesLeft),
