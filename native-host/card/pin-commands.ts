@@ -10,6 +10,7 @@ import {
 } from './apdu.js';
 import type { PinStatus } from './card-token.js';
 import { MAX_PIN_RETRIES } from './constants.js';
+import { refuseMalformedPin } from './pin-format.js';
 import { checkStatusWord, describeStatusWord, meansPinBlocked, SW } from './status-words.js';
 
 /**
@@ -59,8 +60,9 @@ export async function readPinStatus(transport: ApduTransport): Promise<PinStatus
   throw cardError('VERIFY (retry counter)', r.sw);
 }
 
-/** VERIFY with the PIN, once. Wrong → ERR_HPKI_PIN_INCORRECT with retriesLeft; locked → ERR_HPKI_PIN_BLOCKED. */
+/** VERIFY with the PIN, once (a PIN no card holds is refused unsent). Wrong → ERR_HPKI_PIN_INCORRECT with retriesLeft; locked → ERR_HPKI_PIN_BLOCKED. */
 export async function presentPin(transport: ApduTransport, pin: string): Promise<void> {
+  refuseMalformedPin(pin);
   const bytes = new TextEncoder().encode(pin);
   const r = await sendWithPins(transport, verifyPin(bytes), [bytes]);
   if (r.sw === SW.OK) return;
@@ -71,17 +73,26 @@ export async function presentPin(transport: ApduTransport, pin: string): Promise
 const NEW_ONLY_FALLBACK: ReadonlySet<number> = new Set([SW.WRONG_P1P2, SW.WRONG_LENGTH]);
 
 /**
- * Changes the selected application's PIN. First `00 24 00 88 old‖new`, where a wrong old PIN counts
- * like VERIFY; a card that refuses that form (6A86/6700, no try counted) gets one VERIFY of the old
- * PIN and then `00 24 01 88 new`. Either way the current PIN reaches the card once.
+ * Changes the selected application's PIN. The current PIN is checked once, by VERIFY: the card
+ * compares it whole, and a wrong one counts one try. Only then `00 24 00 88 old‖new`, or, on a card
+ * that refuses that form (6A86/6700), `00 24 01 88 new` in the verified session.
+ *
+ * Why VERIFY first: a card splits `old‖new` by the length of the PIN it holds (HPKI-CARD.md §3), so
+ * a typed current PIN one character too long ("12345" for "1234") would pass as right, and the
+ * card would store "5" followed by the new PIN: a PIN the doctor never typed, which the JMA cannot
+ * disclose. After the VERIFY the typed PIN is the held one, and the split falls exactly between the
+ * two. The current PIN reaches the card a second time only once it is known to be right, so no try
+ * can be taken twice.
  */
 export async function changePin(transport: ApduTransport, pin: string, newPin: string): Promise<void> {
+  refuseMalformedPin(pin);
+  refuseMalformedPin(newPin, 'new PIN');
+  await presentPin(transport, pin);
   const encoder = new TextEncoder();
   const old = encoder.encode(pin);
   const next = encoder.encode(newPin);
   let r = await sendWithPins(transport, changeReferenceData(old, next), [old, next]);
   if (NEW_ONLY_FALLBACK.has(r.sw)) {
-    await presentPin(transport, pin);
     const again = encoder.encode(newPin);
     r = await sendWithPins(transport, changeReferenceDataNewOnly(again), [again]);
   }

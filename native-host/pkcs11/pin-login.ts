@@ -1,4 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
+import { refuseMalformedPin } from '../card/pin-format.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { ckrCode, pkcs11js } from './pkcs11-library.js';
@@ -31,6 +32,7 @@ function mapLoginError(err: unknown, failures: PinLoginFailures): HpkiError {
 
 /** Resolves only after a C_Login with `pin` itself succeeded; throws the protocol error otherwise. */
 export function loginWithPin(module: PinLoginModule, session: Handle, pin: string, failures: PinLoginFailures): void {
+  refuseMalformedPin(pin);
   const lib = pkcs11js();
   try {
     module.C_Login(session, lib.CKU_USER, pin);
@@ -63,6 +65,8 @@ export function changePinWithModule(
   pins: { pin: string; newPin: string },
   failures: PinLoginFailures,
 ): void {
+  refuseMalformedPin(pins.pin);
+  refuseMalformedPin(pins.newPin, 'new PIN');
   const lib = pkcs11js();
   let session: Handle;
   try {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CardBackend } from '../../native-host/card/card-token.js';
 import { decodeBase64Strict, encodeBase64 } from '../../protocol/base64.js';
+import { isValidPinFormat } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
 import type { Backend } from '../../protocol/messages.js';
 import { BASIC_LEVELS, type DocumentFormat } from '../../protocol/signature-report.js';
@@ -107,10 +108,18 @@ async function planOf(values: SignValues, positionals: string[]): Promise<SignPl
   };
 }
 
+/** The signing PIN, typed or piped; one no card holds is a usage error, so the card never counts it as wrong. */
 async function pinOf(values: SignValues, plan: SignPlan, holder: string): Promise<string> {
-  if (values['pin-stdin']) return readPinFromStdin();
   const what = plan.label === undefined ? plan.file : `${plan.label} (${plan.file})`;
-  return askPin(`電子署名 / signature: ${what}\n${holder} の署名用 PIN / signing PIN: `);
+  const pin = values['pin-stdin']
+    ? await readPinFromStdin()
+    : await askPin(`電子署名 / signature: ${what}\n${holder} の署名用 PIN / signing PIN: `);
+  if (!isValidPinFormat(pin))
+    throw new UsageError(
+      'the PIN must be 4–16 printable ASCII characters; nothing was sent to the card',
+      'PIN は半角英数記号 4〜16 文字です。カードには何も送っていません',
+    );
+  return pin;
 }
 
 async function signWithCard(backend: CardBackend, values: SignValues, plan: SignPlan, file: Uint8Array) {

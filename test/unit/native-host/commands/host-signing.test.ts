@@ -120,6 +120,38 @@ describe('the driver', () => {
     expect(transport.stats.apdus).toBe(before);
   });
 
+  it('a current PIN one character too long is a wrong PIN: one try, and the PIN is not changed', async () => {
+    // The card splits old‖new by the length of the PIN it holds: "56789" + "8765" would pass "5678"
+    // as right and store "98765", a PIN nobody typed. The VERIFY before the change refuses it whole.
+    const token = await openHpkiToken(createMemoryTransport(createVirtualCard({ data: loadCardFile(cardPath) })), {
+      application: 'sign',
+    });
+    await expect(token.changePin('56789', '8765')).rejects.toMatchObject({
+      code: 'ERR_HPKI_PIN_INCORRECT',
+      retriesLeft: 14,
+    });
+    await expect(token.verifyPin('98765')).rejects.toMatchObject({ code: 'ERR_HPKI_PIN_INCORRECT', retriesLeft: 13 });
+    await expect(token.verifyPin('5678')).resolves.toBeUndefined();
+  });
+
+  it('a PIN no card holds never reaches the card', async () => {
+    const transport = createMemoryTransport(createVirtualCard({ data: loadCardFile(cardPath) }));
+    const token = await openHpkiToken(transport, { application: 'sign' });
+    const before = transport.stats.apdus;
+    for (const [pin, next] of [
+      ['567', '8765'],
+      ['5678', '87 65'],
+      ['5678', '８７６５'],
+      ['56785678567856785', '8765'],
+    ] as const) {
+      await expect(token.changePin(pin, next)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    }
+    for (const pin of ['567', '56 78', '５６７８', '', '56785678567856785']) {
+      await expect(token.verifyPin(pin)).rejects.toMatchObject({ code: 'ERR_HPKI_INVALID_ARGUMENT' });
+    }
+    expect(transport.stats.apdus).toBe(before);
+  });
+
   it('changes a PIN on a card that wants VERIFY first: one VERIFY, then the new PIN alone', async () => {
     const card = createVirtualCard({ data: loadCardFile(cardPath) });
     const sent: string[] = [];
@@ -136,8 +168,8 @@ describe('the driver', () => {
     const token = await openHpkiToken(createMemoryTransport(verifyFirst), { application: 'sign' });
     await token.changePin('5678', '8765');
     expect(sent.filter((h) => h.startsWith('0020') || h.startsWith('0024'))).toEqual([
-      '00240088',
       '00200088',
+      '00240088',
       '00240188',
     ]);
     await expect(token.verifyPin('5678')).rejects.toMatchObject({ code: 'ERR_HPKI_PIN_INCORRECT', retriesLeft: 14 });

@@ -83,6 +83,15 @@ describe('loginWithPin', () => {
     expect(token.checked).toEqual([]);
   });
 
+  it('a PIN no card holds never reaches the module: ERR_HPKI_INVALID_ARGUMENT, nothing checked', () => {
+    const token: FakeToken = { loggedIn: false, checked: [] };
+    for (const pin of ['123', '12 34', '１２３４', '', '12341234123412341']) {
+      const result = attempt(fakeModule(token), pin);
+      expect((result as HpkiError).code).toBe('ERR_HPKI_INVALID_ARGUMENT');
+    }
+    expect(token.checked).toEqual([]);
+  });
+
   it('a wrong PIN on a fresh token is one check, never retried', () => {
     const token: FakeToken = { loggedIn: false, checked: [] };
     expect((attempt(fakeModule(token), '0000') as HpkiError).code).toBe('ERR_HPKI_PIN_INCORRECT');

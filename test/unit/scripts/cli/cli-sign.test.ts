@@ -112,6 +112,23 @@ describe('sign --format cades with the virtual card', () => {
     const right = await cli(['sign', doc, '--out', out, '--format', 'cades', '--pin-stdin', ...base], `${SIGN_PIN}\n`);
     expect(right.code).toBe(0);
   });
+
+  it('a PIN no card holds (too short, too long, a space, full-width): exit 2, nothing sent, no try taken', async () => {
+    const out = join(dir, 'malformed.p7s');
+    const tries = (): number => {
+      const file = loadCardFile(card);
+      if (file.kind !== 'hpki') throw new Error('not an HPKI card file');
+      return file.applications.sign.pin.retriesLeft;
+    };
+    const before = tries();
+    for (const pin of ['246', '24681357924681357', '2468 13', '２４６８１３']) {
+      const refused = await cli(['sign', doc, '--out', out, '--format', 'cades', '--pin-stdin', ...base], `${pin}\n`);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/PIN は半角英数記号 4〜16 文字です。カードには何も送っていません/);
+      expect(refused.stdout + refused.stderr).not.toContain(pin);
+      expect(tries()).toBe(before);
+    }
+  });
 });
 
 describe('verify-signature agrees with openssl on tampered copies', () => {
