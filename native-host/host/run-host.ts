@@ -28,7 +28,7 @@ export interface HostOptions {
   helloSent?: boolean;
 }
 
-/** Resolves with the process exit code: 0 after a clean EOF, 1 after an unrecoverable frame. */
+/** Resolves with the process exit code: 0 after a clean EOF, 1 after an unrecoverable frame or a frame cut off by EOF. */
 export function runHost(options: HostOptions): Promise<number> {
   const { input, output } = options;
   const decoder = createFrameDecoder();
@@ -36,6 +36,8 @@ export function runHost(options: HostOptions): Promise<number> {
   let chain: Promise<void> = Promise.resolve();
   const seen = createSeenCertificates();
   let finished = false;
+  /** An oversized frame was read: its answer closes the host once the requests before it are answered. */
+  let closing = false;
 
   const ended = new AbortController();
   let presence: Promise<CardPresence | undefined> | undefined;
@@ -98,8 +100,15 @@ export function runHost(options: HostOptions): Promise<number> {
       for (const frame of frames) {
         if (frame.kind === 'oversized') {
           options.log?.(`frame of ${frame.length} bytes exceeds the limit; closing`);
-          write({ id: null, error: new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'message too large').toWire() });
-          finish(1);
+          // Nothing after it can be read in step: stop reading, answer the requests before it, then it.
+          closing = true;
+          input.removeAllListeners('data');
+          input.pause();
+          const tooLarge = new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'message too large').toWire();
+          chain = chain.then(() => {
+            if (!finished) write({ id: null, error: tooLarge });
+            finish(1);
+          });
           return;
         }
         // Every answer goes through the chain, so answers leave in the order their frames came.
@@ -115,7 +124,12 @@ export function runHost(options: HostOptions): Promise<number> {
         });
       }
     });
-    input.once('end', () => finish(0));
+    input.once('end', () => {
+      if (closing) return;
+      // A frame cut off by the end of input has no id to answer and nobody left to read it: exit non-zero.
+      if (decoder.pending() > 0) options.log?.(`input ended inside a frame (${decoder.pending()} bytes); closing`);
+      finish(decoder.pending() > 0 ? 1 : 0);
+    });
     input.once('error', () => finish(1));
     output.once('error', () => finish(1));
   });

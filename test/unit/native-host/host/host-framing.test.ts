@@ -169,6 +169,23 @@ describe('host loop', () => {
       { id: null, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) },
     ]);
   });
+  it('answers the requests before an oversized frame first, in order, then it', async () => {
+    const both = new Uint8Array([...frame({ id: 1, command: 'status' }), ...rawFrame(new Uint8Array(10), 9000)]);
+    const { code, messages } = await runWith([both]);
+    expect(code).toBe(1);
+    expect(messages.slice(1)).toEqual([
+      { id: 1, result: expect.any(Object) },
+      { id: null, error: expect.objectContaining({ code: 'ERR_HPKI_INVALID_ARGUMENT' }) },
+    ]);
+  });
+  it.each([
+    ['a body cut short', rawFrame(new Uint8Array(5), 40)],
+    ['half a length', new Uint8Array([0x10, 0x00])],
+  ])('exits non-zero when the input ends inside a frame: %s', async (_name, cut) => {
+    const { code, messages } = await runWith([frame({ id: 1, command: 'status' }), cut]);
+    expect(code).toBe(1);
+    expect(messages.slice(1)).toEqual([{ id: 1, result: expect.any(Object) }]);
+  });
   it('reports a backend that cannot start with the request id', async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
