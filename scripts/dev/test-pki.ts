@@ -329,6 +329,8 @@ export interface EeOptions {
   issuer?: TestCert;
   serial?: number;
   name?: string;
+  /** The subject's serialNumber (the HPKI holder id); default `TEST<serial>`, null for none. */
+  holderId?: string | null;
   role?: string;
   keyUsage?: readonly number[];
   policies?: readonly string[];
@@ -456,10 +458,11 @@ export function createTestPki(options: TestPkiOptions = {}): TestPki {
     const issuer = o.issuer ?? authCa;
     const key = o.key ?? eeKey;
     const serial = o.serial ?? nextSerial++;
+    const holderId = o.holderId === undefined ? `TEST${serial}` : o.holderId;
     const name = encodeName([
       [OID.c, 'JP'],
       [OID.cn, o.name ?? 'Shiken Taro'],
-      [OID.serialNumber, `TEST${serial}`],
+      ...(holderId === null ? [] : [[OID.serialNumber, holderId] as const]),
     ]);
     const crlUri = o.crlUri ?? options.crlUri;
     const certificate = makeCertificate({

@@ -4,7 +4,7 @@ import type { HpkiCertificateInfo } from '../../protocol/hpki-certificate.js';
 /**
  * What an end-entity certificate may be used for (PROTOCOL.md §5 step 3, §9): `auth` needs the
  * digitalSignature key usage and an authentication policy; `sign` needs nonRepudiation and a
- * signing policy. A policy matches an arc when it is the arc or lies below it.
+ * signing policy; both need the holder id of the HPKI profile. A policy matches an arc when it is the arc or lies below it.
  */
 
 export type CertificatePurpose = 'auth' | 'sign';
@@ -64,5 +64,10 @@ export function checkPurpose(
   const arcs = policyArcs ?? (purpose === 'auth' ? DEFAULT_AUTH_POLICY_ARCS : DEFAULT_SIGN_POLICY_ARCS);
   if (!info.policies.some((p) => policyInArcs(p, arcs))) {
     throw new HpkiError('ERR_CERT_POLICY', `certificate policy not in ${arcs.join(', ')}`);
+  }
+  // The HPKI profile names every holder by the subject's serialNumber, and sites key accounts on it
+  // (§5 step 8): a certificate without one is outside the profile, refused here with the policy.
+  if (info.holderId === undefined || info.holderId === '') {
+    throw new HpkiError('ERR_CERT_POLICY', 'certificate has no holder id (subject serialNumber)');
   }
 }

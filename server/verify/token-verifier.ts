@@ -170,7 +170,7 @@ function signatureStep(
 /** What a site learns of a verified certificate (§5 step 8); also the document signer's identity. */
 export function loginResult(ee: ParsedCertificate, hcRole: string): LoginResult {
   const info = ee.info;
-  // The holder id is what sites key accounts on; the HPKI profile always has one.
+  // Step 3 (checkPurpose) refused a certificate without a holder id; kept so this stays safe on its own.
   if (info.holderId === undefined || info.holderId === '') {
     throw new HpkiError('ERR_CERT_POLICY', 'certificate has no holder id (subject serialNumber)');
   }

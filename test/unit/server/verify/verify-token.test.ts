@@ -203,6 +203,31 @@ describe('PROTOCOL.md §5, one refusal per code', () => {
     ).toBe('ERR_CERT_POLICY');
   });
 
+  it('ERR_CERT_POLICY for a certificate without a holder id, at step 3: before the role and the signature', async () => {
+    const pki = createTestPki();
+    const ee = pki.issueEe({ holderId: null, role: 'Pharmacist' });
+    const signed = (challenge: string): Token =>
+      signLoginToken({ certificate: ee.certificate, privateKey: ee.key.privateKey, origin: ORIGIN, challenge });
+    const own = createTokenVerifier({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.authCa.certificate],
+      revocation: 'off',
+    });
+    // The role (step 7) is not allowed and, for the second token, the signature (step 6) does not verify.
+    expect(await codeOf(own.verify(signed(CHALLENGE), session().context))).toBe('ERR_CERT_POLICY');
+    const otherChallenge = signed('Z'.repeat(43));
+    expect(await codeOf(own.verify(otherChallenge, session().context))).toBe('ERR_CERT_POLICY');
+    // Its twin with a holder id gets past step 3, to the role.
+    const twin = pki.issueEe({ role: 'Pharmacist' });
+    const twinToken = signLoginToken({
+      certificate: twin.certificate,
+      privateKey: twin.key.privateKey,
+      origin: ORIGIN,
+      challenge: CHALLENGE,
+    });
+    expect(await codeOf(own.verify(twinToken, session().context))).toBe('ERR_ROLE_NOT_ALLOWED');
+  });
+
   it('ERR_CERT_UNTRUSTED for an unknown CA and for a certificate issued by an end entity', async () => {
     const elsewhere = createTokenVerifier({
       ...vectorOptions(),
