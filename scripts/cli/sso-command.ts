@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Logger, pino } from 'pino';
@@ -14,7 +13,7 @@ import { defaultPkiDir } from './demo-command.js';
 import { describeLimits, LIMIT_OPTIONS, LIMIT_USAGE, parseLimitOptions } from './limit-options.js';
 import { trustMockPki } from './mock-pki-trust.js';
 import { parseArgsUsageError, usageErrorLineOf } from './usage-error.js';
-import { readTrustInputs, UsageError } from './verify-cert-command.js';
+import { readInputFile, readTrustInputs, UsageError } from './verify-cert-command.js';
 
 /**
  * `hpki-login sso …` (PROTOCOL.md §10): the OpenID Provider whose only login is the HPKI card, and
@@ -80,13 +79,16 @@ function parse(args: string[]): Values {
 }
 
 export async function readClientsFile(path: string): Promise<SsoClient[]> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined) throw new UsageError(`--clients: cannot read ${path}`, `--clients: ${path} を読めません`);
-  if (info.size > MAX_CLIENTS_FILE_BYTES)
-    throw new UsageError(`--clients: ${path} is larger than 1 MiB`, `--clients: ${path} が 1 MiB を超えています`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInputFile(path, MAX_CLIENTS_FILE_BYTES);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(`--clients: ${err.message}`, `--clients: ${err.ja}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
   } catch {
     throw new UsageError(`--clients: ${path} is not JSON`, `--clients: ${path} は JSON ではありません`);
   }

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { HpkiError } from '../../protocol/errors.js';
 import type { ParsedCertificate } from '../../server/cert/parsed-certificate.js';
@@ -81,17 +82,66 @@ export function parseVerifyArgs<E extends Record<string, { type: 'string' }>>(
 const MAX_CERT_FILE_BYTES = 1024 * 1024;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
-/** Reads a file of at most `maxBytes`; a missing or oversized file is a usage error. */
-export async function readInputFile(path: string, maxBytes: number): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new UsageError(`cannot read ${path}`, `${path} を読めません`);
+/** The most read in one step from a pipe or a device, whose size is not known beforehand. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+function cannotRead(path: string): UsageError {
+  return new UsageError(`cannot read ${path}`, `${path} を読めません`);
+}
+
+function tooLarge(path: string, maxBytes: number): UsageError {
+  return new UsageError(`${path} is larger than ${maxBytes} bytes`, `${path} が ${maxBytes} バイトを超えています`);
+}
+
+/**
+ * Reads from `handle` until its end, refusing as soon as more than `maxBytes` have come. `expected`
+ * is the size the file system reports (0 for a pipe or a device): a regular file is read into one
+ * buffer of that size plus the byte that tells whether it grew.
+ */
+async function readBounded(handle: FileHandle, path: string, maxBytes: number, expected: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const wanted = chunks.length === 0 && expected > 0 ? expected + 1 : READ_CHUNK_BYTES;
+    // One byte past the limit is enough to know the input is too large; more is never read.
+    const buffer = new Uint8Array(Math.min(maxBytes + 1 - total, wanted));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > maxBytes) throw tooLarge(path, maxBytes);
   }
-  if (size > maxBytes)
-    throw new UsageError(`${path} is larger than ${maxBytes} bytes`, `${path} が ${maxBytes} バイトを超えています`);
-  return new Uint8Array(await readFile(path));
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * Reads a file of at most `maxBytes`; a missing, unreadable or oversized one is a usage error. The
+ * bound holds while reading, not only by the size the file system reports: a pipe or a device
+ * (`<(…)`, /dev/stdin, /dev/zero) reports 0 and is read only up to one byte past the bound.
+ */
+export async function readInputFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    throw cannotRead(path);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile() && info.size > maxBytes) throw tooLarge(path, maxBytes);
+    return await readBounded(handle, path, maxBytes, info.isFile() ? info.size : 0);
+  } catch (err) {
+    throw err instanceof UsageError ? err : cannotRead(path);
+  } finally {
+    await handle.close();
+  }
 }
 
 interface FileObjects {
