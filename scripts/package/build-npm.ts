@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import ts from 'typescript';
-import { runtimeFile, stageDemoSamples } from './stage-app.js';
+import { runtimeFile, stageBuiltCli, stageDemoSamples } from './stage-app.js';
 
 /**
  * `dist/release/hpki-login-<version>.tgz`, the npm package for site developers and operators. Its
@@ -117,7 +117,7 @@ export async function buildNpmPackage(project: string, log: (line: string) => vo
   await rm(stage, { recursive: true, force: true });
   await mkdir(join(stage, 'bin'), { recursive: true });
   await cp(join(project, 'bin/hpki-login.js'), join(stage, 'bin/hpki-login.js'));
-  await cp(join(project, 'dist/cli'), join(stage, 'dist/cli'), { recursive: true, filter: runtimeFile });
+  await stageBuiltCli(project, stage);
   await stageDemoSamples(project, stage);
   await stageLibrary(project, stage);
   for (const file of ['README.md', 'LICENSE']) await cp(join(project, file), join(stage, file));

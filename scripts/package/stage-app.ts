@@ -1,12 +1,12 @@
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { fetchKoffiBinary, type KoffiPlatform } from './koffi-binary.js';
 import { runtimeModules } from './runtime-modules.js';
 
 /**
  * The application tree every package installs, in one folder: the Node runtime, `bin/hpki-login.js`,
- * the built CLI (`dist/cli`), a `package.json` saying the CLI is ESM, and the npm packages it needs at
- * run time. The .deb takes this machine's packages as installed; a package for another system leaves
+ * the files of the last CLI build (`dist/cli`, by the build's own list), a `package.json` saying
+ * the CLI is ESM, and the npm packages it needs at run time. The .deb takes this machine's packages as installed; a package for another system leaves
  * out the addons compiled here and carries koffi's binary for that system instead.
  */
 
@@ -14,6 +14,40 @@ import { runtimeModules } from './runtime-modules.js';
 export function runtimeFile(source: string): boolean {
   const name = basename(source);
   return name !== 'obj.target' && name !== '.deps' && !name.endsWith('.map');
+}
+
+/** Where the CLI build lists the files it wrote (scripts/build/cli.mjs), relative to `dist/cli`. */
+export const CLI_OUTPUTS = 'dist/cli/outputs.json';
+
+/**
+ * The files the last CLI build wrote, relative to `dist/cli`, from its own list. The folder also
+ * holds chunks of earlier builds (it is never cleaned, so that running tests keep theirs): a
+ * package takes the list, never the folder.
+ */
+export async function builtCliFiles(project: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(join(project, CLI_OUTPUTS), 'utf8');
+  } catch {
+    throw new Error(`${CLI_OUTPUTS} is missing: run npm run build first`);
+  }
+  const list: unknown = JSON.parse(text);
+  const inside = (path: unknown): path is string =>
+    typeof path === 'string' && path !== '' && !isAbsolute(path) && !normalize(path).startsWith('..');
+  if (!Array.isArray(list) || !list.every(inside) || !list.includes('main.js'))
+    throw new Error(`${CLI_OUTPUTS} is not a list of the build's files: run npm run build again`);
+  return list;
+}
+
+/** The built CLI into `dir/dist/cli`: the files of the last build only, without source maps. */
+export async function stageBuiltCli(project: string, dir: string): Promise<string[]> {
+  const files = (await builtCliFiles(project)).filter(runtimeFile);
+  for (const file of files) {
+    const target = join(dir, 'dist/cli', file);
+    await mkdir(dirname(target), { recursive: true });
+    await cp(join(project, 'dist/cli', file), target);
+  }
+  return files;
 }
 
 /** Addons compiled on this machine (node-gyp): useless on another system. */
@@ -68,7 +102,7 @@ export async function stageApp(
   await cp(options.node, join(dir, options.nodeName));
   await chmod(join(dir, options.nodeName), 0o755);
   await cp(join(project, 'bin/hpki-login.js'), join(dir, 'bin/hpki-login.js'));
-  await cp(join(project, 'dist/cli'), join(dir, 'dist/cli'), { recursive: true, filter: runtimeFile });
+  await stageBuiltCli(project, dir);
   await stageDemoSamples(project, dir);
   await writePackageJson(project, dir);
   const { foreign } = options;

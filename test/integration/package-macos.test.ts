@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +30,7 @@ const PROJECT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 const ready = systemToolsPresent('package-macos.test.ts', ['/usr/bin/file', '/bin/dash', '/usr/bin/tar']);
 const version = (JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { version: string }).version;
 const ids = bundledExtensionIds();
+const LEFTOVER = join(PROJECT, 'dist/cli/backend-LEFTOVER.js');
 const MACH_O: Record<(typeof MACOS_ARCHES)[number], string> = { arm64: 'arm64', x64: 'x86_64' };
 
 function fileType(path: string): string {
@@ -44,11 +54,15 @@ describe.skipIf(!ready)('the macOS archives', () => {
   let work: string;
 
   beforeAll(() => {
+    // A chunk of an earlier build, as dist/cli keeps them (it is never cleaned): no package takes it.
+    mkdirSync(join(PROJECT, 'dist/cli'), { recursive: true });
+    writeFileSync(LEFTOVER, 'export const stale = true;\n');
     execFileSync('npm', ['run', 'package:macos'], { cwd: PROJECT, stdio: 'ignore', timeout: 300_000 });
     work = mkdtempSync(join(tmpdir(), 'macos-archive-'));
   }, 360_000);
 
   afterAll(() => {
+    rmSync(LEFTOVER, { force: true });
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
@@ -75,6 +89,11 @@ describe.skipIf(!ready)('the macOS archives', () => {
       expect(existsSync(join(folder, 'app/node_modules/pkcs11js'))).toBe(false);
       expect(existsSync(join(folder, 'app/node_modules/@koromix/koffi-linux-x64'))).toBe(false);
       expect(existsSync(join(folder, 'app/dist/cli/main.js'))).toBe(true);
+      // The files of the last build, by its own list, without source maps: no leftover of another.
+      const built = (JSON.parse(readFileSync(join(PROJECT, 'dist/cli/outputs.json'), 'utf8')) as string[]).filter(
+        (f) => !f.endsWith('.map'),
+      );
+      expect(readdirSync(join(folder, 'app/dist/cli')).sort()).toEqual(built);
       for (const script of ['install.sh', 'uninstall.sh'])
         expect(statSync(join(folder, script)).mode & 0o755).toBe(0o755);
     });
