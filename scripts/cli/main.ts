@@ -34,7 +34,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     load: () => import('./verify-token-command.js'),
   },
   sign: {
-    summary: 'sign a local file with the card: CAdES (PAdES and XAdES as they land)',
+    summary: 'sign a local file with the card: CAdES, PAdES (PDF) or XAdES (e-prescription XML)',
     load: () => import('./sign-command.js'),
   },
   'verify-signature': {
