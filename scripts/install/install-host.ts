@@ -37,7 +37,10 @@ export async function gatherPresence(
   };
 }
 
-/** Browsers that look installed: a binary, a snap/flatpak, or a profile directory for this user. */
+/**
+ * Browsers that look installed (Linux and macOS): a binary, a snap/flatpak, or a profile directory
+ * for this user. Not on Windows: installHost asks for --browser there.
+ */
 async function detectBrowsers(options: InstallOptions): Promise<BrowserId[]> {
   const found: BrowserId[] = [];
   for (const browser of BROWSERS) {
@@ -48,7 +51,6 @@ async function detectBrowsers(options: InstallOptions): Promise<BrowserId[]> {
         continue;
       }
     }
-    if (options.os === 'win32') continue;
     const user = manifestLocation({ browser, os: options.os, system: false, home: options.home }, NATIVE_HOST_NAME);
     const profileDirs =
       user.kind === 'directories' ? user.dirs.map((d) => localPath(posix.dirname(d), options.os, options.root)) : [];
@@ -91,6 +93,13 @@ export async function installHost(
   ids: ExtensionIds,
   log: (line: string) => void,
 ): Promise<InstallOutcome> {
+  // Windows keeps no trace of a browser that install-host could read here (its installs go through
+  // the registry), so there it is told which; the MSI registers the host for every browser itself.
+  if (options.browsers.length === 0 && options.os === 'win32')
+    throw new UsageError(
+      'on Windows, name each browser with --browser (the MSI already sets up every browser)',
+      'Windows では --browser でブラウザを指定してください（MSI でインストールした場合は全ブラウザ設定済みです）',
+    );
   const browsers = options.browsers.length > 0 ? options.browsers : await detectBrowsers(options);
   if (browsers.length === 0)
     throw new UsageError(

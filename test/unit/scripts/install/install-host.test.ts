@@ -454,6 +454,16 @@ describe('choosing browsers and refusing bad options', () => {
     expect(Object.keys(outcome.written).sort()).toEqual(['chrome', 'firefox']);
   });
 
+  it('on Windows without --browser, asks for --browser and names the MSI, writing nothing', async () => {
+    const options = parseInstallOptions(['--os', 'win32', '--root', work, '--home', 'C:\\Users\\x'], work);
+    mkdirSync(join(work, 'C', 'Users', 'x', 'AppData', 'Local', 'Google', 'Chrome', 'User Data'), { recursive: true });
+    const before = snapshot(work);
+    await expect(installHost(options, IDS, () => undefined)).rejects.toThrow(
+      'on Windows, name each browser with --browser (the MSI already sets up every browser)',
+    );
+    expect(snapshot(work)).toEqual(before);
+  });
+
   it.each([
     [['--backend', 'mock']],
     [['--backend', 'usb']],
