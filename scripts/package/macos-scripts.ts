@@ -9,7 +9,10 @@ import { type BrowserId, manifestFlavor, manifestLocation } from '../install/loc
  * archive's `app/` to ~/Library/Application Support/hpki-login/, writes the launcher there and one
  * host manifest per browser in that browser's per-user folder, creating only the folders that are
  * missing, and writes down every manifest and folder it made. uninstall.sh removes exactly those:
- * each manifest that still names our launcher, the folders it created once empty, and its own folder.
+ * each manifest that still names our launcher, install.sh's own files in that folder (`app/`, the
+ * launcher, the list, itself), and the folders it created once empty. The folder is shared: a
+ * per-user `hpki-login install-host` keeps its per-browser launchers there (installDirectory in
+ * scripts/install/locations.ts), and those stay.
  */
 
 /** The browsers the archives register, per user. */
@@ -124,7 +127,8 @@ echo "installed in $app_dir"
 export function uninstallScript(): string {
   return `#!/bin/sh
 # Removes what install.sh wrote for the current user, and nothing else: each host manifest that still
-# names our launcher, the folders install.sh created (once empty), and ~/${MACOS_APP_DIR}.
+# names our launcher, the runtime, the launcher, the list and this script in ~/${MACOS_APP_DIR}, and the
+# folders install.sh created (that one included) once empty.
 set -eu
 
 case "\${HOME:-}" in
@@ -154,8 +158,11 @@ for line in $list; do
       ;;
   esac
 done
-rm -rf "$app_dir"
-echo "removed $app_dir"
+# Only install.sh's own files: the folder also holds the per-browser launchers of
+# \`hpki-login install-host\` (~/${MACOS_APP_DIR}/<browser>/), which are not ours to take.
+rm -rf "$app_dir/app"
+rm -f "$launcher" "$app_dir/uninstall.sh" "$state"
+echo "removed $app_dir/app, $launcher"
 for dir in $(printf '%s\\n' "$list" | sed -n 's/^dir //p' | sort -r); do
   rmdir "$dir" 2>/dev/null || true
 done

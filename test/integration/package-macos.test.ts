@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledExtensionIds, chromeAllowedOrigins, parseHostManifest } from '../../scripts/install/host-manifest.js';
+import { installHost, uninstallHost } from '../../scripts/install/install-host.js';
 import { parsePosixLauncher } from '../../scripts/install/launcher.js';
+import { parseInstallOptions } from '../../scripts/install/options.js';
 import { MACOS_ARCHES } from '../../scripts/package/build-macos.js';
 import { MACOS_APP_DIR, macosManifestPaths } from '../../scripts/package/macos-scripts.js';
 import { systemToolsPresent } from '../helpers/system-tools.js';
@@ -48,6 +50,31 @@ function tree(dir: string): string[] {
 
 function runScript(script: string, home: string): string {
   return execFileSync('dash', [script], { env: { PATH: process.env.PATH, HOME: home }, encoding: 'utf8' });
+}
+
+/**
+ * install.sh, then `install-host --browser chrome` with another backend (its launcher goes in the
+ * same folder, its manifest over install.sh's), then uninstall.sh: install-host's files stay.
+ */
+async function besideInstallHost(folder: string, home: string): Promise<void> {
+  runScript(join(folder, 'install.sh'), home);
+  const appDir = join(home, MACOS_APP_DIR);
+  const args = ['--os', 'darwin', '--root', '/', '--home', home, '--browser', 'chrome', '--backend', 'pkcs11'];
+  const runtime = ['--node', join(appDir, 'app/node'), '--cli', join(appDir, 'app/bin/hpki-login.js')];
+  const options = parseInstallOptions([...args, '--module', '/Library/hpki/p11.dylib', ...runtime]);
+  await installHost(options, ids, () => undefined);
+  const chrome = macosManifestPaths().find((m) => m.browser === 'chrome')?.path ?? '';
+  const ownLauncher = join(appDir, 'chrome/hpki-login-host');
+  expect(parseHostManifest(readFileSync(join(home, chrome), 'utf8'))?.path).toBe(ownLauncher);
+  runScript(join(folder, 'uninstall.sh'), home);
+  expect(existsSync(ownLauncher)).toBe(true);
+  expect(existsSync(join(home, chrome))).toBe(true);
+  expect(readdirSync(appDir)).toEqual(['chrome']);
+  for (const { browser, path } of macosManifestPaths())
+    if (browser !== 'chrome') expect(existsSync(join(home, path)), browser).toBe(false);
+  await uninstallHost(options, ids, () => undefined);
+  expect(existsSync(join(home, chrome))).toBe(false);
+  expect(existsSync(join(appDir, 'chrome'))).toBe(false);
 }
 
 describe.skipIf(!ready)('the macOS archives', () => {
@@ -141,5 +168,8 @@ describe.skipIf(!ready)('the macOS archives', () => {
       rmSync(dirname(replaced), { recursive: true });
       expect(tree(home)).toEqual(before);
     });
+
+    it("uninstall.sh leaves install-host's own launcher in the same folder, and its manifest", () =>
+      besideInstallHost(folder, home));
   });
 });
