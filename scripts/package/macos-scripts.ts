@@ -121,6 +121,7 @@ printf '%s' "$created" | while IFS= read -r dir; do
   [ -n "$dir" ] && echo "dir $dir" >> "$state"
 done
 echo "installed in $app_dir"
+echo "check with: \\"$app_dir/app/node\\" \\"$app_dir/app/bin/hpki-login.js\\" doctor"
 `;
 }
 
