@@ -106,7 +106,12 @@ export async function openDemoBrowser(
     `native host registered for the Chromium profile ${plan.profileDir}`,
   ];
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
-    log([...steps, 'the extension is not built: run `npm run build`, then start the demo again'].join('\n'));
+    log(
+      [
+        ...steps,
+        `the development extension is not here (${EXTENSION_DIR}): in a clone, run \`npm run build\` and start the demo again; the npm package carries it, the doctors' packages do not`,
+      ].join('\n'),
+    );
     return;
   }
   const args = [

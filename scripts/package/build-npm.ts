@@ -6,6 +6,9 @@ import { build } from 'esbuild';
 import ts from 'typescript';
 import { runtimeFile, stageBuiltCli, stageDemoSamples } from './stage-app.js';
 
+/** The development build of the extension, which `hpki-login demo` loads (scripts/cli/demo-browser.ts). */
+const DEV_EXTENSION = 'dist/extension/chrome';
+
 /**
  * `dist/release/hpki-login-<version>.tgz`, the npm package for site developers and operators. Its
  * `exports`: `hpki-login/server` (and `hpki-login`) the server library of server/index.ts (verifier,
@@ -105,7 +108,7 @@ async function stageLibrary(project: string, stage: string): Promise<void> {
 }
 
 export async function buildNpmPackage(project: string, log: (line: string) => void): Promise<string> {
-  for (const built of ['dist/cli/main.js', 'dist/hpki-login-client.js']) {
+  for (const built of ['dist/cli/main.js', 'dist/hpki-login-client.js', `${DEV_EXTENSION}/manifest.json`]) {
     try {
       await stat(join(project, built));
     } catch {
@@ -119,6 +122,9 @@ export async function buildNpmPackage(project: string, log: (line: string) => vo
   await cp(join(project, 'bin/hpki-login.js'), join(stage, 'bin/hpki-login.js'));
   await stageBuiltCli(project, stage);
   await stageDemoSamples(project, stage);
+  // `hpki-login demo` opens Chromium with the development extension (PROTOCOL.md §9): site
+  // developers run the demo from this package, so it carries that build (without source maps).
+  await cp(join(project, DEV_EXTENSION), join(stage, DEV_EXTENSION), { recursive: true, filter: runtimeFile });
   await stageLibrary(project, stage);
   for (const file of ['README.md', 'LICENSE']) await cp(join(project, file), join(stage, file));
   await writeFile(join(stage, 'package.json'), packageJson(pkg));

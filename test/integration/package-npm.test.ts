@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +89,16 @@ describe.skipIf(!ready)('the npm package, installed with no compiler', () => {
       join(app, 'node_modules/hpki-login/server/demo/sample-documents/referral-letter-sample.pdf'),
     );
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('carries the development extension where `hpki-login demo` loads it, without source maps', () => {
+    const dir = join(app, 'node_modules/hpki-login/dist/extension/chrome');
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { key?: string };
+    // The development build's public key gives it the ID `install-host --development` lets in.
+    expect(manifest.key).toEqual(expect.any(String));
+    const files = readdirSync(dir, { recursive: true }).map(String);
+    expect(files).toContain('background.js');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('hpki-login/server gives the verifier, the challenge stores, the routes and the signed-document library', () => {
