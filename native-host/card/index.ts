@@ -4,3 +4,4 @@ export type { CardBackend, CardCertificates, CardToken, PinStatus } from './card
 export { newReadModes, type ReadModes } from './file-reader.js';
 export { type CaCertificateCache, detectCardType, openHpkiToken } from './hpki-apdu-token.js';
 export { signableBy } from './key-use.js';
+export { refuseMalformedPin } from './pin-format.js';

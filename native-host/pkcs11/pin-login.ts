@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import { refuseMalformedPin } from '../card/pin-format.js';
+import { refuseMalformedPin } from '../card/index.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import type { Handle, Pkcs11Module } from './pkcs11-library.js';
 import { ckrCode, pkcs11js } from './pkcs11-library.js';
