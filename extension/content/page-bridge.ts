@@ -17,8 +17,8 @@ import type { LoginLock } from './login-lock.js';
 
 /**
  * The page API of PROTOCOL.md §1.2 on the content-script side. Only messages the page posted to
- * itself are read (`source` is this window, `origin` is this page's); every request is validated,
- * acknowledged at once, then answered with a result or a coded error. The origin the background
+ * itself are read (`source` is this window, `origin` is this page's); every request with an id is
+ * acknowledged at once, then validated and answered with a result or a coded error. The origin the background
  * uses is the browser's, not anything in the message.
  */
 
@@ -59,8 +59,18 @@ function needsUserAction(lang: Lang): LocalizedError {
   return new LocalizedError('ERR_HPKI_INVALID_ARGUMENT', translatorFor(lang)('error_needs_user_action'));
 }
 
-function isRequestShaped(data: unknown): data is { hpkiLogin: unknown; action: unknown; id?: unknown } {
-  return typeof data === 'object' && data !== null && 'hpkiLogin' in data && 'action' in data && data.hpkiLogin === 1;
+/** An id the page can match an answer to: the answers carry it as it came (PROTOCOL.md §1.2). */
+function isAnswerableId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH;
+}
+
+/**
+ * A message of this protocol that is not an answer: it carries the marker, and an `action` or at
+ * least no answer's `type` (a request that forgot its action is still the page's request).
+ */
+function isRequestShaped(data: unknown): data is { hpkiLogin: 1; id?: unknown } {
+  if (typeof data !== 'object' || data === null || !('hpkiLogin' in data) || data.hpkiLogin !== 1) return false;
+  return 'action' in data || !('type' in data);
 }
 
 export function installPageBridge(
@@ -103,15 +113,17 @@ export function installPageBridge(
     const data = event.data;
     // Responses (ours or another frame's) and unrelated messages share the channel: skip them.
     if (!isRequestShaped(data)) return;
+    // Every request the page can match an answer to is acknowledged at once, a malformed one too
+    // (then refused): without an id in the answers' own form there is nothing to acknowledge.
+    const id = data.id;
+    if (!isAnswerableId(id)) return;
+    post({ hpkiLogin: 1, id, type: 'ack' });
     const parsed = pageRequestSchema.safeParse(data);
     if (!parsed.success) {
-      const id = data.id;
-      if (typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH)
-        postError(id, localize(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request'), undefined));
+      postError(id, localize(new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'malformed request'), undefined));
       return;
     }
     const request = parsed.data;
-    post({ hpkiLogin: 1, id: request.id, type: 'ack' });
     if (request.action === 'status') {
       void answer(request.id, undefined, () => backend.status());
       return;

@@ -157,22 +157,30 @@ describe('page bridge: validation', () => {
       'an out-of-range timeout',
       { hpkiLogin: 1, id: 'bad5', action: 'authenticate', challenge: CHALLENGE, options: { timeoutMs: 5 } },
     ],
-  ])('refuses %s with ERR_HPKI_INVALID_ARGUMENT and no ack', async (_name, data) => {
-    const { win, calls } = setup();
-    win.deliver(data);
-    await flush();
-    expect(win.posted).toHaveLength(1);
-    expect(win.posted[0]!.message).toMatchObject({
-      id: data.id,
-      type: 'error',
-      error: { code: 'ERR_HPKI_INVALID_ARGUMENT' },
-    });
-    expect(calls).toEqual([]);
-  });
+    ['no action at all', { hpkiLogin: 1, id: 'bad6' }],
+    ['an action that is not a string', { hpkiLogin: 1, id: 'bad7', action: 42 }],
+  ])(
+    'acknowledges %s at once, then refuses it with ERR_HPKI_INVALID_ARGUMENT (§1.2: every request within 1 s)',
+    async (_name, data) => {
+      const { win, calls } = setup();
+      win.deliver(data);
+      // The ack comes first and at once, like a valid request's: the page library's 1 s wait ends on it.
+      expect(win.posted[0]?.message).toEqual({ hpkiLogin: 1, id: data.id, type: 'ack' });
+      await flush();
+      expect(win.posted.map((p) => p.message.type)).toEqual(['ack', 'error']);
+      expect(win.posted[1]!.message).toMatchObject({
+        id: data.id,
+        type: 'error',
+        error: { code: 'ERR_HPKI_INVALID_ARGUMENT' },
+      });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('stays silent when there is no usable id to answer to', async () => {
     const { win } = setup();
     win.deliver({ hpkiLogin: 1, action: 'status' });
+    win.deliver({ hpkiLogin: 1 });
     win.deliver({ hpkiLogin: 1, id: '', action: 'status' });
     win.deliver({ hpkiLogin: 1, id: 'x'.repeat(129), action: 'status' });
     win.deliver({ hpkiLogin: 1, id: 42, action: 'status' });
