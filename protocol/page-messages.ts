@@ -97,16 +97,29 @@ export const pageRequestSchema = z.discriminatedUnion('action', [
 export type PageRequest = z.infer<typeof pageRequestSchema>;
 
 /**
- * `status` for the page: whether the extension, the host and a card are there, and nothing more. A
- * page may ask without any user action, so it learns no reader names and no card types (which
- * would tell it, for one, that a My Number card sits in the reader); the toolbar popup shows those.
+ * One reader as a page sees it (PROTOCOL.md §1.2 `readers`): whether it holds a card, and nothing
+ * more. No name (it names the machine's hardware, the same for every site) and no card type (it
+ * would tell, for one, that a My Number card sits in the reader): any enabled site may ask.
+ */
+export const pageReaderSchema = z.strictObject({
+  /** Whether this reader holds a card (of any kind). */
+  cardPresent: z.boolean(),
+});
+export type PageReader = z.infer<typeof pageReaderSchema>;
+
+/**
+ * `status` for the page: whether the extension, the host, readers and a card are there, and nothing
+ * more. A page may ask without any user action, so it learns no reader names and no card types; the
+ * toolbar popup shows those.
  */
 export const pageStatusResultSchema = z.strictObject({
   /** The extension's version. */
   extension: z.string().check(z.maxLength(64)),
   /** The native host's version, or null when it is not installed or failed to start. */
   host: z.nullable(z.string().check(z.maxLength(64))),
-  /** Whether some reader holds a card (of any kind). */
+  /** One entry per reader the host sees, in the host's order; empty without a host or a reader. */
+  readers: z.array(pageReaderSchema),
+  /** Whether some reader holds a card (of any kind): `readers.some((r) => r.cardPresent)`. */
   cardPresent: z.boolean(),
 });
 export type PageStatusResult = z.infer<typeof pageStatusResultSchema>;

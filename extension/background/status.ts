@@ -13,7 +13,7 @@ export interface StatusDeps {
   helloTimeoutMs?: number;
 }
 
-/** PROTOCOL.md §1.2: `host` is null when the native host cannot be reached. */
+/** PROTOCOL.md §1.2: `host` is null (and `readers` empty) when the native host cannot be reached. */
 export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
   let host: HostSession;
   try {
@@ -21,15 +21,16 @@ export async function pageStatus(deps: StatusDeps): Promise<PageStatusResult> {
   } catch (err) {
     const error = toHpkiError(err);
     if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE')
-      return { extension: deps.extensionVersion, host: null, cardPresent: false };
+      return { extension: deps.extensionVersion, host: null, readers: [], cardPresent: false };
     throw error;
   }
   try {
     const { readers } = await host.request('status', undefined);
-    // Reader names and card types stay here: the page learns only that a card is there.
+    // Reader names and card types stay here: the page learns how many readers there are and which hold a card.
     return {
       extension: deps.extensionVersion,
       host: host.hello.version,
+      readers: readers.map((r) => ({ cardPresent: r.cardPresent })),
       cardPresent: readers.some((r) => r.cardPresent),
     };
   } finally {

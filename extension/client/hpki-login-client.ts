@@ -5,6 +5,7 @@ import { errorFromWire, HpkiError, isHpkiError } from '../../protocol/errors.js'
 import type { ReaderStatus } from '../../protocol/messages.js';
 import type {
   PageAuthenticateResult,
+  PageReader,
   PageRequest,
   PageSigningCertificateResult,
   PageSignParams,
@@ -40,8 +41,13 @@ export const ACK_TIMEOUT_MS = PAGE_ACK_TIMEOUT_MS;
 const RESULT_GRACE_MS = 60_000;
 const STATUS_RESULT_MS = 30_000;
 
-/** What `status()` gives: the extension's and the host's versions, and whether a card is in a reader. */
+/**
+ * What `status()` gives: the extension's and the host's versions, one `{ cardPresent }` per reader
+ * (no reader names, no card types), and whether a card is in some reader.
+ */
 export type HpkiLoginStatus = PageStatusResult;
+/** One reader in `status().readers`. */
+export type HpkiLoginReader = PageReader;
 
 export interface AuthenticateOptions {
   /** How long the user has to enter the PIN, 10 000 – 600 000 ms (default 120 000). */

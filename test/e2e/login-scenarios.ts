@@ -164,10 +164,11 @@ export function describeLoginScenarios(launch: Launcher, browserName: 'chromium'
       const status = await callPageApi(page, { action: 'status' });
       expect(status.ack).toBe(true);
       expect(status.answer.type).toBe('result');
-      // Whether host and card are there, and nothing more: no reader names, no card types.
+      // Whether host, readers and card are there, and nothing more: no reader names, no card types.
       expect(status.answer.result).toEqual({
         extension: expect.any(String),
         host: expect.any(String),
+        readers: expect.arrayContaining([{ cardPresent: true }]),
         cardPresent: true,
       });
       expect(JSON.stringify(status.answer)).not.toContain('Virtual PCD');

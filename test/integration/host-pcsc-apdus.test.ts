@@ -156,7 +156,12 @@ describe('APDU budgets over pcscd + vpcd', () => {
       for (let i = 0; i < 20; i++) {
         // The extension's own page status, over a real host process per call as the browser starts one.
         const status = await pageStatus({ connector, extensionVersion: '0.1.0' });
-        expect(status).toEqual({ extension: '0.1.0', host: expect.any(String), cardPresent: true });
+        expect(status).toEqual({
+          extension: '0.1.0',
+          host: expect.any(String),
+          readers: expect.arrayContaining([{ cardPresent: true }]),
+          cardPresent: true,
+        });
       }
       expect(connector.started()).toBe(20);
       const afterStatus = await settled(card);

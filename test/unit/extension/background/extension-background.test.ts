@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CATALOGS } from '../../../../extension/shared/catalogs.js';
 import { bytesToHex } from '../../../../protocol/base64.js';
 import type { Descriptor } from '../../../../protocol/page-messages.js';
+import { pageStatusResultSchema } from '../../../../protocol/page-messages.js';
 import { sha256Bytes } from '../../../../protocol/signed-data.js';
 import {
   authenticate,
@@ -459,19 +460,43 @@ describe('background: the native host', () => {
 });
 
 describe('background: status', () => {
-  it('tells an enabled page only whether the host and a card are there: no reader names, no card types', async () => {
+  it('tells an enabled page its readers (§1.2) as whether each holds a card: no reader names, no card types', async () => {
     const h = harness();
     const reply = await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`));
-    expect(reply).toEqual({ ok: true, value: { extension: '0.1.0', host: '0.1.0', cardPresent: true } });
+    expect(reply).toEqual({
+      ok: true,
+      value: { extension: '0.1.0', host: '0.1.0', readers: [{ cardPresent: true }], cardPresent: true },
+    });
+    expect(pageStatusResultSchema.safeParse(reply.ok ? reply.value : undefined).success).toBe(true);
     expect(JSON.stringify(reply)).not.toMatch(/Virtual PCD|hpki/);
     expect(h.record.disconnects).toBe(1);
+  });
+
+  it('one entry per reader, in the host’s order, a reader without a card too', async () => {
+    const readers = [
+      { name: 'Empty Reader 0', cardPresent: false, cardType: null },
+      { name: 'My Number Reader 1', cardPresent: true, cardType: 'unknown' },
+      { name: 'HPKI Reader 2', cardPresent: true, cardType: 'hpki' },
+    ];
+    const h = harness({ host: { script: { ...cardScript(), status: () => ({ result: { readers } }) } } });
+    const reply = await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`));
+    expect(reply).toEqual({
+      ok: true,
+      value: {
+        extension: '0.1.0',
+        host: '0.1.0',
+        readers: [{ cardPresent: false }, { cardPresent: true }, { cardPresent: true }],
+        cardPresent: true,
+      },
+    });
+    expect(JSON.stringify(reply)).not.toMatch(/Reader|unknown|hpki|name|cardType/);
   });
 
   it('reports host null when the host is missing, and nothing at all to a site that is not enabled', async () => {
     const h = harness({ host: { missing: true } });
     expect(await h.router({ kind: 'page-status' }, h.fromPage(`${SITE}/`))).toEqual({
       ok: true,
-      value: { extension: '0.1.0', host: null, cardPresent: false },
+      value: { extension: '0.1.0', host: null, readers: [], cardPresent: false },
     });
     expectError(
       await h.router({ kind: 'page-status' }, h.fromPage('https://elsewhere.example/')),

@@ -80,6 +80,7 @@ function withBridge(backend: Partial<BridgeBackend>) {
         (async () => ({
           extension: '0.1.0',
           host: '0.2.0',
+          readers: [{ cardPresent: false }, { cardPresent: true }],
           cardPresent: true,
         })),
       authenticate: backend.authenticate ?? (async () => ({ token: TOKEN })),
@@ -130,13 +131,33 @@ describe('client library: no extension', () => {
 });
 
 describe('client library: with the content-script bridge', () => {
-  it('status() returns what the extension reports', async () => {
+  it('status() returns what the extension reports, readers as §1.2 has them', async () => {
     const win = withBridge({});
     await expect(status({ window: win })).resolves.toEqual({
       extension: '0.1.0',
       host: '0.2.0',
+      readers: [{ cardPresent: false }, { cardPresent: true }],
       cardPresent: true,
     });
+  });
+
+  it.each([
+    ['without readers', { extension: '1', host: null, cardPresent: false }],
+    [
+      'with a reader name',
+      { extension: '1', host: '1', readers: [{ name: 'R', cardPresent: true }], cardPresent: true },
+    ],
+    [
+      'with a card type',
+      { extension: '1', host: '1', readers: [{ cardPresent: true, cardType: 'hpki' }], cardPresent: true },
+    ],
+  ])('status() refuses a result %s as malformed', async (_name, result) => {
+    const win = loopbackWindow();
+    const pending = createHpkiLoginClient({ window: win }).status();
+    const { id } = pageRequestSchema.parse(win.sent[0]);
+    win.inject({ hpkiLogin: 1, id, type: 'ack' });
+    win.inject({ hpkiLogin: 1, id, type: 'result', result });
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_HPKI_INTERNAL' });
   });
 
   it('authenticate() sends a §1.2 request and resolves with the token', async () => {
@@ -205,7 +226,12 @@ describe('client library: what it accepts', () => {
     const win = loopbackWindow();
     const pending = createHpkiLoginClient({ window: win }).status();
     const { id } = pageRequestSchema.parse(win.sent[0]);
-    const result = { hpkiLogin: 1, id, type: 'result', result: { extension: '9', host: null, cardPresent: false } };
+    const result = {
+      hpkiLogin: 1,
+      id,
+      type: 'result',
+      result: { extension: '9', host: null, readers: [], cardPresent: false },
+    };
     win.inject({ hpkiLogin: 1, id, type: 'ack' }, 'https://evil.example');
     win.inject(result, ORIGIN, {});
     win.inject({ ...result, id: 'someone-else' });

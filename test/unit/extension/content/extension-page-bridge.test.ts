@@ -70,7 +70,7 @@ function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN, uiLang:
   const win = fakeWindow(ownOrigin);
   const calls: Array<{ challenge: string; options: unknown }> = [];
   const full: BridgeBackend = {
-    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', cardPresent: false })),
+    status: backend.status ?? (async () => ({ extension: '0.1.0', host: '0.1.0', readers: [], cardPresent: false })),
     authenticate:
       backend.authenticate ??
       (async (challenge, options) => {
