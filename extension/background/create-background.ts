@@ -1,4 +1,4 @@
-import type { Lang } from '../shared/index.js';
+import type { FlowPurpose, Lang } from '../shared/index.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 import { createFlowRunner } from './flow-runner.js';
 import { createLoginService } from './login-flow.js';
@@ -28,7 +28,7 @@ export interface BackgroundDeps {
   connector: NativeConnector;
   fetchDescriptor: FetchDescriptor;
   /** The PIN window's URL for a session. */
-  pinPageUrl(session: string): string;
+  pinPageUrl(session: string, purpose: FlowPurpose): string;
   newSessionId(): string;
 }
 

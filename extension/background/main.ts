@@ -22,7 +22,8 @@ const { router, login, sign, registry, intents } = createBackground({
   windows: browser.windows,
   connector: browser.runtime,
   fetchDescriptor: createDescriptorFetcher((input, init) => fetch(input, init)),
-  pinPageUrl: (session) => browser.runtime.getURL(`${PIN_PAGE}?session=${encodeURIComponent(session)}`),
+  pinPageUrl: (session, purpose) =>
+    browser.runtime.getURL(`${PIN_PAGE}?session=${encodeURIComponent(session)}&purpose=${purpose}`),
   newSessionId: () => crypto.randomUUID(),
 });
 

@@ -1,5 +1,5 @@
 import { HpkiError } from '../../protocol/errors.js';
-import type { FlowPhase, PinAsker, PinStage, PinSubmitOutcome, PinWindowView } from '../shared/index.js';
+import type { FlowPhase, FlowPurpose, PinAsker, PinStage, PinSubmitOutcome, PinWindowView } from '../shared/index.js';
 import type { PinSubmission } from './pin-submission.js';
 import {
   choose,
@@ -78,7 +78,8 @@ export interface PinPrompts {
 
 export interface PinPromptsDeps {
   windows: WindowsApi;
-  pageUrl(session: string): string;
+  /** The window's URL: its session, and its purpose so that its first paint is already right. */
+  pageUrl(session: string, purpose: FlowPurpose): string;
   newSessionId(): string;
   setTimer?: (callback: () => void, ms: number) => ReturnType<typeof setTimeout>;
   clearTimer?: (timer: ReturnType<typeof setTimeout>) => void;
@@ -159,7 +160,7 @@ export function createPinPrompts(deps: PinPromptsDeps): PinPrompts {
   async function openWindow(session: Session): Promise<void> {
     try {
       const created = await deps.windows.create({
-        url: deps.pageUrl(session.id),
+        url: deps.pageUrl(session.id, session.view.purpose ?? 'login'),
         type: 'popup',
         ...PIN_WINDOW_SIZE,
         focused: true,

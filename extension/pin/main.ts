@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import { askBackground, browserTranslator, langFromTag, localizePage, wireOf } from '../shared/index.js';
 import type { PinEvent, PinViewState } from './pin-state.js';
-import { canEnterPin, INITIAL_PIN_STATE, pinFormatOk, reducePin } from './pin-state.js';
+import { canEnterPin, initialPinState, pinFormatOk, purposeFromSearch, reducePin } from './pin-state.js';
 import { findPinElements, renderPin } from './pin-view.js';
 
 /**
@@ -13,7 +13,8 @@ const t = browserTranslator(browser.i18n);
 localizePage(document, t, langFromTag(browser.i18n.getUILanguage()));
 const els = findPinElements(document);
 const session = new URLSearchParams(location.search).get('session') ?? '';
-let state: PinViewState = INITIAL_PIN_STATE;
+// The purpose comes with the URL, so the first paint, before `pin-open` answers, is already right.
+let state: PinViewState = initialPinState(purposeFromSearch(location.search));
 
 function choose(reader: string): void {
   void askBackground(browser.runtime, { kind: 'pin-choose', session, reader }).catch(() => undefined);

@@ -3,6 +3,7 @@ import type { WireError } from '../../protocol/errors.js';
 import type {
   CardChoice,
   FlowPhase,
+  FlowPurpose,
   MessageKey,
   PinAsker,
   PinSubmitOutcome,
@@ -37,6 +38,13 @@ export interface Notice {
 }
 
 export interface PinViewState {
+  /**
+   * What the window is for: from its URL at the first paint (the background opens it with its
+   * purpose), then from the background's view. Null only while unknown (a URL the background does
+   * not make): the window's own texts stay empty then. A signature's window says 電子署名 in every
+   * state, never ログイン (PROTOCOL.md §11).
+   */
+  purpose: FlowPurpose | null;
   /** The phase shown, in the one vocabulary of PROTOCOL.md §7 (the `data-state`). */
   phase: FlowPhase;
   /** A PIN is with the card and the window waits for its outcome (shown as `reading`). */
@@ -60,6 +68,7 @@ export type PinEvent =
   | { type: 'answered'; outcome: PinSubmitOutcome };
 
 export const INITIAL_PIN_STATE: PinViewState = {
+  purpose: null,
   phase: 'reading',
   checking: false,
   over: null,
@@ -70,11 +79,51 @@ export const INITIAL_PIN_STATE: PinViewState = {
   notices: [{ key: 'pin_loading', substitutions: [], tone: 'info' }],
 };
 
+/** The state of a window opened for `purpose` (null: not known yet), before the background answers. */
+export function initialPinState(purpose: FlowPurpose | null): PinViewState {
+  return { ...INITIAL_PIN_STATE, purpose };
+}
+
+/** The purpose the background put in the window's URL (`?purpose=sign`), or null without a valid one. */
+export function purposeFromSearch(search: string): FlowPurpose | null {
+  const purpose = new URLSearchParams(search).get('purpose');
+  return purpose === 'login' || purpose === 'sign' ? purpose : null;
+}
+
+/** The texts that differ by purpose: a login's, or a signature's (which never says ログイン). */
+const WORDING = {
+  login: {
+    insertCard: 'pin_insert_card',
+    chooseCard: 'pin_choose_card',
+    sessionGone: 'pin_session_gone',
+    warningStrong: 'pin_warning_strong',
+    blocked: 'pin_blocked',
+    helpHost: 'pin_help_host',
+  },
+  sign: {
+    insertCard: 'sign_insert_card',
+    chooseCard: 'sign_choose_card',
+    sessionGone: 'sign_session_gone',
+    warningStrong: 'sign_warning_strong',
+    blocked: 'sign_blocked',
+    helpHost: 'sign_help_host',
+  },
+} as const satisfies Record<FlowPurpose, Record<string, MessageKey>>;
+
+/** A notice of a window whose purpose is unknown (no view, a URL without it) keeps a login's words. */
+function wordingOf(state: PinViewState): (typeof WORDING)[FlowPurpose] {
+  return WORDING[state.purpose ?? 'login'];
+}
+
+function errorKey(state: PinViewState, code: string): MessageKey {
+  return errorMessageKey(code, state.purpose ?? 'login') ?? 'error_ERR_HPKI_INTERNAL';
+}
+
 export function pinFormatOk(value: string): boolean {
   return isValidPinFormat(value);
 }
 
-function blockedNotices(model: PinWindowModel | null): Notice[] {
+function blockedNotices(state: PinViewState, model: PinWindowModel | null): Notice[] {
   const authority = unlockAuthority(model?.issuerName ?? null);
   const help: Notice =
     authority === 'jma'
@@ -82,12 +131,13 @@ function blockedNotices(model: PinWindowModel | null): Notice[] {
       : authority === 'medis'
         ? { key: 'pin_unlock_medis', substitutions: [], tone: 'blocked' }
         : { key: 'pin_unlock_other', substitutions: [model?.issuerName ?? '—'], tone: 'blocked' };
-  return [{ key: 'pin_blocked', substitutions: [], tone: 'blocked' }, help];
+  return [{ key: wordingOf(state).blocked, substitutions: [], tone: 'blocked' }, help];
 }
 
-function retryNotices(retriesLeft: number, afterWrongPin: boolean): Notice[] {
+function retryNotices(state: PinViewState, retriesLeft: number, afterWrongPin: boolean): Notice[] {
   const count = String(retriesLeft);
-  if (retriesLeft <= STRONG_WARNING_AT) return [{ key: 'pin_warning_strong', substitutions: [count], tone: 'warning' }];
+  if (retriesLeft <= STRONG_WARNING_AT)
+    return [{ key: wordingOf(state).warningStrong, substitutions: [count], tone: 'warning' }];
   return afterWrongPin ? [{ key: 'pin_wrong', substitutions: [count], tone: 'error' }] : [];
 }
 
@@ -95,11 +145,10 @@ function sameCard(a: PinWindowModel | null, b: PinWindowModel): boolean {
   return a !== null && a.holder.name === b.holder.name && a.issuerName === b.issuerName && a.notAfter === b.notAfter;
 }
 
-function errorNotices(error: WireError): Notice[] {
-  const key = errorMessageKey(error.code) ?? 'error_ERR_HPKI_INTERNAL';
-  const notices: Notice[] = [{ key, substitutions: [error.message], tone: 'error' }];
+function errorNotices(state: PinViewState, error: WireError): Notice[] {
+  const notices: Notice[] = [{ key: errorKey(state, error.code), substitutions: [error.message], tone: 'error' }];
   if (error.code === 'ERR_HPKI_NATIVE_UNAVAILABLE' || error.code === 'ERR_HPKI_VERSION_MISMATCH')
-    notices.push({ key: 'pin_help_host', substitutions: [], tone: 'info' });
+    notices.push({ key: wordingOf(state).helpHost, substitutions: [], tone: 'info' });
   if (error.code === 'ERR_HPKI_NO_READER' || error.code === 'ERR_HPKI_NO_CARD')
     notices.push({ key: 'pin_help_doctor', substitutions: [], tone: 'info' });
   return notices;
@@ -114,7 +163,8 @@ function cardless(state: PinViewState, phase: 'reading' | 'insert-card', key: Me
 function viewed(state: PinViewState, view: PinWindowView): PinViewState {
   const asker: PinAsker = { siteName: view.siteName, origin: view.origin, roles: view.roles };
   if (view.purpose !== undefined) asker.purpose = view.purpose;
-  const base = { ...state, asker };
+  // The background's word on the purpose: a view without one is a login's.
+  const base: PinViewState = { ...state, asker, purpose: view.purpose ?? 'login' };
   const stage = view.stage;
   switch (stage.phase) {
     case 'reading':
@@ -122,14 +172,14 @@ function viewed(state: PinViewState, view: PinWindowView): PinViewState {
       // After the consent, the held window waits for the site's `sign`.
       return cardless(base, 'reading', state.phase === 'confirm' ? 'sign_waiting' : 'pin_loading');
     case 'insert-card':
-      return cardless(base, 'insert-card', 'pin_insert_card');
+      return cardless(base, 'insert-card', wordingOf(base).insertCard);
     case 'choose-card':
       return {
         ...base,
         phase: 'choose-card',
         checking: false,
         choices: stage.cards,
-        notices: [{ key: 'pin_choose_card', substitutions: [], tone: 'info' }],
+        notices: [{ key: wordingOf(base).chooseCard, substitutions: [], tone: 'info' }],
       };
     case 'blocked':
       return { ...reducePin(base, { type: 'loaded', model: { ...stage.model, retriesLeft: 0 } }), asker };
@@ -151,7 +201,7 @@ function viewed(state: PinViewState, view: PinWindowView): PinViewState {
         notices: [{ key: 'sign_confirm_notice', substitutions: [], tone: 'info' }],
       };
     case 'error':
-      return { ...base, phase: 'error', checking: false, choices: [], notices: errorNotices(stage.error) };
+      return { ...base, phase: 'error', checking: false, choices: [], notices: errorNotices(base, stage.error) };
   }
 }
 
@@ -161,16 +211,18 @@ export function reducePin(state: PinViewState, event: PinEvent): PinViewState {
       return viewed(state, event.view);
     case 'loaded': {
       const retriesLeft = event.model.retriesLeft;
-      const base = { ...state, checking: false, choices: [], model: event.model };
-      if (retriesLeft <= 0) return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(event.model) };
-      return { ...base, phase: 'pin', retriesLeft, notices: retryNotices(retriesLeft, false) };
+      const purpose = event.model.purpose ?? state.purpose;
+      const base = { ...state, purpose, checking: false, choices: [], model: event.model };
+      if (retriesLeft <= 0)
+        return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(base, event.model) };
+      return { ...base, phase: 'pin', retriesLeft, notices: retryNotices(base, retriesLeft, false) };
     }
     case 'load-failed':
       return {
         ...state,
         phase: 'error',
         over: 'gone',
-        notices: [{ key: 'pin_session_gone', substitutions: [], tone: 'info' }],
+        notices: [{ key: wordingOf(state).sessionGone, substitutions: [], tone: 'info' }],
       };
     case 'invalid-format':
       if (!canEnterPin(state)) return state;
@@ -178,7 +230,7 @@ export function reducePin(state: PinViewState, event: PinEvent): PinViewState {
         ...state,
         notices: [
           { key: 'pin_format_invalid', substitutions: [], tone: 'error' },
-          ...retryNotices(state.retriesLeft ?? 0, false),
+          ...retryNotices(state, state.retriesLeft ?? 0, false),
         ],
       };
     case 'submitted':
@@ -201,25 +253,23 @@ function answered(state: PinViewState, outcome: PinSubmitOutcome): PinViewState 
       return { ...base, phase: 'reading', over: 'done', notices: [] };
     case 'withdrawn':
       // The card went away before the PIN reached it: the view says what comes next.
-      return cardless(base, 'insert-card', 'pin_insert_card');
+      return cardless(base, 'insert-card', wordingOf(base).insertCard);
     case 'retry':
       return {
         ...base,
         phase: 'pin',
         retriesLeft: outcome.retriesLeft,
-        notices: retryNotices(outcome.retriesLeft, true),
+        notices: retryNotices(base, outcome.retriesLeft, true),
       };
     case 'blocked':
-      return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(state.model) };
-    case 'failed': {
-      const key = errorMessageKey(outcome.error.code) ?? 'error_ERR_HPKI_INTERNAL';
+      return { ...base, phase: 'blocked', retriesLeft: 0, notices: blockedNotices(base, state.model) };
+    case 'failed':
       return {
         ...base,
         phase: 'error',
         over: 'failed',
-        notices: [{ key, substitutions: [outcome.error.message], tone: 'error' }],
+        notices: [{ key: errorKey(base, outcome.error.code), substitutions: [outcome.error.message], tone: 'error' }],
       };
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Translate } from '../shared/index.js';
+import type { FlowPurpose, MessageKey, Translate } from '../shared/index.js';
 import { expiryStatus, formatDate, requireElement, roleLabel } from '../shared/index.js';
 import { askerOf } from './asker.js';
 import type { PinViewState } from './pin-state.js';
@@ -70,18 +70,50 @@ export function findPinElements(doc: Document): PinElements {
   };
 }
 
-/** A signature's window says 電子署名 throughout (PROTOCOL.md §11): its texts, and what is signed. */
+/** The window's own texts for each purpose (PROTOCOL.md §11: a signature's say 電子署名, never ログイン). */
+export const PURPOSE_TEXTS = {
+  login: {
+    title: 'pin_title',
+    heading: 'pin_heading',
+    request: 'pin_request',
+    consent: 'pin_consent',
+    pinLabel: 'pin_input_label',
+    submit: 'pin_submit',
+    retriesLabel: 'pin_retries_label',
+  },
+  sign: {
+    title: 'sign_title',
+    heading: 'sign_heading',
+    request: 'sign_request',
+    consent: 'sign_consent',
+    pinLabel: 'sign_input_label',
+    submit: 'sign_submit',
+    retriesLabel: 'sign_retries_label',
+  },
+} as const satisfies Record<FlowPurpose, Record<string, MessageKey>>;
+
+/** The window's title while its purpose is not known: nothing that names a login or a signature. */
+const NEUTRAL_TITLE = 'HPKI';
+
+/**
+ * A signature's window says 電子署名 throughout (PROTOCOL.md §11): its texts, and what is signed.
+ * While the purpose is unknown (no `purpose` in the URL, no view yet) `data-purpose` is absent and
+ * the purpose's texts are empty, so no window ever shows the other purpose's words, not even at first.
+ */
 function renderPurpose(doc: Document, els: PinElements, state: PinViewState, t: Translate, asking: boolean): void {
-  const purpose = state.asker?.purpose ?? state.model?.purpose ?? 'login';
-  els.purpose.dataset.purpose = purpose;
+  const purpose = state.purpose;
+  if (purpose === null) delete els.purpose.dataset.purpose;
+  else els.purpose.dataset.purpose = purpose;
+  const texts = purpose === null ? null : PURPOSE_TEXTS[purpose];
+  const say = (key: keyof (typeof PURPOSE_TEXTS)[FlowPurpose]): string => (texts === null ? '' : t(texts[key]));
+  doc.title = texts === null ? NEUTRAL_TITLE : say('title');
+  els.heading.textContent = say('heading');
+  els.request.textContent = say('request');
+  els.consent.textContent = say('consent');
+  els.pinLabel.textContent = say('pinLabel');
+  els.submit.textContent = say('submit');
+  els.retriesLabel.textContent = say('retriesLabel');
   const sign = purpose === 'sign';
-  doc.title = t(sign ? 'sign_title' : 'pin_title');
-  els.heading.textContent = t(sign ? 'sign_heading' : 'pin_heading');
-  els.request.textContent = t(sign ? 'sign_request' : 'pin_request');
-  els.consent.textContent = t(sign ? 'sign_consent' : 'pin_consent');
-  els.pinLabel.textContent = t(sign ? 'sign_input_label' : 'pin_input_label');
-  els.submit.textContent = t(sign ? 'sign_submit' : 'pin_submit');
-  els.retriesLabel.textContent = t(sign ? 'sign_retries_label' : 'pin_retries_label');
   els.confirm.hidden = state.phase !== 'confirm';
   const document = state.model?.document;
   els.document.hidden = !(sign && asking && document !== undefined);

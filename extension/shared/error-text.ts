@@ -1,6 +1,7 @@
-import type { WireError } from '../../protocol/errors.js';
+import type { ClientErrorCode, WireError } from '../../protocol/errors.js';
 import { CLIENT_ERROR_CODES, isErrorCode, VALIDATION_ERROR_CODES } from '../../protocol/errors.js';
 import type { MessageKey, Translate } from './i18n.js';
+import type { FlowPurpose } from './runtime-messages.js';
 
 /**
  * Every error code of PROTOCOL.md §8 (and the server's §5 codes, which the login button shows) has
@@ -10,8 +11,38 @@ import type { MessageKey, Translate } from './i18n.js';
 
 export const LOCALIZED_ERROR_CODES = [...CLIENT_ERROR_CODES, ...VALIDATION_ERROR_CODES] as const;
 
-export function errorMessageKey(code: string): MessageKey | undefined {
+/**
+ * The codes whose sentence speaks of a login (or names the extension, whose name says ログイン): a
+ * signature's window says them in its own words (PROTOCOL.md §11: 電子署名, never ログイン). Every
+ * `sign_error_<code>` below must exist in the catalogs, or this does not compile.
+ */
+export const SIGN_WORDED_ERROR_CODES = [
+  'ERR_HPKI_EXTENSION_UNAVAILABLE',
+  'ERR_HPKI_NATIVE_UNAVAILABLE',
+  'ERR_HPKI_UNSUPPORTED_CARD',
+  'ERR_HPKI_CARD_CHANGED',
+  'ERR_HPKI_CARD_REMOVED',
+  'ERR_HPKI_PIN_BLOCKED',
+  'ERR_HPKI_USER_CANCELLED',
+  'ERR_HPKI_USER_TIMEOUT',
+  'ERR_HPKI_BUSY',
+  'ERR_HPKI_INSECURE_ORIGIN',
+  'ERR_HPKI_SITE_NOT_ALLOWED',
+  'ERR_HPKI_INVALID_ARGUMENT',
+] as const satisfies readonly ClientErrorCode[];
+type SignWordedCode = (typeof SIGN_WORDED_ERROR_CODES)[number];
+
+function isSignWorded(code: string): code is SignWordedCode {
+  return (SIGN_WORDED_ERROR_CODES as readonly string[]).includes(code);
+}
+
+/** The sentence's key for a code, in a signature's words when the purpose is `sign`. */
+export function errorMessageKey(code: string, purpose: FlowPurpose = 'login'): MessageKey | undefined {
   if (!isErrorCode(code)) return undefined;
+  if (purpose === 'sign' && isSignWorded(code)) {
+    const key: MessageKey = `sign_error_${code}`;
+    return key;
+  }
   return `error_${code}` as const;
 }
 

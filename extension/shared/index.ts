@@ -15,6 +15,7 @@ export {
   type CardOverview,
   type EnabledSite,
   type FlowPhase,
+  type FlowPurpose,
   LOGIN_PORT_NAME,
   type Overview,
   type PinAsker,

@@ -51,6 +51,22 @@ async function certificateThenSignature({ browser, site, verifierOptions, shot }
   await page.waitForSelector('#act');
   const pendingCertificate = callPageApi(page, { action: 'getSigningCertificate' }, 60_000, { activate: true });
   const win = await browser.waitForExtensionPage('pin.html');
+  // The first paint, before the window has the background's view: the background opened it with the
+  // purpose in its URL, and its markup (what shows before its script runs) names no purpose at all.
+  const first = await win.evaluate(
+    async () => ({
+      purpose: document.querySelector('[data-hpki-login="purpose"]')?.getAttribute('data-purpose') ?? null,
+      words: `${document.title}\n${document.body.textContent}`,
+      urlPurpose: new URLSearchParams(location.search).get('purpose'),
+      markup: await (await fetch(location.href)).text(),
+    }),
+    null,
+  );
+  expect(first.urlPurpose).toBe('sign');
+  expect(first.markup).toMatch(/data-hpki-login="purpose"/);
+  expect(first.markup).not.toMatch(/data-purpose=|"pin_heading"|"pin_title"/);
+  expect([null, 'sign']).toContain(first.purpose);
+  expect(first.words).not.toContain('ログイン');
   await win.waitForSelector('[data-hpki-login="state"][data-state="confirm"]');
   await win.waitForSelector('[data-hpki-login="purpose"][data-purpose="sign"]');
   expect(await win.text('#site-host')).toBe(new URL(site.origin).host);

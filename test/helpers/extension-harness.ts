@@ -261,7 +261,7 @@ export function harness(options: HarnessOptions = {}) {
     windows,
     connector,
     fetchDescriptor,
-    pinPageUrl: (s) => `${BASE}pin.html?session=${s}`,
+    pinPageUrl: (s, purpose) => `${BASE}pin.html?session=${s}&purpose=${purpose}`,
     newSessionId: () => `00000000-0000-4000-8000-${String(++session).padStart(12, '0')}`,
   });
 

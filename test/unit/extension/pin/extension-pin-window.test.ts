@@ -1,20 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PinSubmission, WindowsApi } from '../../../../extension/background/pin-prompts.js';
 import { createPinPrompts } from '../../../../extension/background/pin-prompts.js';
 import { askerOf } from '../../../../extension/pin/asker.js';
-import type { PinViewState } from '../../../../extension/pin/pin-state.js';
+import type { PinEvent, PinViewState } from '../../../../extension/pin/pin-state.js';
 import {
   canEnterPin,
   INITIAL_PIN_STATE,
+  initialPinState,
   pinFormatOk,
+  purposeFromSearch,
   reducePin,
   STRONG_WARNING_AT,
   unlockAuthority,
 } from '../../../../extension/pin/pin-state.js';
+import { PURPOSE_TEXTS } from '../../../../extension/pin/pin-view.js';
 import { translatorFor } from '../../../../extension/shared/catalogs.js';
 import { EXPIRY_WARNING_DAYS, expiryStatus } from '../../../../extension/shared/expiry.js';
 import type { PinWindowModel, PinWindowView } from '../../../../extension/shared/runtime-messages.js';
-import { HpkiError } from '../../../../protocol/errors.js';
+import { CLIENT_ERROR_CODES, HpkiError } from '../../../../protocol/errors.js';
 
 // The PIN window's rules (tries left, warning, blocked card, format) as pure state, and the
 // background's side of the window (cancel on close, timeout, one PIN at a time).
@@ -443,5 +447,169 @@ describe('PIN window: 電子署名 (PROTOCOL.md §11)', () => {
     expect(ja('sign_heading')).toContain('電子署名');
     expect(en('sign_heading')).toMatch(/Sign/);
     expect(ja('sign_label_claim', ['紹介状'])).toBe('「紹介状」');
+  });
+});
+
+describe('PIN window: a signature’s words in every state (PROTOCOL.md §11: 電子署名, never ログイン)', () => {
+  const signModel: PinWindowModel = {
+    ...MODEL,
+    purpose: 'sign',
+    issuerName: 'HPKI-01-HPKI_JV2-forNonRepudiation',
+    document: { hashStart: 'a0a1a2a3a4a5a6a7', hashAlgorithm: 'SHA-256' },
+  };
+  const signView = (version: number, stage: PinWindowView['stage']): PinWindowView => ({
+    siteName: MODEL.siteName,
+    origin: MODEL.origin,
+    roles: [],
+    purpose: 'sign',
+    version,
+    stage,
+  });
+  const cards = [{ reader: 'R1', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter }];
+  const on = (state: PinViewState, ...events: PinEvent[]): PinViewState => events.reduce(reducePin, state);
+  const viewOf = (stage: PinWindowView['stage']): PinEvent => ({ type: 'view', view: signView(2, stage) });
+  const asked = (retriesLeft: number): PinEvent => viewOf({ phase: 'pin', model: { ...signModel, retriesLeft } });
+
+  /** Every state a signing window reaches: opening, each stage, each answer, each error code. */
+  function signingStates(): PinViewState[] {
+    const start = initialPinState('sign');
+    const states = [
+      start,
+      on(start, viewOf({ phase: 'reading' })),
+      on(start, viewOf({ phase: 'insert-card' })),
+      on(start, viewOf({ phase: 'choose-card', cards })),
+      on(start, viewOf({ phase: 'confirm', model: signModel })),
+      on(start, viewOf({ phase: 'confirm', model: signModel }), viewOf({ phase: 'reading' })),
+      on(start, asked(15)),
+      on(start, asked(2)),
+      on(start, asked(2), { type: 'invalid-format' }),
+      on(start, asked(15), { type: 'submitted' }),
+      on(start, viewOf({ phase: 'blocked', model: { ...signModel, retriesLeft: 0 } })),
+      on(start, viewOf({ phase: 'blocked', model: { ...signModel, retriesLeft: 0, issuerName: 'MEDIS CA' } })),
+      on(start, viewOf({ phase: 'blocked', model: { ...signModel, retriesLeft: 0, issuerName: 'Other CA' } })),
+      on(start, { type: 'load-failed' }),
+    ];
+    for (const left of [14, 3, 1])
+      states.push(
+        on(
+          start,
+          asked(15),
+          { type: 'submitted' },
+          { type: 'answered', outcome: { outcome: 'retry', retriesLeft: left } },
+        ),
+      );
+    for (const outcome of [{ outcome: 'blocked' }, { outcome: 'withdrawn' }, { outcome: 'done' }] as const)
+      states.push(on(start, asked(15), { type: 'submitted' }, { type: 'answered', outcome }));
+    for (const code of CLIENT_ERROR_CODES) {
+      const error = code === 'ERR_HPKI_PIN_INCORRECT' ? { code, message: 'x', retriesLeft: 3 } : { code, message: 'x' };
+      states.push(on(start, viewOf({ phase: 'error', error })));
+      states.push(
+        on(start, asked(15), { type: 'submitted' }, { type: 'answered', outcome: { outcome: 'failed', error } }),
+      );
+    }
+    return states;
+  }
+
+  /** ログイン, or an English "log in" / "login" (the command `hpki-login` aside: it is a program's name). */
+  const speaksOfLogin = (text: string): boolean =>
+    /ログイン/.test(text) || /\blog(?:s|ged|ging)?[ -]?in\b/i.test(text.replaceAll('hpki-login', ''));
+
+  it('every notice a signing window shows, in Japanese and in English', () => {
+    const states = signingStates();
+    expect(states.every((s) => s.purpose === 'sign')).toBe(true);
+    for (const state of states) {
+      for (const t of [ja, en]) {
+        const said = texts(state, t).filter(speaksOfLogin);
+        expect(said, `${state.phase}: ${state.notices.map((n) => n.key).join()}`).toEqual([]);
+      }
+    }
+  });
+
+  it('the window’s own texts (title, heading, request, consent, PIN label, submit, tries)', () => {
+    for (const key of Object.values(PURPOSE_TEXTS.sign)) {
+      expect(speaksOfLogin(ja(key)), key).toBe(false);
+      expect(speaksOfLogin(en(key)), key).toBe(false);
+    }
+    expect(ja(PURPOSE_TEXTS.sign.heading)).toContain('電子署名');
+  });
+
+  it('the same states of a login window keep a login’s words', () => {
+    const start = initialPinState('login');
+    const loginView = (stage: PinWindowView['stage']): PinEvent => ({
+      type: 'view',
+      view: { siteName: MODEL.siteName, origin: MODEL.origin, roles: [], version: 2, stage },
+    });
+    expect(texts(on(start, loginView({ phase: 'choose-card', cards })))[0]).toContain('ログイン');
+    expect(texts(on(start, { type: 'load-failed' }))[0]).toContain('ログイン');
+    const cancelled = on(
+      start,
+      loginView({ phase: 'error', error: { code: 'ERR_HPKI_USER_CANCELLED', message: 'x' } }),
+    );
+    expect(texts(cancelled)).toEqual(['ログインを取り消しました。']);
+  });
+
+  it('a blocked signing PIN locks signing only; each warning names the one PIN it is about', () => {
+    const blocked = on(
+      initialPinState('sign'),
+      asked(15),
+      { type: 'submitted' },
+      { type: 'answered', outcome: { outcome: 'blocked' } },
+    );
+    expect(blocked.notices[0]?.key).toBe('sign_blocked');
+    expect(texts(blocked)[0]).toMatch(/署名用の暗証番号がロック/);
+    expect(texts(blocked, en)[0]).toMatch(/signing PIN is locked[\s\S]*not affected/);
+    // Each application has its own PIN and counter: running out of one locks that one alone.
+    expect(texts(on(initialPinState('sign'), asked(2)))[0]).toMatch(
+      /署名用の暗証番号がロック[\s\S]*電子署名ができなく/,
+    );
+    const loginWarning = texts(loaded({ retriesLeft: 2 }));
+    expect(loginWarning[0]).toContain('ログインできなく');
+    expect(loginWarning[0]).not.toContain('電子署名');
+    expect(texts(loaded({ retriesLeft: 2 }), en)[0]).not.toMatch(/sign/i);
+  });
+});
+
+describe('PIN window: the first paint knows the purpose', () => {
+  it('the background opens the window with its purpose in the URL', async () => {
+    const seen: string[] = [];
+    const api = {
+      async create(data: { url: string }) {
+        seen.push(data.url);
+        return { id: 1 };
+      },
+      remove: async () => undefined,
+      onRemoved: { addListener: () => undefined },
+    };
+    const prompts = createPinPrompts({
+      windows: api,
+      pageUrl: (s, purpose) => `pin.html?session=${s}&purpose=${purpose}`,
+      newSessionId: () => `s${seen.length}`,
+    });
+    await prompts.open({ siteName: 'x', origin: MODEL.origin, roles: [], purpose: 'sign' }, 1000);
+    await prompts.open({ siteName: 'x', origin: MODEL.origin, roles: [] }, 1000);
+    expect(seen).toEqual(['pin.html?session=s0&purpose=sign', 'pin.html?session=s1&purpose=login']);
+  });
+
+  it('the window starts with the URL’s purpose; a missing or unknown one is no purpose at all', () => {
+    expect(initialPinState(purposeFromSearch('?session=a&purpose=sign'))).toMatchObject({
+      purpose: 'sign',
+      phase: 'reading',
+    });
+    expect(purposeFromSearch('?session=a&purpose=login')).toBe('login');
+    expect(purposeFromSearch('?session=a')).toBeNull();
+    expect(purposeFromSearch('?session=a&purpose=Sign')).toBeNull();
+    expect(INITIAL_PIN_STATE.purpose).toBeNull();
+    // What the background says wins over the URL; its view without a purpose is a login's.
+    const view = { siteName: 'x', origin: MODEL.origin, roles: [], version: 1, stage: { phase: 'reading' as const } };
+    expect(reducePin(initialPinState('sign'), { type: 'view', view }).purpose).toBe('login');
+    expect(reducePin(initialPinState(null), { type: 'view', view: { ...view, purpose: 'sign' } }).purpose).toBe('sign');
+  });
+
+  it('pin.html itself carries no purpose and no purpose’s words before its script runs', () => {
+    const html = readFileSync(new URL('../../../../extension/pin/pin.html', import.meta.url), 'utf8');
+    expect(html).toMatch(/data-hpki-login="purpose"/);
+    expect(html).not.toMatch(/data-purpose=/);
+    for (const key of [...Object.values(PURPOSE_TEXTS.login), ...Object.values(PURPOSE_TEXTS.sign)])
+      expect(html, key).not.toContain(`"${key}"`);
   });
 });
