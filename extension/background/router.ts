@@ -54,6 +54,8 @@ const PORT_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set([
   'page-sign',
 ]);
 const PAGE_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-status', ...PORT_KINDS]);
+/** A page's requests for 電子署名: their errors say 電子署名, not ログイン (PROTOCOL.md §11). */
+const SIGN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set(['page-get-signing-certificate', 'page-sign']);
 const PIN_KINDS: ReadonlySet<RuntimeRequest['kind']> = new Set([
   'pin-open',
   'pin-watch',
@@ -174,7 +176,8 @@ export function createRouter(deps: RouterDeps): Router {
     } catch (err) {
       // A page's request gets no technical detail back (the PIN window and the popup show it).
       const audience = parsed.success && PAGE_KINDS.has(parsed.data.kind) ? 'page' : 'extension';
-      return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience) };
+      const purpose = parsed.success && SIGN_KINDS.has(parsed.data.kind) ? 'sign' : 'login';
+      return { ok: false, error: localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience, purpose) };
     }
   };
 }

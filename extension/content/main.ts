@@ -75,7 +75,7 @@ async function start(): Promise<void> {
       hasUserActivation: () => navigator.userActivation?.isActive === true,
     },
     lock,
-    (err, lang) => displayError(err, lang ?? uiLang, 'page'),
+    (err, lang, purpose) => displayError(err, lang ?? uiLang, 'page', purpose),
     uiLang,
   );
 

@@ -11,7 +11,7 @@ import type {
   PageStatusResult,
 } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
-import type { Lang } from '../shared/index.js';
+import type { FlowPurpose, Lang } from '../shared/index.js';
 import { LocalizedError, translatorFor } from '../shared/index.js';
 import type { LoginLock } from './login-lock.js';
 
@@ -50,13 +50,17 @@ export interface BridgeBackend {
   hasUserActivation(): boolean;
 }
 
-/** Turns anything thrown into the error the page sees, in the doctor's words (see localized-error.ts). */
-export type Localize = (err: unknown, lang: Lang | undefined) => WireError;
+/**
+ * Turns anything thrown into the error the page sees, in the doctor's words (see localized-error.ts);
+ * a signature's request in a signature's words (PROTOCOL.md §11).
+ */
+export type Localize = (err: unknown, lang: Lang | undefined, purpose?: FlowPurpose) => WireError;
 
 const MAX_ID_LENGTH = 128;
 
-function needsUserAction(lang: Lang): LocalizedError {
-  return new LocalizedError('ERR_HPKI_INVALID_ARGUMENT', translatorFor(lang)('error_needs_user_action'));
+function needsUserAction(lang: Lang, purpose: FlowPurpose): LocalizedError {
+  const key = purpose === 'sign' ? 'sign_needs_user_action' : 'error_needs_user_action';
+  return new LocalizedError('ERR_HPKI_INVALID_ARGUMENT', translatorFor(lang)(key));
 }
 
 /** An id the page can match an answer to: the answers carry it as it came (PROTOCOL.md §1.2). */
@@ -99,12 +103,13 @@ export function installPageBridge(
     id: string,
     lang: Lang | undefined,
     work: () => Promise<PageStatusResult | PageAuthenticateResult | PageSigningCertificateResult | PageSignResult>,
+    purpose: FlowPurpose = 'login',
   ): Promise<void> {
     try {
       const result = await work();
       post({ hpkiLogin: 1, id, type: 'result', result: { ...result } });
     } catch (err) {
-      postError(id, localize(err, lang));
+      postError(id, localize(err, lang, purpose));
     }
   }
 
@@ -129,16 +134,18 @@ export function installPageBridge(
       return;
     }
     const lang = request.options?.lang;
+    const purpose: FlowPurpose = request.action === 'authenticate' ? 'login' : 'sign';
     // Read at once: the activation the page's click gave lasts a few seconds only.
     if (!backend.hasUserActivation()) {
-      postError(request.id, localize(needsUserAction(lang ?? uiLang), lang));
+      postError(request.id, localize(needsUserAction(lang ?? uiLang, purpose), lang, purpose));
       return;
     }
     if (!lock.tryAcquire()) {
-      postError(request.id, localize(new HpkiError('ERR_HPKI_BUSY', 'a card flow is pending on this page'), lang));
+      const busy = new HpkiError('ERR_HPKI_BUSY', 'a card flow is pending on this page');
+      postError(request.id, localize(busy, lang, purpose));
       return;
     }
-    void answer(request.id, lang, () => cardFlow(request)).finally(() => lock.release());
+    void answer(request.id, lang, () => cardFlow(request), purpose).finally(() => lock.release());
   };
 
   /** The request's card flow: a login, a signing certificate or a signature. */

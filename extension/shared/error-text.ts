@@ -55,9 +55,17 @@ const MAX_DETAIL_LENGTH = 200;
  */
 export type ErrorAudience = 'extension' | 'page';
 
-/** The same error, its message replaced by the localized sentence for its code. */
-export function localizeError(error: WireError, t: Translate, audience: ErrorAudience = 'extension'): WireError {
-  const key = errorMessageKey(error.code);
+/**
+ * The same error, its message replaced by the localized sentence for its code; a signature's
+ * request (`purpose` sign) gets the signature's sentence, as its window does.
+ */
+export function localizeError(
+  error: WireError,
+  t: Translate,
+  audience: ErrorAudience = 'extension',
+  purpose: FlowPurpose = 'login',
+): WireError {
+  const key = errorMessageKey(error.code, purpose);
   if (key === undefined)
     return audience === 'page' ? { code: 'ERR_HPKI_INTERNAL', message: t('error_internal_for_page') } : error;
   if (error.code === 'ERR_HPKI_PIN_INCORRECT') {

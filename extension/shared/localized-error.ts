@@ -3,6 +3,7 @@ import { HpkiError, toHpkiError } from '../../protocol/errors.js';
 import { translatorFor } from './catalogs.js';
 import { type ErrorAudience, localizeError } from './error-text.js';
 import type { Lang } from './i18n.js';
+import type { FlowPurpose } from './runtime-messages.js';
 
 /**
  * An HpkiError whose message is already the sentence to show (the background localized it, or the
@@ -16,7 +17,12 @@ export class LocalizedError extends HpkiError {
   }
 }
 
-export function displayError(err: unknown, lang: Lang, audience: ErrorAudience = 'extension'): WireError {
+export function displayError(
+  err: unknown,
+  lang: Lang,
+  audience: ErrorAudience = 'extension',
+  purpose: FlowPurpose = 'login',
+): WireError {
   if (err instanceof LocalizedError) return err.toWire();
-  return localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience);
+  return localizeError(toHpkiError(err).toWire(), translatorFor(lang), audience, purpose);
 }

@@ -115,7 +115,8 @@ describe('background: 電子署名, getSigningCertificate then sign in one windo
     await win.stage('confirm');
     await win.cancel();
     const reply = await pending;
-    expectError(reply, 'ERR_HPKI_USER_CANCELLED');
+    // The page hears it in a signature's words too (§11), not 「ログインを取り消しました」.
+    expect(expectError(reply, 'ERR_HPKI_USER_CANCELLED').message).toBe('電子署名を取り消しました。');
     expect(reply).not.toHaveProperty('value');
     expect(h.windows.removed).toContain(win.id);
   });
@@ -124,7 +125,9 @@ describe('background: 電子署名, getSigningCertificate then sign in one windo
     const h = harness({ host: { script: signingCard() } });
     const page = h.fromPage(`${SITE}/`);
     const other = { ...signRequest(), params: { ...signRequest().params, certificateSha256: 'cd'.repeat(32) } };
-    expectError(await h.router(other, page), 'ERR_HPKI_CARD_CHANGED');
+    const changed = expectError(await h.router(other, page), 'ERR_HPKI_CARD_CHANGED');
+    expect(changed.message).toContain('電子署名');
+    expect(changed.message).not.toContain('ログイン');
     expect(h.record.requests.map((r) => r.command)).not.toContain('sign');
     const pending = h.router(signRequest(), page);
     const win = await h.pinWindow(1);

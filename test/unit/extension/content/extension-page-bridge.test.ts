@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLoginLock } from '../../../../extension/content/login-lock.js';
-import type { BridgeBackend, PageMessageEvent, PageWindow } from '../../../../extension/content/page-bridge.js';
+import type {
+  BridgeBackend,
+  Localize,
+  PageMessageEvent,
+  PageWindow,
+} from '../../../../extension/content/page-bridge.js';
 import { installPageBridge } from '../../../../extension/content/page-bridge.js';
 import type { Lang } from '../../../../extension/shared/i18n.js';
 import { displayError, LocalizedError } from '../../../../extension/shared/localized-error.js';
@@ -64,7 +69,8 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-const localize = (err: unknown, lang: Lang | undefined) => displayError(err, lang ?? 'ja', 'page');
+// As the content script wires it (content/main.ts).
+const localize: Localize = (err, lang, purpose) => displayError(err, lang ?? 'ja', 'page', purpose);
 
 function setup(backend: Partial<BridgeBackend> = {}, ownOrigin = ORIGIN, uiLang: Lang = 'ja') {
   const win = fakeWindow(ownOrigin);
@@ -259,6 +265,35 @@ describe('page bridge: ack, result, error', () => {
           '予期しないエラーが発生しました。もう一度お試しください。詳しい内容は、ツールバーの HPKIログイン ボタンから確認できます。',
       },
     });
+  });
+});
+
+describe('page bridge: a signature’s request is refused in a signature’s words (§11)', () => {
+  it('without a user action, while another flow holds the page, and when the extension fails', async () => {
+    let active = false;
+    const { win, lock } = setup(
+      {
+        hasUserActivation: () => active,
+        getSigningCertificate: async () => {
+          throw new HpkiError('ERR_HPKI_USER_CANCELLED', 'closed');
+        },
+      },
+      ORIGIN,
+      'ja',
+    );
+    win.deliver({ hpkiLogin: 1, id: 's1', action: 'getSigningCertificate' });
+    active = true;
+    lock.tryAcquire();
+    win.deliver({ hpkiLogin: 1, id: 's2', action: 'getSigningCertificate', options: { lang: 'en' } });
+    lock.release();
+    win.deliver({ hpkiLogin: 1, id: 's3', action: 'getSigningCertificate' });
+    await flush();
+    const errors = win.posted.flatMap((p) => (p.message.type === 'error' ? [p.message.error.message] : []));
+    expect(errors).toEqual([
+      '電子署名は、ページ上のボタンを押すなど、利用者の操作をきっかけにしてのみ始められます。',
+      'Something else is using the card. Finish it, then try again.',
+      '電子署名を取り消しました。',
+    ]);
   });
 });
 
