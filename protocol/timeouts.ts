@@ -5,6 +5,13 @@
 
 /** The page library waits this long for the content script's ack (PROTOCOL.md §1.2: "within 1 s"). */
 export const PAGE_ACK_TIMEOUT_MS = 1_000;
+/**
+ * While a card flow is pending, the content script repeats its ack this often, and the page library
+ * waits for the result a while after the last ack (its user timeout and a grace), not after the
+ * first: the PIN window gives the doctor the whole timeout again after the card goes in and after
+ * each wrong PIN, so no fixed time from the start bounds a flow that is still alive.
+ */
+export const PAGE_REACK_INTERVAL_MS = 20_000;
 
 /** How long the doctor has for the PIN window when the page does not say (`options.timeoutMs`). */
 export const DEFAULT_USER_TIMEOUT_MS = 120_000;

@@ -127,7 +127,6 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
     const win = options.window ?? defaultWindow();
     const origin = win.location.origin;
     return new Promise<T>((resolve, reject) => {
-      let acked = false;
       let timer = setTimeout(
         () => finish(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the HPKI Login extension did not answer')),
         ackTimeoutMs,
@@ -152,8 +151,8 @@ export function createHpkiLoginClient(options: ClientOptions = {}): HpkiLoginCli
         if (parsed.data.id !== request.id) return;
         const response = parsed.data;
         if (response.type === 'ack') {
-          if (acked) return;
-          acked = true;
+          // The extension repeats its ack while the flow is alive (PAGE_REACK_INTERVAL_MS): each one
+          // gives the result its time again, so only an extension that stopped answering is given up on.
           clearTimeout(timer);
           timer = setTimeout(
             () => finish(new HpkiError('ERR_HPKI_EXTENSION_UNAVAILABLE', 'the HPKI Login extension stopped answering')),

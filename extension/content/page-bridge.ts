@@ -11,6 +11,7 @@ import type {
   PageStatusResult,
 } from '../../protocol/page-messages.js';
 import { pageRequestSchema } from '../../protocol/page-messages.js';
+import { PAGE_REACK_INTERVAL_MS } from '../../protocol/timeouts.js';
 import type { FlowPurpose, Lang } from '../shared/index.js';
 import { LocalizedError, translatorFor } from '../shared/index.js';
 import type { LoginLock } from './login-lock.js';
@@ -105,11 +106,16 @@ export function installPageBridge(
     work: () => Promise<PageStatusResult | PageAuthenticateResult | PageSigningCertificateResult | PageSignResult>,
     purpose: FlowPurpose = 'login',
   ): Promise<void> {
+    // The ack again while the work is pending: the page library then knows the flow is alive,
+    // however often the PIN window gave the doctor its time anew (protocol/timeouts.ts).
+    const alive = setInterval(() => post({ hpkiLogin: 1, id, type: 'ack' }), PAGE_REACK_INTERVAL_MS);
     try {
       const result = await work();
       post({ hpkiLogin: 1, id, type: 'result', result: { ...result } });
     } catch (err) {
       postError(id, localize(err, lang, purpose));
+    } finally {
+      clearInterval(alive);
     }
   }
 
@@ -135,14 +141,16 @@ export function installPageBridge(
     }
     const lang = request.options?.lang;
     const purpose: FlowPurpose = request.action === 'authenticate' ? 'login' : 'sign';
-    // Read at once: the activation the page's click gave lasts a few seconds only.
-    if (!backend.hasUserActivation()) {
-      postError(request.id, localize(needsUserAction(lang ?? uiLang, purpose), lang, purpose));
-      return;
-    }
+    // A second request while one is pending is ERR_HPKI_BUSY (§1.2), with or without an activation.
     if (!lock.tryAcquire()) {
       const busy = new HpkiError('ERR_HPKI_BUSY', 'a card flow is pending on this page');
       postError(request.id, localize(busy, lang, purpose));
+      return;
+    }
+    // Read at once: the activation the page's click gave lasts a few seconds only.
+    if (!backend.hasUserActivation()) {
+      lock.release();
+      postError(request.id, localize(needsUserAction(lang ?? uiLang, purpose), lang, purpose));
       return;
     }
     void answer(request.id, lang, () => cardFlow(request), purpose).finally(() => lock.release());

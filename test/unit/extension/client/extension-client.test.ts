@@ -13,6 +13,7 @@ import { installPageBridge } from '../../../../extension/content/page-bridge.js'
 import type { Lang } from '../../../../extension/shared/i18n.js';
 import { displayError, LocalizedError } from '../../../../extension/shared/localized-error.js';
 import { pageRequestSchema } from '../../../../protocol/page-messages.js';
+import { PAGE_REACK_INTERVAL_MS } from '../../../../protocol/timeouts.js';
 import type { Token } from '../../../../protocol/token.js';
 
 // The page client library: a fake window that delivers posted messages back to every listener, as
@@ -127,6 +128,38 @@ describe('client library: no extension', () => {
     await vi.advanceTimersByTimeAsync(50_000);
     win.inject({ hpkiLogin: 1, id: request.id, type: 'result', result: { token: TOKEN } });
     await expect(pending).resolves.toEqual({ token: TOKEN });
+  });
+});
+
+describe('client library: a flow that lasts', () => {
+  it('waits as long as the extension repeats its ack: a login of 10 minutes with timeoutMs 60 s', async () => {
+    vi.useFakeTimers();
+    // The PIN window gives the doctor the whole timeout again after the card goes in and after each
+    // wrong PIN: a flow still alive can outlast timeoutMs + 60 s from its start.
+    const win = withBridge({
+      authenticate: () => new Promise((resolve) => setTimeout(() => resolve({ token: TOKEN }), 600_000)),
+    });
+    const pending = createHpkiLoginClient({ window: win }).authenticate(CHALLENGE, { timeoutMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(601_000);
+    await expect(pending).resolves.toEqual({ token: TOKEN });
+    const acks = win.sent.filter((m) => (m as { type?: unknown }).type === 'ack');
+    expect(acks.length).toBeGreaterThanOrEqual(600_000 / PAGE_REACK_INTERVAL_MS);
+  });
+
+  it('gives up timeoutMs + 60 s after the last ack, when the extension stopped answering', async () => {
+    vi.useFakeTimers();
+    const win = loopbackWindow();
+    const pending = createHpkiLoginClient({ window: win })
+      .authenticate(CHALLENGE, { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    const request = pageRequestSchema.parse(win.sent[0]);
+    win.inject({ hpkiLogin: 1, id: request.id, type: 'ack' });
+    await vi.advanceTimersByTimeAsync(100_000);
+    win.inject({ hpkiLogin: 1, id: request.id, type: 'ack' });
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(win.listenerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await pending).toMatchObject({ code: 'ERR_HPKI_EXTENSION_UNAVAILABLE' });
   });
 });
 

@@ -12,6 +12,7 @@ import { displayError, LocalizedError } from '../../../../extension/shared/local
 import { HpkiError } from '../../../../protocol/errors.js';
 import type { PageResponse } from '../../../../protocol/page-messages.js';
 import { pageResponseSchema } from '../../../../protocol/page-messages.js';
+import { PAGE_REACK_INTERVAL_MS } from '../../../../protocol/timeouts.js';
 import type { Token } from '../../../../protocol/token.js';
 
 // The content script's side of the page API (PROTOCOL.md §1.2), against a fake window that records
@@ -368,6 +369,49 @@ describe('page bridge: busy', () => {
     win.deliver({ hpkiLogin: 1, id: 'a3', action: 'authenticate', challenge: CHALLENGE });
     await flush();
     expect(authenticate).toHaveBeenCalledTimes(2);
+  });
+
+  it('a second request while one is pending is ERR_HPKI_BUSY even without a user activation, and keeps the first', async () => {
+    const first = deferred<{ token: typeof TOKEN }>();
+    let active = true;
+    const { win, lock } = setup({ authenticate: () => first.promise, hasUserActivation: () => active });
+    win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE });
+    active = false;
+    win.deliver({ hpkiLogin: 1, id: 'a2', action: 'authenticate', challenge: CHALLENGE });
+    await flush();
+    expect(win.posted.find((p) => p.message.id === 'a2' && p.message.type === 'error')?.message).toMatchObject({
+      error: { code: 'ERR_HPKI_BUSY' },
+    });
+    expect(lock.held).toBe(true);
+    // Without a pending flow, the missing activation is what the page is told, and the lock is free.
+    first.resolve({ token: TOKEN });
+    await flush();
+    win.deliver({ hpkiLogin: 1, id: 'a3', action: 'authenticate', challenge: CHALLENGE });
+    await flush();
+    expect(win.posted.find((p) => p.message.id === 'a3' && p.message.type === 'error')?.message).toMatchObject({
+      error: { code: 'ERR_HPKI_INVALID_ARGUMENT' },
+    });
+    expect(lock.held).toBe(false);
+  });
+
+  it('repeats the ack while a card flow is pending, and stops once it is answered', async () => {
+    vi.useFakeTimers();
+    try {
+      const first = deferred<{ token: typeof TOKEN }>();
+      const { win } = setup({ authenticate: () => first.promise });
+      win.deliver({ hpkiLogin: 1, id: 'a1', action: 'authenticate', challenge: CHALLENGE });
+      const acks = () => win.posted.filter((p) => p.message.id === 'a1' && p.message.type === 'ack').length;
+      expect(acks()).toBe(1);
+      await vi.advanceTimersByTimeAsync(3 * PAGE_REACK_INTERVAL_MS);
+      expect(acks()).toBe(4);
+      first.resolve({ token: TOKEN });
+      await vi.advanceTimersByTimeAsync(0);
+      await vi.advanceTimersByTimeAsync(3 * PAGE_REACK_INTERVAL_MS);
+      expect(acks()).toBe(4);
+      expect(win.posted.at(-1)?.message).toMatchObject({ id: 'a1', type: 'result' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shares the lock with the injected button', async () => {
