@@ -26,6 +26,34 @@ export interface SiteLoginDeps {
   authenticate(challenge: string): Promise<{ token: Token }>;
   navigate(url: string): void;
   t: Translate;
+  /** How long one request to the site may take, its body included (default SITE_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * A request to the site's own endpoints, its answer read whole, is given up after this: a site that
+ * never answers would otherwise keep the button busy and the page's lock held (the page API then
+ * answering ERR_HPKI_BUSY) until the tab is closed.
+ */
+export const SITE_REQUEST_TIMEOUT_MS = 30_000;
+
+interface SiteAnswer {
+  ok: boolean;
+  status: number;
+  /** The answer's JSON, or undefined when it is none (or too large). */
+  body: unknown;
+}
+
+/** One request to this page's origin and its bounded JSON answer, within the request time limit. */
+async function askSite(deps: SiteLoginDeps, path: string, init: RequestInit): Promise<SiteAnswer> {
+  const signal = AbortSignal.timeout(deps.requestTimeoutMs ?? SITE_REQUEST_TIMEOUT_MS);
+  try {
+    const response = await deps.fetch(sameOriginUrl(path, deps.origin), { ...init, signal });
+    return { ok: response.ok, status: response.status, body: await readBoundedJson(response, MAX_SITE_JSON_BYTES) };
+  } catch (err) {
+    if (signal.aborted) throw new LocalizedError('ERR_HPKI_INTERNAL', deps.t('error_site_timeout'));
+    throw err;
+  }
 }
 
 function sameOriginUrl(path: string, origin: string): string {
@@ -41,6 +69,7 @@ export async function fetchOwnDescriptor(fetchFn: typeof fetch, origin: string):
       credentials: 'same-origin',
       redirect: 'error',
       headers: { Accept: 'application/json' },
+      signal: AbortSignal.timeout(SITE_REQUEST_TIMEOUT_MS),
     });
     if (!response.ok) return undefined;
     const parsed = descriptorSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
@@ -51,29 +80,29 @@ export async function fetchOwnDescriptor(fetchFn: typeof fetch, origin: string):
 }
 
 /** An error the site's server answered, in the doctor's words when the code is a known one. */
-async function serverError(response: Response, t: Translate): Promise<LocalizedError> {
-  const parsed = siteErrorAnswerSchema.safeParse(await readBoundedJson(response, MAX_SITE_JSON_BYTES));
+function serverError(answer: SiteAnswer, t: Translate): LocalizedError {
+  const parsed = siteErrorAnswerSchema.safeParse(answer.body);
   const code = parsed.success ? parsed.data.error.code : undefined;
   const key = code === undefined ? undefined : errorMessageKey(code);
   if (code !== undefined && key !== undefined) return new LocalizedError(code, t(key, ['?']));
-  return new LocalizedError('ERR_HPKI_INTERNAL', t('error_server', [String(response.status)]));
+  return new LocalizedError('ERR_HPKI_INTERNAL', t('error_server', [String(answer.status)]));
 }
 
 export async function loginWithDescriptor(descriptor: Descriptor, deps: SiteLoginDeps): Promise<void> {
-  const challengeResponse = await deps.fetch(sameOriginUrl(descriptor.challengeUrl, deps.origin), {
+  const challengeAnswer = await askSite(deps, descriptor.challengeUrl, {
     method: 'GET',
     credentials: 'same-origin',
     redirect: 'error',
     cache: 'no-store',
     headers: { Accept: 'application/json' },
   });
-  if (!challengeResponse.ok) throw await serverError(challengeResponse, deps.t);
-  const challenge = challengeAnswerSchema.safeParse(await readBoundedJson(challengeResponse, MAX_SITE_JSON_BYTES));
+  if (!challengeAnswer.ok) throw serverError(challengeAnswer, deps.t);
+  const challenge = challengeAnswerSchema.safeParse(challengeAnswer.body);
   if (!challenge.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the site answered no valid challenge');
 
   const { token } = await deps.authenticate(challenge.data.challenge);
 
-  const loginResponse = await deps.fetch(sameOriginUrl(descriptor.loginUrl, deps.origin), {
+  const loginAnswer = await askSite(deps, descriptor.loginUrl, {
     method: 'POST',
     credentials: 'same-origin',
     redirect: 'error',
@@ -81,8 +110,8 @@ export async function loginWithDescriptor(descriptor: Descriptor, deps: SiteLogi
     headers: { 'Content-Type': 'application/json', 'X-HPKI-Login': '1', Accept: 'application/json' },
     body: JSON.stringify({ token }),
   });
-  if (!loginResponse.ok) throw await serverError(loginResponse, deps.t);
-  const answer = loginAnswerSchema.safeParse(await readBoundedJson(loginResponse, MAX_SITE_JSON_BYTES));
+  if (!loginAnswer.ok) throw serverError(loginAnswer, deps.t);
+  const answer = loginAnswerSchema.safeParse(loginAnswer.body);
   if (!answer.success) throw new HpkiError('ERR_HPKI_INVALID_ARGUMENT', 'the site answered no same-origin redirect');
   deps.navigate(sameOriginUrl(answer.data.redirect, deps.origin));
 }

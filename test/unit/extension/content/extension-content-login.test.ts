@@ -107,6 +107,40 @@ describe('button login', () => {
     expect(d.navigated).toEqual([`${ORIGIN}/portal/home?x=1`]);
   });
 
+  it.each([
+    ['the challenge', 'GET /hpki/challenge', 0],
+    ['the login, after the card', 'POST /hpki/login', 1],
+    ["the challenge's body, after its headers", 'GET /hpki/challenge (body)', 0],
+  ])("gives up %s when the site never answers, in the doctor's words", async (_name, hang, asked) => {
+    // A site that keeps the request open: only the request's own time limit ends it.
+    const hangs = (init: RequestInit | undefined): Promise<Response> =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const stalledBody = (init: RequestInit | undefined): Response => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"challenge":'));
+          init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    };
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const route = `${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`;
+      if (hang === `${route} (body)`) return stalledBody(init);
+      if (hang === route) return hangs(init);
+      return route === 'GET /hpki/challenge' ? challengeOk() : json(200, { redirect: '/' });
+    }) as typeof fetch;
+    const d = deps(fetchFn);
+    const started = Date.now();
+    await expect(loginWithDescriptor(DESCRIPTOR, { ...d.deps, requestTimeoutMs: 100 })).rejects.toMatchObject({
+      code: 'ERR_HPKI_INTERNAL',
+      message: 'サイトが応答しませんでした。しばらくしてから、もう一度お試しください。',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(d.asked.length).toBe(asked);
+    expect(d.navigated).toEqual([]);
+  });
+
   it.each(['//evil.example/x', 'https://evil.example/', 'javascript:alert(1)', '/\\evil.example', ''])(
     'refuses to follow the redirect %j',
     async (redirect) => {
