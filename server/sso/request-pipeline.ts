@@ -8,6 +8,7 @@ import { answerOperations, type OperationsDeps } from './operations.js';
 import { SSO_CSS, SSO_STYLESHEET_PATH } from './pages.js';
 import { PROVIDER_CSP } from './provider-config.js';
 import { requestIdOf, withRequestContext } from './request-context.js';
+import { refuseOversizedAuthorization } from './request-size.js';
 import { rawPathOf, routeKeyOf, routeLabelOf, UNPROVEN_RECORD_ROUTES } from './route-key.js';
 import { refuseWhileStoreDown, STORE_FREE_PATHS } from './store-down.js';
 
@@ -92,6 +93,11 @@ async function serve(deps: PipelineDeps, req: IncomingMessage, res: ServerRespon
     refuseWithBusyPage(req, res, providerName, limits.challenge.hit(limits.clientOf(req)))
   )
     return;
+  // oidc-provider would store every parameter of the request: its size is bounded first (request-size.ts).
+  if (key === '/AUTH' && refuseOversizedAuthorization(req, res, providerName)) {
+    deps.operations.metrics.signInsRefused.inc({ reason: 'invalid_request' });
+    return;
+  }
   answerAsIssuer(deps.issuerUrl, req, res, path);
   if (key === '/SESSION/END' && (await logoutWithoutSession(current.provider, providerName, req, res))) return;
   if (key === '/AUTH' || key.startsWith('/AUTH/')) omitIssInErrors(res, deps.issOmitted);
