@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { HpkiError } from '../../protocol/errors.js';
+import { defaultSharePerClient } from '../shared/index.js';
 
 /** What `take` found for a session: its challenge, nothing, or a challenge whose time is up. */
 export type ChallengeTake = { status: 'ok'; challenge: string } | { status: 'unknown' } | { status: 'expired' };
@@ -11,9 +13,14 @@ export interface ChallengeStore {
   /**
    * A fresh 256-bit base64url challenge (43 chars) bound to the session, replacing any pending one.
    * TTL ≤ 5 min. When the store holds its maximum of pending challenges and this session has none,
-   * fails with StoreFullError: no pending login is ever dropped to make room.
+   * fails with StoreFullError: no pending login is ever dropped to make room. `client` is who asks
+   * (client-address.ts: the rate limiter's key, an address or IPv6 /56): a client holding its share
+   * of the pending challenges (`maxPendingPerClient`) gets none for a new session (ClientShareError,
+   * a StoreFullError), across processes for the Redis store, and its place is freed when its
+   * challenge is taken or drops. A session asking again keeps the place it holds. Without `client`,
+   * only the whole bound applies.
    */
-  issue(sessionId: string): Promise<{ challenge: string; expiresAt: Date }>;
+  issue(sessionId: string, client?: string): Promise<{ challenge: string; expiresAt: Date }>;
   /** Atomic get-and-delete: a challenge is taken at most once, across processes for the Redis store. */
   take(sessionId: string): Promise<ChallengeTake>;
   close(): Promise<void>;
@@ -62,6 +69,27 @@ export function checkMaxPending(maxPending: number | undefined): number {
     throw new RangeError('maxPending must be an integer from 1 to 10 000 000');
   }
   return max;
+}
+
+/** One client's share of the pending challenges: `maxPendingPerClient`, by default a hundredth of the bound, at least 16. */
+export function checkMaxPendingPerClient(maxPending: number, perClient: number | undefined): number {
+  const share = perClient ?? defaultSharePerClient(maxPending);
+  if (!Number.isInteger(share) || share < 1 || share > maxPending)
+    throw new RangeError('maxPendingPerClient must be an integer from 1 to maxPending');
+  return share;
+}
+
+const CLIENT_KEY_PATTERN = /^[A-Za-z0-9:.?/_-]{1,80}$/;
+
+/**
+ * A client key as a store keeps it: client-address.ts's keys as they are (`4:192.0.2.1`,
+ * `6:2001:db8:0:100::/56`), anything else (a caller's own key) as a hash, so a key is short and
+ * safe in a Redis key name whatever the caller passes.
+ */
+export function storedClientKey(client: string): string {
+  return CLIENT_KEY_PATTERN.test(client)
+    ? client
+    : `#${createHash('sha256').update(client, 'utf8').digest('base64url')}`;
 }
 
 export function checkGraceMs(graceMs: number | undefined): number {

@@ -1,16 +1,24 @@
 import { createHash } from 'node:crypto';
 import { CHALLENGE_PATTERN } from '../../protocol/challenge.js';
 import { HpkiError } from '../../protocol/errors.js';
-import { createRedisClient, randomBase64Url256, redisScript, StoreFullError } from '../shared/index.js';
+import {
+  ClientShareError,
+  createRedisClient,
+  randomBase64Url256,
+  redisScript,
+  StoreFullError,
+} from '../shared/index.js';
 import {
   assertSessionId,
   type ChallengeStore,
   type ChallengeTake,
   checkGraceMs,
   checkMaxPending,
+  checkMaxPendingPerClient,
   checkTtlMs,
   isValidSessionId,
   storeClosedError,
+  storedClientKey,
 } from './challenge-store.js';
 
 export interface RedisChallengeStoreOptions {
@@ -28,6 +36,11 @@ export interface RedisChallengeStoreOptions {
    * StoreFullError: a pending login is never dropped to make room.
    */
   maxPending?: number;
+  /**
+   * Of those, one client's at most, across every process (default a hundredth of maxPending, at
+   * least 16): beyond it, `issue` for a new session of that client fails with ClientShareError.
+   */
+  maxPendingPerClient?: number;
   /** Per-command timeout, so a stalled Redis fails a login instead of hanging it. Default 2 s. */
   commandTimeoutMs?: number;
 }
@@ -44,30 +57,62 @@ function keyFor(keyPrefix: string, sessionId: string): string {
 
 /**
  * The bound: a sorted set `<prefix>~pending` of the records' keys, scored by when Redis drops them
- * (Redis's clock, from TIME). One script purges what has dropped, refuses a new key when the set is
- * full (answering how long until its oldest member drops), else writes the record and its member:
- * atomic across every process, so many processes cannot together overfill it. A session that asks
- * again replaces its own record and never needs room. All records live equally long, so the set
- * expires with its youngest member.
+ * (Redis's clock, from TIME), and the same per client, `<prefix>~pending:<client>`. One script
+ * purges what has dropped, refuses a new key when its client's set is full (2) or the whole set is
+ * (0), answering how long until the oldest member drops, else writes the record, its members and
+ * its holder (`<record key>~o`, the client): atomic across every process, so many processes cannot
+ * together overfill either. A session that asks again replaces its own record and keeps its place
+ * and its holder. All records live equally long, so each set expires with its youngest member.
+ * KEYS: the record, the whole set, the holder, the client's set (with a client). ARGV: the
+ * challenge, the life in ms, the bound, the client's bound, the client ('' for none), the client
+ * sets' prefix.
  */
 const ISSUE = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local life = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if not redis.call('ZSCORE', KEYS[2], KEYS[1]) and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
-  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {0, tonumber(oldest[2]) - now}
+if redis.call('ZSCORE', KEYS[2], KEYS[1]) then
+  local holder = redis.call('GET', KEYS[3])
+  if holder then
+    redis.call('ZADD', ARGV[6] .. holder, now + life, KEYS[1])
+    redis.call('PEXPIRE', ARGV[6] .. holder, life)
+    redis.call('PEXPIRE', KEYS[3], life)
+  end
+else
+  if ARGV[5] ~= '' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+    if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[4]) then
+      local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+      return {2, tonumber(oldest[2]) - now}
+    end
+  end
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+    local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    return {0, tonumber(oldest[2]) - now}
+  end
+  if ARGV[5] ~= '' then
+    redis.call('ZADD', KEYS[4], now + life, KEYS[1])
+    redis.call('PEXPIRE', KEYS[4], life)
+    redis.call('SET', KEYS[3], ARGV[5], 'PX', life)
+  else
+    redis.call('DEL', KEYS[3])
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', life)
 redis.call('ZADD', KEYS[2], now + life, KEYS[1])
 redis.call('PEXPIRE', KEYS[2], life)
 return {1, 0}`;
 
-/** Get-and-delete with the record's remaining PTTL, and its place in the bound freed, in one step. */
+/**
+ * Get-and-delete with the record's remaining PTTL, its place in the bound and in its client's
+ * share freed, in one step. KEYS: the record, the whole set, the holder. ARGV: the client sets' prefix.
+ */
 const TAKE = `local pttl = redis.call('PTTL', KEYS[1])
 local value = redis.call('GET', KEYS[1])
-redis.call('DEL', KEYS[1])
+local holder = redis.call('GET', KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('ZREM', KEYS[2], KEYS[1])
+if holder then redis.call('ZREM', ARGV[1] .. holder, KEYS[1]) end
 return {pttl, value}`;
 
 const issueScript = redisScript(ISSUE);
@@ -81,7 +126,8 @@ function isIssueReply(reply: unknown): reply is [number, number] {
  * A challenge store shared by every process of a site through Redis. A record lives `ttlMs + graceMs`
  * in Redis; `take` reads its remaining PTTL and deletes it in one script, so the expiry decision uses
  * Redis's clock alone (processes on hosts with skewed clocks still agree) and two concurrent takes,
- * from any processes, cannot both get the challenge. At most `maxPending` are pending (see ISSUE).
+ * from any processes, cannot both get the challenge. At most `maxPending` are pending, and
+ * `maxPendingPerClient` of one client (see ISSUE).
  */
 export function createRedisChallengeStore(options: RedisChallengeStoreOptions): ChallengeStore {
   const ttlMs = checkTtlMs(options.ttlMs);
@@ -89,8 +135,11 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
   const keyPrefix = options.keyPrefix ?? 'hpki-login:challenge:';
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) throw new RangeError('keyPrefix: up to 64 of [A-Za-z0-9._:-]');
   const maxPending = checkMaxPending(options.maxPending);
-  // `~` is outside base64url, so no record key (prefix + 43 base64url characters) can be this one.
+  const maxPerClient = checkMaxPendingPerClient(maxPending, options.maxPendingPerClient);
+  // `~` is outside base64url, so no record key (prefix + 43 base64url characters) can be one of these.
   const indexKey = `${keyPrefix}~pending`;
+  const clientSetPrefix = `${indexKey}:`;
+  const holderKey = (key: string): string => `${key}~o`;
   const redis = createRedisClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs });
   let closed = false;
 
@@ -104,22 +153,32 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
   }
 
   return {
-    async issue(sessionId) {
+    async issue(sessionId, client) {
       assertSessionId(sessionId);
       const challenge = randomBase64Url256();
       const expiresAt = new Date(Date.now() + ttlMs);
       const key = keyFor(keyPrefix, sessionId);
-      const reply = await run('issue', () =>
-        issueScript(redis, [key, indexKey], [challenge, String(ttlMs + graceMs), String(maxPending)]),
-      );
+      const holder = client === undefined ? '' : storedClientKey(client);
+      const keys = [key, indexKey, holderKey(key)];
+      if (holder !== '') keys.push(`${clientSetPrefix}${holder}`);
+      const args = [
+        challenge,
+        String(ttlMs + graceMs),
+        String(maxPending),
+        String(maxPerClient),
+        holder,
+        clientSetPrefix,
+      ];
+      const reply = await run('issue', () => issueScript(redis, keys, args));
       if (!isIssueReply(reply)) throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (issue)');
+      if (reply[0] === 2) throw new ClientShareError('logins', reply[1]);
       if (reply[0] !== 1) throw new StoreFullError('logins', reply[1]);
       return { challenge, expiresAt };
     },
     async take(sessionId): Promise<ChallengeTake> {
       if (!isValidSessionId(sessionId)) return { status: 'unknown' };
       const key = keyFor(keyPrefix, sessionId);
-      const reply = await run('take', () => takeScript(redis, [key, indexKey], []));
+      const reply = await run('take', () => takeScript(redis, [key, indexKey, holderKey(key)], [clientSetPrefix]));
       if (!Array.isArray(reply) || reply.length !== 2) {
         throw new HpkiError('ERR_HPKI_INTERNAL', 'challenge store unavailable (take)');
       }

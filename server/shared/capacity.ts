@@ -15,6 +15,28 @@ export class StoreFullError extends HpkiError {
   }
 }
 
+/**
+ * One client (client-address.ts: an address, an IPv6 /56, the entry a trusted proxy names) holds its
+ * whole share of a bounded store: the others still get room. A StoreFullError, so that a caller that
+ * knows only that answers 503 with `Retry-After`; the HPKI routes answer it as the rate limiter
+ * does, 429 with `Retry-After`.
+ */
+export class ClientShareError extends StoreFullError {
+  constructor(what: string, retryAfterMs: number) {
+    super(what, retryAfterMs);
+    this.name = 'ClientShareError';
+    this.message = `too many ${what} are pending from this address; try again in ${this.retryAfterSeconds} s`;
+  }
+}
+
+/**
+ * The share of a bound one client may hold, unless told otherwise: a hundredth of it, at least 16 (a
+ * hospital's doctors behind one NAT address start a few sign-ins at once), at most the bound.
+ */
+export function defaultSharePerClient(bound: number): number {
+  return Math.min(bound, Math.max(16, Math.floor(bound / 100)));
+}
+
 /** Whole seconds for a `Retry-After` header: at least 1, at most an hour. */
 export function retryAfterSecondsOf(ms: number): number {
   if (!Number.isFinite(ms)) return 60;

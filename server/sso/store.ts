@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ChallengeStore } from '../challenge-store/index.js';
+import { defaultSharePerClient } from '../shared/index.js';
 
 export { currentRequestClient } from './request-context.js';
 
@@ -91,7 +92,7 @@ export function defaultMaxPendingSignIns(maxRecords: number): number {
  * behind one NAT address start a few sign-ins at once; each holds two such records for a while).
  */
 export function defaultMaxPendingPerClient(maxPendingSignIns: number): number {
-  return Math.min(maxPendingSignIns, Math.max(16, Math.floor(maxPendingSignIns / 100)));
+  return defaultSharePerClient(maxPendingSignIns);
 }
 
 export function checkPendingBounds(maxPendingSignIns: number, maxPendingPerClient: number | undefined): number {

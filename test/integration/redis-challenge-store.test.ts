@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HpkiError } from '../../protocol/errors.js';
 import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
 import { type ChallengeStore, createRedisChallengeStore } from '../../server/challenge-store/index.js';
-import { StoreFullError } from '../../server/shared/index.js';
+import { ClientShareError, StoreFullError } from '../../server/shared/index.js';
 
 const SESSION = 'redis-session-0123456789abcdef';
 
@@ -11,7 +11,13 @@ describe('Redis challenge store against a real redis-server', () => {
   let redis: RedisServer;
   const stores: ChallengeStore[] = [];
   const open = (
-    options: { ttlMs?: number; graceMs?: number; keyPrefix?: string; maxPending?: number } = {},
+    options: {
+      ttlMs?: number;
+      graceMs?: number;
+      keyPrefix?: string;
+      maxPending?: number;
+      maxPendingPerClient?: number;
+    } = {},
   ): ChallengeStore => {
     const store = createRedisChallengeStore({ url: redis.url, ...options });
     stores.push(store);
@@ -125,6 +131,61 @@ describe('Redis challenge store against a real redis-server', () => {
     await expect(store.issue('small-c-0123456789abcdef')).rejects.toBeInstanceOf(StoreFullError);
     await new Promise((r) => setTimeout(r, 300));
     await expect(store.issue('small-c-0123456789abcdef')).resolves.toBeDefined();
+  });
+
+  it('holds one client to its share across processes, however its requests race; others go on', async () => {
+    const first = open({ keyPrefix: 'share:', maxPending: 100, maxPendingPerClient: 3 });
+    const second = open({ keyPrefix: 'share:', maxPending: 100, maxPendingPerClient: 3 });
+    const attacker = '4:203.0.113.9';
+    const sessions = Array.from({ length: 40 }, (_, i) => `share-session-${String(i).padStart(4, '0')}-0123456789`);
+    const outcomes = await Promise.allSettled(
+      sessions.map((s, i) => (i % 2 === 0 ? first : second).issue(s, attacker)),
+    );
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(outcomes.length - refused.length).toBe(3);
+    for (const { reason } of refused) {
+      expect(reason).toBeInstanceOf(ClientShareError);
+      expect((reason as ClientShareError).retryAfterSeconds).toBeGreaterThan(5 * 60);
+    }
+    // Another client, an IPv6 /56, and a session of the attacker's asking again, all get challenges.
+    await expect(second.issue(SESSION, '4:198.51.100.2')).resolves.toBeDefined();
+    await expect(first.issue('share-v6-session-0123456789', '6:2001:db8:0:100::/56')).resolves.toBeDefined();
+    const held = sessions.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+    const renewed = await second.issue(held[0]!, attacker);
+    // A take at the other process frees the place at once; then the share is full again.
+    expect(await first.take(held[0]!)).toEqual({ status: 'ok', challenge: renewed.challenge });
+    await expect(second.issue('share-late-0-0123456789', attacker)).resolves.toBeDefined();
+    await expect(first.issue('share-late-1-0123456789', attacker)).rejects.toBeInstanceOf(ClientShareError);
+  });
+
+  it('keeps the share in keys that expire with their records, and leaves none behind a take', async () => {
+    const store = open({ keyPrefix: 'owner:', ttlMs: 120_000, graceMs: 30_000 });
+    const odd = 'a framework key with spaces';
+    await store.issue(SESSION, '4:192.0.2.7');
+    await store.issue('owner-odd-session-0123456789', odd);
+    const client = new Redis(redis.url);
+    try {
+      const keys = (await client.keys('owner:*')).sort();
+      // Two records, their two holders, the whole set and one set per client (the odd key hashed).
+      expect(keys).toHaveLength(7);
+      expect(keys).toContain('owner:~pending:4:192.0.2.7');
+      expect(keys.filter((k) => k.startsWith('owner:~pending:#'))).toHaveLength(1);
+      expect(keys.some((k) => k.includes('spaces'))).toBe(false);
+      for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(140_000);
+      await store.take(SESSION);
+      await store.take('owner-odd-session-0123456789');
+      expect(await client.keys('owner:*')).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("frees a client's places when Redis drops its records", async () => {
+    const store = open({ keyPrefix: 'drops:', maxPendingPerClient: 1, ttlMs: 200, graceMs: 0 });
+    await store.issue('drops-a-0123456789abcdef', '4:192.0.2.8');
+    await expect(store.issue('drops-b-0123456789abcdef', '4:192.0.2.8')).rejects.toBeInstanceOf(ClientShareError);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(store.issue('drops-b-0123456789abcdef', '4:192.0.2.8')).resolves.toBeDefined();
   });
 
   it('does not honour a record without expiry or with a foreign value', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHALLENGE_PATTERN } from '../../../../protocol/challenge.js';
 import { HpkiError } from '../../../../protocol/errors.js';
 import { createMemoryChallengeStore } from '../../../../server/challenge-store/index.js';
-import { createExpiringMap, StoreFullError } from '../../../../server/shared/index.js';
+import { ClientShareError, createExpiringMap, StoreFullError } from '../../../../server/shared/index.js';
 
 const SESSION_A = 'session-a-0123456789abcdef';
 const SESSION_B = 'session-b-0123456789abcdef';
@@ -122,6 +122,64 @@ describe('memory challenge store', () => {
     expect(await store.take(SESSION_A)).toEqual({ status: 'ok', challenge: doctor.challenge });
   });
 
+  it('holds one client to its share: its new sessions are refused, other clients and its renewals are not', async () => {
+    const clock = manualClock();
+    const store = createMemoryChallengeStore({
+      maxPending: 10,
+      maxPendingPerClient: 3,
+      ttlMs: 60_000,
+      graceMs: 0,
+      now: clock.now,
+    });
+    const flood = Array.from({ length: 5 }, (_, i) => `flood-session-${i}-0123456789`);
+    for (const session of flood.slice(0, 3)) await store.issue(session, '4:203.0.113.9');
+    clock.advance(10_000);
+    const refusal = await store.issue(flood[3]!, '4:203.0.113.9').catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(ClientShareError);
+    // A StoreFullError all the same, for callers that know only that; room when its oldest drops.
+    expect(refusal).toBeInstanceOf(StoreFullError);
+    expect((refusal as ClientShareError).retryAfterSeconds).toBe(50);
+    expect((refusal as ClientShareError).message).toMatch(/this address.*50 s/);
+    // Its own sessions asking again keep their places; another client gets its challenge.
+    await expect(store.issue(flood[0]!, '4:203.0.113.9')).resolves.toBeDefined();
+    await expect(store.issue(SESSION_A, '4:198.51.100.2')).resolves.toBeDefined();
+    await expect(store.issue(SESSION_B, '6:2001:db8:0:100::/56')).resolves.toBeDefined();
+    // A challenge taken frees its client's place at once.
+    expect((await store.take(flood[1]!)).status).toBe('ok');
+    await expect(store.issue(flood[3]!, '4:203.0.113.9')).resolves.toBeDefined();
+    await expect(store.issue(flood[4]!, '4:203.0.113.9')).rejects.toBeInstanceOf(ClientShareError);
+    // And one that drops frees it when it drops.
+    clock.advance(50_000);
+    await expect(store.issue(flood[4]!, '4:203.0.113.9')).resolves.toBeDefined();
+  });
+
+  it('keeps any caller key bounded (hashed), and applies only the whole bound without a client', async () => {
+    const store = createMemoryChallengeStore({ maxPending: 40, maxPendingPerClient: 2 });
+    const odd = 'a client key of a framework of its own, with spaces and ü';
+    await store.issue('odd-session-0-0123456789', odd);
+    await store.issue('odd-session-1-0123456789', odd);
+    await expect(store.issue('odd-session-2-0123456789', odd)).rejects.toBeInstanceOf(ClientShareError);
+    for (let i = 0; i < 10; i++) await store.issue(`no-client-${i}-0123456789`);
+  });
+
+  it('a flood from one client leaves room for everyone else (default share: a hundredth, at least 16)', async () => {
+    const store = createMemoryChallengeStore();
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++) {
+      await store
+        .issue(`one-client-${String(i).padStart(8, '0')}-0123456789`, '4:203.0.113.9')
+        .catch((err: unknown) => {
+          expect(err).toBeInstanceOf(ClientShareError);
+          refused++;
+        });
+    }
+    expect(refused).toBe(900);
+    await expect(store.issue(SESSION_A, '4:198.51.100.2')).resolves.toBeDefined();
+    const small = createMemoryChallengeStore({ maxPending: 20 });
+    for (let i = 0; i < 16; i++) await small.issue(`small-${String(i).padStart(8, '0')}-0123456789`, '4:203.0.113.9');
+    await expect(small.issue('small-overflow-0123456789', '4:203.0.113.9')).rejects.toBeInstanceOf(ClientShareError);
+  });
+
   it('makes room from expired records', async () => {
     const clock = manualClock();
     const store = createMemoryChallengeStore({ maxPending: 2, ttlMs: 1_000, graceMs: 0, now: clock.now });
@@ -138,6 +196,9 @@ describe('memory challenge store', () => {
     expect(() => createMemoryChallengeStore({ ttlMs: 1.5e3 + 0.5 })).toThrow(RangeError);
     expect(() => createMemoryChallengeStore({ ttlMs: 0 })).toThrow(RangeError);
     expect(() => createMemoryChallengeStore({ maxPending: 0 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ maxPending: 10, maxPendingPerClient: 11 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ maxPendingPerClient: 0 })).toThrow(RangeError);
+    expect(() => createMemoryChallengeStore({ maxPendingPerClient: 1.5 })).toThrow(RangeError);
   });
 
   it('refuses to work once closed', async () => {
