@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { LimitSettings } from '../../server/http/index.js';
+import { defaultSharePerClient } from '../../server/shared/index.js';
 import { UsageError } from './usage-error.js';
 
 /** The limit options shared by `hpki-login demo` and `hpki-login sso` (see the Limits section of docs/install.md). */
@@ -71,8 +72,9 @@ export function describeLimits(settings: LimitSettings): string {
   const rate = (r: LimitSettings['challengeRate'], fallback: number, what: string): string =>
     r === false ? `no ${what} limit` : `${r?.limit ?? fallback} ${what}s`;
   const proxies = settings.trustProxy === undefined ? '' : `; X-Forwarded-For from ${settings.trustProxy.join(', ')}`;
+  const pending = settings.maxPendingChallenges ?? 10_000;
   return (
     `  limits per client and minute: ${rate(settings.challengeRate, 60, 'challenge')}, ` +
-    `${rate(settings.loginRate, 30, 'login')}; at most ${settings.maxPendingChallenges ?? 10_000} pending${proxies}\n`
+    `${rate(settings.loginRate, 30, 'login')}; at most ${pending} pending (${defaultSharePerClient(pending)} per client)${proxies}\n`
   );
 }

@@ -23,12 +23,17 @@ export interface ChallengeResponseBody {
   expiresAt: string;
 }
 
-/** `GET challengeUrl`: a fresh challenge bound to the caller's session, replacing any pending one. */
+/**
+ * `GET challengeUrl`: a fresh challenge bound to the caller's session, replacing any pending one.
+ * `client` is who asks (client-address.ts, as the rate limits key it): it holds only its share of
+ * the pending challenges (ClientShareError beyond it; answer 429 with `Retry-After`).
+ */
 export async function issueChallenge(
   sessionId: string,
   deps: { challenges: ChallengeStore },
+  client?: string,
 ): Promise<ChallengeResponseBody> {
-  const { challenge, expiresAt } = await deps.challenges.issue(sessionId);
+  const { challenge, expiresAt } = await deps.challenges.issue(sessionId, client);
   return { challenge, expiresAt: expiresAt.toISOString() };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HpkiError } from '../../protocol/errors.js';
 import { type Descriptor, descriptorSchema } from '../../protocol/page-messages.js';
-import { randomBase64Url256, StoreFullError } from '../shared/index.js';
+import { ClientShareError, randomBase64Url256, StoreFullError } from '../shared/index.js';
 import type { LoginResult } from '../verify/index.js';
 import { createClientAddress } from './client-address.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, MAX_LOGIN_BODY_BYTES } from './hpki-login.js';
@@ -45,7 +45,8 @@ export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptio
   const clientOf = options.limits?.clientOf ?? createClientAddress();
 
   async function challenge(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (challengeLimiter !== undefined && refuseOverLimit(res, challengeLimiter.hit(clientOf(req)))) return;
+    const client = clientOf(req);
+    if (challengeLimiter !== undefined && refuseOverLimit(res, challengeLimiter.hit(client))) return;
     let sessionId = cookie.read(req.headers);
     const headers: Record<string, string> = {};
     if (sessionId === undefined) {
@@ -53,8 +54,13 @@ export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptio
       headers['Set-Cookie'] = cookie.serialize(sessionId);
     }
     try {
-      sendJson(res, 200, await issueChallenge(sessionId, options), headers);
+      sendJson(res, 200, await issueChallenge(sessionId, options, client), headers);
     } catch (err) {
+      // This client holds its share of the pending challenges, across every process: as over its rate.
+      if (err instanceof ClientShareError) {
+        refuseOverLimit(res, { allowed: false, reason: 'rate', retryAfterSeconds: err.retryAfterSeconds });
+        return;
+      }
       if (err instanceof StoreFullError) {
         // Not a fault: the store refuses new challenges rather than drop pending ones.
         sendJson(res, 503, errorBody(err.code, err.message), { 'Retry-After': String(err.retryAfterSeconds) });

@@ -17,9 +17,10 @@ import { type RedisServer, startRedis } from '../../scripts/dev/redis.js';
 /**
  * The measured attack on real `hpki-login demo` processes: 10 050 cookie-less GET /hpki/challenge,
  * then the login that was pending when they began. It must succeed: with the default limits the
- * flooding address is held to its rate (429); without them the store fills and refuses new
- * challenges (503, Retry-After), in memory and in Redis shared by two processes, never dropping a
- * pending one. And the login limit counts the password form and the HPKI login together.
+ * flooding address is held to its rate (429); without a rate it is held to its share of the store
+ * (429), across processes; many addresses together fill the store, which refuses new challenges
+ * (503, Retry-After), in memory and in Redis shared by two processes, never dropping a pending one.
+ * And the login limit counts the password form and the HPKI login together.
  */
 
 const FLOOD = 10_050;
@@ -62,16 +63,21 @@ async function login(
   };
 }
 
-/** `count` cookie-less challenge GETs spread over `targets`; the statuses, and whether each refusal said when to retry. */
-async function flood(targets: Portal[], count: number) {
+/**
+ * `count` cookie-less challenge GETs spread over `targets`, the i-th from `from(i)` (an
+ * X-Forwarded-For entry, for portals that trust 127.0.0.1) or from 127.0.0.1 itself; the statuses,
+ * and whether each refusal said when to retry.
+ */
+async function flood(targets: Portal[], count: number, from?: (i: number) => string) {
   const statuses: Record<number, number> = {};
   let withoutRetryAfter = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
-      const target = targets[next % targets.length]!;
-      next++;
-      const res = await fetch(`${target.url}/hpki/challenge`);
+      const i = next++;
+      const target = targets[i % targets.length]!;
+      const headers: Record<string, string> = from === undefined ? {} : { 'x-forwarded-for': from(i) };
+      const res = await fetch(`${target.url}/hpki/challenge`, { headers });
       await res.arrayBuffer();
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       if (res.status !== 200 && !(Number(res.headers.get('retry-after')) >= 1)) withoutRetryAfter++;
@@ -106,22 +112,40 @@ describe('10 050 anonymous challenge requests, then a pending login', () => {
     expect(await login(site, site.origin, pending)).toMatchObject({ status: 200, redirect: '/portal' });
   }, 120_000);
 
-  it('no rate limit, memory store: new challenges are refused (503), the pending login succeeds', async () => {
-    const site = await portal(['--challenge-rate', '0']);
+  // Without a rate limit, each of 201 addresses sends about 50, under its share of the store (100):
+  // the whole bound is what refuses.
+  const many = (i: number): string => `198.18.0.${i % 201}`;
+  const proxied = ['--challenge-rate', '0', '--trust-proxy', '127.0.0.1'];
+
+  it('no rate limit, memory store, many addresses: new challenges are refused (503), the pending login succeeds', async () => {
+    const site = await portal(proxied);
     const pending = await challengeFrom(site);
-    const { statuses, withoutRetryAfter } = await flood([site], FLOOD);
+    const { statuses, withoutRetryAfter } = await flood([site], FLOOD, many);
     expect(statuses).toEqual({ 200: 9_999, 503: FLOOD - 9_999 });
     expect(withoutRetryAfter).toBe(0);
     expect(await login(site, site.origin, pending)).toMatchObject({ status: 200, redirect: '/portal' });
   }, 120_000);
 
-  it('no rate limit, two processes on one Redis: the bound holds across both, the pending login succeeds', async () => {
-    const first = await portal(['--challenge-rate', '0', '--redis', redis.url]);
-    const second = await portal(['--challenge-rate', '0', '--redis', redis.url, '--origin', first.origin]);
+  it('no rate limit, two processes on one Redis, many addresses: the bound holds across both, the pending login succeeds', async () => {
+    const first = await portal([...proxied, '--redis', redis.url]);
+    const second = await portal([...proxied, '--redis', redis.url, '--origin', first.origin]);
     const pending = await challengeFrom(first);
-    const { statuses, withoutRetryAfter } = await flood([first, second], FLOOD);
+    const { statuses, withoutRetryAfter } = await flood([first, second], FLOOD, many);
     expect(statuses).toEqual({ 200: 9_999, 503: FLOOD - 9_999 });
     expect(withoutRetryAfter).toBe(0);
+    expect(await login(second, first.origin, pending)).toMatchObject({ status: 200, redirect: '/portal' });
+  }, 120_000);
+
+  it('no rate limit, two processes on one Redis, one address: it holds its share across both (429), others are served', async () => {
+    const first = await portal([...proxied, '--redis', `${redis.url}/1`]);
+    const second = await portal([...proxied, '--redis', `${redis.url}/1`, '--origin', first.origin]);
+    const pending = await challengeFrom(first);
+    const { statuses, withoutRetryAfter } = await flood([first, second], FLOOD, () => '203.0.113.9');
+    // A hundredth of the 10 000, however the two processes share the flood.
+    expect(statuses).toEqual({ 200: 100, 429: FLOOD - 100 });
+    expect(withoutRetryAfter).toBe(0);
+    const other = await fetch(`${second.url}/hpki/challenge`, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    expect(other.status).toBe(200);
     expect(await login(second, first.origin, pending)).toMatchObject({ status: 200, redirect: '/portal' });
   }, 120_000);
 });

@@ -8,7 +8,7 @@ describe('limit options', () => {
   it('leaves the defaults when none is given', () => {
     expect(parseLimitOptions({})).toEqual({});
     expect(describeLimits({})).toBe(
-      '  limits per client and minute: 60 challenges, 30 logins; at most 10000 pending\n',
+      '  limits per client and minute: 60 challenges, 30 logins; at most 10000 pending (100 per client)\n',
     );
   });
 
@@ -26,7 +26,7 @@ describe('limit options', () => {
       trustProxy: ['10.0.0.0/8', '::1', '192.0.2.7'],
     });
     expect(!(settings instanceof UsageError) && describeLimits(settings)).toBe(
-      '  limits per client and minute: 120 challenges, no login limit; at most 50000 pending; X-Forwarded-For from 10.0.0.0/8, ::1, 192.0.2.7\n',
+      '  limits per client and minute: 120 challenges, no login limit; at most 50000 pending (500 per client); X-Forwarded-For from 10.0.0.0/8, ::1, 192.0.2.7\n',
     );
   });
 

@@ -33,14 +33,21 @@ function request(remoteAddress: string, forwardedFor?: string): IncomingMessage 
 }
 
 /** `count` cookie-less challenge GETs, `parallel` at a time; the statuses and Retry-After values seen. */
-async function flood(site: Site, count: number, headers: Record<string, string> = {}, parallel = 32) {
+async function flood(
+  site: Site,
+  count: number,
+  headers: Record<string, string> | ((i: number) => Record<string, string>) = {},
+  parallel = 32,
+) {
   const statuses = new Map<number, number>();
   const retryAfter = new Set<string | null>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
-      next++;
-      const res = await fetch(`${site.url}/hpki/challenge`, { headers });
+      const i = next++;
+      const res = await fetch(`${site.url}/hpki/challenge`, {
+        headers: typeof headers === 'function' ? headers(i) : headers,
+      });
       await res.arrayBuffer();
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status !== 200) retryAfter.add(res.headers.get('retry-after'));
@@ -134,11 +141,15 @@ describe('client address', () => {
   });
 });
 
+/** The site behind a proxy it trusts on 127.0.0.1: X-Forwarded-For names the client. */
+const proxied = createClientAddress({ trustProxy: ['127.0.0.1'] });
+
 describe('HPKI routes under a flood of anonymous challenge requests', () => {
-  it('10 050 cookie-less GETs: the store refuses new ones (503, Retry-After), the pending login succeeds', async () => {
-    const site = await startSite(createMemoryChallengeStore(), { challenge: false });
+  it('10 050 cookie-less GETs from 201 addresses: the store refuses new ones (503, Retry-After), the pending login succeeds', async () => {
+    const site = await startSite(createMemoryChallengeStore(), { challenge: false, clientOf: proxied });
     const doctor = await getChallenge(site);
-    const { statuses, retryAfter } = await flood(site, 10_050);
+    // Each address holds about 50, under its share (100): the whole bound is what refuses.
+    const { statuses, retryAfter } = await flood(site, 10_050, (i) => ({ 'x-forwarded-for': `198.18.0.${i % 201}` }));
     // 10 000 pending at most, the doctor's among them.
     expect(statuses).toEqual({ 200: 9_999, 503: 51 });
     // Every refusal says when the oldest challenge leaves the store (TTL + grace, 360 s): a whole
@@ -146,6 +157,24 @@ describe('HPKI routes under a flood of anonymous challenge requests', () => {
     const seconds = retryAfter.map(Number);
     expect(seconds.length).toBeGreaterThanOrEqual(1);
     expect(seconds.every((s) => Number.isInteger(s) && s >= 1 && s <= 360)).toBe(true);
+    const login = await postLogin(site, { token: signedToken('ee', doctor.challenge) }, { cookie: doctor.cookie });
+    expect([login.status, login.json.redirect]).toEqual([200, '/portal']);
+  }, 120_000);
+
+  it('with no rate limit, one address holds only its share of the store (429, Retry-After); others still get challenges', async () => {
+    const site = await startSite(createMemoryChallengeStore(), { challenge: false, clientOf: proxied });
+    const doctor = await getChallenge(site);
+    const { statuses, retryAfter } = await flood(site, 10_050, { 'x-forwarded-for': '203.0.113.9' });
+    // A hundredth of the 10 000: the rest of the store stays for everybody else.
+    expect(statuses).toEqual({ 200: 100, 429: 9_950 });
+    const seconds = retryAfter.map(Number);
+    expect(seconds.every((s) => Number.isInteger(s) && s >= 1 && s <= 360)).toBe(true);
+    // Its IPv6 neighbours in another /56, and another IPv4 address, are served.
+    const other = await fetch(`${site.url}/hpki/challenge`, { headers: { 'x-forwarded-for': '2001:db8:0:200::1' } });
+    expect(other.status).toBe(200);
+    const refused = await fetch(`${site.url}/hpki/challenge`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/too many requests/);
     const login = await postLogin(site, { token: signedToken('ee', doctor.challenge) }, { cookie: doctor.cookie });
     expect([login.status, login.json.redirect]).toEqual([200, '/portal']);
   }, 120_000);
