@@ -160,6 +160,15 @@ describe('an authorization request over the size bound', () => {
   });
 });
 
+describe('the refusals in the metrics', () => {
+  it('count as sign-ins refused with invalid_request, and as 400s of the authorization route', async () => {
+    const text = await (await fetch(`${sso.url}/metrics`)).text();
+    const refused = /hpki_sso_sign_ins_refused_total\{reason="invalid_request"\} (\d+)/.exec(text);
+    expect(Number(refused?.[1])).toBeGreaterThanOrEqual(5);
+    expect(text).toMatch(/hpki_sso_http_responses_total\{route="auth",status="400"\} [1-9]/);
+  });
+});
+
 describe('what a request at the bound stores', () => {
   it('an interaction no bigger than the figure docs/sso.md sizes Redis with, whatever the characters', async () => {
     // Control characters grow most: three bytes in the URL (%01), six in the stored JSON (\u0001).
