@@ -240,14 +240,26 @@ async function startServers(dir: string): Promise<Servers> {
     join(dir, 'clients.json'),
     JSON.stringify([{ client_id: 'bench', client_secret: SECRET, redirect_uris: [REDIRECT] }]),
   );
+  // One address sends every login, a round's challenges issued ahead: one client's share of the
+  // pending challenges (a hundredth of --max-pending) must hold a round.
+  const maxPending = ['--max-pending', String(Math.max(10_000, LOGINS * 100))];
   const common = [
-    ...['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki],
+    ...['--issuer', issuer, '--clients', join(dir, 'clients.json'), '--pki', pki, ...maxPending],
     ...['--redis', redis.url, '--keys', join(dir, 'keys.json'), '--challenge-rate', '0', '--login-rate', '0'],
   ];
   const nodeOptions = providerNodeOptions();
   const [a, b] = await Promise.all([startSso(common, nodeOptions), startSso([...common, '--port', '0'], nodeOptions)]);
   // One address sends every login: the per-client limits are off, as behind a proxy that limits.
-  const portal = await startPortal(['--no-sso', '--pki', pki, '--challenge-rate', '0', '--login-rate', '0']);
+  const portal = await startPortal([
+    '--no-sso',
+    '--pki',
+    pki,
+    '--challenge-rate',
+    '0',
+    '--login-rate',
+    '0',
+    ...maxPending,
+  ]);
   return { issuer, a, b, redis, portal, card };
 }
 
