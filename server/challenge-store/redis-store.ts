@@ -7,6 +7,7 @@ import {
   randomBase64Url256,
   redisScript,
   StoreFullError,
+  StoreUnavailableError,
 } from '../shared/index.js';
 import {
   assertSessionId,
@@ -148,7 +149,7 @@ export function createRedisChallengeStore(options: RedisChallengeStoreOptions): 
     try {
       return await command();
     } catch (err) {
-      throw new HpkiError('ERR_HPKI_INTERNAL', `challenge store unavailable (${what})`, { cause: err });
+      throw new StoreUnavailableError(`challenge store unavailable (${what})`, err);
     }
   }
 

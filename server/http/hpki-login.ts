@@ -3,7 +3,7 @@ import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol
 import { assertSecureOrigin, sameOriginPathSchema } from '../../protocol/origin.js';
 import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messages.js';
 import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
-import { StoreFullError } from '../shared/index.js';
+import { StoreFullError, StoreUnavailableError } from '../shared/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { isJsonContentType, parseJsonBody } from './json-body.js';
 import { type ErrorBody, errorBody } from './responses.js';
@@ -82,12 +82,21 @@ export interface HpkiLoginRequest {
 export type HpkiLoginResponse<L extends LoginResult = LoginResult> =
   | { status: 200; json: { redirect: string }; newSessionId: string; login: L }
   | { status: 400 | 401 | 403 | 413 | 415 | 500; json: ErrorBody }
-  /** The session store is full (StoreFullError from `startSession`): answer with `Retry-After`. */
+  /** A store is full (StoreFullError) or cannot be reached (StoreUnavailableError): answer with `Retry-After`. */
   | { status: 503; json: ErrorBody; retryAfterSeconds: number };
 
 /** The redirect after a login: a path on the site's own origin, bounded as protocol/ bounds every such path. */
 function isSameOriginPath(path: string): boolean {
   return sameOriginPathSchema.safeParse(path).success;
+}
+
+/**
+ * A store that could not be reached: the challenge store's StoreUnavailableError, or an error a
+ * store of the caller's marks as a 503 (the provider's sessions: `temporarily_unavailable`).
+ */
+function storeUnreachable(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 503;
 }
 
 /** HTTP status for each refusal: 400 malformed, 401 failed validation, 403 role, 500 our fault. */
@@ -164,6 +173,15 @@ export async function handleHpkiLogin<L extends LoginResult>(
   } catch (err) {
     if (err instanceof StoreFullError) {
       return { status: 503, json: errorBody(err.code, err.message), retryAfterSeconds: err.retryAfterSeconds };
+    }
+    if (storeUnreachable(err)) {
+      // Redis down or too slow: not the request's fault, and a retry may succeed (§10: 503).
+      deps.onInternalError?.(err);
+      return {
+        status: 503,
+        json: errorBody('ERR_HPKI_INTERNAL', 'the login service cannot reach its store; try again shortly'),
+        retryAfterSeconds: 1,
+      };
     }
     if (err instanceof HpkiError) {
       const status = statusForError(err.code);

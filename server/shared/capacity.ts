@@ -16,6 +16,21 @@ export class StoreFullError extends HpkiError {
 }
 
 /**
+ * A store could not be reached (Redis down, or too slow for the command's time limit): the request
+ * is not at fault and may succeed a moment later. HTTP routes answer it with 503 and `Retry-After`
+ * (PROTOCOL.md §10: with Redis down, 503), not with the 500 of a fault.
+ */
+export class StoreUnavailableError extends HpkiError {
+  /** A retry may find the store back: the stores' clients reconnect by themselves. */
+  readonly retryAfterSeconds = 1;
+
+  constructor(message: string, cause?: unknown) {
+    super('ERR_HPKI_INTERNAL', message, cause === undefined ? undefined : { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
  * One client (client-address.ts: an address, an IPv6 /56, the entry a trusted proxy names) holds its
  * whole share of a bounded store: the others still get room. A StoreFullError, so that a caller that
  * knows only that answers 503 with `Retry-After`; the HPKI routes answer it as the rate limiter

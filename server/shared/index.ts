@@ -1,4 +1,10 @@
-export { ClientShareError, defaultSharePerClient, retryAfterSecondsOf, StoreFullError } from './capacity.js';
+export {
+  ClientShareError,
+  defaultSharePerClient,
+  retryAfterSecondsOf,
+  StoreFullError,
+  StoreUnavailableError,
+} from './capacity.js';
 export { createExpiringMap, type ExpiringMap, type WhenFull } from './expiring-map.js';
 export { randomBase64Url256, randomId } from './random-id.js';
 export { readOnce } from './read-once.js';

@@ -20,6 +20,7 @@ import { loginPage, messagePage } from './pages.js';
 import { allowedRolesOf, clientOf } from './provider-config.js';
 import { BINDING_GRACE_SECONDS, HPKI_RESULT_KEY, type SsoRecords, ssoLoginSchema } from './records.js';
 import { asksForFreshCard } from './step-up.js';
+import { refuseWhileStoreDown } from './store-down.js';
 
 /**
  * The provider's interaction, as an HPKI-login site (PROTOCOL.md §10):
@@ -214,6 +215,11 @@ async function showLogin(
   html(res, 200, page.body, page.headers);
 }
 
+/** An error the store marks as a 503: Redis down or too slow (store.ts `storeUnavailable`, `storeFull`). */
+function storeUnreachable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 503;
+}
+
 async function routeInteraction(
   ctx: InteractionContext,
   req: IncomingMessage,
@@ -224,8 +230,11 @@ async function routeInteraction(
   let details;
   try {
     details = await ctx.deps.provider().interactionDetails(req, res);
-  } catch {
-    ctx.notThisBrowser(req, res);
+  } catch (err) {
+    // The store could not be reached: 503 as while the store watch has it down (§10), not the
+    // "another browser" page a doctor would act on by starting over elsewhere.
+    if (storeUnreachable(err)) refuseWhileStoreDown(req, res, ctx.deps.providerName);
+    else ctx.notThisBrowser(req, res);
     return;
   }
   if (details.uid !== uid) {

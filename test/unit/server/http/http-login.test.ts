@@ -4,6 +4,7 @@ import { HpkiError, VALIDATION_ERROR_CODES } from '../../../../protocol/errors.j
 import { MAX_SAME_ORIGIN_PATH_LENGTH } from '../../../../protocol/origin.js';
 import { createMemoryChallengeStore } from '../../../../server/challenge-store/index.js';
 import { type HpkiLoginDeps, handleHpkiLogin, issueChallenge, statusForError } from '../../../../server/http/index.js';
+import { StoreUnavailableError } from '../../../../server/shared/index.js';
 import { createTokenVerifier, type TokenVerifier } from '../../../../server/verify/index.js';
 import { readSharedPemDer } from '../../../helpers/shared.js';
 
@@ -125,5 +126,45 @@ describe('framework-free login', () => {
     await expect(handleHpkiLogin(request, deps(realVerifier, { redirect: `${longest}a` }))).rejects.toBeInstanceOf(
       RangeError,
     );
+  });
+});
+
+describe('framework-free login: a store that cannot be reached', () => {
+  it('a store that cannot be reached is 503 with Retry-After, not a fault: the challenge store and the sessions', async () => {
+    // What the Redis challenge store throws when Redis is down or too slow, and what a session store
+    // of the caller's marks as a 503 (the provider's `temporarily_unavailable`).
+    const down = new StoreUnavailableError('challenge store unavailable (take)', new Error('ECONNREFUSED'));
+    const sessionsDown = Object.assign(new Error('the sign-in service cannot reach its store'), { statusCode: 503 });
+    const verifyingTake: TokenVerifier = {
+      async verify(_token, context) {
+        await context.takeChallenge();
+        throw new Error('not reached');
+      },
+    };
+    const accepting: TokenVerifier = { verify: async () => ({}) as Awaited<ReturnType<TokenVerifier['verify']>> };
+    const reported: unknown[] = [];
+    const cases: HpkiLoginDeps[] = [
+      deps(verifyingTake, {
+        challenges: { ...createMemoryChallengeStore(), take: () => Promise.reject(down) },
+        onInternalError: (err) => reported.push(err),
+      }),
+      deps(accepting, {
+        startSession: () => {
+          throw sessionsDown;
+        },
+        onInternalError: (err) => reported.push(err),
+      }),
+    ];
+    for (const d of cases) {
+      const out = await handleHpkiLogin({ sessionId: SESSION, headers: JSON_HEADERS, body: '{"token":{}}' }, d);
+      expect(out).toEqual({
+        status: 503,
+        json: {
+          error: { code: 'ERR_HPKI_INTERNAL', message: 'the login service cannot reach its store; try again shortly' },
+        },
+        retryAfterSeconds: 1,
+      });
+    }
+    expect(reported).toEqual([down, sessionsDown]);
   });
 });
