@@ -405,30 +405,30 @@ describe('PIN window broker', () => {
   });
 });
 
+/** What the background shows a signature's window (the model and origin of MODEL). */
+function signView(version: number, stage: PinWindowView['stage']): PinWindowView {
+  return { siteName: MODEL.siteName, origin: MODEL.origin, roles: [], purpose: 'sign', version, stage };
+}
+
 describe('PIN window: 電子署名 (PROTOCOL.md §11)', () => {
   const signModel: PinWindowModel = {
     ...MODEL,
     purpose: 'sign',
     document: { label: '紹介状', hashStart: 'a0a1a2a3a4a5a6a7', hashAlgorithm: 'SHA-256' },
   };
-  const view = (version: number, stage: PinWindowView['stage']): PinWindowView => ({
-    siteName: MODEL.siteName,
-    origin: MODEL.origin,
-    roles: [],
-    purpose: 'sign',
-    version,
-    stage,
-  });
 
   it('confirm shows the card and what the site will receive, then waits for the site after the consent', () => {
-    let state = reducePin(INITIAL_PIN_STATE, { type: 'view', view: view(1, { phase: 'confirm', model: signModel }) });
+    let state = reducePin(INITIAL_PIN_STATE, {
+      type: 'view',
+      view: signView(1, { phase: 'confirm', model: signModel }),
+    });
     expect(state.phase).toBe('confirm');
     expect(state.asker?.purpose).toBe('sign');
     expect(canEnterPin(state)).toBe(false);
     expect(texts(state).join()).toMatch(/氏名.*識別番号/);
-    state = reducePin(state, { type: 'view', view: view(2, { phase: 'reading' }) });
+    state = reducePin(state, { type: 'view', view: signView(2, { phase: 'reading' }) });
     expect(texts(state)).toEqual([ja('sign_waiting')]);
-    state = reducePin(state, { type: 'view', view: view(3, { phase: 'pin', model: signModel }) });
+    state = reducePin(state, { type: 'view', view: signView(3, { phase: 'pin', model: signModel }) });
     expect(state.phase).toBe('pin');
     expect(state.model?.document?.label).toBe('紹介状');
     expect(canEnterPin(state)).toBe(true);
@@ -457,14 +457,6 @@ describe('PIN window: a signature’s words in every state (PROTOCOL.md §11: �
     issuerName: 'HPKI-01-HPKI_JV2-forNonRepudiation',
     document: { hashStart: 'a0a1a2a3a4a5a6a7', hashAlgorithm: 'SHA-256' },
   };
-  const signView = (version: number, stage: PinWindowView['stage']): PinWindowView => ({
-    siteName: MODEL.siteName,
-    origin: MODEL.origin,
-    roles: [],
-    purpose: 'sign',
-    version,
-    stage,
-  });
   const cards = [{ reader: 'R1', holder: MODEL.holder, issuerName: 'CA', notAfter: MODEL.notAfter }];
   const on = (state: PinViewState, ...events: PinEvent[]): PinViewState => events.reduce(reducePin, state);
   const viewOf = (stage: PinWindowView['stage']): PinEvent => ({ type: 'view', view: signView(2, stage) });
