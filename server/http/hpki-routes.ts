@@ -32,6 +32,18 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
 }
 
 /**
+ * A request another site's page made the browser send (`Sec-Fetch-Site`, Fetch Metadata): a page
+ * elsewhere that sends the doctor's browser to the challenge URL while the doctor types the PIN
+ * would replace the pending challenge (the Lax session cookie goes along with a navigation), and
+ * that login would fail. This site's own pages, the extension's button and the site's script, ask
+ * same-origin; a client that sends no such header (not a browser) is let through.
+ */
+function fromAnotherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
+}
+
+/**
  * The HPKI routes on `node:http`: the descriptor, the challenge (bound to the session cookie, made
  * if missing) and the login. The challenge is bound to the cookie's value rather than to a session
  * record, so processes that share a challenge store (Redis) but not sessions agree on it.
@@ -45,6 +57,10 @@ export function createHpkiRoutes<L extends LoginResult>(options: HpkiRoutesOptio
   const clientOf = options.limits?.clientOf ?? createClientAddress();
 
   async function challenge(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (fromAnotherSite(req)) {
+      sendJson(res, 403, errorBody('ERR_HPKI_INVALID_ARGUMENT', "a challenge is given to this site's own pages only"));
+      return;
+    }
     const client = clientOf(req);
     if (challengeLimiter !== undefined && refuseOverLimit(res, challengeLimiter.hit(client))) return;
     let sessionId = cookie.read(req.headers);

@@ -47,6 +47,32 @@ describe('descriptor and challenge routes', () => {
   });
 });
 
+describe('a challenge asked for by another site', () => {
+  it.each(['cross-site', 'same-site'])(
+    'Sec-Fetch-Site: %s is refused (403) and leaves the pending challenge of the session alone',
+    async (site) => {
+      const portal = await startSite();
+      const { challenge, cookie } = await getChallenge(portal);
+      // A page elsewhere sends the doctor's browser to the challenge URL, cookie and all.
+      const sent = await fetch(`${portal.url}/hpki/challenge`, {
+        headers: { cookie, 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' },
+      });
+      expect(sent.status).toBe(403);
+      expect(((await sent.json()) as { error: { code: string } }).error.code).toBe('ERR_HPKI_INVALID_ARGUMENT');
+      expect(sent.headers.getSetCookie()).toEqual([]);
+      // The doctor's login over the challenge given before still goes through.
+      expect((await postLogin(portal, { token: signedToken('ee', challenge) }, { cookie })).status).toBe(200);
+    },
+  );
+
+  it("the site's own pages (same-origin) and clients that send no Sec-Fetch-Site get one", async () => {
+    const portal = await startSite();
+    const own = await fetch(`${portal.url}/hpki/challenge`, { headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(own.status).toBe(200);
+    expect((await getChallenge(portal)).challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
 describe('login route', () => {
   it('accepts a test-vector token for its challenge and starts a new session (no fixation)', async () => {
     const site = await startSite(fixedChallengeStore([BASIC.challenge]));
