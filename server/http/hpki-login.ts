@@ -3,7 +3,7 @@ import { type ErrorCode, HpkiError, isValidationErrorCode } from '../../protocol
 import { assertSecureOrigin, sameOriginPathSchema } from '../../protocol/origin.js';
 import { type LoginRequest, loginRequestSchema } from '../../protocol/page-messages.js';
 import { type ChallengeStore, type ChallengeTake, isValidSessionId } from '../challenge-store/index.js';
-import { StoreFullError, StoreUnavailableError } from '../shared/index.js';
+import { isStoreUnreachable, STORE_UNAVAILABLE_RETRY_SECONDS, StoreFullError } from '../shared/index.js';
 import type { LoginResult, VerifyContext } from '../verify/index.js';
 import { isJsonContentType, parseJsonBody } from './json-body.js';
 import { type ErrorBody, errorBody } from './responses.js';
@@ -90,15 +90,6 @@ function isSameOriginPath(path: string): boolean {
   return sameOriginPathSchema.safeParse(path).success;
 }
 
-/**
- * A store that could not be reached: the challenge store's StoreUnavailableError, or an error a
- * store of the caller's marks as a 503 (the provider's sessions: `temporarily_unavailable`).
- */
-function storeUnreachable(err: unknown): boolean {
-  if (err instanceof StoreUnavailableError) return true;
-  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 503;
-}
-
 /** HTTP status for each refusal: 400 malformed, 401 failed validation, 403 role, 500 our fault. */
 export function statusForError(code: ErrorCode): 400 | 401 | 403 | 500 {
   if (code === 'ERR_TOKEN_MALFORMED' || code === 'ERR_CERT_MALFORMED' || code === 'ERR_HPKI_INVALID_ARGUMENT')
@@ -174,13 +165,13 @@ export async function handleHpkiLogin<L extends LoginResult>(
     if (err instanceof StoreFullError) {
       return { status: 503, json: errorBody(err.code, err.message), retryAfterSeconds: err.retryAfterSeconds };
     }
-    if (storeUnreachable(err)) {
+    if (isStoreUnreachable(err)) {
       // Redis down or too slow: not the request's fault, and a retry may succeed (§10: 503).
       deps.onInternalError?.(err);
       return {
         status: 503,
         json: errorBody('ERR_HPKI_INTERNAL', 'the login service cannot reach its store; try again shortly'),
-        retryAfterSeconds: 1,
+        retryAfterSeconds: STORE_UNAVAILABLE_RETRY_SECONDS,
       };
     }
     if (err instanceof HpkiError) {

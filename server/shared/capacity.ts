@@ -15,6 +15,9 @@ export class StoreFullError extends HpkiError {
   }
 }
 
+/** The `Retry-After` for a store that could not be reached: its client reconnects by itself. */
+export const STORE_UNAVAILABLE_RETRY_SECONDS = 1;
+
 /**
  * A store could not be reached (Redis down, or too slow for the command's time limit): the request
  * is not at fault and may succeed a moment later. HTTP routes answer it with 503 and `Retry-After`
@@ -22,12 +25,22 @@ export class StoreFullError extends HpkiError {
  */
 export class StoreUnavailableError extends HpkiError {
   /** A retry may find the store back: the stores' clients reconnect by themselves. */
-  readonly retryAfterSeconds = 1;
+  readonly retryAfterSeconds = STORE_UNAVAILABLE_RETRY_SECONDS;
 
   constructor(message: string, cause?: unknown) {
     super('ERR_HPKI_INTERNAL', message, cause === undefined ? undefined : { cause });
     this.name = 'StoreUnavailableError';
   }
+}
+
+/**
+ * Whether `err` says a store could not be reached: a StoreUnavailableError (the challenge stores),
+ * or an error marked as a 503 (the provider's store: `storeUnavailable`, `storeFull` in
+ * server/sso/store.ts). Routes answer it 503, not with the 500 of a fault.
+ */
+export function isStoreUnreachable(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 503;
 }
 
 /**

@@ -1,7 +1,9 @@
 export {
   ClientShareError,
   defaultSharePerClient,
+  isStoreUnreachable,
   retryAfterSecondsOf,
+  STORE_UNAVAILABLE_RETRY_SECONDS,
   StoreFullError,
   StoreUnavailableError,
 } from './capacity.js';

@@ -12,7 +12,7 @@ import {
   type StartedSession,
   send,
 } from '../http/index.js';
-import { randomBase64Url256 } from '../shared/index.js';
+import { isStoreUnreachable, randomBase64Url256 } from '../shared/index.js';
 import { refuseWithBusyPage } from './busy-page.js';
 import type { SsoLogin } from './login-proof.js';
 import type { SsoMetrics } from './operations.js';
@@ -215,11 +215,6 @@ async function showLogin(
   html(res, 200, page.body, page.headers);
 }
 
-/** An error the store marks as a 503: Redis down or too slow (store.ts `storeUnavailable`, `storeFull`). */
-function storeUnreachable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 503;
-}
-
 async function routeInteraction(
   ctx: InteractionContext,
   req: IncomingMessage,
@@ -233,7 +228,7 @@ async function routeInteraction(
   } catch (err) {
     // The store could not be reached: 503 as while the store watch has it down (§10), not the
     // "another browser" page a doctor would act on by starting over elsewhere.
-    if (storeUnreachable(err)) refuseWhileStoreDown(req, res, ctx.deps.providerName);
+    if (isStoreUnreachable(err)) refuseWhileStoreDown(req, res, ctx.deps.providerName);
     else ctx.notThisBrowser(req, res);
     return;
   }
