@@ -161,8 +161,8 @@ function cardless(state: PinViewState, phase: 'reading' | 'insert-card', key: Me
 
 /** The background's view of the flow, as it changes (pin-open, then pin-watch). */
 function viewed(state: PinViewState, view: PinWindowView): PinViewState {
+  // Who asks; what for is the state's `purpose`, the one the window's texts are chosen by.
   const asker: PinAsker = { siteName: view.siteName, origin: view.origin, roles: view.roles };
-  if (view.purpose !== undefined) asker.purpose = view.purpose;
   // The background's word on the purpose: a view without one is a login's.
   const base: PinViewState = { ...state, asker, purpose: view.purpose ?? 'login' };
   const stage = view.stage;

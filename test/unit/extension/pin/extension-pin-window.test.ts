@@ -423,7 +423,7 @@ describe('PIN window: 電子署名 (PROTOCOL.md §11)', () => {
       view: signView(1, { phase: 'confirm', model: signModel }),
     });
     expect(state.phase).toBe('confirm');
-    expect(state.asker?.purpose).toBe('sign');
+    expect(state.purpose).toBe('sign');
     expect(canEnterPin(state)).toBe(false);
     expect(texts(state).join()).toMatch(/氏名.*識別番号/);
     state = reducePin(state, { type: 'view', view: signView(2, { phase: 'reading' }) });
